@@ -1,0 +1,47 @@
+# Jiaxin 家信 — the front door. `make help` lists the targets.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST  ?= 127.0.0.1
+PORT  ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help bootstrap run serve jobs test test-pg bench lint demo migrate keys clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap: ## create .venv, install packages and the Chinese font
+	@scripts/bootstrap.sh
+
+run: bootstrap ## set everything up (database, keys, demo data) and serve on http://127.0.0.1:5000 with the jobs process
+	@HOST=$(HOST) PORT=$(PORT) scripts/run.sh
+
+test: ## set everything up (with chromium) and run the whole test suite
+	@scripts/bootstrap.sh --browser
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-pg: ## the suite on the local PostgreSQL (a fresh database jiaxin_test)
+	@scripts/bootstrap.sh --browser
+	@dropdb -h 127.0.0.1 -U postgres --if-exists jiaxin_test && createdb -h 127.0.0.1 -U postgres jiaxin_test
+	@REGISTRY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/jiaxin_test $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: bootstrap ## run every benchmark on SQLite and on PostgreSQL
+	@for b in bench/*.py; do [ -e "$$b" ] || continue; for db in sqlite postgresql; do echo "== $$b --db $$db"; $(PY) $$b --db $$db || exit 1; done; done
+
+migrate: bootstrap ## apply the database migrations
+	@$(FLASK) db upgrade
+
+keys: bootstrap ## create the missing keys in REGISTRY_KEYS_DIR
+	@$(FLASK) keys init
+
+demo: bootstrap ## make sure the demo data exists and print it as JSON
+	@$(FLASK) demo --json
+
+lint: bootstrap ## byte-compile everything and check the migrations match the models
+	@$(PY) -m compileall -q registry schemas jobs tests bench wsgi.py
+	@$(FLASK) db check
+
+clean: ## remove the virtual environment and caches (keeps the database and keys)
+	rm -rf $(VENV) .pytest_cache build *.egg-info

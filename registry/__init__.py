@@ -1,0 +1,95 @@
+"""Jiaxin 家信: the credit registry for domestic-service workers and firms."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from . import config as config_mod
+from .database import configure_engine, read_only_transactions, reset_transactions
+from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from .keys import KeyRing
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the environment."""
+    app = Flask(__name__, instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(config_mod.DEFAULT_INSTANCE),
+                template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
+    app.config.update(config_mod.DEFAULTS)
+    app.config.update(config_mod.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_mod.load_secret_key(Path(app.instance_path))
+    config_mod.check_safe(app.config)
+    if not app.config.get("TESTING") and app.config["ENV_NAME"] not in {"development", "test"}:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app.extensions["jiaxin_keys"] = KeyRing(app.config["KEYS_DIR"])
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
+    api.init_app(app)
+
+    from . import errors, security, web
+
+    errors.register(app)
+    security.register(app)
+    web.register(app)
+    _register_domains(app)
+
+    @app.before_request
+    def _read_only_for_safe_methods():
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            g._txn_token = read_only_transactions()
+
+    @app.teardown_request
+    def _reset_txn(_exc):
+        token = g.pop("_txn_token", None)
+        if token is not None:
+            reset_transactions(token)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _select_locale():
+    from flask import session
+
+    lang = request.args.get("lang")
+    if lang in ("zh", "en"):
+        session["lang"] = lang
+        return lang
+    return session.get("lang") or "zh"
+
+
+def _register_domains(app: Flask) -> None:
+    from .health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    csrf.exempt(health_bp)
+    from . import accounts, companies, log, notify, tasks  # noqa: F401  (models and routes)
+
+    for module in (accounts, companies, notify, tasks, log):
+        module.register(app)
+
+
+def keyring(app: Flask | None = None) -> KeyRing:
+    from flask import current_app
+
+    return (app or current_app).extensions["jiaxin_keys"]

@@ -1,0 +1,5 @@
+"""accounts domain."""
+
+
+def register(app):
+    """Attach routes."""

@@ -1,0 +1,5 @@
+"""companies domain."""
+
+
+def register(app):
+    """Attach routes."""

@@ -1,0 +1,102 @@
+"""Settings from environment variables, with safe defaults."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The settings are not safe to serve outside development."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str | os.PathLike) -> dict:
+    """Read REGISTRY_* variables; nothing here touches the disk."""
+    instance = Path(instance_path)
+    env = os.environ.get("REGISTRY_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "DEBUG": _bool("REGISTRY_DEBUG", False),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "REGISTRY_DATABASE_URL", f"sqlite:///{instance / 'registry.sqlite3'}"
+        ),
+        # Beside the database's folder, never inside it, so a copy of the
+        # database (or its backup) does not carry the keys.
+        "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(instance.parent / "instance-keys")),
+        "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REGISTRY_RATELIMIT_STORAGE_URL", "memory://"),
+        "PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "LOG_ORIGIN": os.environ.get("REGISTRY_LOG_ORIGIN", "jiaxin.example/log"),
+        "NOTIFY_BACKEND": os.environ.get("REGISTRY_NOTIFY_BACKEND", "outbox"),
+        "ARGON2_CHEAP": _bool("REGISTRY_ARGON2_CHEAP", False),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "API_TITLE": "Jiaxin 家信 registry API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # Served from our own origin: the machine has no network besides package registries.
+    "OPENAPI_SWAGGER_UI_URL": None,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_STRATEGY": "fixed-window",
+    "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ("zh", "en"),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "JSON_SORT_KEYS": False,
+    "SQLITE_BUSY_TIMEOUT_MS": 30000,
+}
+
+_INSECURE_SECRETS = {None, "", "dev", "secret", "changeme", "change-me"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return the stored secret key, generating it (0600) on first run."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def check_safe(config: dict) -> None:
+    """Refuse production settings that would be unsafe to serve."""
+    if config.get("ENV_NAME") in {"development", "test"} or config.get("TESTING"):
+        return
+    problems = []
+    if config.get("DEBUG"):
+        problems.append("REGISTRY_DEBUG is on")
+    if config.get("SECRET_KEY") in _INSECURE_SECRETS or len(config.get("SECRET_KEY") or "") < 32:
+        problems.append("REGISTRY_SECRET_KEY is missing, a default or shorter than 32 characters")
+    if config.get("ARGON2_CHEAP"):
+        problems.append("REGISTRY_ARGON2_CHEAP is on")
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        problems.append("REGISTRY_RATELIMIT_STORAGE_URL is memory:// (use redis://)")
+    if problems:
+        raise UnsafeConfiguration(
+            f"refusing to start in {config.get('ENV_NAME')!r}: " + "; ".join(problems)
+        )

@@ -1,0 +1,58 @@
+"""Personal data at rest: AES-GCM sealing, blind indexes and state HMACs.
+
+A sealed value is the text `<key id>:<base64(nonce || ciphertext)>`; its
+associated data binds it to one table, column and row, so a ciphertext copied
+into another row or column does not open.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from .keys import KeyRing
+
+
+def aad(table: str, column: str, row_ref: str) -> bytes:
+    return f"jiaxin:{table}:{column}:{row_ref}".encode()
+
+
+def seal(ring: KeyRing, plaintext: str, associated: bytes) -> str:
+    key = ring.current("field")
+    nonce = os.urandom(12)
+    ct = AESGCM(key.material).encrypt(nonce, plaintext.encode("utf-8"), associated)
+    return f"{key.id}:{base64.b64encode(nonce + ct).decode()}"
+
+
+def sealed_key_id(sealed: str) -> str:
+    return sealed.split(":", 1)[0]
+
+
+def unseal(ring: KeyRing, sealed: str, associated: bytes) -> str:
+    key_id, blob = sealed.split(":", 1)
+    raw = base64.b64decode(blob)
+    key = ring.get("field", key_id)
+    return AESGCM(key.material).decrypt(raw[:12], raw[12:], associated).decode("utf-8")
+
+
+def _mac(secret: bytes, label: str, value: str) -> str:
+    return hmac.new(secret, f"{label}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def blind_index(ring: KeyRing, field: str, value: str) -> str:
+    """The current index value `<key id>:<hex>` for an equality look-up."""
+    key = ring.current(f"index-{field}")
+    return f"{key.id}:{_mac(key.material, field, value)}"
+
+
+def blind_index_candidates(ring: KeyRing, field: str, value: str) -> list[str]:
+    """Index values under every key still in use (old and new during a rotation)."""
+    return [f"{k.id}:{_mac(k.material, field, value)}" for k in ring.keys(f"index-{field}") if k.state != "retired"]
+
+
+def state_hmac(ring: KeyRing, field: str, value: str) -> str:
+    """What a canonical state holds in place of a personal value."""
+    return _mac(ring.current("state").material, field, value)

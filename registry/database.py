@@ -1,0 +1,61 @@
+"""Engine set-up: SQLite in WAL mode with IMMEDIATE write transactions.
+
+On SQLite a transaction that reads first and writes later can fail at once with
+SQLITE_BUSY when another writer got in between; beginning write transactions
+IMMEDIATE makes concurrent writers queue on the busy timeout instead. Requests
+that only read (GET, HEAD, OPTIONS) begin DEFERRED so readers never queue.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin", default="IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    """Install the SQLite pragmas and BEGIN handling (no-op elsewhere)."""
+    if not is_sqlite(engine) or getattr(engine, "_jiaxin_configured", False):
+        return
+    engine._jiaxin_configured = True
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's BEGIN below be the only transaction control.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+
+
+def read_only_transactions() -> contextvars.Token:
+    """Make SQLite transactions in this context begin DEFERRED (for reads)."""
+    return _begin_mode.set("DEFERRED")
+
+
+def reset_transactions(token: contextvars.Token) -> None:
+    _begin_mode.reset(token)
+
+
+@contextlib.contextmanager
+def write_intent():
+    """Within the block, SQLite transactions begin IMMEDIATE again."""
+    token = _begin_mode.set("IMMEDIATE")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)

@@ -1,0 +1,188 @@
+"""One error shape everywhere: {"error": {"code", "message": {"zh", "en"}, "fields"}}."""
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+
+from flask import Flask, jsonify, render_template, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class Msg(str):
+    """An English message that carries its Chinese text (used in validators)."""
+
+    def __new__(cls, en: str, zh: str):
+        obj = super().__new__(cls, en)
+        obj.zh = zh
+        return obj
+
+
+class ApiError(Exception):
+    """A refusal with a stable code and a bilingual message."""
+
+    def __init__(self, status: int, code: str, zh: str, en: str, fields: dict | None = None):
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.zh = zh
+        self.en = en
+        self.fields = fields or {}
+
+
+def field_error(field: str, en: str, zh: str, code: str = "invalid_input", status: int = 422) -> ApiError:
+    return ApiError(status, code, "输入有误。", "The input is not valid.", {field: {"en": en, "zh": zh}})
+
+
+def not_found(what_en: str = "resource", what_zh: str = "资源") -> ApiError:
+    return ApiError(404, "not_found", f"找不到该{what_zh}。", f"No such {what_en}.")
+
+
+def forbidden() -> ApiError:
+    return ApiError(403, "forbidden", "无权执行此操作。", "You may not do this.")
+
+
+# Chinese for marshmallow's and webargs' own messages.
+_ZH = [
+    (r"^Missing data for required field\.$", "缺少必填字段。"),
+    (r"^Unknown field\.$", "未知字段。"),
+    (r"^Field may not be null\.$", "该字段不能为空。"),
+    (r"^Not a valid string\.$", "不是有效的字符串。"),
+    (r"^Not a valid integer\.$", "不是有效的整数。"),
+    (r"^Not a valid number\.$", "不是有效的数字。"),
+    (r"^Not a valid boolean\.$", "不是有效的布尔值。"),
+    (r"^Not a valid date\.$", "不是有效的日期。"),
+    (r"^Not a valid datetime\.$", "不是有效的日期时间。"),
+    (r"^Not a valid list\.$", "不是有效的列表。"),
+    (r"^Not a valid email address\.$", "不是有效的电子邮件地址。"),
+    (r"^Not a valid mapping type\.$", "不是有效的对象。"),
+    (r"^Invalid input type\.$", "输入类型无效。"),
+    (r"^Invalid value\.$", "取值无效。"),
+    (r"^Must be one of: (.*)\.$", r"必须是以下之一：\1。"),
+    (r"^Length must be between (\d+) and (\d+)\.$", r"长度必须在 \1 到 \2 之间。"),
+    (r"^Shorter than minimum length (\d+)\.$", r"长度不能少于 \1。"),
+    (r"^Longer than maximum length (\d+)\.$", r"长度不能超过 \1。"),
+    (r"^Must be greater than or equal to (.+)\.$", r"必须大于或等于 \1。"),
+    (r"^Must be less than or equal to (.+)\.$", r"必须小于或等于 \1。"),
+    (r"^Shorter than minimum length", "太短。"),
+]
+
+
+def _zh_for(message: str) -> str:
+    zh = getattr(message, "zh", None)
+    if zh:
+        return zh
+    for pattern, repl in _ZH:
+        if re.match(pattern, message):
+            return re.sub(pattern, repl, message)
+    return "取值无效。"
+
+
+def flatten_messages(messages, prefix: str = "") -> dict:
+    """Turn marshmallow's nested messages into {"a.b": {"en", "zh"}}."""
+    out: dict = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                name = prefix or "_schema"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+            out.update(flatten_messages(value, name))
+    elif isinstance(messages, (list, tuple)):
+        if messages and all(isinstance(m, str) for m in messages):
+            first = messages[0]
+            out[prefix or "_schema"] = {"en": str(first), "zh": _zh_for(first)}
+        else:
+            for item in messages:
+                out.update(flatten_messages(item, prefix))
+    elif isinstance(messages, str):
+        out[prefix or "_schema"] = {"en": str(messages), "zh": _zh_for(messages)}
+    return out
+
+
+_HTTP = {
+    400: ("bad_request", "请求无效。", "The request is not valid."),
+    401: ("unauthorized", "需要登录或有效的令牌。", "Authentication is required."),
+    403: ("forbidden", "无权执行此操作。", "You may not do this."),
+    404: ("not_found", "找不到该页面或资源。", "Not found."),
+    405: ("method_not_allowed", "不支持该请求方法。", "This method is not allowed here."),
+    409: ("conflict", "与现有记录冲突。", "This conflicts with an existing record."),
+    413: ("payload_too_large", "上传内容过大。", "The request body is too large."),
+    415: ("unsupported_media_type", "不支持该内容类型。", "Unsupported content type."),
+    422: ("invalid_input", "输入有误。", "The input is not valid."),
+    429: ("rate_limited", "请求过于频繁，请稍后再试。", "Too many requests; try again later."),
+    500: ("internal_error", "服务器内部错误，未保存任何内容。", "Internal error; nothing was stored."),
+}
+
+
+def error_body(code: str, zh: str, en: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": {"zh": zh, "en": en}, "fields": fields or {}}}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def respond(status: int, body: dict, headers=None):
+    if wants_json():
+        resp = jsonify(body)
+    else:
+        resp = (render_template("web/error.html", error=body["error"], status=status), status)
+        from flask import make_response
+
+        resp = make_response(resp)
+    resp.status_code = status
+    if headers:
+        for k, v in headers:
+            resp.headers[k] = v
+    return resp
+
+
+def register(app: Flask) -> None:
+    """Install the handlers; call after the API extension so ours win."""
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return respond(exc.status, error_body(exc.code, exc.zh, exc.en, exc.fields))
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        code, zh, en = _HTTP[422]
+        return respond(422, error_body(code, zh, en, flatten_messages(exc.messages)))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        status = exc.code or 500
+        code, zh, en = _HTTP.get(status, (f"http_{status}", "请求失败。", exc.name or "Request failed."))
+        fields = {}
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages") if isinstance(data, dict) else None
+        if messages:
+            # webargs keys messages by location (json, query, form, …).
+            flat = {}
+            for _location, msgs in messages.items():
+                flat.update(flatten_messages(msgs))
+            fields = flat
+        if status == 400 and getattr(exc, "description", "") and "CSRF" in str(exc.description):
+            code, zh, en = "csrf_failed", "表单已过期或缺少安全令牌，请刷新后重试。", "The form expired or lacks its CSRF token; reload and try again."
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after", "www-authenticate"}]
+        return respond(status, error_body(code, zh, en, fields), headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        # Nothing about the request's data reaches the log: only the type and where.
+        # Frames only: exception messages (a database error, say) can quote the
+        # submitted values, and personal data never reaches the log.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unhandled %s at %s %s\n%s", type(exc).__name__, request.method, request.url_rule, frames)
+        from .extensions import db
+
+        db.session.rollback()
+        code, zh, en = _HTTP[500]
+        return respond(500, error_body(code, zh, en))

@@ -1,0 +1,18 @@
+"""GET /healthz: the app answers and so does its database (one SELECT 1)."""
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from .errors import ApiError
+from .extensions import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — any failure means "not healthy"
+        db.session.rollback()
+        raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.")
+    return jsonify({"status": "ok"})

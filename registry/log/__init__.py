@@ -1,0 +1,5 @@
+"""log domain."""
+
+
+def register(app):
+    """Attach routes."""

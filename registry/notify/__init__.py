@@ -1,0 +1,5 @@
+"""notify domain."""
+
+
+def register(app):
+    """Attach routes."""

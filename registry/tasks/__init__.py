@@ -1,0 +1,5 @@
+"""tasks domain."""
+
+
+def register(app):
+    """Attach routes."""

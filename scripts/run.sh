@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Prepare the database, keys and demo data, then serve the registry with
+# gunicorn and run the jobs process beside it. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-5000}
+export REGISTRY_PUBLIC_URL=${REGISTRY_PUBLIC_URL:-http://$HOST:$PORT}
+FLASK=".venv/bin/flask --app wsgi"
+
+$FLASK db upgrade
+$FLASK keys init
+demo_json=$($FLASK demo --json)
+
+.venv/bin/python -m jobs &
+jobs_pid=$!
+.venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - --log-level warning wsgi:app &
+web_pid=$!
+
+stop() { kill "$web_pid" "$jobs_pid" 2>/dev/null || true; wait "$web_pid" "$jobs_pid" 2>/dev/null || true; }
+trap stop INT TERM EXIT
+
+.venv/bin/python scripts/banner.py "$REGISTRY_PUBLIC_URL" <<<"$demo_json"
+wait -n "$web_pid" "$jobs_pid"
