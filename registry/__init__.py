@@ -5,10 +5,10 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, request
 
 from . import config as config_mod
-from .database import configure_engine, read_only_transactions, reset_transactions
+from .database import configure_engine, read_only_transactions, reset_transactions, write_transactions
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .keys import KeyRing
 
@@ -52,13 +52,17 @@ def create_app(config: dict | None = None) -> Flask:
     _register_domains(app)
 
     @app.before_request
-    def _read_only_for_safe_methods():
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            g._txn_token = read_only_transactions()
+    def _begin_request():
+        # A request starts and ends its own transaction: reads begin DEFERRED
+        # (readers never queue on SQLite), writes IMMEDIATE.
+        db.session.rollback()
+        mode = read_only_transactions() if request.method in ("GET", "HEAD", "OPTIONS") else write_transactions()
+        request.environ["jiaxin.txn"] = mode
 
     @app.teardown_request
-    def _reset_txn(_exc):
-        token = g.pop("_txn_token", None)
+    def _end_request(_exc):
+        db.session.rollback()
+        token = request.environ.pop("jiaxin.txn", None)
         if token is not None:
             reset_transactions(token)
 

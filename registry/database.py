@@ -47,6 +47,11 @@ def read_only_transactions() -> contextvars.Token:
     return _begin_mode.set("DEFERRED")
 
 
+def write_transactions() -> contextvars.Token:
+    """Make SQLite transactions in this context begin IMMEDIATE (for writes)."""
+    return _begin_mode.set("IMMEDIATE")
+
+
 def reset_transactions(token: contextvars.Token) -> None:
     _begin_mode.reset(token)
 

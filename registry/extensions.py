@@ -24,4 +24,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-api = Api()
+
+
+class JiaxinApi(Api):
+    """flask-smorest with our one error shape in the OpenAPI document."""
+
+    from schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+
+
+api = JiaxinApi()

@@ -1,5 +1,6 @@
-"""log domain."""
+"""The change record (and, in a later issue, the transparency log)."""
 
 
 def register(app):
-    """Attach routes."""
+    """Load the models."""
+    from . import models  # noqa: F401

@@ -1,0 +1,155 @@
+"""Canonical states: what each aggregate's log digest is computed over.
+
+Versioned: a change to any state's shape bumps VERSION and keeps the old
+function so earlier digests can still be replayed. Every table is assigned to
+an aggregate kind or marked unlogged (a test checks none is forgotten).
+
+Rules (DESIGN §4): each state carries the record's random salt; links to other
+records appear only inside it (as refs, never database ids); personal data and
+secrets appear only as HMACs under the `state` key — never plaintext,
+ciphertext or blind-index values — so re-encryption and index-key rotation
+keep every digest valid.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+import rfc8785
+from sqlalchemy import select
+
+VERSION = 1
+
+# Table → the aggregate kinds its rows belong to.
+AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
+    "agencies": ("agency",),
+    "companies": ("company",),
+    "pledges": ("company",),
+    # A user belongs to their company's or agency's aggregate.
+    "accounts": ("company", "agency"),
+    "api_tokens": ("company", "agency"),
+}
+# Tables that hold no business state: the log itself, queues, leases, the outbox.
+UNLOGGED_TABLES = frozenset({
+    "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "outbox",
+})
+
+
+def _dt(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def digest(state: dict) -> str:
+    """SHA-256 of the state's RFC 8785 bytes, lowercase hex."""
+    return hashlib.sha256(rfc8785.dumps(state)).hexdigest()
+
+
+def _h(ring, field: str, value: str | None) -> str | None:
+    from .crypto import state_hmac
+
+    return None if value is None else state_hmac(ring, field, value)
+
+
+def _accounts(ring, owner_column, owner_id) -> list[dict]:
+    from .accounts.models import Account, ApiToken
+    from .extensions import db
+
+    accounts = db.session.execute(select(Account).where(owner_column == owner_id).order_by(Account.id)).scalars()
+    out = []
+    for a in accounts:
+        tokens = db.session.execute(
+            select(ApiToken).where(ApiToken.account_id == a.id).order_by(ApiToken.id)
+        ).scalars()
+        out.append({
+            "ref": a.ref,
+            "login": _h(ring, "login", a.login),
+            "role": a.role,
+            "name": a.name_state,
+            "password": _h(ring, "password_hash", a.password_hash),
+            "must_change_password": a.must_change_password,
+            "totp": a.totp_state,
+            "disabled": a.disabled,
+            "created": _dt(a.created_dt),
+            "tokens": [
+                {"name": t.name, "hash": _h(ring, "token_hash", t.token_hash), "prefix": t.prefix,
+                 "created": _dt(t.created_dt), "revoked": _dt(t.revoked_dt)}
+                for t in tokens
+            ],
+        })
+    return out
+
+
+def company_state(ring, company) -> dict:
+    from .companies.models import Pledge
+    from .extensions import db
+    from .accounts.models import Account
+
+    pledges = db.session.execute(
+        select(Pledge).where(Pledge.company_id == company.id).order_by(Pledge.id)
+    ).scalars()
+    return {
+        "v": VERSION,
+        "kind": "company",
+        "salt": company.salt,
+        "uscc": company.uscc,
+        "name": company.name,
+        "sectors": sorted(company.sectors),
+        "business_model": company.business_model,
+        "employee_conditions": company.employee_conditions,
+        "district": company.district,
+        "status": company.status,
+        "checksum_flagged": company.checksum_flagged,
+        "review_note": company.review_note,
+        "decided_by": company.decided_by,
+        "decided": _dt(company.decided_dt),
+        "decision_note": company.decision_note,
+        "contact": {"name": company.contact_name_state, "phone": company.contact_phone_state},
+        "created": _dt(company.created_dt),
+        "accounts": _accounts(ring, Account.company_id, company.id),
+        "pledges": [
+            {"version": p.version, "text_sha256": p.text_sha256, "accepted_by": p.accepted_by,
+             "accepted": _dt(p.accepted_dt), "state": p.state}
+            for p in pledges
+        ],
+    }
+
+
+def agency_state(ring, agency) -> dict:
+    from .accounts.models import Account
+
+    return {
+        "v": VERSION,
+        "kind": "agency",
+        "salt": agency.salt,
+        "code": agency.code,
+        "name_zh": agency.name_zh,
+        "name_en": agency.name_en,
+        "agency_kind": agency.kind,
+        "sector": agency.sector,
+        "created": _dt(agency.created_dt),
+        "accounts": _accounts(ring, Account.agency_id, agency.id),
+    }
+
+
+def state_of(ring, aggregate) -> dict:
+    """The canonical state of any aggregate root."""
+    from .accounts.models import Agency
+    from .companies.models import Company
+
+    if isinstance(aggregate, Company):
+        return company_state(ring, aggregate)
+    if isinstance(aggregate, Agency):
+        return agency_state(ring, aggregate)
+    raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
+
+
+def aggregate_roots():
+    """(kind, model) for every aggregate root, for replay."""
+    from .accounts.models import Agency
+    from .companies.models import Company
+
+    return (("agency", Agency), ("company", Company))

@@ -1,0 +1,188 @@
+"""/api/v1/companies: registration, the public credit view, verification, pledge, users."""
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from schemas.accounts import AccountSchema, NewAccountSchema
+from schemas.common import ChangeSchema
+from schemas.companies import (
+    CompanyCreatedSchema, CompanyPrivateSchema, CompanyPublicSchema, CompanyRegisterArgs, CompanyUserArgs,
+    DecisionArgs, DistrictSchema, PledgeArgs, PledgeTextSchema, ProfileArgs, QueueArgs, ReviewedRegisterArgs,
+)
+
+from ..accounts.api import new_account_view
+from ..accounts.auth import bearer_account, keyring, require
+from ..api_util import ERRORS, api_blueprint, commit
+from ..errors import not_found
+from ..extensions import limiter
+from . import districts, pledge, services, views_model
+
+blp = api_blueprint("companies", __name__, "Companies: registration, public credit view, verification, pledge.")
+
+REGULATORS = ("regulator", "regulator_admin")
+
+
+def profile_from(args) -> services.CompanyProfile:
+    return services.CompanyProfile(
+        name=args["name"], sectors=args["sectors"], business_model=args.get("business_model"),
+        employee_conditions=args.get("employee_conditions"), district=args["district"],
+        contact_name=args["contact"]["name"], contact_phone=args["contact"]["phone"])
+
+
+@blp.route("/companies")
+class Companies(MethodView):
+    @require(*REGULATORS)
+    @blp.arguments(QueueArgs, location="query")
+    @blp.response(200, CompanyPrivateSchema(many=True))
+    def get(self, args):
+        """List the companies of your sector by status (regulators; the verification queue by default)."""
+        regulator = bearer_account()
+        rows = services.companies_for(regulator, args["status"])
+        return [views_model.private_view(keyring(), c) for c in rows]
+
+    @limiter.limit("20 per hour", methods=["POST"])
+    @blp.arguments(CompanyRegisterArgs)
+    @blp.response(201, CompanyCreatedSchema)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, args):
+        """Register a company by its USCC, with its first user (anyone); it stays pending until verified."""
+        company, admin = services.register_company(
+            keyring(), uscc=args["uscc"], profile=profile_from(args), admin_login=args["admin"]["login"],
+            admin_name=args["admin"]["name"], admin_password=args["admin"]["password"])
+        commit()
+        return {"uscc": company.uscc, "status": company.status, "admin_login": admin.account.login,
+                "temporary_password": None, "log_index": admin.recorded.seq}
+
+
+@blp.route("/companies/reviewed")
+class ReviewedCompanies(MethodView):
+    @require(*REGULATORS)
+    @blp.arguments(ReviewedRegisterArgs)
+    @blp.response(201, CompanyCreatedSchema)
+    def post(self, args):
+        """Register a genuine early code that fails its check, after manual review (regulators; flagged)."""
+        company, admin = services.register_reviewed(
+            keyring(), regulator=bearer_account(), uscc=args["uscc"], profile=profile_from(args), note=args["note"],
+            admin_login=args["admin"]["login"], admin_name=args["admin"]["name"])
+        commit()
+        return {"uscc": company.uscc, "status": company.status, "admin_login": admin.account.login,
+                "temporary_password": admin.password, "log_index": admin.recorded.seq}
+
+
+@blp.route("/companies/<uscc>")
+class CompanyPublic(MethodView):
+    @blp.response(200, CompanyPublicSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, uscc):
+        """The public credit view of a company."""
+        company = services.get_company(uscc)
+        return views_model.public_view(company)
+
+
+def _company_for(uscc: str, *, manage: bool = False):
+    """The company if the caller is its member (or, unless `manage`, its regulator); 404 otherwise."""
+    account = bearer_account()
+    company = services.get_company(uscc)
+    member = services.is_member(account, company)
+    if manage and not (member and account.role == "company_admin"):
+        raise not_found("company", "企业")
+    if not (member or services.regulates(account, company)):
+        raise not_found("company", "企业")
+    return account, company
+
+
+@blp.route("/companies/<uscc>/profile")
+class CompanyProfile(MethodView):
+    @require()
+    @blp.response(200, CompanyPrivateSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, uscc):
+        """The company's full record (its own users and its regulators)."""
+        _account, company = _company_for(uscc)
+        return views_model.private_view(keyring(), company)
+
+    @require("company_admin")
+    @blp.arguments(ProfileArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def put(self, args, uscc):
+        """Update the company's profile (its admin)."""
+        account, company = _company_for(uscc, manage=True)
+        recorded = services.update_profile(keyring(), account=account, company=company, profile=profile_from(args))
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/companies/<uscc>/decision")
+class CompanyDecision(MethodView):
+    @require(*REGULATORS)
+    @blp.arguments(DecisionArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, args, uscc):
+        """Verify or reject a pending company (regulators of its sector)."""
+        regulator = bearer_account()
+        company = services.get_company(uscc)
+        if not services.regulates(regulator, company):
+            raise not_found("company", "企业")
+        recorded = services.decide(keyring(), regulator=regulator, company=company,
+                                   verify=args["decision"] == "verify", note=args.get("note"))
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/companies/<uscc>/pledge")
+class CompanyPledge(MethodView):
+    @require("company_admin")
+    @blp.arguments(PledgeArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, args, uscc):
+        """Sign the current credit pledge (信用承诺) for the company (its admin)."""
+        account, company = _company_for(uscc, manage=True)
+        recorded = services.sign_pledge(keyring(), account=account, company=company, version=args["version"])
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/companies/<uscc>/users")
+class CompanyUsers(MethodView):
+    @require("company_admin", "company_user")
+    @blp.response(200, AccountSchema(many=True))
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, uscc):
+        """List the company's users (its members)."""
+        account = bearer_account()
+        company = services.get_company(uscc)
+        if not services.is_member(account, company):
+            raise not_found("company", "企业")
+        return company.accounts
+
+    @require("company_admin")
+    @blp.arguments(CompanyUserArgs)
+    @blp.response(201, NewAccountSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, args, uscc):
+        """Add a user to the company; the temporary password is shown once (its admin)."""
+        account, company = _company_for(uscc, manage=True)
+        new = services.add_user(keyring(), actor=account, company=company, **args)
+        commit()
+        return new_account_view(new)
+
+
+@blp.route("/pledge")
+class PledgeText(MethodView):
+    @blp.response(200, PledgeTextSchema)
+    def get(self):
+        """The current text of the credit pledge."""
+        v = pledge.CURRENT_VERSION
+        return {"version": v, **pledge.PLEDGES[v], "sha256": pledge.text_digest(v)}
+
+
+@blp.route("/districts")
+class Districts(MethodView):
+    @blp.response(200, DistrictSchema(many=True))
+    def get(self):
+        """The districts and counties of Chengdu."""
+        return [{"code": d.code, "name_zh": d.name_zh, "name_en": d.name_en} for d in districts.DISTRICTS]

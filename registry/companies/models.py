@@ -1,0 +1,68 @@
+"""Companies (an aggregate) with their credit pledges."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import LoggedAggregate, UTCDateTime, utcnow
+
+COMPANY_SECTORS = ("housekeeping", "property")
+BUSINESS_MODELS = ("employee", "intermediary")  # 员工制, 中介制
+# The four conditions of 员工制 (国办发〔2019〕30号).
+EMPLOYEE_CONDITIONS = ("contracts", "social_insurance", "minimum_wage", "ongoing_training")
+STATUSES = ("pending", "verified", "rejected")
+
+
+class Company(LoggedAggregate, db.Model):
+    """A housekeeping or property-management firm, keyed by its USCC."""
+
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    sectors: Mapped[list] = mapped_column(JSON, nullable=False)
+    # Housekeeping only; None for a property-only firm.
+    business_model: Mapped[str | None] = mapped_column(String(16))
+    employee_conditions: Mapped[dict | None] = mapped_column(JSON)
+    district: Mapped[str] = mapped_column(String(6), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending", index=True)
+    # A genuine early code that fails the checksum, admitted by a regulator's review.
+    checksum_flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    review_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # The contact person: personal data, sealed with their state HMACs.
+    contact_name_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    contact_name_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    contact_phone_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    contact_phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    accounts = relationship("Account", back_populates="company", order_by="Account.id")
+    pledges: Mapped[list["Pledge"]] = relationship(back_populates="company", order_by="Pledge.id")
+
+    @property
+    def current_pledge(self) -> "Pledge | None":
+        return self.pledges[-1] if self.pledges else None
+
+
+class Pledge(db.Model):
+    """An online credit pledge (信用承诺): which text version, by whom, when."""
+
+    __tablename__ = "pledges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    accepted_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    accepted_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # kept | broken (a broken pledge becomes a record in a later issue).
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="kept")
+
+    company: Mapped[Company] = relationship(back_populates="pledges")

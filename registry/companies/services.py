@@ -1,0 +1,235 @@
+"""Company operations: registration, verification, profile, pledge, users."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..accounts.models import Account
+from ..accounts.services import NewAccount, build_account
+from ..crypto import aad, seal, state_hmac, unseal
+from ..errors import ApiError, field_error, forbidden, not_found
+from ..extensions import db
+from ..keys import KeyRing
+from ..log.actions import Action
+from ..log.services import Recorded, record_change
+from ..models import utcnow
+from . import districts, pledge, uscc as uscc_mod
+from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, Pledge
+
+PHONE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
+
+
+@dataclass
+class CompanyProfile:
+    """What a company states about itself (validated by `check_profile`)."""
+
+    name: str
+    sectors: list[str]
+    business_model: str | None
+    employee_conditions: dict | None
+    district: str
+    contact_name: str
+    contact_phone: str
+
+
+def normalise_phone(raw: str) -> str:
+    return re.sub(r"[\s()]", "", raw or "")
+
+
+def check_profile(p: CompanyProfile) -> None:
+    """Raise a field error naming the first rule the profile breaks."""
+    if not (p.name or "").strip() or len(p.name) > 200:
+        raise field_error("name", "Give the registered name (1–200 characters).", "请填写企业登记名称（1–200 个字符）。")
+    if not p.sectors or any(s not in COMPANY_SECTORS for s in p.sectors) or len(set(p.sectors)) != len(p.sectors):
+        raise field_error("sectors", "Choose housekeeping, property or both.", "请选择家政、物业或两者。")
+    if "housekeeping" in p.sectors:
+        if p.business_model not in BUSINESS_MODELS:
+            raise field_error("business_model", "A housekeeping firm states its model: employee or intermediary.",
+                              "家政企业须选择经营模式：员工制或中介制。")
+        if p.business_model == "employee":
+            conds = p.employee_conditions or {}
+            missing = [c for c in EMPLOYEE_CONDITIONS if conds.get(c) is not True]
+            if missing or set(conds) - set(EMPLOYEE_CONDITIONS):
+                raise field_error(
+                    "employee_conditions",
+                    "The employee model (员工制) needs all four: contracts, social_insurance, minimum_wage, "
+                    "ongoing_training.",
+                    "员工制须同时满足四项：签订合同、缴纳社保、工资不低于最低工资、持续培训。")
+        elif p.employee_conditions:
+            raise field_error("employee_conditions", "Only the employee model records these conditions.",
+                              "只有员工制企业填写这四项条件。")
+    elif p.business_model or p.employee_conditions:
+        raise field_error("business_model", "Only housekeeping firms state a business model.",
+                          "只有家政企业选择经营模式。")
+    if p.district not in districts.CODES:
+        raise field_error("district", "Choose one of Chengdu's districts or counties.", "请选择成都市的区（市）县。")
+    if not (p.contact_name or "").strip() or len(p.contact_name) > 50:
+        raise field_error("contact.name", "Give the contact person's name.", "请填写联系人姓名。")
+    if not PHONE_RE.match(normalise_phone(p.contact_phone)):
+        raise field_error("contact.phone", "Give a mainland mobile or landline number.", "请填写有效的手机或座机号码。")
+
+
+def _apply_profile(ring: KeyRing, company: Company, p: CompanyProfile) -> None:
+    company.name = p.name.strip()
+    company.sectors = sorted(p.sectors)
+    company.business_model = p.business_model if "housekeeping" in p.sectors else None
+    company.employee_conditions = (
+        {c: True for c in EMPLOYEE_CONDITIONS} if company.business_model == "employee" else None
+    )
+    company.district = p.district
+    name = p.contact_name.strip()
+    phone = normalise_phone(p.contact_phone)
+    company.contact_name_enc = seal(ring, name, aad("companies", "contact_name", company.log_ref))
+    company.contact_name_state = state_hmac(ring, "contact_name", name)
+    company.contact_phone_enc = seal(ring, phone, aad("companies", "contact_phone", company.log_ref))
+    company.contact_phone_state = state_hmac(ring, "contact_phone", phone)
+
+
+def contact(ring: KeyRing, company: Company) -> dict:
+    return {
+        "name": unseal(ring, company.contact_name_enc, aad("companies", "contact_name", company.log_ref)),
+        "phone": unseal(ring, company.contact_phone_enc, aad("companies", "contact_phone", company.log_ref)),
+    }
+
+
+def _check_uscc_free(code: str) -> None:
+    if db.session.execute(select(Company.id).where(Company.uscc == code)).first():
+        raise ApiError(409, "company_exists", "该统一社会信用代码已登记。", "A company with this USCC is registered.",
+                       {"uscc": {"en": "Already registered.", "zh": "已登记。"}})
+
+
+def _new_company(ring: KeyRing, code: str, profile: CompanyProfile) -> Company:
+    from ..models import new_ref
+
+    company = Company(uscc=code, log_ref=new_ref(), salt=new_ref(), status="pending")
+    _apply_profile(ring, company, profile)
+    return company
+
+
+def register_company(ring: KeyRing, *, uscc: str, profile: CompanyProfile, admin_login: str, admin_name: str,
+                     admin_password: str) -> tuple[Company, NewAccount]:
+    """Self-registration: a pending company and its first (admin) user."""
+    result = uscc_mod.validate(uscc or "")
+    if not result.ok:
+        if result.failure in ("checksum", "org_code"):
+            raise ApiError(422, "uscc_checksum",
+                           "统一社会信用代码校验未通过。如确为早期颁发的真实代码，请联系监管部门人工审核登记。",
+                           "The USCC fails its check. If it is a genuine early code, ask a regulator to register "
+                           "it through manual review.",
+                           {"uscc": {"en": result.message_en, "zh": result.message_zh}})
+        raise field_error("uscc", result.message_en, result.message_zh, code="invalid_uscc")
+    check_profile(profile)
+    _check_uscc_free(result.code)
+    company = _new_company(ring, result.code, profile)
+    admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=admin_password,
+                          login_field="admin.login", password_field="admin.password")
+    company.accounts.append(admin.account)
+    db.session.add(company)
+    admin.recorded = record_change(ring, actor=admin.account.ref, action=Action.COMPANY_REGISTER, aggregate=company)
+    return company, admin
+
+
+def register_reviewed(ring: KeyRing, *, regulator: Account, uscc: str, profile: CompanyProfile, note: str,
+                      admin_login: str, admin_name: str) -> tuple[Company, NewAccount]:
+    """Manual review: a regulator admits a genuine code that fails its check."""
+    if regulator.role not in ("regulator", "regulator_admin") or regulator.agency.sector not in profile.sectors:
+        raise forbidden()
+    result = uscc_mod.validate(uscc or "")
+    if result.ok:
+        raise field_error("uscc", "This code passes its check: the company registers itself.",
+                          "该代码校验通过，请企业自行注册。", code="review_not_needed")
+    if result.failure not in ("checksum", "org_code"):
+        raise field_error("uscc", result.message_en, result.message_zh, code="invalid_uscc")
+    if not (note or "").strip():
+        raise field_error("note", "Say what the review established.", "请填写人工审核说明。")
+    check_profile(profile)
+    _check_uscc_free(result.code)
+    company = _new_company(ring, result.code, profile)
+    company.checksum_flagged = True
+    company.review_note = note.strip()
+    company.status = "verified"
+    company.decided_by = regulator.ref
+    company.decided_dt = utcnow()
+    admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=None,
+                          login_field="admin.login")
+    company.accounts.append(admin.account)
+    db.session.add(company)
+    admin.recorded = record_change(ring, actor=regulator.ref, action=Action.COMPANY_REGISTER_REVIEWED,
+                                   aggregate=company)
+    return company, admin
+
+
+def get_company(code: str) -> Company:
+    company = db.session.execute(
+        select(Company).where(Company.uscc == uscc_mod.normalise(code or ""))
+    ).scalar_one_or_none()
+    if company is None:
+        raise not_found("company", "企业")
+    return company
+
+
+def regulates(account: Account, company: Company) -> bool:
+    """Is `account` a regulator of one of the company's sectors?"""
+    return (account.role in ("regulator", "regulator_admin") and account.agency is not None
+            and account.agency.sector in company.sectors)
+
+
+def is_member(account: Account, company: Company) -> bool:
+    return account.company_id == company.id
+
+
+def decide(ring: KeyRing, *, regulator: Account, company: Company, verify: bool, note: str | None) -> Recorded:
+    """A regulator of the company's sector verifies or rejects it."""
+    if not regulates(regulator, company):
+        raise forbidden()
+    if company.status != "pending":
+        raise ApiError(409, "not_pending", "该企业不在待审核状态。", "The company is not pending.")
+    if not verify and not (note or "").strip():
+        raise field_error("note", "Say why the registration is rejected.", "请说明驳回理由。")
+    company.status = "verified" if verify else "rejected"
+    company.decided_by = regulator.ref
+    company.decided_dt = utcnow()
+    company.decision_note = (note or "").strip() or None
+    return record_change(ring, actor=regulator.ref, aggregate=company,
+                         action=Action.COMPANY_VERIFY if verify else Action.COMPANY_REJECT)
+
+
+def update_profile(ring: KeyRing, *, account: Account, company: Company, profile: CompanyProfile) -> Recorded:
+    if account.role != "company_admin" or not is_member(account, company):
+        raise forbidden()
+    check_profile(profile)
+    _apply_profile(ring, company, profile)
+    return record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company)
+
+
+def sign_pledge(ring: KeyRing, *, account: Account, company: Company, version: int) -> Recorded:
+    if account.role != "company_admin" or not is_member(account, company):
+        raise forbidden()
+    if version != pledge.CURRENT_VERSION:
+        raise field_error("version", f"Sign the current pledge, version {pledge.CURRENT_VERSION}.",
+                          f"请签署当前版本（第 {pledge.CURRENT_VERSION} 版）的信用承诺。", code="stale_pledge")
+    if any(p.version == version for p in company.pledges):
+        raise ApiError(409, "pledge_signed", "本企业已签署该版本的信用承诺。", "This pledge version is already signed.")
+    company.pledges.append(Pledge(version=version, text_sha256=pledge.text_digest(version), accepted_by=account.ref))
+    return record_change(ring, actor=account.ref, action=Action.COMPANY_PLEDGE_SIGN, aggregate=company)
+
+
+def add_user(ring: KeyRing, *, actor: Account, company: Company, login: str, name: str,
+             role: str = "company_user") -> NewAccount:
+    """The company's admin adds a user, who gets a temporary password."""
+    if actor.role != "company_admin" or not is_member(actor, company):
+        raise forbidden()
+    if role not in ("company_user", "company_admin"):
+        raise field_error("role", "Role must be company_user or company_admin.", "角色必须是企业用户或企业管理员。")
+    new = build_account(ring, login=login, name=name, role=role, password=None)
+    company.accounts.append(new.account)
+    new.recorded = record_change(ring, actor=actor.ref, action=Action.COMPANY_USER_ADD, aggregate=company)
+    return new
+
+
+def companies_for(regulator: Account, status: str) -> list[Company]:
+    """The companies of a regulator's sector in one status, oldest first."""
+    rows = db.session.execute(select(Company).where(Company.status == status).order_by(Company.id)).scalars()
+    return [c for c in rows if regulates(regulator, c)]

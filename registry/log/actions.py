@@ -1,0 +1,24 @@
+"""Every action tag a log entry may carry: one enum, never loose strings."""
+from enum import Enum
+
+
+class Action(str, Enum):
+    AGENCY_CREATE = "agency:create"
+    AGENCY_USER_ADD = "agency:user:add"
+    COMPANY_REGISTER = "company:register"
+    COMPANY_REGISTER_REVIEWED = "company:register:reviewed"
+    COMPANY_VERIFY = "company:verify"
+    COMPANY_REJECT = "company:reject"
+    COMPANY_UPDATE = "company:update"
+    COMPANY_PLEDGE_SIGN = "company:pledge:sign"
+    COMPANY_USER_ADD = "company:user:add"
+    ACCOUNT_DISABLE = "account:disable"
+    ACCOUNT_ENABLE = "account:enable"
+    ACCOUNT_PASSWORD_CHANGE = "account:password:change"
+    ACCOUNT_PASSWORD_RESET = "account:password:reset"
+    ACCOUNT_TOTP_RESET = "account:totp:reset"
+    ACCOUNT_TOKEN_ISSUE = "account:token:issue"
+    ACCOUNT_TOKEN_REVOKE = "account:token:revoke"
+
+    def __str__(self) -> str:
+        return self.value

@@ -1,0 +1,101 @@
+"""record_change: the one function through which every state change is logged.
+
+Called by a service as its last step, inside the service's transaction: it
+computes the aggregate's canonical-state digest, takes the log head's lock,
+numbers the entry without gaps, and adds the entry and its HMAC. If anything in
+the transaction fails, the entry rolls back with the change.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac as hmac_mod
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import rfc8785
+from sqlalchemy import select, update
+
+from .. import canonical
+from ..extensions import db
+from ..keys import KeyRing
+from .actions import Action
+from .models import LogEntry, LogHead
+
+SYSTEM_ACTOR = "system"
+ANONYMOUS_ACTOR = "anonymous"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    seq: int
+    digest: str
+
+
+def rfc3339_micro(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_body(*, seq: int, time: str, actor: str, action: str, subject: str, digest: str) -> bytes:
+    """The exact leaf bytes: RFC 8785 canonical JSON of the six fields."""
+    return rfc8785.dumps(
+        {"seq": seq, "time": time, "actor": actor, "action": action, "subject": subject, "digest": digest}
+    )
+
+
+def entry_hmac(ring: KeyRing, body: bytes, key_id: str | None = None) -> tuple[str, str]:
+    key = ring.get("log-hmac", key_id) if key_id else ring.current("log-hmac")
+    return key.id, hmac_mod.new(key.material, body, hashlib.sha256).hexdigest()
+
+
+def leaf_hash(body: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + body).digest()
+
+
+def ensure_head() -> None:
+    """Create the head row if the database has none (fresh installs, tests)."""
+    if db.session.get(LogHead, 1) is None:
+        db.session.add(LogHead(id=1, size=0))
+        db.session.flush()
+
+
+def _lock_head() -> LogHead:
+    stmt = select(LogHead).where(LogHead.id == 1)
+    if db.engine.dialect.name == "postgresql":
+        # One writer at a time numbers entries; SQLite's IMMEDIATE transaction
+        # already holds the database's write lock.
+        stmt = stmt.with_for_update()
+    head = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+    if head is None:
+        raise RuntimeError("log head row missing; run `flask --app wsgi db upgrade`")
+    return head
+
+
+def record_change(ring: KeyRing, *, actor: str, action: Action, aggregate) -> Recorded:
+    """Append the entry for `aggregate`'s new state; return its seq and digest."""
+    if not isinstance(action, Action):
+        raise TypeError("action must be an Action")
+    db.session.flush()
+    subject = aggregate.log_ref
+    digest = canonical.digest(canonical.state_of(ring, aggregate))
+    now = datetime.now(timezone.utc)
+    head = _lock_head()
+    seq = head.size
+    body = entry_body(seq=seq, time=rfc3339_micro(now), actor=actor, action=action.value,
+                      subject=subject, digest=digest)
+    key_id, mac = entry_hmac(ring, body)
+    db.session.add(LogEntry(seq=seq, body=body, leaf_hash=leaf_hash(body), hmac=mac, hmac_key_id=key_id,
+                            action=action.value, subject=subject, created_dt=now))
+    db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=seq + 1))
+    db.session.flush()
+    return Recorded(seq=seq, digest=digest)
+
+
+def latest_entry_for(subject: str) -> LogEntry | None:
+    return db.session.execute(
+        select(LogEntry).where(LogEntry.subject == subject).order_by(LogEntry.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def log_size() -> int:
+    head = db.session.get(LogHead, 1)
+    return head.size if head else 0

@@ -1,0 +1,31 @@
+"""/api/v1/outbox: the development outbox, for operators."""
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import keyring, require
+from ..api_util import api_blueprint
+from . import services
+
+blp = api_blueprint("notify", __name__, "The development outbox of the notification interface.")
+
+
+class OutboxArgs(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class OutboxSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    recipient = fields.String()
+    text = fields.String()
+    created_dt = fields.DateTime()
+
+
+@blp.route("/outbox")
+class Outbox(MethodView):
+    @require("operator_admin")
+    @blp.arguments(OutboxArgs, location="query")
+    @blp.response(200, OutboxSchema(many=True))
+    def get(self, args):
+        """Read the newest messages in the outbox (operator admins)."""
+        return services.read_outbox(keyring(), args["limit"])

@@ -1,0 +1,75 @@
+"""The queue of long tasks, and the bookkeeping of the jobs process."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models import UTCDateTime, utcnow
+
+TASK_STATES = ("queued", "running", "done", "failed")
+
+# SQL NULL rather than JSON null, so "no cursor yet" is `IS NULL` on every engine.
+_JSON = JSON(none_as_null=True)
+
+
+class Task(db.Model):
+    """One long task: what to do, how far it got, and who is running it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"state IN {TASK_STATES!r}", name="state"),
+        # claim_next looks for the oldest task in a state.
+        Index("ix_tasks_state_id", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    progress_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    progress_total: Mapped[int | None] = mapped_column(Integer)
+    # The handler's resume point, committed together with each batch's work.
+    cursor: Mapped[Any] = mapped_column(_JSON)
+    result: Mapped[Any] = mapped_column(_JSON)
+    # {"code": str, "message": {"zh": str, "en": str}}: never an exception's text.
+    error: Mapped[dict[str, Any] | None] = mapped_column(_JSON)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The company or agency allowed to see the task; None means operators only.
+    owner_ref: Mapped[str | None] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class JobLease(db.Model):
+    """The lock a scheduled job holds on SQLite, which has no advisory locks."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128), nullable=False)
+    until_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job; UNIQUE(name, slot) makes each slot run once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("name", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    # floor(epoch seconds / interval): the same for every process firing in that interval.
+    slot: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    owner: Mapped[str] = mapped_column(String(128), nullable=False)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ok: Mapped[bool | None] = mapped_column()

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: input `…Args` (unknown fields rejected), output per audience."""

@@ -1,0 +1,121 @@
+"""Companies: registration input and one projection per audience."""
+from marshmallow import Schema, fields, validate
+
+from .accounts import LOGIN, PERSON_NAME, AccountSchema
+from .common import ChangeSchema
+
+
+class EmployeeConditionsArgs(Schema):
+    contracts = fields.Boolean(required=True, metadata={"description": "签订服务合同和劳动合同/服务协议"})
+    social_insurance = fields.Boolean(required=True, metadata={"description": "缴纳社会保险"})
+    minimum_wage = fields.Boolean(required=True, metadata={"description": "工资不低于当地最低工资"})
+    ongoing_training = fields.Boolean(required=True, metadata={"description": "持续开展培训"})
+
+
+class ContactArgs(Schema):
+    name = PERSON_NAME
+    phone = fields.String(required=True, validate=validate.Length(min=5, max=20))
+
+
+class AdminArgs(Schema):
+    login = LOGIN
+    name = PERSON_NAME
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ProfileArgs(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    sectors = fields.List(fields.String(validate=validate.OneOf(["housekeeping", "property"])), required=True,
+                          validate=validate.Length(min=1, max=2))
+    business_model = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(["employee", "intermediary"]))
+    employee_conditions = fields.Nested(EmployeeConditionsArgs, load_default=None, allow_none=True)
+    district = fields.String(required=True, validate=validate.Length(equal=6))
+    contact = fields.Nested(ContactArgs, required=True)
+
+
+class CompanyRegisterArgs(ProfileArgs):
+    uscc = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    admin = fields.Nested(AdminArgs, required=True)
+
+
+class ReviewedAdminArgs(Schema):
+    login = LOGIN
+    name = PERSON_NAME
+
+
+class ReviewedRegisterArgs(ProfileArgs):
+    uscc = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    admin = fields.Nested(ReviewedAdminArgs, required=True)
+
+
+class DecisionArgs(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["verify", "reject"]))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class PledgeArgs(Schema):
+    version = fields.Integer(required=True, strict=True)
+
+
+class CompanyUserArgs(Schema):
+    login = LOGIN
+    name = PERSON_NAME
+    role = fields.String(load_default="company_user", validate=validate.OneOf(["company_user", "company_admin"]))
+
+
+class QueueArgs(Schema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "verified", "rejected"]))
+
+
+class PledgeSchema(Schema):
+    version = fields.Integer()
+    accepted_dt = fields.DateTime()
+    state = fields.String()
+
+
+class CompanyPublicSchema(Schema):
+    """What anyone sees: no contacts, no users."""
+
+    uscc = fields.String()
+    name = fields.String()
+    sectors = fields.List(fields.String())
+    business_model = fields.String(allow_none=True)
+    employee_conditions = fields.Dict(allow_none=True)
+    district = fields.String()
+    district_name = fields.Dict()
+    status = fields.String()
+    checksum_flagged = fields.Boolean()
+    pledge = fields.Nested(PledgeSchema, allow_none=True)
+
+
+class CompanyPrivateSchema(CompanyPublicSchema):
+    """The company itself and its regulators: masked contact, users, decision."""
+
+    contact = fields.Dict()
+    decided_dt = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+    review_note = fields.String(allow_none=True)
+    users = fields.List(fields.Nested(AccountSchema))
+    created_dt = fields.DateTime()
+
+
+class CompanyCreatedSchema(ChangeSchema):
+    uscc = fields.String()
+    status = fields.String()
+    admin_login = fields.String()
+    temporary_password = fields.String(allow_none=True)
+
+
+class PledgeTextSchema(Schema):
+    version = fields.Integer()
+    zh = fields.String()
+    en = fields.String()
+    sha256 = fields.String()
+
+
+class DistrictSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
