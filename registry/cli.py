@@ -1,6 +1,35 @@
-"""Flask commands: keys, demo data, accounts, tokens, tasks."""
+"""Flask commands: keys, demo data, agencies and accounts, tokens, outbox, tasks."""
+from __future__ import annotations
+
+import json
+import sys
+
 import click
 from flask import Flask, current_app
+from sqlalchemy import select
+
+from .errors import ApiError
+
+
+def _ring():
+    from . import keyring
+
+    return keyring()
+
+
+def _fail(exc: ApiError):
+    fields = "; ".join(f"{k}: {v['en']}" for k, v in exc.fields.items())
+    raise click.ClickException(f"{exc.en} {fields}".strip())
+
+
+def _account(login: str):
+    from .accounts.models import Account
+    from .extensions import db
+
+    account = db.session.execute(select(Account).where(Account.login == login)).scalar_one_or_none()
+    if account is None:
+        raise click.ClickException(f"no account {login!r}")
+    return account
 
 
 def register(app: Flask) -> None:
@@ -11,7 +40,126 @@ def register(app: Flask) -> None:
     @keys_group.command("init")
     def keys_init():
         """Create every missing key."""
-        from . import keyring
-
-        made = keyring().ensure_all()
+        made = _ring().ensure_all()
         click.echo(f"keys in {current_app.config['KEYS_DIR']}: created {', '.join(made) or 'none'}", err=True)
+
+    @app.cli.command("demo")
+    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies as JSON.")
+    def demo(as_json):
+        """Make sure the demo data exists (and print it with --json)."""
+        from .demo import demo_json, ensure_demo
+
+        ring = _ring()
+        ring.ensure_all()
+        made = ensure_demo(ring)
+        click.echo("demo data " + ("created" if made else "already present"), err=True)
+        if as_json:
+            sys.stdout.write(json.dumps(demo_json(ring), ensure_ascii=False) + "\n")
+
+    @app.cli.group("agencies")
+    def agencies_group():
+        """Regulators and the operator, and their users."""
+
+    @agencies_group.command("create")
+    @click.argument("code")
+    @click.option("--name-zh", required=True)
+    @click.option("--name-en", required=True)
+    @click.option("--kind", type=click.Choice(["regulator", "operator"]), required=True)
+    @click.option("--sector", type=click.Choice(["housekeeping", "property", "market"]))
+    def agencies_create(code, name_zh, name_en, kind, sector):
+        """Create an agency."""
+        from .accounts import services
+        from .extensions import db
+
+        try:
+            _agency, recorded = services.create_agency(_ring(), actor="system", code=code, name_zh=name_zh,
+                                                       name_en=name_en, kind=kind, sector=sector)
+        except ApiError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(f"agency {code} created (log index {recorded.seq})")
+
+    @agencies_group.command("add-user")
+    @click.argument("agency_code")
+    @click.argument("login")
+    @click.option("--name", required=True, help="The person's real name (stored encrypted).")
+    @click.option("--role", type=click.Choice(["regulator", "regulator_admin", "operator_admin"]), required=True)
+    def agencies_add_user(agency_code, login, name, role):
+        """Create a regulator, regulator admin or operator admin; prints the one-time secrets."""
+        from .accounts import services
+        from .accounts.models import Agency
+        from .extensions import db
+
+        agency = db.session.execute(select(Agency).where(Agency.code == agency_code)).scalar_one_or_none()
+        if agency is None:
+            raise click.ClickException(f"no agency {agency_code!r}")
+        try:
+            new = services.add_agency_user(_ring(), actor=None, agency=agency, login=login, name=name, role=role)
+        except ApiError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(json.dumps({"login": login, "role": role, "temporary_password": new.password,
+                               "totp_secret": new.totp_secret, "log_index": new.recorded.seq}))
+
+    @app.cli.group("tokens")
+    def tokens_group():
+        """API tokens."""
+
+    @tokens_group.command("issue")
+    @click.argument("login")
+    @click.argument("name")
+    def tokens_issue(login, name):
+        """Issue a named token for an account and print it (shown once)."""
+        from .accounts import services
+        from .extensions import db
+
+        try:
+            token, raw, _rec = services.issue_token(_ring(), account=_account(login), name=name)
+        except ApiError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(raw)
+
+    @tokens_group.command("list")
+    @click.argument("login")
+    def tokens_list(login):
+        """List an account's tokens."""
+        for t in _account(login).tokens:
+            state = f"revoked {t.revoked_dt:%Y-%m-%d}" if t.revoked_dt else "active"
+            used = f"{t.last_used_dt:%Y-%m-%d %H:%M}" if t.last_used_dt else "never"
+            click.echo(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\tlast used {used}")
+
+    @tokens_group.command("revoke")
+    @click.argument("login")
+    @click.argument("token_id", type=int)
+    def tokens_revoke(login, token_id):
+        """Revoke one of an account's tokens."""
+        from .accounts import services
+        from .extensions import db
+
+        try:
+            recorded = services.revoke_token(_ring(), account=_account(login), token_id=token_id)
+        except ApiError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(f"revoked (log index {recorded.seq})")
+
+    @app.cli.group("outbox")
+    def outbox_group():
+        """The development outbox of the notification interface."""
+
+    @outbox_group.command("list")
+    @click.option("--limit", default=20, show_default=True)
+    def outbox_list(limit):
+        """Print the newest messages."""
+        from .notify.services import read_outbox
+
+        for m in read_outbox(_ring(), limit):
+            click.echo(f"{m['created_dt']:%Y-%m-%d %H:%M:%S}\t{m['kind']}\t{m['recipient']}\t{m['text']}")
+
+    from importlib.util import find_spec
+
+    if find_spec("registry.tasks.cli"):
+        from .tasks.cli import register_cli
+
+        register_cli(app)

@@ -51,11 +51,13 @@ DEFAULTS = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    # Served from our own origin: the machine has no network besides package registries.
-    "OPENAPI_SWAGGER_UI_URL": None,
+    # Served from our own origin (swagger-ui-bundle), never from a CDN.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs-assets/",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "fixed-window",
     "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
+    # Company self-registrations per client address.
+    "SIGNUP_LIMIT": "30 per hour",
     "BABEL_DEFAULT_LOCALE": "zh",
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
     "LANGUAGES": ("zh", "en"),

@@ -1,5 +1,6 @@
 """GET /healthz: the app answers and so does its database (one SELECT 1)."""
-from flask import Blueprint, jsonify
+import swagger_ui_bundle
+from flask import Blueprint, jsonify, send_from_directory
 from sqlalchemy import text
 
 from .errors import ApiError
@@ -16,3 +17,9 @@ def healthz():
         db.session.rollback()
         raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.")
     return jsonify({"status": "ok"})
+
+
+@bp.get("/api/docs-assets/<path:filename>")
+def docs_assets(filename):
+    """Swagger UI's files for /api/docs, from the installed bundle."""
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)

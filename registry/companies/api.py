@@ -1,6 +1,7 @@
 """/api/v1/companies: registration, the public credit view, verification, pledge, users."""
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 
 from schemas.accounts import AccountSchema, NewAccountSchema
@@ -40,7 +41,7 @@ class Companies(MethodView):
         rows = services.companies_for(regulator, args["status"])
         return [views_model.private_view(keyring(), c) for c in rows]
 
-    @limiter.limit("20 per hour", methods=["POST"])
+    @limiter.limit(lambda: current_app.config["SIGNUP_LIMIT"], methods=["POST"])
     @blp.arguments(CompanyRegisterArgs)
     @blp.response(201, CompanyCreatedSchema)
     @blp.alt_response(409, schema=ERRORS)

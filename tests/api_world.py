@@ -1,0 +1,166 @@
+"""A small world of principals and the table of every API operation.
+
+Shared by the authorisation matrix, the one-entry-per-change walk and the
+bad-input walk, so that a new endpoint has to be added here once to be covered
+by all three (a test fails when the OpenAPI document has an operation this
+table does not know).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+PASSWORD = "correct horse battery"
+XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
+
+PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator")
+ALL_AUTH = frozenset(PRINCIPALS) - {"anon"}
+EVERYONE = frozenset(PRINCIPALS)
+REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
+
+
+class World:
+    """Two verified companies, one pending, three regulators, an operator."""
+
+    def __init__(self, factory):
+        from registry.companies import services as companies
+        from registry.extensions import db
+
+        self.f = factory
+        hk = factory.agency(sector="housekeeping", code="hk")
+        prop = factory.agency(sector="property", code="prop")
+        market = factory.agency(sector="market", code="market")
+        ops = factory.agency(kind="operator", sector=None, code="ops")
+        self.accounts = {
+            "reg_hk": factory.agency_user(hk).account,
+            "regadmin_hk": factory.agency_user(hk, role="regulator_admin").account,
+            "reg_prop": factory.agency_user(prop).account,
+            "reg_market": factory.agency_user(market).account,
+            "operator": factory.agency_user(ops, role="operator_admin").account,
+        }
+        factory._regulators = {"housekeeping": self.accounts["reg_hk"]}
+        self.company_a, a_admin = factory.company()
+        self.company_b, b_admin = factory.company()
+        self.pending, _ = factory.company(verified=False)
+        self.accounts["a_admin"] = a_admin.account
+        self.accounts["b_admin"] = b_admin.account
+        new = companies.add_user(factory.ring, actor=a_admin.account, company=self.company_a, login="a-user",
+                                 name="张三")
+        db.session.commit()
+        from registry.accounts import services as accounts
+
+        accounts.change_password(factory.ring, account=new.account, current=new.password, new=PASSWORD)
+        db.session.commit()
+        self.accounts["a_user"] = new.account
+        self.tokens = {name: factory.token(acc) for name, acc in self.accounts.items()}
+        # A second token of a_admin's, for the revoke call.
+        from registry.accounts.models import ApiToken
+
+        factory.token(self.accounts["a_admin"], name="spare")
+        self.spare_token_id = db.session.query(ApiToken).filter_by(name="spare").one().id
+        self.n = 0
+
+    def headers(self, principal: str) -> dict:
+        if principal == "anon":
+            return {}
+        return {"Authorization": f"Bearer {self.tokens[principal]}"}
+
+    def uniq(self, stem: str) -> str:
+        self.n += 1
+        return f"{stem}-{self.n}"
+
+    def profile(self, **over) -> dict:
+        body = {"name": "成都新家政有限公司", "sectors": ["housekeeping"], "business_model": "intermediary",
+                "employee_conditions": None, "district": "510105",
+                "contact": {"name": "孙联系", "phone": "13700001111"}}
+        body.update(over)
+        return body
+
+
+@dataclass
+class Op:
+    method: str
+    template: str  # as in the OpenAPI document
+    path: Callable[[World], str]
+    allowed: frozenset
+    body: Callable[[World], dict] | None = None
+    action: str | None = None  # the log action tag of a state change
+    status: int = 200
+    query: dict = field(default_factory=dict)
+
+    @property
+    def changes_state(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def _a(w): return w.company_a.uscc
+def _p(w): return w.pending.uscc
+
+
+OPS = [
+    Op("GET", "/api/v1/me", lambda w: "/api/v1/me", ALL_AUTH),
+    Op("POST", "/api/v1/me/password", lambda w: "/api/v1/me/password", ALL_AUTH,
+       lambda w: {"current_password": PASSWORD, "new_password": "another good passphrase"},
+       "account:password:change"),
+    Op("GET", "/api/v1/tokens", lambda w: "/api/v1/tokens", ALL_AUTH),
+    Op("POST", "/api/v1/tokens", lambda w: "/api/v1/tokens", ALL_AUTH, lambda w: {"name": "ci"},
+       "account:token:issue", 201),
+    Op("DELETE", "/api/v1/tokens/{token_id}", lambda w: f"/api/v1/tokens/{w.spare_token_id}",
+       frozenset({"a_admin"}), None, "account:token:revoke"),
+    Op("GET", "/api/v1/agencies", lambda w: "/api/v1/agencies", EVERYONE),
+    Op("POST", "/api/v1/agencies", lambda w: "/api/v1/agencies", frozenset({"operator"}),
+       lambda w: {"code": w.uniq("new"), "name_zh": "新机构", "name_en": "New agency", "kind": "regulator",
+                  "sector": "market"}, "agency:create", 201),
+    Op("GET", "/api/v1/agencies/{code}/users", lambda w: "/api/v1/agencies/hk/users",
+       frozenset({"regadmin_hk", "operator"})),
+    Op("POST", "/api/v1/agencies/{code}/users", lambda w: "/api/v1/agencies/hk/users",
+       frozenset({"regadmin_hk", "operator"}),
+       lambda w: {"login": w.uniq("new-reg"), "name": "钱新人", "role": "regulator"}, "agency:user:add", 201),
+    Op("POST", "/api/v1/accounts/{ref}/password-reset",
+       lambda w: f"/api/v1/accounts/{w.accounts['a_user'].ref}/password-reset",
+       frozenset({"a_admin", "operator"}), None, "account:password:reset"),
+    Op("POST", "/api/v1/accounts/{ref}/totp-reset",
+       lambda w: f"/api/v1/accounts/{w.accounts['reg_hk'].ref}/totp-reset",
+       frozenset({"regadmin_hk", "operator"}), None, "account:totp:reset"),
+    Op("PUT", "/api/v1/accounts/{ref}/disabled",
+       lambda w: f"/api/v1/accounts/{w.accounts['a_user'].ref}/disabled",
+       frozenset({"a_admin", "operator"}), lambda w: {"disabled": True}, "account:disable"),
+    Op("GET", "/api/v1/companies", lambda w: "/api/v1/companies", REGULATORS),
+    Op("POST", "/api/v1/companies", lambda w: "/api/v1/companies", EVERYONE,
+       lambda w: {**w.profile(), "uscc": w.f.uscc(),
+                  "admin": {"login": w.uniq("signup"), "name": "孙联系", "password": "a good long password"}},
+       "company:register", 201),
+    Op("POST", "/api/v1/companies/reviewed", lambda w: "/api/v1/companies/reviewed",
+       frozenset({"reg_hk", "regadmin_hk"}),
+       lambda w: {**w.profile(), "uscc": XIAMEN, "note": "核对营业执照原件，代码真实。",
+                  "admin": {"login": w.uniq("reviewed"), "name": "孙联系"}},
+       "company:register:reviewed", 201),
+    Op("GET", "/api/v1/companies/{uscc}", lambda w: f"/api/v1/companies/{_a(w)}", EVERYONE),
+    Op("GET", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk"})),
+    Op("PUT", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
+       frozenset({"a_admin"}), lambda w: w.profile(name="成都安心家政服务有限公司（新）"), "company:update"),
+    Op("POST", "/api/v1/companies/{uscc}/decision", lambda w: f"/api/v1/companies/{_p(w)}/decision",
+       frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "verify"}, "company:verify"),
+    Op("POST", "/api/v1/companies/{uscc}/pledge", lambda w: f"/api/v1/companies/{_a(w)}/pledge",
+       frozenset({"a_admin"}), lambda w: {"version": 1}, "company:pledge:sign"),
+    Op("GET", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
+       frozenset({"a_admin"}), lambda w: {"login": w.uniq("staff"), "name": "周员工"}, "company:user:add", 201),
+    Op("GET", "/api/v1/pledge", lambda w: "/api/v1/pledge", EVERYONE),
+    Op("GET", "/api/v1/districts", lambda w: "/api/v1/districts", EVERYONE),
+    Op("GET", "/api/v1/outbox", lambda w: "/api/v1/outbox", frozenset({"operator"})),
+]
+
+
+def call(client, world: World, op: Op, principal: str, body=None):
+    kwargs = {"headers": world.headers(principal)}
+    payload = op.body(world) if body is None and op.body else body
+    if payload is not None:
+        kwargs["json"] = payload
+    return client.open(op.path(world), method=op.method, **kwargs)

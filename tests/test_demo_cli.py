@@ -1,0 +1,33 @@
+"""`flask demo --json`: the demo data and its one JSON object on stdout."""
+import json
+
+import pyotp
+
+
+def test_demo_json_lists_every_account_with_a_working_token(app, runner, client):
+    result = runner.invoke(args=["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    roles = {a["role"] for a in data["accounts"]}
+    assert roles == {"company_admin", "company_user", "regulator", "regulator_admin", "operator_admin"}
+    for account in data["accounts"]:
+        assert ("company_uscc" in account) != ("agency" in account)
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {account['token']}"})
+        assert me.status_code == 200
+        assert me.get_json()["login"] == account["login"]
+        if account["role"] in ("regulator", "regulator_admin", "operator_admin"):
+            assert pyotp.TOTP(account["totp_secret"]).now().isdigit()
+        else:
+            assert account["totp_secret"] is None
+    statuses = {c["status"] for c in data["companies"]}
+    assert statuses == {"verified", "pending"}
+    assert {s for c in data["companies"] for s in c["sectors"]} == {"housekeeping", "property"}
+
+
+def test_demo_is_idempotent(app, runner):
+    from registry.log.services import log_size
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    size = log_size()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert log_size() == size
