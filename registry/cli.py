@@ -44,17 +44,22 @@ def register(app: Flask) -> None:
         click.echo(f"keys in {current_app.config['KEYS_DIR']}: created {', '.join(made) or 'none'}", err=True)
 
     @app.cli.command("demo")
-    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies as JSON.")
-    def demo(as_json):
+    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts (each with a fresh token) and companies.")
+    @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
+    @click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
+    def demo(as_json, if_empty, logins):
         """Make sure the demo data exists (and print it with --json)."""
-        from .demo import demo_json, ensure_demo
+        from .demo import database_is_empty, demo_json, ensure_demo
 
         ring = _ring()
         ring.ensure_all()
-        made = ensure_demo(ring)
-        click.echo("demo data " + ("created" if made else "already present"), err=True)
-        if as_json:
-            sys.stdout.write(json.dumps(demo_json(ring), ensure_ascii=False) + "\n")
+        if if_empty and not database_is_empty():
+            click.echo("database not empty: demo data not seeded", err=True)
+        else:
+            made = ensure_demo(ring)
+            click.echo("demo data " + ("created" if made else "already present"), err=True)
+        if as_json or logins:
+            sys.stdout.write(json.dumps(demo_json(ring, with_tokens=as_json), ensure_ascii=False) + "\n")
 
     @app.cli.group("agencies")
     def agencies_group():

@@ -106,16 +106,23 @@ def ensure_demo(ring: KeyRing) -> bool:
     return made
 
 
-def demo_json(ring: KeyRing) -> dict:
-    """Every demo account with a freshly issued token, and every demo company."""
+def database_is_empty() -> bool:
+    return (db.session.execute(select(Agency.id).limit(1)).first() is None
+            and db.session.execute(select(Company.id).limit(1)).first() is None)
+
+
+def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
+    """Every demo account (with a freshly issued token), and every demo company."""
     out_accounts = []
     logins = [u[1] for u in AGENCY_USERS] + [u[0] for c in COMPANIES for u in c[6]]
     for login in logins:
         account = _account(login)
         if account is None:
             continue
-        _token, raw, _rec = accounts.issue_token(ring, account=account, name="demo")
-        db.session.commit()
+        raw = None
+        if with_tokens:
+            _token, raw, _rec = accounts.issue_token(ring, account=account, name="demo")
+            db.session.commit()
         row = {"role": account.role, "login": account.login, "password": DEMO_PASSWORD,
                "totp_secret": accounts.totp_secret(ring, account), "token": raw}
         if account.company_id:

@@ -10,7 +10,7 @@ FLASK=".venv/bin/flask --app wsgi"
 
 $FLASK db upgrade
 $FLASK keys init
-demo_json=$($FLASK demo --json)
+demo_json=$($FLASK demo --if-empty --logins)
 
 .venv/bin/python -m jobs &
 jobs_pid=$!
