@@ -162,9 +162,6 @@ def register(app: Flask) -> None:
         for m in read_outbox(_ring(), limit):
             click.echo(f"{m['created_dt']:%Y-%m-%d %H:%M:%S}\t{m['kind']}\t{m['recipient']}\t{m['text']}")
 
-    from importlib.util import find_spec
+    from .tasks.cli import register_cli
 
-    if find_spec("registry.tasks.cli"):
-        from .tasks.cli import register_cli
-
-        register_cli(app)
+    register_cli(app)

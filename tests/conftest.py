@@ -14,11 +14,13 @@ ON_POSTGRES = TEST_DB_URL.startswith("postgresql")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect `postgres` tests on SQLite; on PostgreSQL, insist some ran."""
+    """Deselect `postgres` tests on SQLite and `sqlite` ones on PostgreSQL; on PostgreSQL, insist some ran."""
     pg_items = [i for i in items if i.get_closest_marker("postgres")]
-    if not ON_POSTGRES and pg_items:
-        config.hook.pytest_deselected(items=pg_items)
-        items[:] = [i for i in items if not i.get_closest_marker("postgres")]
+    other_engine = "sqlite" if ON_POSTGRES else "postgres"
+    deselect = [i for i in items if i.get_closest_marker(other_engine)]
+    if deselect:
+        config.hook.pytest_deselected(items=deselect)
+        items[:] = [i for i in items if not i.get_closest_marker(other_engine)]
     if ON_POSTGRES and os.environ.get("REGISTRY_REQUIRE_POSTGRES_TESTS") == "1" and not pg_items:
         raise pytest.UsageError("the PostgreSQL run selected no test marked postgres")
 

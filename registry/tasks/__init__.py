@@ -1,8 +1,9 @@
-"""The queue of long tasks run by the jobs process."""
-import importlib.util
+"""tasks domain: the queue of long tasks that the jobs process runs."""
+from . import models  # noqa: F401  (the tables)
 
 
 def register(app):
-    """Load the models."""
-    if importlib.util.find_spec(f"{__name__}.models"):
-        from . import models  # noqa: F401
+    """Load the handler modules: the web enqueues only kinds it knows."""
+    from .handlers import load_handler_modules
+
+    load_handler_modules()

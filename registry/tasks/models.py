@@ -33,10 +33,10 @@ class Task(db.Model):
     progress_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     progress_total: Mapped[int | None] = mapped_column(Integer)
     # The handler's resume point, committed together with each batch's work.
-    cursor: Mapped[Any] = mapped_column(_JSON)
-    result: Mapped[Any] = mapped_column(_JSON)
+    cursor: Mapped[Any] = mapped_column(_JSON, nullable=True)
+    result: Mapped[Any] = mapped_column(_JSON, nullable=True)
     # {"code": str, "message": {"zh": str, "en": str}}: never an exception's text.
-    error: Mapped[dict[str, Any] | None] = mapped_column(_JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(_JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # The company or agency allowed to see the task; None means operators only.
     owner_ref: Mapped[str | None] = mapped_column(String(32), index=True)

@@ -142,22 +142,27 @@ def run_task(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> str:
-    """Run a claimed task's handler and commit its end; return the task's new state."""
+    """Run a claimed task's handler and commit its end; return the task's new state, or "lost"."""
+    task_id, kind = task.id, task.kind
+    try:
+        return _run(task, owner, lease_seconds, stop_requested)
+    except LeaseLost:
+        db.session.rollback()
+        log.warning("task %d (%s): lease lost to another owner; stopped here", task_id, kind)
+        return "lost"
+
+
+def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool]) -> str:
     task_id, kind, attempts = task.id, task.kind, task.attempts
     handler = _HANDLERS.get(kind)
     if handler is None:
         log.error("task %d: no handler for kind %s", task_id, kind)
         return _end(task_id, owner, "failed", UNKNOWN_KIND.as_error())
-    ctx = TaskContext(task, owner, lease_seconds, stop_requested)
     try:
-        handler(ctx)
-        return _end(task_id, owner, "done", None)
+        handler(TaskContext(task, owner, lease_seconds, stop_requested))
     except LeaseLost:
-        db.session.rollback()
-        log.warning("task %d (%s): lease lost to another owner; stopped", task_id, kind)
-        return "lost"
+        raise
     except TaskInterrupted:
-        db.session.rollback()
         log.info("task %d (%s): interrupted after a committed batch; requeued", task_id, kind)
         # Stopping the process is not the task's fault: give the attempt back.
         _settle(task_id, owner, state="queued", attempts=attempts - 1, lease_owner=None, lease_until_dt=None)
@@ -168,11 +173,8 @@ def run_task(
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("task %d (%s) attempt %d raised %s\n%s", task_id, kind, attempts, type(exc).__name__, frames)
         state = "failed" if attempts >= MAX_ATTEMPTS else "queued"
-        try:
-            return _end(task_id, owner, state, TASK_FAILED.as_error(type=type(exc).__name__))
-        except LeaseLost:
-            db.session.rollback()
-            return "lost"
+        return _end(task_id, owner, state, TASK_FAILED.as_error(type=type(exc).__name__))
+    return _end(task_id, owner, "done", None)
 
 
 def _end(task_id: int, owner: str, state: str, error: dict | None) -> str:

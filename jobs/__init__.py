@@ -1,0 +1,1 @@
+"""The jobs process: scheduled jobs and the queue of long tasks (`python -m jobs`)."""

@@ -1,0 +1,21 @@
+"""Scheduled housekeeping of the task queue and of the jobs' own records."""
+from __future__ import annotations
+
+import logging
+
+from registry.tasks import services
+from registry.tasks.models import JobRun
+
+log = logging.getLogger(__name__)
+
+
+def reclaim(_run: JobRun) -> None:
+    """Requeue tasks whose process died; fail those out of attempts."""
+    counts = services.reclaim_expired()
+    if any(counts.values()):
+        log.info("reclaimed tasks: %(requeued)d requeued, %(failed)d failed", counts)
+
+
+def prune_runs(_run: JobRun) -> None:
+    """Forget old scheduled runs."""
+    services.prune_job_runs()

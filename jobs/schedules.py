@@ -1,0 +1,74 @@
+"""The one list of scheduled jobs, with interval overrides from the environment.
+
+A job is `fn(run: JobRun) -> None`: thin, it calls one service and leaves the
+commit to the runner. `REGISTRY_SCHEDULE_<NAME>_SECONDS` overrides an interval
+(`tasks.reclaim` → `REGISTRY_SCHEDULE_TASKS_RECLAIM_SECONDS`);
+`REGISTRY_EXTRA_SCHEDULES="name=module:function@seconds,…"` adds jobs.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+
+NAME_MAX = 64  # JobRun.name and JobLease.name
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Run `func` ("module:function" or the function itself) every `seconds`."""
+
+    name: str
+    func: str | Callable
+    seconds: int
+
+    def resolve(self) -> Callable:
+        """Return the job function, importing it if named by a string."""
+        if callable(self.func):
+            return self.func
+        module, _, attr = self.func.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("tasks.reclaim", "jobs.housekeeping:reclaim", 30),
+    Schedule("job_runs.prune", "jobs.housekeeping:prune_runs", 3600),
+)
+
+
+def interval_variable(name: str) -> str:
+    """Name the environment variable that overrides the interval of schedule `name`."""
+    return f"REGISTRY_SCHEDULE_{re.sub(r'[^A-Z0-9]+', '_', name.upper())}_SECONDS"
+
+
+def active_schedules(environ: Mapping[str, str] = os.environ) -> list[Schedule]:
+    """Return SCHEDULES plus the extra ones, with overridden intervals applied."""
+    schedules = [*SCHEDULES, *_extra(environ.get("REGISTRY_EXTRA_SCHEDULES", ""))]
+    names = [s.name for s in schedules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"schedule names repeat: {names}")
+    out = []
+    for s in schedules:
+        raw = environ.get(interval_variable(s.name))
+        out.append(_checked(replace(s, seconds=int(raw)) if raw else s))
+    return out
+
+
+def _extra(spec: str) -> list[Schedule]:
+    extra = []
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        match = re.fullmatch(r"([\w.-]+)=([\w.]+:\w+)@(\d+)", item)
+        if not match:
+            raise ValueError(f"REGISTRY_EXTRA_SCHEDULES: expected name=module:function@seconds, got {item!r}")
+        extra.append(Schedule(match[1], match[2], int(match[3])))
+    return extra
+
+
+def _checked(schedule: Schedule) -> Schedule:
+    if schedule.seconds < 1:
+        raise ValueError(f"schedule {schedule.name}: interval must be at least 1 second")
+    if len(schedule.name) > NAME_MAX:
+        raise ValueError(f"schedule {schedule.name}: name longer than {NAME_MAX}")
+    return schedule

@@ -1,0 +1,174 @@
+"""`python -m jobs` as real OS processes against the test database."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.extensions import db
+from registry.tasks.models import JobRun, Task
+from registry.tasks.services import enqueue
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+# 20 items, one a batch, 0.2 s each: about 4 s of work.
+COUNT_ARGS = {"n": 20, "batch": 1, "sleep": 0.2}
+FAST_TASKS = {"REGISTRY_TASK_LEASE_SECONDS": "2", "REGISTRY_TASK_POLL_SECONDS": "0.2"}
+
+
+class Processes:
+    """Start `python -m jobs` processes; the fixture kills whatever is still running."""
+
+    def __init__(self, env: dict, logs: Path):
+        self.env = env
+        self.logs = logs
+        self.log_paths: dict[subprocess.Popen, Path] = {}
+        self.expected_to_end: set[subprocess.Popen] = set()
+
+    def start(self, name: str, **extra: str) -> subprocess.Popen:
+        path = self.logs / f"{name}.log"
+        with open(path, "wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "jobs"], cwd=ROOT, env={**self.env, **extra}, stdout=out, stderr=subprocess.STDOUT
+            )
+        self.log_paths[proc] = path
+        return proc
+
+    def log(self, proc: subprocess.Popen) -> str:
+        return self.log_paths[proc].read_text(errors="replace")
+
+    def output(self) -> str:
+        return "\n".join(f"--- {path.name}\n{self.log(p)[-3000:]}" for p, path in self.log_paths.items())
+
+    def wait_until(self, predicate, timeout: float, what: str):
+        """Poll `predicate` (which reads the database) until it returns a truthy value."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            # On SQLite an open transaction would hold the write lock the processes need.
+            db.session.rollback()
+            if value:
+                return value
+            died = [p for p in self.log_paths if p not in self.expected_to_end and p.poll() is not None]
+            assert not died, f"a jobs process exited while waiting for {what}\n{self.output()}"
+            time.sleep(0.1)
+        pytest.fail(f"timed out waiting for {what}\n{self.output()}")
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        """SIGKILL `proc`: no clean-up of any kind."""
+        self.expected_to_end.add(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=15)
+
+    def stop(self, proc: subprocess.Popen) -> None:
+        """SIGTERM `proc` and insist it exits cleanly."""
+        self.expected_to_end.add(proc)
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"jobs process ignored SIGTERM\n{self.output()}")
+        assert code == 0, self.output()
+
+    def close(self) -> None:
+        for proc in self.log_paths:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=15)
+
+
+@pytest.fixture
+def jobs(app, base_config, tmp_path):
+    """Run `python -m jobs` on the test app's database and keys."""
+    db.session.commit()
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": base_config["SQLALCHEMY_DATABASE_URI"],
+        "REGISTRY_KEYS_DIR": base_config["KEYS_DIR"],
+        "REGISTRY_INSTANCE_PATH": app.instance_path,
+        "REGISTRY_ENV": "test",
+        "REGISTRY_SECRET_KEY": base_config["SECRET_KEY"],
+        "REGISTRY_TASK_MODULES": "jiaxin_sample_tasks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), str(ROOT), os.environ.get("PYTHONPATH")])),
+        "REGISTRY_EXTRA_SCHEDULES": "",
+    }
+    processes = Processes(env, tmp_path)
+    try:
+        yield processes
+    finally:
+        processes.close()
+
+
+def _task(task_id: int) -> Task:
+    db.session.expire_all()
+    return db.session.get(Task, task_id)
+
+
+def _enqueue_count() -> int:
+    task_id = enqueue("sample.count", dict(COUNT_ARGS), actor_ref="a" * 32).id
+    db.session.commit()
+    return task_id
+
+
+def test_two_processes_run_each_scheduled_slot_once(app, jobs, tmp_path):
+    marker = tmp_path / "runs.txt"
+    both = {"REGISTRY_EXTRA_SCHEDULES": "test.tick=jiaxin_sample_tasks:record_slot@1", "JIAXIN_TEST_MARKER_FILE": str(marker)}
+    first, second = jobs.start("first", **both), jobs.start("second", **both)
+
+    def six_runs():
+        return db.session.scalar(select(func.count()).select_from(JobRun).where(JobRun.name == "test.tick")) >= 6
+
+    jobs.wait_until(six_runs, 30, "six runs of test.tick")
+    jobs.stop(first)
+    jobs.stop(second)
+
+    runs = db.session.scalars(select(JobRun).where(JobRun.name == "test.tick")).all()
+    executed = [(int(slot), owner) for slot, owner in (line.split(" ") for line in marker.read_text().splitlines())]
+    assert Counter(slot for slot, _ in executed).most_common(1)[0][1] == 1, f"a slot ran twice: {executed}"
+    assert sorted(executed) == sorted((r.slot, r.owner) for r in runs), "every execution is its recorded run"
+    assert all(r.ok for r in runs)
+    assert len(runs) >= 6
+    for proc in (first, second):
+        assert "starting: tasks.reclaim every 30s, job_runs.prune every 3600s, test.tick every 1s" in (
+            jobs.log(proc)
+        )
+
+
+def test_a_task_killed_mid_run_completes_on_restart(app, jobs):
+    task_id = _enqueue_count()
+    first = jobs.start("first", **FAST_TASKS)
+    jobs.wait_until(lambda: _task(task_id).progress_done >= 5, 30, "five items done")
+    jobs.kill(first)
+
+    killed = _task(task_id)
+    assert killed.state == "running" and 5 <= killed.progress_done < 20, "killed half-way"
+    assert f":{first.pid}:" in killed.lease_owner
+    db.session.rollback()
+
+    second = jobs.start("second", **FAST_TASKS)
+    jobs.wait_until(lambda: _task(task_id).state == "done", 30, "the task to finish")
+    jobs.stop(second)
+
+    task = _task(task_id)
+    assert (task.progress_done, task.progress_total, task.attempts, task.error) == (20, 20, 2, None)
+    assert task.result == {"items": list(range(20))}, "every item exactly once, none lost"
+
+
+def test_sigterm_stops_after_a_committed_batch_and_requeues_the_task(app, jobs):
+    task_id = _enqueue_count()
+    proc = jobs.start("only", **FAST_TASKS)
+    jobs.wait_until(lambda: _task(task_id).progress_done >= 3, 30, "three items done")
+    jobs.stop(proc)
+
+    task = _task(task_id)
+    assert (task.state, task.lease_owner, task.attempts) == ("queued", None, 0)
+    assert 3 <= task.progress_done < 20
+    assert task.result == {"items": list(range(task.progress_done))}
+    assert "stopped" in jobs.log(proc)
