@@ -59,6 +59,8 @@ class World:
         factory.token(self.accounts["a_admin"], name="spare")
         self.spare_token_id = db.session.query(ApiToken).filter_by(name="spare").one().id
         self.n = 0
+        # A task owned by company A.
+        self.task_id = _a_task(self.company_a)
 
     def headers(self, principal: str) -> dict:
         if principal == "anon":
@@ -95,6 +97,18 @@ class Op:
     @property
     def id(self) -> str:
         return f"{self.method} {self.template}"
+
+
+def _a_task(company) -> int:
+    """Queue a task row owned by the company (no handler needed to show progress)."""
+    from registry.extensions import db
+    from registry.tasks.models import Task
+
+    task = Task(kind="demo.progress", args={}, state="queued", owner_ref=company.log_ref, created_by="system",
+                attempts=0, progress_done=0)
+    db.session.add(task)
+    db.session.commit()
+    return task.id
 
 
 def _a(w): return w.company_a.uscc
@@ -155,6 +169,8 @@ OPS = [
     Op("GET", "/api/v1/pledge", lambda w: "/api/v1/pledge", EVERYONE),
     Op("GET", "/api/v1/districts", lambda w: "/api/v1/districts", EVERYONE),
     Op("GET", "/api/v1/outbox", lambda w: "/api/v1/outbox", frozenset({"operator"})),
+    Op("GET", "/api/v1/tasks/{task_id}", lambda w: f"/api/v1/tasks/{w.task_id}",
+       frozenset({"a_admin", "a_user", "operator"})),
 ]
 
 
