@@ -1,8 +1,203 @@
-"""The public home page and shared page helpers."""
-from flask import Blueprint, Flask, render_template
+"""The public home page and what every page shares: the language pick `t(zh, en)`,
+labels, access decorators, form-error helpers and per-request hooks."""
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from .errors import ApiError, Msg
+from .extensions import db, login_manager
 
 bp = Blueprint("web", __name__)
 
+# The blueprints that serve HTML pages (the API blueprints are others).
+WEB_BLUEPRINTS = frozenset({"web", "accounts_web", "companies_web", "notify_web"})
+# Pages a user who must change their password may still reach.
+PASSWORD_CHANGE_EXEMPT = frozenset({"accounts_web.password", "accounts_web.logout"})
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "role": {
+        "company_admin": ("企业管理员", "Company admin"),
+        "company_user": ("企业用户", "Company user"),
+        "regulator": ("监管人员", "Regulator"),
+        "regulator_admin": ("监管机构管理员", "Regulator admin"),
+        "operator_admin": ("运营管理员", "Operator admin"),
+    },
+    "sector": {
+        "housekeeping": ("家政", "Housekeeping"),
+        "property": ("物业", "Property management"),
+        "market": ("市场监管", "Market regulation"),
+    },
+    "model": {
+        "employee": ("员工制", "Employee model"),
+        "intermediary": ("中介制", "Intermediary model"),
+    },
+    "status": {
+        "pending": ("待审核", "Pending"),
+        "verified": ("已核验", "Verified"),
+        "rejected": ("已驳回", "Rejected"),
+    },
+    "condition": {
+        "contracts": ("与员工签订劳动合同或服务协议", "Signs labour contracts or service agreements with staff"),
+        "social_insurance": ("为员工缴纳社会保险", "Pays social insurance for staff"),
+        "minimum_wage": ("工资不低于当地最低工资标准", "Pays at least the local minimum wage"),
+        "ongoing_training": ("持续开展岗前和在岗培训", "Provides ongoing training"),
+    },
+    "pledge_state": {
+        "kept": ("履行中", "Kept"),
+        "broken": ("已违反", "Broken"),
+    },
+    "message_kind": {
+        "activation_code": ("激活码", "Activation code"),
+        "review_code": ("评价码", "Review code"),
+        "notice": ("通知", "Notice"),
+    },
+}
+
+
+# --- language ---------------------------------------------------------------
+
+def lang() -> str:
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def t(zh: str, en: str) -> str:
+    """The text for the current language (Chinese unless English was chosen)."""
+    return en if lang() == "en" else zh
+
+
+def msg(message) -> str:
+    """Render a bilingual message: a `Msg`, a {"zh", "en"} mapping or plain text."""
+    if isinstance(message, dict):
+        return t(message.get("zh", ""), message.get("en", ""))
+    zh = getattr(message, "zh", None)
+    if zh:
+        return t(zh, str(message))
+    return str(message)
+
+
+def msg_other(message) -> str:
+    """The same message in the other language (forms show both)."""
+    if isinstance(message, dict):
+        return message.get("en", "") if lang() == "zh" else message.get("zh", "")
+    zh = getattr(message, "zh", None)
+    if not zh:
+        return ""
+    return str(message) if lang() == "zh" else zh
+
+
+def label(kind: str, key: str | None) -> str:
+    if key is None:
+        return ""
+    pair = LABELS.get(kind, {}).get(key)
+    return t(*pair) if pair else key
+
+
+def lang_url(code: str) -> str:
+    """This page's URL with `lang` set (other query arguments kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args.append(("lang", code))
+    return f"{request.path}?{urlencode(args)}"
+
+
+def local_dt(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC datetime shown in Asia/Shanghai."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+def flash_msg(zh: str, en: str, category: str = "info") -> None:
+    flash({"zh": zh, "en": en}, category)
+
+
+def viewer():
+    """The signed-in account for the layout, or None (never raises)."""
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user._get_current_object()
+    except Exception:  # noqa: BLE001 - the error page itself must render
+        db.session.rollback()
+    return None
+
+
+# --- access ---------------------------------------------------------------------
+
+def account():
+    """The signed-in account (views behind `role_required` only)."""
+    return current_user._get_current_object()
+
+
+def role_required(*roles: str):
+    """A signed-in account, of one of `roles` if any are given; 403 otherwise."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if roles and current_user.role not in roles:
+                abort(403)
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return deco
+
+
+def home_for(user) -> str:
+    """Where an account starts after signing in."""
+    if user.role in ("company_admin", "company_user"):
+        return url_for("companies_web.company")
+    if user.role in ("regulator", "regulator_admin"):
+        return url_for("companies_web.queue")
+    if user.role == "operator_admin":
+        return url_for("accounts_web.agency_users")
+    return url_for("web.home")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to return to after signing in, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+# --- forms --------------------------------------------------------------------
+
+def apply_api_error(form, exc: ApiError, mapping: dict[str, str] | None = None) -> tuple[Msg, list[Msg]]:
+    """Put a service's field errors on the form's fields.
+
+    Returns the top-level message and the field messages no form field took.
+    The transaction is rolled back: nothing of the failed call is stored.
+    """
+    db.session.rollback()
+    mapping = mapping or {}
+    unplaced: list[Msg] = []
+    for key, text in (exc.fields or {}).items():
+        message = Msg(text.get("en", ""), text.get("zh", ""))
+        name = mapping.get(key, key.replace(".", "_"))
+        if form is not None and name in form:
+            field = form[name]
+            field.errors = [*field.errors, message]
+        else:
+            unplaced.append(message)
+    top = Msg(exc.en, exc.zh)
+    top.code = exc.code
+    return top, unplaced
+
+
+# --- pages --------------------------------------------------------------------
 
 @bp.get("/")
 def home():
@@ -11,3 +206,36 @@ def home():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_global(t)
+    app.add_template_global(msg)
+    app.add_template_global(msg_other)
+    app.add_template_global(label)
+    app.add_template_global(lang)
+    app.add_template_global(lang_url)
+    app.add_template_global(viewer)
+    app.add_template_filter(local_dt)
+
+    def _fresh_request_state():
+        # Per-request caches that Flask-Login, Flask-Babel and Flask-WTF keep on
+        # `g`: a fresh app context per request empties them anyway, but the test
+        # client reuses the test's app context across requests.
+        for name in ("_login_user", "_flask_babel", "csrf_token", "csrf_valid"):
+            g.pop(name, None)
+
+    # First, before the CSRF check and anything that reads the user.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_state)
+
+    @app.before_request
+    def _must_change_password():
+        if request.blueprint not in WEB_BLUEPRINTS or request.endpoint in PASSWORD_CHANGE_EXEMPT:
+            return None
+        if current_user.is_authenticated and current_user.must_change_password:
+            return redirect(url_for("accounts_web.password"))
+        return None
+
+    @app.after_request
+    def _no_store(resp):
+        # Pages carry CSRF tokens, personal data (masked) and one-time secrets.
+        if request.blueprint in WEB_BLUEPRINTS:
+            resp.headers["Cache-Control"] = "no-store"
+        return resp

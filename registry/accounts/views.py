@@ -1,0 +1,324 @@
+"""Pages: sign-in (password, then TOTP where required), sign-out, password,
+API tokens, and account administration for agencies."""
+from __future__ import annotations
+
+import time
+
+import pyotp
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from ..errors import ApiError, Msg, not_found
+from ..extensions import db, limiter, login_manager
+from ..models import utcnow
+from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
+from . import services
+from .auth import keyring
+from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
+from .models import Account, Agency
+
+bp = Blueprint("accounts_web", __name__)
+
+login_manager.login_view = "accounts_web.login"
+
+PENDING = "pending_login"
+PENDING_SECONDS = 300
+PENDING_MAX_CODES = 5
+_FAILED = "jiaxin.login_failed"
+ADMINS = ("company_admin", "regulator_admin", "operator_admin")
+AGENCY_ADMINS = ("regulator_admin", "operator_admin")
+
+
+def _failed_attempt() -> None:
+    """Mark this request as a failed sign-in: only these count against the limit."""
+    request.environ[_FAILED] = True
+
+
+# One budget of failed attempts per client address, shared by the password and
+# TOTP steps and the current-password check.
+login_failures = limiter.shared_limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="web-login-failures", methods=["POST"],
+    deduct_when=lambda _resp: bool(request.environ.get(_FAILED)))
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    flash_msg("请先登录。", "Please log in first.", "info")
+    nxt = None
+    if request.method == "GET":
+        nxt = safe_next(request.full_path.rstrip("?"))
+    return redirect(url_for("accounts_web.login", next=nxt) if nxt else url_for("accounts_web.login"))
+
+
+def start_session(user: Account) -> None:
+    """Sign in: a fresh session (only the language choice survives), then the user."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user)
+
+
+def _complete_login(user: Account, nxt: str | None):
+    start_session(user)
+    # Sign-ins are not state changes: no log entry, just the timestamp.
+    user.last_login_dt = utcnow()
+    db.session.commit()
+    if user.must_change_password:
+        flash_msg("请先设置新密码。", "Please choose a new password first.", "info")
+        return redirect(url_for(".password"))
+    flash_msg("登录成功。", "You are signed in.", "success")
+    return redirect(safe_next(nxt) or home_for(user))
+
+
+def _pending() -> dict | None:
+    """The half-signed-in state (password checked, TOTP not yet), if still fresh."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+        session.pop(PENDING, None)
+        return None
+    return pending
+
+
+# --- sign-in ------------------------------------------------------------------
+
+@bp.route("/login", methods=["GET", "POST"])
+@login_failures
+def login():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    nxt = safe_next(request.args.get("next"))
+    if request.method == "GET":
+        return render_template("web/accounts/login.html", form=form, nxt=nxt)
+    if not form.validate():
+        return render_template("web/accounts/login.html", form=form, nxt=nxt), 400
+    user = services.authenticate(form.login.data, form.password.data)
+    if user is None:
+        _failed_attempt()
+        error = Msg("The login or password is wrong.", "登录名或密码不正确。")
+        return render_template("web/accounts/login.html", form=form, nxt=nxt, error=error), 401
+    session.pop(PENDING, None)
+    if user.needs_totp:
+        session[PENDING] = {"ref": user.ref, "until": time.time() + PENDING_SECONDS, "next": nxt, "codes": 0}
+        return redirect(url_for(".totp"))
+    return _complete_login(user, nxt)
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@login_failures
+def totp():
+    pending = _pending()
+    user = None
+    if pending is not None:
+        user = db.session.execute(
+            select(Account).where(Account.ref == pending.get("ref"), Account.disabled.is_(False))
+        ).scalar_one_or_none()
+    if user is None:
+        session.pop(PENDING, None)
+        flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
+        return redirect(url_for(".login"))
+    form = TotpForm()
+    if request.method == "GET":
+        return render_template("web/accounts/totp.html", form=form)
+    if not form.validate():
+        return render_template("web/accounts/totp.html", form=form), 400
+    if not services.check_totp(keyring(), user, form.code.data):
+        _failed_attempt()
+        pending["codes"] = int(pending.get("codes", 0)) + 1
+        if pending["codes"] >= PENDING_MAX_CODES:
+            session.pop(PENDING, None)
+            flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
+            return redirect(url_for(".login"))
+        session[PENDING] = pending
+        error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
+        return render_template("web/accounts/totp.html", form=form, error=error), 401
+    return _complete_login(user, pending.get("next"))
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash_msg("您已退出登录。", "You are signed out.", "info")
+    return redirect(url_for("web.home"))
+
+
+# --- own account -----------------------------------------------------------------
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required()
+@login_failures
+def password():
+    form = PasswordForm()
+    if request.method == "GET":
+        return render_template("web/accounts/password.html", form=form)
+    if not form.validate():
+        return render_template("web/accounts/password.html", form=form), 400
+    user = account()
+    try:
+        services.change_password(keyring(), account=user, current=form.current_password.data,
+                                 new=form.new_password.data)
+    except ApiError as exc:
+        if exc.code == "wrong_password":
+            _failed_attempt()
+        error, extra = apply_api_error(form, exc)
+        return render_template("web/accounts/password.html", form=form, error=error, extra=extra), exc.status
+    db.session.commit()
+    flash_msg("密码已修改。", "Your password is changed.", "success")
+    return redirect(home_for(user))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@role_required()
+def tokens():
+    user = account()
+    form = TokenForm()
+    if request.method == "GET":
+        return render_template("web/accounts/tokens.html", form=form, tokens=user.tokens)
+    if not form.validate():
+        return render_template("web/accounts/tokens.html", form=form, tokens=user.tokens), 400
+    try:
+        token, raw, _recorded = services.issue_token(keyring(), account=user, name=form.name.data)
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return render_template("web/accounts/tokens.html", form=form, tokens=user.tokens, error=error,
+                               extra=extra), exc.status
+    db.session.commit()
+    # The raw token appears in this answer only: never stored, flashed or redirected.
+    return render_template("web/accounts/tokens.html", form=TokenForm(formdata=None), tokens=user.tokens,
+                           new_token=token, raw_token=raw), 201
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@role_required()
+def revoke_token(token_id: int):
+    try:
+        services.revoke_token(keyring(), account=account(), token_id=token_id)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        db.session.rollback()
+        flash_msg(exc.zh, exc.en, "error")
+        return redirect(url_for(".tokens"))
+    db.session.commit()
+    flash_msg("令牌已撤销。", "The token is revoked.", "success")
+    return redirect(url_for(".tokens"))
+
+
+# --- agency administration -------------------------------------------------------
+
+def _agency_for(actor: Account, code: str | None) -> Agency:
+    """A regulator admin's own agency; for operators, the one named (their own by default)."""
+    if actor.role == "regulator_admin":
+        if code and code != actor.agency.code:
+            raise not_found("agency", "机构")
+        return actor.agency
+    if not code:
+        return actor.agency
+    agency = db.session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
+    if agency is None or not services.can_manage_agency(actor, agency):
+        raise not_found("agency", "机构")
+    return agency
+
+
+def _agency_roles(agency: Agency) -> tuple[str, ...]:
+    return ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
+
+
+def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
+    agencies = []
+    if actor.role == "operator_admin":
+        agencies = db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
+    return render_template("web/accounts/agency_users.html", agency=agency, agencies=agencies, form=form,
+                           roles=_agency_roles(agency), users=agency.accounts, actor=actor, **extra)
+
+
+@bp.route("/agency/users", methods=["GET", "POST"])
+@role_required(*AGENCY_ADMINS)
+def agency_users():
+    actor = account()
+    agency = _agency_for(actor, request.args.get("agency"))
+    form = AgencyUserForm(roles=_agency_roles(agency))
+    if request.method == "GET":
+        return _agency_page(actor, agency, form)
+    if not form.validate():
+        return _agency_page(actor, agency, form), 400
+    try:
+        new = services.add_agency_user(keyring(), actor=actor, agency=agency, login=form.login.data,
+                                       name=form.name.data, role=form.role.data)
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _agency_page(actor, agency, form, error=error, extra=extra), exc.status
+    db.session.commit()
+    return once_page(new.account, password=new.password, totp_secret=new.totp_secret, created=True), 201
+
+
+def _back_to(target: Account) -> str:
+    if target.company_id:
+        return url_for("companies_web.company")
+    return url_for(".agency_users", agency=target.agency.code)
+
+
+def once_page(target: Account, *, password: str | None = None, totp_secret: str | None = None, created: bool = False):
+    """The page that shows a temporary password or TOTP secret, this once."""
+    uri = None
+    if totp_secret:
+        uri = pyotp.TOTP(totp_secret).provisioning_uri(name=target.login, issuer_name="Jiaxin")
+    return render_template("web/accounts/once.html", target=target, password=password, totp_secret=totp_secret,
+                           otpauth_uri=uri, created=created, back=_back_to(target))
+
+
+@bp.post("/accounts/<ref>/reset-password")
+@role_required(*ADMINS)
+def reset_password(ref: str):
+    actor = account()
+    target = services.visible_account(actor, ref)
+    password, _recorded = services.reset_password(keyring(), actor=actor, target=target)
+    db.session.commit()
+    return once_page(target, password=password)
+
+
+@bp.post("/accounts/<ref>/reset-totp")
+@role_required(*AGENCY_ADMINS)
+def reset_totp(ref: str):
+    actor = account()
+    target = services.visible_account(actor, ref)
+    secret, _recorded = services.reset_totp(keyring(), actor=actor, target=target)
+    db.session.commit()
+    return once_page(target, totp_secret=secret)
+
+
+@bp.post("/accounts/<ref>/disable")
+@role_required(*ADMINS)
+def disable(ref: str):
+    return _set_disabled(ref, True)
+
+
+@bp.post("/accounts/<ref>/enable")
+@role_required(*ADMINS)
+def enable(ref: str):
+    return _set_disabled(ref, False)
+
+
+def _set_disabled(ref: str, disabled: bool):
+    actor = account()
+    target = services.visible_account(actor, ref)
+    try:
+        services.set_disabled(keyring(), actor=actor, target=target, disabled=disabled)
+    except ApiError as exc:
+        if exc.status != 409:
+            raise
+        db.session.rollback()
+        flash_msg(exc.zh, exc.en, "error")
+        return redirect(_back_to(target))
+    db.session.commit()
+    if disabled:
+        flash_msg(f"已停用账号 {target.login}。", f"Account {target.login} is disabled.", "success")
+    else:
+        flash_msg(f"已启用账号 {target.login}。", f"Account {target.login} is enabled.", "success")
+    return redirect(_back_to(target))

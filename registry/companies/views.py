@@ -1,0 +1,156 @@
+"""Pages: company sign-up, the company's own page (pledge, users) and the
+regulators' verification queue."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..accounts.auth import keyring
+from ..accounts.views import once_page, start_session
+from ..errors import ApiError, Msg, not_found
+from ..extensions import db, limiter
+from ..models import utcnow
+from ..web import account, apply_api_error, flash_msg, home_for, role_required
+from . import districts, pledge, services, views_model
+from .forms import SIGNUP_FIELDS, CompanyUserForm, DecisionForm, PledgeForm, SignupForm
+from .models import EMPLOYEE_CONDITIONS
+
+bp = Blueprint("companies_web", __name__)
+
+COMPANY_ROLES = ("company_admin", "company_user")
+REGULATORS = ("regulator", "regulator_admin")
+MANUAL_REVIEW = Msg("The USCC fails its check. If it is a genuine early code, ask a regulator to register it "
+                    "through manual review.",
+                    "统一社会信用代码校验未通过。如确为早期颁发的真实代码，请联系监管部门人工审核登记。")
+CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
+
+
+# --- sign-up ----------------------------------------------------------------------
+
+def _signup_page(form: SignupForm, **extra):
+    return render_template("web/companies/signup.html", form=form, districts=districts.DISTRICTS,
+                           conditions=EMPLOYEE_CONDITIONS, **extra)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SIGNUP_LIMIT"], methods=["POST"])
+def signup():
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = SignupForm()
+    if request.method == "GET":
+        return _signup_page(form)
+    if not form.validate():
+        note = MANUAL_REVIEW if form.uscc_failure in ("checksum", "org_code") else None
+        return _signup_page(form, error=CORRECT_FIELDS, note=note), 400
+    try:
+        _company, admin = services.register_company(
+            keyring(), uscc=form.uscc.data, profile=form.profile(), admin_login=form.admin_login.data,
+            admin_name=form.admin_name.data, admin_password=form.admin_password.data)
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc, SIGNUP_FIELDS)
+        return _signup_page(form, error=error, extra=extra), exc.status
+    admin.account.last_login_dt = utcnow()
+    db.session.commit()
+    start_session(admin.account)
+    flash_msg("企业已登记。在监管部门核验之前，企业状态为“待审核”。",
+              "Your company is registered. It stays pending until a regulator verifies it.", "success")
+    return redirect(url_for(".company"))
+
+
+# --- the company's own page ----------------------------------------------------------
+
+def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = None,
+                  user_form: CompanyUserForm | None = None, **extra):
+    company = user.company
+    current = pledge.CURRENT_VERSION
+    signed = next((p for p in company.pledges if p.version == current), None)
+    return render_template(
+        "web/companies/company.html", user=user, company=company, view=views_model.private_view(keyring(), company),
+        pledge_text=pledge.PLEDGES[current], pledge_version=current, signed=signed,
+        pledge_form=pledge_form or PledgeForm(formdata=None, version=str(current)),
+        user_form=user_form or CompanyUserForm(formdata=None), **extra), status
+
+
+@bp.get("/company")
+@role_required(*COMPANY_ROLES)
+def company():
+    return _company_page(account())
+
+
+@bp.post("/company/pledge")
+@role_required("company_admin")
+def sign_pledge():
+    user = account()
+    form = PledgeForm()
+    if not form.validate():
+        return _company_page(user, 400, pledge_form=form)
+    try:
+        services.sign_pledge(keyring(), account=user, company=user.company, version=int(form.version.data))
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _company_page(user, exc.status, pledge_form=form, pledge_error=error, pledge_extra=extra)
+    db.session.commit()
+    flash_msg("已签署信用承诺。", "The credit pledge is signed.", "success")
+    return redirect(url_for(".company"))
+
+
+@bp.post("/company/users")
+@role_required("company_admin")
+def add_user():
+    user = account()
+    form = CompanyUserForm()
+    if not form.validate():
+        return _company_page(user, 400, user_form=form)
+    try:
+        new = services.add_user(keyring(), actor=user, company=user.company, login=form.login.data,
+                                name=form.name.data, role=form.role.data)
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _company_page(user, exc.status, user_form=form, user_error=error, user_extra=extra)
+    db.session.commit()
+    return once_page(new.account, password=new.password, created=True), 201
+
+
+# --- the regulators' queue -------------------------------------------------------------
+
+def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
+                form: DecisionForm | None = None, error: Msg | None = None):
+    pending = services.companies_for(regulator, "pending")
+    ring = keyring()
+    return render_template(
+        "web/companies/queue.html", regulator=regulator,
+        pending=[views_model.private_view(ring, c) for c in pending],
+        verified=[views_model.public_view(c) | {"decided_dt": c.decided_dt}
+                  for c in services.companies_for(regulator, "verified")],
+        failed_uscc=failed_uscc, failed_form=form, error=error), status
+
+
+@bp.get("/regulator/companies")
+@role_required(*REGULATORS)
+def queue():
+    return _queue_page(account())
+
+
+@bp.post("/regulator/companies/<uscc>/decision")
+@role_required(*REGULATORS)
+def decide(uscc: str):
+    regulator = account()
+    company = services.get_company(uscc)
+    if not services.regulates(regulator, company):
+        raise not_found("company", "企业")
+    form = DecisionForm()
+    if not form.validate():
+        return _queue_page(regulator, 400, failed_uscc=company.uscc, form=form, error=CORRECT_FIELDS)
+    verify = form.decision.data == "verify"
+    try:
+        services.decide(keyring(), regulator=regulator, company=company, verify=verify, note=form.note.data)
+    except ApiError as exc:
+        error, _extra = apply_api_error(form, exc)
+        return _queue_page(regulator, exc.status, failed_uscc=company.uscc, form=form, error=error)
+    db.session.commit()
+    if verify:
+        flash_msg(f"已核验：{company.name}", f"Verified: {company.name}", "success")
+    else:
+        flash_msg(f"已驳回：{company.name}", f"Rejected: {company.name}", "success")
+    return redirect(url_for(".queue"))
