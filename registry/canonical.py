@@ -28,10 +28,15 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     # A user belongs to their company's or agency's aggregate.
     "accounts": ("company", "agency"),
     "api_tokens": ("company", "agency"),
+    "workers": ("worker",),
+    "employments": ("worker",),
+    "worker_records": ("worker",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
     "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "outbox",
+    # Reads of personal data: private, never in the public log.
+    "access_records",
 })
 
 
@@ -135,11 +140,59 @@ def agency_state(ring, agency) -> dict:
     }
 
 
+def _d(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def worker_state(ring, worker) -> dict:
+    from .companies.models import Company
+    from .extensions import db
+    from .workers.models import Employment, WorkerRecord
+
+    employments = db.session.execute(
+        select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
+        .where(Employment.worker_id == worker.id).order_by(Employment.id)).all()
+    records = db.session.execute(
+        select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
+        .where(WorkerRecord.worker_id == worker.id).order_by(WorkerRecord.id)).all()
+    # Links between records inside the aggregate are positions in this list, not database ids.
+    position = {r.id: i for i, (r, _ref) in enumerate(records)}
+    return {
+        "v": VERSION,
+        "kind": "worker",
+        "salt": worker.salt,
+        "card_no": worker.card_no,
+        "id_kind": worker.id_kind,
+        "name": worker.name_state,
+        "name_masked": worker.name_masked,
+        "id_number": worker.id_number_state,
+        "phone": worker.phone_state,
+        "registered_by": worker.registered_by,
+        "created": _dt(worker.created_dt),
+        "employments": [
+            {"company": ref, "occupation": e.occupation, "kind": e.kind, "start": _d(e.start_date),
+             "end": _d(e.end_date), "social_insurance": e.social_insurance, "recorded_by": e.recorded_by,
+             "created": _dt(e.created_dt)}
+            for e, ref in employments
+        ],
+        "records": [
+            {"company": ref, "kind": r.kind, "result": r.result, "on": _d(r.on_date), "valid_until": _d(r.valid_until),
+             "course": r.course, "hours": None if r.hours is None else f"{r.hours:.1f}", "exam_passed": r.exam_passed,
+             "issuer": r.issuer, "supersedes": position.get(r.supersedes_id), "recorded_by": r.recorded_by,
+             "created": _dt(r.created_dt)}
+            for r, ref in records
+        ],
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
     from .companies.models import Company
+    from .workers.models import Worker
 
+    if isinstance(aggregate, Worker):
+        return worker_state(ring, aggregate)
     if isinstance(aggregate, Company):
         return company_state(ring, aggregate)
     if isinstance(aggregate, Agency):
@@ -151,5 +204,6 @@ def aggregate_roots():
     """(kind, model) for every aggregate root, for replay."""
     from .accounts.models import Agency
     from .companies.models import Company
+    from .workers.models import Worker
 
-    return (("agency", Agency), ("company", Company))
+    return (("agency", Agency), ("company", Company), ("worker", Worker))

@@ -61,6 +61,29 @@ class World:
         self.n = 0
         # A task owned by company A.
         self.task_id = _a_task(self.company_a)
+        # A worker employed by company A.
+        import random as _random
+        from datetime import date
+
+        from registry.workers import idnumber, services as workers
+
+        self.rng = _random.Random(77)
+        from registry.clock import today as shanghai_today
+
+        self.today = shanghai_today()
+        reg = workers.register_worker(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
+            person=workers.Person("陈秀英", self.new_id(), "13600001234"),
+            engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
+        db.session.commit()
+        self.card_no = reg.worker.card_no
+
+    def new_id(self) -> str:
+        from datetime import date
+
+        from registry.workers import idnumber
+
+        return idnumber.generate(self.rng, birth=date(1980 + self.rng.randrange(20), 1 + self.rng.randrange(12), 5))
 
     def headers(self, principal: str) -> dict:
         if principal == "anon":
@@ -169,6 +192,24 @@ OPS = [
     Op("GET", "/api/v1/pledge", lambda w: "/api/v1/pledge", EVERYONE),
     Op("GET", "/api/v1/districts", lambda w: "/api/v1/districts", EVERYONE),
     Op("GET", "/api/v1/outbox", lambda w: "/api/v1/outbox", frozenset({"operator"})),
+    Op("GET", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
+       frozenset({"a_admin", "a_user"}),
+       lambda w: {"name": "刘桂兰", "id_number": w.new_id(), "phone": "13512345678", "occupation": "childcare",
+                  "employment_kind": "service_agreement", "start_date": w.today.isoformat(),
+                  "social_insurance": False}, "worker:register", 201),
+    Op("GET", "/api/v1/workers/{card_no}", lambda w: f"/api/v1/workers/{w.card_no}",
+       frozenset({"a_admin", "a_user"}) | REGULATORS),
+    Op("POST", "/api/v1/workers/{card_no}/employment-end", lambda w: f"/api/v1/workers/{w.card_no}/employment-end",
+       frozenset({"a_admin", "a_user"}), lambda w: {"end_date": w.today.isoformat()}, "worker:employment:end"),
+    Op("POST", "/api/v1/workers/{card_no}/records", lambda w: f"/api/v1/workers/{w.card_no}/records",
+       frozenset({"a_admin", "a_user"}),
+       lambda w: {"kind": "health", "result": "passed", "checked_on": w.today.isoformat(),
+                  "valid_until": w.today.replace(year=w.today.year + 1).isoformat()}, "worker:record:add", 201),
+    Op("GET", "/api/v1/vocab/occupations", lambda w: "/api/v1/vocab/occupations", EVERYONE),
+    Op("GET", "/api/v1/vocab/employment-kinds", lambda w: "/api/v1/vocab/employment-kinds", EVERYONE),
+    Op("GET", "/api/v1/vocab/record-kinds", lambda w: "/api/v1/vocab/record-kinds", EVERYONE),
     Op("GET", "/api/v1/tasks/{task_id}", lambda w: f"/api/v1/tasks/{w.task_id}",
        frozenset({"a_admin", "a_user", "operator"})),
 ]

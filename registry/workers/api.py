@@ -1,0 +1,172 @@
+"""/api/v1: a company's staff, worker registration, the detailed record, records."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from sqlalchemy.exc import IntegrityError
+
+from schemas.common import ChangeSchema
+from schemas.workers import (
+    EndEmploymentArgs, RecordArgs, RecordCreatedSchema, StaffArgs, StaffRowSchema, VocabSchema,
+    WorkerCreatedSchema, WorkerDetailSchema, WorkerRegisterArgs,
+)
+
+from ..accounts.auth import bearer_account, keyring, require
+from ..api_util import ERRORS, api_blueprint, commit
+from ..clock import today
+from ..companies import services as companies
+from ..errors import not_found
+from ..extensions import db
+from . import services, views_model
+from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
+
+blp = api_blueprint("workers", __name__, "Workers: registration, staff lists, records, the detailed view.")
+
+COMPANY_ROLES = ("company_admin", "company_user")
+REGULATOR_ROLES = ("regulator", "regulator_admin")
+
+
+def _member_company(uscc: str):
+    account = bearer_account()
+    company = companies.get_company(uscc)
+    if not companies.is_member(account, company):
+        raise not_found("company", "企业")
+    return account, company
+
+
+def register_with_retry(ring, **kwargs) -> services.Registered:
+    """Register, retrying once if a concurrent registration of the same person won the race.
+
+    The unique blind index makes the loser's insert fail; the retry finds the
+    winner's worker and attaches an employment to it instead.
+    """
+    try:
+        registered = services.register_worker(ring, **kwargs)
+        db.session.flush()
+        return registered
+    except IntegrityError:
+        db.session.rollback()
+        account = db.session.merge(kwargs["account"])
+        company = db.session.merge(kwargs["company"])
+        return services.register_worker(ring, **{**kwargs, "account": account, "company": company})
+
+
+@blp.route("/companies/<uscc>/workers")
+class Staff(MethodView):
+    @require(*COMPANY_ROLES)
+    @blp.arguments(StaffArgs, location="query")
+    @blp.response(200, StaffRowSchema(many=True))
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, args, uscc):
+        """List the company's staff with today's status; filter by occupation, status or coming expiry (members)."""
+        _account, company = _member_company(uscc)
+        rows = services.staff(company, today=today(), occupation=args.get("occupation"), status=args.get("status"),
+                              expiring=args.get("expiring"), employment=args["employment"])
+        return [views_model.staff_row(w, e, st) for w, e, st in rows]
+
+    @require(*COMPANY_ROLES)
+    @blp.arguments(WorkerRegisterArgs)
+    @blp.response(201, WorkerCreatedSchema)
+    @blp.alt_response(403, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, args, uscc):
+        """Register a person (a verified company): a new lifetime card number, or a new employment of an existing worker."""
+        account, company = _member_company(uscc)
+        registered = register_with_retry(
+            keyring(), account=account, company=company, today=today(),
+            person=services.Person(args["name"], args["id_number"], args["phone"]),
+            engagement=services.Engagement(args["occupation"], args["employment_kind"], args["start_date"],
+                                           args["social_insurance"]))
+        card_no, created, seq = registered.worker.card_no, registered.created, registered.recorded.seq
+        commit()
+        return {"card_no": card_no, "created": created, "log_index": seq}
+
+
+def _viewable(card_no: str):
+    account = bearer_account()
+    worker = services.get_worker(card_no)
+    if not services.may_view(account, worker):
+        raise not_found("worker", "从业人员")
+    return account, worker
+
+
+@blp.route("/workers/<card_no>")
+class WorkerDetail(MethodView):
+    @require(*COMPANY_ROLES, *REGULATOR_ROLES)
+    @blp.response(200, WorkerDetailSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, card_no):
+        """The detailed record with personal data (current employers and regulators; each read is recorded)."""
+        account, worker = _viewable(card_no)
+        purpose = "employer_view" if account.company_id else "regulator_view"
+        services.note_access(worker=worker, account=account, purpose=purpose)
+        return views_model.detail(keyring(), worker, today())
+
+
+def _employer(card_no: str):
+    account = bearer_account()
+    worker = services.get_worker(card_no)
+    company = account.company
+    if company is None or services.active_employment(worker, company) is None:
+        raise not_found("worker", "从业人员")
+    return account, company, worker
+
+
+@blp.route("/workers/<card_no>/employment-end")
+class EmploymentEnd(MethodView):
+    @require(*COMPANY_ROLES)
+    @blp.arguments(EndEmploymentArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, args, card_no):
+        """End the worker's employment with your company (history is kept)."""
+        account, company, worker = _employer(card_no)
+        recorded = services.end_employment(keyring(), account=account, company=company, worker=worker,
+                                           end_date=args["end_date"], today=today())
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/workers/<card_no>/records")
+class Records(MethodView):
+    @require(*COMPANY_ROLES)
+    @blp.arguments(RecordArgs)
+    @blp.response(201, RecordCreatedSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, args, card_no):
+        """Add an identity check, training, health check, insurance or background check; `supersedes` corrects one."""
+        account, company, worker = _employer(card_no)
+        kind = args.pop("kind")
+        supersedes = args.pop("supersedes", None)
+        record, recorded = services.add_record(keyring(), account=account, company=company, worker=worker, kind=kind,
+                                               data=args, today=today(), supersedes_id=supersedes)
+        record_id, seq = record.id, recorded.seq
+        commit()
+        return {"id": record_id, "log_index": seq}
+
+
+def _vocab(table):
+    return [{"code": code, "zh": zh, "en": en} for code, (zh, en) in table.items()]
+
+
+@blp.route("/vocab/occupations")
+class Occupations(MethodView):
+    @blp.response(200, VocabSchema(many=True))
+    def get(self):
+        """The occupations a worker can be registered with."""
+        return _vocab(OCCUPATIONS)
+
+
+@blp.route("/vocab/employment-kinds")
+class EmploymentKinds(MethodView):
+    @blp.response(200, VocabSchema(many=True))
+    def get(self):
+        """The kinds of employment."""
+        return _vocab(EMPLOYMENT_KINDS)
+
+
+@blp.route("/vocab/record-kinds")
+class RecordKinds(MethodView):
+    @blp.response(200, VocabSchema(many=True))
+    def get(self):
+        """The kinds of dated records a company keeps on a worker."""
+        return _vocab(RECORD_KINDS)

@@ -1,0 +1,109 @@
+"""Workers (an aggregate) with their employments and dated records, and the
+private access record of who read their personal data."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+
+
+class Worker(LoggedAggregate, db.Model):
+    """One person, for life, whichever companies employ them."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # AES-GCM associated data binds each ciphertext to this ref.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    card_no: Mapped[str] = mapped_column(String(13), unique=True, nullable=False)
+    id_kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    name_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    name_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The one masking rule's output, kept so lists and public views need no decryption.
+    name_masked: Mapped[str] = mapped_column(String(60), nullable=False)
+    id_number_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    id_number_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    # `<key id>:<hmac>`: one person, one worker (unique); look-ups try every active key.
+    id_number_idx: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
+    phone_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    phone_idx: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    registered_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    employments: Mapped[list["Employment"]] = relationship(back_populates="worker", order_by="Employment.id")
+    records: Mapped[list["WorkerRecord"]] = relationship(back_populates="worker", order_by="WorkerRecord.id")
+
+
+class Employment(db.Model):
+    """A worker × company engagement; ended, never deleted."""
+
+    __tablename__ = "employments"
+    __table_args__ = (Index("ix_employments_company_active", "company_id", "end_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False)
+    occupation: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    start_date: Mapped[date] = mapped_column(Date, nullable=False)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    social_insurance: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    worker: Mapped[Worker] = relationship(back_populates="employments")
+    company = relationship("Company")
+
+    @property
+    def active(self) -> bool:
+        return self.end_date is None
+
+
+class WorkerRecord(db.Model):
+    """An identity check, training, health check, insurance or background check.
+
+    A correction is a new row whose `supersedes_id` names the row it replaces.
+    """
+
+    __tablename__ = "worker_records"
+    __table_args__ = (Index("ix_worker_records_expiry", "kind", "valid_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    result: Mapped[str | None] = mapped_column(String(16))
+    on_date: Mapped[date] = mapped_column(Date, nullable=False)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    course: Mapped[str | None] = mapped_column(String(100))
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    exam_passed: Mapped[bool | None] = mapped_column(Boolean)
+    # Training issuer, insurer or background-check authority.
+    issuer: Mapped[str | None] = mapped_column(String(100))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("worker_records.id"), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    worker: Mapped[Worker] = relationship(back_populates="records")
+    company = relationship("Company")
+
+
+class AccessRecord(db.Model):
+    """Who read a worker's personal data, when and why (private; not in the public log)."""
+
+    __tablename__ = "access_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
+    accessor_ref: Mapped[str] = mapped_column(String(32), nullable=False)
+    accessor_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # company | regulator | resident
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    fields: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,180 @@
+"""Pure rules over a worker's dated records: validation, currency, status colour.
+
+No Flask, no database: callers pass plain values and `today` (Asia/Shanghai).
+A dated qualification is valid through its valid-until day inclusive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from .vocab import RECORD_KINDS, RESULTS
+
+
+class RecordProblem(ValueError):
+    """One field of a record breaks a rule."""
+
+    def __init__(self, field_name: str, en: str, zh: str):
+        super().__init__(field_name)
+        self.field = field_name
+        self.en = en
+        self.zh = zh
+
+
+@dataclass(frozen=True)
+class Rec:
+    """The facts of one record that the rules need."""
+
+    id: int
+    kind: str
+    result: str | None = None
+    on_date: date | None = None
+    valid_until: date | None = None
+    supersedes_id: int | None = None
+    exam_passed: bool | None = None
+
+
+def _text(data: dict, name: str, zh: str, en: str, max_len: int = 100) -> str:
+    value = (data.get(name) or "").strip() if isinstance(data.get(name), str) else ""
+    if not value or len(value) > max_len:
+        raise RecordProblem(name, f"Give the {en} (1–{max_len} characters).", f"请填写{zh}（1–{max_len} 个字符）。")
+    return value
+
+
+def _date(data: dict, name: str, zh: str, en: str) -> date:
+    value = data.get(name)
+    if not isinstance(value, date):
+        raise RecordProblem(name, f"Give the {en} as a date.", f"请填写{zh}日期。")
+    return value
+
+
+def _past(value: date, today: date, name: str, zh: str, en: str) -> date:
+    if value > today:
+        raise RecordProblem(name, f"The {en} cannot be in the future.", f"{zh}不能晚于今天。")
+    return value
+
+
+def _result(data: dict, kind: str) -> str:
+    allowed = RESULTS[kind]
+    value = data.get("result")
+    if value not in allowed:
+        raise RecordProblem("result", f"The result must be one of: {', '.join(allowed)}.",
+                            f"结果必须是：{'、'.join(allowed)}。")
+    return value
+
+
+def check_record(kind: str, data: dict, today: date) -> dict:
+    """Return the record's normalised fields, or raise RecordProblem naming the field."""
+    if kind not in RECORD_KINDS:
+        raise RecordProblem("kind", "Unknown record kind.", "未知的记录类型。")
+    if kind == "identity":
+        return {"result": _result(data, kind),
+                "on_date": _past(_date(data, "checked_on", "核验", "check date"), today, "checked_on", "核验日期",
+                                 "check date")}
+    if kind == "training":
+        try:
+            hours = Decimal(str(data.get("hours")))
+        except (InvalidOperation, ValueError):
+            hours = Decimal(-1)
+        if not (Decimal(0) < hours <= Decimal(2000)) or hours != hours.quantize(Decimal("0.1")):
+            raise RecordProblem("hours", "Hours must be between 0.1 and 2000, in tenths.",
+                                "学时须在 0.1 到 2000 之间，最多一位小数。")
+        if not isinstance(data.get("exam_passed"), bool):
+            raise RecordProblem("exam_passed", "Say whether the exam was passed.", "请说明考核是否通过。")
+        return {"course": _text(data, "course", "课程名称", "course"),
+                "hours": hours,
+                "exam_passed": data["exam_passed"],
+                "on_date": _past(_date(data, "trained_on", "培训", "training date"), today, "trained_on", "培训日期",
+                                 "training date"),
+                "issuer": _text(data, "issuer", "发证机构", "issuer")}
+    if kind == "health":
+        checked = _past(_date(data, "checked_on", "体检", "check date"), today, "checked_on", "体检日期", "check date")
+        until = _date(data, "valid_until", "有效期至", "valid-until")
+        if until < checked:
+            raise RecordProblem("valid_until", "Valid-until cannot be before the check date.", "有效期不能早于体检日期。")
+        return {"result": _result(data, kind), "on_date": checked, "valid_until": until}
+    if kind == "insurance":
+        start = _date(data, "valid_from", "保险起始", "start")
+        until = _date(data, "valid_until", "有效期至", "valid-until")
+        if until < start:
+            raise RecordProblem("valid_until", "Valid-until cannot be before the start.", "有效期不能早于起始日期。")
+        return {"issuer": _text(data, "insurer", "保险公司", "insurer"), "on_date": start, "valid_until": until}
+    # background: passed / failed / pending; never the details.
+    return {"result": _result(data, kind),
+            "on_date": _past(_date(data, "checked_on", "审查", "check date"), today, "checked_on", "审查日期",
+                             "check date"),
+            "issuer": _text(data, "authority", "审查机关", "authority")}
+
+
+def current(records: list[Rec]) -> list[Rec]:
+    """The records no later record supersedes."""
+    superseded = {r.supersedes_id for r in records if r.supersedes_id is not None}
+    return [r for r in records if r.id not in superseded]
+
+
+def latest(records: list[Rec], kind: str) -> Rec | None:
+    """The current record of a kind with the latest date (ties: the later entry)."""
+    rows = [r for r in current(records) if r.kind == kind]
+    if not rows:
+        return None
+    return max(rows, key=lambda r: (r.on_date or date.min, r.id))
+
+
+def valid_on(rec: Rec | None, today: date) -> bool:
+    return rec is not None and rec.valid_until is not None and rec.on_date is not None \
+        and rec.on_date <= today <= rec.valid_until
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Status:
+    colour: str  # green | yellow | red
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+
+
+def card_status(records: list[Rec], today: date, *, active_serious_listing: bool = False,
+                revoked: bool = False) -> Status:
+    """The card's colour for `today` (DESIGN §2), with its reasons in plain words."""
+    identity = latest(records, "identity")
+    background = latest(records, "background")
+    health = latest(records, "health")
+    insurance = latest(records, "insurance")
+    red = []
+    if identity is not None and identity.result == "failed":
+        red.append(Reason("identity_failed", "身份核验未通过", "Identity check failed"))
+    if background is not None and background.result == "failed":
+        red.append(Reason("background_failed", "背景审查未通过", "Background check failed"))
+    if active_serious_listing:
+        red.append(Reason("serious_listing", "被列入严重失信主体名单", "On the serious-dishonesty list"))
+    if revoked:
+        red.append(Reason("card_revoked", "服务证已注销", "The card was revoked"))
+    if red:
+        return Status("red", tuple(red))
+    yellow = []
+    if identity is None:
+        yellow.append(Reason("identity_missing", "尚未进行身份核验", "Identity not yet checked"))
+    if health is None:
+        yellow.append(Reason("health_missing", "无体检记录", "No health check"))
+    elif health.result != "passed":
+        yellow.append(Reason("health_not_passed", "体检未通过", "Health check not passed"))
+    elif not valid_on(health, today):
+        yellow.append(Reason("health_expired", "体检已过期", "Health check expired"))
+    if insurance is None:
+        yellow.append(Reason("insurance_missing", "无保险记录", "No insurance"))
+    elif not valid_on(insurance, today):
+        yellow.append(Reason("insurance_expired", "保险不在有效期内", "Insurance not in force"))
+    if background is None:
+        yellow.append(Reason("background_missing", "无背景审查记录", "No background check"))
+    elif background.result == "pending":
+        yellow.append(Reason("background_pending", "背景审查进行中", "Background check pending"))
+    if yellow:
+        return Status("yellow", tuple(yellow))
+    return Status("green", (Reason("all_valid", "身份已核验，体检、保险有效，背景审查通过",
+                                   "Identity verified, health check and insurance valid, background check passed"),))

@@ -1,0 +1,274 @@
+"""Worker operations: register (or attach), end employment, add and correct records.
+
+Each changes one worker aggregate, records its log entry last, never commits.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import Account
+from ..clock import add_years
+from ..companies.models import Company
+from ..crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
+from ..errors import ApiError, field_error, forbidden, not_found
+from ..extensions import db
+from ..keys import KeyRing
+from ..log.actions import Action
+from ..log.services import Recorded, record_change
+from ..masking import mask_name
+from ..models import new_ref
+from . import cardno, idnumber, rules
+from .models import AccessRecord, Employment, Worker, WorkerRecord
+from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS
+
+MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+NAME_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaffA-Za-z·• ]{1,50}$")
+EARLIEST_FUTURE_START = timedelta(days=31)
+
+
+@dataclass
+class Person:
+    name: str
+    id_number: str
+    phone: str
+
+
+@dataclass
+class Engagement:
+    occupation: str
+    kind: str
+    start_date: date
+    social_insurance: bool
+
+
+@dataclass
+class Registered:
+    worker: Worker
+    created: bool
+    recorded: Recorded
+
+
+def e164_mobile(raw: str) -> str | None:
+    """A mainland mobile number in E.164 form, or None."""
+    m = MOBILE_RE.match(re.sub(r"[\s\-()]", "", raw or ""))
+    return f"+86{m.group(1)}" if m else None
+
+
+def check_person(person: Person, today: date) -> tuple[str, str, idnumber.IdResult]:
+    """Normalised (name, phone, id result), or a field error naming the broken rule."""
+    name = re.sub(r"\s+", " ", (person.name or "").strip())
+    if not NAME_RE.match(name):
+        raise field_error("name", "Give the real name as on the ID document (Chinese or Latin letters, 1–50).",
+                          "请按证件填写真实姓名（汉字或字母，1–50 个字符）。")
+    result = idnumber.validate(person.id_number or "", today=today)
+    if not result.ok:
+        raise field_error("id_number", result.message_en, result.message_zh, code="invalid_id_number")
+    phone = e164_mobile(person.phone)
+    if phone is None:
+        raise field_error("phone", "Give a mainland mobile number (11 digits starting with 1).",
+                          "请填写有效的手机号码（以 1 开头的 11 位数字）。")
+    return name, phone, result
+
+
+def check_engagement(e: Engagement, birth: date, today: date) -> None:
+    if e.occupation not in OCCUPATIONS:
+        raise field_error("occupation", "Choose an occupation from the list.", "请从列表中选择工种。")
+    if e.kind not in EMPLOYMENT_KINDS:
+        raise field_error("employment_kind", "Choose labour_contract, service_agreement or intermediary_placement.",
+                          "请选择用工形式：劳动合同、服务协议或中介介绍。")
+    if e.start_date > today + EARLIEST_FUTURE_START:
+        raise field_error("start_date", "The start date can be at most 31 days ahead.", "入职日期最多可提前 31 天登记。")
+    if e.start_date < add_years(birth, 16):
+        raise field_error("start_date", "The start date is before the person turned 16.", "入职日期早于本人年满16周岁之日。")
+
+
+def find_by_id_number(ring: KeyRing, number: str) -> Worker | None:
+    """The worker with this ID number, under any index key still in use."""
+    candidates = blind_index_candidates(ring, "id_number", number)
+    return db.session.execute(select(Worker).where(Worker.id_number_idx.in_(candidates))).scalar_one_or_none()
+
+
+def _seal_phone(ring: KeyRing, worker: Worker, phone: str) -> None:
+    worker.phone_enc = seal(ring, phone, aad("workers", "phone", worker.ref))
+    worker.phone_state = state_hmac(ring, "phone", phone)
+    worker.phone_idx = blind_index(ring, "phone", phone)
+
+
+def _require_member(account: Account, company: Company) -> None:
+    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
+        raise forbidden()
+
+
+def register_worker(ring: KeyRing, *, account: Account, company: Company, person: Person, engagement: Engagement,
+                    today: date) -> Registered:
+    """Register a person for a verified company: a new worker, or a new employment of an existing one."""
+    _require_member(account, company)
+    if company.status != "verified":
+        raise ApiError(403, "company_not_verified", "企业尚未通过核验，暂不能登记从业人员。",
+                       "The company is not verified yet and cannot register staff.")
+    name, phone, idr = check_person(person, today)
+    check_engagement(engagement, idr.birth_date, today)
+    employment = Employment(company_id=company.id, occupation=engagement.occupation, kind=engagement.kind,
+                            start_date=engagement.start_date, social_insurance=engagement.social_insurance,
+                            recorded_by=account.ref)
+    worker = find_by_id_number(ring, idr.number)
+    if worker is not None:
+        if worker.name_state != state_hmac(ring, "name", name):
+            raise field_error("name", "The name does not match the person registered with this ID number.",
+                              "姓名与该证件号码已登记的人员不一致。", code="identity_mismatch")
+        if any(e.active and e.company_id == company.id for e in worker.employments):
+            raise ApiError(409, "already_employed", "该人员已在本企业登记在职。",
+                           "This person is already employed by the company.")
+        if worker.phone_state != state_hmac(ring, "phone", phone):
+            _seal_phone(ring, worker, phone)
+        worker.employments.append(employment)
+        return Registered(worker, False, record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOY,
+                                                       aggregate=worker))
+    worker = Worker(ref=new_ref(), log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(),
+                    id_kind=idr.kind, registered_by=company.log_ref)
+    worker.name_enc = seal(ring, name, aad("workers", "name", worker.ref))
+    worker.name_state = state_hmac(ring, "name", name)
+    worker.name_masked = mask_name(name)
+    worker.id_number_enc = seal(ring, idr.number, aad("workers", "id_number", worker.ref))
+    worker.id_number_state = state_hmac(ring, "id_number", idr.number)
+    worker.id_number_idx = blind_index(ring, "id_number", idr.number)
+    _seal_phone(ring, worker, phone)
+    worker.employments.append(employment)
+    db.session.add(worker)
+    return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
+                                                  aggregate=worker))
+
+
+def get_worker(card_no: str) -> Worker:
+    result = cardno.validate(card_no or "")
+    if not result.ok:
+        raise ApiError(422 if result.failure == "checksum" else 404,
+                       "card_no_typo" if result.failure == "checksum" else "not_found",
+                       result.message_zh, result.message_en, {"card_no": {"en": result.message_en,
+                                                                          "zh": result.message_zh}})
+    worker = db.session.execute(select(Worker).where(Worker.card_no == result.card_no)).scalar_one_or_none()
+    if worker is None:
+        raise not_found("worker", "从业人员")
+    return worker
+
+
+def active_employment(worker: Worker, company: Company) -> Employment | None:
+    return next((e for e in worker.employments if e.active and e.company_id == company.id), None)
+
+
+def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
+                   today: date) -> Recorded:
+    _require_member(account, company)
+    employment = active_employment(worker, company)
+    if employment is None:
+        raise not_found("employment", "在职记录")
+    if end_date < employment.start_date:
+        raise field_error("end_date", "The end date is before the start date.", "离职日期早于入职日期。")
+    if end_date > today + EARLIEST_FUTURE_START:
+        raise field_error("end_date", "The end date can be at most 31 days ahead.", "离职日期最多可提前 31 天登记。")
+    employment.end_date = end_date
+    return record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
+
+
+def add_record(ring: KeyRing, *, account: Account, company: Company, worker: Worker, kind: str, data: dict,
+               today: date, supersedes_id: int | None = None) -> tuple[WorkerRecord, Recorded]:
+    """Record a check or qualification; with `supersedes_id`, correct an earlier one of the company's."""
+    _require_member(account, company)
+    if active_employment(worker, company) is None:
+        raise not_found("worker", "从业人员")
+    try:
+        fields = rules.check_record(kind, data, today)
+    except rules.RecordProblem as p:
+        raise field_error(p.field, p.en, p.zh) from None
+    old = None
+    if supersedes_id is not None:
+        old = db.session.get(WorkerRecord, supersedes_id)
+        superseded = {r.supersedes_id for r in worker.records}
+        if (old is None or old.worker_id != worker.id or old.company_id != company.id or old.kind != kind
+                or old.id in superseded):
+            raise field_error("supersedes", "Correct a current record of this kind that your company made.",
+                              "只能更正本企业所做的同类现行记录。", code="cannot_supersede")
+    record = WorkerRecord(company_id=company.id, kind=kind, recorded_by=account.ref,
+                          supersedes_id=old.id if old else None, **fields)
+    worker.records.append(record)
+    action = Action.WORKER_RECORD_CORRECT if old else Action.WORKER_RECORD_ADD
+    return record, record_change(ring, actor=account.ref, action=action, aggregate=worker)
+
+
+def rec(r: WorkerRecord) -> rules.Rec:
+    return rules.Rec(id=r.id, kind=r.kind, result=r.result, on_date=r.on_date, valid_until=r.valid_until,
+                     supersedes_id=r.supersedes_id, exam_passed=r.exam_passed)
+
+
+def status_of(worker: Worker, today: date) -> rules.Status:
+    # Sanctions (and so active serious listings) arrive with the sanctions issue.
+    return rules.card_status([rec(r) for r in worker.records], today, active_serious_listing=False)
+
+
+def staff(company: Company, *, today: date, occupation: str | None = None, status: str | None = None,
+          expiring: str | None = None, employment: str = "active") -> list[tuple[Worker, Employment, rules.Status]]:
+    """The company's staff with their employment and today's status, filtered."""
+    q = (select(Employment).where(Employment.company_id == company.id)
+         .options(selectinload(Employment.worker).selectinload(Worker.records)).order_by(Employment.id))
+    if employment == "active":
+        q = q.where(Employment.end_date.is_(None))
+    elif employment == "ended":
+        q = q.where(Employment.end_date.is_not(None))
+    if occupation:
+        q = q.where(Employment.occupation == occupation)
+    out = []
+    horizon = today + timedelta(days=30)
+    for emp in db.session.execute(q).scalars():
+        worker = emp.worker
+        st = status_of(worker, today)
+        if status and st.colour != status:
+            continue
+        if expiring:
+            kinds = ("health", "insurance") if expiring == "any" else (expiring,)
+            records = [rec(r) for r in worker.records]
+            soon = [rules.latest(records, k) for k in kinds]
+            if not any(r is not None and r.valid_until is not None and today <= r.valid_until <= horizon
+                       for r in soon):
+                continue
+        out.append((worker, emp, st))
+    return out
+
+
+def may_view(account: Account, worker: Worker) -> bool:
+    """The worker's current employers and regulators may see the detailed record."""
+    if account.role in ("regulator", "regulator_admin"):
+        return True
+    return account.company_id is not None and any(
+        e.active and e.company_id == account.company_id for e in worker.employments)
+
+
+def open_personal_data(ring: KeyRing, worker: Worker) -> dict:
+    return {
+        "name": unseal(ring, worker.name_enc, aad("workers", "name", worker.ref)),
+        "id_number": unseal(ring, worker.id_number_enc, aad("workers", "id_number", worker.ref)),
+        "phone": unseal(ring, worker.phone_enc, aad("workers", "phone", worker.ref)),
+    }
+
+
+def note_access(*, worker: Worker, account: Account, purpose: str, fields: str = "name,id_number,phone") -> None:
+    """Write the private access-record row for a read of personal data, before the read.
+
+    Its own short write transaction: the read that follows may be a GET, whose
+    transaction only reads, and the row must exist even if rendering fails.
+    """
+    from sqlalchemy import insert
+
+    from ..database import write_intent
+    from ..models import utcnow
+
+    org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
+    row = {"worker_id": worker.id, "accessor_ref": account.ref,
+           "accessor_kind": "company" if account.company_id else "regulator", "organisation": org,
+           "purpose": purpose, "fields": fields, "created_dt": utcnow()}
+    with write_intent(), db.engine.begin() as conn:
+        conn.execute(insert(AccessRecord), [row])

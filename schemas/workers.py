@@ -1,0 +1,123 @@
+"""Workers: registration and records input; staff rows and the detailed view."""
+from marshmallow import Schema, fields, validate
+
+from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
+
+from .common import ChangeSchema
+
+
+class WorkerRegisterArgs(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50),
+                         metadata={"description": "Real name as on the ID document (stored encrypted)."})
+    id_number = fields.String(required=True, validate=validate.Length(min=1, max=30),
+                              metadata={"description": "GB 11643 ID, HK/Macau/Taiwan permit or foreigner ID."})
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    occupation = fields.String(required=True, validate=validate.OneOf(list(OCCUPATIONS)))
+    employment_kind = fields.String(required=True, validate=validate.OneOf(list(EMPLOYMENT_KINDS)))
+    start_date = fields.Date(required=True)
+    social_insurance = fields.Boolean(required=True)
+
+
+class WorkerCreatedSchema(ChangeSchema):
+    card_no = fields.String()
+    created = fields.Boolean(metadata={"description": "False when an existing worker got a new employment."})
+
+
+class StaffArgs(Schema):
+    occupation = fields.String(validate=validate.OneOf(list(OCCUPATIONS)))
+    status = fields.String(validate=validate.OneOf(["green", "yellow", "red"]))
+    expiring = fields.String(validate=validate.OneOf(["health", "insurance", "any"]),
+                             metadata={"description": "Valid-until within the next 30 days."})
+    employment = fields.String(load_default="active", validate=validate.OneOf(["active", "ended", "all"]))
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    zh = fields.String()
+    en = fields.String()
+
+
+class StatusSchema(Schema):
+    colour = fields.String()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class StaffRowSchema(Schema):
+    card_no = fields.String()
+    name_masked = fields.String()
+    occupation = fields.String()
+    employment_kind = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    status = fields.Nested(StatusSchema)
+    health_valid_until = fields.Date(allow_none=True)
+    insurance_valid_until = fields.Date(allow_none=True)
+
+
+class EmploymentSchema(Schema):
+    company_uscc = fields.String()
+    company_name = fields.String()
+    occupation = fields.String()
+    kind = fields.String()
+    start_date = fields.Date()
+    end_date = fields.Date(allow_none=True)
+    social_insurance = fields.Boolean()
+
+
+class RecordSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    result = fields.String(allow_none=True)
+    on_date = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    course = fields.String(allow_none=True)
+    hours = fields.Decimal(as_string=True, allow_none=True)
+    exam_passed = fields.Boolean(allow_none=True)
+    issuer = fields.String(allow_none=True)
+    supersedes = fields.Integer(allow_none=True)
+    superseded = fields.Boolean()
+    company_uscc = fields.String()
+
+
+class WorkerDetailSchema(Schema):
+    """For the employing company and regulators: personal data opened (and the read recorded)."""
+
+    card_no = fields.String()
+    name = fields.String()
+    name_masked = fields.String()
+    id_number = fields.String()
+    phone = fields.String()
+    id_kind = fields.String()
+    status = fields.Nested(StatusSchema)
+    employments = fields.List(fields.Nested(EmploymentSchema))
+    records = fields.List(fields.Nested(RecordSchema))
+
+
+class EndEmploymentArgs(Schema):
+    end_date = fields.Date(required=True)
+
+
+class RecordArgs(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_KINDS)))
+    result = fields.String(validate=validate.OneOf(["verified", "failed", "passed", "pending"]))
+    checked_on = fields.Date()
+    trained_on = fields.Date()
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    course = fields.String(validate=validate.Length(max=100))
+    hours = fields.Decimal(validate=validate.Range(min=0, max=2000))
+    exam_passed = fields.Boolean()
+    issuer = fields.String(validate=validate.Length(max=100))
+    insurer = fields.String(validate=validate.Length(max=100))
+    authority = fields.String(validate=validate.Length(max=100))
+    supersedes = fields.Integer(metadata={"description": "The id of the record this one corrects."})
+
+
+class RecordCreatedSchema(ChangeSchema):
+    id = fields.Integer()
+
+
+class VocabSchema(Schema):
+    code = fields.String()
+    zh = fields.String()
+    en = fields.String()
