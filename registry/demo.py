@@ -103,7 +103,96 @@ def ensure_demo(ring: KeyRing) -> bool:
                 accounts.change_password(ring, account=new.account, current=new.password, new=DEMO_PASSWORD)
                 db.session.commit()
                 made = True
+    made = ensure_demo_workers(ring) or made
     return made
+
+
+# Demo staff: (company key, how many, occupations to draw from)
+STAFF = [
+    ("anxin", 20, ["cleaner", "childcare", "maternity", "elderly_care"]),
+    ("tianfu", 18, ["cleaner", "elderly_care", "appliance_repair", "security", "property_maintenance"]),
+    ("shuguang", 12, ["property_manager", "security", "property_maintenance", "cleaner"]),
+]
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+            "欧阳", "司马", "诸葛"]
+GIVEN = ["秀英", "桂兰", "玉兰", "凤英", "建华", "丽", "敏", "静", "芳", "强", "伟", "军", "霞", "娟", "平", "红梅",
+         "春燕", "海燕", "志强", "国庆"]
+
+
+def ensure_demo_workers(ring: KeyRing) -> bool:
+    """About fifty workers across the verified demo companies, with varied records."""
+    from datetime import timedelta
+
+    from .clock import add_years, today as shanghai_today
+    from .workers import idnumber, services as workers
+    from .workers.models import Employment
+
+    made = False
+    today = shanghai_today()
+    rng = random.Random(8612)
+    admins = {c[0]: c[6][0][0] for c in COMPANIES}
+    shared = []  # (person, engagement) registered again by a second company
+    for key, count, occupations in STAFF:
+        admin = _account(admins[key])
+        if admin is None or admin.company.status != "verified":
+            continue
+        company = admin.company
+        if db.session.execute(select(Employment.id).where(Employment.company_id == company.id).limit(1)).first():
+            continue
+        for i in range(count):
+            birth = add_years(today, -rng.randrange(22, 58)) - timedelta(days=rng.randrange(365))
+            kind = "resident" if i % 17 else rng.choice(["hk_permit", "tw_permit", "foreigner"])
+            name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+            if kind == "foreigner":
+                name = "阿依·古丽" if i % 2 else "买买提·艾力"
+            person = workers.Person(name, idnumber.generate(rng, kind=kind, birth=birth),
+                                    f"13{rng.randrange(10**9):09d}")
+            start = today - timedelta(days=rng.randrange(20, 900))
+            engagement = workers.Engagement(rng.choice(occupations),
+                                            rng.choice(["labour_contract", "service_agreement",
+                                                        "intermediary_placement"]), start, rng.random() < 0.7)
+            reg = workers.register_worker(ring, account=admin, company=company, person=person,
+                                          engagement=engagement, today=today)
+            db.session.commit()
+            _demo_records(ring, admin, company, reg.worker, rng, today, variant=i % 10)
+            if key == "anxin" and i < 3:
+                shared.append((person, engagement))
+        made = True
+    tianfu_admin = _account(admins["tianfu"])
+    for person, engagement in shared:
+        workers.register_worker(ring, account=tianfu_admin, company=tianfu_admin.company, person=person,
+                                engagement=engagement, today=today)
+        db.session.commit()
+    return made
+
+
+def _demo_records(ring, admin, company, worker, rng, today, variant: int) -> None:
+    """Records that make a spread of colours: mostly green, some yellow (expired, pending, missing), a red."""
+    from datetime import timedelta
+
+    from .workers import services as workers
+
+    def add(kind, **data):
+        workers.add_record(ring, account=admin, company=company, worker=worker, kind=kind, data=data, today=today)
+        db.session.commit()
+
+    if variant == 9:
+        return  # just registered: nothing checked yet (yellow)
+    add("identity", result="failed" if variant == 8 else "verified", checked_on=today - timedelta(days=30))
+    checked = today - timedelta(days=rng.randrange(30, 300))
+    health_until = {3: today - timedelta(days=5), 4: today + timedelta(days=12)}.get(variant,
+                                                                                     checked + timedelta(days=365))
+    add("health", result="passed", checked_on=min(checked, health_until, today), valid_until=health_until)
+    insurance_until = {5: today + timedelta(days=20), 6: today - timedelta(days=40)}.get(
+        variant, today + timedelta(days=rng.randrange(60, 300)))
+    add("insurance", insurer=rng.choice(["中国人寿", "中国平安", "太平洋保险"]),
+        valid_from=insurance_until - timedelta(days=365), valid_until=insurance_until)
+    add("background", result="pending" if variant == 7 else "passed", checked_on=today - timedelta(days=60),
+        authority="成都市公安局")
+    if variant % 2 == 0:
+        add("training", course=rng.choice(["家政服务员岗前培训", "母婴护理", "养老护理员（初级）", "物业安全管理"]),
+            hours=rng.choice([16, 24, 40, 72]), exam_passed=True, trained_on=today - timedelta(days=rng.randrange(10, 400)),
+            issuer="成都市家庭服务业协会")
 
 
 def database_is_empty() -> bool:
@@ -137,4 +226,14 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
         if any(a.login in admin_logins for a in company.accounts):
             out_companies.append({"uscc": company.uscc, "name": company.name, "sectors": company.sectors,
                                   "status": company.status})
-    return {"accounts": out_accounts, "companies": out_companies}
+    from .workers.models import Employment, Worker
+
+    out_workers = []
+    rows = db.session.execute(
+        select(Worker.card_no, Company.uscc, Employment.occupation).join(Employment, Employment.worker_id == Worker.id)
+        .join(Company, Company.id == Employment.company_id).order_by(Employment.id)).all()
+    demo_usccs = {c["uscc"] for c in out_companies}
+    for card_no, uscc, occupation in rows:
+        if uscc in demo_usccs:
+            out_workers.append({"card_no": card_no, "company_uscc": uscc, "occupation": occupation})
+    return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers}

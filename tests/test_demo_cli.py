@@ -19,6 +19,12 @@ def test_demo_json_lists_every_account_with_a_working_token(app, runner, client)
             assert pyotp.TOTP(account["totp_secret"]).now().isdigit()
         else:
             assert account["totp_secret"] is None
+    workers = data["workers"]
+    assert 45 <= len({w["card_no"] for w in workers}) <= 60
+    by_uscc = {c["uscc"]: c for c in data["companies"]}
+    assert all(by_uscc[w["company_uscc"]]["status"] == "verified" for w in workers)
+    # Some people work for two companies at once: one card number, two rows.
+    assert len(workers) > len({w["card_no"] for w in workers})
     statuses = {c["status"] for c in data["companies"]}
     assert statuses == {"verified", "pending"}
     assert {s for c in data["companies"] for s in c["sectors"]} == {"housekeeping", "property"}
@@ -31,3 +37,14 @@ def test_demo_is_idempotent(app, runner):
     size = log_size()
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert log_size() == size
+
+
+def test_demo_workers_show_every_status_colour(app, runner):
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.workers.models import Worker
+    from registry.workers.services import status_of
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    colours = {status_of(w, today()).colour for w in db.session.query(Worker)}
+    assert colours == {"green", "yellow", "red"}

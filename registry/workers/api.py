@@ -1,6 +1,8 @@
 """/api/v1: a company's staff, worker registration, the detailed record, records."""
 from __future__ import annotations
 
+import logging
+
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +21,7 @@ from ..extensions import db
 from . import services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
+log = logging.getLogger(__name__)
 blp = api_blueprint("workers", __name__, "Workers: registration, staff lists, records, the detailed view.")
 
 COMPANY_ROLES = ("company_admin", "company_user")
@@ -44,6 +47,7 @@ def register_with_retry(ring, **kwargs) -> services.Registered:
         db.session.flush()
         return registered
     except IntegrityError:
+        log.info("a concurrent registration won the race; retrying as an attachment")
         db.session.rollback()
         account = db.session.merge(kwargs["account"])
         company = db.session.merge(kwargs["company"])

@@ -67,7 +67,8 @@ def check_person(person: Person, today: date) -> tuple[str, str, idnumber.IdResu
                           "请按证件填写真实姓名（汉字或字母，1–50 个字符）。")
     result = idnumber.validate(person.id_number or "", today=today)
     if not result.ok:
-        raise field_error("id_number", result.message_en, result.message_zh, code="invalid_id_number")
+        # The code names the rule that failed: id_number_length, …_birth_date, …_too_young, …_checksum.
+        raise field_error("id_number", result.message_en, result.message_zh, code=f"id_number_{result.failure}")
     phone = e164_mobile(person.phone)
     if phone is None:
         raise field_error("phone", "Give a mainland mobile number (11 digits starting with 1).",

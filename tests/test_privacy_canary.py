@@ -1,0 +1,110 @@
+"""No leak: distinctive canary values for a worker's name, ID number and phone
+must appear nowhere but the detailed views their employer and regulators open.
+
+Every flow is run, then the decoded JSON of every response to other parties,
+every URL requested, the application log and every log entry body are searched
+for the canaries and for their masked-out parts.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from registry.clock import today as shanghai_today
+from registry.extensions import db
+from registry.log.models import LogEntry
+from registry.workers import idnumber
+
+CANARY_NAME = "龘靐齉爩"  # surname 龘, given name 靐齉爩 (masked out everywhere public)
+CANARY_PHONE = "13957246813"
+
+
+def H(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def needles(canary_id: str) -> list[str]:
+    """The canaries and the parts masking hides."""
+    return [CANARY_NAME, CANARY_NAME[1:], CANARY_NAME[1:3], canary_id, canary_id[-8:], canary_id[6:14],
+            CANARY_PHONE, CANARY_PHONE[3:7], CANARY_PHONE[-8:], "8613957246813"]
+
+
+def test_canaries_never_leak(app, client, factory, caplog):
+    caplog.set_level(logging.DEBUG)
+    canary_id = idnumber.generate(random.Random(99), birth=date(1977, 7, 17))
+    a, a_admin = factory.company()
+    b, b_admin = factory.company()
+    ta, tb = factory.token(a_admin.account), factory.token(b_admin.account)
+    treg = factory.token(factory.regulator_for("housekeeping"))
+    today = shanghai_today()
+
+    urls: list[str] = []
+    public: list[tuple[str, object]] = []  # (who, decoded JSON) of responses to parties who may not see them
+    allowed: list[object] = []
+
+    def call(method, url, who, token=None, may_see=False, **kw):
+        urls.append(url)
+        resp = client.open(url, method=method, headers=H(token) if token else {}, **kw)
+        body = resp.get_json(silent=True)
+        if body is None:
+            body = resp.get_data(as_text=True)
+        (allowed if may_see else public).append(body if may_see else (who, body))
+        return resp
+
+    reg = call("POST", f"/api/v1/companies/{a.uscc}/workers", "employer", ta, json={
+        "name": CANARY_NAME, "id_number": canary_id, "phone": CANARY_PHONE, "occupation": "maternity",
+        "employment_kind": "labour_contract", "start_date": today.isoformat(), "social_insurance": True})
+    assert reg.status_code == 201
+    card = reg.get_json()["card_no"]
+    # (The registration answer itself is checked with the rest: it must carry none of it.)
+    for kind, data in [("identity", {"result": "verified", "checked_on": today.isoformat()}),
+                       ("health", {"result": "passed", "checked_on": today.isoformat(),
+                                   "valid_until": (today + timedelta(days=20)).isoformat()}),
+                       ("training", {"course": "母婴护理", "hours": 40, "exam_passed": True,
+                                     "trained_on": today.isoformat(), "issuer": "成都市家庭服务业协会"})]:
+        resp = call("POST", f"/api/v1/workers/{card}/records", "employer", ta, json={"kind": kind, **data})
+        assert resp.status_code == 201
+    # The second company registers the same person: its answer is public to it.
+    resp = call("POST", f"/api/v1/companies/{b.uscc}/workers", "company B", tb, json={
+        "name": CANARY_NAME, "id_number": canary_id, "phone": CANARY_PHONE, "occupation": "childcare",
+        "employment_kind": "service_agreement", "start_date": today.isoformat(), "social_insurance": False})
+    assert resp.status_code == 201
+    # Lists and public views.
+    call("GET", f"/api/v1/companies/{a.uscc}/workers", "employer list", ta)
+    call("GET", f"/api/v1/companies/{a.uscc}/workers?expiring=health", "employer list", ta)
+    call("GET", f"/api/v1/companies/{b.uscc}/workers", "company B list", tb)
+    call("GET", f"/api/v1/companies/{a.uscc}", "public")
+    call("GET", f"/api/v1/companies/{a.uscc}/profile", "employer profile", ta)
+    call("GET", f"/api/v1/workers/{card}", "anonymous")
+    # The detailed views: allowed to see it, and each recorded.
+    call("GET", f"/api/v1/workers/{card}", "employer", ta, may_see=True)
+    call("GET", f"/api/v1/workers/{card}", "regulator", treg, may_see=True)
+    # Bad input that names the person does not echo it.
+    call("POST", f"/api/v1/companies/{a.uscc}/workers", "employer error", ta, json={
+        "name": CANARY_NAME, "id_number": canary_id[:-1] + ("0" if canary_id[-1] != "0" else "1"),
+        "phone": CANARY_PHONE, "occupation": "maternity", "employment_kind": "labour_contract",
+        "start_date": today.isoformat(), "social_insurance": True})
+    call("POST", f"/api/v1/companies/{a.uscc}/workers", "employer conflict", ta, json={
+        "name": CANARY_NAME, "id_number": canary_id, "phone": CANARY_PHONE, "occupation": "maternity",
+        "employment_kind": "labour_contract", "start_date": today.isoformat(), "social_insurance": True})
+    call("POST", f"/api/v1/workers/{card}/employment-end", "employer", ta, json={"end_date": today.isoformat()})
+    call("GET", f"/api/v1/workers/{card}", "former employer", ta)
+
+    # The detailed views did show it (the test can fail).
+    assert any(CANARY_NAME in json.dumps(b, ensure_ascii=False) for b in allowed)
+
+    found = []
+    for n in needles(canary_id):
+        for who, body in public:
+            if n in json.dumps(body, ensure_ascii=False):
+                found.append((n, who))
+        found += [(n, f"url {u}") for u in urls if n in u]
+        found += [(n, f"log record {r.name}") for r in caplog.records if n in r.getMessage()]
+        for entry in db.session.execute(select(LogEntry)).scalars():
+            if n.encode() in entry.body or n in entry.body.decode():
+                found.append((n, f"log entry {entry.seq}"))
+    assert found == []
