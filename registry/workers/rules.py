@@ -168,8 +168,10 @@ def card_status(records: list[Rec], today: date, *, active_serious_listing: bool
         yellow.append(Reason("health_expired", "体检已过期", "Health check expired"))
     if insurance is None:
         yellow.append(Reason("insurance_missing", "无保险记录", "No insurance"))
+    elif insurance.on_date and insurance.on_date > today:
+        yellow.append(Reason("insurance_not_started", "保险尚未生效", "Insurance not yet in force"))
     elif not valid_on(insurance, today):
-        yellow.append(Reason("insurance_expired", "保险不在有效期内", "Insurance not in force"))
+        yellow.append(Reason("insurance_expired", "保险已过期", "Insurance expired"))
     if background is None:
         yellow.append(Reason("background_missing", "无背景审查记录", "No background check"))
     elif background.result == "pending":
