@@ -148,6 +148,7 @@ def upgrade():
     sa.Column('must_change_password', sa.Boolean(), nullable=False),
     sa.Column('totp_enc', sa.Text(), nullable=True),
     sa.Column('totp_state', sa.String(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_dt', sa.DateTime(timezone=True), nullable=True),

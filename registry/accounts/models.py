@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -61,6 +61,8 @@ class Account(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     totp_enc: Mapped[str | None] = mapped_column(Text)
     totp_state: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted, so a code cannot be replayed (not in the canonical state).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     # Sign-ins are not state changes: kept out of the canonical state.

@@ -5,6 +5,7 @@ import hashlib
 import re
 import secrets
 import string
+from datetime import datetime, timezone
 
 import pyotp
 from argon2 import PasswordHasher
@@ -73,8 +74,17 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
-def totp_ok(secret: str, code: str) -> bool:
+def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step (±1 for clock drift) at which `code` is valid, or None."""
+    import hmac
+    import time
+
     code = (code or "").strip().replace(" ", "")
     if not code.isdigit() or len(code) != 6:
-        return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(datetime.fromtimestamp(now if now is not None else time.time(), tz=timezone.utc))
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(totp.generate_otp(candidate), code):
+            return candidate
+    return None

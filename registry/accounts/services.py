@@ -154,8 +154,14 @@ def authenticate(login: str, password: str) -> Account | None:
 
 
 def check_totp(ring: KeyRing, account: Account, code: str) -> bool:
+    """Accept a code once: a step at or before the last one accepted is a replay."""
     secret = totp_secret(ring, account)
-    return bool(secret) and sec.totp_ok(secret, code)
+    step = sec.totp_step(secret, code) if secret else None
+    if step is None or (account.totp_last_step is not None and step <= account.totp_last_step):
+        return False
+    # Not a logged state change (like the sign-in time); committed with the sign-in.
+    account.totp_last_step = step
+    return True
 
 
 # --- passwords and second factors ---------------------------------------------

@@ -68,6 +68,20 @@ def test_regulator_needs_totp(client, factory):
     assert client.get("/regulator/companies").status_code == 200
 
 
+def test_a_totp_code_is_accepted_only_once(client, factory):
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    code = factory.totp_now(reg.totp_secret)
+    login(client, reg.account.login, reg.password)
+    resp = post_form(client, "/login/totp", {"code": code})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/regulator/companies"
+    post_form(client, "/logout", page="/regulator/companies")
+    # Someone who watched the code being typed cannot use it again.
+    login(client, reg.account.login, reg.password)
+    resp = post_form(client, "/login/totp", {"code": code})
+    assert resp.status_code == 401
+    assert client.get("/regulator/companies").status_code == 302
+
+
 def test_totp_step_without_password_step_goes_back_to_login(client):
     resp = client.get("/login/totp")
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
