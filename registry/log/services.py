@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import rfc8785
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from .. import canonical
 from ..extensions import db
@@ -58,35 +58,59 @@ def ensure_head() -> None:
         db.session.flush()
 
 
-def _lock_head() -> LogHead:
-    stmt = select(LogHead).where(LogHead.id == 1)
+def _lock_head_size() -> int:
+    stmt = select(LogHead.size).where(LogHead.id == 1)
     if db.engine.dialect.name == "postgresql":
         # One writer at a time numbers entries; SQLite's IMMEDIATE transaction
         # already holds the database's write lock.
         stmt = stmt.with_for_update()
-    head = db.session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
-    if head is None:
+    size = db.session.execute(stmt).scalar_one_or_none()
+    if size is None:
         raise RuntimeError("log head row missing; run `flask --app wsgi db upgrade`")
-    return head
+    return size
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry to append: who did what to which aggregate, and its new digest."""
+
+    actor: str
+    action: Action
+    subject: str
+    digest: str
+
+
+def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
+    """Number and add entries for `changes` under one head lock, in order; return their seqs.
+
+    The last step of a transaction: the lock is held until it commits.
+    """
+    if not changes:
+        return []
+    if not all(isinstance(c.action, Action) for c in changes):
+        raise TypeError("action must be an Action")
+    key = ring.current("log-hmac")
+    now = datetime.now(timezone.utc)
+    stamp = rfc3339_micro(now)
+    first = _lock_head_size()
+    rows = []
+    for offset, c in enumerate(changes):
+        seq = first + offset
+        body = entry_body(seq=seq, time=stamp, actor=c.actor, action=c.action.value, subject=c.subject,
+                          digest=c.digest)
+        rows.append({"seq": seq, "body": body, "leaf_hash": leaf_hash(body),
+                     "hmac": hmac_mod.new(key.material, body, hashlib.sha256).hexdigest(), "hmac_key_id": key.id,
+                     "action": c.action.value, "subject": c.subject, "created_dt": now})
+    db.session.execute(insert(LogEntry), rows)
+    db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=first + len(rows)))
+    return [r["seq"] for r in rows]
 
 
 def record_change(ring: KeyRing, *, actor: str, action: Action, aggregate) -> Recorded:
     """Append the entry for `aggregate`'s new state; return its seq and digest."""
-    if not isinstance(action, Action):
-        raise TypeError("action must be an Action")
     db.session.flush()
-    subject = aggregate.log_ref
     digest = canonical.digest(canonical.state_of(ring, aggregate))
-    now = datetime.now(timezone.utc)
-    head = _lock_head()
-    seq = head.size
-    body = entry_body(seq=seq, time=rfc3339_micro(now), actor=actor, action=action.value,
-                      subject=subject, digest=digest)
-    key_id, mac = entry_hmac(ring, body)
-    db.session.add(LogEntry(seq=seq, body=body, leaf_hash=leaf_hash(body), hmac=mac, hmac_key_id=key_id,
-                            action=action.value, subject=subject, created_dt=now))
-    db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=seq + 1))
-    db.session.flush()
+    (seq,) = append_entries(ring, [Change(actor, action, aggregate.log_ref, digest)])
     return Recorded(seq=seq, digest=digest)
 
 
