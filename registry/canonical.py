@@ -145,6 +145,7 @@ def _d(value) -> str | None:
 
 
 def worker_state(ring, worker) -> dict:
+    """Load a worker's dependent rows and build its state."""
     from .companies.models import Company
     from .extensions import db
     from .workers.models import Employment, WorkerRecord
@@ -155,6 +156,15 @@ def worker_state(ring, worker) -> dict:
     records = db.session.execute(
         select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
         .where(WorkerRecord.worker_id == worker.id).order_by(WorkerRecord.id)).all()
+    return worker_state_from(worker, employments, records)
+
+
+def worker_state_from(worker, employments, records) -> dict:
+    """A worker's state from its row and its (row, company log_ref) pairs, in id order.
+
+    Rows may be ORM objects or anything with the same attributes: the staff
+    import builds states for a whole batch without reading them back.
+    """
     # Links between records inside the aggregate are positions in this list, not database ids.
     position = {r.id: i for i, (r, _ref) in enumerate(records)}
     return {
@@ -178,7 +188,8 @@ def worker_state(ring, worker) -> dict:
         "records": [
             {"company": ref, "kind": r.kind, "result": r.result, "on": _d(r.on_date), "valid_until": _d(r.valid_until),
              "course": r.course, "hours": None if r.hours is None else f"{r.hours:.1f}", "exam_passed": r.exam_passed,
-             "issuer": r.issuer, "supersedes": position.get(r.supersedes_id), "recorded_by": r.recorded_by,
+             "issuer": r.issuer, "recorded_by": r.recorded_by,
+             "supersedes": None if r.supersedes_id is None else position[r.supersedes_id],
              "created": _dt(r.created_dt)}
             for r, ref in records
         ],

@@ -27,6 +27,19 @@ def seal(ring: KeyRing, plaintext: str, associated: bytes) -> str:
     return f"{key.id}:{base64.b64encode(nonce + ct).decode()}"
 
 
+def seal_bytes(ring: KeyRing, data: bytes, associated: bytes) -> bytes:
+    """Seal a blob (an uploaded file): `<key id>:` then nonce || ciphertext."""
+    key = ring.current("field")
+    nonce = os.urandom(12)
+    return key.id.encode() + b":" + nonce + AESGCM(key.material).encrypt(nonce, data, associated)
+
+
+def unseal_bytes(ring: KeyRing, sealed: bytes, associated: bytes) -> bytes:
+    key_id, _, raw = sealed.partition(b":")
+    key = ring.get("field", key_id.decode())
+    return AESGCM(key.material).decrypt(raw[:12], raw[12:], associated)
+
+
 def sealed_key_id(sealed: str) -> str:
     return sealed.split(":", 1)[0]
 
