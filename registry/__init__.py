@@ -87,9 +87,9 @@ def _register_domains(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
-    from . import accounts, companies, log, notify, tasks, workers  # noqa: F401  (models and routes)
+    from . import accounts, companies, imports, log, notify, tasks, workers  # noqa: F401  (models and routes)
 
-    for module in (accounts, companies, workers, notify, tasks, log):
+    for module in (accounts, companies, workers, imports, notify, tasks, log):
         module.register(app)
 
 

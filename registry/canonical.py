@@ -37,6 +37,8 @@ UNLOGGED_TABLES = frozenset({
     "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "outbox",
     # Reads of personal data: private, never in the public log.
     "access_records",
+    # Uploaded files awaiting import (sealed); what they register is logged per row.
+    "import_files",
 })
 
 

@@ -39,6 +39,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "LOG_ORIGIN": os.environ.get("REGISTRY_LOG_ORIGIN", "jiaxin.example/log"),
         "NOTIFY_BACKEND": os.environ.get("REGISTRY_NOTIFY_BACKEND", "outbox"),
         "ARGON2_CHEAP": _bool("REGISTRY_ARGON2_CHEAP", False),
+        # Rows a staff-import batch stores (and commits) at once.
+        "IMPORT_BATCH": int(os.environ.get("REGISTRY_IMPORT_BATCH", "1000")),
     }
 
 

@@ -8,6 +8,8 @@ table does not know).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from registry.clock import add_years
 from typing import Callable
 
 PASSWORD = "correct horse battery"
@@ -59,8 +61,6 @@ class World:
         factory.token(self.accounts["a_admin"], name="spare")
         self.spare_token_id = db.session.query(ApiToken).filter_by(name="spare").one().id
         self.n = 0
-        # A task owned by company A.
-        self.task_id = _a_task(self.company_a)
         # A worker employed by company A.
         import random as _random
         from datetime import date
@@ -77,6 +77,18 @@ class World:
             engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
         db.session.commit()
         self.card_no = reg.worker.card_no
+        # An import with a bad row, so company A has a report to fetch.
+        from registry.imports.services import start_import
+
+        task = start_import(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                            filename="bad.csv", content="姓名\n张三\n".encode(), keep_good=False)
+        db.session.commit()
+        self.report_task_id = task.id
+        from importutil import run_queued_tasks
+
+        run_queued_tasks(factory.app)
+        # A task owned by company A, for the progress call.
+        self.task_id = self.report_task_id
 
     def new_id(self) -> str:
         from datetime import date
@@ -112,6 +124,10 @@ class Op:
     action: str | None = None  # the log action tag of a state change
     status: int = 200
     query: dict = field(default_factory=dict)
+    # A file upload (multipart) instead of a JSON body: the file's bytes.
+    upload: Callable[[World], bytes] | None = None
+    # For a queued task (202): how many entries its operations write.
+    entries: int = 1
 
     @property
     def changes_state(self) -> bool:
@@ -120,18 +136,6 @@ class Op:
     @property
     def id(self) -> str:
         return f"{self.method} {self.template}"
-
-
-def _a_task(company) -> int:
-    """Queue a task row owned by the company (no handler needed to show progress)."""
-    from registry.extensions import db
-    from registry.tasks.models import Task
-
-    task = Task(kind="demo.progress", args={}, state="queued", owner_ref=company.log_ref, created_by="system",
-                attempts=0, progress_done=0)
-    db.session.add(task)
-    db.session.commit()
-    return task.id
 
 
 def _a(w): return w.company_a.uscc
@@ -199,14 +203,22 @@ OPS = [
        lambda w: {"name": "刘桂兰", "id_number": w.new_id(), "phone": "13512345678", "occupation": "childcare",
                   "employment_kind": "service_agreement", "start_date": w.today.isoformat(),
                   "social_insurance": False}, "worker:register", 201),
+    # Regulators of the employer's sector, and market supervision, see the detail.
     Op("GET", "/api/v1/workers/{card_no}", lambda w: f"/api/v1/workers/{w.card_no}",
-       frozenset({"a_admin", "a_user"}) | REGULATORS),
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"})),
     Op("POST", "/api/v1/workers/{card_no}/employment-end", lambda w: f"/api/v1/workers/{w.card_no}/employment-end",
        frozenset({"a_admin", "a_user"}), lambda w: {"end_date": w.today.isoformat()}, "worker:employment:end"),
     Op("POST", "/api/v1/workers/{card_no}/records", lambda w: f"/api/v1/workers/{w.card_no}/records",
        frozenset({"a_admin", "a_user"}),
        lambda w: {"kind": "health", "result": "passed", "checked_on": w.today.isoformat(),
-                  "valid_until": w.today.replace(year=w.today.year + 1).isoformat()}, "worker:record:add", 201),
+                  "valid_until": add_years(w.today, 1).isoformat()}, "worker:record:add", 201),
+    Op("POST", "/api/v1/companies/{uscc}/imports", lambda w: f"/api/v1/companies/{_a(w)}/imports",
+       frozenset({"a_admin", "a_user"}), None, "worker:register", 202,
+       upload=lambda w: _staff_csv(w, 3), entries=3),
+    Op("GET", "/api/v1/companies/{uscc}/imports/{task_id}/report",
+       lambda w: f"/api/v1/companies/{_a(w)}/imports/{w.report_task_id}/report", frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/imports/template.csv", lambda w: "/api/v1/imports/template.csv", EVERYONE),
+    Op("GET", "/api/v1/imports/template.xlsx", lambda w: "/api/v1/imports/template.xlsx", EVERYONE),
     Op("GET", "/api/v1/vocab/occupations", lambda w: "/api/v1/vocab/occupations", EVERYONE),
     Op("GET", "/api/v1/vocab/employment-kinds", lambda w: "/api/v1/vocab/employment-kinds", EVERYONE),
     Op("GET", "/api/v1/vocab/record-kinds", lambda w: "/api/v1/vocab/record-kinds", EVERYONE),
@@ -215,8 +227,24 @@ OPS = [
 ]
 
 
+def _staff_csv(w: World, n: int) -> bytes:
+    from importutil import csv_bytes, person_rows
+
+    w.n += 1
+    return csv_bytes(person_rows(n, today=w.today, seed=1000 + w.n))
+
+
 def call(client, world: World, op: Op, principal: str, body=None):
     kwargs = {"headers": world.headers(principal)}
+    if op.upload is not None and body is None:
+        import io
+
+        from werkzeug.datastructures import FileStorage
+        from werkzeug.test import encode_multipart
+
+        boundary, data = encode_multipart({"file": FileStorage(io.BytesIO(op.upload(world)), filename="s.csv")})
+        return client.open(op.path(world), method=op.method, data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
     payload = op.body(world) if body is None and op.body else body
     if payload is not None:
         kwargs["json"] = payload

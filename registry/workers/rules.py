@@ -77,7 +77,8 @@ def check_record(kind: str, data: dict, today: date) -> dict:
             hours = Decimal(str(data.get("hours")))
         except (InvalidOperation, ValueError):
             hours = Decimal(-1)
-        if not (Decimal(0) < hours <= Decimal(2000)) or hours != hours.quantize(Decimal("0.1")):
+        if not hours.is_finite() or not (Decimal(0) < hours <= Decimal(2000)) \
+                or hours != hours.quantize(Decimal("0.1")):
             raise RecordProblem("hours", "Hours must be between 0.1 and 2000, in tenths.",
                                 "学时须在 0.1 到 2000 之间，最多一位小数。")
         if not isinstance(data.get("exam_passed"), bool):

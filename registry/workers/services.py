@@ -125,8 +125,8 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         if any(e.active and e.company_id == company.id for e in worker.employments):
             raise ApiError(409, "already_employed", "该人员已在本企业登记在职。",
                            "This person is already employed by the company.")
-        if worker.phone_state != state_hmac(ring, "phone", phone):
-            _seal_phone(ring, worker, phone)
+        # The phone stays as first registered: codes for the worker's own account go
+        # there, so another company must not be able to redirect them.
         worker.employments.append(employment)
         return Registered(worker, False, record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOY,
                                                        aggregate=worker))
@@ -170,8 +170,9 @@ def end_employment(ring: KeyRing, *, account: Account, company: Company, worker:
         raise not_found("employment", "在职记录")
     if end_date < employment.start_date:
         raise field_error("end_date", "The end date is before the start date.", "离职日期早于入职日期。")
-    if end_date > today + EARLIEST_FUTURE_START:
-        raise field_error("end_date", "The end date can be at most 31 days ahead.", "离职日期最多可提前 31 天登记。")
+    if end_date > today:
+        # An ended employment stops at once (history, access): record it on the day, not ahead.
+        raise field_error("end_date", "The end date cannot be in the future.", "离职日期不能晚于今天。")
     employment.end_date = end_date
     return record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
 
@@ -241,9 +242,10 @@ def staff(company: Company, *, today: date, occupation: str | None = None, statu
 
 
 def may_view(account: Account, worker: Worker) -> bool:
-    """The worker's current employers and regulators may see the detailed record."""
+    """The worker's current employers, regulators of an employer's sector, and market supervision."""
     if account.role in ("regulator", "regulator_admin"):
-        return True
+        sector = account.agency.sector
+        return sector == "market" or any(e.active and sector in e.company.sectors for e in worker.employments)
     return account.company_id is not None and any(
         e.active and e.company_id == account.company_id for e in worker.employments)
 

@@ -1,0 +1,94 @@
+"""/api/v1: upload a staff file (202 and a task), its report, and the template files."""
+from __future__ import annotations
+
+from flask import Response
+from flask.views import MethodView
+from marshmallow import Schema, fields
+
+from ..accounts.auth import bearer_account, keyring, require
+from ..api_util import ERRORS, api_blueprint, commit
+from ..companies import services as companies
+from ..errors import field_error, not_found
+from ..extensions import db
+from . import staff_file
+from .models import ImportFile
+
+blp = api_blueprint("imports", __name__, "Bulk staff imports from CSV or .xlsx, run as queued tasks.")
+
+
+class ImportFileArgs(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ImportFormArgs(Schema):
+    keep_good = fields.Boolean(load_default=False, metadata={
+        "description": "Store exactly the valid rows of a file with errors (default: store nothing)."})
+
+
+class QueuedSchema(Schema):
+    task_id = fields.Integer(required=True)
+
+
+def _member_company(uscc: str):
+    account = bearer_account()
+    company = companies.get_company(uscc)
+    if not companies.is_member(account, company):
+        raise not_found("company", "企业")
+    return account, company
+
+
+@blp.route("/companies/<uscc>/imports")
+class Imports(MethodView):
+    @require("company_admin", "company_user")
+    @blp.arguments(ImportFileArgs, location="files")
+    @blp.arguments(ImportFormArgs, location="form")
+    @blp.response(202, QueuedSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, files, form, uscc):
+        """Upload a staff file (CSV in UTF-8 or GB18030, or .xlsx); a task imports it. Poll /tasks/{task_id}."""
+        from .services import start_import
+
+        account, company = _member_company(uscc)
+        upload = files["file"]
+        if not hasattr(upload, "read"):
+            raise field_error("file", "Upload the file as multipart/form-data.", "请以 multipart/form-data 上传文件。")
+        content = upload.read(staff_file.MAX_BYTES + 1)
+        task = start_import(keyring(), account=account, company=company, filename=upload.filename or "",
+                            content=content, keep_good=form["keep_good"])
+        task_id = task.id
+        commit()
+        return {"task_id": task_id}
+
+
+@blp.route("/companies/<uscc>/imports/<int:task_id>/report")
+class ImportReport(MethodView):
+    @require("company_admin", "company_user")
+    @blp.response(200, content_type="text/csv")
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, uscc, task_id):
+        """The import's per-row report (row, column, reason in Chinese and English) as CSV."""
+        _account, company = _member_company(uscc)
+        f = db.session.query(ImportFile).filter_by(task_id=task_id, company_id=company.id).one_or_none()
+        if f is None or f.report_csv is None:
+            raise not_found("report", "报告")
+        return Response(f.report_csv, mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="import-{task_id}-report.csv"'})
+
+
+@blp.route("/imports/template.csv")
+class TemplateCsv(MethodView):
+    @blp.response(200, content_type="text/csv")
+    def get(self):
+        """The staff file template (CSV, UTF-8 with BOM): headers and one example row."""
+        return Response(staff_file.template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="jiaxin-staff-template.csv"'})
+
+
+@blp.route("/imports/template.xlsx")
+class TemplateXlsx(MethodView):
+    @blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def get(self):
+        """The staff file template (.xlsx): headers and one example row."""
+        return Response(staff_file.template_xlsx(),
+                        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": 'attachment; filename="jiaxin-staff-template.xlsx"'})

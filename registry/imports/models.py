@@ -1,0 +1,31 @@
+"""Uploaded staff files, sealed at rest, with their import report."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models import UTCDateTime, new_ref, utcnow
+
+
+class ImportFile(db.Model):
+    """A company's uploaded staff file: the content is personal data, so it is sealed."""
+
+    __tablename__ = "import_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False, index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    keep_good: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    # Filled by the validation phase: the data rows to store, and the report (no personal values).
+    valid_rows: Mapped[list | None] = mapped_column(JSON)
+    report_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -1,0 +1,286 @@
+"""Staff import: a stored (sealed) file, a queued task that validates every row
+first, then stores the valid rows in batches — one log entry per row.
+
+By default a file with any bad row stores nothing; with `keep_good` exactly the
+valid rows are stored. Each batch commits its rows, their entries and the task's
+progress together, so a killed jobs process resumes after the last committed
+batch and nothing is stored twice or half.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from types import SimpleNamespace
+
+from sqlalchemy import insert, select
+
+from .. import canonical
+from ..accounts.models import Account
+from ..companies.models import Company
+from ..crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
+from ..errors import ApiError, field_error, forbidden
+from ..extensions import db
+from ..keys import KeyRing
+from ..log.actions import Action
+from ..log.services import Change, append_entries
+from ..masking import mask_name
+from ..models import new_ref, utcnow
+from ..tasks.services import enqueue
+from ..workers import cardno, rules
+from ..workers.models import Employment, Worker, WorkerRecord
+from ..workers.services import check_engagement, check_person, Engagement, Person
+from . import staff_file
+from .models import ImportFile
+
+TASK_KIND = "staff.import"
+BATCH = 1000
+MAX_BYTES = staff_file.MAX_BYTES
+
+
+@dataclass
+class Prepared:
+    """A valid row, normalised, ready to store."""
+
+    row: int
+    name: str
+    number: str
+    id_kind: str
+    phone: str
+    engagement: Engagement
+    records: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def _row_error(row: int, key: str, en: str, zh: str, code: str) -> staff_file.RowError:
+    zh_header, en_header = staff_file.header_of(key)
+    return staff_file.RowError(row=row, column_zh=zh_header, column_en=en_header, key=key, en=en, zh=zh, code=code)
+
+
+def prepare(data: staff_file.RowData, today: date) -> Prepared:
+    """Normalise a converted row with the same rules as single registration."""
+    name, phone, idr = check_person(Person(data.name, data.id_number, data.phone), today)
+    engagement = Engagement(data.occupation, data.employment_kind, data.start_date, data.social_insurance)
+    check_engagement(engagement, idr.birth_date, today)
+    records = [(kind, rules.check_record(kind, fields, today)) for kind, fields in data.records]
+    return Prepared(data.row, name, idr.number, idr.kind, phone, engagement, records)
+
+
+# --- starting an import ---------------------------------------------------------
+
+def start_import(ring: KeyRing, *, account: Account, company: Company, filename: str, content: bytes,
+                 keep_good: bool):
+    """Store the file sealed and queue its import; return the task (no log entry: the rows write theirs)."""
+    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
+        raise forbidden()
+    if company.status != "verified":
+        raise ApiError(403, "company_not_verified", "企业尚未通过核验，暂不能登记从业人员。",
+                       "The company is not verified yet and cannot register staff.")
+    if not content:
+        raise field_error("file", "The file is empty.", "文件为空。", code="empty_file")
+    if len(content) > MAX_BYTES:
+        raise field_error("file", f"The file is larger than {MAX_BYTES // 1_000_000} MB.",
+                          f"文件超过 {MAX_BYTES // 1_000_000} MB。", code="too_large", status=413)
+    f = ImportFile(ref=new_ref(), company_id=company.id, uploaded_by=account.ref,
+                   filename=(filename or "staff.csv")[-200:], size=len(content),
+                   sha256=hashlib.sha256(content).hexdigest(), keep_good=keep_good, content_enc=b"")
+    f.content_enc = seal_bytes(ring, content, aad("import_files", "content", f.ref))
+    db.session.add(f)
+    db.session.flush()
+    task = enqueue(TASK_KIND, {"file_id": f.id}, actor_ref=account.ref, owner_ref=company.log_ref)
+    f.task_id = task.id
+    return task
+
+
+def file_content(ring: KeyRing, f: ImportFile) -> bytes:
+    return unseal_bytes(ring, f.content_enc, aad("import_files", "content", f.ref))
+
+
+# --- validating ---------------------------------------------------------------------
+
+@dataclass
+class Validation:
+    total: int
+    valid: list[Prepared]
+    errors: list
+
+
+def validate_file(ring: KeyRing, content: bytes, filename: str, *, company: Company, today: date) -> Validation:
+    """Every error of the file, each row checked alone, in the file and against the registry."""
+    table = staff_file.read_table(content, filename)
+    if table.errors:
+        return Validation(0, [], list(table.errors))
+    converted, errors = staff_file.convert_table(table, today=today)
+    valid = [prepare(d, today) for d in converted]
+    conflicts = registry_conflicts(ring, valid, company)
+    bad = {e.row for e in conflicts}
+    valid = [p for p in valid if p.row not in bad]
+    return Validation(len(table.rows), valid, sorted([*errors, *conflicts], key=lambda e: (e.row, e.key)))
+
+
+def _existing(ring: KeyRing, rows: list[Prepared]) -> dict[str, Worker]:
+    """Registered workers among the rows, by the row's ID number (one query per chunk)."""
+    by_index: dict[str, str] = {}
+    for p in rows:
+        for c in blind_index_candidates(ring, "id_number", p.number):
+            by_index[c] = p.number
+    found: dict[str, Worker] = {}
+    keys = list(by_index)
+    for i in range(0, len(keys), 900):
+        for w in db.session.execute(select(Worker).where(Worker.id_number_idx.in_(keys[i:i + 900]))).scalars():
+            found[by_index[w.id_number_idx]] = w
+    return found
+
+
+def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company) -> list:
+    """Rows naming a registered person under another name, or one the company already employs."""
+    existing = _existing(ring, rows)
+    if not existing:
+        return []
+    ids = [w.id for w in existing.values()]
+    employed = set()
+    for i in range(0, len(ids), 900):
+        employed |= set(db.session.execute(
+            select(Employment.worker_id).where(Employment.worker_id.in_(ids[i:i + 900]),
+                                               Employment.company_id == company.id,
+                                               Employment.end_date.is_(None))).scalars())
+    errors = []
+    for p in rows:
+        w = existing.get(p.number)
+        if w is None:
+            continue
+        if w.name_state != state_hmac(ring, "name", p.name):
+            errors.append(_row_error(p.row, "name", "The name does not match the person registered with this ID "
+                                     "number.", "姓名与该证件号码已登记的人员不一致。", "identity_mismatch"))
+        elif w.id in employed:
+            errors.append(_row_error(p.row, "id_number", "This person is already employed by the company.",
+                                     "该人员已在本企业登记在职。", "already_employed"))
+    return errors
+
+
+# --- storing ---------------------------------------------------------------------
+
+def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared]) -> list[int]:
+    """Store a batch of valid rows — one operation and one log entry each; return the seqs. Never commits."""
+    now = utcnow()
+    existing = _existing(ring, rows)
+    new_rows = [p for p in rows if p.number not in existing]
+    worker_rows = []
+    for p in new_rows:
+        ref = new_ref()
+        worker_rows.append({
+            "ref": ref, "log_ref": new_ref(), "salt": new_ref(), "card_no": cardno.new_card_no(),
+            "id_kind": p.id_kind,
+            "name_enc": seal(ring, p.name, aad("workers", "name", ref)), "name_state": state_hmac(ring, "name", p.name),
+            "name_masked": mask_name(p.name),
+            "id_number_enc": seal(ring, p.number, aad("workers", "id_number", ref)),
+            "id_number_state": state_hmac(ring, "id_number", p.number),
+            "id_number_idx": blind_index(ring, "id_number", p.number),
+            "phone_enc": seal(ring, p.phone, aad("workers", "phone", ref)),
+            "phone_state": state_hmac(ring, "phone", p.phone), "phone_idx": blind_index(ring, "phone", p.phone),
+            "registered_by": company.log_ref, "created_dt": now,
+        })
+    worker_ids: dict[str, int] = {}
+    if worker_rows:
+        result = db.session.execute(
+            insert(Worker).returning(Worker.id, sort_by_parameter_order=True), worker_rows)
+        for p, (wid,) in zip(new_rows, result.all()):
+            worker_ids[p.number] = wid
+    for p in rows:
+        if p.number in existing:
+            worker_ids[p.number] = existing[p.number].id
+
+    # What attached workers already have, for their canonical states.
+    prior_emps: dict[int, list] = {}
+    prior_recs: dict[int, list] = {}
+    if existing:
+        ids = [w.id for w in existing.values()]
+        for e, ref in db.session.execute(
+                select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
+                .where(Employment.worker_id.in_(ids)).order_by(Employment.id)).all():
+            prior_emps.setdefault(e.worker_id, []).append((e, ref))
+        for r, ref in db.session.execute(
+                select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
+                .where(WorkerRecord.worker_id.in_(ids)).order_by(WorkerRecord.id)).all():
+            prior_recs.setdefault(r.worker_id, []).append((r, ref))
+
+    employment_rows, record_rows, changes = [], [], []
+    new_by_number = {p.number: w for p, w in zip(new_rows, worker_rows)}
+    for p in rows:
+        wid = worker_ids[p.number]
+        e = {"worker_id": wid, "company_id": company.id, "occupation": p.engagement.occupation,
+             "kind": p.engagement.kind, "start_date": p.engagement.start_date, "end_date": None,
+             "social_insurance": p.engagement.social_insurance, "recorded_by": actor, "created_dt": now}
+        employment_rows.append(e)
+        recs = [{"worker_id": wid, "company_id": company.id, "kind": kind, "result": f.get("result"),
+                 "on_date": f["on_date"], "valid_until": f.get("valid_until"), "course": f.get("course"),
+                 "hours": f.get("hours"), "exam_passed": f.get("exam_passed"), "issuer": f.get("issuer"),
+                 "supersedes_id": None, "recorded_by": actor, "created_dt": now} for kind, f in p.records]
+        record_rows.extend(recs)
+        if p.number in existing:
+            # As in single registration, the phone stays as first registered.
+            worker = existing[p.number]
+            emps = prior_emps.get(worker.id, []) + [(SimpleNamespace(**e), company.log_ref)]
+            recs_state = prior_recs.get(worker.id, []) + [(SimpleNamespace(id=None, **r), company.log_ref)
+                                                          for r in recs]
+            state = canonical.worker_state_from(worker, emps, recs_state)
+            changes.append(Change(actor, Action.WORKER_EMPLOY, worker.log_ref, canonical.digest(state)))
+        else:
+            w = new_by_number[p.number]
+            state = canonical.worker_state_from(
+                SimpleNamespace(**w), [(SimpleNamespace(**e), company.log_ref)],
+                [(SimpleNamespace(id=None, **r), company.log_ref) for r in recs])
+            changes.append(Change(actor, Action.WORKER_REGISTER, w["log_ref"], canonical.digest(state)))
+    db.session.execute(insert(Employment), employment_rows)
+    if record_rows:
+        db.session.execute(insert(WorkerRecord), record_rows)
+    return append_entries(ring, changes)
+
+
+# --- the task -----------------------------------------------------------------------
+
+def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int) -> dict:
+    return {"phase": phase, "rows": rows, "errors": errors, "stored": stored, "keep_good": f.keep_good,
+            "report": f.report_csv is not None}
+
+
+def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
+    """Validate every row (once), then store the valid ones batch by batch, resumably."""
+    f = db.session.get(ImportFile, ctx.args["file_id"])
+    company = db.session.get(Company, f.company_id)
+    actor = f.uploaded_by
+    cursor = ctx.cursor or {"phase": "validate"}
+    # A resumed import judges rows as of the day it validated them.
+    today = date.fromisoformat(cursor["today"]) if "today" in cursor else today
+    content = file_content(ring, f)
+    if cursor["phase"] == "validate":
+        v = validate_file(ring, content, f.filename, company=company, today=today)
+        f.report_csv = staff_file.report_csv(v.errors) if v.errors else None
+        stop = bool(v.errors) and not f.keep_good
+        f.valid_rows = [] if stop else [p.row for p in v.valid]
+        if stop or not f.valid_rows:
+            ctx.commit_batch(v.total, v.total, {"phase": "done"},
+                             result=_result(f, phase="done", rows=v.total, errors=len(v.errors), stored=0))
+            return
+        cursor = {"phase": "store", "next": 0, "rows": v.total, "errors": len(v.errors), "today": today.isoformat()}
+        ctx.commit_batch(0, len(f.valid_rows), cursor,
+                         result=_result(f, phase="store", rows=v.total, errors=len(v.errors), stored=0))
+        prepared = {p.row: p for p in v.valid}
+    else:
+        prepared = None
+    wanted = f.valid_rows
+    if prepared is None:
+        # Resumed after a restart: convert the stored file's rows again (deterministic, no registry look-ups).
+        table = staff_file.read_table(content, f.filename)
+        rows = dict(table.rows)
+        prepared = {}
+        for row_no in wanted[cursor["next"]:]:
+            data, _errors = staff_file.convert_row(row_no, rows[row_no], today=today)
+            prepared[row_no] = prepare(data, today)
+    for start in range(cursor["next"], len(wanted), batch):
+        rows = [prepared[r] for r in wanted[start:start + batch]]
+        store_batch(ring, company=company, actor=actor, rows=rows)
+        done = start + len(rows)
+        phase = "done" if done == len(wanted) else "store"
+        cursor = {**cursor, "phase": phase, "next": done}
+        ctx.commit_batch(done, len(wanted), cursor,
+                         result=_result(f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=done))

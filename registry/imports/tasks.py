@@ -1,0 +1,12 @@
+"""The staff-import task handler (loaded by the jobs process and the web)."""
+from flask import current_app
+
+from ..clock import today
+from ..tasks.services import TaskContext, task_handler
+from .services import TASK_KIND, run_import
+
+
+@task_handler(TASK_KIND)
+def staff_import(ctx: TaskContext) -> None:
+    """Import one uploaded staff file."""
+    run_import(current_app.extensions["jiaxin_keys"], ctx, today=today(), batch=current_app.config["IMPORT_BATCH"])

@@ -1,0 +1,238 @@
+"""Pages: a company's staff list, worker registration, and the detailed record
+(with the employer's record, correction and end-of-employment forms).
+
+ID numbers and phones travel only in POST bodies and appear only on the
+detailed record, whose every view is written to the worker's access record
+first; redirects carry the card number alone.
+"""
+from __future__ import annotations
+
+import contextlib
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from ..accounts.auth import keyring
+from ..clock import today
+from ..database import read_only_transactions, reset_transactions
+from ..errors import ApiError, Msg, field_error, not_found
+from ..extensions import db
+from ..web import account, apply_api_error, flash_msg, role_required, t
+from . import services, views_model
+from .api import register_with_retry
+from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
+from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
+
+bp = Blueprint("workers_web", __name__)
+
+COMPANY_ROLES = ("company_admin", "company_user")
+REGULATORS = ("regulator", "regulator_admin")
+CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
+COLOURS = {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")}
+EXPIRING = {"health": ("体检", "Health check"), "insurance": ("保险", "Insurance"), "any": ("体检或保险", "Either")}
+EMPLOYMENT_FILTER = {"active": ("在职", "Current"), "ended": ("已离职", "Ended"), "all": ("全部", "All")}
+ID_KINDS = {"resident": ("居民身份证", "Resident ID card"), "hk_permit": ("港澳居民居住证（香港）", "Residence permit (Hong Kong)"),
+            "mo_permit": ("港澳居民居住证（澳门）", "Residence permit (Macau)"),
+            "tw_permit": ("台湾居民居住证", "Residence permit (Taiwan)"),
+            "foreigner": ("外国人永久居留身份证", "Foreigner permanent-residence ID")}
+VOCAB = {"occupation": OCCUPATIONS, "employment_kind": EMPLOYMENT_KINDS, "record_kind": RECORD_KINDS,
+         "colour": COLOURS, "expiring": EXPIRING, "employment": EMPLOYMENT_FILTER, "result": RESULT_LABELS,
+         "exam": YES_NO, "field": RECORD_LABELS, "id_kind": ID_KINDS}
+
+
+@bp.context_processor
+def _vocab():
+    def vocab(kind: str, code) -> str:
+        pair = VOCAB.get(kind, {}).get(code)
+        return t(*pair) if pair else (code or "")
+
+    return {"vocab": vocab, "vocab_codes": lambda kind: list(VOCAB[kind])}
+
+
+@contextlib.contextmanager
+def _reading():
+    """End this request's transaction and read on in a DEFERRED one.
+
+    A POST's transaction begins IMMEDIATE (SQLite's write lock); the access
+    record is written on its own connection, which would wait on that lock.
+    """
+    db.session.rollback()
+    token = read_only_transactions()
+    try:
+        yield
+    finally:
+        reset_transactions(token)
+
+
+# --- the staff list ---------------------------------------------------------------------
+
+@bp.get("/company/workers")
+@role_required(*COMPANY_ROLES)
+def staff():
+    user = account()
+    form = StaffFilterForm(formdata=request.args)
+    if not form.validate():
+        return render_template("web/workers/staff.html", company=user.company, form=form, rows=[],
+                               error=CORRECT_FIELDS), 400
+    rows = services.staff(user.company, today=today(), **form.filters())
+    return render_template("web/workers/staff.html", company=user.company, form=form,
+                           rows=[views_model.staff_row(w, e, st) for w, e, st in rows])
+
+
+# --- registration -------------------------------------------------------------------------
+
+def _register_page(form: RegisterForm, status: int = 200, **extra):
+    return render_template("web/workers/register.html", form=form, company=account().company,
+                           occupations=OCCUPATIONS, kinds=EMPLOYMENT_KINDS, **extra), status
+
+
+@bp.route("/company/workers/new", methods=["GET", "POST"])
+@role_required(*COMPANY_ROLES)
+def register():
+    user = account()
+    if request.method == "GET":
+        return _register_page(RegisterForm(start_date=today()))
+    form = RegisterForm()
+    if not form.validate():
+        return _register_page(form, 400, error=CORRECT_FIELDS)
+    try:
+        registered = register_with_retry(
+            keyring(), account=user, company=user.company, today=today(),
+            person=services.Person(form.name.data, form.id_number.data, form.phone.data),
+            engagement=services.Engagement(form.occupation.data, form.employment_kind.data, form.start_date.data,
+                                           bool(form.social_insurance.data)))
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _register_page(form, exc.status, error=error, extra=extra)
+    card_no, masked, created = registered.worker.card_no, registered.worker.name_masked, registered.created
+    db.session.commit()
+    if created:
+        flash_msg(f"已登记 {masked}，发放终身卡号 {card_no}。",
+                  f"{masked} is registered; lifetime card number {card_no} issued.", "success")
+    else:
+        flash_msg(f"{masked} 已持有卡号 {card_no}，已新增本企业的用工记录。",
+                  f"{masked} already holds card number {card_no}; a new employment with your company is recorded.",
+                  "success")
+    return redirect(url_for(".detail", card_no=card_no))
+
+
+# --- the detailed record ------------------------------------------------------------------
+
+def _viewable(user, card_no: str):
+    worker = services.get_worker(card_no)
+    if not services.may_view(user, worker):
+        raise not_found("worker", "从业人员")
+    return worker
+
+
+def _employer(user, card_no: str):
+    """The worker and the user's company, which must employ them now."""
+    worker = services.get_worker(card_no)
+    company = user.company
+    if company is None or user.role not in COMPANY_ROLES or services.active_employment(worker, company) is None:
+        raise not_found("worker", "从业人员")
+    return worker, company
+
+
+def _record_slots(view: dict, company) -> dict:
+    """The record forms of the page, by key: `new-<kind>` and `fix-<record id>`."""
+    slots = {f"new-{kind}": RECORD_FORMS[kind](formdata=None, id_prefix=f"new-{kind}") for kind in RECORD_KINDS}
+    for r in view["records"]:
+        if r["company_uscc"] == company.uscc and not r["superseded"]:
+            cls = RECORD_FORMS[r["kind"]]
+            slots[f"fix-{r['id']}"] = cls(formdata=None, id_prefix=f"fix-{r['id']}",
+                                          data={**cls.prefill(r), "supersedes": str(r["id"])})
+    return slots
+
+
+def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] | None = None,
+                 error: Msg | None = None, extra: list | None = None):
+    with _reading():
+        services.note_access(worker=worker, account=user,
+                             purpose="employer_view" if user.company_id else "regulator_view")
+        view = views_model.detail(keyring(), worker, today())
+        employer = None
+        if user.role in COMPANY_ROLES and user.company is not None \
+                and services.active_employment(worker, user.company) is not None:
+            employer = user.company
+        slots, end_form = {}, None
+        if employer is not None:
+            slots = _record_slots(view, employer)
+            end_form = EndForm(formdata=None, end_date=today())
+        failed_key = None
+        if failed is not None:
+            key, form = failed
+            if key == "end":
+                end_form = form
+                failed_key = key
+            elif key in slots:
+                slots[key] = form
+                failed_key = key
+            else:
+                # No place on the page for this form: show all its messages at the top.
+                extra = [*(extra or []), *(e for f in form for e in f.errors)]
+        grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
+        html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
+                               slots=slots, end_form=end_form, failed_key=failed_key, error=error, extra=extra or [])
+    return html, status
+
+
+@bp.get("/workers/<card_no>")
+@role_required(*COMPANY_ROLES, *REGULATORS)
+def detail(card_no: str):
+    user = account()
+    worker = _viewable(user, card_no)
+    if card_no != worker.card_no:
+        # A card number typed in lower case or with spaces: one address per card.
+        return redirect(url_for(".detail", card_no=worker.card_no))
+    return _detail_page(user, worker)
+
+
+@bp.post("/workers/<card_no>/records")
+@role_required(*COMPANY_ROLES)
+def add_record(card_no: str):
+    user = account()
+    worker, company = _employer(user, card_no)
+    kind = request.form.get("kind", "")
+    if kind not in RECORD_FORMS:
+        raise field_error("kind", "Unknown record kind.", "未知的记录类型。")
+    supersedes = request.form.get("supersedes", "")
+    key = f"fix-{supersedes}" if supersedes else f"new-{kind}"
+    form = RECORD_FORMS[kind](id_prefix=key)
+    if not form.validate():
+        return _detail_page(user, worker, 400, failed=(key, form), error=CORRECT_FIELDS)
+    try:
+        services.add_record(keyring(), account=user, company=company, worker=worker, kind=kind,
+                            data=form.record_data(), today=today(), supersedes_id=form.supersedes_id())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _detail_page(user, worker, exc.status, failed=(key, form), error=error, extra=extra)
+    target = url_for(".detail", card_no=worker.card_no, _anchor=f"records-{kind}")
+    db.session.commit()
+    zh, en = RECORD_KINDS[kind]
+    if supersedes:
+        flash_msg(f"已更正{zh}记录。", f"The {en.lower()} record is corrected.", "success")
+    else:
+        flash_msg(f"已添加{zh}记录。", f"The {en.lower()} record is added.", "success")
+    return redirect(target)
+
+
+@bp.post("/workers/<card_no>/end")
+@role_required(*COMPANY_ROLES)
+def end(card_no: str):
+    user = account()
+    worker, company = _employer(user, card_no)
+    form = EndForm()
+    if not form.validate():
+        return _detail_page(user, worker, 400, failed=("end", form), error=CORRECT_FIELDS)
+    try:
+        services.end_employment(keyring(), account=user, company=company, worker=worker,
+                                end_date=form.end_date.data, today=today())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _detail_page(user, worker, exc.status, failed=("end", form), error=error, extra=extra)
+    masked, card = worker.name_masked, worker.card_no
+    db.session.commit()
+    flash_msg(f"{masked}（{card}）在本企业的用工已结束。",
+              f"The employment of {masked} ({card}) with your company has ended.", "success")
+    # The detailed record is for current employers: back to the list of ended employments.
+    return redirect(url_for(".staff", employment="ended"))

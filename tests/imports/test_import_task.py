@@ -1,0 +1,165 @@
+"""The staff import end to end: upload (202), task, report, one entry per row, replayable digests."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from importutil import csv_bytes, person_rows, run_queued_tasks
+from registry import canonical
+from registry.clock import today as shanghai_today
+from registry.extensions import db
+from registry.imports.models import ImportFile
+from registry.log.models import LogEntry
+from registry.tasks.models import Task
+from registry.workers.models import Employment, Worker, WorkerRecord
+
+
+def H(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def count(model):
+    db.session.rollback()
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.fixture
+def company(app, factory):
+    company, admin = factory.company()
+    return company, factory.token(admin.account)
+
+
+def upload(client, company, token, content: bytes, name="staff.csv", keep_good=False):
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    values = {"file": FileStorage(io.BytesIO(content), filename=name)}
+    if keep_good:
+        values["keep_good"] = "true"
+    # Encoded in memory: the test client's own encoder spills large bodies to a file it never closes.
+    boundary, body = encode_multipart(values)
+    return client.post(f"/api/v1/companies/{company.uscc}/imports", data=body, headers=H(token),
+                       content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def task_view(client, token, task_id):
+    return client.get(f"/api/v1/tasks/{task_id}", headers=H(token)).get_json()
+
+
+def digests_replay(factory):
+    """Every worker's canonical-state digest equals its latest log entry's."""
+    db.session.rollback()
+    for w in db.session.execute(select(Worker)).scalars():
+        entry = db.session.execute(select(LogEntry).where(LogEntry.subject == w.log_ref)
+                                   .order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
+        assert json.loads(entry.body)["digest"] == canonical.digest(canonical.state_of(factory.ring, w))
+
+
+def test_a_good_file_registers_every_row_with_one_entry_each(app, client, factory, company):
+    comp, token = company
+    rows = person_rows(25, today=shanghai_today())
+    before = count(LogEntry)
+    resp = upload(client, comp, token, csv_bytes(rows))
+    assert resp.status_code == 202, resp.get_json()
+    task_id = resp.get_json()["task_id"]
+    assert set(resp.get_json()) == {"task_id"}
+    assert count(LogEntry) == before  # queuing writes no entry
+    assert task_view(client, token, task_id)["state"] == "queued"
+    run_queued_tasks(app)
+    view = task_view(client, token, task_id)
+    assert view["state"] == "done" and view["result"]["stored"] == 25 and view["result"]["errors"] == 0
+    assert view["progress"]["percent"] == 100
+    assert count(Worker) == 25 and count(Employment) == 25 and count(WorkerRecord) == 50
+    actions = db.session.execute(select(LogEntry.action).where(LogEntry.seq >= before)).scalars().all()
+    assert actions == ["worker:register"] * 25
+    digests_replay(factory)
+    # The stored file is sealed: no name or ID number readable in the row.
+    f = db.session.execute(select(ImportFile)).scalar_one()
+    assert rows[0]["id_number"].encode() not in f.content_enc and rows[0]["name"].encode() not in f.content_enc
+
+
+def test_by_default_a_file_with_errors_stores_nothing_and_reports_every_bad_row(app, client, company):
+    comp, token = company
+    rows = person_rows(6, today=shanghai_today())
+    rows[1]["id_number"] = rows[1]["id_number"][:-1] + ("0" if rows[1]["id_number"][-1] != "0" else "1")
+    rows[3]["occupation"] = "宇航员"
+    rows[4]["start_date"] = "2026-13-40"
+    rows[5]["id_number"] = rows[0]["id_number"]
+    task_id = upload(client, comp, token, csv_bytes(rows)).get_json()["task_id"]
+    run_queued_tasks(app)
+    view = task_view(client, token, task_id)
+    assert view["state"] == "done" and view["result"]["stored"] == 0 and view["result"]["errors"] == 4
+    assert count(Worker) == 0 and count(LogEntry) == count(LogEntry)
+    report = client.get(f"/api/v1/companies/{comp.uscc}/imports/{task_id}/report", headers=H(token))
+    assert report.status_code == 200 and report.mimetype == "text/csv"
+    lines = list(csv.reader(io.StringIO(report.get_data().decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == ["3", "5", "6", "7"]
+    assert all(line[2] and line[3] for line in lines[1:])
+    # The report names rows and columns, never the people.
+    text = report.get_data().decode("utf-8-sig")
+    assert all(r["id_number"] not in text and r["name"] not in text for r in rows)
+
+
+def test_keep_good_stores_exactly_the_valid_rows(app, client, company):
+    comp, token = company
+    rows = person_rows(5, today=shanghai_today())
+    rows[2]["phone"] = "12345"
+    task_id = upload(client, comp, token, csv_bytes(rows), keep_good=True).get_json()["task_id"]
+    run_queued_tasks(app)
+    view = task_view(client, token, task_id)
+    assert view["result"]["stored"] == 4 and view["result"]["errors"] == 1
+    assert count(Worker) == 4
+
+
+def test_rows_repeating_registered_people_attach_employments(app, client, factory, company):
+    comp, token = company
+    other, other_admin = factory.company()
+    rows = person_rows(4, today=shanghai_today())
+    upload(client, other, factory.token(other_admin.account), csv_bytes(rows[:2]))
+    run_queued_tasks(app)
+    task_id = upload(client, comp, token, csv_bytes(rows)).get_json()["task_id"]
+    run_queued_tasks(app)
+    assert task_view(client, token, task_id)["result"]["stored"] == 4
+    assert count(Worker) == 4 and count(Employment) == 6
+    actions = db.session.execute(select(LogEntry.action).order_by(LogEntry.seq.desc()).limit(4)).scalars().all()
+    assert sorted(actions) == ["worker:employ", "worker:employ", "worker:register", "worker:register"]
+    digests_replay(factory)
+
+
+@pytest.mark.parametrize("content,name,code", [
+    (b"", "empty.csv", None),
+    (bytes(range(256)) * 40000, "garbage.csv", "not_a_table"),
+])
+def test_unreadable_files_are_refused_or_reported(app, client, company, content, name, code):
+    comp, token = company
+    resp = upload(client, comp, token, content, name=name)
+    if code is None:
+        assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "empty_file"
+        assert count(Task) == 0
+        return
+    task_id = resp.get_json()["task_id"]
+    run_queued_tasks(app)
+    view = task_view(client, token, task_id)
+    assert view["state"] == "done" and view["result"]["stored"] == 0 and view["result"]["errors"] == 1
+    report = client.get(f"/api/v1/companies/{comp.uscc}/imports/{task_id}/report", headers=H(token))
+    assert report.status_code == 200
+
+
+def test_only_members_of_a_verified_company_import(app, client, factory, company):
+    comp, token = company
+    other, other_admin = factory.company()
+    assert upload(client, comp, factory.token(other_admin.account), b"x").status_code == 404
+    pending, p_admin = factory.company(verified=False)
+    resp = upload(client, pending, factory.token(p_admin.account), csv_bytes(person_rows(1, today=shanghai_today())))
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "company_not_verified"
+
+
+def test_templates_download(client):
+    csv_resp = client.get("/api/v1/imports/template.csv")
+    assert csv_resp.status_code == 200 and "姓名" in csv_resp.get_data().decode("utf-8-sig")
+    xlsx = client.get("/api/v1/imports/template.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
