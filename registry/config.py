@@ -41,6 +41,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ARGON2_CHEAP": _bool("REGISTRY_ARGON2_CHEAP", False),
         # Rows a staff-import batch stores (and commits) at once.
         "IMPORT_BATCH": int(os.environ.get("REGISTRY_IMPORT_BATCH", "1000")),
+        # Values a key-rotation batch moves (and commits) at once.
+        "ROTATION_BATCH": int(os.environ.get("REGISTRY_ROTATION_BATCH", "500")),
     }
 
 

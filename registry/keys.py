@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,11 +74,19 @@ def _new_material(purpose: str) -> bytes:
 
 
 class KeyRing:
-    """Loads and writes the per-purpose key files; caches what it read."""
+    """Loads and writes the per-purpose key files; caches what it read.
+
+    Other processes (a rotation started from the CLI) may add keys: a cached
+    purpose is re-read when its file changed, checked at most once a second,
+    and at once when a key id is not found.
+    """
+
+    RECHECK_SECONDS = 1.0
 
     def __init__(self, directory: str | os.PathLike):
         self.dir = Path(directory)
         self._cache: dict[str, list[Key]] = {}
+        self._stamp: dict[str, tuple[int, float]] = {}  # purpose -> (file mtime_ns, when checked)
 
     def _path(self, purpose: str) -> Path:
         if purpose not in PURPOSES:
@@ -88,25 +97,42 @@ class KeyRing:
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
 
-    def keys(self, purpose: str) -> list[Key]:
-        if purpose not in self._cache:
-            path = self._path(purpose)
-            if not path.exists():
-                raise KeyError_(f"no {purpose} key in {self.dir}; run `flask --app wsgi keys init`")
+    def keys(self, purpose: str, *, fresh: bool = False) -> list[Key]:
+        """The purpose's keys, current first (re-read if the file changed)."""
+        now = time.monotonic()
+        stamp = self._stamp.get(purpose)
+        if purpose in self._cache and not fresh and stamp and now - stamp[1] < self.RECHECK_SECONDS:
+            return self._cache[purpose]
+        path = self._path(purpose)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            raise KeyError_(f"no {purpose} key in {self.dir}; run `flask --app wsgi keys init`") from None
+        if purpose not in self._cache or stamp is None or stamp[0] != mtime:
             raw = json.loads(path.read_text())
             self._cache[purpose] = [
                 Key(purpose, k["id"], base64.b64decode(k["material"]), k["created"], k["state"]) for k in raw["keys"]
             ]
+        self._stamp[purpose] = (mtime, now)
         return self._cache[purpose]
 
     def current(self, purpose: str) -> Key:
         return self.keys(purpose)[0]
 
     def get(self, purpose: str, key_id: str) -> Key:
-        for key in self.keys(purpose):
-            if key.id == key_id:
-                return key
+        for fresh in (False, True):
+            for key in self.keys(purpose, fresh=fresh):
+                if key.id == key_id:
+                    return key
         raise KeyError_(f"unknown {purpose} key {key_id}")
+
+    def retire(self, purpose: str, key_id: str) -> None:
+        """Mark a (non-current) key retired: nothing uses it any more."""
+        keys = self.keys(purpose, fresh=True)
+        if keys[0].id == key_id:
+            raise ValueError("the current key cannot be retired")
+        self._write(purpose, [Key(k.purpose, k.id, k.material, k.created, "retired") if k.id == key_id else k
+                              for k in keys])
 
     def _write(self, purpose: str, keys: list[Key]) -> None:
         self.ensure_dir()
@@ -129,11 +155,12 @@ class KeyRing:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._cache[purpose] = keys
+        self._stamp[purpose] = (self._path(purpose).stat().st_mtime_ns, time.monotonic())
 
     def add(self, purpose: str) -> Key:
         """Make a new current key for the purpose; earlier keys stay active."""
         try:
-            existing = self.keys(purpose)
+            existing = self.keys(purpose, fresh=True)
         except KeyError_:
             existing = []
         material = _new_material(purpose)

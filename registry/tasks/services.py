@@ -135,6 +135,30 @@ def claim_next(owner: str, lease_seconds: float) -> Task | None:
     return task
 
 
+def claim(task_id: int, owner: str, lease_seconds: float) -> Task | None:
+    """Take one particular task if it is queued (or its holder's lease expired), and commit.
+
+    For commands that run a task they just queued in their own process.
+    """
+    now = utcnow()
+    task = db.session.scalars(
+        select(Task).where(Task.id == task_id, or_(
+            Task.state == "queued",
+            and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
+        )).with_for_update(skip_locked=True)
+    ).first()
+    if task is None:
+        db.session.rollback()
+        return None
+    task.state = "running"
+    task.lease_owner = owner
+    task.lease_until_dt = now + timedelta(seconds=lease_seconds)
+    task.attempts += 1
+    task.started_dt = task.started_dt or now
+    db.session.commit()
+    return task
+
+
 def run_task(
     task: Task,
     owner: str,

@@ -1,0 +1,189 @@
+"""Key rotation: a new key for a purpose, then a task that moves every value to it.
+
+`field`: every sealed value is re-encrypted under the new key. `index-<field>`:
+every blind index is recomputed under the new key; until the task finishes,
+look-ups and the uniqueness check try both keys. Signing keys (`card`,
+`bulletin`, `log`) only change who signs next: what the old key signed stays
+verifiable, so it stays published. `household` has no stored values yet.
+An old key is retired only when a check finds no value that still uses it.
+Canonical states hold `state` HMACs, not ciphertext or index values, so no
+logged digest changes and rotation writes no log entries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, func, not_, select, update
+
+from .crypto import aad, blind_index, seal, seal_bytes, unseal, unseal_bytes
+from .errors import ApiError
+from .extensions import db
+from .keys import INDEX_FIELDS, NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
+
+TASK_KIND = "keys.rotate"
+BATCH = 500
+MAX_PASSES = 5
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A column of sealed values: its table's model, the column, and how its AAD names the row."""
+
+    model: type
+    column: str
+    aad_table: str
+    aad_column: str
+    ref_attr: str
+    binary: bool = False
+
+
+def sealed_columns() -> list[Sealed]:
+    from .accounts.models import Account
+    from .companies.models import Company
+    from .imports.models import ImportFile
+    from .notify.models import OutboxMessage
+    from .workers.models import Worker
+
+    return [
+        Sealed(Account, "name_enc", "accounts", "name", "ref"),
+        Sealed(Account, "totp_enc", "accounts", "totp", "ref"),
+        Sealed(Company, "contact_name_enc", "companies", "contact_name", "log_ref"),
+        Sealed(Company, "contact_phone_enc", "companies", "contact_phone", "log_ref"),
+        Sealed(Worker, "name_enc", "workers", "name", "ref"),
+        Sealed(Worker, "id_number_enc", "workers", "id_number", "ref"),
+        Sealed(Worker, "phone_enc", "workers", "phone", "ref"),
+        Sealed(OutboxMessage, "recipient_enc", "outbox", "recipient", "ref"),
+        Sealed(OutboxMessage, "text_enc", "outbox", "text", "ref"),
+        Sealed(ImportFile, "content_enc", "import_files", "content", "ref", binary=True),
+    ]
+
+
+def index_columns() -> dict[str, tuple[type, str, Sealed]]:
+    """field → (model, index column, the sealed column it is computed from)."""
+    from .workers.models import Worker
+
+    return {
+        "id_number": (Worker, "id_number_idx", Sealed(Worker, "id_number_enc", "workers", "id_number", "ref")),
+        "phone": (Worker, "phone_idx", Sealed(Worker, "phone_enc", "workers", "phone", "ref")),
+    }
+
+
+def _prefix(key_id: str, binary: bool):
+    return (key_id + ":").encode() if binary else key_id + ":"
+
+
+def _not_under(col, key_id: str, binary: bool):
+    """Rows whose value (non-null) is not under `key_id`."""
+    return and_(col.is_not(None), func.substr(col, 1, len(key_id) + 1) != _prefix(key_id, binary))
+
+
+def start_rotation(ring: KeyRing, purpose: str, *, actor: str):
+    """Add the purpose's new key and queue the task that moves values to it; return (key, task or None)."""
+    from .tasks.services import enqueue
+
+    if purpose not in PURPOSES or purpose in NOT_ROTATABLE:
+        raise ApiError(422, "not_rotatable", "该用途的密钥不能轮换。", f"Keys of purpose {purpose!r} are not rotated.")
+    key = ring.add(purpose)
+    if purpose in SIGNING_PURPOSES:
+        return key, None  # earlier keys stay published to verify what they signed
+    task = enqueue(TASK_KIND, {"purpose": purpose, "key_id": key.id}, actor_ref=actor)
+    return key, task
+
+
+def values_left(ring: KeyRing, purpose: str, key_id: str) -> int:
+    """How many values are not yet under `key_id` (the new key)."""
+    if purpose == "field":
+        return sum(db.session.execute(select(func.count()).select_from(s.model).where(
+            _not_under(getattr(s.model, s.column), key_id, s.binary))).scalar_one() for s in sealed_columns())
+    if purpose.startswith("index-"):
+        model, column, _src = index_columns()[purpose.removeprefix("index-")]
+        return db.session.execute(select(func.count()).select_from(model).where(
+            _not_under(getattr(model, column), key_id, False))).scalar_one()
+    return 0
+
+
+def _reseal_batch(ring: KeyRing, s: Sealed, key_id: str, after_id: int, batch: int) -> tuple[int, int]:
+    """Re-encrypt one batch of a column; return (rows changed, last id seen or -1 when done)."""
+    col = getattr(s.model, s.column)
+    rows = db.session.execute(
+        select(s.model.id, getattr(s.model, s.ref_attr), col)
+        .where(s.model.id > after_id, _not_under(col, key_id, s.binary)).order_by(s.model.id).limit(batch)).all()
+    if not rows:
+        return 0, -1
+    params = []
+    for row_id, ref, old in rows:
+        associated = aad(s.aad_table, s.aad_column, ref)
+        if s.binary:
+            new = seal_bytes(ring, unseal_bytes(ring, old, associated), associated)
+        else:
+            new = seal(ring, unseal(ring, old, associated), associated)
+        params.append({"b_id": row_id, "b_old": old, "b_new": new})
+    table = s.model.__table__
+    # Only if the row still holds what was read: a concurrent writer already used the new key.
+    stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c[s.column] == bindparam("b_old"))
+            .values({s.column: bindparam("b_new")}))
+    db.session.execute(stmt, params)
+    return len(rows), rows[-1][0]
+
+
+def _reindex_batch(ring: KeyRing, field: str, key_id: str, after_id: int, batch: int) -> tuple[int, int]:
+    model, column, src = index_columns()[field]
+    col = getattr(model, column)
+    rows = db.session.execute(
+        select(model.id, getattr(model, src.ref_attr), getattr(model, src.column), col)
+        .where(model.id > after_id, _not_under(col, key_id, False)).order_by(model.id).limit(batch)).all()
+    if not rows:
+        return 0, -1
+    params = [{"b_id": row_id, "b_old": old_idx,
+               "b_new": blind_index(ring, field, unseal(ring, sealed, aad(src.aad_table, src.aad_column, ref)))}
+              for row_id, ref, sealed, old_idx in rows]
+    table = model.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("b_id"), table.c[column] == bindparam("b_old"))
+                       .values({column: bindparam("b_new")}), params)
+    return len(rows), rows[-1][0]
+
+
+def run_rotation(ring: KeyRing, ctx, *, batch: int = BATCH) -> None:
+    """Move every value to the new key in committed batches; then retire the keys nothing uses."""
+    purpose, key_id = ctx.args["purpose"], ctx.args["key_id"]
+    if ring.current(purpose).id != key_id:
+        # A newer rotation superseded this one: it moves everything to its own key.
+        ctx.commit_batch(0, 0, {"done": True}, result={"superseded": True})
+        return
+    cursor = ctx.cursor or {"step": 0, "after": 0, "moved": 0}
+    total = cursor.get("total")
+    if total is None:
+        total = values_left(ring, purpose, key_id)
+        cursor = {**cursor, "total": total}
+    if purpose == "field":
+        steps = [("seal", s) for s in sealed_columns()]
+    elif purpose.startswith("index-"):
+        steps = [("index", purpose.removeprefix("index-"))]
+    else:
+        steps = []
+    for _pass in range(MAX_PASSES):
+        while cursor["step"] < len(steps):
+            kind, what = steps[cursor["step"]]
+            if kind == "seal":
+                moved, last = _reseal_batch(ring, what, key_id, cursor["after"], batch)
+            else:
+                moved, last = _reindex_batch(ring, what, key_id, cursor["after"], batch)
+            if last == -1:
+                cursor = {**cursor, "step": cursor["step"] + 1, "after": 0}
+                continue
+            cursor = {**cursor, "after": last, "moved": cursor["moved"] + moved}
+            ctx.commit_batch(min(cursor["moved"], total), total, cursor,
+                             result={"purpose": purpose, "moved": cursor["moved"]})
+        left = values_left(ring, purpose, key_id)
+        if left == 0:
+            break
+        # A process that had not yet seen the new key wrote under the old one: go round again.
+        cursor = {**cursor, "step": 0, "after": 0}
+    retired = []
+    if left == 0:
+        for key in ring.keys(purpose, fresh=True)[1:]:
+            if key.state != "retired":
+                ring.retire(purpose, key.id)
+                retired.append(key.id)
+    ctx.commit_batch(total, total, {**cursor, "done": True},
+                     result={"purpose": purpose, "moved": cursor["moved"], "left": left, "retired": retired})
