@@ -27,9 +27,9 @@ from ..log.services import Change, append_entries
 from ..masking import mask_name
 from ..models import new_ref, utcnow
 from ..tasks.services import enqueue
-from ..workers import cardno, rules
+from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
-from ..workers.services import check_engagement, check_person, Engagement, Person
+from ..workers.services import Engagement
 from . import staff_file
 from .models import ImportFile
 
@@ -57,12 +57,14 @@ def _row_error(row: int, key: str, en: str, zh: str, code: str) -> staff_file.Ro
 
 
 def prepare(data: staff_file.RowData, today: date) -> Prepared:
-    """Normalise a converted row with the same rules as single registration."""
-    name, phone, idr = check_person(Person(data.name, data.id_number, data.phone), today)
-    engagement = Engagement(data.occupation, data.employment_kind, data.start_date, data.social_insurance)
-    check_engagement(engagement, idr.birth_date, today)
+    """Ready a converted row for storing.
+
+    `convert_row` already judged it with the rules of single registration and
+    normalised the person; only the records' fields are normalised here.
+    """
     records = [(kind, rules.check_record(kind, fields, today)) for kind, fields in data.records]
-    return Prepared(data.row, name, idr.number, idr.kind, phone, engagement, records)
+    return Prepared(data.row, data.name, data.id_number, idnumber.kind_of(data.id_number), data.phone,
+                    data.engagement(), records)
 
 
 # --- starting an import ---------------------------------------------------------
