@@ -201,6 +201,8 @@ def register(app: Flask) -> None:
         for m in read_outbox(_ring(), limit):
             click.echo(f"{m['created_dt']:%Y-%m-%d %H:%M:%S}\t{m['kind']}\t{m['recipient']}\t{m['text']}")
 
+    from .imports.cli import register_cli as register_imports_cli
     from .tasks.cli import register_cli
 
     register_cli(app)
+    register_imports_cli(app)

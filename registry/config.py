@@ -68,7 +68,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # Room for a 20 MiB staff file (the import's own limit, which answers in its own words) and the form.
+    "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
     "JSON_SORT_KEYS": False,
     "SQLITE_BUSY_TIMEOUT_MS": 30000,
 }

@@ -13,7 +13,18 @@ import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .keys import KeyRing
+from .keys import Key, KeyRing
+
+# Per-key objects, built once: bulk imports seal and index hundreds of thousands of values.
+_AEAD: dict[bytes, AESGCM] = {}
+_MACS: dict[bytes, "hmac.HMAC"] = {}
+
+
+def _aead(key: Key) -> AESGCM:
+    aead = _AEAD.get(key.material)
+    if aead is None:
+        aead = _AEAD[key.material] = AESGCM(key.material)
+    return aead
 
 
 def aad(table: str, column: str, row_ref: str) -> bytes:
@@ -23,7 +34,7 @@ def aad(table: str, column: str, row_ref: str) -> bytes:
 def seal(ring: KeyRing, plaintext: str, associated: bytes) -> str:
     key = ring.current("field")
     nonce = os.urandom(12)
-    ct = AESGCM(key.material).encrypt(nonce, plaintext.encode("utf-8"), associated)
+    ct = _aead(key).encrypt(nonce, plaintext.encode("utf-8"), associated)
     return f"{key.id}:{base64.b64encode(nonce + ct).decode()}"
 
 
@@ -31,13 +42,13 @@ def seal_bytes(ring: KeyRing, data: bytes, associated: bytes) -> bytes:
     """Seal a blob (an uploaded file): `<key id>:` then nonce || ciphertext."""
     key = ring.current("field")
     nonce = os.urandom(12)
-    return key.id.encode() + b":" + nonce + AESGCM(key.material).encrypt(nonce, data, associated)
+    return key.id.encode() + b":" + nonce + _aead(key).encrypt(nonce, data, associated)
 
 
 def unseal_bytes(ring: KeyRing, sealed: bytes, associated: bytes) -> bytes:
     key_id, _, raw = sealed.partition(b":")
     key = ring.get("field", key_id.decode())
-    return AESGCM(key.material).decrypt(raw[:12], raw[12:], associated)
+    return _aead(key).decrypt(raw[:12], raw[12:], associated)
 
 
 def sealed_key_id(sealed: str) -> str:
@@ -48,11 +59,16 @@ def unseal(ring: KeyRing, sealed: str, associated: bytes) -> str:
     key_id, blob = sealed.split(":", 1)
     raw = base64.b64decode(blob)
     key = ring.get("field", key_id)
-    return AESGCM(key.material).decrypt(raw[:12], raw[12:], associated).decode("utf-8")
+    return _aead(key).decrypt(raw[:12], raw[12:], associated).decode("utf-8")
 
 
 def _mac(secret: bytes, label: str, value: str) -> str:
-    return hmac.new(secret, f"{label}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    base = _MACS.get(secret)
+    if base is None:
+        base = _MACS[secret] = hmac.new(secret, digestmod=hashlib.sha256)
+    h = base.copy()
+    h.update(f"{label}\x00{value}".encode("utf-8"))
+    return h.hexdigest()
 
 
 def blind_index(ring: KeyRing, field: str, value: str) -> str:

@@ -38,7 +38,7 @@ BATCH = 1000
 MAX_BYTES = staff_file.MAX_BYTES
 
 
-@dataclass
+@dataclass(slots=True)
 class Prepared:
     """A valid row, normalised, ready to store."""
 
@@ -80,8 +80,8 @@ def start_import(ring: KeyRing, *, account: Account, company: Company, filename:
     if not content:
         raise field_error("file", "The file is empty.", "文件为空。", code="empty_file")
     if len(content) > MAX_BYTES:
-        raise field_error("file", f"The file is larger than {MAX_BYTES // 1_000_000} MB.",
-                          f"文件超过 {MAX_BYTES // 1_000_000} MB。", code="too_large", status=413)
+        raise field_error("file", f"The file is larger than {MAX_BYTES // 2**20} MiB.",
+                          f"文件超过 {MAX_BYTES // 2**20} MiB。", code="too_large", status=413)
     f = ImportFile(ref=new_ref(), company_id=company.id, uploaded_by=account.ref,
                    filename=(filename or "staff.csv")[-200:], size=len(content),
                    sha256=hashlib.sha256(content).hexdigest(), keep_good=keep_good, content_enc=b"")
@@ -111,12 +111,18 @@ def validate_file(ring: KeyRing, content: bytes, filename: str, *, company: Comp
     table = staff_file.read_table(content, filename)
     if table.errors:
         return Validation(0, [], list(table.errors))
+    total = len(table.rows)
     converted, errors = staff_file.convert_table(table, today=today)
-    valid = [prepare(d, today) for d in converted]
+    del table  # the raw cells: a large file's biggest part
+    # Built while the converted rows are released, so the two never all coexist.
+    converted.reverse()
+    valid = []
+    while converted:
+        valid.append(prepare(converted.pop(), today))
     conflicts = registry_conflicts(ring, valid, company)
     bad = {e.row for e in conflicts}
     valid = [p for p in valid if p.row not in bad]
-    return Validation(len(table.rows), valid, sorted([*errors, *conflicts], key=lambda e: (e.row, e.key)))
+    return Validation(total, valid, sorted([*errors, *conflicts], key=lambda e: (e.row, e.key)))
 
 
 def _existing(ring: KeyRing, rows: list[Prepared]) -> dict[str, Worker]:
@@ -133,9 +139,10 @@ def _existing(ring: KeyRing, rows: list[Prepared]) -> dict[str, Worker]:
     return found
 
 
-def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company) -> list:
+def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company,
+                       existing: dict[str, Worker] | None = None) -> list:
     """Rows naming a registered person under another name, or one the company already employs."""
-    existing = _existing(ring, rows)
+    existing = _existing(ring, rows) if existing is None else existing
     if not existing:
         return []
     ids = [w.id for w in existing.values()]
@@ -161,10 +168,26 @@ def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company) ->
 
 # --- storing ---------------------------------------------------------------------
 
-def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared]) -> list[int]:
-    """Store a batch of valid rows — one operation and one log entry each; return the seqs. Never commits."""
+@dataclass
+class Stored:
+    seqs: list[int]
+    # Rows refused at storing time: the registry changed since validation (another import, say).
+    conflicts: list
+
+
+def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared]) -> Stored:
+    """Store a batch of valid rows — one operation and one log entry each. Never commits.
+
+    Conflicts are checked again here, inside the storing transaction: an
+    overlapping import or registration may have stored some of these people
+    since the file was validated.
+    """
     now = utcnow()
     existing = _existing(ring, rows)
+    conflicts = registry_conflicts(ring, rows, company, existing) if existing else []
+    if conflicts:
+        refused = {e.row for e in conflicts}
+        rows = [p for p in rows if p.row not in refused]
     new_rows = [p for p in rows if p.number not in existing]
     worker_rows = []
     for p in new_rows:
@@ -183,10 +206,13 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
         })
     worker_ids: dict[str, int] = {}
     if worker_rows:
-        result = db.session.execute(
-            insert(Worker).returning(Worker.id, sort_by_parameter_order=True), worker_rows)
-        for p, (wid,) in zip(new_rows, result.all()):
-            worker_ids[p.number] = wid
+        table = Worker.__table__
+        # Core, batched; ids come back matched by ref (asking for them in order
+        # would make SQLite insert one row per statement).
+        result = db.session.execute(insert(table).returning(table.c.id, table.c.ref), worker_rows)
+        id_of_ref = dict((ref, wid) for wid, ref in result.all())
+        for p, w in zip(new_rows, worker_rows):
+            worker_ids[p.number] = id_of_ref[w["ref"]]
     for p in rows:
         if p.number in existing:
             worker_ids[p.number] = existing[p.number].id
@@ -232,10 +258,11 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
                 SimpleNamespace(**w), [(SimpleNamespace(**e), company.log_ref)],
                 [(SimpleNamespace(id=None, **r), company.log_ref) for r in recs])
             changes.append(Change(actor, Action.WORKER_REGISTER, w["log_ref"], canonical.digest(state)))
-    db.session.execute(insert(Employment), employment_rows)
+    if employment_rows:
+        db.session.execute(insert(Employment.__table__), employment_rows)
     if record_rows:
-        db.session.execute(insert(WorkerRecord), record_rows)
-    return append_entries(ring, changes)
+        db.session.execute(insert(WorkerRecord.__table__), record_rows)
+    return Stored(append_entries(ring, changes), conflicts)
 
 
 # --- the task -----------------------------------------------------------------------
@@ -280,9 +307,14 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
             prepared[row_no] = prepare(data, today)
     for start in range(cursor["next"], len(wanted), batch):
         rows = [prepared[r] for r in wanted[start:start + batch]]
-        store_batch(ring, company=company, actor=actor, rows=rows)
+        stored = store_batch(ring, company=company, actor=actor, rows=rows)
+        if stored.conflicts:
+            late = staff_file.report_csv(stored.conflicts)
+            # Appended to the report (without its header line), committed with the batch.
+            f.report_csv = (f.report_csv or late[:late.index(b"\r\n") + 2]) + late[late.index(b"\r\n") + 2:]
         done = start + len(rows)
         phase = "done" if done == len(wanted) else "store"
-        cursor = {**cursor, "phase": phase, "next": done}
-        ctx.commit_batch(done, len(wanted), cursor,
-                         result=_result(f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=done))
+        cursor = {**cursor, "phase": phase, "next": done, "errors": cursor["errors"] + len(stored.conflicts),
+                  "stored": cursor.get("stored", 0) + len(stored.seqs)}
+        ctx.commit_batch(done, len(wanted), cursor, result=_result(
+            f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))

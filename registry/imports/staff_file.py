@@ -508,7 +508,7 @@ def _map_header(headers: list[str], *, fallback: bool) -> tuple[dict[int, str], 
 
 # --- converting rows ----------------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class RowData:
     """One valid row: the person (normalised as registration stores it), the employment, the records."""
 

@@ -38,7 +38,7 @@ class Person:
     phone: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Engagement:
     occupation: str
     kind: str

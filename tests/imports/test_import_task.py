@@ -163,3 +163,25 @@ def test_templates_download(client):
     assert csv_resp.status_code == 200 and "姓名" in csv_resp.get_data().decode("utf-8-sig")
     xlsx = client.get("/api/v1/imports/template.xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factory, company):
+    """Two overlapping imports of the same people: the second finds them at storing time, not twice employed."""
+    from registry.imports import services, staff_file
+
+    comp, token = company
+    today = shanghai_today()
+    content = csv_bytes(person_rows(5, today=today))
+    # Validated before the first import stored anything…
+    validation = services.validate_file(factory.ring, content, "s.csv", company=comp, today=today)
+    assert validation.errors == [] and len(validation.valid) == 5
+    upload(client, comp, token, content)
+    run_queued_tasks(app)
+    assert count(Employment) == 5
+    # …stored after it: every row is refused as already employed, nothing is added.
+    stored = services.store_batch(factory.ring, company=db.session.merge(comp),
+                                  actor="x" * 32, rows=validation.valid)
+    db.session.commit()
+    assert stored.seqs == []
+    assert [e.code for e in stored.conflicts] == ["already_employed"] * 5
+    assert count(Employment) == 5 and count(Worker) == 5

@@ -1,0 +1,187 @@
+"""Pages: upload a staff file, follow its import, read and download its report.
+
+The upload stores the file sealed and queues a task (`services.start_import`);
+the jobs process runs it. The progress page reloads itself every two seconds
+(a meta refresh: the CSP allows no script) until the task is done or failed.
+Only the uploading company sees an import, its progress and its report; for
+anyone else they do not exist (404).
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..accounts.auth import keyring
+from ..accounts.models import Account
+from ..errors import ApiError, Msg, error_body, not_found, respond
+from ..extensions import db
+from ..tasks.models import Task
+from ..tasks.services import progress_view
+from ..web import account, apply_api_error, flash_msg, role_required, t
+from . import staff_file
+from .forms import ACCEPT, UploadForm
+from .models import ImportFile
+from .services import MAX_BYTES, start_import
+
+bp = Blueprint("imports_web", __name__)
+
+COMPANY_ROLES = ("company_admin", "company_user")
+RECENT = 20
+REPORT_LINES = 50
+REFRESH_SECONDS = 2
+CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
+TOO_LARGE = Msg(f"The file is larger than {MAX_BYTES // 1_000_000} MB; split it into smaller files.",
+                f"文件超过 {MAX_BYTES // 1_000_000} MB，请拆分后分批导入。")
+STATES = {"queued": ("排队中", "Queued"), "running": ("进行中", "Running"), "done": ("已完成", "Done"),
+          "failed": ("失败", "Failed")}
+PHASES = {"validate": ("逐行校验", "Checking the rows"), "store": ("保存", "Storing"), "done": ("完成", "Finished")}
+VOCAB = {"state": STATES, "phase": PHASES}
+# The upload's body: the file (up to the import's own limit) and the multipart framing and CSRF token.
+UPLOAD_BODY_LIMIT = MAX_BYTES + 64 * 1024
+
+
+@bp.url_value_preprocessor
+def _upload_body_limit(endpoint, _values):
+    """Let the upload's body be as large as an importable file (MAX_CONTENT_LENGTH is smaller).
+
+    URL value preprocessors run before every before-request function, so the
+    limit is set before the CSRF check reads the form.
+    """
+    if endpoint == "imports_web.upload_post":
+        request.max_content_length = UPLOAD_BODY_LIMIT
+
+
+@bp.context_processor
+def _vocab():
+    def vocab(kind: str, code) -> str:
+        pair = VOCAB.get(kind, {}).get(code)
+        return t(*pair) if pair else (code or "")
+
+    return {"vocab": vocab}
+
+
+# --- the upload form and the company's recent imports ----------------------------------
+
+def _recent(company) -> list[dict]:
+    """The company's newest imports with their tasks' state and counts."""
+    rows = db.session.execute(
+        select(ImportFile, Task, Account.login)
+        .outerjoin(Task, Task.id == ImportFile.task_id)
+        .outerjoin(Account, Account.ref == ImportFile.uploaded_by)
+        .where(ImportFile.company_id == company.id)
+        .order_by(ImportFile.id.desc()).limit(RECENT)).all()
+    out = []
+    for f, task, login in rows:
+        view = progress_view(task) if task is not None else None
+        out.append({"task_id": f.task_id, "filename": f.filename, "size": f.size, "created_dt": f.created_dt,
+                    "keep_good": f.keep_good, "uploaded_by": login, "view": view,
+                    "result": (view or {}).get("result") or {}})
+    return out
+
+
+def _upload_page(form: UploadForm, status: int = 200, **extra):
+    user = account()
+    company = user.company
+    return render_template("web/imports/upload.html", form=form, company=company, imports=_recent(company),
+                           accept=ACCEPT, max_mb=MAX_BYTES // 1_000_000, max_rows=staff_file.MAX_ROWS,
+                           **extra), status
+
+
+@bp.get("/company/workers/import")
+@role_required(*COMPANY_ROLES)
+def upload():
+    return _upload_page(UploadForm(formdata=None))
+
+
+@bp.post("/company/workers/import")
+@role_required(*COMPANY_ROLES)
+def upload_post():
+    user = account()
+    form = UploadForm()
+    if not form.validate():
+        return _upload_page(form, 400, error=CORRECT_FIELDS)
+    chosen = form.file.data
+    # One byte over the limit is enough to refuse it.
+    content = chosen.read(MAX_BYTES + 1)
+    # Some browsers send the chooser's whole path: keep the file's own name.
+    filename = chosen.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    try:
+        task = start_import(keyring(), account=user, company=user.company, filename=filename, content=content,
+                            keep_good=bool(form.keep_good.data))
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _upload_page(form, exc.status, error=error, extra=extra)
+    task_id = task.id
+    db.session.commit()
+    flash_msg("文件已上传，正在排队导入。", "The file is uploaded and queued for import.", "success")
+    return redirect(url_for(".progress", task_id=task_id))
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    """A body over UPLOAD_BODY_LIMIT is refused before the view runs: show the form again."""
+    if not current_user.is_authenticated or current_user.role not in COMPANY_ROLES:
+        return respond(413, error_body("too_large", TOO_LARGE.zh, str(TOO_LARGE)))
+    db.session.rollback()
+    form = UploadForm(formdata=None)
+    form.file.errors = [TOO_LARGE]
+    error = Msg("The file was not accepted.", "文件未被接受。")
+    error.code = "too_large"
+    return _upload_page(form, 413, error=error)
+
+
+# --- progress and report ------------------------------------------------------------
+
+def _own_import(task_id: int) -> tuple[ImportFile, Task]:
+    """The signed-in company's import with this task, or 404."""
+    user = account()
+    f = db.session.execute(select(ImportFile).where(ImportFile.task_id == task_id,
+                                                    ImportFile.company_id == user.company_id)).scalar_one_or_none()
+    task = db.session.get(Task, task_id) if f is not None else None
+    if f is None or task is None:
+        raise not_found("import", "导入任务")
+    return f, task
+
+
+def report_lines(report: bytes | None, limit: int = REPORT_LINES) -> tuple[list[dict], int]:
+    """The first `limit` lines of a report (header skipped) and how many there are."""
+    if not report:
+        return [], 0
+    reader = csv.reader(io.StringIO(report.decode("utf-8-sig")))
+    next(reader, None)
+    lines, total = [], 0
+    for line in reader:
+        total += 1
+        if len(lines) < limit:
+            row, column, zh, en = (line + ["", "", "", ""])[:4]
+            lines.append({"row": row, "column": column, "zh": zh, "en": en})
+    return lines, total
+
+
+@bp.get("/company/workers/import/<int:task_id>")
+@role_required(*COMPANY_ROLES)
+def progress(task_id: int):
+    f, task = _own_import(task_id)
+    view = progress_view(task)
+    result = view["result"] or {}
+    active = task.state in ("queued", "running")
+    # Until the validation commits, a running import has no result yet.
+    phase = result.get("phase") or ("validate" if task.state == "running" else None)
+    lines, line_count = report_lines(f.report_csv)
+    return render_template("web/imports/progress.html", f=f, task=task, view=view, result=result, phase=phase,
+                           active=active, refresh=REFRESH_SECONDS, has_report=f.report_csv is not None,
+                           lines=lines, line_count=line_count, shown=REPORT_LINES)
+
+
+@bp.get("/company/workers/import/<int:task_id>/report.csv")
+@role_required(*COMPANY_ROLES)
+def report(task_id: int):
+    f, _task = _own_import(task_id)
+    if f.report_csv is None:
+        raise not_found("report", "报告")
+    return Response(f.report_csv, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="import-{task_id}-report.csv"'})
