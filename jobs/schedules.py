@@ -35,6 +35,7 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tasks.reclaim", "jobs.housekeeping:reclaim", 30),
     Schedule("job_runs.prune", "jobs.housekeeping:prune_runs", 3600),
+    Schedule("log.checkpoint", "jobs.checkpoints:sign_checkpoint", 60),
 )
 
 

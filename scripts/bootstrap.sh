@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything Jiaxin needs on this machine: the virtual environment with
 # the pinned packages, a Chinese font for the PDFs, and (with --browser) Debian's
-# chromium for the page tests. Safe to run again: each step is skipped when done.
+# chromium for the page tests and Go for the log's interoperability test.
+# Safe to run again: each step is skipped when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,11 @@ fi
 # 2. Chromium for the browser tests.
 if [ $want_browser -eq 1 ] && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
+fi
+# Go and its sumdb packages for the transparency-log interoperability test (tests/go),
+# built in GOPATH mode from /usr/share/gocode: no module proxy is needed.
+if [ $want_browser -eq 1 ]; then
+  apt_install golang-go golang-golang-x-mod-dev
 fi
 
 # 3. The virtual environment, reinstalled only when the pins change.

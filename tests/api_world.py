@@ -89,6 +89,11 @@ class World:
         run_queued_tasks(factory.app)
         # A task owned by company A, for the progress call.
         self.task_id = self.report_task_id
+        # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
+        from registry.log.checkpoints import sign_if_grown
+
+        assert sign_if_grown(factory.ring, factory.app.config["LOG_ORIGIN"]).status == "signed"
+        db.session.commit()
 
     def new_id(self) -> str:
         from datetime import date
@@ -224,6 +229,17 @@ OPS = [
     Op("GET", "/api/v1/vocab/record-kinds", lambda w: "/api/v1/vocab/record-kinds", EVERYONE),
     Op("GET", "/api/v1/tasks/{task_id}", lambda w: f"/api/v1/tasks/{w.task_id}",
        frozenset({"a_admin", "a_user", "operator"})),
+    # The public transparency log (never rate limited) and a company's own canonical states.
+    Op("GET", "/api/v1/log/checkpoint", lambda w: "/api/v1/log/checkpoint", EVERYONE),
+    Op("GET", "/api/v1/log/key", lambda w: "/api/v1/log/key", EVERYONE),
+    Op("GET", "/api/v1/log/entries/{index}", lambda w: "/api/v1/log/entries/0", EVERYONE),
+    Op("GET", "/api/v1/log/proofs/inclusion", lambda w: "/api/v1/log/proofs/inclusion?index=0&size=2", EVERYONE),
+    Op("GET", "/api/v1/log/proofs/consistency", lambda w: "/api/v1/log/proofs/consistency?from=1&to=2",
+       EVERYONE),
+    Op("GET", "/api/v1/log/checkpoints", lambda w: "/api/v1/log/checkpoints", EVERYONE),
+    Op("GET", "/api/v1/log/receipts/{index}", lambda w: "/api/v1/log/receipts/0", EVERYONE),
+    Op("GET", "/api/v1/companies/{uscc}/states", lambda w: f"/api/v1/companies/{_a(w)}/states",
+       frozenset({"a_admin", "a_user"})),
 ]
 
 

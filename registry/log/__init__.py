@@ -1,6 +1,13 @@
-"""The change record (and, in a later issue, the transparency log)."""
+"""The change record and the transparency log: stored hashes, checkpoints, proofs, verification."""
 
 
 def register(app):
-    """Load the models."""
-    from . import models  # noqa: F401
+    """Load the models; attach the public log API, the pages and the `log` commands."""
+    from ..extensions import api
+    from . import api as api_mod, models, views  # noqa: F401
+    from .cli import register_cli
+
+    api.register_blueprint(api_mod.blp)
+    api.register_blueprint(api_mod.states_blp)
+    app.register_blueprint(views.bp)
+    register_cli(app)

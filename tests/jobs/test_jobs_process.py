@@ -57,7 +57,8 @@ def test_two_processes_run_each_scheduled_slot_once(app, jobs, tmp_path):
     assert all(r.ok for r in runs)
     assert len(runs) >= 6
     for proc in (first, second):
-        assert "starting: tasks.reclaim every 30s, job_runs.prune every 3600s, test.tick every 1s" in (
+        assert ("starting: tasks.reclaim every 30s, job_runs.prune every 3600s, log.checkpoint every 60s, "
+                "test.tick every 1s") in (
             jobs.log(proc)
         )
 

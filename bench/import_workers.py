@@ -1,0 +1,181 @@
+"""Benchmark: import 100,000 staff rows through the real import path, against the storage floor.
+
+The import runs in a child process (as the jobs process would): reading the
+file, validating every row, sealing, blind indexes, canonical states and one
+log entry per row, committed in batches. The floor, in this process, writes
+the same final rows into the same tables with SQLAlchemy Core executemany in
+batches of 1,000, values precomputed. Both run against a fresh database of the
+chosen engine. The last line is one flat JSON object.
+
+    .venv/bin/python bench/import_workers.py [--db sqlite|postgresql] [--rows 100000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def database_url(engine: str, work: Path, name: str) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{work / (name + '.sqlite3')}"
+    import psycopg
+
+    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def make_app(url: str, work: Path):
+    os.environ["REGISTRY_INSTANCE_PATH"] = str(work / "instance")
+    from registry import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
+                       "SECRET_KEY": "bench-secret-key-0123456789-0123456789"})
+
+
+def backend_hwm_mb(db) -> float:
+    """The PostgreSQL backend's peak RSS (VmHWM) for this session, if we can read it."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        return 0.0
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def child_import(url: str, work: Path, rows: int) -> None:
+    """Run in the child: set up, import the generated file, print timings as JSON."""
+    from flask_migrate import upgrade
+
+    from registry import keyring
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.imports.services import start_import
+    from registry.log.services import ensure_head
+    from registry.tasks.services import claim, run_task
+
+    app = make_app(url, work)
+    with app.app_context():
+        keyring().ensure_all()
+        upgrade()
+        ensure_head()
+        db.session.commit()
+        from conftest import Factory
+
+        factory = Factory(app)
+        company, admin = factory.company()
+        content = (work / "staff.csv").read_bytes()
+        task = start_import(keyring(), account=admin.account, company=company, filename="bench.csv",
+                            content=content, keep_good=False)
+        task_id = task.id
+        db.session.commit()
+        del content
+        start = time.perf_counter()
+        task = claim(task_id, "bench", 3600)
+        state = run_task(task, "bench", lease_seconds=3600)
+        seconds = time.perf_counter() - start
+        from registry.tasks.models import Task
+
+        result = db.session.get(Task, task_id).result
+        hwm = backend_hwm_mb(db)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"state": state, "seconds": seconds, "stored": result["stored"], "rss_mb": rss,
+                      "backend_mb": hwm}))
+
+
+def floor(url: str, work: Path, import_url: str, rows: int) -> dict:
+    """Write the import's final rows again with Core executemany, 1,000 a batch; return rows/s."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, insert, select
+
+    from registry import keyring
+    from registry.extensions import db
+    from registry.log.models import LogEntry, LogHash, LogHead
+    from registry.workers.models import Employment, Worker, WorkerRecord
+
+    source = create_engine(import_url)
+    # Every row the import left behind for its rows: workers, employments, records, entries, tree hashes.
+    tables = [Worker.__table__, Employment.__table__, WorkerRecord.__table__, LogEntry.__table__, LogHash.__table__]
+    app = make_app(url, work)
+    with app.app_context():
+        keyring().ensure_all()
+        upgrade()
+        # The company (and its account rows) the workers point at, copied as they are.
+        from registry.companies.models import Company
+
+        company_rows = [dict(r._mapping) for r in source.connect().execute(select(Company.__table__))]
+        db.session.execute(insert(Company.__table__), company_rows)
+        db.session.commit()
+        precomputed = {}
+        with source.connect() as conn:
+            for t in tables:
+                precomputed[t.name] = [dict(r._mapping) for r in conn.execute(select(t).order_by(*t.primary_key))]
+        source.dispose()
+        start = time.perf_counter()
+        with db.engine.begin() as conn:
+            for t in tables:
+                data = precomputed[t.name]
+                for i in range(0, len(data), 1000):
+                    conn.execute(insert(t), data[i:i + 1000])
+            conn.execute(LogHead.__table__.update().values(size=len(precomputed["log_entries"])))
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rate": rows / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--child", nargs=2, metavar=("URL", "WORK"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_import(args.child[0], Path(args.child[1]), args.rows)
+        return
+    with tempfile.TemporaryDirectory(prefix="jiaxin-bench-") as tmp:
+        work = Path(tmp)
+        import_url = database_url(args.db, work, "jiaxin_bench_import")
+        # Generated here, so the importing process's peak memory is the import's own.
+        from importutil import csv_bytes, person_rows
+        from registry.clock import today
+
+        (work / "staff.csv").write_bytes(csv_bytes(person_rows(args.rows, today=today(), seed=2026)))
+        out = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--child", import_url, str(work)],
+                             check=True, capture_output=True, text=True)
+        child = json.loads(out.stdout.strip().splitlines()[-1])
+        assert child["state"] == "done" and child["stored"] == args.rows, child
+        floor_url = database_url(args.db, work, "jiaxin_bench_floor")
+        f = floor(floor_url, work, import_url, args.rows)
+        import_rate = args.rows / child["seconds"]
+        print(f"import: {args.rows} rows in {child['seconds']:.1f} s = {import_rate:,.0f} rows/s "
+              f"(peak RSS {child['rss_mb']:.0f} MB + database backend {child['backend_mb']:.0f} MB)")
+        print(f"floor:  {args.rows} rows in {f['seconds']:.1f} s = {f['rate']:,.0f} rows/s (Core executemany, 1,000 a batch)")
+        print(json.dumps({
+            "import_rows_per_s": round(import_rate, 1),
+            "floor_rows_per_s": round(f["rate"], 1),
+            "import_ratio": round(import_rate / f["rate"], 3),
+            "peak_rss_mb": round(child["rss_mb"] + child["backend_mb"], 1),
+            "rows": args.rows,
+            "db": args.db,
+        }))
+
+
+if __name__ == "__main__":
+    main()

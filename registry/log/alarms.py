@@ -1,0 +1,65 @@
+"""Alarms for operators: what the checkpoint signer refused or the verifier found.
+
+An alarm's message names entries, checkpoints and refs only, never personal
+data. The same unacknowledged alarm raised again is counted, not repeated: a
+signer refusing every minute leaves one row.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import utcnow
+from .models import LogAlarm
+
+log = logging.getLogger(__name__)
+
+MAX_PROBLEMS = 100
+
+
+def raise_alarm(kind: str, message: str, details: dict | None = None) -> LogAlarm:
+    """Add (or count again) an alarm in the current transaction, and log it as an ERROR."""
+    log.error("log alarm %s: %s", kind, message)
+    now = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    existing = db.session.execute(
+        select(LogAlarm).where(LogAlarm.kind == kind, LogAlarm.message == message,
+                               LogAlarm.acknowledged.is_(False)).order_by(LogAlarm.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if existing is not None:
+        existing.details = {**(existing.details or {}), "repeats": int((existing.details or {}).get("repeats", 1)) + 1,
+                            "last_seen": now}
+        db.session.flush()
+        return existing
+    alarm = LogAlarm(kind=kind, message=message, details={**(details or {}), "repeats": 1, "last_seen": now})
+    db.session.add(alarm)
+    db.session.flush()
+    return alarm
+
+
+def summary(problems: list[str]) -> str:
+    """One line for a list of problems: the first, and how many more."""
+    if not problems:
+        return ""
+    more = len(problems) - 1
+    return problems[0] + (f" (and {more} more)" if more else "")
+
+
+def open_alarms(limit: int = 100) -> list[LogAlarm]:
+    return list(db.session.execute(
+        select(LogAlarm).where(LogAlarm.acknowledged.is_(False)).order_by(LogAlarm.id.desc()).limit(limit)
+    ).scalars())
+
+
+def recent_alarms(limit: int = 100) -> list[LogAlarm]:
+    return list(db.session.execute(select(LogAlarm).order_by(LogAlarm.id.desc()).limit(limit)).scalars())
+
+
+def acknowledge(alarm_id: int) -> bool:
+    alarm = db.session.get(LogAlarm, alarm_id)
+    if alarm is None:
+        return False
+    alarm.acknowledged = True
+    db.session.flush()
+    return True

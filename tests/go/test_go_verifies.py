@@ -1,0 +1,109 @@
+"""Interoperability: Go's golang.org/x/mod/sumdb/note and sumdb/tlog verify the live log over HTTP.
+
+`make test` installs Debian's golang-go and golang-golang-x-mod-dev (scripts/bootstrap.sh); no module
+proxy is reachable, so the verifier is built in GOPATH mode. A missing Go is a failure, not a skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+pytestmark = pytest.mark.go
+
+HERE = Path(__file__).resolve().parent
+GOCODE = Path("/usr/share/gocode")
+SUMDB = GOCODE / "src/golang.org/x/mod/sumdb"
+ORIGIN = "jiaxin.example/log"
+
+sys.path.insert(0, str(HERE.parent / "log"))
+from logutil import append_synthetic, sign, small_world  # noqa: E402
+
+
+def _go() -> str:
+    go = shutil.which("go") or ("/usr/lib/go/bin/go" if Path("/usr/lib/go/bin/go").exists() else None)
+    assert go, "Go is missing: run `make test` (it installs Debian's golang-go), or apt-get install golang-go"
+    assert (SUMDB / "note").is_dir() and (SUMDB / "tlog").is_dir(), (
+        f"{SUMDB}/note and /tlog are missing: apt-get install golang-golang-x-mod-dev (`make test` does)")
+    return go
+
+
+@pytest.fixture(scope="session")
+def verifier(tmp_path_factory) -> Path:
+    go = _go()
+    work = tmp_path_factory.mktemp("go")
+    out = work / "verifier"
+    env = {**os.environ, "GO111MODULE": "off", "GOPATH": f"{work / 'gopath'}:{GOCODE}", "GOCACHE": str(work / "cache"),
+           "GOPROXY": "off", "GOFLAGS": "", "CGO_ENABLED": "0", "HOME": str(work)}
+    build = subprocess.run([go, "build", "-o", str(out), "."], cwd=HERE / "verifier", env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, f"go build failed:\n{build.stdout}\n{build.stderr}"
+    return out
+
+
+@pytest.fixture
+def live_server(app):
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def restore_log_keys(app, factory):
+    path = factory.ring.dir / "log.json"
+    saved = path.read_bytes()
+    yield
+    path.write_bytes(saved)
+    factory.ring.keys("log", fresh=True)
+
+
+def run_go(verifier: Path, base: str) -> subprocess.CompletedProcess:
+    from registry.extensions import db
+
+    db.session.rollback()  # hold no transaction while the server answers
+    return subprocess.run([str(verifier), base], capture_output=True, text=True, timeout=300)
+
+
+def test_go_verifies_the_live_log(app, factory, live_server, verifier, restore_log_keys):
+    ring = factory.ring
+    small_world(factory)  # real entries: companies, accounts, workers
+    sign(ring)
+    append_synthetic(ring, 1)
+    sign(ring)
+    append_synthetic(ring, 13, batch=5)
+    sign(ring)
+    ring.add("log")  # a rotation: earlier checkpoints stay verifiable with the earlier key
+    append_synthetic(ring, 6)
+    size = sign(ring).size
+    result = run_go(verifier, live_server)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"ok {size}"
+
+
+def test_go_refuses_a_tampered_log(app, factory, live_server, verifier):
+    ring = factory.ring
+    append_synthetic(ring, 9)
+    sign(ring)
+    assert run_go(verifier, live_server).returncode == 0
+    from registry.extensions import db
+
+    db.session.execute(text("UPDATE log_entries SET body = :b, leaf_hash = :h WHERE seq = 4"),
+                       {"b": b'{"seq":4}', "h": __import__("hashlib").sha256(b'\x00{"seq":4}').digest()})
+    db.session.commit()
+    result = run_go(verifier, live_server)
+    assert result.returncode == 1
+    assert "entry 4: tlog.CheckRecord" in result.stderr
