@@ -45,20 +45,54 @@ def make_app(url: str, work: Path):
                        "SECRET_KEY": "bench-secret-key-0123456789-0123456789"})
 
 
-def backend_hwm_mb(db) -> float:
-    """The PostgreSQL backend's peak RSS (VmHWM) for this session, if we can read it."""
+def backend_pid(db) -> int | None:
     from sqlalchemy import text
 
     if db.engine.dialect.name != "postgresql":
-        return 0.0
-    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+        return None
+    return db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+
+
+class BackendMemory:
+    """Sample a PostgreSQL backend's private memory (RssAnon) while the import runs.
+
+    Its shared buffers are the server's cache, shared by every connection, so
+    they are not counted as this import's memory.
+    """
+
+    def __init__(self, pid: int | None):
+        import threading
+
+        self.pid, self.peak_kb = pid, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    self.peak_kb = max(self.peak_kb, int(line.split()[1]))
+        except OSError:
+            pass
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self._sample()
+
+    def __enter__(self):
+        if self.pid:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.pid:
+            self._stop.set()
+            self._thread.join()
+            self._sample()
+
+    @property
+    def mb(self) -> float:
+        return self.peak_kb / 1024
 
 
 def child_import(url: str, work: Path, rows: int) -> None:
@@ -88,14 +122,15 @@ def child_import(url: str, work: Path, rows: int) -> None:
         task_id = task.id
         db.session.commit()
         del content
-        start = time.perf_counter()
         task = claim(task_id, "bench", 3600)
-        state = run_task(task, "bench", lease_seconds=3600)
-        seconds = time.perf_counter() - start
+        with BackendMemory(backend_pid(db)) as backend:
+            start = time.perf_counter()
+            state = run_task(task, "bench", lease_seconds=3600)
+            seconds = time.perf_counter() - start
         from registry.tasks.models import Task
 
         result = db.session.get(Task, task_id).result
-        hwm = backend_hwm_mb(db)
+        hwm = backend.mb
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"state": state, "seconds": seconds, "stored": result["stored"], "rss_mb": rss,
                       "backend_mb": hwm}))

@@ -112,8 +112,8 @@ def validate_file(ring: KeyRing, content: bytes, filename: str, *, company: Comp
     if table.errors:
         return Validation(0, [], list(table.errors))
     total = len(table.rows)
+    # convert_table consumes the raw cells (a large file's biggest part) as it converts them.
     converted, errors = staff_file.convert_table(table, today=today)
-    del table  # the raw cells: a large file's biggest part
     # Built while the converted rows are released, so the two never all coexist.
     converted.reverse()
     valid = []

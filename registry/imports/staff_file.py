@@ -777,17 +777,27 @@ def find_duplicates(rows: Iterable[tuple[int, dict[str, str]] | RowData]) -> lis
 
 
 def convert_table(table: Table, *, today: date) -> tuple[list[RowData], list[RowError]]:
-    """Convert every row of a readable table: the valid rows, and every row error (duplicates included)."""
+    """Convert every row of a readable table: the valid rows, and every row error (duplicates included).
+
+    Consumes `table.rows` as it goes, so the raw cells of a large file and
+    their converted rows never all sit in memory together.
+    """
     if table.errors:
         raise ValueError("the table has file errors; report those instead")
     good: list[RowData] = []
     errors: list[RowError] = []
-    for number, raw in table.rows:
+    id_cells: list[tuple[int, dict[str, str]]] = []
+    rows = table.rows
+    rows.reverse()
+    while rows:
+        number, raw = rows.pop()
         data, row_errors = convert_row(number, raw, today=today)
         errors.extend(row_errors)
         if data is not None:
             good.append(data)
-    duplicates = find_duplicates(table.rows)
+        # Only the ID cell is kept, for the duplicate check (which also sees rows with other errors).
+        id_cells.append((number, {"id_number": raw["id_number"]} if "id_number" in raw else {}))
+    duplicates = find_duplicates(id_cells)
     repeated = {e.row for e in duplicates}
     errors.extend(duplicates)
     return [d for d in good if d.row not in repeated], sorted(errors, key=_error_order)
