@@ -117,6 +117,24 @@ def app(_session_app):
 
 
 @pytest.fixture
+def live_server(app):
+    """The test app served for real on a free loopback port, in a background thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -72,7 +72,12 @@ def check_character(first17: str) -> str:
     bad = [ch for ch in first17 if ch not in VALUES]
     if bad:
         raise ValueError(f"character {bad[0]!r} is not in the USCC alphabet")
-    total = sum(VALUES[ch] * w for ch, w in zip(first17, WEIGHTS))
+    return weighted_check(first17)
+
+
+def weighted_check(chars: str) -> str:
+    """The GB 32100 check character over `chars` (weights 3^i mod 31); card numbers use it too."""
+    total = sum(VALUES[ch] * pow(3, i, 31) for i, ch in enumerate(chars))
     return ALPHABET[(31 - total % 31) % 31]
 
 

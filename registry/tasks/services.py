@@ -118,21 +118,7 @@ def claim_next(owner: str, lease_seconds: float) -> Task | None:
         Task.state == "queued",
         and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
     )
-    # PostgreSQL: SKIP LOCKED lets two claimers take two different tasks.
-    # SQLite renders no FOR UPDATE; its IMMEDIATE transaction serialises claimers.
-    task = db.session.scalars(
-        select(Task).where(claimable).order_by(Task.id).limit(1).with_for_update(skip_locked=True)
-    ).first()
-    if task is None:
-        db.session.rollback()
-        return None
-    task.state = "running"
-    task.lease_owner = owner
-    task.lease_until_dt = now + timedelta(seconds=lease_seconds)
-    task.attempts += 1
-    task.started_dt = task.started_dt or now
-    db.session.commit()
-    return task
+    return _take(select(Task).where(claimable).order_by(Task.id).limit(1), owner, lease_seconds, now)
 
 
 def claim(task_id: int, owner: str, lease_seconds: float) -> Task | None:
@@ -141,12 +127,18 @@ def claim(task_id: int, owner: str, lease_seconds: float) -> Task | None:
     For commands that run a task they just queued in their own process.
     """
     now = utcnow()
-    task = db.session.scalars(
-        select(Task).where(Task.id == task_id, or_(
-            Task.state == "queued",
-            and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
-        )).with_for_update(skip_locked=True)
-    ).first()
+    claimable = or_(
+        Task.state == "queued",
+        and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
+    )
+    return _take(select(Task).where(Task.id == task_id, claimable), owner, lease_seconds, now)
+
+
+def _take(query, owner: str, lease_seconds: float, now) -> Task | None:
+    """Lock the task `query` finds, mark it running under `owner`'s lease, and commit."""
+    # PostgreSQL: SKIP LOCKED lets two claimers take two different tasks.
+    # SQLite renders no FOR UPDATE; its IMMEDIATE transaction serialises claimers.
+    task = db.session.scalars(query.with_for_update(skip_locked=True)).first()
     if task is None:
         db.session.rollback()
         return None

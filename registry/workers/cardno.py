@@ -24,12 +24,11 @@ import os
 import random
 from dataclasses import dataclass
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-VALUES = {ch: i for i, ch in enumerate(ALPHABET)}
+from ..companies.uscc import ALPHABET, VALUES, weighted_check  # the same alphabet and check as the USCC
 PREFIX = "JX"
 RANDOM_LENGTH = 10
 LENGTH = len(PREFIX) + RANDOM_LENGTH + 1
-WEIGHTS = tuple(pow(3, i, 31) for i in range(12))  # 1 3 9 27 19 26 16 17 20 29 25 13
+WEIGHTS = tuple(pow(3, i, 31) for i in range(12))  # 1 3 9 27 19 26 16 17 20 29 25 13 (as weighted_check uses)
 
 FAILURES = ("length", "prefix", "characters", "checksum")
 
@@ -60,7 +59,6 @@ MESSAGES = {
     ),
 }
 
-# SystemRandom draws from os.urandom and keeps no state, so one shared instance is safe.
 
 
 @dataclass(frozen=True)
@@ -87,8 +85,7 @@ def check_character(first12: str) -> str:
     bad = [ch for ch in first12 if ch not in VALUES]
     if bad:
         raise ValueError(f"character {bad[0]!r} is not in the card alphabet")
-    total = sum(VALUES[ch] * w for ch, w in zip(first12, WEIGHTS))
-    return ALPHABET[(31 - total % 31) % 31]
+    return weighted_check(first12)
 
 
 def new_card_no(rng: random.Random | None = None) -> str:

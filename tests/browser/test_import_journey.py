@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 # The harness of the first journey: its live-server and chromium fixtures, viewport and screenshot keeper.
-from test_journey import PHONE, _keep, browser, live_server  # noqa: E402,F401  (fixtures used by name)
+from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
 
 pytestmark = pytest.mark.browser
 

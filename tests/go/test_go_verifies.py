@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -45,21 +44,6 @@ def verifier(tmp_path_factory) -> Path:
                            capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, f"go build failed:\n{build.stdout}\n{build.stderr}"
     return out
-
-
-@pytest.fixture
-def live_server(app):
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
