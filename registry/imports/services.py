@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import SimpleNamespace
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from .. import canonical
 from ..accounts.models import Account
@@ -35,6 +35,7 @@ from .models import ImportFile
 
 TASK_KIND = "staff.import"
 BATCH = 1000
+ANALYZE_EVERY = 10  # batches
 MAX_BYTES = staff_file.MAX_BYTES
 
 
@@ -265,6 +266,17 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     return Stored(append_entries(ring, changes), conflicts)
 
 
+def refresh_statistics() -> None:
+    """Let PostgreSQL's planner see how big the worker tables have grown.
+
+    A bulk load outruns autovacuum: with statistics from an empty table the
+    planner scans the whole table for each batch's look-up by blind index,
+    and a batch's cost grows with the table.
+    """
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE workers"))
+
+
 # --- the task -----------------------------------------------------------------------
 
 def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int) -> dict:
@@ -305,7 +317,9 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
         for row_no in wanted[cursor["next"]:]:
             data, _errors = staff_file.convert_row(row_no, rows[row_no], today=today)
             prepared[row_no] = prepare(data, today)
-    for start in range(cursor["next"], len(wanted), batch):
+    for number, start in enumerate(range(cursor["next"], len(wanted), batch)):
+        if number % ANALYZE_EVERY == 0:
+            refresh_statistics()
         rows = [prepared[r] for r in wanted[start:start + batch]]
         stored = store_batch(ring, company=company, actor=actor, rows=rows)
         if stored.conflicts:
