@@ -22,7 +22,8 @@ class ImportFile(db.Model):
     filename: Mapped[str] = mapped_column(String(200), nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
-    content_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    # Loaded only when read: listing imports must not pull every file into memory.
+    content_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     keep_good: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
     # Filled by the validation phase: the data rows to store, and the report (no personal values).

@@ -293,8 +293,10 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
     # A resumed import judges rows as of the day it validated them.
     today = date.fromisoformat(cursor["today"]) if "today" in cursor else today
     content = file_content(ring, f)
+    db.session.expire(f, ["content_enc"])  # the sealed copy is no longer needed in memory
     if cursor["phase"] == "validate":
         v = validate_file(ring, content, f.filename, company=company, today=today)
+        content = None  # storing needs the validated rows only
         f.report_csv = staff_file.report_csv(v.errors) if v.errors else None
         stop = bool(v.errors) and not f.keep_good
         f.valid_rows = [] if stop else [p.row for p in v.valid]
