@@ -1,7 +1,7 @@
 """record_change: the one function through which every state change is logged.
 
 Called by a service as its last step, inside the service's transaction: it
-computes the aggregate's canonical-state digest, takes the log head's lock,
+takes the log head's lock, computes the aggregate's canonical-state digest,
 numbers the entry without gaps, and adds the entry, its HMAC and the Merkle
 tree's stored hashes it completes. If anything in the transaction fails, the
 entry and its hashes roll back with the change.
@@ -154,8 +154,20 @@ def read_hashes(indexes: list[int]) -> list[bytes]:
 
 
 def record_change(ring: KeyRing, *, actor: str, action: Action, aggregate) -> Recorded:
-    """Append the entry for `aggregate`'s new state; return its seq and digest."""
+    """Append the entry for `aggregate`'s new state; return its seq and digest.
+
+    The head's lock is taken before the state is read: another transaction that
+    changed the same aggregate and got its entry first has committed by then, so
+    this entry's digest includes its change (read before the lock, the later entry
+    would miss it, and verify would report a tampering that never happened).
+    """
     db.session.flush()
+    _lock_head_size()
+    if db.engine.dialect.name == "postgresql":
+        # READ COMMITTED: our next statements see what committed while we waited,
+        # but objects already in the session keep the values they were loaded with.
+        # Everything of ours is flushed, so expiring loses nothing.
+        db.session.expire_all()
     digest = canonical.digest(canonical.state_of(ring, aggregate))
     (seq,) = append_entries(ring, [Change(actor, action, aggregate.log_ref, digest)])
     return Recorded(seq=seq, digest=digest)

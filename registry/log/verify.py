@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
+import contextlib
+import gc
 import hashlib
 import json
 import os
@@ -30,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import rfc8785
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import canonical
 from ..extensions import db
@@ -39,7 +42,8 @@ from ..tlog import merkle, note
 from .checkpoints import HmacKeys, entry_problems, verifiers
 from .models import LogCheckpoint, LogEntry, LogHash, LogHead
 
-CHUNK = 2000
+CHUNK = 2000  # entries a fetch when checking HMACs and bodies
+TREE_CHUNK = 8192  # entries a batch when recomputing the tree (a power of two: see _AlignedBatches)
 MAX_LISTED = 200  # failures of one kind listed one by one; the rest are counted
 PLACEHOLDER = b"\x00" * 32
 
@@ -82,120 +86,47 @@ class _Counted:
 
 
 # --- local ------------------------------------------------------------------------------------
+#
+# verify_local runs five steps, each usable (and timed by bench/log.py) on its own:
+#   open_checkpoints  every checkpoint's signature, and its stored size and root against its signed text;
+#   check_tree        every entry's leaf hash from its body, every stored hash recomputed and compared, and
+#                     the root at every checkpoint size; one pass over both tables in seq order, in batches,
+#                     keeping only the tree's frontier and the few hashes the consistency proofs need;
+#   check_checkpoints each checkpoint's root against the entries, and its consistency with the one before;
+#   check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest;
+#   replay            every business record's canonical state against its subject's latest digest.
 
 
 def verify_local(ring: KeyRing, origin: str) -> Report:
     report = Report()
-    head = db.session.get(LogHead, 1)
-    size = head.size if head else 0
-    if head is None:
-        report.fail("log head: row missing")
-    leaves, latest = _check_entries(ring, size, report)
-    computed = _stored_hashes(leaves)
-    _check_stored_hashes(computed, report)
-    _check_checkpoints(ring, origin, size, computed, report)
-    _replay(ring, latest, report)
+    size = head_size(report)
+    signatures = Report()
+    opened = open_checkpoints(ring, origin, signatures)
+    tree = check_tree(size, report, checkpoint_sizes=[signed.size for _cp, signed in opened])
+    report.failures.extend(signatures.failures)
+    check_checkpoints(opened, tree, report)
+    latest = check_entries(ring, report)
+    replay(ring, latest, report)
     return report
 
 
-def _check_entries(ring: KeyRing, size: int, report: Report) -> tuple[list[bytes], dict[str, tuple[int, str]]]:
-    """Re-hash every entry; return the leaf hashes by seq and each subject's latest (seq, digest)."""
-    keys = HmacKeys(ring)
-    entries = _Counted(report)
-    leaves: list[bytes | None] = [None] * size
-    latest: dict[str, tuple[int, str]] = {}
-    last, count = -1, 0
-    while True:
-        rows = db.session.execute(
-            select(LogEntry.seq, LogEntry.body, LogEntry.leaf_hash, LogEntry.hmac, LogEntry.hmac_key_id,
-                   LogEntry.action, LogEntry.subject)
-            .where(LogEntry.seq > last).order_by(LogEntry.seq).limit(CHUNK)
-        ).all()
-        if not rows:
-            break
-        for row in rows:
-            count += 1
-            leaf, problems, fields = entry_problems(keys, row.seq, row.body, row.leaf_hash, row.hmac,
-                                                    row.hmac_key_id, row.action, row.subject)
-            for p in problems:
-                entries.fail(p)
-            if row.seq >= size:
-                entries.fail(f"entry {row.seq}: beyond the log head's size {size}")
-            else:
-                leaves[row.seq] = leaf
-            if fields is not None and isinstance(fields.get("subject"), str):
-                latest[fields["subject"]] = (row.seq, fields.get("digest"))
-        last = rows[-1].seq
-    missing = [i for i, leaf in enumerate(leaves) if leaf is None]
-    if missing:
-        # Keep computing the tree with the stored leaf hash, so that one deleted
-        # entry is named once rather than as every root after it.
-        stored = dict(db.session.execute(
-            select(LogHash.id, LogHash.hash).where(
-                LogHash.id.in_([merkle.stored_hash_index(0, i) for i in missing[:10000]]))).all())
-        for i in missing:
-            entries.fail(f"entries: seq {i} missing")
-            leaves[i] = bytes(stored.get(merkle.stored_hash_index(0, i), PLACEHOLDER))
-    entries.close("entries")
-    report.note(f"entries: {count} re-hashed, HMACs checked")
-    return leaves, latest
+def head_size(report: Report) -> int:
+    head = db.session.get(LogHead, 1)
+    if head is None:
+        report.fail("log head: row missing")
+        return 0
+    return head.size
 
 
-def _stored_hashes(leaves: list[bytes]) -> list[bytes]:
-    computed: list[bytes] = []
+def open_checkpoints(ring: KeyRing, origin: str, report: Report) -> list[tuple[LogCheckpoint, note.Checkpoint]]:
+    """Check every checkpoint's signature and stored columns; return each with what its text says, in id order.
 
-    def read(indexes: list[int]) -> list[bytes]:
-        return [computed[i] for i in indexes]
-
-    for n, leaf in enumerate(leaves):
-        computed.extend(h for _i, h in merkle.hashes_to_store(n, leaf, read))
-    return computed
-
-
-def _check_stored_hashes(computed: list[bytes], report: Report) -> None:
-    differ, extra, seen, last = [], [], 0, -1
-    while True:
-        rows = db.session.execute(
-            select(LogHash.id, LogHash.hash).where(LogHash.id > last).order_by(LogHash.id).limit(CHUNK * 2)).all()
-        if not rows:
-            break
-        for index, value in rows:
-            if index >= len(computed):
-                extra.append(index)
-            else:
-                seen += 1
-                if bytes(value) != computed[index]:
-                    differ.append(index)
-        last = rows[-1][0]
-    missing = len(computed) - seen
-    if differ:
-        level, n = merkle.split_stored_hash_index(differ[0])
-        report.fail(f"stored hashes: {len(differ)} differ from the entries "
-                    f"(first: index {differ[0]}, level {level}, n {n})")
-    if missing:
-        report.fail(f"stored hashes: {missing} missing")
-    if extra:
-        report.fail(f"stored hashes: {len(extra)} beyond the tree (first: index {extra[0]})")
-    report.note(f"stored hashes: {len(computed)} recomputed and compared")
-
-
-def _signed_text(signed: str) -> note.Checkpoint | None:
-    """The checkpoint a note's text says, without checking its signature (best effort)."""
-    try:
-        text = signed[: signed.rindex("\n\n") + 1]
-        return note.parse_checkpoint(text)
-    except (ValueError, note.NoteError):
-        return None
-
-
-def _check_checkpoints(ring: KeyRing, origin: str, size: int, computed: list[bytes], report: Report) -> None:
+    A checkpoint whose signature fails is still returned when its text parses, so that
+    its root and consistency are checked too.
+    """
     known = verifiers(ring, origin)
-
-    def read(indexes: list[int]) -> list[bytes]:
-        return [computed[i] for i in indexes]
-
+    out = []
     rows = db.session.execute(select(LogCheckpoint).order_by(LogCheckpoint.id)).scalars().all()
-    previous: tuple[LogCheckpoint, note.Checkpoint] | None = None
     for cp in rows:
         label = f"checkpoint {cp.id}"
         try:
@@ -207,11 +138,251 @@ def _check_checkpoints(ring: KeyRing, origin: str, size: int, computed: list[byt
                 continue
         if signed.size != cp.size or signed.root != bytes(cp.root):
             report.fail(f"{label}: stored size or root differs from its signed text")
-        label = f"checkpoint {cp.id} (size {signed.size})"
-        if signed.size > size:
-            report.fail(f"{label}: larger than the log ({size} entries)")
+        out.append((cp, signed))
+    report.note(f"checkpoints: {len(rows)} signatures checked")
+    return out
+
+
+@dataclass
+class Tree:
+    """The tree recomputed from the entries' bodies."""
+
+    size: int
+    # The root of the first s entries, for every checkpoint size s (1 <= s <= size).
+    roots: dict[int, bytes] = field(default_factory=dict)
+    # The recomputed stored hashes the consistency proofs between consecutive checkpoints need.
+    hashes: dict[int, bytes] = field(default_factory=dict)
+
+    def read(self, indexes: list[int]) -> list[bytes]:
+        return [self.hashes[i] for i in indexes]
+
+
+class _Recorder:
+    """A read_hash that notes which stored hashes a proof needs (and answers with placeholders)."""
+
+    def __init__(self):
+        self.indexes: set[int] = set()
+
+    def __call__(self, indexes: list[int]) -> list[bytes]:
+        self.indexes.update(indexes)
+        return [PLACEHOLDER] * len(indexes)
+
+
+def _proof_pairs(sizes: list[int], size: int) -> list[tuple[int, int]]:
+    """(m, n) for each checkpoint whose consistency with the one before check_checkpoints proves."""
+    pairs, prev = [], None
+    for s in sizes:
+        if s > size:
+            continue  # larger than the log: named, never proved
+        if prev is not None and 1 <= prev < s:
+            pairs.append((prev, s))
+        prev = s
+    return pairs
+
+
+@contextlib.contextmanager
+def without_cycle_collector():
+    """Pause Python's cyclic garbage collector for a bulk loop.
+
+    The verifier's batches hold tens of thousands of rows and hashes at once; each
+    batch promotes them into the collector's older generations, whose collections then
+    walk every object of the application again and again (doubling the time of the
+    tree check). Rows, bytes and lists form no cycles: reference counting frees them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def check_tree(size: int, report: Report, *, checkpoint_sizes: list[int] = (), chunk: int = TREE_CHUNK) -> Tree:
+    """Re-hash every entry's body and recompute every stored hash; compare both with what is stored.
+
+    Entries and stored hashes are read in batches of `chunk` entries (a range query on each
+    primary key); a batch with nothing missing is compared as whole lists. A missing entry
+    is named once and the tree continues with its stored leaf hash, so that it is not named
+    again as every root after it. `checkpoint_sizes` are the sizes of open_checkpoints'
+    checkpoints in its order: the tree keeps each one's root and the hashes check_checkpoints
+    needs to prove each consistent with the one before.
+    """
+    tree = Tree(size)
+    recorder = _Recorder()
+    for m, n in _proof_pairs(list(checkpoint_sizes), size):
+        merkle.prove_consistency(m, n, recorder)
+    need = sorted(recorder.indexes)
+    at_sizes = sorted({s for s in checkpoint_sizes if 1 <= s <= size})
+    entries = _Counted(report)
+    differ, first_differ, missing_hashes = 0, None, 0
+    frontier: list[bytes] = []
+    sha256 = hashlib.sha256
+    aligned = _AlignedBatches(chunk) if chunk & (chunk - 1) == 0 else None
+    e, h = LogEntry.__table__.c, LogHash.__table__.c
+    conn = db.session.connection()
+    # A range of primary keys that returns as many rows as it spans has none missing: then the rows
+    # are read without their keys, and only a batch with a gap is read again with them.
+    bodies = select(e.body, e.leaf_hash).order_by(e.seq)
+    hashes = select(h.hash).order_by(h.id)
+    with without_cycle_collector():
+        for a in range(0, size, chunk):
+            b = min(size, a + chunk)
+            lo, hi = merkle.stored_hash_index(0, a), merkle.stored_hash_count(b)
+            stored = conn.execute(hashes.where(h.id >= lo, h.id < hi)).scalars().all()
+            complete = len(stored) == hi - lo
+            if not complete:
+                by_id = dict(conn.execute(select(h.id, h.hash).where(h.id >= lo, h.id < hi)).all())
+                stored = [by_id.get(i) for i in range(lo, hi)]
+            rows = conn.execute(bodies.where(e.seq >= a, e.seq < b)).all()
+            if len(rows) == b - a:
+                leaves = [sha256(b"\x00" + body).digest() for body, _leaf in rows]
+                if leaves != [leaf for _body, leaf in rows]:
+                    for seq, (_body, leaf), mine in zip(range(a, b), rows, leaves):
+                        if leaf != mine:
+                            entries.fail(f"entry {seq}: leaf hash does not match its body")
+            else:
+                rows = conn.execute(select(e.seq, e.body, e.leaf_hash).where(e.seq >= a, e.seq < b)).all()
+                leaves = _leaves_with_gaps(a, b, rows, stored, lo, entries)
+            inside = at_sizes[bisect.bisect_right(at_sizes, a):bisect.bisect_right(at_sizes, b)]
+            wanted = need[bisect.bisect_left(need, lo):bisect.bisect_left(need, hi)]
+            before = list(frontier)
+            if aligned is not None and b - a == chunk and complete and \
+                    aligned.check(a, leaves, stored, frontier, inside, wanted, tree):
+                continue
+            # Anything else (a partial batch, a stored hash that differs or is missing): hash by hash.
+            frontier[:] = before
+            computed: list[bytes] = []
+            n = a
+            for s in inside:
+                computed += merkle.extend_stored_hashes(n, frontier, leaves[n - a:s - a])
+                n = s
+                tree.roots[s] = _fold(frontier)
+            if n < b:
+                computed += merkle.extend_stored_hashes(n, frontier, leaves[n - a:])
+            if computed != stored:
+                for offset, (mine, theirs) in enumerate(zip(computed, stored)):
+                    if theirs is None:
+                        missing_hashes += 1
+                    elif bytes(theirs) != mine:
+                        differ += 1
+                        first_differ = lo + offset if first_differ is None else first_differ
+            for i in wanted:
+                tree.hashes[i] = computed[i - lo]
+    for (seq,) in conn.execute(select(e.seq).where(e.seq >= size).order_by(e.seq)):
+        entries.fail(f"entry {seq}: beyond the log head's size {size}")
+    entries.close("entries")
+    end = merkle.stored_hash_count(size)
+    extra, first_extra = conn.execute(select(func.count(), func.min(h.id)).where(h.id >= end)).one()
+    if differ:
+        level, n = merkle.split_stored_hash_index(first_differ)
+        report.fail(f"stored hashes: {differ} differ from the entries "
+                    f"(first: index {first_differ}, level {level}, n {n})")
+    if missing_hashes:
+        report.fail(f"stored hashes: {missing_hashes} missing")
+    if extra:
+        report.fail(f"stored hashes: {extra} beyond the tree (first: index {first_extra})")
+    report.note(f"entries: {size} leaf hashes recomputed from their bodies")
+    report.note(f"stored hashes: {end} recomputed and compared")
+    return tree
+
+
+def _fold(subtrees: list[bytes]) -> bytes:
+    """The root of a tree from the roots of its complete subtrees, left to right (RFC 6962 MTH)."""
+    root = subtrees[-1]
+    for left in reversed(subtrees[:-1]):
+        root = merkle.node_hash(left, root)
+    return root
+
+
+class _AlignedBatches:
+    """The tree check's fast path: a whole batch of 2^k entries starting at a multiple of 2^k.
+
+    Its stored hashes are the batch's complete subtree, level by level (each level one list
+    comprehension), plus what its last record completes above it; where each (level, n) is
+    stored relative to the batch's first stored index is the same for every such batch.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self.k = size.bit_length() - 1
+        self.positions = [[merkle.stored_hash_index(level, j) for j in range(size >> level)]
+                          for level in range(self.k + 1)]
+
+    def check(self, a: int, leaves: list[bytes], stored: list, frontier: list[bytes], inside: list[int],
+              wanted: list[int], tree: Tree) -> bool:
+        """Recompute and compare; on a match update frontier, roots and kept hashes and return True."""
+        sha256 = hashlib.sha256
+        levels = [leaves]
+        current = leaves
+        while len(current) > 1:
+            current = [sha256(b"\x01" + left + right).digest() for left, right in zip(current[0::2], current[1::2])]
+            levels.append(current)
+        for level, values in enumerate(levels):
+            if values != list(map(stored.__getitem__, self.positions[level])):
+                return False
+        above, h, m = [], current[0], a >> self.k
+        before = list(frontier)
+        while m & 1:
+            h = sha256(b"\x01" + frontier.pop() + h).digest()
+            above.append(h)
+            m >>= 1
+        frontier.append(h)
+        if stored[2 * self.size - 1:] != above:
+            return False
+        for s in inside:  # the roots of checkpoints inside the batch, from its subtrees
+            cover, x, offset = list(before), s - a, 0
+            for level in range(self.k, -1, -1):
+                if x >> level & 1:
+                    cover.append(levels[level][offset >> level])
+                    offset += 1 << level
+            tree.roots[s] = _fold(cover)
+        lo = merkle.stored_hash_index(0, a)
+        for i in wanted:
+            if i - lo < 2 * self.size - 1:
+                level, n = merkle.split_stored_hash_index(i)
+                tree.hashes[i] = levels[level][n - (a >> level)]
+            else:
+                tree.hashes[i] = above[i - lo - (2 * self.size - 1)]
+        return True
+
+
+def _leaves_with_gaps(a: int, b: int, rows, stored: list, lo: int, entries: _Counted) -> list[bytes]:
+    """The leaf hashes of entries a … b-1 when some are missing: those are named, and their stored leaf hash used."""
+    by_seq = {row[0]: row for row in rows}
+    leaves = []
+    for seq in range(a, b):
+        row = by_seq.get(seq)
+        if row is None:
+            entries.fail(f"entries: seq {seq} missing")
+            kept = stored[merkle.stored_hash_index(0, seq) - lo]
+            leaves.append(bytes(kept) if kept is not None and len(kept) == merkle.HASH_SIZE else PLACEHOLDER)
             continue
-        if signed.size and merkle.tree_hash(signed.size, read) != signed.root:
+        leaf = hashlib.sha256(b"\x00" + row[1]).digest()
+        if row[2] != leaf:
+            entries.fail(f"entry {seq}: leaf hash does not match its body")
+        leaves.append(leaf)
+    return leaves
+
+
+def _signed_text(signed: str) -> note.Checkpoint | None:
+    """The checkpoint a note's text says, without checking its signature (best effort)."""
+    try:
+        text = signed[: signed.rindex("\n\n") + 1]
+        return note.parse_checkpoint(text)
+    except (ValueError, note.NoteError):
+        return None
+
+
+def check_checkpoints(opened: list[tuple[LogCheckpoint, note.Checkpoint]], tree: Tree, report: Report) -> None:
+    """Each checkpoint's root against the entries, and its consistency with the checkpoint before it."""
+    previous: tuple[LogCheckpoint, note.Checkpoint] | None = None
+    for cp, signed in opened:
+        label = f"checkpoint {cp.id} (size {signed.size})"
+        if signed.size > tree.size:
+            report.fail(f"{label}: larger than the log ({tree.size} entries)")
+            continue
+        if signed.size and tree.roots[signed.size] != signed.root:
             report.fail(f"{label}: root differs from the entries")
         if previous is not None:
             prev_row, prev = previous
@@ -219,11 +390,37 @@ def _check_checkpoints(ring: KeyRing, origin: str, size: int, computed: list[byt
                 report.fail(f"checkpoint {cp.id}: size {signed.size} is not larger than "
                             f"checkpoint {prev_row.id}'s ({prev.size})")
             elif prev.size >= 1:
-                proof = merkle.prove_consistency(prev.size, signed.size, read)
+                proof = merkle.prove_consistency(prev.size, signed.size, tree.read)
                 if not merkle.verify_consistency(prev.size, signed.size, prev.root, signed.root, proof):
                     report.fail(f"checkpoint {cp.id} not consistent with checkpoint {prev_row.id}")
         previous = (cp, signed)
-    report.note(f"checkpoints: {len(rows)} checked (signature, root, consistency)")
+    report.note(f"checkpoints: {len(opened)} checked (root, consistency)")
+
+
+_LEAF_PROBLEM = ": leaf hash does not match its body"  # check_tree's to name
+
+
+def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[str, tuple[int, str]]:
+    """Check every entry's HMAC, canonical body, numbering and columns; return each subject's latest (seq, digest)."""
+    keys = HmacKeys(ring)
+    entries = _Counted(report)
+    latest: dict[str, tuple[int, str]] = {}
+    count = 0
+    e = LogEntry.__table__.c
+    result = db.session.connection().execute(
+        select(e.seq, e.body, e.leaf_hash, e.hmac, e.hmac_key_id, e.action, e.subject).order_by(e.seq)
+        .execution_options(yield_per=chunk))
+    for seq, body, leaf, mac, key_id, action, subject in result:
+        count += 1
+        _leaf, problems, fields = entry_problems(keys, seq, body, leaf, mac, key_id, action, subject)
+        for p in problems:
+            if not p.endswith(_LEAF_PROBLEM):
+                entries.fail(p)
+        if fields is not None and isinstance(fields.get("subject"), str):
+            latest[fields["subject"]] = (seq, fields.get("digest"))
+    entries.close("entries")
+    report.note(f"entries: {count} HMACs, bodies and numbering checked")
+    return latest
 
 
 SEALED = {
@@ -263,7 +460,8 @@ def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
     return out
 
 
-def _replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) -> None:
+def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) -> int:
+    """Recompute every business record's canonical state; return how many records were replayed."""
     from ..accounts.models import Account
 
     records = _Counted(report)
@@ -297,6 +495,7 @@ def _replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) -
             records.fail(f"subject {subject}: no record (latest entry {seq})")
     records.close("records")
     report.note(f"replay: {count} records' canonical states recomputed")
+    return count
 
 
 # --- remote -----------------------------------------------------------------------------------

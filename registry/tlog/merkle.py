@@ -20,7 +20,7 @@ empty list), not 32 zero bytes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -309,6 +309,35 @@ def hashes_to_store(n: int, leaf_hash: bytes, read_hash: HashReader) -> list[tup
     for level in range(completed):
         h = node_hash(siblings[completed - 1 - level], h)
         out.append((base + level + 1, h))
+    return out
+
+
+def extend_stored_hashes(n: int, frontier: list[bytes], leaf_hashes: Iterable[bytes]) -> list[bytes]:
+    """Return every hash that appending records n, n + 1, … with these leaf hashes stores, in stored-index order.
+
+    The first is stored at stored_hash_index(0, n), the rest follow densely: what
+    hashes_to_store returns record by record (and checked against it in the tests),
+    for a run of records at once and without reads. `frontier` is the roots of the
+    complete subtrees that make up the tree of n records, left to right (one per 1
+    bit of n; [] for n == 0); it is updated in place to the tree after the run, so
+    the next run continues from it. The leaf hashes are taken as given (32 bytes).
+    """
+    _require_int(n, "n")
+    if n < 0 or len(frontier) != n.bit_count():
+        raise ValueError(f"a tree of {n} records has {max(n, 0).bit_count()} complete subtrees, not {len(frontier)}")
+    out: list[bytes] = []
+    append = out.append
+    sha256 = hashlib.sha256
+    for h in leaf_hashes:
+        append(h)
+        # Record n completes one subtree per trailing 1 bit of n: merge with the frontier's smallest.
+        m = n
+        while m & 1:
+            h = sha256(b"\x01" + frontier.pop() + h).digest()
+            append(h)
+            m >>= 1
+        frontier.append(h)
+        n += 1
     return out
 
 

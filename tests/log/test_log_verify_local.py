@@ -14,7 +14,20 @@ from registry.tlog import merkle, note
 
 @pytest.fixture
 def world(app, factory):
+    """small_world plus a signed pledge and a worker record: at least one row in every business table."""
+    from datetime import timedelta
+
+    from registry.clock import today
+    from registry.companies import pledge
+    from registry.companies.services import sign_pledge
+    from registry.workers.services import add_record
+
     w = small_world(factory)
+    sign_pledge(factory.ring, account=w["admin"], company=w["company"], version=pledge.CURRENT_VERSION)
+    db.session.commit()
+    add_record(factory.ring, account=w["admin"], company=w["company"], worker=w["workers"][0], kind="identity",
+               data={"result": "verified", "checked_on": today() - timedelta(days=3)}, today=today())
+    db.session.commit()
     sign(factory.ring)
     w["company"].uscc  # load before raw edits
     return w
@@ -43,6 +56,21 @@ def test_an_edited_body_is_named(world, factory):
     assert "entry 4: HMAC does not verify" in failures
 
 
+def test_one_changed_body_byte_is_named(world, factory):
+    """One byte of the digest inside the body, nothing else touched."""
+    entry = db.session.get(LogEntry, 4)
+    body = bytearray(entry.body)
+    at = bytes(body).index(b'"digest":"') + len('"digest":"')
+    body[at] = ord("0") if body[at] != ord("0") else ord("1")
+    sql("UPDATE log_entries SET body = :b WHERE seq = 4", b=bytes(body))
+    failures = verify(factory).failures
+    assert "entry 4: leaf hash does not match its body" in failures
+    assert "entry 4: HMAC does not verify" in failures
+    # The tree is recomputed from the bodies, so the stored hashes above leaf 4 and the signed root no longer match.
+    assert any(f.startswith("stored hashes: ") and "first: index 7, level 0, n 4" in f for f in failures), failures
+    assert any("root differs from the entries" in f for f in failures), failures
+
+
 def test_an_edited_leaf_hash_is_named(world, factory):
     sql("UPDATE log_entries SET leaf_hash = :h WHERE seq = 2", h=b"\x07" * 32)
     assert verify(factory).failures == ["entry 2: leaf hash does not match its body"]
@@ -57,6 +85,61 @@ def test_a_deleted_entry_is_named(world, factory):
     sql("DELETE FROM log_entries WHERE seq = 5")
     failures = verify(factory).failures
     assert "entries: seq 5 missing" in failures
+
+
+def _insert_entry(factory, *, subject: str, digest: str, adjust_tree: bool) -> int:
+    """As an attacker with database access but no HMAC key would: a well-formed entry, its correct leaf hash,
+    a made-up HMAC under the current key id; with `adjust_tree` also the tree's stored hashes and the head."""
+    import hashlib
+    import hmac as hmac_mod
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from registry.log.actions import Action
+    from registry.log.models import LogHash, LogHead
+    from registry.log.services import entry_body, read_hashes, rfc3339_micro
+
+    db.session.rollback()
+    seq = db.session.get(LogHead, 1).size
+    now = datetime.now(timezone.utc)
+    body = entry_body(seq=seq, time=rfc3339_micro(now), actor="system", action=Action.COMPANY_UPDATE.value,
+                      subject=subject, digest=digest)
+    leaf = merkle.leaf_hash(body)
+    db.session.execute(insert(LogEntry.__table__), [{
+        "seq": seq, "body": body, "leaf_hash": leaf, "action": Action.COMPANY_UPDATE.value, "subject": subject,
+        "hmac": hmac_mod.new(b"not the log-hmac key", body, hashlib.sha256).hexdigest(),
+        "hmac_key_id": factory.ring.current("log-hmac").id, "created_dt": now}])
+    if adjust_tree:
+        hashes = merkle.hashes_to_store(seq, leaf, read_hashes)
+        db.session.execute(insert(LogHash.__table__), [{"id": i, "hash": h} for i, h in hashes])
+        db.session.execute(text("UPDATE log_head SET size = :s WHERE id = 1"), {"s": seq + 1})
+    db.session.commit()
+    db.session.expire_all()
+    return seq
+
+
+def test_an_inserted_entry_covering_a_business_edit_is_named(world, factory):
+    """Edit a company, then append an entry with its new digest, a correct leaf hash, the tree's hashes and the
+    head adjusted: everything matches except the HMAC, which only the key holder can make."""
+    company = world["company"]
+    sql("UPDATE companies SET name = 'forged' WHERE id = :i", i=company.id)
+    db.session.expire_all()
+    digest = canonical.digest(canonical.state_of(factory.ring, db.session.get(type(company), company.id)))
+    seq = _insert_entry(factory, subject=company.log_ref, digest=digest, adjust_tree=True)
+    assert verify(factory).failures == [f"entry {seq}: HMAC does not verify"]
+    # And the signer refuses to sign over it.
+    outcome = sign(factory.ring)
+    assert outcome.status == "refused" and f"entry {seq}: HMAC does not verify" in outcome.problems
+
+
+def test_an_inserted_entry_beyond_the_head_is_named(world, factory):
+    """The same insertion without adjusting the tree: named for its HMAC and for lying beyond the head."""
+    seq = _insert_entry(factory, subject="c" * 32, digest="d" * 64, adjust_tree=False)
+    failures = verify(factory).failures
+    assert f"entry {seq}: HMAC does not verify" in failures
+    assert f"entry {seq}: beyond the log head's size {seq}" in failures
+    assert f"subject {'c' * 32}: no record (latest entry {seq})" in failures
 
 
 def test_reordered_entries_are_named(world, factory):
@@ -83,6 +166,56 @@ def test_an_edited_business_row_is_named(world, factory):
     seq = latest_seq(company.log_ref)
     sql("UPDATE companies SET name = 'forged' WHERE id = :i", i=company.id)
     assert verify(factory).failures == [f"company {company.log_ref}: canonical state digest differs from entry {seq}"]
+
+
+# One column of each business table that is part of its aggregate's canonical state, and a new value for it.
+BUSINESS_EDITS = {
+    "agencies": ("name_en", "Forged Agency"),
+    "companies": ("name", "伪造家政服务有限公司"),
+    "pledges": ("text_sha256", "0" * 64),
+    "accounts": ("password_hash", "forged-password-hash"),
+    "api_tokens": ("name", "forged token"),
+    "workers": ("name_masked", "伪*"),
+    "employments": ("occupation", "forged"),
+    "worker_records": ("issuer", "forged issuer"),
+}
+# How a row of each table finds the aggregate root it belongs to.
+AGGREGATE_OF = {
+    "agencies": lambda row: row,
+    "companies": lambda row: row,
+    "pledges": lambda row: row.company,
+    "accounts": lambda row: row.aggregate,
+    "api_tokens": lambda row: row.account.aggregate,
+    "workers": lambda row: row,
+    "employments": lambda row: row.worker,
+    "worker_records": lambda row: row.worker,
+}
+
+
+def test_the_business_edits_cover_every_business_table():
+    assert set(BUSINESS_EDITS) == set(canonical.AGGREGATE_TABLES)
+    assert set(AGGREGATE_OF) == set(canonical.AGGREGATE_TABLES)
+
+
+def _model_for(table: str):
+    return next(m.class_ for m in db.Model.registry.mappers if getattr(m.class_, "__tablename__", None) == table)
+
+
+@pytest.mark.parametrize("table", sorted(canonical.AGGREGATE_TABLES))
+def test_a_direct_edit_of_one_row_in_each_business_table_is_named(world, factory, table):
+    assert table in BUSINESS_EDITS, f"add a canonical column of {table} to BUSINESS_EDITS"
+    column, value = BUSINESS_EDITS[table]
+    model = _model_for(table)
+    row = db.session.execute(select(model).order_by(model.id).limit(1)).scalar_one_or_none()
+    assert row is not None, f"the test world has no row in {table}"
+    assert getattr(row, column) != value
+    root = AGGREGATE_OF[table](row)
+    kind = next(k for k, m in canonical.aggregate_roots() if isinstance(root, m))
+    ref, row_id = root.log_ref, row.id
+    seq = latest_seq(ref)
+    assert verify(factory).ok
+    sql(f"UPDATE {table} SET {column} = :v WHERE id = :i", v=value, i=row_id)
+    assert verify(factory).failures == [f"{kind} {ref}: canonical state digest differs from entry {seq}"]
 
 
 def test_an_edited_dependent_row_is_named(world, factory):
@@ -198,3 +331,81 @@ def test_verify_does_not_write(world, factory):
     assert verify(factory).ok
     db.session.rollback()
     assert db.session.execute(text("SELECT count(*) FROM log_alarms")).scalar_one() == before
+
+
+# --- the tree check on its own: any batch size, missing and extra stored hashes ------------------
+
+
+def tree_failures(factory, chunk: int):
+    from registry.log.verify import Report, check_checkpoints, check_tree, head_size, open_checkpoints
+
+    db.session.expire_all()
+    report = Report()
+    opened = open_checkpoints(factory.ring, ORIGIN, report)
+    tree = check_tree(head_size(report), report, checkpoint_sizes=[cp.size for _row, cp in opened], chunk=chunk)
+    check_checkpoints(opened, tree, report)
+    return report.failures, tree
+
+
+@pytest.fixture
+def many_checkpoints(world, factory):
+    """The world's log grown in steps of 1 to 9 entries, a checkpoint signed after each."""
+    from logutil import append_synthetic
+
+    for step in (1, 2, 3, 5, 8, 9, 1, 4):
+        append_synthetic(factory.ring, step)
+        assert sign(factory.ring).status == "signed"
+    return world
+
+
+CHUNKS = (1, 2, 3, 4, 7, 8, 16, 10000)
+
+
+def test_the_tree_check_gives_the_same_roots_in_any_batch_size(many_checkpoints, factory, monkeypatch):
+    from logutil import leaves
+    from registry.log import verify as verify_module
+
+    fast = []
+    check = verify_module._AlignedBatches.check
+
+    def counted(self, *args):
+        fast.append(check(self, *args))
+        return fast[-1]
+
+    monkeypatch.setattr(verify_module._AlignedBatches, "check", counted)
+    all_leaves = leaves()
+    sizes = db.session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.id)).all()
+    assert len(sizes) == 9
+    for chunk in CHUNKS:
+        failures, tree = tree_failures(factory, chunk)
+        assert failures == [], chunk
+        assert tree.roots == {s: merkle.root_from_leaves(all_leaves[:s]) for s in sizes}, chunk
+    assert fast and all(fast)  # whole aligned batches took the level-by-level path, and it matched
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_tampering_is_named_alike_in_any_batch_size(many_checkpoints, factory, chunk):
+    sizes = db.session.scalars(select(LogCheckpoint.size).order_by(LogCheckpoint.id)).all()
+    victim = sizes[3] - 1  # the last entry of the fourth checkpoint
+    sql("UPDATE log_entries SET leaf_hash = :h WHERE seq = 2", h=b"\x07" * 32)
+    sql("DELETE FROM log_entries WHERE seq = :s", s=victim)
+    sql("UPDATE log_hashes SET hash = :h WHERE id = :i", h=b"\x09" * 32, i=merkle.stored_hash_index(2, 1))
+    failures, _ = tree_failures(factory, chunk)
+    assert failures == ["entry 2: leaf hash does not match its body", f"entries: seq {victim} missing",
+                        f"stored hashes: 1 differ from the entries (first: index {merkle.stored_hash_index(2, 1)}, "
+                        f"level 2, n 1)"]
+
+
+def test_a_deleted_stored_hash_is_named(many_checkpoints, factory):
+    index = merkle.stored_hash_index(1, 3)
+    sql("DELETE FROM log_hashes WHERE id = :i", i=index)
+    for chunk in (3, 10000):
+        assert tree_failures(factory, chunk)[0] == ["stored hashes: 1 missing"]
+
+
+def test_a_stored_hash_beyond_the_tree_is_named(many_checkpoints, factory):
+    from registry.log.services import log_size
+
+    index = merkle.stored_hash_count(log_size()) + 3
+    sql("INSERT INTO log_hashes (id, hash) VALUES (:i, :h)", i=index, h=b"\x01" * 32)
+    assert tree_failures(factory, 10000)[0] == [f"stored hashes: 1 beyond the tree (first: index {index})"]

@@ -31,7 +31,7 @@ from registry.tlog.merkle import (
 # CI runs in a clone with a copy of shared/ beside it: <clone>/../shared/testdata/merkle.
 VECTOR_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "merkle"
 EXPECTED_VECTORS = {"inclusion": 98, "consistency": 98}  # TLOG.md: 196 in all
-MAX_EXHAUSTIVE = 64  # every tree size up to this is proved and checked exhaustively
+MAX_EXHAUSTIVE = 130  # every tree size up to this is proved and checked exhaustively (every index, every m <= n)
 MAX_DIFFERENTIAL = 24  # sizes up to this are also compared with a port of Go's checker
 
 
@@ -41,6 +41,14 @@ def b64(s: str) -> bytes:
 
 def flip(h: bytes, bit: int = 0) -> bytes:
     return bytes([h[0] ^ (1 << bit)]) + h[1:]
+
+
+def flip_anywhere(h: bytes, position: int) -> bytes:
+    """Flip bit `position` mod 256 of a 32-byte hash."""
+    position %= 8 * len(h)
+    out = bytearray(h)
+    out[position // 8] ^= 1 << (position % 8)
+    return bytes(out)
 
 
 # --- the published vectors ------------------------------------------------------------------
@@ -339,9 +347,9 @@ class Store:
 
 
 @pytest.fixture(scope="module")
-def tree100():
-    """Go's TestTree data: records "leaf 0" … "leaf 99"."""
-    leaves = [leaf_hash(f"leaf {i}".encode()) for i in range(100)]
+def tree():
+    """Go's TestTree data, extended: records "leaf 0" … "leaf 129", stored once for every test."""
+    leaves = [leaf_hash(f"leaf {i}".encode()) for i in range(MAX_EXHAUSTIVE)]
     store = Store()
     for n, h in enumerate(leaves):
         store.calls.clear()
@@ -358,18 +366,18 @@ def tree100():
     return leaves, store
 
 
-def test_every_stored_hash_is_the_root_of_its_subtree(tree100):
-    leaves, store = tree100
+def test_every_stored_hash_is_the_root_of_its_subtree(tree):
+    leaves, store = tree
     for index, value in enumerate(store.hashes):
         level, n = split_stored_hash_index(index)
         assert value == root_from_leaves(leaves[n << level:(n + 1) << level])
 
 
-def test_tree_hash_from_stored_hashes(tree100):
-    leaves, store = tree100
+def test_tree_hash_from_stored_hashes(tree):
+    leaves, store = tree
     store.calls.clear()
     assert tree_hash(0, store.read) == EMPTY_ROOT and store.calls == []
-    for size in range(1, 101):
+    for size in range(1, len(leaves) + 1):
         store.calls.clear()
         assert tree_hash(size, store.reader_for(size)) == root_from_leaves(leaves[:size])
         assert len(store.calls) == 1
@@ -377,8 +385,8 @@ def test_tree_hash_from_stored_hashes(tree100):
         assert len(store.calls[0]) == bin(size).count("1")
 
 
-def test_prove_inclusion_matches_rfc_path_for_every_small_tree(tree100):
-    leaves, store = tree100
+def test_prove_inclusion_matches_rfc_path_for_every_small_tree(tree):
+    leaves, store = tree
     for size in range(1, MAX_EXHAUSTIVE + 1):
         root = root_from_leaves(leaves[:size])
         read = store.reader_for(size)
@@ -390,9 +398,9 @@ def test_prove_inclusion_matches_rfc_path_for_every_small_tree(tree100):
             assert verify_inclusion(index, size, leaves[index], proof, root)
             assert go_check_record(proof, size, root, index, leaves[index])
             for k in range(len(proof)):
-                for bit in (0, 7):
-                    bad = proof[:k] + [flip(proof[k], bit)] + proof[k + 1:]
-                    assert not verify_inclusion(index, size, leaves[index], bad, root)
+                # One bit of each proof hash, a different bit for each (index, size, k).
+                bad = proof[:k] + [flip_anywhere(proof[k], index + size + 37 * k)] + proof[k + 1:]
+                assert not verify_inclusion(index, size, leaves[index], bad, root)
             assert not verify_inclusion(index, size, leaves[index], proof + [leaves[0]], root)
             assert not verify_inclusion(index, size, leaves[index], [leaves[0]] + proof, root)
             if proof:
@@ -402,8 +410,8 @@ def test_prove_inclusion_matches_rfc_path_for_every_small_tree(tree100):
             assert not verify_inclusion(index, size, leaves[index], proof, flip(root))
 
 
-def test_prove_consistency_matches_rfc_proof_for_every_small_tree(tree100):
-    leaves, store = tree100
+def test_prove_consistency_matches_rfc_proof_for_every_small_tree(tree):
+    leaves, store = tree
     roots = [root_from_leaves(leaves[:n]) for n in range(MAX_EXHAUSTIVE + 1)]
     for n in range(1, MAX_EXHAUSTIVE + 1):
         read = store.reader_for(n)
@@ -415,9 +423,8 @@ def test_prove_consistency_matches_rfc_proof_for_every_small_tree(tree100):
             assert verify_consistency(m, n, roots[m], roots[n], proof)
             assert go_check_tree(proof, n, roots[n], m, roots[m])
             for k in range(len(proof)):
-                for bit in (0, 7):
-                    bad = proof[:k] + [flip(proof[k], bit)] + proof[k + 1:]
-                    assert not verify_consistency(m, n, roots[m], roots[n], bad)
+                bad = proof[:k] + [flip_anywhere(proof[k], m + n + 37 * k)] + proof[k + 1:]
+                assert not verify_consistency(m, n, roots[m], roots[n], bad)
             assert not verify_consistency(m, n, roots[m], roots[n], proof + [leaves[0]])
             assert not verify_consistency(m, n, roots[m], roots[n], [roots[m]] + proof)
             if proof:
@@ -428,8 +435,41 @@ def test_prove_consistency_matches_rfc_proof_for_every_small_tree(tree100):
                 assert not verify_consistency(m, n, roots[m], flip(roots[n]), proof)
 
 
-def test_stored_hash_reader_errors_are_reported(tree100):
-    leaves, store = tree100
+def covering_indexes(size: int) -> list[int]:
+    """The stored indexes tree_hash reads for a tree of `size` records: its complete subtrees, left to right."""
+    calls = []
+    tree_hash(size, lambda indexes: calls.append(list(indexes)) or [b"\x00" * 32 for _ in indexes])
+    return calls[0] if calls else []
+
+
+def test_extend_stored_hashes_equals_hashes_to_store_for_any_runs(tree):
+    """The verifier's batch form gives exactly what hashes_to_store stores, however the records are split."""
+    leaves, store = tree
+    for split in range(len(leaves) + 1):
+        frontier: list[bytes] = []
+        first = merkle.extend_stored_hashes(0, frontier, leaves[:split])
+        assert first == store.hashes[:stored_hash_count(split)]
+        assert frontier == [store.hashes[i] for i in covering_indexes(split)]
+        rest = merkle.extend_stored_hashes(split, frontier, leaves[split:])
+        assert first + rest == store.hashes
+    frontier, out = [], []
+    for n, h in enumerate(leaves):
+        out += merkle.extend_stored_hashes(n, frontier, [h])
+    assert out == store.hashes
+    assert merkle.extend_stored_hashes(5, list(frontier[:2]), []) == []
+
+
+def test_extend_stored_hashes_checks_the_frontier(tree):
+    leaves, store = tree
+    for n, frontier in ((1, []), (3, [leaves[0]]), (0, [leaves[0]]), (-1, [])):
+        with pytest.raises(ValueError):
+            merkle.extend_stored_hashes(n, frontier, leaves[:1])
+    with pytest.raises(TypeError):
+        merkle.extend_stored_hashes(1.0, [], [])
+
+
+def test_stored_hash_reader_errors_are_reported(tree):
+    leaves, store = tree
     with pytest.raises(StoredHashError):
         tree_hash(5, lambda idx: [store.hashes[i] for i in idx][:-1])
     with pytest.raises(StoredHashError):
@@ -444,8 +484,8 @@ def test_stored_hash_reader_errors_are_reported(tree100):
                                                                                                         leaves[:5])
 
 
-def test_stored_hash_provers_reject_bad_arguments(tree100):
-    _, store = tree100
+def test_stored_hash_provers_reject_bad_arguments(tree):
+    _, store = tree
     for call in (lambda: prove_inclusion(5, 5, store.read), lambda: prove_inclusion(-1, 5, store.read),
                  lambda: prove_inclusion(0, 0, store.read), lambda: prove_consistency(0, 5, store.read),
                  lambda: prove_consistency(6, 5, store.read), lambda: tree_hash(-1, store.read),
@@ -508,14 +548,14 @@ def go_check_tree(p, t, th, n, h) -> bool:
     return got is not None and got == (h, th)
 
 
-def test_verifiers_agree_with_go_on_claimed_indexes_and_sizes(tree100):
+def test_verifiers_agree_with_go_on_claimed_indexes_and_sizes(tree):
     """Present each honest proof with every other index and size: RFC 9162 and Go must agree.
 
     (A proof never binds the size on its own — e.g. leaf 0's proof in a tree of 4 also passes
     as a tree of 3 under the same root, for both — so a verifier must take size and root from
     one signed checkpoint. What matters is that both algorithms accept exactly the same claims.)
     """
-    leaves, _ = tree100
+    leaves, _ = tree
     limit = MAX_DIFFERENTIAL
     roots = [root_from_leaves(leaves[:n]) for n in range(limit + 1)]
     accepted_elsewhere = 0

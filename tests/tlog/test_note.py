@@ -247,6 +247,20 @@ def test_tampered_text_is_rejected():
             open_note(tampered, [LOG_VERIFIER])
 
 
+def test_every_changed_byte_of_the_text_is_rejected():
+    """Change any one byte of a signed checkpoint's text (the final newline too): the note no longer opens."""
+    text = checkpoint_text(LOG, 1234, bytes(range(32)))
+    signed = sign_note(text, LOG, LOG_KEY).encode()
+    assert open_note(signed, [LOG_VERIFIER]).text == text
+    for i in range(len(text.encode())):
+        for new in {signed[i] ^ 0x01, signed[i] ^ 0x20, ord("x") if signed[i] != ord("x") else ord("y")}:
+            tampered = signed[:i] + bytes([new]) + signed[i + 1:]
+            with pytest.raises(NoteError):
+                open_note(tampered, [LOG_VERIFIER])
+            with pytest.raises(NoteError):
+                open_checkpoint(tampered.decode("utf-8", "replace"), [LOG_VERIFIER], LOG)
+
+
 def test_malformed_notes_are_rejected():
     signed = sign_note("hello\n", LOG, LOG_KEY)
     text, line = split_signed(signed)
