@@ -23,7 +23,7 @@ from ..errors import ApiError, field_error, forbidden
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
-from ..log.services import Change, append_entries
+from ..log.services import Change, append_entries, lock_head
 from ..masking import mask_name
 from ..models import new_ref, utcnow
 from ..tasks.services import enqueue
@@ -184,6 +184,9 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     since the file was validated.
     """
     now = utcnow()
+    # The log head's lock first: the workers this batch attaches to are then read
+    # after every other writer's commit, so their digests leave nothing out.
+    lock_head()
     existing = _existing(ring, rows)
     conflicts = registry_conflicts(ring, rows, company, existing) if existing else []
     if conflicts:

@@ -59,6 +59,11 @@ def ensure_head() -> None:
         db.session.flush()
 
 
+def lock_head() -> None:
+    """Take the log head's lock now (a batch that reads aggregates before appending their entries)."""
+    _lock_head_size()
+
+
 def _lock_head_size() -> int:
     stmt = select(LogHead.size).where(LogHead.id == 1)
     if db.engine.dialect.name == "postgresql":
