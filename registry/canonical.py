@@ -32,6 +32,9 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "workers": ("worker",),
     "employments": ("worker",),
     "worker_records": ("worker",),
+    "cards": ("worker",),
+    "worker_photos": ("worker",),
+    "card_reports": ("report",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -42,6 +45,10 @@ UNLOGGED_TABLES = frozenset({
     "access_records",
     # Uploaded files awaiting import (sealed); what they register is logged per row.
     "import_files",
+    # Bulk card print output: the cards it issues are logged in their workers' states.
+    "card_prints",
+    # A worker's own sign-in: PIN, one-time codes, sessions and their failure counters.
+    "worker_logins", "worker_codes", "worker_sessions",
 })
 
 
@@ -151,9 +158,10 @@ def _d(value) -> str | None:
 
 def worker_state(ring, worker) -> dict:
     """Load a worker's dependent rows and build its state."""
+    from .cards.models import Card
     from .companies.models import Company
     from .extensions import db
-    from .workers.models import Employment, WorkerRecord
+    from .workers.models import Employment, WorkerPhoto, WorkerRecord
 
     employments = db.session.execute(
         select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
@@ -161,18 +169,27 @@ def worker_state(ring, worker) -> dict:
     records = db.session.execute(
         select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
         .where(WorkerRecord.worker_id == worker.id).order_by(WorkerRecord.id)).all()
-    return worker_state_from(worker, employments, records)
+    cards = db.session.execute(
+        select(Card, Company.log_ref).join(Company, Company.id == Card.company_id)
+        .where(Card.worker_id == worker.id).order_by(Card.serial)).all()
+    photo = db.session.execute(
+        select(WorkerPhoto, Company.log_ref).join(Company, Company.id == WorkerPhoto.company_id)
+        .where(WorkerPhoto.worker_id == worker.id)).first()
+    return worker_state_from(worker, employments, records, cards=cards, photo=photo)
 
 
-def worker_state_from(worker, employments, records) -> dict:
+def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> dict:
     """A worker's state from its row and its (row, company log_ref) pairs, in id order.
 
     Rows may be ORM objects or anything with the same attributes: the staff
     import builds states for a whole batch without reading them back.
+
+    `cards` and `photo` appear in the state only once the worker has one, so
+    the digests of workers logged before cards existed stay valid.
     """
     # Links between records inside the aggregate are positions in this list, not database ids.
     position = {r.id: i for i, (r, _ref) in enumerate(records)}
-    return {
+    state = {
         "v": VERSION,
         "kind": "worker",
         "salt": worker.salt,
@@ -199,16 +216,49 @@ def worker_state_from(worker, employments, records) -> dict:
             for r, ref in records
         ],
     }
+    if cards:
+        state["cards"] = [
+            {"serial": c.serial, "company": ref, "issued_on": _d(c.issued_on), "valid_until": _d(c.valid_until),
+             "key_id": c.key_id, "issued_by": c.issued_by, "created": _dt(c.created_dt)}
+            for c, ref in cards
+        ]
+    if photo is not None:
+        p, ref = photo
+        state["photo"] = {"photo": p.photo_state, "content_type": p.content_type, "consent_on": _d(p.consent_on),
+                          "company": ref, "uploaded_by": p.uploaded_by, "created": _dt(p.created_dt)}
+    return state
+
+
+def report_state(ring, report) -> dict:
+    """A card report: which worker (by log_ref), why, and how it was handled; the text only as an HMAC."""
+    return {
+        "v": VERSION,
+        "kind": "report",
+        "salt": report.salt,
+        "worker": report.worker.log_ref,
+        "reason": report.reason,
+        "text": report.text_state,
+        "serial": report.serial,
+        "qr_verdict": report.qr_verdict,
+        "state": report.state,
+        "closed_by": report.closed_by,
+        "closed": _dt(report.closed_dt),
+        "closing_note": report.closing_note,
+        "created": _dt(report.created_dt),
+    }
 
 
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
     from .companies.models import Company
+    from .lookup.models import CardReport
     from .workers.models import Worker
 
     if isinstance(aggregate, Worker):
         return worker_state(ring, aggregate)
+    if isinstance(aggregate, CardReport):
+        return report_state(ring, aggregate)
     if isinstance(aggregate, Company):
         return company_state(ring, aggregate)
     if isinstance(aggregate, Agency):
@@ -220,9 +270,10 @@ def aggregate_roots():
     """(kind, model) for every aggregate root, for replay."""
     from .accounts.models import Agency
     from .companies.models import Company
+    from .lookup.models import CardReport
     from .workers.models import Worker
 
-    return (("agency", Agency), ("company", Company), ("worker", Worker))
+    return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport))
 
 
 def canonical_json(value) -> bytes:

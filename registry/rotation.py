@@ -41,8 +41,9 @@ def sealed_columns() -> list[Sealed]:
     from .accounts.models import Account
     from .companies.models import Company
     from .imports.models import ImportFile
+    from .lookup.models import CardReport
     from .notify.models import OutboxMessage
-    from .workers.models import Worker
+    from .workers.models import Worker, WorkerPhoto
 
     return [
         Sealed(Account, "name_enc", "accounts", "name", "ref"),
@@ -55,6 +56,8 @@ def sealed_columns() -> list[Sealed]:
         Sealed(OutboxMessage, "recipient_enc", "outbox", "recipient", "ref"),
         Sealed(OutboxMessage, "text_enc", "outbox", "text", "ref"),
         Sealed(ImportFile, "content_enc", "import_files", "content", "ref", binary=True),
+        Sealed(WorkerPhoto, "photo_enc", "worker_photos", "photo", "ref", binary=True),
+        Sealed(CardReport, "text_enc", "card_reports", "text", "ref"),
     ]
 
 

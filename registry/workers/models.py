@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -106,4 +106,28 @@ class AccessRecord(db.Model):
     organisation: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     fields: Mapped[str] = mapped_column(String(100), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class WorkerPhoto(db.Model):
+    """The worker's photo, uploaded by an employer with the worker's consent.
+
+    Sealed like any personal data; shown only in the consent-based detailed
+    view a resident opens at the door. A new upload replaces the row's content.
+    """
+
+    __tablename__ = "worker_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, unique=True)
+    # AES-GCM associated data binds the sealed photo to this ref (new for every upload).
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    content_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    photo_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    # HMAC under the state key of the photo's SHA-256 (hex), as the canonical state holds it.
+    photo_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The date the worker's consent to the photo was given, as the employer recorded it.
+    consent_on: Mapped[date] = mapped_column(Date, nullable=False)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False)
+    uploaded_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

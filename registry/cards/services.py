@@ -1,0 +1,89 @@
+"""Issuing cards, and the facts a card's QR is checked against.
+
+Issuing (or reissuing) changes the worker aggregate and writes its entry;
+nothing here commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from ..accounts.models import Account
+from ..clock import add_years
+from ..companies.models import Company
+from ..errors import ApiError, forbidden, not_found
+from ..extensions import db
+from ..keys import KeyRing
+from ..log.actions import Action
+from ..log.services import Recorded, record_change
+from ..workers.models import Worker
+from ..workers.services import active_employment, status_of
+from . import qr
+from .models import Card
+
+# A card is valid for a year from issue; the worker's status is read live at every scan anyway.
+CARD_VALID_YEARS = 1
+
+
+@dataclass(frozen=True)
+class Issued:
+    card: Card
+    recorded: Recorded
+
+
+def latest_card(worker_id: int) -> Card | None:
+    return db.session.execute(
+        select(Card).where(Card.worker_id == worker_id).order_by(Card.serial.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def latest_serial(worker_id: int) -> int | None:
+    return db.session.execute(select(func.max(Card.serial)).where(Card.worker_id == worker_id)).scalar_one()
+
+
+def card_by_serial(worker_id: int, serial: int) -> Card | None:
+    return db.session.execute(
+        select(Card).where(Card.worker_id == worker_id, Card.serial == serial)
+    ).scalar_one_or_none()
+
+
+def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Worker, today: date) -> Issued:
+    """Issue the worker's next card (serial 1, or a reissue that replaces every earlier serial).
+
+    Only a current employer issues a card, and never to a worker whose status
+    is red: the card is what a resident trusts at the door.
+    """
+    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
+        raise forbidden()
+    if active_employment(worker, company) is None:
+        raise not_found("worker", "从业人员")
+    if status_of(worker, today).colour == "red":
+        raise ApiError(409, "card_refused_red", "该人员状态为红色，不能发放服务证。",
+                       "The worker's status is red: no card can be issued.")
+    serial = (latest_serial(worker.id) or 0) + 1
+    key = ring.current("card")
+    card = Card(worker_id=worker.id, serial=serial, company_id=company.id, issued_on=today,
+                valid_until=add_years(today, CARD_VALID_YEARS), key_id=key.id, issued_by=account.ref)
+    db.session.add(card)
+    db.session.flush()
+    return Issued(card, record_change(ring, actor=account.ref, action=Action.CARD_ISSUE, aggregate=worker))
+
+
+def public_keys(ring: KeyRing) -> dict[str, bytes]:
+    """Every card key that ever signed, current or retired: key id → raw public key."""
+    return {k.id: k.public_bytes for k in ring.keys("card")}
+
+
+def keys_view(ring: KeyRing) -> list[dict]:
+    """The published card keys, current first."""
+    return [{"key_id": k.id, "algorithm": "Ed25519", "public_key": qr.b64url(k.public_bytes), "state": k.state,
+             "created": k.created} for k in ring.keys("card")]
+
+
+def qr_payload(ring: KeyRing, worker: Worker, card: Card, public_url: str) -> str:
+    """The URL the card's QR code carries, signed with the key the card names."""
+    key = ring.get("card", card.key_id)
+    return qr.qr_url(public_url, worker.card_no, qr.make_q(key.private_key, worker.card_no, card.serial,
+                                                          card.valid_until))
