@@ -35,6 +35,11 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "KEYS_DIR": os.environ.get("REGISTRY_KEYS_DIR", str(instance.parent / "instance-keys")),
         "SECRET_KEY": os.environ.get("REGISTRY_SECRET_KEY"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REGISTRY_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_ENABLED": _bool("REGISTRY_RATELIMIT_ENABLED", True),
+        # Card and company look-ups per client address; consent, activation and PIN attempts per card.
+        "LOOKUP_LIMIT": os.environ.get("REGISTRY_LOOKUP_LIMIT", "300 per minute"),
+        "ATTEMPT_LIMIT": os.environ.get("REGISTRY_ATTEMPT_LIMIT", "10 per 15 minutes"),
+        "LOGIN_FAILURE_LIMIT": os.environ.get("REGISTRY_LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
         "PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         "LOG_ORIGIN": os.environ.get("REGISTRY_LOG_ORIGIN", "jiaxin.example/log"),
         "NOTIFY_BACKEND": os.environ.get("REGISTRY_NOTIFY_BACKEND", "outbox"),
@@ -59,7 +64,6 @@ DEFAULTS = {
     "OPENAPI_SWAGGER_UI_URL": "/api/docs-assets/",
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "fixed-window",
-    "LOGIN_FAILURE_LIMIT": "10 per 15 minutes",
     # Company self-registrations per client address.
     "SIGNUP_LIMIT": "30 per hour",
     "BABEL_DEFAULT_LOCALE": "zh",

@@ -1,0 +1,38 @@
+"""The rate limits against scraping and guessing, in one place.
+
+Only these are limited (DESIGN: the log and bulletin endpoints never are):
+- look-ups of a card or a company, per client address (`LOOKUP_LIMIT`);
+- consent, activation and PIN attempts, per card number (`ATTEMPT_LIMIT`),
+  whoever makes them, so spreading guesses over many addresses does not help;
+- failed sign-ins (`LOGIN_FAILURE_LIMIT`, in accounts.views).
+
+A limit is keyed on what the request names, never on whether that record
+exists, so a 429 says nothing about existence. `REGISTRY_RATELIMIT_ENABLED=false`
+turns every limit off (benchmarks, load tests).
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+
+from .extensions import limiter
+from .workers import cardno
+
+
+def card_key() -> str:
+    """The card number a request names (path, JSON body or form), normalised so variants share a budget."""
+    raw = (request.view_args or {}).get("card_no")
+    if raw is None:
+        body = request.get_json(silent=True) if request.is_json else None
+        raw = (body.get("card_no") if isinstance(body, dict) else None) or request.form.get("card_no") or ""
+    if not isinstance(raw, str):
+        raw = ""
+    result = cardno.validate(raw)
+    return "card:" + (result.card_no if result.ok else raw.strip().upper()[:32])
+
+
+# Card and company look-ups, API and pages alike: one budget per client address.
+lookup_limit = limiter.shared_limit(lambda: current_app.config["LOOKUP_LIMIT"], scope="lookups")
+
+# Consent, activation and PIN attempts: one budget per card, shared by the three kinds of code.
+attempt_limit = limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-attempts",
+                                     key_func=card_key, methods=["POST"])
