@@ -146,7 +146,6 @@ def card_status(records: list[Rec], today: date, *, active_serious_listing: bool
     identity = latest(records, "identity")
     background = latest(records, "background")
     health = latest(records, "health")
-    insurance = latest(records, "insurance")
     red = []
     if identity is not None and identity.result == "failed":
         red.append(Reason("identity_failed", "身份核验未通过", "Identity check failed"))
@@ -167,12 +166,15 @@ def card_status(records: list[Rec], today: date, *, active_serious_listing: bool
         yellow.append(Reason("health_not_passed", "体检未通过", "Health check not passed"))
     elif not valid_on(health, today):
         yellow.append(Reason("health_expired", "体检已过期", "Health check expired"))
-    if insurance is None:
+    # Policies overlap when renewed ahead: any current policy in force today counts.
+    policies = [r for r in current(records) if r.kind == "insurance"]
+    if not policies:
         yellow.append(Reason("insurance_missing", "无保险记录", "No insurance"))
-    elif insurance.on_date and insurance.on_date > today:
-        yellow.append(Reason("insurance_not_started", "保险尚未生效", "Insurance not yet in force"))
-    elif not valid_on(insurance, today):
-        yellow.append(Reason("insurance_expired", "保险已过期", "Insurance expired"))
+    elif not any(valid_on(r, today) for r in policies):
+        if any(r.on_date and r.on_date > today for r in policies):
+            yellow.append(Reason("insurance_not_started", "保险尚未生效", "Insurance not yet in force"))
+        else:
+            yellow.append(Reason("insurance_expired", "保险已过期", "Insurance expired"))
     if background is None:
         yellow.append(Reason("background_missing", "无背景审查记录", "No background check"))
     elif background.result == "pending":
