@@ -17,7 +17,7 @@ bp = Blueprint("web", __name__)
 
 # The blueprints that serve HTML pages (the API blueprints are others).
 WEB_BLUEPRINTS = frozenset({"web", "accounts_web", "companies_web", "notify_web", "workers_web",
-                            "imports_web", "log_web"})
+                            "imports_web", "log_web", "cards_web", "lookup_web", "selfservice_web", "reports_web"})
 # Pages a user who must change their password may still reach.
 PASSWORD_CHANGE_EXEMPT = frozenset({"accounts_web.password", "accounts_web.logout"})
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -198,6 +198,21 @@ def apply_api_error(form, exc: ApiError, mapping: dict[str, str] | None = None) 
     return top, unplaced
 
 
+def has_endpoint(name: str) -> bool:
+    """Whether a page exists (templates link to pages other domains may not serve yet)."""
+    from flask import current_app
+
+    return name in current_app.view_functions
+
+
+COLOURS = {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")}
+
+
+def colour_label(colour: str) -> str:
+    pair = COLOURS.get(colour)
+    return t(*pair) if pair else colour
+
+
 # --- pages --------------------------------------------------------------------
 
 @bp.get("/")
@@ -214,6 +229,8 @@ def register(app: Flask) -> None:
     app.add_template_global(lang)
     app.add_template_global(lang_url)
     app.add_template_global(viewer)
+    app.add_template_global(has_endpoint)
+    app.add_template_global(colour_label, "vocab_colour")
     app.add_template_filter(local_dt)
 
     def _fresh_request_state():
@@ -236,7 +253,8 @@ def register(app: Flask) -> None:
 
     @app.after_request
     def _no_store(resp):
-        # Pages carry CSRF tokens, personal data (masked) and one-time secrets.
-        if request.blueprint in WEB_BLUEPRINTS:
+        # Pages carry CSRF tokens, personal data (masked) and one-time secrets;
+        # a page that chose its own caching (the public card page: no-cache + ETag) keeps it.
+        if request.blueprint in WEB_BLUEPRINTS and "Cache-Control" not in resp.headers:
             resp.headers["Cache-Control"] = "no-store"
         return resp

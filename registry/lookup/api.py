@@ -1,0 +1,54 @@
+"""/api/v1/cards/{card_no}: the public view of a card, with the verdict on a scanned QR."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Response, request
+from flask.views import MethodView
+
+from schemas.lookup import CardViewSchema
+
+from ..accounts.auth import keyring
+from ..api_util import ERRORS, api_blueprint
+from ..clock import today
+from ..ratelimits import lookup_limit
+from . import services
+
+blp = api_blueprint("lookup", __name__, "The public card look-up: what a resident at the door sees.")
+
+Q_PARAM = {"in": "query", "name": "q", "required": False, "schema": {"type": "string"},
+           "description": "The `q` value of a scanned card QR: `{serial}.{valid_until}.{key_id}.{sig}`."}
+
+
+def etagged(body: bytes, mimetype: str) -> Response:
+    """An answer whose ETag hashes the body rendered for today; 304 only when that body is unchanged."""
+    etag = hashlib.sha256(body).hexdigest()[:40]
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+    else:
+        resp = Response(body, mimetype=mimetype)
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@blp.route("/cards/<card_no>")
+class CardView(MethodView):
+    @lookup_limit
+    @blp.doc(parameters=[Q_PARAM])
+    @blp.response(200, CardViewSchema)
+    @blp.alt_response(304, description="Not modified: today's view is the one the ETag names.")
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(422, schema=ERRORS)
+    @blp.alt_response(429, schema=ERRORS)
+    def get(self, card_no):
+        """The public credit view of a card (masked): status colour and reasons, employer, validity dates.
+
+        A number whose check character is wrong answers 422 `card_no_typo`. With `q`,
+        the answer also carries the verdict on that QR code.
+        """
+        number = services.checked_card_no(card_no)
+        view = services.card_view(number, today(), scan=services.scan_for(keyring(), request.args.get("q")))
+        body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+        return etagged(body, "application/json")

@@ -1,0 +1,54 @@
+"""The card page a resident opens at the door: /c/<card_no> (the QR code's address)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from ..accounts.auth import keyring
+from ..clock import today
+from ..errors import ApiError
+from ..ratelimits import lookup_limit
+from .api import etagged
+from . import services
+
+bp = Blueprint("lookup_web", __name__)
+
+
+def _official_host() -> str:
+    return urlsplit(current_app.config["PUBLIC_URL"]).netloc
+
+
+def _error_page(card_no: str, exc: ApiError):
+    body = render_template("web/lookup/card_error.html", card_no=card_no, error=exc,
+                           official_host=_official_host())
+    return body, exc.status
+
+
+@bp.route("/c")
+@lookup_limit
+def find():
+    """The look-up form's target: a typed card number goes to its page."""
+    raw = request.args.get("card_no", "")
+    if not raw.strip():
+        return render_template("web/lookup/card_error.html", card_no="", error=None,
+                               official_host=_official_host())
+    try:
+        number = services.checked_card_no(raw)
+    except ApiError as exc:
+        return _error_page(raw, exc)
+    return redirect(url_for("lookup_web.card", card_no=number))
+
+
+@bp.route("/c/<card_no>")
+@lookup_limit
+def card(card_no: str):
+    """The card's public view for today, with the verdict on the scanned QR when `q` is given."""
+    q = request.args.get("q")
+    try:
+        number = services.checked_card_no(card_no)
+        view = services.card_view(number, today(), scan=services.scan_for(keyring(), q))
+    except ApiError as exc:
+        return _error_page(card_no, exc)
+    body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())
+    return etagged(body.encode(), "text/html")

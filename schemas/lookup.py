@@ -1,0 +1,62 @@
+"""The public card view (what a resident at the door sees)."""
+from marshmallow import Schema, fields
+
+from .common import MessageSchema
+from .workers import StatusSchema
+
+
+class EmployerSchema(Schema):
+    uscc = fields.String()
+    name = fields.String()
+    occupation = fields.String()
+    occupation_label = fields.Nested(MessageSchema)
+    since = fields.Date()
+
+
+class TrainingLatestSchema(Schema):
+    course = fields.String()
+    on_date = fields.Date()
+    issuer = fields.String()
+
+
+class TrainingSummarySchema(Schema):
+    courses = fields.Integer()
+    hours = fields.String(metadata={"description": "Total hours, one decimal."})
+    exams_passed = fields.Integer()
+    latest = fields.Nested(TrainingLatestSchema, allow_none=True)
+
+
+class CardIssueSchema(Schema):
+    serial = fields.Integer(metadata={"description": "The newest card's serial; older serials are replaced."})
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    company_uscc = fields.String()
+    company_name = fields.String()
+
+
+class QrVerdictSchema(Schema):
+    verdict = fields.String(metadata={"description": "genuine | expired | replaced | altered | not_issued"})
+    zh = fields.String()
+    en = fields.String()
+    serial = fields.Integer(allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class CardViewSchema(Schema):
+    card_no = fields.String()
+    name_masked = fields.String(metadata={"description": "The surname, then one * per remaining character."})
+    as_of = fields.Date(metadata={"description": "The day (Asia/Shanghai) the status was computed for."})
+    status = fields.Nested(StatusSchema)
+    employed = fields.Boolean(metadata={"description": "False when no registered company employs the worker now."})
+    employers = fields.List(fields.Nested(EmployerSchema), metadata={"description": "Current employers, newest first."})
+    identity_verified = fields.Boolean()
+    health_valid_until = fields.Date(allow_none=True)
+    insurance_valid_until = fields.Date(allow_none=True)
+    training = fields.Nested(TrainingSummarySchema)
+    background = fields.String(allow_none=True, metadata={"description": "passed | failed | pending, or null."})
+    card = fields.Nested(CardIssueSchema, allow_none=True, metadata={"description": "The newest card issued."})
+    qr = fields.Nested(QrVerdictSchema, metadata={"description": "Present when `q` (from a scanned QR) is given."})
+    sanctions = fields.List(fields.Dict(), metadata={"description": "Published sanctions (arrive with sanctions)."})
+    score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
+    grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
+    reviews = fields.Dict(allow_none=True, metadata={"description": "Review summary (arrives with reviews)."})
