@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import (
+    Boolean, Date, Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all,
+)
 
 from ..cards import qr
 from ..cards.models import Card
@@ -22,18 +24,82 @@ from ..workers import cardno, rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
 
-_WORKER = select(Worker.id, Worker.card_no, Worker.name_masked).where(Worker.card_no == bindparam("card_no"))
-_EMPLOYERS = (select(Company.uscc, Company.name, Employment.occupation, Employment.start_date)
-              .join(Company, Company.id == Employment.company_id)
-              .where(Employment.worker_id == bindparam("worker_id"), Employment.end_date.is_(None))
-              .order_by(Employment.start_date.desc(), Employment.id.desc()))
-_RECORDS = (select(WorkerRecord.id, WorkerRecord.kind, WorkerRecord.result, WorkerRecord.on_date,
-                   WorkerRecord.valid_until, WorkerRecord.supersedes_id, WorkerRecord.exam_passed,
-                   WorkerRecord.course, WorkerRecord.hours, WorkerRecord.issuer)
-            .where(WorkerRecord.worker_id == bindparam("worker_id")).order_by(WorkerRecord.id))
-_LATEST_CARD = (select(Card.serial, Card.issued_on, Card.valid_until, Company.uscc, Company.name)
-                .join(Company, Company.id == Card.company_id)
-                .where(Card.worker_id == bindparam("worker_id")).order_by(Card.serial.desc()).limit(1))
+def _one_query():
+    """Everything the view reads, in one round trip: UNION ALL of the worker, its current
+    employers, its records and its newest card, as tagged rows of one shape.
+
+    Four separate queries cost four round trips and four statement executions
+    on the registry's hottest path; the columns are typed in the first SELECT,
+    which types the whole union.
+    """
+    wid = select(Worker.id).where(Worker.card_no == bindparam("card_no")).scalar_subquery()
+    s, d, i = String(), Date(), Integer()
+
+    def row(tag, *, id=None, s1=None, s2=None, s3=None, s4=None, d1=None, d2=None, i1=None, b1=None, n1=None):
+        def col(value, type_):
+            return value if value is not None else cast(null(), type_)
+
+        return [literal(tag, s).label("tag"), col(id, i).label("id"), col(s1, s).label("s1"), col(s2, s).label("s2"),
+                col(s3, s).label("s3"), col(s4, s).label("s4"), col(d1, d).label("d1"), col(d2, d).label("d2"),
+                col(i1, i).label("i1"), col(b1, Boolean()).label("b1"), col(n1, Numeric(6, 1)).label("n1")]
+
+    worker = select(*row("w", id=Worker.id, s1=Worker.card_no, s2=Worker.name_masked)).where(
+        Worker.card_no == bindparam("card_no"))
+    employers = (select(*row("e", id=Employment.id, s1=Company.uscc, s2=Company.name, s3=Employment.occupation,
+                             d1=Employment.start_date))
+                 .join(Company, Company.id == Employment.company_id)
+                 .where(Employment.worker_id == wid, Employment.end_date.is_(None)))
+    records = select(*row("r", id=WorkerRecord.id, s1=WorkerRecord.kind, s2=WorkerRecord.result,
+                          s3=WorkerRecord.course, s4=WorkerRecord.issuer, d1=WorkerRecord.on_date,
+                          d2=WorkerRecord.valid_until, i1=WorkerRecord.supersedes_id, b1=WorkerRecord.exam_passed,
+                          n1=WorkerRecord.hours)).where(WorkerRecord.worker_id == wid)
+    newest = select(func.max(Card.serial)).where(Card.worker_id == wid).scalar_subquery()
+    card = (select(*row("c", id=Card.id, s1=Company.uscc, s2=Company.name, d1=Card.issued_on, d2=Card.valid_until,
+                        i1=Card.serial))
+            .join(Company, Company.id == Card.company_id)
+            .where(Card.worker_id == wid, Card.serial == newest))
+    return union_all(worker, employers, records, card)
+
+
+_VIEW_QUERY = _one_query()
+
+
+@dataclass(frozen=True)
+class _Employer:
+    uscc: str
+    name: str
+    occupation: str
+    start_date: date
+    id: int
+
+
+@dataclass(frozen=True)
+class _Record:
+    id: int
+    kind: str
+    result: str | None
+    course: str | None
+    issuer: str | None
+    on_date: date
+    valid_until: date | None
+    supersedes_id: int | None
+    exam_passed: bool | None
+    hours: Decimal | None
+
+
+@dataclass(frozen=True)
+class _WorkerRow:
+    card_no: str
+    name_masked: str
+
+
+@dataclass(frozen=True)
+class _Card:
+    serial: int
+    issued_on: date
+    valid_until: date
+    uscc: str
+    name: str
 
 
 def checked_card_no(raw: str) -> str:
@@ -84,14 +150,23 @@ def _insurance_until(recs: list[rules.Rec], today: date) -> str | None:
 
 def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
     """The public credit view of a card number (already checked), or ApiError 404."""
-    session = db.session
-    worker = session.execute(_WORKER, {"card_no": card_no}).first()
+    # The session's connection, in the request's transaction, without the ORM's per-statement work.
+    worker, employers, rows, latest_card = None, [], [], None
+    for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1 in db.session.connection().execute(
+            _VIEW_QUERY, {"card_no": card_no}):
+        if tag == "r":
+            rows.append(_Record(id_, s1, s2, s3, s4, d1, d2, i1, b1, n1))
+        elif tag == "e":
+            employers.append(_Employer(s1, s2, s3, d1, id_))
+        elif tag == "c":
+            latest_card = _Card(i1, d1, d2, s1, s2)
+        else:
+            worker = _WorkerRow(s1, s2)
     if worker is None:
         raise card_not_found()
-    wid = worker.id
-    employers = session.execute(_EMPLOYERS, {"worker_id": wid}).all()
-    rows = session.execute(_RECORDS, {"worker_id": wid}).all()
-    latest_card = session.execute(_LATEST_CARD, {"worker_id": wid}).first()
+    # Newest employment first; records in the order they were made.
+    employers.sort(key=lambda e: (e.start_date, e.id), reverse=True)
+    rows.sort(key=lambda r: r.id)
 
     current_ids = {r.id for r in rules.current(rows)}
     rows = [r for r in rows if r.id in current_ids]

@@ -9,7 +9,7 @@ from ..accounts.auth import keyring
 from ..clock import today
 from ..errors import ApiError
 from ..ratelimits import lookup_limit
-from .api import etagged
+from .api import end_read, etagged
 from . import services
 
 bp = Blueprint("lookup_web", __name__)
@@ -48,6 +48,7 @@ def card(card_no: str):
     try:
         number = services.checked_card_no(card_no)
         view = services.card_view(number, today(), scan=services.scan_for(keyring(), q))
+        end_read()
     except ApiError as exc:
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())
