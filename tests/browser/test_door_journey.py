@@ -1,0 +1,83 @@
+"""At the door, in a real browser on a phone-sized screen: a resident opens a card
+page from its QR code and sees the colour and its reasons; a forged QR reads
+"not issued by Jiaxin"; a typo in a typed number is called a typo."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lookup"))
+from cardworld import green_worker, issue  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def _page(browser, tmp_path, name):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    csp_errors = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def shot(label: str) -> None:
+        path = tmp_path / f"{name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        _keep(path)
+
+    return context, page, shot, csp_errors
+
+
+def test_a_resident_scans_a_genuine_card_then_a_forged_one(app, factory, live_server, browser, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from playwright.sync_api import expect
+
+    from registry.cards import qr
+    from registry.cards import services as cards
+
+    world = green_worker(factory, background="pending")
+    card = issue(factory, world)
+    scanned = urlsplit(cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"]))
+    context, page, shot, csp_errors = _page(browser, tmp_path, "door")
+
+    # 1. The genuine QR: the verdict, the colour and its reasons in plain words, the masked name.
+    page.goto(f"{live_server}{scanned.path}?{scanned.query}")
+    expect(page.locator("#qr-verdict")).to_have_attribute("data-verdict", "genuine")
+    expect(page.locator("#qr-verdict")).to_contain_text("真实有效")
+    expect(page.locator("#status")).to_have_attribute("data-colour", "yellow")
+    expect(page.locator("#status")).to_contain_text("黄码")
+    expect(page.locator("#reasons")).to_contain_text("背景审查进行中")
+    expect(page.locator("#door-title")).to_have_text("欧阳**")
+    expect(page.locator("#employers")).to_contain_text(world.company.name)
+    # Nothing overflows a phone's width.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot("1-genuine")
+
+    # 2. A QR made with a key that is not Jiaxin's.
+    forged = qr.make_q(Ed25519PrivateKey.generate(), world.card_no, 1, card.valid_until)
+    page.goto(f"{live_server}/c/{world.card_no}?q={forged}")
+    expect(page.locator("#qr-verdict")).to_have_attribute("data-verdict", "not_issued")
+    expect(page.locator("#qr-verdict")).to_contain_text("非家信签发")
+    shot("2-forged")
+
+    # 3. In English, the same page says so in English.
+    page.goto(f"{live_server}/c/{world.card_no}?q={forged}&lang=en")
+    expect(page.locator("#qr-verdict")).to_contain_text("Not issued by Jiaxin")
+    expect(page.locator("#status")).to_contain_text("Background check pending")
+
+    # 4. A typed number with one wrong character is a probable typo.
+    typo = world.card_no[:-1] + ("A" if world.card_no[-1] != "A" else "B")
+    page.goto(f"{live_server}/c?lang=zh")
+    page.fill("#card_no", typo.lower())
+    page.click("form.lookup-form button[type=submit]")
+    expect(page.locator("#lookup-error")).to_have_attribute("data-code", "card_no_typo")
+    page.fill("#card_no", world.card_no)
+    page.click("form.lookup-form button[type=submit]")
+    expect(page.locator("#status")).to_have_attribute("data-colour", "yellow")
+    shot("3-typed")
+    assert csp_errors == []
+    context.close()
