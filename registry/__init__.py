@@ -1,6 +1,7 @@
 """Jiaxin 家信: the credit registry for domestic-service workers and firms."""
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from pathlib import Path
@@ -15,9 +16,34 @@ from .keys import KeyRing
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
 
+class Registry(Flask):
+    """Flask, remembering which functions are coroutines.
+
+    Flask asks `inspect.iscoroutinefunction` about every hook and view on every
+    request (about twenty a request here); the answer never changes, and on the
+    public card look-up that inspection alone cost more than the database. The
+    cache is keyed by the underlying function, so per-request bound methods
+    (MethodView) do not grow it.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._is_async: dict = {}
+
+    def ensure_sync(self, func):
+        key = getattr(func, "__func__", func)
+        try:
+            is_async = self._is_async[key]
+        except KeyError:
+            is_async = self._is_async[key] = inspect.iscoroutinefunction(func)
+        except TypeError:  # unhashable: ask every time
+            is_async = inspect.iscoroutinefunction(func)
+        return self.async_to_sync(func) if is_async else func
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides the environment."""
-    app = Flask(__name__, instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(config_mod.DEFAULT_INSTANCE),
+    app = Registry(__name__, instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(config_mod.DEFAULT_INSTANCE),
                 template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
     app.config.update(config_mod.DEFAULTS)
     app.config.update(config_mod.from_environment(app.instance_path))

@@ -12,6 +12,8 @@ turns every limit off (benchmarks, load tests).
 """
 from __future__ import annotations
 
+import functools
+
 from flask import current_app, request
 
 from .extensions import limiter
@@ -30,9 +32,26 @@ def card_key() -> str:
     return "card:" + (result.card_no if result.ok else raw.strip().upper()[:32])
 
 
+def _switchable(limit):
+    """The limit, skipped outright when limits are off (Flask-Limiter still walks its tables otherwise)."""
+
+    def decorate(view):
+        limited = limit(view)
+
+        @functools.wraps(view)
+        def checked(*args, **kwargs):
+            if current_app.config.get("RATELIMIT_ENABLED", True):
+                return limited(*args, **kwargs)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
 # Card and company look-ups, API and pages alike: one budget per client address.
-lookup_limit = limiter.shared_limit(lambda: current_app.config["LOOKUP_LIMIT"], scope="lookups")
+lookup_limit = _switchable(limiter.shared_limit(lambda: current_app.config["LOOKUP_LIMIT"], scope="lookups"))
 
 # Consent, activation and PIN attempts: one budget per card, shared by the three kinds of code.
-attempt_limit = limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-attempts",
-                                     key_func=card_key, methods=["POST"])
+attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-attempts",
+                                                 key_func=card_key, methods=["POST"]))
