@@ -1,0 +1,575 @@
+"""Benchmark: the public card lookup under load, against /healthz of the same server.
+
+A fresh database of the chosen engine gets a verified company with `--workers` workers stored through the
+import's storing path (`store_batch`: sealed personal data, blind indexes, employments, identity, health,
+insurance, background and some training records, one log entry each, Core executemany 1,000 a batch); one
+worker in ten is also employed by a second company, and nine in ten get a card (a few a reissued second
+one). Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
+wrk loads it on loopback: /healthz, then the card lookup over random existing card numbers, then /healthz
+again; the mean of the two /healthz runs is the baseline (the machine is shared and noisy).
+
+    lookup_ratio  = card requests/s ÷ mean /healthz requests/s   (target ≥ 0.5 at 16 connections)
+    lookup_p99_ms = the card lookup's 99th-percentile latency    (target ≤ 20 at 16 connections)
+
+Throughput on a shared 2-core machine moves with whatever else runs, so each run also reports the CPU the
+server spent per request (gunicorn's processes, plus the PostgreSQL backends serving them) and how many cores
+other processes kept busy meanwhile: `cpu_ratio` = healthz CPU per request ÷ card CPU per request is the
+steadier companion of `lookup_ratio`, and a large `others_cores` marks a run disturbed by neighbours.
+
+Any answer but 200 (or a socket error or timeout) fails the run: it still prints its figures, then exits 1.
+Debian's `wrk` is installed when missing. The last line is one flat JSON object.
+
+    .venv/bin/python bench/lookup.py [--db sqlite|postgresql] [--workers 100000] [--seconds 15]
+                                     [--connections 16] [--path-template /api/v1/cards/{card_no}]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+PG = "host=127.0.0.1 user=postgres dbname=test"
+DB_NAME = "jiaxin_bench_lookup"
+SECRET_KEY = "bench-secret-key-0123456789-0123456789"
+BATCH = 1000
+WARMUP_SECONDS = 3
+
+# One request per call, a card number drawn at random from the file named by the first argument and put into
+# the path template (the second); answers other than 200 are counted per thread and summed in done().
+WRK_SCRIPT = r"""
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  non200 = 0
+  local template = args[2]
+  reqs = {}
+  for line in io.lines(args[1]) do
+    if line ~= "" then
+      local path = template:gsub("{card_no}", line)
+      reqs[#reqs + 1] = wrk.format("GET", path)
+    end
+  end
+  n = #reqs
+  math.randomseed(os.time() * 1000 + tid)
+end
+
+function request()
+  return reqs[math.random(n)]
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    non200 = non200 + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do
+    bad = bad + t:get("non200")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "rps": %.2f, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "mean_us": %.1f, "non_200": %d, "connect_errors": %d, "read_errors": %d, '
+    .. '"write_errors": %d, "timeouts": %d}\n',
+    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
+    bad, e.connect, e.read, e.write, e.timeout))
+end
+"""
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+# --- the database -----------------------------------------------------------------------------------------
+
+
+def database_url(engine: str, work: Path, name: str) -> str:
+    if engine == "sqlite":
+        return f"sqlite:///{work / (name + '.sqlite3')}"
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(engine: str, name: str) -> None:
+    if engine != "postgresql":
+        return
+    import psycopg
+
+    with psycopg.connect(PG, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def make_app(url: str, work: Path):
+    os.environ["REGISTRY_INSTANCE_PATH"] = str(work / "instance")
+    from registry import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
+                       "SECRET_KEY": SECRET_KEY})
+
+
+def records_for(rng: random.Random, start: date, day: date) -> list[tuple[str, dict]]:
+    """A worker's checks, as the rules normalise them: mostly current, some expired, a few pending."""
+    from registry.workers import rules
+
+    identity_on = start - timedelta(days=rng.randrange(1, 30))
+    health_on = day - timedelta(days=rng.randrange(400))  # older than a year (about 9%): expired
+    insured_from = day - timedelta(days=rng.randrange(380))
+    out = [
+        ("identity", {"result": "verified", "checked_on": identity_on}),
+        ("health", {"result": "passed", "checked_on": health_on, "valid_until": health_on + timedelta(days=365)}),
+        ("insurance", {"insurer": rng.choice(["中国人寿", "中国平安", "中国太保"]), "valid_from": insured_from,
+                       "valid_until": insured_from + timedelta(days=365)}),
+        ("background", {"result": "pending" if rng.random() < 0.03 else "passed",
+                        "checked_on": identity_on, "authority": "派出所"}),
+    ]
+    if rng.random() < 0.5:
+        out.append(("training", {"course": "家政服务员职业技能培训", "hours": Decimal("40.0"), "exam_passed": True,
+                                 "trained_on": identity_on, "issuer": "区人力资源和社会保障局"}))
+    return [(kind, rules.check_record(kind, data, day)) for kind, data in out]
+
+
+def people(n: int, seed: int, day: date):
+    """`n` distinct people with an engagement and their records, ready for `store_batch`."""
+    from importutil import GIVEN, SURNAMES
+    from registry.imports.services import Prepared
+    from registry.workers import idnumber
+    from registry.workers.services import Engagement
+    from registry.workers.vocab import EMPLOYMENT_KINDS
+
+    occupations = ["cleaner", "childcare", "maternity", "elderly_care", "appliance_repair"]
+    kinds = list(EMPLOYMENT_KINDS)
+    rng = random.Random(seed)
+    used, out = set(), []
+    while len(out) < n:
+        number = idnumber.generate(rng, birth=date(1965 + rng.randrange(40), 1 + rng.randrange(12),
+                                                   1 + rng.randrange(28)))
+        if number in used:
+            continue
+        used.add(number)
+        start = day - timedelta(days=rng.randrange(30, 1500))
+        out.append(Prepared(len(out) + 2, rng.choice(SURNAMES) + rng.choice(GIVEN), number, idnumber.kind_of(number),
+                            f"+8613{rng.randrange(10**9):09d}",
+                            Engagement(rng.choice(occupations), rng.choice(kinds), start, rng.random() < 0.8),
+                            records_for(rng, start, day)))
+    return out
+
+
+def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed: int) -> int:
+    """Give `share` of the workers a card (a few a reissued second one), Core executemany; return how many rows.
+
+    Written straight to the table, as issuing would leave them (the card-signing key's id, a year's validity),
+    but without issuing's log entries: the lookup reads cards, not the log.
+    """
+    from sqlalchemy import insert, select
+
+    from registry.cards.models import Card
+    from registry.extensions import db
+    from registry.models import utcnow
+    from registry.workers.models import Worker
+
+    rng = random.Random(seed)
+    key_id = ring.current("card").id
+    now = utcnow()
+    rows = []
+    for wid in db.session.execute(select(Worker.id).order_by(Worker.id)).scalars():
+        if rng.random() >= share:
+            continue
+        issued = day - timedelta(days=rng.randrange(30, 330))
+        serials = [1, 2] if rng.random() < 0.03 else [1]
+        for serial in serials:
+            on = issued + timedelta(days=20 * (serial - 1))
+            rows.append({"worker_id": wid, "serial": serial, "company_id": company_id, "issued_on": on,
+                         "valid_until": on + timedelta(days=365), "key_id": key_id, "issued_by": issuer,
+                         "created_dt": now})
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for i in range(0, len(rows), BATCH):
+            conn.execute(insert(Card.__table__), rows[i:i + BATCH])
+    return len(rows)
+
+
+def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
+    """Migrate, store `n` workers and their cards; return the card numbers and the rows' counts."""
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select, text
+
+    from conftest import Factory
+    from registry import keyring
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.imports.services import refresh_statistics, store_batch
+    from registry.log.services import ensure_head
+    from registry.workers.models import Employment, Worker, WorkerRecord
+
+    app = make_app(url, work)
+    with app.app_context():
+        ring = keyring()
+        ring.ensure_all()
+        upgrade()
+        ensure_head()
+        db.session.commit()
+        factory = Factory(app)
+        company, admin = factory.company()
+        second, admin2 = factory.company(sectors=("housekeeping",))
+        day = today()
+        rows = people(n, 2026, day)
+        for number, i in enumerate(range(0, n, BATCH)):
+            if number % 10 == 0:
+                refresh_statistics()
+            store_batch(ring, company=company, actor=admin.account.ref, rows=rows[i:i + BATCH])
+            db.session.commit()
+        # One worker in ten also works for a second company (a second employment, its own records).
+        rng = random.Random(7)
+        again = rows[::10]
+        for p in again:
+            p.records = records_for(rng, p.engagement.start_date, day)
+        for i in range(0, len(again), BATCH):
+            store_batch(ring, company=second, actor=admin2.account.ref, rows=again[i:i + BATCH])
+            db.session.commit()
+        del rows, again
+        cards = fill_cards(company.id, admin.account.ref, ring, day, share=0.9, seed=11)
+        if engine == "postgresql":
+            # As autovacuum would have by the time anyone looks cards up.
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+        numbers = list(db.session.execute(select(Worker.card_no).order_by(Worker.id)).scalars())
+        counts = {"workers": len(numbers),
+                  "employments": db.session.execute(select(func.count()).select_from(Employment)).scalar_one(),
+                  "records": db.session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one(),
+                  "cards": cards}
+        db.session.remove()
+        db.engine.dispose()
+    return numbers, counts
+
+
+# --- the server and the load ------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    say("installing Debian's wrk")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk is not installed and could not be installed")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_bin() -> str:
+    here = Path(sys.executable).parent / "gunicorn"
+    return str(here if here.exists() else ROOT / ".venv" / "bin" / "gunicorn")
+
+
+class Server:
+    """gunicorn serving wsgi:app in its own process group; stopped (the whole group) on exit."""
+
+    def __init__(self, url: str, work: Path, port: int):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = work / "gunicorn.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "GUNICORN_"))}
+        env.update({
+            "REGISTRY_DATABASE_URL": url,
+            "REGISTRY_KEYS_DIR": str(work / "keys"),
+            "REGISTRY_INSTANCE_PATH": str(work / "instance"),
+            "REGISTRY_SECRET_KEY": SECRET_KEY,
+            "REGISTRY_ENV": "development",
+            "REGISTRY_RATELIMIT_ENABLED": "false",
+        })
+        # No --access-logfile: gunicorn's access log stays off.
+        self.cmd = [gunicorn_bin(), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+                    "wsgi:app"]
+        self.env = env
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self):
+        self._out = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        self.proc = None
+        self._out.close()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def get(self, path: str, timeout: float = 5) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if self.get("/healthz", timeout=2)[0] == 200:
+                    return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer /healthz with 200 within {timeout:.0f} s:\n{self.log_tail()}")
+
+
+# --- where the CPU went during a run ------------------------------------------------------------------------
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        # Fields after the command name: state is [0], ppid [1], utime [11], stime [12].
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _ticks(pids) -> int:
+    total = 0
+    for pid in pids:
+        f = _proc_stat(pid)
+        if f:
+            total += int(f[11]) + int(f[12])
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            f = _proc_stat(int(entry))
+            if f and int(f[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _busy_ticks() -> tuple[int, int]:
+    """The machine's busy ticks (user, nice, system, irq, softirq) and its steal ticks, all cores."""
+    with open("/proc/stat") as fh:
+        cpu = [int(x) for x in fh.readline().split()[1:]]
+    return cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6], cpu[7]
+
+
+class CpuMeter:
+    """CPU seconds of gunicorn (master and workers), of the database backends serving it, of wrk, and of
+    everything else on the machine (other people's work on a shared machine) over one run."""
+
+    def __init__(self, server: "Server", engine: str):
+        self.server, self.engine = server, engine
+
+    def _backends(self) -> list[int]:
+        if self.engine != "postgresql":
+            return []
+        import psycopg
+
+        with psycopg.connect(PG, autocommit=True) as conn:
+            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))]
+
+    def __enter__(self):
+        self.app_pids = [self.server.proc.pid, *_children(self.server.proc.pid)]
+        self.db_pids = self._backends()
+        self.start = (time.monotonic(), _ticks(self.app_pids), _ticks(self.db_pids), _children_cpu(),
+                      *_busy_ticks())
+        return self
+
+    def __exit__(self, *exc):
+        self.end = (time.monotonic(), _ticks(self.app_pids), _ticks(self.db_pids), _children_cpu(),
+                    *_busy_ticks())
+
+    def figures(self, requests: int) -> dict:
+        (t0, a0, d0, w0, b0, s0), (t1, a1, d1, w1, b1, s1) = self.start, self.end
+        app, dbs, wrk = (a1 - a0) / TICK, (d1 - d0) / TICK, w1 - w0
+        busy, wall = (b1 - b0) / TICK, t1 - t0
+        return {"app_cpu_ms_per_req": 1000 * app / max(requests, 1),
+                "db_cpu_ms_per_req": 1000 * dbs / max(requests, 1),
+                "wrk_cores": wrk / wall,
+                # Cores busy with anything but this benchmark (the bench's own Python process idles meanwhile).
+                "others_cores": max(0.0, busy - app - dbs - wrk) / wall,
+                "steal_cores": (s1 - s0) / TICK / wall}
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_wrk(wrk: str, server: Server, script: Path, numbers: Path, template: str, *, seconds: int,
+            connections: int, threads: int, engine: str) -> dict:
+    """One bounded wrk run: its figures (latencies in ms), the failure counts and where the CPU went."""
+    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+           "-s", str(script), server.base, "--", str(numbers), template]
+    with CpuMeter(server, engine) as meter:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    r = json.loads(lines[-1])
+    return {"rps": r["rps"], "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000,
+            "p99_ms": r["p99_us"] / 1000, "max_ms": r["max_us"] / 1000, "requests": r["requests"],
+            "non_200": r["non_200"],
+            "socket_errors": r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"],
+            **meter.figures(r["requests"])}
+
+
+def main() -> int:
+    # A TERM (make's, a timeout's) unwinds like Ctrl-C: gunicorn is stopped and the database dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=100_000, help="workers in the database")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--path-template", default="/api/v1/cards/{card_no}",
+                        help="the looked-up path; {card_no} is replaced by a random existing card number")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+
+    with tempfile.TemporaryDirectory(prefix="jiaxin-bench-lookup-") as tmp:
+        work = Path(tmp)
+        url = database_url(args.db, work, DB_NAME)
+        try:
+            start = time.perf_counter()
+            numbers, counts = fill(args.db, url, work, args.workers)
+            fill_s = time.perf_counter() - start
+            say(f"filled: {counts['workers']:,} workers, {counts['employments']:,} employments, "
+                f"{counts['records']:,} records, {counts['cards']:,} cards in {fill_s:.1f} s ({args.db})")
+            card_file = work / "card_numbers.txt"
+            card_file.write_text("\n".join(numbers) + "\n")
+            script = work / "lookup.lua"
+            script.write_text(WRK_SCRIPT)
+            with Server(url, work, free_port()) as server:
+                server.wait_ready()
+                # A first look-up by hand, so a broken endpoint says why before any load.
+                status, body = server.get(args.path_template.replace("{card_no}", numbers[0]))
+                if status != 200:
+                    say(f"GET {args.path_template} answered {status}: {body[:300]!r}")
+                load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads, engine=args.db)
+                warm = dict(load, seconds=WARMUP_SECONDS)
+                warmups = [run_wrk(wrk, server, script, card_file, "/healthz", **warm),
+                           run_wrk(wrk, server, script, card_file, args.path_template, **warm)]
+                h1 = run_wrk(wrk, server, script, card_file, "/healthz", **load)
+                card = run_wrk(wrk, server, script, card_file, args.path_template, **load)
+                h2 = run_wrk(wrk, server, script, card_file, "/healthz", **load)
+                alive = server.proc.poll() is None
+                tail = server.log_tail(10)
+        finally:
+            drop_database(args.db, DB_NAME)
+
+    healthz_rps = (h1["rps"] + h2["rps"]) / 2
+    ratio = card["rps"] / healthz_rps
+    failures = sum(r["non_200"] + r["socket_errors"] for r in (*warmups, h1, card, h2))
+    for name, r in (("healthz (before)", h1), ("card lookup", card), ("healthz (after)", h2)):
+        say(f"{name:17} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p90 {r['p90_ms']:6.2f} ms  "
+            f"p99 {r['p99_ms']:6.2f} ms  ({r['requests']:,} requests, {r['non_200']} not 200, "
+            f"{r['socket_errors']} socket errors)")
+        say(f"{'':17} server CPU {r['app_cpu_ms_per_req']:.2f} ms/request"
+            + (f" + database {r['db_cpu_ms_per_req']:.2f} ms" if args.db == "postgresql" else "")
+            + f"; wrk {r['wrk_cores']:.2f} cores, other processes {r['others_cores']:.2f} cores, "
+            f"steal {r['steal_cores']:.2f} (of {os.cpu_count()})")
+    say(f"lookup_ratio {ratio:.3f} (card ÷ mean healthz {healthz_rps:,.0f} req/s; target ≥ 0.5), "
+        f"lookup_p99_ms {card['p99_ms']:.2f} (target ≤ 20); {args.connections} connections, "
+        f"gunicorn 2 sync workers, {args.db}, {counts['workers']:,} workers, {args.seconds} s a run")
+    if failures:
+        say(f"FAILED: {failures} answers were not 200 (or got no answer); the server's log ends:\n{tail}")
+    if not alive:
+        say("FAILED: gunicorn died during the run")
+    print(json.dumps({
+        "lookup_ratio": round(ratio, 3),
+        "lookup_p99_ms": round(card["p99_ms"], 2),
+        "card_rps": round(card["rps"], 1),
+        "card_p50_ms": round(card["p50_ms"], 2),
+        "card_p99_ms": round(card["p99_ms"], 2),
+        "healthz_rps": round(healthz_rps, 1),
+        "healthz_p50_ms": round((h1["p50_ms"] + h2["p50_ms"]) / 2, 2),
+        "healthz_p99_ms": round((h1["p99_ms"] + h2["p99_ms"]) / 2, 2),
+        "healthz_before_rps": round(h1["rps"], 1),
+        "healthz_after_rps": round(h2["rps"], 1),
+        "healthz_before_p99_ms": round(h1["p99_ms"], 2),
+        "healthz_after_p99_ms": round(h2["p99_ms"], 2),
+        "card_cpu_ms": round(card["app_cpu_ms_per_req"] + card["db_cpu_ms_per_req"], 3),
+        "healthz_cpu_ms": round((h1["app_cpu_ms_per_req"] + h1["db_cpu_ms_per_req"]
+                                 + h2["app_cpu_ms_per_req"] + h2["db_cpu_ms_per_req"]) / 2, 3),
+        # The same comparison in CPU spent per request: steadier than throughput when others load the machine.
+        "cpu_ratio": round((h1["app_cpu_ms_per_req"] + h1["db_cpu_ms_per_req"] + h2["app_cpu_ms_per_req"]
+                            + h2["db_cpu_ms_per_req"]) / 2 / (card["app_cpu_ms_per_req"] + card["db_cpu_ms_per_req"]),
+                           3),
+        "others_cores": round(max(r["others_cores"] for r in (h1, card, h2)), 2),
+        "non_200": failures,
+        "workers": counts["workers"],
+        "cards": counts["cards"],
+        "connections": args.connections,
+        "seconds": args.seconds,
+        "path_template": args.path_template,
+        "db": args.db,
+    }))
+    return 1 if failures or not alive else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
