@@ -17,7 +17,7 @@ from ..errors import ApiError, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
-from ..log.services import Recorded, record_change
+from ..log.services import Recorded, lock_head, record_change
 from ..workers.models import Worker
 from ..workers.services import active_employment, status_of
 from . import qr
@@ -62,6 +62,8 @@ def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Wor
     if status_of(worker, today).colour == "red":
         raise ApiError(409, "card_refused_red", "该人员状态为红色，不能发放服务证。",
                        "The worker's status is red: no card can be issued.")
+    # The head's lock first: two reissues at once then number their serials one after the other.
+    lock_head()
     serial = (latest_serial(worker.id) or 0) + 1
     key = ring.current("card")
     card = Card(worker_id=worker.id, serial=serial, company_id=company.id, issued_on=today,
@@ -69,6 +71,20 @@ def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Wor
     db.session.add(card)
     db.session.flush()
     return Issued(card, record_change(ring, actor=account.ref, action=Action.CARD_ISSUE, aggregate=worker))
+
+
+def current_card(worker: Worker, today: date) -> Card | None:
+    """The worker's latest card if it still stands: not expired, and its issuer employs the worker today.
+
+    A bulk print reuses such a card instead of replacing the one the worker
+    carries; a card naming a former employer is due for a new one.
+    """
+    card = latest_card(worker.id)
+    if card is None or card.valid_until < today:
+        return None
+    if not any(e.active and e.company_id == card.company_id for e in worker.employments):
+        return None
+    return card
 
 
 def public_keys(ring: KeyRing) -> dict[str, bytes]:

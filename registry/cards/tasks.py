@@ -1,0 +1,13 @@
+"""The bulk card-print task handler (loaded by the jobs process and the web)."""
+from flask import current_app
+
+from ..clock import today
+from ..tasks.services import TaskContext, task_handler
+from .prints import TASK_KIND, run_print
+
+
+@task_handler(TASK_KIND)
+def card_print(ctx: TaskContext) -> None:
+    """Issue the missing cards of a print run, then render its PDF."""
+    run_print(current_app.extensions["jiaxin_keys"], ctx, today=today(), public_url=current_app.config["PUBLIC_URL"],
+              batch=current_app.config.get("CARD_PRINT_BATCH", 50))
