@@ -1,0 +1,352 @@
+"""Worker self-service operations: activation codes, PIN sign-in, sessions, consent codes.
+
+Everything here is unlogged (DESIGN §4): PINs, codes, sessions and their
+counters are credentials, not business state, so no operation writes a log
+entry. Reads of personal data it causes (sending an activation code opens the
+phone; a resident's consent view) are written to the worker's access record in
+the same transaction.
+
+A refusal that counted a wrong guess raises `Refusal`: the caller commits (so
+the counter and any lock-out stick), then lets it answer. Every other refusal
+stores nothing. Callers pass `now` (UTC), so tests can move the clock.
+
+Answers never tell an existing card from a missing one: a wrong card, a missing
+card and a wrong, expired, used or burnt code get one answer. Only the shape of
+the input is judged apart (a card number's check character, a code's length),
+which says nothing about any record.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as pysecrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts import secrets as sec
+from ..accounts.models import Account
+from ..clock import SHANGHAI
+from ..crypto import aad, unseal
+from ..errors import ApiError, field_error, not_found
+from ..extensions import db
+from ..keys import KeyRing
+from ..notify import services as notify
+from ..workers import cardno
+from ..workers.models import AccessRecord, Worker
+from ..workers.services import may_view
+from . import codes
+from .models import WorkerCode, WorkerLogin, WorkerSession
+
+TOKEN_PREFIX = "jxw_"
+CODE_MAX_FAILURES = 5
+PIN_MAX_FAILURES = 5
+# Live consent codes a worker may hold at once (a visit by two residents, say); the oldest gives way.
+MAX_LIVE_CONSENT = 3
+CONSENT_FIELDS = "status,employments,training,health,insurance,background,photo"
+
+
+class Refusal(ApiError):
+    """A refusal that counted a failure: commit first, then answer with it."""
+
+
+def _activation_invalid() -> Refusal:
+    en = "The card number or activation code is wrong, has expired or was already used."
+    zh = "卡号或激活码不正确、已过期或已使用。"
+    return Refusal(422, "activation_code_invalid", zh, en, {"code": {"en": en, "zh": zh}})
+
+
+def _consent_invalid() -> Refusal:
+    en = "This consent code is not valid for this card: it is wrong, has expired or was already used."
+    zh = "该同意码对此卡无效：可能输入错误、已过期或已使用。"
+    return Refusal(422, "consent_code_invalid", zh, en, {"consent_code": {"en": en, "zh": zh}})
+
+
+def _login_failed() -> Refusal:
+    return Refusal(401, "login_failed", "卡号或 PIN 不正确。", "The card number or PIN is wrong.")
+
+
+def _pin_locked(until: datetime, kind: type[ApiError] = ApiError) -> ApiError:
+    """Sign-in is locked: `Refusal` for the wrong try that set the lock (its count is stored)."""
+    local = until.astimezone(SHANGHAI).strftime("%H:%M")
+    return kind(423, "pin_locked",
+                    f"PIN 错误次数过多，已锁定至 {local}（北京时间）。也可请用人企业或监管部门重新发送激活码。",
+                    f"Too many wrong PINs: sign-in is locked until {local} (Beijing time). "
+                    "An employer or regulator can also send a new activation code.")
+
+
+def _cfg(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def _cheap() -> bool:
+    return bool(current_app.config.get("ARGON2_CHEAP"))
+
+
+def code_key(ring: KeyRing) -> bytes:
+    """The key the code hashes are made under: derived from the `state` key, held outside the database.
+
+    `state` is never rotated, so a live code survives any key rotation; the
+    derivation label keeps these HMACs apart from the canonical states'.
+    """
+    return hmac.new(ring.current("state").material, b"jiaxin/worker-codes/v1", hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    code: str  # the plain code: for the notification or the worker's own screen, never stored
+    expires: datetime
+
+
+@dataclass(frozen=True)
+class Started:
+    token: str  # the plain bearer token, shown once
+    expires: datetime
+    worker: Worker
+
+
+# --- input shape (judged without looking at any record) ----------------------------------------
+
+def check_card_no(raw) -> str:
+    """The normalised card number, or a field error about its shape (as get_worker words a typo)."""
+    result = cardno.validate(raw if isinstance(raw, str) else "")
+    if result.ok:
+        return result.card_no
+    fields = {"card_no": {"en": result.message_en, "zh": result.message_zh}}
+    if result.failure == "checksum":
+        raise ApiError(422, "card_no_typo", result.message_zh, result.message_en, fields)
+    raise ApiError(422, "card_no_invalid", result.message_zh, result.message_en, fields)
+
+
+def check_code(raw, field: str) -> str:
+    code = codes.normalise(raw if isinstance(raw, str) else "")
+    if not codes.well_formed(code):
+        raise field_error(field, "A code has 8 letters and digits (like 7KQ3-M9TB).",
+                          "代码为 8 位字母和数字（如 7KQ3-M9TB）。", code="code_format")
+    return code
+
+
+def check_pin(pin) -> str:
+    problem = codes.pin_problem(pin)
+    if problem:
+        raise field_error("pin", problem[0], problem[1], code="pin_weak")
+    return pin
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+def _worker(card_no: str) -> Worker | None:
+    return db.session.execute(select(Worker).where(Worker.card_no == card_no)).scalar_one_or_none()
+
+
+def _login_row(worker: Worker, *, create: bool) -> WorkerLogin | None:
+    """The worker's login row, locked for this transaction (made if asked and missing)."""
+    stmt = (select(WorkerLogin).where(WorkerLogin.worker_id == worker.id).with_for_update()
+            .execution_options(populate_existing=True))
+    row = db.session.execute(stmt).scalar_one_or_none()
+    if row is None and create:
+        try:
+            with db.session.begin_nested():
+                row = WorkerLogin(worker_id=worker.id, generation=0, failures=0)
+                db.session.add(row)
+        except IntegrityError:  # a concurrent request made it first
+            row = db.session.execute(stmt).scalar_one()
+    return row
+
+
+def _live_codes(worker: Worker, kind: str, now: datetime) -> list[WorkerCode]:
+    """The worker's unused, unburnt, unexpired codes of a kind, locked, oldest first."""
+    return list(db.session.execute(
+        select(WorkerCode).where(WorkerCode.worker_id == worker.id, WorkerCode.kind == kind,
+                                 WorkerCode.used_dt.is_(None), WorkerCode.burnt_dt.is_(None),
+                                 WorkerCode.expires_dt > now)
+        .order_by(WorkerCode.id).with_for_update().execution_options(populate_existing=True)).scalars())
+
+
+def _match(ring: KeyRing, worker: Worker, kind: str, code: str, now: datetime) -> WorkerCode | None:
+    """The live code of this kind that `code` is, or None after counting a wrong try on each live one.
+
+    A code burns at its 5th wrong try, so guessing any one of them stops
+    after 5 tries, however many are live.
+    """
+    live = _live_codes(worker, kind, now)
+    digest = codes.code_hash(code_key(ring), kind, worker.ref, code)
+    found = next((c for c in live if hmac.compare_digest(c.code_hash, digest)), None)
+    if found is None:
+        for c in live:
+            c.failures += 1
+            if c.failures >= CODE_MAX_FAILURES:
+                c.burnt_dt = now
+    return found
+
+
+def _new_code(ring: KeyRing, worker: Worker, kind: str, created_by: str, now: datetime,
+              valid: timedelta) -> Issued:
+    code = codes.generate()
+    expires = now + valid
+    db.session.add(WorkerCode(worker_id=worker.id, kind=kind, code_hash=codes.code_hash(code_key(ring), kind,
+                                                                                          worker.ref, code),
+                              created_by=created_by, created_dt=now, expires_dt=expires, failures=0))
+    return Issued(code, expires)
+
+
+def _withdraw(worker: Worker, now: datetime, kinds: tuple[str, ...]) -> None:
+    db.session.execute(update(WorkerCode).where(
+        WorkerCode.worker_id == worker.id, WorkerCode.kind.in_(kinds), WorkerCode.used_dt.is_(None),
+        WorkerCode.burnt_dt.is_(None)).values(burnt_dt=now))
+
+
+def _end_sessions(worker: Worker, now: datetime) -> None:
+    db.session.execute(update(WorkerSession).where(
+        WorkerSession.worker_id == worker.id, WorkerSession.ended_dt.is_(None)).values(ended_dt=now))
+
+
+def organisation_of(account: Account) -> str | None:
+    if account.company_id:
+        return account.company.name
+    return account.agency.name_zh if account.agency_id else None
+
+
+# --- activation ---------------------------------------------------------------------------------
+
+def issue_activation_code(ring: KeyRing, *, actor: Account, worker: Worker, now: datetime) -> Issued:
+    """Send the worker a new activation code; the old PIN, sessions and codes stop working.
+
+    For a current employer or a regulator who may view the worker (others:
+    not found). The code goes to the phone on record through the notification
+    interface; the caller is told only that it was sent. Opening the phone is
+    a read of personal data, so it is written to the worker's access record.
+    """
+    if not may_view(actor, worker):
+        raise not_found("worker", "从业人员")
+    login = _login_row(worker, create=True)
+    login.generation += 1
+    login.pin_hash = None
+    login.failures = 0
+    login.locked_until_dt = None
+    login.activated_dt = None
+    _end_sessions(worker, now)
+    # Consent codes made under the old PIN go too: whoever held it may not be the worker.
+    _withdraw(worker, now, ("activation", "consent"))
+    issued = _new_code(ring, worker, "activation", actor.ref, now, timedelta(hours=_cfg("ACTIVATION_CODE_HOURS")))
+    phone = unseal(ring, worker.phone_enc, aad("workers", "phone", worker.ref))
+    hours = _cfg("ACTIVATION_CODE_HOURS")
+    text = (f"【家信】您的激活码 {codes.grouped(issued.code)}（卡号 {worker.card_no}），{hours} 小时内有效。"
+            f"请用卡号和激活码设置 PIN，查看本人记录。请勿告诉任何人，包括企业工作人员。"
+            f" Jiaxin activation code {codes.grouped(issued.code)} for card {worker.card_no}, valid {hours} h. "
+            "Tell no one.")
+    notify.send(ring, notify.Message(kind="activation_code", recipient=phone, text=text))
+    db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=actor.ref,
+                                accessor_kind="company" if actor.company_id else "regulator",
+                                organisation=organisation_of(actor), purpose="activation_code", fields="phone",
+                                created_dt=now))
+    return issued
+
+
+def activate(ring: KeyRing, *, card_no, code, pin, now: datetime) -> Started:
+    """Card number + activation code → the PIN is set and a session starts."""
+    card = check_card_no(card_no)
+    code = check_code(code, "code")
+    pin = check_pin(pin)
+    worker = _worker(card)
+    login = _login_row(worker, create=False) if worker is not None else None
+    row = _match(ring, worker, "activation", code, now) if login is not None else None
+    if row is None:
+        raise _activation_invalid()
+    row.used_dt = now
+    login.pin_hash = sec.hash_password(pin, _cheap())
+    login.failures = 0
+    login.locked_until_dt = None
+    login.activated_dt = now
+    return _start(worker, login, now)
+
+
+# --- PIN sign-in and sessions -------------------------------------------------------------------
+
+def sign_in(*, card_no, pin, now: datetime) -> Started:
+    """Card number + PIN → a session; 5 wrong PINs in a row lock sign-in for PIN_LOCK_MINUTES.
+
+    Wrong tries count on any existing card, activated or not, so the lock
+    itself does not tell whether a card's owner has activated self-service.
+    """
+    card = check_card_no(card_no)
+    pin = pin if isinstance(pin, str) else ""
+    worker = _worker(card)
+    if worker is None:
+        sec.verify_password(None, pin, _cheap())  # the same work as a real check
+        raise _login_failed()
+    login = _login_row(worker, create=True)
+    if login.locked_until_dt is not None and login.locked_until_dt > now:
+        raise _pin_locked(login.locked_until_dt)
+    if not sec.verify_password(login.pin_hash, pin, _cheap()):
+        login.failures += 1
+        if login.failures >= PIN_MAX_FAILURES:
+            login.failures = 0
+            login.locked_until_dt = now + timedelta(minutes=_cfg("PIN_LOCK_MINUTES"))
+            raise _pin_locked(login.locked_until_dt, Refusal)
+        raise _login_failed()
+    login.failures = 0
+    login.locked_until_dt = None
+    return _start(worker, login, now)
+
+
+def _start(worker: Worker, login: WorkerLogin, now: datetime) -> Started:
+    raw = TOKEN_PREFIX + pysecrets.token_urlsafe(32)
+    expires = now + timedelta(hours=_cfg("WORKER_SESSION_HOURS"))
+    db.session.add(WorkerSession(token_hash=sec.token_digest(raw), worker_id=worker.id,
+                                 generation=login.generation, created_dt=now, expires_dt=expires))
+    return Started(raw, expires, worker)
+
+
+def worker_for_token(raw: str, now: datetime) -> tuple[Worker, WorkerSession] | None:
+    """The signed-in worker of a session token, if the session is live and of the current PIN."""
+    if not isinstance(raw, str) or not raw.startswith(TOKEN_PREFIX):
+        return None
+    session = db.session.execute(
+        select(WorkerSession).where(WorkerSession.token_hash == sec.token_digest(raw))).scalar_one_or_none()
+    if session is None or session.ended_dt is not None or session.expires_dt <= now:
+        return None
+    login = db.session.execute(
+        select(WorkerLogin).where(WorkerLogin.worker_id == session.worker_id)).scalar_one_or_none()
+    if login is None or login.pin_hash is None or login.generation != session.generation:
+        return None
+    return db.session.get(Worker, session.worker_id), session
+
+
+def sign_out(session: WorkerSession, now: datetime) -> None:
+    session.ended_dt = now
+
+
+# --- consent codes ------------------------------------------------------------------------------
+
+def create_consent_code(ring: KeyRing, *, worker: Worker, now: datetime) -> Issued:
+    """A fresh single-use consent code for the worker to give a resident at the door.
+
+    Earlier unexpired codes stay valid (two residents may each need one), up
+    to MAX_LIVE_CONSENT at once: beyond that the oldest gives way.
+    """
+    live = _live_codes(worker, "consent", now)
+    for old in live[:max(0, len(live) - MAX_LIVE_CONSENT + 1)]:
+        old.burnt_dt = now
+    return _new_code(ring, worker, "consent", "worker", now, timedelta(minutes=_cfg("CONSENT_CODE_MINUTES")))
+
+
+def open_with_consent(ring: KeyRing, *, card_no, consent_code, now: datetime) -> tuple[Worker, WorkerCode]:
+    """Spend a consent code on its card and write the resident's view to the access record.
+
+    The caller builds the detailed view after this returns (the access row is
+    in the same transaction, before anything is shown).
+    """
+    card = check_card_no(card_no)
+    code = check_code(consent_code, "consent_code")
+    worker = _worker(card)
+    row = _match(ring, worker, "consent", code, now) if worker is not None else None
+    if row is None:
+        raise _consent_invalid()
+    row.used_dt = now
+    db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=f"consent:{row.id}", accessor_kind="resident",
+                                organisation=None, purpose="consent_view", fields=CONSENT_FIELDS, created_dt=now))
+    return worker, row

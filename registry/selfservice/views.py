@@ -1,0 +1,212 @@
+"""Pages: the worker's self-service (/me: activate, sign in, own record, access list, consent
+codes, state download), the resident's consent view (/c/<card_no>/detail) and the button
+on the worker's detailed record that sends a new activation code.
+
+The worker's session token lives in the (signed, HttpOnly) session cookie and
+is checked on every page like a bearer token: an ended, expired or superseded
+session (a new activation code bumps the generation) signs the worker out.
+Codes and tokens never appear in URLs; a consent code is shown once, in the
+answer to the POST that made it.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
+
+from ..accounts.auth import keyring
+from ..errors import ApiError, Msg
+from ..extensions import db
+from ..models import utcnow
+from ..ratelimits import attempt_limit
+from ..web import account, apply_api_error, flash_msg, role_required, t
+from ..workers import services as workers
+from ..workers.views import VOCAB
+from . import codes, services, views_model
+from .api import local_date
+from .forms import ActivateForm, ConsentForm, SignInForm
+
+bp = Blueprint("selfservice_web", __name__)
+
+TOKEN = "worker_token"
+COMPANY_ROLES = ("company_admin", "company_user")
+REGULATORS = ("regulator", "regulator_admin")
+CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
+
+
+@bp.context_processor
+def _vocab():
+    def vocab(kind: str, code) -> str:
+        pair = VOCAB.get(kind, {}).get(code)
+        return t(*pair) if pair else (code or "")
+
+    def label_of(table: dict, code: str) -> str:
+        pair = getattr(views_model, table).get(code)
+        return t(*pair) if pair else code
+
+    return {"vocab": vocab, "label_of": label_of, "grouped": codes.grouped,
+            "consent_minutes": current_app.config["CONSENT_CODE_MINUTES"],
+            "activation_hours": current_app.config["ACTIVATION_CODE_HOURS"]}
+
+
+def _attempt(form, page: str, run, **extra):
+    """Run a guessing attempt; a counted refusal is committed before the page shows it."""
+    try:
+        return run()
+    except ApiError as exc:
+        if isinstance(exc, services.Refusal):
+            db.session.commit()
+        error, unplaced = apply_api_error(form, exc)
+        status = exc.status
+    return render_template(page, form=form, error=error, extra=unplaced, **extra), status
+
+
+def _signed_in():
+    """(worker, session) of the page's worker session, or None (a dead token is dropped)."""
+    raw = session.get(TOKEN)
+    found = services.worker_for_token(raw, utcnow()) if raw else None
+    if found is None and raw:
+        session.pop(TOKEN, None)
+    return found
+
+
+def _begin(started: services.Started):
+    session[TOKEN] = started.token
+    db.session.commit()
+    return redirect(url_for(".me"))
+
+
+def _need_sign_in():
+    flash_msg("请先用卡号和 PIN 登录。", "Please sign in with your card number and PIN first.", "info")
+    return redirect(url_for(".login"))
+
+
+# --- activation and sign-in ---------------------------------------------------------------------
+
+@bp.route("/me/activate", methods=["GET", "POST"])
+@attempt_limit
+def activate():
+    form = ActivateForm()
+    page = "web/selfservice/activate.html"
+    if not form.is_submitted():
+        return render_template(page, form=form)
+    if not form.validate():
+        return render_template(page, form=form, error=CORRECT_FIELDS), 400
+
+    def go():
+        started = services.activate(keyring(), card_no=form.card_no.data, code=form.code.data, pin=form.pin.data,
+                                    now=utcnow())
+        flash_msg("激活成功，PIN 已设置。", "Activated: your PIN is set.", "success")
+        return _begin(started)
+
+    return _attempt(form, page, go)
+
+
+@bp.route("/me/login", methods=["GET", "POST"])
+@attempt_limit
+def login():
+    form = SignInForm()
+    page = "web/selfservice/login.html"
+    if not form.is_submitted():
+        if _signed_in() is not None:
+            return redirect(url_for(".me"))
+        return render_template(page, form=form)
+    if not form.validate():
+        return render_template(page, form=form, error=CORRECT_FIELDS), 400
+
+    def go():
+        started = services.sign_in(card_no=form.card_no.data, pin=form.pin.data, now=utcnow())
+        return _begin(started)
+
+    return _attempt(form, page, go)
+
+
+@bp.post("/me/logout")
+def logout():
+    found = _signed_in()
+    if found is not None:
+        services.sign_out(found[1], utcnow())
+        db.session.commit()
+    session.pop(TOKEN, None)
+    flash_msg("已退出。", "You are signed out.", "success")
+    return redirect(url_for(".login"))
+
+
+# --- the worker's own pages ---------------------------------------------------------------------
+
+@bp.get("/me")
+def me():
+    found = _signed_in()
+    if found is None:
+        return _need_sign_in()
+    worker, _session = found
+    return render_template("web/selfservice/me.html", view=views_model.own_view(keyring(), worker,
+                                                                                local_date(utcnow())),
+                           access=views_model.access_list(worker), state=views_model.own_state(keyring(), worker))
+
+
+@bp.post("/me/consent-codes")
+def consent_code():
+    found = _signed_in()
+    if found is None:
+        return _need_sign_in()
+    worker, _session = found
+    issued = services.create_consent_code(keyring(), worker=worker, now=utcnow())
+    card_no = worker.card_no
+    db.session.commit()
+    return render_template("web/selfservice/consent_code.html", code=issued.code, expires=issued.expires,
+                           card_no=card_no), 201
+
+
+@bp.get("/me/state.json")
+def state():
+    found = _signed_in()
+    if found is None:
+        return _need_sign_in()
+    worker, _session = found
+    from flask import json
+
+    body = views_model.own_state(keyring(), worker)
+    resp = make_response(json.dumps(body, ensure_ascii=False, indent=1) + "\n")
+    resp.mimetype = "application/json"
+    resp.headers["Content-Disposition"] = f'attachment; filename="jiaxin-state-{worker.card_no}.json"'
+    return resp
+
+
+# --- the resident at the door -------------------------------------------------------------------
+
+@bp.route("/c/<card_no>/detail", methods=["GET", "POST"])
+@attempt_limit
+def resident_detail(card_no: str):
+    form = ConsentForm()
+    page = "web/selfservice/resident_consent.html"
+    if not form.is_submitted():
+        return render_template(page, form=form, card_no=card_no)
+    if not form.validate():
+        return render_template(page, form=form, card_no=card_no, error=CORRECT_FIELDS), 400
+
+    def go():
+        now = utcnow()
+        ring = keyring()
+        worker, _code = services.open_with_consent(ring, card_no=card_no, consent_code=form.consent_code.data,
+                                                   now=now)
+        view = views_model.resident_view(ring, worker, local_date(now))
+        db.session.commit()
+        return render_template("web/selfservice/resident_detail.html", view=view)
+
+    return _attempt(form, page, go, card_no=card_no)
+
+
+# --- the employer's or regulator's button -------------------------------------------------------
+
+@bp.post("/workers/<card_no>/activation-code")
+@role_required(*COMPANY_ROLES, *REGULATORS)
+def send_activation_code(card_no: str):
+    worker = workers.get_worker(card_no)
+    issued = services.issue_activation_code(keyring(), actor=account(), worker=worker, now=utcnow())
+    card, masked = worker.card_no, worker.name_masked
+    hours = current_app.config["ACTIVATION_CODE_HOURS"]
+    db.session.commit()
+    del issued  # the code went to the worker's phone; it is never shown here
+    flash_msg(f"已向 {masked} 登记的手机发送新的激活码（{hours} 小时内有效）；原 PIN 已失效。",
+              f"A new activation code was sent to the phone {masked} registered (valid {hours} hours); "
+              "the old PIN no longer works.", "success")
+    return redirect(url_for("workers_web.detail", card_no=card))
