@@ -75,6 +75,13 @@ class PledgeSchema(Schema):
     state = fields.String()
 
 
+class StaffCountSchema(Schema):
+    occupation = fields.String()
+    zh = fields.String()
+    en = fields.String()
+    count = fields.Integer()
+
+
 class CompanyPublicSchema(Schema):
     """What anyone sees: no contacts, no users."""
 
@@ -88,6 +95,14 @@ class CompanyPublicSchema(Schema):
     status = fields.String()
     checksum_flagged = fields.Boolean()
     pledge = fields.Nested(PledgeSchema, allow_none=True)
+    staff_by_occupation = fields.List(fields.Nested(StaffCountSchema),
+                                      metadata={"description": "Current staff (employments not ended) per occupation."})
+    staff_total = fields.Integer(metadata={"description": "Current staff, all occupations."})
+    sanctions = fields.List(fields.Dict(), metadata={"description": "Published sanctions (arrive with sanctions)."})
+    commendations = fields.List(fields.Dict(),
+                                metadata={"description": "Commendations, the red list (arrive with sanctions)."})
+    score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
+    grade = fields.String(allow_none=True, metadata={"description": "Credit grade AAA–C (arrives with scores)."})
 
 
 class CompanyPrivateSchema(CompanyPublicSchema):

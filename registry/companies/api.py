@@ -16,6 +16,7 @@ from ..accounts.auth import bearer_account, keyring, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..errors import not_found
 from ..extensions import limiter
+from ..ratelimits import lookup_limit
 from . import districts, pledge, services, views_model
 
 blp = api_blueprint("companies", __name__, "Companies: registration, public credit view, verification, pledge.")
@@ -72,11 +73,17 @@ class ReviewedCompanies(MethodView):
 
 @blp.route("/companies/<uscc>")
 class CompanyPublic(MethodView):
+    @lookup_limit
     @blp.response(200, CompanyPublicSchema)
     @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(422, schema=ERRORS)
+    @blp.alt_response(429, schema=ERRORS)
     def get(self, uscc):
-        """The public credit view of a company."""
-        company = services.get_company(uscc)
+        """The public credit view of a verified company (a pending or rejected one answers 404 like an unknown code).
+
+        A code that is not registered and fails its check answers 422 `uscc_typo`.
+        """
+        company = services.get_public_company(uscc)
         return views_model.public_view(company)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts.models import Account
 from ..accounts.services import NewAccount, build_account
@@ -168,6 +168,45 @@ def get_company(code: str) -> Company:
     if company is None:
         raise not_found("company", "企业")
     return company
+
+
+def get_public_company(code: str) -> Company:
+    """A company anyone may see: verified only. Anything else answers as an unknown USCC does.
+
+    A pending or rejected company is 404 exactly like a code never registered,
+    so the public look-up does not tell whether a registration is waiting. A
+    code that is not registered and fails its check answers with the check's
+    words instead (most likely a typo); a genuine early code that fails the
+    checksum and was admitted by manual review is found first, so it is shown.
+    """
+    norm = uscc_mod.normalise(code or "")
+    company = db.session.execute(
+        select(Company).where(Company.uscc == norm, Company.status == "verified")
+    ).scalar_one_or_none()
+    if company is not None:
+        return company
+    result = uscc_mod.validate(norm)
+    if not result.ok:
+        field = {"uscc": {"en": result.message_en, "zh": result.message_zh}}
+        if result.failure in ("checksum", "org_code"):
+            raise ApiError(422, "uscc_typo", "统一社会信用代码校验未通过，可能输入有误，请核对。",
+                           "The USCC fails its check: probably a typo. Check the code.", field)
+        raise ApiError(422, "invalid_uscc", "统一社会信用代码格式不正确。", "This is not a USCC.", field)
+    raise not_found("company", "企业")
+
+
+def staff_by_occupation(company: Company) -> list[tuple[str, int]]:
+    """(occupation, number of people) of the company's current staff, in the vocabulary's order: one GROUP BY."""
+    from ..workers.models import Employment
+    from ..workers.vocab import OCCUPATIONS
+
+    rows = db.session.execute(
+        select(Employment.occupation, func.count(func.distinct(Employment.worker_id)))
+        .where(Employment.company_id == company.id, Employment.end_date.is_(None))
+        .group_by(Employment.occupation)
+    ).all()
+    order = {code: i for i, code in enumerate(OCCUPATIONS)}
+    return sorted(((occ, n) for occ, n in rows), key=lambda r: (order.get(r[0], len(order)), r[0]))
 
 
 def regulates(account: Account, company: Company) -> bool:

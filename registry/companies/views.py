@@ -1,5 +1,5 @@
-"""Pages: company sign-up, the company's own page (pledge, users) and the
-regulators' verification queue."""
+"""Pages: company sign-up, the company's own page (pledge, users), the public
+page of a verified company and the regulators' verification queue."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -10,6 +10,7 @@ from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
 from ..models import utcnow
+from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
 from .forms import SIGNUP_FIELDS, CompanyUserForm, DecisionForm, PledgeForm, SignupForm
@@ -112,6 +113,16 @@ def add_user():
     return once_page(new.account, password=new.password, created=True), 201
 
 
+# --- the public page (linked from the card page) ---------------------------------------
+
+@bp.get("/companies/<uscc>")
+@lookup_limit
+def public(uscc: str):
+    """A verified company's public credit view; anything else answers as an unknown code does."""
+    company = services.get_public_company(uscc)
+    return render_template("web/companies/public.html", view=views_model.public_view(company))
+
+
 # --- the regulators' queue -------------------------------------------------------------
 
 def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
@@ -121,7 +132,7 @@ def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
     return render_template(
         "web/companies/queue.html", regulator=regulator,
         pending=[views_model.private_view(ring, c) for c in pending],
-        verified=[views_model.public_view(c) | {"decided_dt": c.decided_dt}
+        verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt}
                   for c in services.companies_for(regulator, "verified")],
         failed_uscc=failed_uscc, failed_form=form, error=error), status
 

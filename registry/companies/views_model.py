@@ -1,10 +1,12 @@
 """Projections of a company for each audience."""
 from ..masking import mask_name, mask_phone
+from ..workers.vocab import OCCUPATIONS
 from . import districts
-from .services import contact
+from .services import contact, staff_by_occupation
 
 
-def public_view(company) -> dict:
+def profile_view(company) -> dict:
+    """What the company states and its verification: the part of every view that needs no further query."""
     p = company.current_pledge
     return {
         "uscc": company.uscc, "name": company.name, "sectors": company.sectors,
@@ -13,6 +15,22 @@ def public_view(company) -> dict:
         "district_name": {"zh": districts.name(company.district, "zh"), "en": districts.name(company.district, "en")},
         "status": company.status, "checksum_flagged": company.checksum_flagged,
         "pledge": {"version": p.version, "accepted_dt": p.accepted_dt, "state": p.state} if p else None,
+    }
+
+
+def public_view(company) -> dict:
+    """The public credit view: the profile, current staff by occupation, and room for later records."""
+    staff = [{"occupation": occ, "zh": OCCUPATIONS.get(occ, (occ, occ))[0], "en": OCCUPATIONS.get(occ, (occ, occ))[1],
+              "count": n} for occ, n in staff_by_occupation(company)]
+    return {
+        **profile_view(company),
+        "staff_by_occupation": staff,
+        "staff_total": sum(s["count"] for s in staff),
+        # Arrive with later issues: published sanctions, commendations (red list), the credit score and grade.
+        "sanctions": [],
+        "commendations": [],
+        "score": None,
+        "grade": None,
     }
 
 

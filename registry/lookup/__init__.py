@@ -15,3 +15,8 @@ def register(app):
         from . import views
 
         app.register_blueprint(views.bp)
+    # Reports about a card (API and pages).
+    from . import reports_api, reports_views
+
+    api.register_blueprint(reports_api.blp)
+    app.register_blueprint(reports_views.bp)
