@@ -48,6 +48,11 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "IMPORT_BATCH": int(os.environ.get("REGISTRY_IMPORT_BATCH", "1000")),
         # Values a key-rotation batch moves (and commits) at once.
         "ROTATION_BATCH": int(os.environ.get("REGISTRY_ROTATION_BATCH", "500")),
+        # Worker self-service: code validity, the PIN lock-out, how long a worker stays signed in.
+        "ACTIVATION_CODE_HOURS": int(os.environ.get("REGISTRY_ACTIVATION_CODE_HOURS", "72")),
+        "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
+        "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),
+        "WORKER_SESSION_HOURS": int(os.environ.get("REGISTRY_WORKER_SESSION_HOURS", "12")),
     }
 
 

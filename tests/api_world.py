@@ -15,9 +15,13 @@ from typing import Callable
 PASSWORD = "correct horse battery"
 XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
 
-PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator")
-ALL_AUTH = frozenset(PRINCIPALS) - {"anon"}
-EVERYONE = frozenset(PRINCIPALS)
+# "worker" is the world's worker signed in to self-service (a worker session token, not an account's).
+PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator",
+              "worker")
+ALL_AUTH = frozenset(PRINCIPALS) - {"anon", "worker"}
+# Public operations need no credentials: a worker token is not tried on them.
+EVERYONE = frozenset(PRINCIPALS) - {"worker"}
+WORKER = frozenset({"worker"})
 REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
 
 
@@ -77,6 +81,13 @@ class World:
             engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
         db.session.commit()
         self.card_no = reg.worker.card_no
+        # An open report about that worker's card, in the queue of company A's sector and of market supervision.
+        from registry.log.services import ANONYMOUS_ACTOR
+        from registry.lookup.reports import file_report
+
+        self.report_ref = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=reg.worker, reason="fake",
+                                      text="照片与本人不符").report.ref
+        db.session.commit()
         # An import with a bad row, so company A has a report to fetch.
         from registry.imports.services import start_import
 
@@ -89,11 +100,40 @@ class World:
         run_queued_tasks(factory.app)
         # A task owned by company A, for the progress call.
         self.task_id = self.report_task_id
+        # The worker holds a card (serial 1); a second worker of company A has none, for the print run to issue.
+        from registry.cards import services as cards
+
+        cards.issue_card(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                         worker=reg.worker, today=self.today)
+        db.session.commit()
+        uncarded = workers.register_worker(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
+            person=workers.Person("周桂芳", self.new_id(), "13600005678"),
+            engagement=workers.Engagement("elderly_care", "labour_contract", self.today, True))
+        db.session.commit()
+        self.uncarded_card_no = uncarded.worker.card_no
+        self._card_print_task_id = None
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
         assert sign_if_grown(factory.ring, factory.app.config["LOG_ORIGIN"]).status == "signed"
         db.session.commit()
+
+    @property
+    def card_print_task_id(self) -> int:
+        """A finished print run of company A's card holder: no card to issue, so it writes no log entry."""
+        if self._card_print_task_id is None:
+            from registry.cards.prints import start_print
+            from registry.extensions import db
+            from registry.tasks import services as tasks
+
+            task = start_print(account=self.accounts["a_admin"], company=self.company_a, card_nos=[self.card_no])
+            db.session.commit()
+            task_id = task.id
+            tasks.run_task(tasks.claim(task_id, "world", 60), "world")
+            db.session.rollback()
+            self._card_print_task_id = task_id
+        return self._card_print_task_id
 
     def new_id(self) -> str:
         from datetime import date
@@ -105,7 +145,55 @@ class World:
     def headers(self, principal: str) -> dict:
         if principal == "anon":
             return {}
+        if principal == "worker":
+            return {"Authorization": f"Bearer {self.worker_token}"}
         return {"Authorization": f"Bearer {self.tokens[principal]}"}
+
+    # --- the world's worker in self-service (made on first use: most tests never need it) ---
+
+    WORKER_PIN = "204937"
+
+    def activation_code(self) -> str:
+        """A fresh activation code for the world's worker, sent at company A's request (ends earlier sessions)."""
+        from registry.extensions import db
+        from registry.models import utcnow
+        from registry.selfservice import services as selfservice
+        from registry.workers.services import get_worker
+
+        issued = selfservice.issue_activation_code(self.f.ring, actor=self.accounts["a_admin"],
+                                                   worker=get_worker(self.card_no), now=utcnow())
+        db.session.commit()
+        return issued.code
+
+    @property
+    def worker_token(self) -> str:
+        """A live self-service session of the world's worker (activating them once)."""
+        if self.__dict__.get("_worker_token") is None:
+            from registry.extensions import db
+            from registry.models import utcnow
+            from registry.selfservice import services as selfservice
+
+            started = selfservice.activate(self.f.ring, card_no=self.card_no, code=self.activation_code(),
+                                           pin=self.WORKER_PIN, now=utcnow())
+            db.session.commit()
+            self._worker_token = started.token
+        return self._worker_token
+
+    def worker_pin(self) -> str:
+        """The worker's PIN (activating them first if need be)."""
+        assert self.worker_token
+        return self.WORKER_PIN
+
+    def consent_code(self) -> str:
+        """A fresh consent code of the world's worker."""
+        from registry.extensions import db
+        from registry.models import utcnow
+        from registry.selfservice import services as selfservice
+        from registry.workers.services import get_worker
+
+        issued = selfservice.create_consent_code(self.f.ring, worker=get_worker(self.card_no), now=utcnow())
+        db.session.commit()
+        return issued.code
 
     def uniq(self, stem: str) -> str:
         self.n += 1
@@ -131,8 +219,14 @@ class Op:
     query: dict = field(default_factory=dict)
     # A file upload (multipart) instead of a JSON body: the file's bytes.
     upload: Callable[[World], bytes] | None = None
+    # The upload's multipart field and file name, and other form fields sent with it.
+    upload_field: str = "file"
+    upload_name: str = "s.csv"
+    form: Callable[[World], dict] | None = None
     # For a queued task (202): how many entries its operations write.
     entries: int = 1
+    # False for a change that is unlogged by design (codes, sessions): no entry, no log_index.
+    logged: bool = True
 
     @property
     def changes_state(self) -> bool:
@@ -240,7 +334,55 @@ OPS = [
     Op("GET", "/api/v1/log/receipts/{index}", lambda w: "/api/v1/log/receipts/0", EVERYONE),
     Op("GET", "/api/v1/companies/{uscc}/states", lambda w: f"/api/v1/companies/{_a(w)}/states",
        frozenset({"a_admin", "a_user"})),
+    # Cards: the public keys; issuing, printing and the photo for the current employer only.
+    Op("GET", "/api/v1/cards/keys", lambda w: "/api/v1/cards/keys", EVERYONE),
+    Op("GET", "/api/v1/cards/{card_no}", lambda w: f"/api/v1/cards/{w.card_no}", EVERYONE),
+    Op("POST", "/api/v1/workers/{card_no}/cards", lambda w: f"/api/v1/workers/{w.card_no}/cards",
+       frozenset({"a_admin", "a_user"}), None, "card:issue", 201),
+    Op("GET", "/api/v1/workers/{card_no}/card", lambda w: f"/api/v1/workers/{w.card_no}/card?format=html",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/card-prints", lambda w: f"/api/v1/companies/{_a(w)}/card-prints",
+       frozenset({"a_admin", "a_user"}), lambda w: {"card_nos": [w.uncarded_card_no]}, "card:issue", 202),
+    Op("GET", "/api/v1/companies/{uscc}/card-prints/{task_id}/pdf",
+       lambda w: f"/api/v1/companies/{_a(w)}/card-prints/{w.card_print_task_id}/pdf", frozenset({"a_admin", "a_user"})),
+    Op("PUT", "/api/v1/workers/{card_no}/photo", lambda w: f"/api/v1/workers/{w.card_no}/photo",
+       frozenset({"a_admin", "a_user"}), None, "worker:photo:set", upload=lambda w: _png(), upload_field="photo",
+       upload_name="photo.png", form=lambda w: {"consent_on": w.today.isoformat()}),
+    # Reports about a card: anyone files one; the regulators who handle it (the employer's sector, market) close it.
+    Op("POST", "/api/v1/cards/{card_no}/reports", lambda w: f"/api/v1/cards/{w.card_no}/reports", EVERYONE,
+       lambda w: {"reason": "misconduct", "text": "服务中态度恶劣", "q": None}, "report:file", 201),
+    Op("GET", "/api/v1/reports", lambda w: "/api/v1/reports", REGULATORS),
+    Op("POST", "/api/v1/reports/{ref}/close", lambda w: f"/api/v1/reports/{w.report_ref}/close",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}), lambda w: {"note": "已联系企业核实处理。"}, "report:close"),
+    # Worker self-service (unlogged: codes, PINs and sessions are credentials). Employers and the regulators who
+    # may view the worker send activation codes; /self/* takes only a worker session token.
+    Op("POST", "/api/v1/workers/{card_no}/activation-code", lambda w: f"/api/v1/workers/{w.card_no}/activation-code",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"}), logged=False),
+    Op("POST", "/api/v1/self/activate", lambda w: "/api/v1/self/activate", EVERYONE,
+       lambda w: {"card_no": w.card_no, "code": w.activation_code(), "pin": w.WORKER_PIN}, logged=False),
+    Op("POST", "/api/v1/self/login", lambda w: "/api/v1/self/login", EVERYONE,
+       lambda w: {"card_no": w.card_no, "pin": w.worker_pin()}, logged=False),
+    Op("POST", "/api/v1/self/logout", lambda w: "/api/v1/self/logout", WORKER, logged=False),
+    Op("GET", "/api/v1/self", lambda w: "/api/v1/self", WORKER),
+    Op("GET", "/api/v1/self/access", lambda w: "/api/v1/self/access", WORKER),
+    Op("GET", "/api/v1/self/state", lambda w: "/api/v1/self/state", WORKER),
+    Op("POST", "/api/v1/self/consent-codes", lambda w: "/api/v1/self/consent-codes", WORKER, status=201,
+       logged=False),
+    # A resident at the door: anyone with a consent code the worker gave.
+    Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
+       lambda w: {"consent_code": w.consent_code()}, logged=False),
 ]
+
+
+def _png() -> bytes:
+    """A small real PNG picture (a worker's photo stand-in)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (24, 32), (200, 160, 120)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _staff_csv(w: World, n: int) -> bytes:
@@ -258,7 +400,9 @@ def call(client, world: World, op: Op, principal: str, body=None):
         from werkzeug.datastructures import FileStorage
         from werkzeug.test import encode_multipart
 
-        boundary, data = encode_multipart({"file": FileStorage(io.BytesIO(op.upload(world)), filename="s.csv")})
+        fields = {op.upload_field: FileStorage(io.BytesIO(op.upload(world)), filename=op.upload_name)}
+        fields.update(op.form(world) if op.form else {})
+        boundary, data = encode_multipart(fields)
         return client.open(op.path(world), method=op.method, data=data,
                            content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
     payload = op.body(world) if body is None and op.body else body

@@ -433,6 +433,8 @@ SEALED = {
                  "log_ref")],
     "account": [("name_enc", "accounts", "name", "name_state", "name", "ref"),
                 ("totp_enc", "accounts", "totp", "totp_state", "totp", "ref")],
+    # A resident's report: its optional free text.
+    "report": [("text_enc", "card_reports", "text", "text_state", "text", "ref")],
 }
 
 
@@ -457,6 +459,34 @@ def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
             continue
         if state_hmac(ring, label, value) != state:
             out.append(f"{label} does not match its state HMAC")
+    return out
+
+
+def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, str]]:
+    """(worker log_ref, problem) for each photo of these workers (id → log_ref) that does not open or match.
+
+    A photo sits in its own row (a dependent of the worker): it must open under the associated data naming
+    that row's ref, and the SHA-256 of what opens must match the state HMAC the worker's canonical state holds.
+    Photos are read a few at a time: they are the largest values the registry keeps.
+    """
+    from cryptography.exceptions import InvalidTag
+
+    from ..crypto import aad, state_hmac, unseal_bytes
+    from ..workers.models import WorkerPhoto
+
+    p = WorkerPhoto.__table__.c
+    rows = db.session.connection().execute(
+        select(p.worker_id, p.ref, p.photo_enc, p.photo_state).where(p.worker_id.in_(list(workers)))
+        .order_by(p.worker_id).execution_options(yield_per=20))
+    out = []
+    for worker_id, ref, sealed, state in rows:
+        try:
+            data = unseal_bytes(ring, bytes(sealed), aad("worker_photos", "photo", ref))
+        except (InvalidTag, ValueError, LookupError, UnicodeDecodeError):
+            out.append((workers[worker_id], "photo does not decrypt for this row"))
+            continue
+        if state_hmac(ring, "photo", hashlib.sha256(data).hexdigest()) != state:
+            out.append((workers[worker_id], "photo does not match its state HMAC"))
     return out
 
 
@@ -490,6 +520,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                     for acc in db.session.execute(select(Account).where(owner == rec.id)).scalars():
                         for p in _sealed_problems(ring, "account", acc):
                             records.fail(f"account {acc.ref} ({kind} {ref}): {p}")
+            if kind == "worker":
+                for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
+                    records.fail(f"worker {ref}: {p}")
     for subject, (seq, _digest) in sorted(latest.items(), key=lambda kv: kv[1][0]):
         if subject not in seen:
             records.fail(f"subject {subject}: no record (latest entry {seq})")

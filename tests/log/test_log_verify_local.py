@@ -10,6 +10,20 @@ from registry.extensions import db
 from registry.log.models import LogAlarm, LogCheckpoint, LogEntry
 from registry.log.verify import verify_local
 from registry.tlog import merkle, note
+from registry.workers.models import Worker, WorkerPhoto
+
+
+def _png(colour=(200, 160, 120)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (12, 16), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+PHOTO = _png()
 
 
 @pytest.fixture
@@ -27,6 +41,21 @@ def world(app, factory):
     db.session.commit()
     add_record(factory.ring, account=w["admin"], company=w["company"], worker=w["workers"][0], kind="identity",
                data={"result": "verified", "checked_on": today() - timedelta(days=3)}, today=today())
+    db.session.commit()
+    from registry.log.services import ANONYMOUS_ACTOR
+    from registry.lookup.reports import file_report
+
+    w["report"] = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=w["workers"][0], reason="fake",
+                              text="照片与本人不符").report
+    db.session.commit()
+    # A card and a photo for the first worker: the cards and worker_photos tables.
+    from registry.cards.services import issue_card
+    from registry.workers.photos import set_photo
+
+    issue_card(factory.ring, account=w["admin"], company=w["company"], worker=w["workers"][0], today=today())
+    db.session.commit()
+    set_photo(factory.ring, account=w["admin"], company=w["company"], worker=w["workers"][0], data=PHOTO,
+              consent_on=today(), today=today())
     db.session.commit()
     sign(factory.ring)
     w["company"].uscc  # load before raw edits
@@ -178,6 +207,9 @@ BUSINESS_EDITS = {
     "workers": ("name_masked", "伪*"),
     "employments": ("occupation", "forged"),
     "worker_records": ("issuer", "forged issuer"),
+    "cards": ("key_id", "00000000"),
+    "worker_photos": ("content_type", "image/gif"),
+    "card_reports": ("reason", "other"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -189,6 +221,9 @@ AGGREGATE_OF = {
     "workers": lambda row: row,
     "employments": lambda row: row.worker,
     "worker_records": lambda row: row.worker,
+    "cards": lambda row: db.session.get(Worker, row.worker_id),
+    "worker_photos": lambda row: db.session.get(Worker, row.worker_id),
+    "card_reports": lambda row: row,
 }
 
 
@@ -255,6 +290,47 @@ def test_an_account_sealed_name_is_checked(world, factory):
         e=seal(factory.ring, "冒名", aad("accounts", "name", account.ref)), i=account.id)
     assert verify(factory).failures == [
         f"account {account.ref} (company {world['company'].log_ref}): name does not match its state HMAC"]
+
+
+def test_a_reports_sealed_text_is_checked(world, factory):
+    """A report's text, re-sealed for its own row but changed, or moved from another row, is named."""
+    from registry.crypto import aad, seal
+
+    report = world["report"]
+    sql("UPDATE card_reports SET text_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "改过的举报内容", aad("card_reports", "text", report.ref)), i=report.id)
+    assert verify(factory).failures == [f"report {report.log_ref}: text does not match its state HMAC"]
+    sql("UPDATE card_reports SET text_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "照片与本人不符", aad("card_reports", "text", "0" * 32)), i=report.id)
+    assert verify(factory).failures == [f"report {report.log_ref}: text does not decrypt for this row"]
+    sql("UPDATE card_reports SET text_enc = NULL WHERE id = :i", i=report.id)
+    assert verify(factory).failures == [f"report {report.log_ref}: text is sealed without its state HMAC, or the reverse"]
+
+
+def _photo_row(worker):
+    return db.session.execute(select(WorkerPhoto).where(WorkerPhoto.worker_id == worker.id)).scalar_one()
+
+
+def test_a_swapped_photo_ciphertext_is_named(world, factory):
+    """A photo sealed for another row (here: under another ref) does not open for this one."""
+    from registry.crypto import aad, seal_bytes
+
+    worker = world["workers"][0]
+    photo = _photo_row(worker)
+    sql("UPDATE worker_photos SET photo_enc = :e WHERE id = :i",
+        e=seal_bytes(factory.ring, PHOTO, aad("worker_photos", "photo", "0" * 32)), i=photo.id)
+    assert verify(factory).failures == [f"worker {worker.log_ref}: photo does not decrypt for this row"]
+
+
+def test_a_replaced_photo_is_named(world, factory):
+    """Another picture sealed correctly for the row, but not the one the log's state names."""
+    from registry.crypto import aad, seal_bytes
+
+    worker = world["workers"][0]
+    photo = _photo_row(worker)
+    sql("UPDATE worker_photos SET photo_enc = :e WHERE id = :i",
+        e=seal_bytes(factory.ring, _png((10, 20, 30)), aad("worker_photos", "photo", photo.ref)), i=photo.id)
+    assert verify(factory).failures == [f"worker {worker.log_ref}: photo does not match its state HMAC"]
 
 
 def test_a_deleted_record_is_named(world, factory):
