@@ -104,7 +104,79 @@ def ensure_demo(ring: KeyRing) -> bool:
                 db.session.commit()
                 made = True
     made = ensure_demo_workers(ring) or made
+    made = ensure_demo_cards(ring) or made
+    made = ensure_demo_self_service(ring) or made
     return made
+
+
+# The demo worker whose self-service account is active (card number + this PIN at /me/login).
+DEMO_PIN = "135790"
+
+
+def _demo_staff(key: str):
+    """(admin account, company, [workers currently employed]) of a demo company, or None."""
+    from .workers.models import Employment, Worker
+
+    admin = _account(next(c[6][0][0] for c in COMPANIES if c[0] == key))
+    if admin is None or admin.company.status != "verified":
+        return None
+    staff = db.session.execute(
+        select(Worker).join(Employment, Employment.worker_id == Worker.id)
+        .where(Employment.company_id == admin.company_id, Employment.end_date.is_(None)).order_by(Employment.id)
+    ).scalars().all()
+    return admin, admin.company, staff
+
+
+def ensure_demo_cards(ring: KeyRing) -> bool:
+    """A card for every demo worker who may hold one (red workers get none), issued by their first employer."""
+    from .cards import services as cards
+    from .clock import today as shanghai_today
+    from .workers.services import status_of
+
+    made = False
+    today = shanghai_today()
+    for key, _count, _occupations in STAFF:
+        found = _demo_staff(key)
+        if found is None:
+            continue
+        admin, company, staff = found
+        for worker in staff:
+            if cards.latest_card(worker.id) is not None or status_of(worker, today).colour == "red":
+                continue
+            cards.issue_card(ring, account=admin, company=company, worker=worker, today=today)
+            db.session.commit()
+            made = True
+    return made
+
+
+def demo_self_service_worker():
+    """The first green demo worker of 成都安心家政, whose self-service the demo activates."""
+    from .clock import today as shanghai_today
+    from .workers.services import status_of
+
+    found = _demo_staff("anxin")
+    if found is None:
+        return None
+    return next((w for w in found[2] if status_of(w, shanghai_today()).colour == "green"), None)
+
+
+def ensure_demo_self_service(ring: KeyRing) -> bool:
+    """Activate one demo worker's self-service with DEMO_PIN, the way a worker would: a code, then the PIN."""
+    from datetime import datetime, timezone
+
+    from .selfservice import services as selfservice
+    from .selfservice.models import WorkerLogin
+
+    worker = demo_self_service_worker()
+    if worker is None or db.session.execute(
+            select(WorkerLogin.id).where(WorkerLogin.worker_id == worker.id)).first() is not None:
+        return False
+    admin = _account(COMPANIES[0][6][0][0])
+    now = datetime.now(timezone.utc)
+    issued = selfservice.issue_activation_code(ring, actor=admin, worker=worker, now=now)
+    selfservice.activate(ring, card_no=worker.card_no, code=issued.code, pin=DEMO_PIN, now=now)
+    db.session.commit()
+    return True
 
 
 # Demo staff: (company key, how many, occupations to draw from)
@@ -236,4 +308,7 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
     for card_no, uscc, occupation in rows:
         if uscc in demo_usccs:
             out_workers.append({"card_no": card_no, "company_uscc": uscc, "occupation": occupation})
-    return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers}
+    worker = demo_self_service_worker()
+    self_service = {"card_no": worker.card_no, "pin": DEMO_PIN} if worker is not None else None
+    return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers,
+            "self_service": self_service}

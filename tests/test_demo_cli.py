@@ -48,3 +48,24 @@ def test_demo_workers_show_every_status_colour(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     colours = {status_of(w, today()).colour for w in db.session.query(Worker)}
     assert colours == {"green", "yellow", "red"}
+
+
+def test_demo_cards_and_a_worker_who_can_sign_in(app, runner, client):
+    """Every demo worker who may hold a card has one (red workers none), and the printed demo worker signs in."""
+    from registry.cards.services import latest_card
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.workers.models import Worker
+    from registry.workers.services import status_of
+
+    result = runner.invoke(args=["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    for worker in db.session.query(Worker):
+        has_card = latest_card(worker.id) is not None
+        assert has_card == (status_of(worker, today()).colour != "red"), worker.card_no
+    me = data["self_service"]
+    resp = client.post("/api/v1/self/login", json={"card_no": me["card_no"], "pin": me["pin"]})
+    assert resp.status_code == 200, resp.get_json()
+    view = client.get(f"/api/v1/cards/{me['card_no']}").get_json()
+    assert view["status"]["colour"] == "green" and view["card"]["serial"] == 1
