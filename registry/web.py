@@ -198,13 +198,6 @@ def apply_api_error(form, exc: ApiError, mapping: dict[str, str] | None = None) 
     return top, unplaced
 
 
-def has_endpoint(name: str) -> bool:
-    """Whether a page exists (templates link to pages other domains may not serve yet)."""
-    from flask import current_app
-
-    return name in current_app.view_functions
-
-
 COLOURS = {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")}
 
 
@@ -229,7 +222,6 @@ def register(app: Flask) -> None:
     app.add_template_global(lang)
     app.add_template_global(lang_url)
     app.add_template_global(viewer)
-    app.add_template_global(has_endpoint)
     app.add_template_global(colour_label, "vocab_colour")
     app.add_template_filter(local_dt)
 

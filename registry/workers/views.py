@@ -16,7 +16,7 @@ from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
-from ..web import account, apply_api_error, flash_msg, role_required, t
+from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import services, views_model
 from .api import register_with_retry
 from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
@@ -27,7 +27,6 @@ bp = Blueprint("workers_web", __name__)
 COMPANY_ROLES = ("company_admin", "company_user")
 REGULATORS = ("regulator", "regulator_admin")
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
-COLOURS = {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")}
 EXPIRING = {"health": ("体检", "Health check"), "insurance": ("保险", "Insurance"), "any": ("体检或保险", "Either")}
 EMPLOYMENT_FILTER = {"active": ("在职", "Current"), "ended": ("已离职", "Ended"), "all": ("全部", "All")}
 ID_KINDS = {"resident": ("居民身份证", "Resident ID card"), "hk_permit": ("港澳居民居住证（香港）", "Residence permit (Hong Kong)"),
