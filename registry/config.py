@@ -58,7 +58,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
 
 DEFAULTS = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Idle connections are pinged before use by database.ping_when_idle, not every checkout.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     "API_TITLE": "Jiaxin 家信 registry API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import time
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+
+# A pooled connection idle this long is pinged before use; a busy one is not.
+IDLE_PING_SECONDS = 10.0
 
 _begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar("sqlite_begin", default="IMMEDIATE")
 
@@ -20,8 +24,38 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only if it sat idle, and replace it if the ping fails.
+
+    SQLAlchemy's pool_pre_ping pings on every checkout: a round trip per
+    request on PostgreSQL, under load when connections cannot have gone stale.
+    Raising DisconnectionError makes the pool discard the connection and try
+    a fresh one (SQLAlchemy's documented custom pessimistic handling).
+    """
+    if getattr(engine, "_jiaxin_pings", False):
+        return
+    engine._jiaxin_pings = True
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        record.info["jiaxin_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):
+        since = record.info.get("jiaxin_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception as error:  # noqa: BLE001 — any failure means the connection is gone
+            raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()
+
+
 def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
-    """Install the SQLite pragmas and BEGIN handling (no-op elsewhere)."""
+    """Ping idle connections; on SQLite also install the pragmas and BEGIN handling."""
+    ping_when_idle(engine)
     if not is_sqlite(engine) or getattr(engine, "_jiaxin_configured", False):
         return
     engine._jiaxin_configured = True
