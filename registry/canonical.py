@@ -158,10 +158,9 @@ def _d(value) -> str | None:
 
 def worker_state(ring, worker) -> dict:
     """Load a worker's dependent rows and build its state."""
-    from .cards.models import Card
     from .companies.models import Company
     from .extensions import db
-    from .workers.models import Employment, WorkerPhoto, WorkerRecord
+    from .workers.models import Employment, WorkerRecord
 
     employments = db.session.execute(
         select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
@@ -169,13 +168,37 @@ def worker_state(ring, worker) -> dict:
     records = db.session.execute(
         select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
         .where(WorkerRecord.worker_id == worker.id).order_by(WorkerRecord.id)).all()
-    cards = db.session.execute(
-        select(Card, Company.log_ref).join(Company, Company.id == Card.company_id)
-        .where(Card.worker_id == worker.id).order_by(Card.serial)).all()
-    photo = db.session.execute(
-        select(WorkerPhoto, Company.log_ref).join(Company, Company.id == WorkerPhoto.company_id)
-        .where(WorkerPhoto.worker_id == worker.id)).first()
-    return worker_state_from(worker, employments, records, cards=cards, photo=photo)
+    cards, photos = worker_cards_and_photos([worker.id])
+    return worker_state_from(worker, employments, records, cards=cards.get(worker.id, []),
+                             photo=photos.get(worker.id))
+
+
+def worker_cards_and_photos(worker_ids) -> tuple[dict, dict]:
+    """Workers' cards (by serial) and photos, each with its company's log_ref, keyed by worker id.
+
+    The other rows `worker_state_from` takes beside employments and records:
+    every caller that builds a worker's state from rows it loaded itself (the
+    staff import attaching existing workers) must pass these too.
+    """
+    from .cards.models import Card
+    from .companies.models import Company
+    from .extensions import db
+    from .workers.models import WorkerPhoto
+
+    ids = list(worker_ids)
+    cards: dict[int, list] = {}
+    photos: dict[int, tuple] = {}
+    if not ids:
+        return cards, photos
+    for c, ref in db.session.execute(
+            select(Card, Company.log_ref).join(Company, Company.id == Card.company_id)
+            .where(Card.worker_id.in_(ids)).order_by(Card.worker_id, Card.serial)).all():
+        cards.setdefault(c.worker_id, []).append((c, ref))
+    for p, ref in db.session.execute(
+            select(WorkerPhoto, Company.log_ref).join(Company, Company.id == WorkerPhoto.company_id)
+            .where(WorkerPhoto.worker_id.in_(ids))).all():
+        photos[p.worker_id] = (p, ref)
+    return cards, photos
 
 
 def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> dict:

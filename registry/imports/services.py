@@ -234,6 +234,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
                 select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
                 .where(WorkerRecord.worker_id.in_(ids)).order_by(WorkerRecord.id)).all():
             prior_recs.setdefault(r.worker_id, []).append((r, ref))
+    prior_cards, prior_photos = canonical.worker_cards_and_photos(w.id for w in existing.values())
 
     employment_rows, record_rows, changes = [], [], []
     new_by_number = {p.number: w for p, w in zip(new_rows, worker_rows)}
@@ -254,7 +255,8 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
             emps = prior_emps.get(worker.id, []) + [(SimpleNamespace(**e), company.log_ref)]
             recs_state = prior_recs.get(worker.id, []) + [(SimpleNamespace(id=None, **r), company.log_ref)
                                                           for r in recs]
-            state = canonical.worker_state_from(worker, emps, recs_state)
+            state = canonical.worker_state_from(worker, emps, recs_state, cards=prior_cards.get(worker.id, []),
+                                                photo=prior_photos.get(worker.id))
             changes.append(Change(actor, Action.WORKER_EMPLOY, worker.log_ref, canonical.digest(state)))
         else:
             w = new_by_number[p.number]

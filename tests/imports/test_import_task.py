@@ -185,3 +185,36 @@ def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factor
     assert stored.seqs == []
     assert [e.code for e in stored.conflicts] == ["already_employed"] * 5
     assert count(Employment) == 5 and count(Worker) == 5
+
+
+def test_attaching_a_worker_who_holds_a_card_and_a_photo_logs_their_whole_state(app, client, factory, company):
+    """The import builds attached workers' states itself: their cards and photo must be in them."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))
+    from cardutil import picture
+
+    from registry.cards import services as cards
+    from registry.log.verify import verify_local
+    from registry.workers import photos
+
+    comp, token = company
+    other, other_admin = factory.company()
+    rows = person_rows(2, today=shanghai_today())
+    upload(client, other, factory.token(other_admin.account), csv_bytes(rows))
+    run_queued_tasks(app)
+    db.session.rollback()
+    worker = db.session.execute(select(Worker).order_by(Worker.id)).scalars().first()
+    cards.issue_card(factory.ring, account=other_admin.account, company=other, worker=worker, today=shanghai_today())
+    db.session.commit()
+    photos.set_photo(factory.ring, account=other_admin.account, company=other, worker=worker, data=picture(),
+                     consent_on=shanghai_today(), today=shanghai_today())
+    db.session.commit()
+    upload(client, comp, token, csv_bytes(rows))
+    run_queued_tasks(app)
+    assert count(Employment) == 4
+    digests_replay(factory)
+    db.session.rollback()
+    report = verify_local(factory.ring, app.config["LOG_ORIGIN"])
+    assert report.ok, report.failures
