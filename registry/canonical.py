@@ -266,7 +266,7 @@ def report_state(ring, report) -> dict:
         "state": report.state,
         "closed_by": report.closed_by,
         "closed": _dt(report.closed_dt),
-        "closing_note": report.closing_note,
+        "closing_note": report.closing_note_state,
         "created": _dt(report.created_dt),
     }
 

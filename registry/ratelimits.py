@@ -4,7 +4,9 @@ Only these are limited (DESIGN: the log and bulletin endpoints never are):
 - look-ups of a card or a company, per client address (`LOOKUP_LIMIT`);
 - consent, activation and PIN attempts, per card number (`ATTEMPT_LIMIT`),
   whoever makes them, so spreading guesses over many addresses does not help;
-- failed sign-ins (`LOGIN_FAILURE_LIMIT`, in accounts.views).
+- failed sign-ins, per client address (`LOGIN_FAILURE_LIMIT`): accounts' in
+  accounts.views, workers' PIN sign-ins here (`pin_failures`), so one address
+  cannot try a few common PINs on many cards.
 
 A limit is keyed on what the request names, never on whether that record
 exists, so a 429 says nothing about existence. `REGISTRY_RATELIMIT_ENABLED=false`
@@ -38,7 +40,9 @@ def _switchable(limit):
     def decorate(view):
         limited = limit(view)
 
-        @functools.wraps(view)
+        # Wrapping `limited` (not `view`) carries Flask-Limiter's marker, so when limits are
+        # stacked only the innermost checks them all, once, as with plain Flask-Limiter.
+        @functools.wraps(limited)
         def checked(*args, **kwargs):
             if current_app.config.get("RATELIMIT_ENABLED", True):
                 return limited(*args, **kwargs)
@@ -55,3 +59,8 @@ lookup_limit = _switchable(limiter.shared_limit(lambda: current_app.config["LOOK
 # Consent, activation and PIN attempts: one budget per card, shared by the three kinds of code.
 attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-attempts",
                                                  key_func=card_key, methods=["POST"]))
+
+# Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
+pin_failures = _switchable(limiter.shared_limit(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="pin-failures", methods=["POST"],
+    deduct_when=lambda response: response.status_code in (401, 423)))

@@ -58,6 +58,7 @@ def sealed_columns() -> list[Sealed]:
         Sealed(ImportFile, "content_enc", "import_files", "content", "ref", binary=True),
         Sealed(WorkerPhoto, "photo_enc", "worker_photos", "photo", "ref", binary=True),
         Sealed(CardReport, "text_enc", "card_reports", "text", "ref"),
+        Sealed(CardReport, "closing_note_enc", "card_reports", "closing_note", "ref"),
     ]
 
 

@@ -26,7 +26,7 @@ class ReportQueueArgs(Schema):
     reference = fields.String(validate=validate.Length(min=1, max=20),
                               metadata={"description": "The reference a resident quotes."})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
 
 
 class ReportEmployerSchema(Schema):

@@ -104,9 +104,7 @@ class LatestCard(MethodView):
     def get(self, args, card_no):
         """The worker's latest card, to print (current employers; 404 until a card is issued)."""
         _account, _company, worker = _employer(card_no)
-        card = services.latest_card(worker.id)
-        if card is None:
-            raise not_found("card", "服务证")
+        card = services.printable_card(worker, today())
         view = printing.card_view(keyring(), worker, card, current_app.config["PUBLIC_URL"])
         if args["format"] == "html":
             return html_response(printing.render_html([view]))

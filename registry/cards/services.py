@@ -43,6 +43,21 @@ def latest_serial(worker_id: int) -> int | None:
     return db.session.execute(select(func.max(Card.serial)).where(Card.worker_id == worker_id)).scalar_one()
 
 
+def printable_card(worker: Worker, today: date) -> Card:
+    """The worker's latest card, to print; none for a red worker (as issuing and bulk printing refuse)."""
+    card = latest_card(worker.id)
+    if card is None:
+        raise not_found("card", "服务证")
+    if status_of(worker, today).colour == "red":
+        raise _refused_red()
+    return card
+
+
+def _refused_red() -> ApiError:
+    return ApiError(409, "card_refused_red", "该人员状态为红色，不能发放服务证。",
+                    "The worker's status is red: no card can be issued.")
+
+
 def card_by_serial(worker_id: int, serial: int) -> Card | None:
     return db.session.execute(
         select(Card).where(Card.worker_id == worker_id, Card.serial == serial)
@@ -60,8 +75,7 @@ def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Wor
     if active_employment(worker, company) is None:
         raise not_found("worker", "从业人员")
     if status_of(worker, today).colour == "red":
-        raise ApiError(409, "card_refused_red", "该人员状态为红色，不能发放服务证。",
-                       "The worker's status is red: no card can be issued.")
+        raise _refused_red()
     # The head's lock first: two reissues at once then number their serials one after the other.
     lock_head()
     serial = (latest_serial(worker.id) or 0) + 1

@@ -108,9 +108,7 @@ def card(card_no: str):
 @role_required(*COMPANY_ROLES)
 def card_pdf(card_no: str):
     _user, _company, worker = _employer(card_no)
-    latest = services.latest_card(worker.id)
-    if latest is None:
-        raise not_found("card", "服务证")
+    latest = services.printable_card(worker, today())
     view = printing.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"])
     return Response(printing.render_pdf([view]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="card-{worker.card_no}-{latest.serial}.pdf"'})
@@ -172,7 +170,10 @@ def _too_large(_exc):
     if not current_user.is_authenticated or current_user.role not in COMPANY_ROLES:
         return respond(413, error_body("photo_too_large", "照片超过 2 MiB。", "The photo is larger than 2 MiB."))
     card_no = (request.view_args or {}).get("card_no", "")
-    _user, _company, worker = _employer(card_no)
+    try:
+        _user, _company, worker = _employer(card_no)
+    except ApiError:  # not this company's worker, or no worker at all: the plain answer
+        return respond(413, error_body("photo_too_large", "照片超过 2 MiB。", "The photo is larger than 2 MiB."))
     form = PhotoForm(formdata=None, consent_on=today())
     message = Msg("The photo is larger than 2 MiB.", "照片超过 2 MiB。")
     form.photo.errors = [message]

@@ -434,7 +434,8 @@ SEALED = {
     "account": [("name_enc", "accounts", "name", "name_state", "name", "ref"),
                 ("totp_enc", "accounts", "totp", "totp_state", "totp", "ref")],
     # A resident's report: its optional free text.
-    "report": [("text_enc", "card_reports", "text", "text_state", "text", "ref")],
+    "report": [("text_enc", "card_reports", "text", "text_state", "text", "ref"),
+               ("closing_note_enc", "card_reports", "closing_note", "closing_note_state", "closing_note", "ref")],
 }
 
 

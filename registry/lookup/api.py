@@ -34,7 +34,7 @@ def end_read() -> None:
 def etagged(body: bytes, mimetype: str) -> Response:
     """An answer whose ETag hashes the body rendered for today; 304 only when that body is unchanged."""
     etag = hashlib.sha256(body).hexdigest()[:40]
-    if request.if_none_match.contains(etag):
+    if request.if_none_match.contains_weak(etag):  # RFC 9110: If-None-Match compares weakly
         resp = Response(status=304)
     else:
         resp = Response(body, mimetype=mimetype)

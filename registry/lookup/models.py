@@ -40,7 +40,9 @@ class CardReport(LoggedAggregate, db.Model):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     closed_by: Mapped[str | None] = mapped_column(String(32))
     closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closing_note: Mapped[str | None] = mapped_column(String(500))
+    # The regulator's note may name people too: sealed, with its HMAC for the canonical state.
+    closing_note_enc: Mapped[str | None] = mapped_column(Text)
+    closing_note_state: Mapped[str | None] = mapped_column(String(64))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     worker = relationship("Worker")

@@ -216,7 +216,8 @@ def close_report(ring: KeyRing, *, regulator: Account, report: CardReport, note:
     report.state = "closed"
     report.closed_by = regulator.ref
     report.closed_dt = utcnow()
-    report.closing_note = note
+    report.closing_note_enc = seal(ring, note, aad("card_reports", "closing_note", report.ref))
+    report.closing_note_state = state_hmac(ring, "closing_note", note)
     return record_change(ring, actor=regulator.ref, action=Action.REPORT_CLOSE, aggregate=report)
 
 
@@ -239,5 +240,11 @@ def report_view(ring: KeyRing, report: CardReport) -> dict:
         "reason": report.reason, "reason_label": {"zh": zh, "en": en}, "text": report_text(ring, report),
         "serial": report.serial, "qr_verdict": report.qr_verdict, "state": report.state,
         "created_dt": report.created_dt, "closed_by": report.closed_by, "closed_dt": report.closed_dt,
-        "closing_note": report.closing_note,
+        "closing_note": closing_note(ring, report),
     }
+
+
+def closing_note(ring: KeyRing, report: CardReport) -> str | None:
+    if report.closing_note_enc is None:
+        return None
+    return unseal(ring, report.closing_note_enc, aad("card_reports", "closing_note", report.ref))

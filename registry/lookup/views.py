@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..accounts.auth import keyring
 from ..clock import today
@@ -52,4 +53,8 @@ def card(card_no: str):
     except ApiError as exc:
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())
-    return etagged(body.encode(), "text/html")
+    resp = etagged(body.encode(), "text/html")
+    if current_user.is_authenticated:
+        # The page then carries the user's name and a CSRF token: no shared cache may keep it.
+        resp.headers["Cache-Control"] = "private, no-cache"
+    return resp

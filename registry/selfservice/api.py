@@ -24,7 +24,7 @@ from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import SHANGHAI
 from ..errors import ApiError
 from ..models import utcnow
-from ..ratelimits import attempt_limit
+from ..ratelimits import attempt_limit, pin_failures
 from ..workers import services as workers
 from . import services, views_model
 
@@ -124,6 +124,7 @@ class Activate(MethodView):
 
 @blp.route("/self/login")
 class SignIn(MethodView):
+    @pin_failures
     @attempt_limit
     @blp.arguments(SignInArgs)
     @blp.response(200, SessionSchema)

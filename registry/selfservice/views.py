@@ -16,7 +16,7 @@ from ..accounts.auth import keyring
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..models import utcnow
-from ..ratelimits import attempt_limit
+from ..ratelimits import attempt_limit, pin_failures
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import services as workers
 from ..workers.views import VOCAB
@@ -101,6 +101,7 @@ def activate():
 
 
 @bp.route("/me/login", methods=["GET", "POST"])
+@pin_failures
 @attempt_limit
 def login():
     form = SignInForm()

@@ -38,7 +38,7 @@ MAX_SIDE = 1200
 # Refused before decoding: a small file can claim a huge canvas (a decompression bomb).
 MAX_PIXELS = 40_000_000
 MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
-PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
+PIL_FORMATS = {"image/jpeg": ("JPEG", "MPO"), "image/png": ("PNG",)}
 
 
 def sniff(data: bytes) -> str | None:
@@ -61,7 +61,8 @@ def cleaned(data: bytes, content_type: str) -> bytes:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
-                if probe.format != PIL_FORMATS[content_type]:
+                # Phones write JPEGs with a multi-picture segment, which Pillow names MPO.
+                if probe.format not in PIL_FORMATS[content_type]:
                     raise _bad_photo()
                 width, height = probe.size
                 if width * height > MAX_PIXELS:

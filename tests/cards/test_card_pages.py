@@ -159,3 +159,21 @@ def test_print_all_staff_from_the_staff_list(app, factory, world):
     assert login(other, admin.account.login, admin.password).status_code == 302
     assert other.get(progress).status_code == 404 and other.get(f"{progress}.pdf").status_code == 404
     assert world.client.get(f"/company/workers/cards/print/{task_id + 99}").status_code == 404
+
+
+def test_an_oversized_photo_for_someone_elses_worker_is_a_413_not_a_500(app, factory, world):
+    company, admin = factory.company()
+    other = app.test_client()
+    assert login(other, admin.account.login, admin.password).status_code == 302
+    token = csrf(other, "/company/workers")
+    big = b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024)
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    for number in (world.card_nos[0], "JX123", "bogus"):
+        # Encoded in memory: the test client's own encoder spills large bodies to a file it never closes.
+        boundary, body = encode_multipart({"csrf_token": token, "consent_on": world.today.isoformat(),
+                                           "photo": FileStorage(io.BytesIO(big), filename="big.jpg")})
+        resp = other.post(f"/company/workers/{number}/photo", data=body,
+                          content_type=f"multipart/form-data; boundary={boundary}")
+        assert resp.status_code == 413, (number, resp.status_code)

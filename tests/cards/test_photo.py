@@ -208,3 +208,18 @@ def test_uploads_at_the_same_moment_leave_one_photo(app, factory, world):
     assert count(WorkerPhoto) == 1
     report = verify_local(factory.ring, app.config["LOG_ORIGIN"])
     assert report.ok, report.failures
+
+
+def test_a_phone_jpeg_with_a_multi_picture_segment_is_accepted(client, factory, world):
+    """Many phones write JPEGs with an MPF segment, which Pillow reads as "MPO"; they are JPEGs all the same."""
+    from PIL import Image
+
+    first, second = Image.new("RGB", (64, 80), (10, 120, 200)), Image.new("RGB", (32, 40), (200, 10, 10))
+    buf = io.BytesIO()
+    first.save(buf, "MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(buf.getvalue())).format == "MPO"
+    resp = upload(client, world, buf.getvalue())
+    assert resp.status_code == 200, resp.get_json()
+    row = stored(world.workers[0])
+    opened = unseal_bytes(factory.ring, row.photo_enc, aad("worker_photos", "photo", row.ref))
+    assert row.content_type == "image/jpeg" and Image.open(io.BytesIO(opened)).format == "JPEG"

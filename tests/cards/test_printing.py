@@ -131,3 +131,15 @@ def test_the_api_refuses_strangers_unknown_formats_and_workers_without_a_card(cl
     fresh = staff(factory, 1, seed=99, company=(world.company, world.admin)).workers[0]
     resp = client.get(f"/api/v1/workers/{fresh.card_no}/card", headers=bearer(world.token))
     assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_worker_who_turned_red_has_no_card_printed_one_at_a_time_either(app, client, factory, world):
+    """Issuing and bulk printing refuse red workers; printing the latest card does too."""
+    from cardutil import make_red
+
+    number = world.card_nos[0]
+    assert client.get(f"/api/v1/workers/{number}/card", headers=bearer(world.token)).status_code == 200
+    make_red(factory, world, world.workers[0])
+    for fmt in ("pdf", "html"):
+        resp = client.get(f"/api/v1/workers/{number}/card?format={fmt}", headers=bearer(world.token))
+        assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "card_refused_red"

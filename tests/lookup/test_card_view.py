@@ -103,6 +103,8 @@ def test_etag_is_the_hash_of_todays_body_and_304_only_while_unchanged(client, fa
     assert again.status_code == 304 and again.data == b""
     assert again.headers["ETag"] == etag
     assert client.get(url, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    # If-None-Match compares weakly (RFC 9110): a proxy that weakened the tag still gets its 304.
+    assert client.get(url, headers={"If-None-Match": f"W/{etag}"}).status_code == 304
     # A change to the record changes today's body: the old ETag no longer matches.
     workers.add_record(factory.ring, account=world.admin, company=world.company, worker=world.worker,
                        kind="background", data={"result": "failed", "checked_on": world.today,
@@ -203,3 +205,25 @@ def test_a_card_signed_by_a_key_since_rotated_is_still_genuine(app, client, fact
     factory.ring.add("card")
     view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}).get_json()
     assert view["qr"]["verdict"] == "genuine"
+
+
+def test_ids_beyond_32_bits_are_not_found_not_a_database_error(client, factory):
+    _company, admin = factory.company()
+    token = factory.token(admin.account)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/tasks/99999999999999999999", headers=headers).status_code == 404
+    regulator = factory.token(factory.regulator_for("housekeeping"))
+    resp = client.get("/api/v1/reports?offset=99999999999999999999", headers={"Authorization": f"Bearer {regulator}"})
+    assert resp.status_code == 422 and "offset" in resp.get_json()["error"]["fields"]
+
+
+def test_the_page_is_private_for_a_signed_in_user(app, factory, world):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
+    from webutil import login
+
+    signed_in = app.test_client()
+    assert login(signed_in, world.admin.login, "correct horse battery").status_code == 302
+    assert signed_in.get(f"/c/{world.card_no}").headers["Cache-Control"] == "private, no-cache"

@@ -246,3 +246,30 @@ def test_company_lookups_are_counted_in_redis(app, factory, base_config, monkeyp
             store.delete(key)
         store.close()
     assert not list(redis.Redis.from_url(REDIS_URL).scan_iter(match=f"*{prefix}*"))
+
+
+@pytest.mark.parametrize("path", ["/api/v1/self/login", "/me/login"])
+def test_failed_pin_sign_ins_are_limited_per_address_across_cards_and_per_card(app, client, monkeypatch, path):
+    """One address cannot try a common PIN on many cards (failed sign-ins per address), nor many PINs on
+    one card (attempts per card); each budget counts a request once."""
+    monkeypatch.setitem(app.config, "LOGIN_FAILURE_LIMIT", f"{SMALL} per minute")
+    monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "3 per minute")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    limiter.reset()
+
+    def sign_in(card, environ):
+        if path.startswith("/api/"):
+            return client.post(path, json={"card_no": card, "pin": "246802"}, environ_base=environ)
+        return client.post(path, data={"card_no": card, "pin": "246802"}, environ_base=environ)
+
+    statuses = [sign_in(cardno.new_card_no(), ADDRESS).status_code for _ in range(SMALL)]
+    assert statuses == [401] * SMALL
+    refused = sign_in(cardno.new_card_no(), ADDRESS)
+    assert refused.status_code == 429
+    if path.startswith("/api/"):
+        assert_rate_limited(refused)
+    assert sign_in(cardno.new_card_no(), OTHER_ADDRESS).status_code == 401
+    one_card = cardno.new_card_no()
+    addresses = [{"REMOTE_ADDR": f"203.0.113.{i}"} for i in range(4)]
+    assert [sign_in(one_card, a).status_code for a in addresses] == [401, 401, 401, 429]
+    limiter.reset()

@@ -241,7 +241,12 @@ def test_closing_writes_one_entry_and_only_the_handling_regulators_may(client, f
     assert json.loads(entry.body)["actor"] == hk_reg.ref
     assert log_count() == before + 1
     db.session.refresh(report)
-    assert (report.state, report.closed_by, report.closing_note) == ("closed", hk_reg.ref, "已约谈企业，证件真实，持证人本人。")
+    assert (report.state, report.closed_by) == ("closed", hk_reg.ref)
+    # Sealed at rest like the report's text: the row does not hold the note in plain text.
+    assert "已约谈企业" not in (report.closing_note_enc or "")
+    from registry.lookup.reports import closing_note
+
+    assert closing_note(factory.ring, report) == "已约谈企业，证件真实，持证人本人。"
     assert report.closed_dt is not None
     again = client.post(url, json={"note": "再次办结"}, headers=bearer(hk))
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "report_closed"
