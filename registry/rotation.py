@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, not_, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from .crypto import aad, blind_index, seal, seal_bytes, unseal, unseal_bytes
 from .errors import ApiError
 from .extensions import db
-from .keys import INDEX_FIELDS, NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
+from .keys import NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
 
 TASK_KIND = "keys.rotate"
 BATCH = 500

@@ -67,9 +67,8 @@ class World:
         self.n = 0
         # A worker employed by company A.
         import random as _random
-        from datetime import date
 
-        from registry.workers import idnumber, services as workers
+        from registry.workers import services as workers
 
         self.rng = _random.Random(77)
         from registry.clock import today as shanghai_today

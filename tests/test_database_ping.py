@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from registry import database
 from registry.extensions import db

@@ -30,19 +30,13 @@ STANDALONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:;
 def _employer(card_no: str):
     """The caller, its company and the worker, who must be on the company's staff today (else 404)."""
     account = bearer_account()
-    worker = workers.get_worker(card_no)
-    company = account.company
-    if company is None or workers.active_employment(worker, company) is None:
-        raise not_found("worker", "从业人员")
+    company, worker = workers.employed_by(account, card_no)
     return account, company, worker
 
 
 def _member_company(uscc: str):
     account = bearer_account()
-    company = companies.get_company(uscc)
-    if not companies.is_member(account, company):
-        raise not_found("company", "企业")
-    return account, company
+    return account, companies.member_company(account, uscc)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:

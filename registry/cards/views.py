@@ -75,10 +75,7 @@ def _card_helpers():
 def _employer(card_no: str):
     """The worker and the user's company, which must employ them today."""
     user = account()
-    worker = workers.get_worker(card_no)
-    company = user.company
-    if company is None or workers.active_employment(worker, company) is None:
-        raise not_found("worker", "从业人员")
+    company, worker = workers.employed_by(user, card_no)
     return user, company, worker
 
 

@@ -219,6 +219,14 @@ def is_member(account: Account, company: Company) -> bool:
     return account.company_id == company.id
 
 
+def member_company(account: Account, uscc: str) -> Company:
+    """The company, of which the account must be a member; anyone else: not found."""
+    company = get_company(uscc)
+    if not is_member(account, company):
+        raise not_found("company", "企业")
+    return company
+
+
 def decide(ring: KeyRing, *, regulator: Account, company: Company, verify: bool, note: str | None) -> Recorded:
     """A regulator of the company's sector verifies or rejects it."""
     if not regulates(regulator, company):

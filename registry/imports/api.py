@@ -31,10 +31,7 @@ class QueuedSchema(Schema):
 
 def _member_company(uscc: str):
     account = bearer_account()
-    company = companies.get_company(uscc)
-    if not companies.is_member(account, company):
-        raise not_found("company", "企业")
-    return account, company
+    return account, companies.member_company(account, uscc)
 
 
 @blp.route("/companies/<uscc>/imports")

@@ -30,10 +30,7 @@ REGULATOR_ROLES = ("regulator", "regulator_admin")
 
 def _member_company(uscc: str):
     account = bearer_account()
-    company = companies.get_company(uscc)
-    if not companies.is_member(account, company):
-        raise not_found("company", "企业")
-    return account, company
+    return account, companies.member_company(account, uscc)
 
 
 def register_with_retry(ring, **kwargs) -> services.Registered:
@@ -108,10 +105,7 @@ class WorkerDetail(MethodView):
 
 def _employer(card_no: str):
     account = bearer_account()
-    worker = services.get_worker(card_no)
-    company = account.company
-    if company is None or services.active_employment(worker, company) is None:
-        raise not_found("worker", "从业人员")
+    company, worker = services.employed_by(account, card_no)
     return account, company, worker
 
 

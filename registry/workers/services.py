@@ -162,6 +162,16 @@ def active_employment(worker: Worker, company: Company) -> Employment | None:
     return next((e for e in worker.employments if e.active and e.company_id == company.id), None)
 
 
+def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
+    """The account's company and the worker, whom it must employ today; anyone else: not found."""
+    worker = get_worker(card_no)
+    company = account.company
+    if (company is None or account.role not in ("company_admin", "company_user")
+            or active_employment(worker, company) is None):
+        raise not_found("worker", "从业人员")
+    return company, worker
+
+
 def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
                    today: date) -> Recorded:
     _require_member(account, company)

@@ -125,10 +125,7 @@ def _viewable(user, card_no: str):
 
 def _employer(user, card_no: str):
     """The worker and the user's company, which must employ them now."""
-    worker = services.get_worker(card_no)
-    company = user.company
-    if company is None or user.role not in COMPANY_ROLES or services.active_employment(worker, company) is None:
-        raise not_found("worker", "从业人员")
+    company, worker = services.employed_by(user, card_no)
     return worker, company
 
 

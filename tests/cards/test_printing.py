@@ -48,7 +48,7 @@ def test_the_pdf_is_credit_card_size_in_chinese_with_the_masked_name_only(app, f
         assert printing.group_card_no(worker.card_no) in facts.text
     assert "养老护理员" in facts.text  # the occupation, in Chinese
     assert world.company.name in facts.text
-    assert f"查验真伪请访问 registry.test，输入卡号" in facts.text
+    assert "查验真伪请访问 registry.test，输入卡号" in facts.text
     assert world.cards[0].valid_until.isoformat() in facts.text
 
 
