@@ -14,6 +14,7 @@ from ..api_util import ERRORS, api_blueprint
 from ..clock import today
 from ..extensions import db
 from ..ratelimits import lookup_limit
+from ..workers.services import check_card_no
 from . import services
 
 blp = api_blueprint("lookup", __name__, "The public card look-up: what a resident at the door sees.")
@@ -58,7 +59,7 @@ class CardView(MethodView):
         A number whose check character is wrong answers 422 `card_no_typo`. With `q`,
         the answer also carries the verdict on that QR code.
         """
-        number = services.checked_card_no(card_no)
+        number = check_card_no(card_no)
         view = services.card_view(number, today(), scan=services.scan_for(keyring(), request.args.get("q")))
         end_read()
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()

@@ -37,6 +37,7 @@ from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref, utcnow
 from ..workers.models import Employment, Worker
+from ..workers.services import check_card_no
 from . import services as lookup
 from .models import REPORT_REASONS, REPORT_STATES, CardReport
 
@@ -79,7 +80,7 @@ def normalise_reference(raw: str) -> str | None:
 
 def worker_for_card(raw: str) -> Worker:
     """The worker a typed or scanned card number names, with the card page's own errors (typo 422, 404)."""
-    number = lookup.checked_card_no(raw)
+    number = check_card_no(raw)
     worker = db.session.execute(select(Worker).where(Worker.card_no == number)).scalar_one_or_none()
     if worker is None:
         raise lookup.card_not_found()

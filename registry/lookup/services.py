@@ -20,7 +20,7 @@ from ..companies.models import Company
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
-from ..workers import cardno, rules
+from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
 
@@ -100,17 +100,6 @@ class _Card:
     valid_until: date
     uscc: str
     name: str
-
-
-def checked_card_no(raw: str) -> str:
-    """The normalised card number, or a 4xx: a wrong check character is a probable typo, not "not found"."""
-    result = cardno.validate(raw or "")
-    if result.ok:
-        return result.card_no
-    field = {"card_no": {"zh": result.message_zh, "en": result.message_en}}
-    if result.failure == "checksum":
-        raise ApiError(422, "card_no_typo", result.message_zh, result.message_en, field)
-    raise ApiError(422, "card_no_invalid", result.message_zh, result.message_en, field)
 
 
 def card_not_found() -> ApiError:

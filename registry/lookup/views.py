@@ -11,6 +11,7 @@ from ..clock import today
 from ..errors import ApiError
 from ..ratelimits import lookup_limit
 from .api import end_read, etagged
+from ..workers.services import check_card_no
 from . import services
 
 bp = Blueprint("lookup_web", __name__)
@@ -35,7 +36,7 @@ def find():
         return render_template("web/lookup/card_error.html", card_no="", error=None,
                                official_host=_official_host())
     try:
-        number = services.checked_card_no(raw)
+        number = check_card_no(raw)
     except ApiError as exc:
         return _error_page(raw, exc)
     return redirect(url_for("lookup_web.card", card_no=number))
@@ -47,7 +48,7 @@ def card(card_no: str):
     """The card's public view for today, with the verdict on the scanned QR when `q` is given."""
     q = request.args.get("q")
     try:
-        number = services.checked_card_no(card_no)
+        number = check_card_no(card_no)
         view = services.card_view(number, today(), scan=services.scan_for(keyring(), q))
         end_read()
     except ApiError as exc:

@@ -35,9 +35,8 @@ from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..notify import services as notify
-from ..workers import cardno
 from ..workers.models import AccessRecord, Worker
-from ..workers.services import may_view
+from ..workers.services import check_card_no, may_view
 from . import codes
 from .models import WorkerCode, WorkerLogin, WorkerSession
 
@@ -109,17 +108,6 @@ class Started:
 
 
 # --- input shape (judged without looking at any record) ----------------------------------------
-
-def check_card_no(raw) -> str:
-    """The normalised card number, or a field error about its shape (as get_worker words a typo)."""
-    result = cardno.validate(raw if isinstance(raw, str) else "")
-    if result.ok:
-        return result.card_no
-    fields = {"card_no": {"en": result.message_en, "zh": result.message_zh}}
-    if result.failure == "checksum":
-        raise ApiError(422, "card_no_typo", result.message_zh, result.message_en, fields)
-    raise ApiError(422, "card_no_invalid", result.message_zh, result.message_en, fields)
-
 
 def check_code(raw, field: str) -> str:
     code = codes.normalise(raw if isinstance(raw, str) else "")

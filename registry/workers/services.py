@@ -145,6 +145,18 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
                                                   aggregate=worker))
 
 
+def check_card_no(raw) -> str:
+    """The normalised card number, or a 422 about its shape: a wrong check character is a probable
+    typo (`card_no_typo`), anything else `card_no_invalid`. Says nothing about any record."""
+    result = cardno.validate(raw if isinstance(raw, str) else "")
+    if result.ok:
+        return result.card_no
+    fields = {"card_no": {"en": result.message_en, "zh": result.message_zh}}
+    if result.failure == "checksum":
+        raise ApiError(422, "card_no_typo", result.message_zh, result.message_en, fields)
+    raise ApiError(422, "card_no_invalid", result.message_zh, result.message_en, fields)
+
+
 def get_worker(card_no: str) -> Worker:
     result = cardno.validate(card_no or "")
     if not result.ok:
