@@ -2,7 +2,7 @@
 the resident's consent view."""
 from marshmallow import Schema, fields, validate
 
-from .workers import EmploymentSchema, RecordSchema, StatusSchema
+from .workers import StatusSchema, WorkerDetailSchema
 
 CARD_NO = {"description": "The worker's card number (JX + 11 characters; case, spaces and dashes are ignored)."}
 CODE = {"description": "8 letters and digits, as sent or shown (case, spaces and dashes are ignored)."}
@@ -51,18 +51,9 @@ class CardRowSchema(Schema):
     current = fields.Boolean()
 
 
-class SelfSchema(Schema):
+class SelfSchema(WorkerDetailSchema):
     """The worker's own full record (personal data in full: it is theirs)."""
 
-    card_no = fields.String()
-    name = fields.String()
-    name_masked = fields.String()
-    id_number = fields.String()
-    phone = fields.String()
-    id_kind = fields.String()
-    status = fields.Nested(StatusSchema)
-    employments = fields.List(fields.Nested(EmploymentSchema))
-    records = fields.List(fields.Nested(RecordSchema))
     cards = fields.List(fields.Nested(CardRowSchema))
     photo_on_file = fields.Boolean()
     activated = fields.DateTime(allow_none=True)
