@@ -76,6 +76,21 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
 
 
+@contextlib.contextmanager
+def one_statement_read(session):
+    """A connection for a read that is one statement, which is its own consistent snapshot.
+
+    On PostgreSQL it runs in autocommit: no BEGIN and COMMIT round trips around
+    it (and no ROLLBACK, on which psycopg forgets its prepared statements). On
+    SQLite the session's own (DEFERRED) transaction is as cheap.
+    """
+    if is_sqlite(session.get_bind()):
+        yield session.connection()
+        return
+    with session.get_bind().connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def read_only_transactions() -> contextvars.Token:
     """Make SQLite transactions in this context begin DEFERRED (for reads)."""
     return _begin_mode.set("DEFERRED")

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from ..cards import qr
 from ..cards.models import Card
 from ..companies.models import Company
+from ..database import one_statement_read
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
@@ -62,6 +63,29 @@ def _one_query():
 
 
 _VIEW_QUERY = _one_query()
+_COMPILED: dict = {}
+
+
+def _view_rows(conn, card_no: str) -> list[tuple]:
+    """Run the view's query as SQL compiled once per dialect, its values as the driver gives them.
+
+    SQLAlchemy otherwise walks the whole UNION to make its cache key on every
+    execution, which cost more than the database's work (about 0.15 ms here).
+    """
+    compiled = _COMPILED.get(conn.dialect.name)
+    if compiled is None:
+        compiled = _COMPILED[conn.dialect.name] = _VIEW_QUERY.compile(dialect=conn.dialect)
+    params = compiled.construct_params({"card_no": card_no})
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup)
+    return conn.exec_driver_sql(compiled.string, params).all()
+
+
+def _day(value) -> date | None:
+    """A date from the driver: a date (PostgreSQL) or ISO text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 @dataclass(frozen=True)
@@ -139,16 +163,18 @@ def _insurance_until(recs: list[rules.Rec], today: date) -> str | None:
 
 def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
     """The public credit view of a card number (already checked), or ApiError 404."""
-    # The session's connection, in the request's transaction, without the ORM's per-statement work.
+    # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
     worker, employers, rows, latest_card = None, [], [], None
-    for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1 in db.session.connection().execute(
-            _VIEW_QUERY, {"card_no": card_no}):
+    with one_statement_read(db.session) as conn:
+        result = _view_rows(conn, card_no)
+    for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1 in result:
         if tag == "r":
-            rows.append(_Record(id_, s1, s2, s3, s4, d1, d2, i1, b1, n1))
+            rows.append(_Record(id_, s1, s2, s3, s4, _day(d1), _day(d2), i1, None if b1 is None else bool(b1),
+                                None if n1 is None else Decimal(str(n1))))
         elif tag == "e":
-            employers.append(_Employer(s1, s2, s3, d1, id_))
+            employers.append(_Employer(s1, s2, s3, _day(d1), id_))
         elif tag == "c":
-            latest_card = _Card(i1, d1, d2, s1, s2)
+            latest_card = _Card(i1, _day(d1), _day(d2), s1, s2)
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:

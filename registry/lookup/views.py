@@ -10,7 +10,7 @@ from ..accounts.auth import keyring
 from ..clock import today
 from ..errors import ApiError
 from ..ratelimits import lookup_limit
-from .api import end_read, etagged
+from .api import etagged
 from ..workers.services import check_card_no
 from . import services
 
@@ -50,7 +50,6 @@ def card(card_no: str):
     try:
         number = check_card_no(card_no)
         view = services.card_view(number, today(), scan=services.scan_for(keyring(), q))
-        end_read()
     except ApiError as exc:
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())
