@@ -1,8 +1,8 @@
 """The public view of a card: what a resident at the door may see, for today.
 
-Read with a handful of Core queries (no ORM objects): this is the registry's
-hottest path, a phone at the door waiting on it. The status colour is the one
-pure function in workers.rules; nothing here decides anything else.
+Read with one statement (no ORM objects): this is the registry's hottest
+path, a phone at the door waiting on it (bench/lookup.py). The status colour
+is the one pure function in workers.rules; nothing here decides anything else.
 """
 from __future__ import annotations
 
@@ -25,13 +25,14 @@ from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
 
+
 def _one_query():
     """Everything the view reads, in one round trip: UNION ALL of the worker, its current
     employers, its records and its newest card, as tagged rows of one shape.
 
-    Four separate queries cost four round trips and four statement executions
-    on the registry's hottest path; the columns are typed in the first SELECT,
-    which types the whole union.
+    Four separate queries cost four round trips; one statement is also its own
+    consistent snapshot. The columns are typed in the first SELECT, which types
+    the whole union.
     """
     wid = select(Worker.id).where(Worker.card_no == bindparam("card_no")).scalar_subquery()
     s, d, i = String(), Date(), Integer()
