@@ -19,3 +19,14 @@ def reclaim(_run: JobRun) -> None:
 def prune_runs(_run: JobRun) -> None:
     """Forget old scheduled runs."""
     services.prune_job_runs()
+
+
+def prune_spent_codes(_run: JobRun) -> None:
+    """Forget workers' codes and sessions that stopped working long ago."""
+    from datetime import datetime, timezone
+
+    from registry.selfservice import services as selfservice
+
+    counts = selfservice.prune_spent(datetime.now(timezone.utc))
+    if any(counts.values()):
+        log.info("pruned %(codes)d spent codes and %(sessions)d ended sessions", counts)

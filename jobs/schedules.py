@@ -36,6 +36,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("tasks.reclaim", "jobs.housekeeping:reclaim", 30),
     Schedule("job_runs.prune", "jobs.housekeeping:prune_runs", 3600),
     Schedule("log.checkpoint", "jobs.checkpoints:sign_checkpoint", 60),
+    Schedule("selfservice.prune", "jobs.housekeeping:prune_spent_codes", 3600),
 )
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts import secrets as sec
@@ -338,3 +338,24 @@ def open_with_consent(ring: KeyRing, *, card_no, consent_code, now: datetime) ->
     db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=f"consent:{row.id}", accessor_kind="resident",
                                 organisation=None, purpose="consent_view", fields=CONSENT_FIELDS, created_dt=now))
     return worker, row
+
+
+# --- housekeeping -------------------------------------------------------------------------------
+
+# Spent codes and ended sessions are kept this long (to answer "was this code used?"), then deleted.
+SPENT_KEPT_DAYS = 30
+
+
+def prune_spent(now: datetime, kept_days: int = SPENT_KEPT_DAYS) -> dict[str, int]:
+    """Delete codes and sessions that stopped working more than `kept_days` ago. Does not commit.
+
+    They are credentials, not business records (unlogged); a live code, a live
+    session and the access record are never touched.
+    """
+    cutoff = now - timedelta(days=kept_days)
+    # A code stops working at the first of its expiry, its use and its burning; a session at its expiry or end.
+    codes_gone = db.session.execute(delete(WorkerCode).where(or_(
+        WorkerCode.expires_dt < cutoff, WorkerCode.used_dt < cutoff, WorkerCode.burnt_dt < cutoff))).rowcount
+    sessions_gone = db.session.execute(delete(WorkerSession).where(
+        or_(WorkerSession.expires_dt < cutoff, WorkerSession.ended_dt < cutoff))).rowcount
+    return {"codes": codes_gone, "sessions": sessions_gone}
