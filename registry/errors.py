@@ -174,6 +174,24 @@ def register(app: Flask) -> None:
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after", "www-authenticate"}]
         return respond(status, error_body(code, zh, en, fields), headers)
 
+    @app.errorhandler(RecursionError)
+    def _too_deep(_exc: RecursionError):
+        # JSON nested thousands deep blows the parser's stack: bad input, not our failure.
+        from .extensions import db
+
+        db.session.rollback()
+        return respond(400, error_body("invalid_json", "请求正文不是有效的 JSON（嵌套过深）。",
+                                       "The request body is not valid JSON (nested too deep)."))
+
+    @app.before_request
+    def _no_nul_in_the_address():
+        # PostgreSQL text cannot hold NUL: such a path or query string can name nothing.
+        if "\x00" in request.path:
+            raise ApiError(404, "not_found", "未找到。", "Not found.")
+        query = request.query_string.decode("latin-1")
+        if "\x00" in query or "%00" in query:
+            raise ApiError(400, "invalid_input", "查询参数含有空字符。", "A query parameter holds a NUL character.")
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         # Nothing about the request's data reaches the log: only the type and where.

@@ -207,7 +207,8 @@ def close_report(ring: KeyRing, *, regulator: Account, report: CardReport, note:
     """A regulator who handles the report closes it with a note saying what was done."""
     if not handles(regulator, report):
         raise forbidden()
-    note = (note or "").strip()
+    # Control characters are not words: a note of only those is no note.
+    note = "".join(ch for ch in (note or "") if ch.isprintable() or ch in "\n\t").strip()
     if not note:
         raise field_error("note", "Say what was done about the report.", "请填写处理结果。")
     if len(note) > NOTE_MAX:

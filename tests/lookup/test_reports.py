@@ -344,3 +344,13 @@ def test_other_regulators_and_companies_do_not_see_the_report_pages(app, client,
     login(client, world.admin.login, "correct horse battery")
     assert client.get("/admin/reports").status_code == 403
     assert reports()[0].state == "open"
+
+
+def test_a_note_of_control_characters_is_no_note(client, factory, world):
+    report = file(world, factory)
+    hk = factory.token(regulator(factory, "housekeeping").account)
+    before = log_count()
+    for note in ("\u0000", "\u0000 \u0007\n", "\u200b\u0000"):
+        resp = client.post(f"/api/v1/reports/{report.ref}/close", json={"note": note}, headers=bearer(hk))
+        assert resp.status_code == 422 and "note" in resp.get_json()["error"]["fields"], (note, resp.get_json())
+    assert log_count() == before
