@@ -75,14 +75,16 @@ def picture(fmt: str = "PNG", size=(60, 80), colour=(200, 160, 120), exif: bytes
 
 # --- reading a PDF back -----------------------------------------------------------------------
 
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+# The stream's bytes up to "endstream": the end-of-line before it is left in, because compressed data may itself
+# end in a CR byte (a regex that strips "\r?\n" would then eat it); the decompressor stops at the data's end.
+_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
 
 
 def _inflated(pdf: bytes) -> bytes:
     parts = [pdf]
     for raw in _STREAM.findall(pdf):
         try:
-            parts.append(zlib.decompress(raw))
+            parts.append(zlib.decompressobj().decompress(raw))
         except zlib.error:
             pass
     return b"\n".join(parts)

@@ -71,7 +71,7 @@ def test_a_print_run_issues_the_missing_cards_and_prints_one_pdf(app, client, wo
     facts = read_pdf(resp.data)
     assert len(facts.page_sizes_mm) == 3
     for worker in world.workers[:3]:
-        assert worker.name_masked in facts.text
+        assert worker.name_masked in facts.text, facts.text  # the whole text, should it ever differ
     for real in world.names:
         assert real not in facts.text
 
