@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,28 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def database_url(engine: str, work: Path, name: str) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{work / (name + '.sqlite3')}"
-    import psycopg
-
-    with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def make_app(url: str, work: Path):
-    os.environ["REGISTRY_INSTANCE_PATH"] = str(work / "instance")
-    from registry import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
-                       "SECRET_KEY": "bench-secret-key-0123456789-0123456789"})
+from _benchdb import database_url, make_app  # noqa: E402  (also puts the project on sys.path)
 
 
 def backend_pid(db) -> int | None:
@@ -100,7 +78,6 @@ def child_import(url: str, work: Path, rows: int) -> None:
     from flask_migrate import upgrade
 
     from registry import keyring
-    from registry.clock import today
     from registry.extensions import db
     from registry.imports.services import start_import
     from registry.log.services import ensure_head

@@ -25,11 +25,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import random
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -37,40 +35,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-PG = "host=127.0.0.1 user=postgres dbname=test"
+import _benchdb as benchdb  # noqa: E402  (also puts the project on sys.path)
+from _benchdb import database_url, drop_database  # noqa: E402
 ORIGIN = "bench.jiaxin.example/log"
 FILL_BATCH = 10_000
 SIGN_EVERY = 100_000
 
 
-def database_url(engine: str, work: Path, name: str) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{work / (name + '.sqlite3')}"
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_database(engine: str, name: str) -> None:
-    if engine != "postgresql":
-        return
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 def make_app(url: str, work: Path):
-    os.environ["REGISTRY_INSTANCE_PATH"] = str(work / "instance")
-    from registry import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
-                       "SECRET_KEY": "bench-secret-key-0123456789-0123456789", "LOG_ORIGIN": ORIGIN})
+    return benchdb.make_app(url, work, LOG_ORIGIN=ORIGIN)
 
 
 @contextmanager

@@ -42,11 +42,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-PG = "host=127.0.0.1 user=postgres dbname=test"
+from _benchdb import PG, ROOT, SECRET_KEY, database_url, drop_database, make_app  # noqa: E402  (and sys.path)
+
 DB_NAME = "jiaxin_bench_lookup"
-SECRET_KEY = "bench-secret-key-0123456789-0123456789"
 BATCH = 1000
 WARMUP_SECONDS = 3
 
@@ -108,34 +106,6 @@ def say(line: str) -> None:
 
 
 # --- the database -----------------------------------------------------------------------------------------
-
-
-def database_url(engine: str, work: Path, name: str) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{work / (name + '.sqlite3')}"
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_database(engine: str, name: str) -> None:
-    if engine != "postgresql":
-        return
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def make_app(url: str, work: Path):
-    os.environ["REGISTRY_INSTANCE_PATH"] = str(work / "instance")
-    from registry import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
-                       "SECRET_KEY": SECRET_KEY})
 
 
 def records_for(rng: random.Random, start: date, day: date) -> list[tuple[str, dict]]:
