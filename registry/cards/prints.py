@@ -23,7 +23,7 @@ from ..log.services import lock_head
 from ..tasks.services import enqueue
 from ..workers import cardno
 from ..workers.models import Employment, Worker
-from ..workers.services import status_of
+from ..workers.services import active_employment, status_of
 from . import printing, services
 from .models import CardPrint
 
@@ -114,7 +114,7 @@ def _workers(numbers: list[str]) -> dict[str, Worker]:
 
 
 def _employed(worker: Worker | None, company: Company) -> bool:
-    return worker is not None and any(e.active and e.company_id == company.id for e in worker.employments)
+    return worker is not None and active_employment(worker, company) is not None
 
 
 def run_print(ring: KeyRing, ctx, *, today: date, public_url: str, batch: int = BATCH) -> None:
