@@ -28,9 +28,9 @@ from registry.tlog.merkle import (
     verify_inclusion,
 )
 
-# CI runs in a clone with a copy of shared/ beside it: <clone>/../shared/testdata/merkle.
-VECTOR_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "testdata" / "merkle"
-EXPECTED_VECTORS = {"inclusion": 98, "consistency": 98}  # TLOG.md: 196 in all
+# The published RFC 6962 vectors, copied into the repository with their licence (vectors/NOTICE.md).
+VECTOR_DIR = Path(__file__).resolve().parent / "vectors"
+EXPECTED_VECTORS = {"inclusion": 98, "consistency": 98}  # 196 in all (docs/log.md)
 MAX_EXHAUSTIVE = 130  # every tree size up to this is proved and checked exhaustively (every index, every m <= n)
 MAX_DIFFERENTIAL = 24  # sizes up to this are also compared with a port of Go's checker
 
@@ -154,7 +154,7 @@ class SevenLeaves:
 def test_rfc_seven_leaf_example():
     t = SevenLeaves()
     assert root_from_leaves(t.leaves) == t.root
-    # Audit paths (RFC 6962 §2.1.3; TLOG.md).
+    # Audit paths (RFC 6962 §2.1.3; docs/log.md).
     assert inclusion_path(0, t.leaves) == [t.b, t.h, t.l]
     assert inclusion_path(3, t.leaves) == [t.c, t.g, t.l]
     assert inclusion_path(4, t.leaves) == [t.f, t.j, t.k]
