@@ -4,7 +4,7 @@ Versioned: a change to any state's shape bumps VERSION and keeps the old
 function so earlier digests can still be replayed. Every table is assigned to
 an aggregate kind or marked unlogged (a test checks none is forgotten).
 
-Rules (DESIGN §4): each state carries the record's random salt; links to other
+Rules (docs/log.md, "Canonical states and aggregates"): each state carries the record's random salt; links to other
 records appear only inside it (as refs, never database ids); personal data and
 secrets appear only as HMACs under the `state` key — never plaintext,
 ciphertext or blind-index values — so re-encryption and index-key rotation

@@ -1,4 +1,4 @@
-"""Calendar dates are Asia/Shanghai dates (DESIGN §2)."""
+"""Calendar dates are Asia/Shanghai dates (docs/rules.md, "Dates")."""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 

@@ -1,4 +1,4 @@
-"""One masking rule for names everywhere (DESIGN §3), and phone masking."""
+"""One masking rule for names everywhere (docs/privacy.md, "Masking"), and phone masking."""
 from __future__ import annotations
 
 # Two-character surnames, kept whole when masking (欧阳*, not 欧**). 吴铭 is left

@@ -1,4 +1,4 @@
-"""The one masking rule for names (DESIGN §3), and phone masking (registry.masking)."""
+"""The one masking rule for names (docs/privacy.md, "Masking"), and phone masking (registry.masking)."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""/api/v1/log: the public transparency log (DESIGN §5), never rate limited; and a company's states.
+"""/api/v1/log: the public transparency log, never rate limited; and a company's states (docs/log.md).
 
 Hashes and bodies are standard padded base64. Proofs are served for any
 1 <= from <= to <= the latest checkpoint's size and any index < size <= that

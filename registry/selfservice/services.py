@@ -1,6 +1,6 @@
 """Worker self-service operations: activation codes, PIN sign-in, sessions, consent codes.
 
-Everything here is unlogged (DESIGN §4): PINs, codes, sessions and their
+Everything here is unlogged (docs/log.md, "Canonical states and aggregates"): PINs, codes, sessions and their
 counters are credentials, not business state, so no operation writes a log
 entry. Reads of personal data it causes (sending an activation code opens the
 phone; a resident's consent view) are written to the worker's access record in

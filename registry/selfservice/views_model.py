@@ -4,7 +4,7 @@ The worker's own view holds their personal data in full (it is theirs; their
 own reads are not written to the access record). The resident's view never
 holds the name (only its masked form), the ID number or the phone; health and
 insurance appear only as valid / valid-until, the background check only as its
-result (DESIGN §3).
+result (docs/privacy.md, "Who may read what").
 """
 from __future__ import annotations
 

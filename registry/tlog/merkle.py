@@ -6,7 +6,7 @@ Pure functions: no Flask, no database. Three groups:
   (`root_from_leaves`, `inclusion_path`, `consistency_proof`: the RFC's MTH,
   PATH and PROOF, written as the RFC writes them; used by tests and small callers);
 - verification (`verify_inclusion`, `verify_consistency`: RFC 9162 §2.1.3.2 and
-  §2.1.4.2 with the edge rules of TLOG.md); they return a bool and never raise
+  §2.1.4.2 with the edge rules in docs/log.md, "Proofs and endpoints"); they return a bool and never raise
   for bad values (a value of the wrong type raises TypeError);
 - stored hashes, numbered as Go's golang.org/x/mod/sumdb/tlog numbers them
   (`stored_hash_index`, …): every interior node of the tree is stored once, at a

@@ -1,4 +1,4 @@
-"""Lifetime card numbers for workers (DESIGN §2).
+"""Lifetime card numbers for workers (docs/rules.md, "Card numbers").
 
 A card number has 13 characters:
 

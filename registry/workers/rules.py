@@ -142,7 +142,7 @@ class Status:
 
 def card_status(records: list[Rec], today: date, *, active_serious_listing: bool = False,
                 revoked: bool = False) -> Status:
-    """The card's colour for `today` (DESIGN §2), with its reasons in plain words."""
+    """The card's colour for `today` (docs/rules.md, "The status colour"), with its reasons in plain words."""
     identity = latest(records, "identity")
     background = latest(records, "background")
     health = latest(records, "health")

@@ -1,4 +1,5 @@
-"""The public log endpoints (DESIGN §5): shapes, every small size against the reference, errors, no limits."""
+"""The public log endpoints (docs/log.md, "Proofs and endpoints"): shapes, every small size against the reference,
+errors, no limits."""
 from __future__ import annotations
 
 import base64

@@ -1,5 +1,5 @@
 """The card's status colour over every combination of record states, against an oracle written
-from DESIGN §2, not from the code:
+from docs/rules.md ("The status colour"), not from the code:
 
   red: the identity check or the background check failed, or a serious listing is active,
   or the card was revoked; else green: identity verified, health check and insurance valid,
@@ -50,7 +50,7 @@ BACKGROUND = {
 
 def oracle(identity: str, health: str, insurance: str, background: str, listing: bool,
            revoked: bool) -> tuple[str, set[str]]:
-    """DESIGN §2 over the state names above, evaluated in its order."""
+    """docs/rules.md ("The status colour") over the state names above, evaluated in its order."""
     red = set()
     if identity == "failed":
         red.add("identity_failed")
