@@ -113,6 +113,11 @@ def check_safe(config: dict) -> None:
         problems.append("REGISTRY_ARGON2_CHEAP is on")
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         problems.append("REGISTRY_RATELIMIT_STORAGE_URL is memory:// (use redis://)")
+    from .cards.qr import origin_of
+
+    # Every scanned card is checked against this origin: without one, no card could ever read genuine.
+    if origin_of(str(config.get("PUBLIC_URL", ""))) is None:
+        problems.append("REGISTRY_PUBLIC_URL is not a plain http(s) URL (scheme://host[:port][/path])")
     if problems:
         raise UnsafeConfiguration(
             f"refusing to start in {config.get('ENV_NAME')!r}: " + "; ".join(problems)

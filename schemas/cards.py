@@ -17,6 +17,9 @@ class CardKeySchema(Schema):
 
 class CardKeysSchema(Schema):
     keys = fields.List(fields.Nested(CardKeySchema), metadata={"description": "Current key first."})
+    official_origin = fields.String(metadata={
+        "description": "The registry's official origin, scheme://host[:port] (lower case, default port left out): "
+                       "a card QR URL anywhere else is not the registry's, whatever its signature."})
 
 
 class CardIssuedSchema(ChangeSchema):

@@ -35,7 +35,8 @@ class CardIssueSchema(Schema):
 
 
 class QrVerdictSchema(Schema):
-    verdict = fields.String(metadata={"description": "genuine | expired | replaced | altered | not_issued"})
+    verdict = fields.String(metadata={"description": "genuine | expired | replaced | altered | not_issued | "
+                                                   "wrong_origin (the page was not opened at the official address)"})
     zh = fields.String()
     en = fields.String()
     serial = fields.Integer(allow_none=True)

@@ -2,13 +2,15 @@
 
     python scripts/check_card_qr.py URL --keys keys.json [--today YYYY-MM-DD]
 
-keys.json is the body of GET /api/v1/cards/keys. Needs only Python and
-`cryptography`; it deliberately does not import the registry package (the
-parsing repeats registry/cards/qr.py: keep the two in step). Offline it can tell
-a valid signature, an unknown key, an altered code and an expired date, but not
-whether a newer card replaced this one: only the registry knows that.
-Exit 0: signature valid by a published key and not expired; 1: anything else;
-2: the keys file cannot be read.
+keys.json is the body of GET /api/v1/cards/keys: the keys and the registry's
+official origin. Needs only Python and `cryptography`; it deliberately does not
+import the registry package (the parsing and the origin rule repeat
+registry/cards/qr.py: keep the two in step). Offline it can tell a URL on
+another address, a valid signature, an unknown key, an altered code and an
+expired date, but not whether a newer card replaced this one: only the registry
+knows that.
+Exit 0: at the official origin, signature valid by a published key and not
+expired; 1: anything else; 2: the keys file cannot be read.
 """
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 ONLINE = "to see whether a newer card replaced it, open the URL online"
 SHANGHAI = timezone(timedelta(hours=8))  # no DST in China; avoids needing tzdata
+# The origin rule of registry/cards/qr.py (origin_of): exact, ASCII, no userinfo, default ports dropped.
+SCHEME_AND_NETLOC = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#\\]*)(?:[/?#\\].*)?", re.DOTALL)
+LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST = re.compile(rf"{LABEL}(?:\.{LABEL})*|\[[0-9a-f:.]+\]")
+HOST_PORT = re.compile(r"(\[[^\]]*\]|[^:]*)(?::([0-9]*))?")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 PART = re.compile(r"([1-9][0-9]*)\.([0-9]{4}-[0-9]{2}-[0-9]{2})\.([0-9a-f]{8})\.([A-Za-z0-9_-]{86})")
 
 
@@ -39,11 +47,39 @@ def b64url_decode(text: str) -> bytes:
     return data
 
 
-def load_keys(path: str) -> dict[str, tuple[bytes, str]]:
-    """key id -> (raw public key, state); the id is recomputed from the key, not taken on trust."""
+def origin_of(url: str) -> str | None:
+    """scheme://host[:port], lowercased, default port dropped; None for anything not plainly one origin."""
+    if not isinstance(url, str) or not url.isascii() or "\\" in url:
+        return None
+    m = SCHEME_AND_NETLOC.fullmatch(url)
+    if m is None:
+        return None
+    scheme, netloc = m.group(1).lower(), m.group(2).lower()
+    if scheme not in DEFAULT_PORTS or "@" in netloc:
+        return None
+    hp = HOST_PORT.fullmatch(netloc)
+    if hp is None or not HOST.fullmatch(hp.group(1)):
+        return None
+    host, port = hp.group(1), hp.group(2)
+    if port:
+        number = int(port)
+        if not 0 < number < 65536:
+            return None
+        if number != DEFAULT_PORTS[scheme]:
+            host = f"{host}:{number}"
+    return f"{scheme}://{host}"
+
+
+def load_keys(path: str) -> tuple[dict[str, tuple[bytes, str]], str]:
+    """(key id -> (raw public key, state), official origin); each id is recomputed from its key, not taken on trust."""
     keys = {}
     with open(path, encoding="utf-8") as f:
-        listed = json.load(f)["keys"]
+        body = json.load(f)
+    listed = body["keys"]
+    official = body.get("official_origin")
+    # A keys file without the registry's address cannot tell a look-alike host: refuse it, do not guess.
+    if not isinstance(official, str) or origin_of(official) != official:
+        raise ValueError("official_origin is missing or not an origin (scheme://host[:port]); download the keys again")
     for k in listed:
         if k.get("algorithm") == "Ed25519":
             raw = b64url_decode(k["public_key"])
@@ -51,11 +87,14 @@ def load_keys(path: str) -> dict[str, tuple[bytes, str]]:
             if len(raw) != 32 or key_id != k.get("key_id"):
                 raise ValueError(f"key {k.get('key_id')!r} does not match its public key")
             keys[key_id] = (raw, k.get("state", "?"))
-    return keys
+    return keys, official
 
 
-def verdict(url: str, keys: dict[str, tuple[bytes, str]], today: date) -> tuple[bool, str]:
-    """(passes, one line saying why)."""
+def verdict(url: str, keys: dict[str, tuple[bytes, str]], today: date, official: str) -> tuple[bool, str]:
+    """(passes, one line saying why). official is the registry's origin, from the keys file."""
+    # First: whoever controls the host controls what the page says, whatever the signature.
+    if origin_of(url) != official:
+        return False, f"not the registry's official address: do not trust (the official address is {official})"
     parts = urlsplit(url)
     path = parts.path.rstrip("/").split("/")
     qs = parse_qs(parts.query, keep_blank_values=True).get("q", [])
@@ -86,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="date to judge expiry by (default: today in Asia/Shanghai)")
     args = ap.parse_args(argv)
     try:
-        keys = load_keys(args.keys)
+        keys, official = load_keys(args.keys)
     except (OSError, ValueError, LookupError, TypeError, AttributeError) as exc:
         print(f"cannot read the keys file: {exc}", file=sys.stderr)
         return 2
-    ok, line = verdict(args.url, keys, args.today)
+    ok, line = verdict(args.url, keys, args.today, official)
     print(line)
     return 0 if ok else 1
 

@@ -59,6 +59,9 @@ def test_checksum_failure_points_to_manual_review(client, factory):
     err = resp.get_json()["error"]
     assert err["code"] == "uscc_checksum"
     assert "uscc" in err["fields"]
+    # It points to manual review and never suggests the character that would pass.
+    assert "manual review" in err["fields"]["uscc"]["en"] and "人工审核" in err["fields"]["uscc"]["zh"]
+    assert "expected" not in json.dumps(err) and "应为" not in json.dumps(err, ensure_ascii=False)
     assert entries() == 0
 
 

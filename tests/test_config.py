@@ -14,10 +14,12 @@ from registry.keys import PURPOSES, KeyRing
     {"SECRET_KEY": "short"},
     {"ARGON2_CHEAP": True},
     {"RATELIMIT_STORAGE_URI": "memory://"},
+    {"PUBLIC_URL": "registry.example"},
+    {"PUBLIC_URL": "https://user@registry.example"},
 ])
 def test_production_refuses_unsafe_settings(over):
     safe = {"ENV_NAME": "production", "DEBUG": False, "SECRET_KEY": "x" * 48, "ARGON2_CHEAP": False,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "PUBLIC_URL": "https://registry.example/jiaxin"}
     check_safe(safe)
     with pytest.raises(UnsafeConfiguration):
         check_safe({**safe, **over})

@@ -16,7 +16,7 @@ from ..companies import services as companies
 from ..errors import not_found
 from ..workers import photos
 from ..workers import services as workers
-from . import printing, prints, services
+from . import printing, prints, qr, services
 
 blp = api_blueprint("cards", __name__, "Home-service cards: the signing keys, issuing and printing, the worker's "
                                       "photo.")
@@ -58,9 +58,11 @@ class CardKeys(MethodView):
 
         A card's QR carries `q={serial}.{valid_until}.{key_id}.{sig}`; `sig` is the Ed25519 signature, by the key
         `key_id` names, of the ASCII bytes `jx1:{card_no}:{serial}:{valid_until}` (see the README for checking a
-        card offline).
+        card offline). `official_origin` is the registry's address (`scheme://host[:port]`): a card URL on any
+        other origin is not to be trusted, however good its signature.
         """
-        return {"keys": services.keys_view(keyring())}
+        return {"keys": services.keys_view(keyring()),
+                "official_origin": qr.origin_of(current_app.config["PUBLIC_URL"])}
 
 
 @blp.route("/workers/<card_no>/cards")

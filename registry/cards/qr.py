@@ -5,8 +5,13 @@ Pure: no Flask, no database. The QR is a URL a phone opens,
 so a resident needs no app. The signature covers `jx1:{card_no}:{serial}:{valid_until}`
 so that neither the card number in the path nor any field of `q` can be changed
 without the verdict turning to "altered". `scripts/check_card_qr.py` repeats the
-parsing (without importing this package) so anyone can check a card offline
-against the published keys; keep the two in step.
+parsing and the origin rule (without importing this package) so anyone can check
+a card offline against the published keys; keep the two in step.
+
+The address is part of what a resident trusts: a genuine `q` pasted onto a
+look-alike host proves nothing about the page around it. So a scan counts only
+at the registry's official origin (`scheme://host[:port]` of PUBLIC_URL), compared
+exactly: see `origin_of`.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-VERDICTS = ("genuine", "expired", "replaced", "altered", "not_issued")
+VERDICTS = ("genuine", "expired", "replaced", "altered", "not_issued", "wrong_origin")
 
 # The words a resident reads on the phone after a scan: (zh, en).
 WORDS: dict[str, tuple[str, str]] = {
@@ -37,6 +42,10 @@ WORDS: dict[str, tuple[str, str]] = {
                 "Altered: this QR code does not match what Jiaxin issued. Do not trust this card."),
     "not_issued": ("非家信签发：家信从未签发过此证，请勿信任。",
                    "Not issued by Jiaxin: Jiaxin never issued this card. Do not trust it."),
+    # {official} is the registry's official origin.
+    "wrong_origin": ("不是官方地址：此页面不在家信的官方地址 {official} 上，请勿信任此页面和此证，请直接访问官方地址核验。",
+                     "Not the official address: this page is not on Jiaxin's official address {official}. "
+                     "Do not trust this page or this card; check the card at the official address."),
 }
 
 SIG_LEN = 64
@@ -45,6 +54,54 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _SERIAL = re.compile(r"[1-9][0-9]*")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KEY_ID = re.compile(r"[0-9a-f]{8}")
+
+
+_SCHEME_AND_NETLOC = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#\\]*)(?:[/?#\\].*)?", re.DOTALL)
+# A DNS name of ASCII labels, no trailing dot; or an IPv6 literal. Lower case (compared after lowering).
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\]")
+_HOST_PORT = re.compile(r"(\[[^\]]*\]|[^:]*)(?::([0-9]*))?")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str | None:
+    """The origin `scheme://host[:port]` of an http(s) URL, normalised, or None when it has none we can vouch for.
+
+    Normalised: scheme and host lowercased, the scheme's default port dropped
+    (`HTTPS://Registry.Example:443/x` → `https://registry.example`). None, so
+    that no comparison can succeed, for anything a browser might read as a
+    different host than a plain reading does, or that no genuine card carries:
+    userinfo (`https://official@evil`), a backslash anywhere (browsers read it
+    as `/`, Python's urlsplit does not),
+    a non-ASCII host (look-alike letters; punycode stays as written and so
+    differs), a trailing dot, an empty host, a port outside 1–65535, another
+    scheme.
+    """
+    if not isinstance(url, str) or not url.isascii() or "\\" in url:
+        return None
+    m = _SCHEME_AND_NETLOC.fullmatch(url)
+    if m is None:
+        return None
+    scheme, netloc = m.group(1).lower(), m.group(2).lower()
+    if scheme not in DEFAULT_PORTS or "@" in netloc:
+        return None
+    hp = _HOST_PORT.fullmatch(netloc)
+    if hp is None or not _HOST.fullmatch(hp.group(1)):
+        return None
+    host, port = hp.group(1), hp.group(2)
+    if port:  # an empty port (`host:`) is the default, as browsers read it
+        number = int(port)
+        if not 0 < number < 65536:
+            return None
+        if number != DEFAULT_PORTS[scheme]:
+            host = f"{host}:{number}"
+    return f"{scheme}://{host}"
+
+
+def is_official(url: str, official_url: str) -> bool:
+    """Whether `url` is at exactly the official origin (both given as URLs or origins)."""
+    mine, official = origin_of(url), origin_of(official_url)
+    return mine is not None and mine == official
 
 
 def signed_bytes(card_no: str, serial: int, valid_until: date) -> bytes:
@@ -141,6 +198,13 @@ class Verdict:
     valid_until: date | None = None
 
 
+def wrong_origin(official_url: str) -> Verdict:
+    """The verdict on a scan opened anywhere but the official origin, naming the official one."""
+    official = origin_of(official_url) or official_url
+    zh, en = WORDS["wrong_origin"]
+    return Verdict("wrong_origin", zh.format(official=official), en.format(official=official))
+
+
 def _verdict(code: str, parsed: ParsedQ | None = None) -> Verdict:
     zh, en = WORDS[code]
     if parsed is None:
@@ -149,13 +213,21 @@ def _verdict(code: str, parsed: ParsedQ | None = None) -> Verdict:
 
 
 def check(card_no: str, q: str, *, public_keys: Mapping[str, bytes], latest_serial: int | None,
-          today: date) -> Verdict:
+          today: date, opened_at: str | None = None, official_url: str | None = None) -> Verdict:
     """The verdict on a scanned card, in the issue's order.
 
     public_keys maps key id to raw public key, retired keys included (a card
     signed before a rotation stays checkable); latest_serial is the newest
     serial issued for card_no, None if none was; today is Asia/Shanghai's date.
+    opened_at is the URL (or origin) the scan was opened at and official_url
+    the registry's PUBLIC_URL: anywhere else the verdict is wrong_origin before
+    anything else, since whoever serves the page decides what it says. Both
+    None: the origin is not in question (a report about a card, a test).
     """
+    if (opened_at is None) != (official_url is None):
+        raise ValueError("give both opened_at and official_url, or neither")
+    if official_url is not None and not is_official(opened_at, official_url):
+        return wrong_origin(official_url)
     parts = q.split(".") if isinstance(q, str) else []
     # A well-formed key id we never published: someone else signed it, whatever the rest says.
     if len(parts) == 4 and _KEY_ID.fullmatch(parts[2]) and parts[2] not in public_keys:

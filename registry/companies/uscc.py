@@ -107,6 +107,18 @@ def generate(rng: random.Random, first2: str = "91", region: str = "510100") -> 
     return make_valid(first2 + region + body + org_code_check_character(body))
 
 
+_REVIEW_EN = ("Compare it with the business licence. A genuine early code that fails this check is registered "
+              "through a regulator's manual review.")
+_REVIEW_ZH = "请与营业执照逐位核对。确为早期颁发、未通过校验的真实代码，可由监管部门人工审核登记。"
+# (en, zh): one fixed text per check, the same whatever the code.
+_CHECK_FAILED = {
+    "org_code": (f"The code fails the check of its organisation code (position 17). {_REVIEW_EN}",
+                 f"第17位（组织机构代码校验码）校验未通过。{_REVIEW_ZH}"),
+    "checksum": (f"The code fails its check (position 18, the check character). {_REVIEW_EN}",
+                 f"第18位校验码错误，此代码未通过校验。{_REVIEW_ZH}"),
+}
+
+
 def validate(code: str) -> UsccResult:
     """Check a code for length, alphabet, region digits, org-code check and checksum, in that order."""
     norm = normalise(code)
@@ -138,21 +150,13 @@ def validate(code: str) -> UsccResult:
                 f"第3至8位（行政区划码）必须为数字，第{pos}位为“{ch}”。",
             )
 
+    # A failed check never names the character that would pass: that would invite the holder of a genuine early
+    # code (some were issued failing it) to alter a real code. Such codes go to a regulator's manual review.
     org = norm[ORG_CODE]
-    expected_org = org_code_check_character(org[:8])
-    if org[8] != expected_org:
-        return fail(
-            "org_code",
-            f"The organisation code check character (position 17) is wrong; expected {expected_org}.",
-            f"第17位（组织机构代码校验码）错误，应为 {expected_org}。",
-        )
+    if org[8] != org_code_check_character(org[:8]):
+        return fail("org_code", *_CHECK_FAILED["org_code"])
 
-    expected = check_character(norm[:17])
-    if norm[17] != expected:
-        return fail(
-            "checksum",
-            f"The check character (position 18) is wrong; expected {expected}.",
-            f"第18位校验码错误，应为 {expected}。",
-        )
+    if norm[17] != check_character(norm[:17]):
+        return fail("checksum", *_CHECK_FAILED["checksum"])
 
     return UsccResult(ok=True, code=norm)

@@ -31,7 +31,8 @@ first row, and blank rows count but are skipped. Problems come in two sizes:
 `FileError` (the file as a whole cannot be imported: no row is looked at) and
 `RowError` (one cell, named by row and column in both languages). No message
 ever quotes a cell's value, so reports carry no personal data even when
-columns were mixed up.
+columns were mixed up. The templates' example row (its ID number) is refused
+as the example, so an unchanged template stores nobody.
 
 Pure module: no Flask, no database. It borrows the registration rules from
 `registry.workers.services` (`check_person`, `check_engagement`) and
@@ -640,6 +641,8 @@ def _every_refusal(check: Callable[[dict], object], values: dict, placeholders: 
             values[refused.field] = placeholders[refused.field]
 
 
+# The templates' example person: the textbook sample ID of GB 11643. It passes every identity rule, so it also
+# serves as the placeholder below; a row that carries it is refused as the example (see convert_row).
 EXAMPLE_ID_NUMBER = "11010519491231002X"
 _PERSON_PLACEHOLDERS = {"name": "张三", "id_number": EXAMPLE_ID_NUMBER, "phone": "13800138000"}
 
@@ -671,6 +674,16 @@ def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[R
             values[col.key] = _convert_cell(col, cell)
         except _Bad as bad:
             errors.append(_row_error(row_number, col, bad.code, bad.en, bad.zh))
+
+    # The example row is a valid person on paper: an upload of the unchanged template (or a sheet that kept the
+    # example on top) would register 张三 as real staff. It is refused by its ID number, whatever else was edited,
+    # with that one reason: any other problem in it is beside the point.
+    example = values.get("id_number")
+    if isinstance(example, str) and idnumber.normalise(example) == EXAMPLE_ID_NUMBER:
+        return None, [_row_error(row_number, BY_KEY["id_number"], "example_row",
+                                 "This is the template's example row, not a real person: delete it and list your "
+                                 "own staff.",
+                                 "这是模板中的示例行，并非真实人员：请删除此行，填写本单位的从业人员。")]
 
     for col in PERSON_COLUMNS:
         if col.key not in filled:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from schemas.lookup import CardViewSchema
@@ -47,9 +47,12 @@ class CardView(MethodView):
         """The public credit view of a card (masked): status colour and reasons, employer, validity dates.
 
         A number whose check character is wrong answers 422 `card_no_typo`. With `q`,
-        the answer also carries the verdict on that QR code.
+        the answer also carries the verdict on that QR code: `wrong_origin` when the request did not arrive at
+        the registry's official address.
         """
         number = check_card_no(card_no)
-        view = services.card_view(number, today(), scan=services.scan_for(keyring(), request.args.get("q")))
+        scan = services.scan_for(keyring(), request.args.get("q"), opened_at=request.host_url,
+                                 official_url=current_app.config["PUBLIC_URL"])
+        view = services.card_view(number, today(), scan=scan)
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
         return etagged(body, "application/json")

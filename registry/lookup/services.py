@@ -145,6 +145,8 @@ class Scan:
 
     q: str
     public_keys: dict[str, bytes]
+    opened_at: str  # the URL (or origin) the request arrived at
+    official_url: str  # PUBLIC_URL
 
 
 def _training(rows) -> dict:
@@ -226,15 +228,17 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
     }
     if scan is not None:
         verdict = qr.check(card_no, scan.q, public_keys=scan.public_keys,
-                           latest_serial=latest_card.serial if latest_card else None, today=today)
+                           latest_serial=latest_card.serial if latest_card else None, today=today,
+                           opened_at=scan.opened_at, official_url=scan.official_url)
         view["qr"] = {"verdict": verdict.code, "zh": verdict.zh, "en": verdict.en, "serial": verdict.serial,
                       "valid_until": verdict.valid_until.isoformat() if verdict.valid_until else None}
     return view
 
 
-def scan_for(ring: KeyRing, q: str | None) -> Scan | None:
+def scan_for(ring: KeyRing, q: str | None, *, opened_at: str, official_url: str) -> Scan | None:
+    """What checking a scanned `q` needs; opened_at is the request's host URL, official_url the PUBLIC_URL."""
     if q is None:
         return None
     from ..cards.services import public_keys
 
-    return Scan(q=q[:200], public_keys=public_keys(ring))
+    return Scan(q=q[:200], public_keys=public_keys(ring), opened_at=opened_at, official_url=official_url)

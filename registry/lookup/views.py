@@ -49,7 +49,9 @@ def card(card_no: str):
     q = request.args.get("q")
     try:
         number = check_card_no(card_no)
-        view = services.card_view(number, today(), scan=services.scan_for(keyring(), q))
+        scan = services.scan_for(keyring(), q, opened_at=request.host_url,
+                                 official_url=current_app.config["PUBLIC_URL"])
+        view = services.card_view(number, today(), scan=scan)
     except ApiError as exc:
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())

@@ -53,9 +53,11 @@ MESSAGES = {
         "A card number contains only digits and capital letters other than I, O, S, V and Z.",
         "卡号只能包含数字和除 I、O、S、V、Z 以外的英文字母。",
     ),
+    # Never the character that would pass: the number printed on the card is the one to compare with.
     "checksum": (
-        "This card number has a typo: its check character does not match.",
-        "卡号有误：校验位不符，可能输入错误。",
+        "One character of this card number is mistyped (the check character does not match): compare it with "
+        "the card.",
+        "卡号有一位输入有误（校验位不符）：请与服务证上的卡号逐位核对。",
     ),
 }
 

@@ -32,13 +32,16 @@ def _page(browser, tmp_path, name):
     return context, page, shot, csp_errors
 
 
-def test_a_resident_scans_a_genuine_card_then_a_forged_one(app, factory, live_server, browser, tmp_path):
+def test_a_resident_scans_a_genuine_card_then_a_forged_one(app, factory, live_server, browser, tmp_path,
+                                                          monkeypatch):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from playwright.sync_api import expect
 
     from registry.cards import qr
     from registry.cards import services as cards
 
+    # The live server is the official address here: a scan reads genuine only there.
+    monkeypatch.setitem(app.config, "PUBLIC_URL", live_server)
     world = green_worker(factory, background="pending")
     card = issue(factory, world)
     scanned = urlsplit(cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"]))

@@ -209,6 +209,8 @@ def test_the_keys_need_no_sign_in_and_check_offline(app, client, world, tmp_path
     url = issue(client, world).get_json()["qr_url"]
     keys = tmp_path / "keys.json"
     keys.write_bytes(client.get("/api/v1/cards/keys").data)
+    # The registry's address is published with the keys: scheme://host[:port] of PUBLIC_URL.
+    assert json.loads(keys.read_bytes())["official_origin"] == "http://registry.test"
     script = Path(__file__).resolve().parents[2] / "scripts" / "check_card_qr.py"
     run = subprocess.run([sys.executable, str(script), url, "--keys", str(keys), "--today",
                           world.today.isoformat()], capture_output=True, text=True, timeout=60)
@@ -220,6 +222,11 @@ def test_the_keys_need_no_sign_in_and_check_offline(app, client, world, tmp_path
     run = subprocess.run([sys.executable, str(script), forged, "--keys", str(keys)], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 1 and run.stdout.startswith("altered")
+    # The genuine q pasted onto a look-alike host: not the registry's address, whatever the signature says.
+    pasted = url.replace("http://registry.test/", "https://jiaxin-registry.evil.example/")
+    run = subprocess.run([sys.executable, str(script), pasted, "--keys", str(keys), "--today",
+                          world.today.isoformat()], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and run.stdout.startswith("not the registry's official address: do not trust")
 
 
 def test_reissues_at_the_same_moment_get_distinct_serials(app, factory, world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import subprocess
 import sys
@@ -23,8 +24,10 @@ from registry.cards.qr import (
     b64url,
     b64url_decode,
     check,
+    is_official,
     key_id_of,
     make_q,
+    origin_of,
     parse_q,
     qr_url,
     signed_bytes,
@@ -281,6 +284,119 @@ def test_no_single_insertion_or_deletion_is_genuine(index, char, delete):
         assert verdict(changed) != "genuine"
 
 
+# --- the official origin: a genuine q anywhere else proves nothing ---
+
+OFFICIAL = "https://jiaxin.example"
+# What a resident's browser would open, and whether it is the registry's address.
+SAME_ORIGIN = {
+    "plain": "https://jiaxin.example",
+    "card_url": f"https://jiaxin.example/c/{CARD}?q=x",
+    "upper_case": f"HTTPS://JIAXIN.Example/c/{CARD}",
+    "default_port": f"https://jiaxin.example:443/c/{CARD}",
+    "empty_port": f"https://jiaxin.example:/c/{CARD}",
+    "port_leading_zero": "https://jiaxin.example:0443/",
+}
+OTHER_ORIGIN = {
+    "http_not_https": f"http://jiaxin.example/c/{CARD}",
+    "other_port": f"https://jiaxin.example:8443/c/{CARD}",
+    "http_default_port_of_https": f"https://jiaxin.example:80/c/{CARD}",
+    "lookalike_host": f"https://jiaxin-registry.evil.example/c/{CARD}",
+    "userinfo_official_at_evil": f"https://jiaxin.example@evil.example/c/{CARD}",
+    "userinfo_port_at_evil": f"https://jiaxin.example:443@evil.example/c/{CARD}",
+    "userinfo_on_official": f"https://someone@jiaxin.example/c/{CARD}",
+    "subdomain_trick": f"https://jiaxin.example.evil.example/c/{CARD}",
+    "parent_domain": "https://example",
+    "child_domain": "https://www.jiaxin.example",
+    "official_in_path": f"https://evil.example/jiaxin.example/c/{CARD}",
+    "trailing_dot": f"https://jiaxin.example./c/{CARD}",
+    "cyrillic_i": f"https://jiax\u0456n.example/c/{CARD}",
+    "punycode_of_cyrillic_i": f"https://xn--jiaxn-q2e.example/c/{CARD}",
+    "fullwidth_j": f"https://\uff4aiaxin.example/c/{CARD}",
+    "kelvin_sign_lowercases_to_k": "https://jiaxin.example\u212a",
+    "backslash_before_at": f"https://evil.example\\@jiaxin.example/c/{CARD}",
+    "backslash_after_host": f"https://jiaxin.example\\@evil.example/c/{CARD}",
+    "encoded_dot": f"https://jiaxin%2eexample/c/{CARD}",
+    "no_scheme": f"jiaxin.example/c/{CARD}",
+    "scheme_relative": f"//jiaxin.example/c/{CARD}",
+    "other_scheme": f"ftp://jiaxin.example/c/{CARD}",
+    "javascript": "javascript://jiaxin.example/%0aalert(1)",
+    "port_zero": "https://jiaxin.example:0/",
+    "port_too_big": "https://jiaxin.example:65979/",
+    "empty_host": "https:///jiaxin.example",
+    "tab_in_host": "https://jiaxin\t.example/",
+    "empty": "",
+}
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("check_card_qr", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_SCRIPT_MODULE = []
+
+
+def load_script_once():
+    if not _SCRIPT_MODULE:
+        _SCRIPT_MODULE.append(load_script())
+    return _SCRIPT_MODULE[0]
+
+
+@pytest.mark.parametrize("url", SAME_ORIGIN.values(), ids=SAME_ORIGIN.keys())
+def test_the_official_origin_however_spelled_is_official(url):
+    assert origin_of(url) == OFFICIAL and is_official(url, OFFICIAL)
+    assert is_official(url, OFFICIAL + "/some/path")  # PUBLIC_URL may carry a path; the origin is what counts
+
+
+@pytest.mark.parametrize("url", OTHER_ORIGIN.values(), ids=OTHER_ORIGIN.keys())
+def test_anything_else_is_not_official(url):
+    assert not is_official(url, OFFICIAL)
+
+
+def test_origins_are_normalised_exactly():
+    assert origin_of("HTTP://Registry.Test:80/x") == "http://registry.test"
+    assert origin_of("http://registry.test:443") == "http://registry.test:443"
+    assert origin_of("http://127.0.0.1:5000/c/x") == "http://127.0.0.1:5000"
+    assert origin_of("http://[::1]:8080/") == "http://[::1]:8080"
+    assert origin_of(f"https://jiaxin.example@evil.example/c/{CARD}") is None
+    assert not is_official("https://garbage@", "https://garbage@")  # nothing matches a non-origin, not even itself
+
+
+def test_the_script_reads_origins_exactly_as_the_registry_does():
+    script = load_script()
+    for url in [*SAME_ORIGIN.values(), *OTHER_ORIGIN.values(), "http://127.0.0.1:5000", "http://[::1]:80/"]:
+        assert script.origin_of(url) == origin_of(url), url
+
+
+@settings(max_examples=400, deadline=None)
+@given(url=st.builds(lambda a, b, c: a + b + c, st.sampled_from(["https://", "http://", "HTTPS://", "h://", ""]),
+                     st.text(st.sampled_from("jiaxn.eample:0438@\\/[]-_?#xJ\u0456\t "), max_size=30),
+                     st.sampled_from(["", "/c/JX", "?q=1", "#f"])))
+def test_the_script_and_the_registry_agree_on_any_url(url):
+    assert load_script_once().origin_of(url) == origin_of(url)
+
+
+def test_a_scan_opened_elsewhere_is_wrong_origin_before_anything_else():
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+              opened_at="https://jiaxin-registry.evil.example/", official_url=OFFICIAL + "/")
+    assert v.code == "wrong_origin" and v.code in VERDICTS and v.serial is None and v.valid_until is None
+    assert "不是官方地址" in v.zh and OFFICIAL in v.zh and OFFICIAL in v.en and "Do not trust" in v.en
+    # It outranks every other verdict: a forger's page could claim anything.
+    assert check(CARD, Q[:-1], public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+                 opened_at="http://jiaxin.example", official_url=OFFICIAL).code == "wrong_origin"
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+                 opened_at="HTTPS://Jiaxin.Example:443/", official_url=OFFICIAL).code == "genuine"
+
+
+def test_check_wants_both_origins_or_neither():
+    with pytest.raises(ValueError):
+        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY, opened_at=OFFICIAL)
+    with pytest.raises(ValueError):
+        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY, official_url=OFFICIAL)
+
+
 # --- scripts/check_card_qr.py, offline, as a separate program ---
 
 def keys_json(tmp_path: Path) -> Path:
@@ -289,7 +405,7 @@ def keys_json(tmp_path: Path) -> Path:
          "created": "2026-11-01T00:00:00Z"},
         {"key_id": OLD_KID, "algorithm": "Ed25519", "public_key": b64url(raw(OLD_KEY)), "state": "retired",
          "created": "2025-01-01T00:00:00Z"},
-    ]}
+    ], "official_origin": "https://jiaxin.example"}
     path = tmp_path / "keys.json"
     path.write_text(json.dumps(body), encoding="utf-8")
     return path
@@ -345,3 +461,33 @@ def test_script_refuses_a_keys_file_whose_id_does_not_match_its_key(tmp_path):
 def test_script_does_not_import_the_registry():
     source = SCRIPT.read_text(encoding="utf-8")
     assert "import registry" not in source and "from registry" not in source
+
+
+@pytest.mark.parametrize("host", ["https://jiaxin-registry.evil.example", "https://jiaxin.example@evil.example",
+                                  "https://jiaxin.example.evil.example", "http://jiaxin.example",
+                                  "https://jiaxin.example:8443"],
+                         ids=["lookalike", "userinfo", "subdomain", "http", "port"])
+def test_script_refuses_a_genuine_q_on_another_address(tmp_path, host):
+    out = run_script(qr_url(host, CARD, Q), keys_json(tmp_path))
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.startswith("not the registry's official address: do not trust")
+    assert "https://jiaxin.example" in out.stdout and len(out.stdout.strip().splitlines()) == 1
+
+
+def test_script_accepts_the_official_address_however_spelled(tmp_path):
+    out = run_script(qr_url("HTTPS://Jiaxin.Example:443", CARD, Q), keys_json(tmp_path))
+    assert out.returncode == 0 and out.stdout.startswith("valid signature")
+
+
+@pytest.mark.parametrize("origin", [None, "", "https://jiaxin.example/", "https://x@jiaxin.example", 7],
+                         ids=["missing", "empty", "with_path", "userinfo", "not_text"])
+def test_script_refuses_a_keys_file_without_a_plain_official_origin(tmp_path, origin):
+    path = keys_json(tmp_path)
+    body = json.loads(path.read_text())
+    if origin is None:
+        del body["official_origin"]
+    else:
+        body["official_origin"] = origin
+    path.write_text(json.dumps(body))
+    out = run_script(URL, path)
+    assert out.returncode == 2 and "official_origin" in out.stderr

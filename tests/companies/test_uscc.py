@@ -215,15 +215,31 @@ def test_region_failure():
 def test_org_code_failure():
     result = validate("91110000600037342L")
     assert (result.ok, result.failure) == (False, "org_code")
-    assert result.message_en.endswith("expected 1.")
-    assert result.message_zh.endswith("应为 1。")
+    assert "position 17" in result.message_en and "manual review" in result.message_en
+    assert "第17位" in result.message_zh and "人工审核" in result.message_zh
 
 
-def test_checksum_failure_message():
+def test_checksum_failure_message_points_to_manual_review():
     result = validate("91110000600037341A")
     assert (result.ok, result.failure) == (False, "checksum")
-    assert result.message_en == "The check character (position 18) is wrong; expected L."
-    assert result.message_zh == "第18位校验码错误，应为 L。"
+    assert result.message_en == (
+        "The code fails its check (position 18, the check character). Compare it with the business licence. A "
+        "genuine early code that fails this check is registered through a regulator's manual review.")
+    assert result.message_zh == ("第18位校验码错误，此代码未通过校验。请与营业执照逐位核对。"
+                                 "确为早期颁发、未通过校验的真实代码，可由监管部门人工审核登记。")
+
+
+@pytest.mark.parametrize("position,failure", [(17, "org_code"), (18, "checksum")])
+def test_a_failed_check_never_reveals_the_character_that_would_pass(position, failure):
+    """Were the right character named, the holder of a genuine early code would be invited to alter it."""
+    good = "91110000600037341L"
+    results = [validate(good[:position - 1] + ch + good[position:]) for ch in ALPHABET.replace(good[position - 1], "")]
+    assert {r.failure for r in results} == {failure}
+    # One fixed text for all 30 wrong characters: it cannot depend on the right one.
+    messages = {(r.message_en, r.message_zh) for r in results}
+    assert len(messages) == 1
+    en, zh = messages.pop()
+    assert "expected" not in en and "应为" not in zh
 
 
 @pytest.mark.parametrize(

@@ -165,6 +165,25 @@ def test_templates_download(client):
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
 
+@pytest.mark.parametrize("fmt,keep_good", [("csv", False), ("xlsx", False), ("csv", True)],
+                         ids=["csv", "xlsx", "csv_keep_good"])
+def test_the_template_uploaded_unchanged_stores_nobody_and_says_why(app, client, company, fmt, keep_good):
+    """A careless upload of the template must not register its example person as real staff."""
+    comp, token = company
+    template = client.get(f"/api/v1/imports/template.{fmt}").data
+    before = count(LogEntry)
+    task_id = upload(client, comp, token, template, name=f"模板.{fmt}", keep_good=keep_good).get_json()["task_id"]
+    run_queued_tasks(app)
+    view = task_view(client, token, task_id)
+    assert view["state"] == "done" and view["result"]["stored"] == 0 and view["result"]["errors"] == 1
+    assert count(Worker) == 0 and count(Employment) == 0 and count(LogEntry) == before
+    report = client.get(f"/api/v1/companies/{comp.uscc}/imports/{task_id}/report", headers=H(token))
+    lines = list(csv.reader(io.StringIO(report.get_data().decode("utf-8-sig"))))
+    assert lines[1:] == [["2", "证件号码 ID number", "这是模板中的示例行，并非真实人员：请删除此行，填写本单位的从业人员。",
+                          "This is the template's example row, not a real person: delete it and list your own "
+                          "staff."]]
+
+
 def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factory, company):
     """Two overlapping imports of the same people: the second finds them at storing time, not twice employed."""
     from registry.imports import services, staff_file

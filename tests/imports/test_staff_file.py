@@ -532,17 +532,30 @@ def test_report_of_a_bad_file_carries_no_personal_data():
         assert value not in text
 
 
-def test_template_csv_round_trips_without_errors():
+def test_template_csv_round_trips_and_its_example_row_is_refused_as_the_example():
     data = template_csv()
     assert data.startswith(codecs.BOM_UTF8)
     table = read_table(data, "模板.csv")
     assert table.headers == [c.zh for c in COLUMNS]
     assert table.groups == ["identity", "health", "insurance", "background", "training"]
     (number, raw), = table.rows
+    # Unchanged, the example is refused as such, on its ID number, with that one reason.
     data_row, errors = convert_row(number, raw, today=TODAY)
+    assert data_row is None
+    assert [(e.row, e.key, e.code) for e in errors] == [(2, "id_number", "example_row")]
+    assert "example row" in errors[0].en and "示例行" in errors[0].zh
+    # Every other cell shows a format the import reads: with a real person's ID the row is whole.
+    data_row, errors = convert_row(number, {**raw, "id_number": ID_A}, today=TODAY)
     assert errors == []
-    assert (data_row.name, data_row.id_number, data_row.phone) == ("张三", "11010519491231002X", "+8613800138000")
+    assert (data_row.name, data_row.id_number, data_row.phone) == ("张三", ID_A, "+8613800138000")
     assert [kind for kind, _ in data_row.records] == ["identity", "health", "insurance", "background", "training"]
+
+
+@pytest.mark.parametrize("spelling", ["11010519491231002X", "11010519491231002x", " 110105 19491231 002X "])
+def test_the_example_id_is_refused_however_typed_and_whatever_else_was_edited(spelling):
+    row = person(id_number=spelling, name="王五")
+    data_row, errors = convert_row(2, row, today=TODAY)
+    assert data_row is None and [e.code for e in errors] == ["example_row"]
 
 
 def test_template_xlsx_round_trips_with_a_text_id_column_and_bold_header():
@@ -555,4 +568,7 @@ def test_template_xlsx_round_trips_with_a_text_id_column_and_bold_header():
     table = read_table(data, "模板.xlsx")
     assert table.format == "xlsx" and table.errors == []
     good, errors = convert_table(table, today=TODAY)
-    assert errors == [] and len(good) == 1 and len(good[0].records) == 5
+    assert good == [] and [(e.row, e.code) for e in errors] == [(2, "example_row")]
+    (number, raw), = read_table(data, "模板.xlsx").rows
+    data_row, errors = convert_row(number, {**raw, "id_number": ID_A}, today=TODAY)
+    assert errors == [] and len(data_row.records) == 5

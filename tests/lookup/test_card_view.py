@@ -142,6 +142,10 @@ def test_an_ended_employment_says_no_registered_company_employs_them(client, fac
 
 # --- the QR verdict ---------------------------------------------------------------
 
+# The tests' PUBLIC_URL: a scan is checked only when the request arrives there (the client's default is localhost).
+OFFICIAL = "http://registry.test"
+
+
 def _q(url: str) -> str:
     return urlsplit(url).query.removeprefix("q=")
 
@@ -150,10 +154,10 @@ def test_a_genuine_qr_reads_genuine_on_the_api_and_the_page(app, client, factory
     card = issue(factory, world)
     url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
     assert url.startswith(f"{app.config['PUBLIC_URL']}/c/{world.card_no}?q=1.")
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "genuine" and view["qr"]["serial"] == 1
     assert view["card"]["serial"] == 1 and view["card"]["company_uscc"] == world.company.uscc
-    page = client.get(urlsplit(url).path + "?" + urlsplit(url).query).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)  # the QR's own absolute URL, at the official host
     assert 'data-verdict="genuine"' in page and "真实有效" in page
 
 
@@ -162,17 +166,17 @@ def test_a_reissued_card_replaces_the_old_qr(app, client, factory, world):
     old_url = cards.qr_payload(factory.ring, world.worker, old, app.config["PUBLIC_URL"])
     new = issue(factory, world)
     assert (old.serial, new.serial) == (1, 2)
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(old_url)}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(old_url)}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "replaced"
     new_url = cards.qr_payload(factory.ring, world.worker, new, app.config["PUBLIC_URL"])
     assert client.get(f"/api/v1/cards/{world.card_no}",
-                      query_string={"q": _q(new_url)}).get_json()["qr"]["verdict"] == "genuine"
+                      query_string={"q": _q(new_url)}, base_url=OFFICIAL).get_json()["qr"]["verdict"] == "genuine"
 
 
 def test_an_expired_card_reads_expired(app, client, factory, world):
     card = issue(factory, world, today=world.today - timedelta(days=400))
     url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "expired"
 
 
@@ -181,13 +185,13 @@ def test_a_forged_qr_reads_not_issued_and_an_altered_one_altered(app, client, fa
 
     card = issue(factory, world)
     forged = qr.make_q(Ed25519PrivateKey.generate(), world.card_no, 1, card.valid_until)
-    page = client.get(f"/c/{world.card_no}", query_string={"q": forged})
+    page = client.get(f"/c/{world.card_no}", query_string={"q": forged}, base_url=OFFICIAL)
     assert page.status_code == 200
     assert 'data-verdict="not_issued"' in page.get_data(as_text=True)
     genuine = _q(cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"]))
     later = (card.valid_until + timedelta(days=365)).isoformat()
     altered = genuine.replace(card.valid_until.isoformat(), later)
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": altered}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": altered}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "altered"
 
 
@@ -195,7 +199,7 @@ def test_the_qr_of_one_card_on_another_cards_page_is_altered(app, client, factor
     other = green_worker(factory, name="李四", seed=9)
     card = issue(factory, other)
     q = _q(cards.qr_payload(factory.ring, other.worker, card, app.config["PUBLIC_URL"]))
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": q}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": q}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "altered"
 
 
@@ -203,8 +207,40 @@ def test_a_card_signed_by_a_key_since_rotated_is_still_genuine(app, client, fact
     card = issue(factory, world)
     url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
     factory.ring.add("card")
-    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}).get_json()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "genuine"
+
+
+@pytest.mark.parametrize("base_url,verdict", [
+    ("http://registry.test", "genuine"),
+    ("http://REGISTRY.test:80", "genuine"),
+    ("https://jiaxin-registry.evil.example", "wrong_origin"),
+    ("http://registry.test.evil.example", "wrong_origin"),
+    ("https://registry.test", "wrong_origin"),
+    ("http://registry.test:8080", "wrong_origin"),
+    ("http://localhost", "wrong_origin"),
+], ids=["official", "official_spelled_otherwise", "lookalike", "subdomain_trick", "https", "port", "localhost"])
+def test_a_genuine_qr_read_anywhere_but_the_official_address_is_wrong_origin(app, client, factory, world,
+                                                                            base_url, verdict):
+    """Whoever serves the page decides what it says: a genuine q proves nothing about a page on another host."""
+    card = issue(factory, world)
+    q = _q(cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"]))
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": q}, base_url=base_url).get_json()
+    assert view["qr"]["verdict"] == verdict
+    page = client.get(f"/c/{world.card_no}", query_string={"q": q}, base_url=base_url).get_data(as_text=True)
+    assert f'data-verdict="{verdict}"' in page
+    if verdict == "wrong_origin":
+        # Named in both languages, with the official address to go to instead; nothing from the card is vouched.
+        assert "不是官方地址" in view["qr"]["zh"] and "http://registry.test" in view["qr"]["zh"]
+        assert "not on Jiaxin's official address http://registry.test" in view["qr"]["en"]
+        assert view["qr"]["serial"] is None and view["qr"]["valid_until"] is None
+        assert "不是官方地址" in page and "http://registry.test" in page
+
+
+def test_without_a_scan_the_page_reads_the_same_on_any_host(client, world):
+    """The origin rule is about the QR's verdict: a typed number has none to give."""
+    view = client.get(f"/api/v1/cards/{world.card_no}", base_url="https://jiaxin-registry.evil.example").get_json()
+    assert view["card_no"] == world.card_no and "qr" not in view
 
 
 def test_ids_beyond_32_bits_are_not_found_not_a_database_error(client, factory):

@@ -286,8 +286,17 @@ def test_checksum():
     result = validate("JX0000000000L")
     assert (result.ok, result.failure) == (False, "checksum")
     assert result.card_no == "JX0000000000L"
-    assert result.message_en == "This card number has a typo: its check character does not match."
-    assert result.message_zh == "卡号有误：校验位不符，可能输入错误。"
+    assert result.message_en == ("One character of this card number is mistyped (the check character does not "
+                                 "match): compare it with the card.")
+    assert result.message_zh == "卡号有一位输入有误（校验位不符）：请与服务证上的卡号逐位核对。"
+
+
+def test_a_wrong_check_character_is_never_corrected_for_the_typist():
+    """The same words for every wrong character: they cannot name the one that would pass."""
+    good = new_card_no(random.Random(5))
+    results = [validate(good[:-1] + ch) for ch in ALPHABET.replace(good[-1], "")]
+    assert {r.failure for r in results} == {"checksum"}
+    assert len({(r.message_en, r.message_zh) for r in results}) == 1
 
 
 @pytest.mark.parametrize(
