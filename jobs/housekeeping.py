@@ -22,11 +22,16 @@ def prune_runs(_run: JobRun) -> None:
 
 
 def prune_spent_codes(_run: JobRun) -> None:
-    """Forget workers' codes and sessions that stopped working long ago."""
+    """Forget workers' codes and sessions that stopped working long ago, and accounts' ended web sessions."""
     from datetime import datetime, timezone
 
+    from registry.accounts import sessions as account_sessions
     from registry.selfservice import services as selfservice
 
-    counts = selfservice.prune_spent(datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    counts = selfservice.prune_spent(now)
+    # An account session past a lifetime can never sign in again: nothing to keep it for.
+    counts["account_sessions"] = account_sessions.prune_ended(now, account_sessions.lifetimes())
     if any(counts.values()):
-        log.info("pruned %(codes)d spent codes and %(sessions)d ended sessions", counts)
+        log.info("pruned %(codes)d spent codes, %(sessions)d ended worker sessions and "
+                 "%(account_sessions)d ended account sessions", counts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
@@ -59,6 +60,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_mod.from_environment(app.instance_path))
     if config:
         app.config.update(config)
+    # The signed cookie itself is refused once older than an account session may live (Flask's default is
+    # 31 days); the server-side session row is what ends a session (registry/accounts/sessions.py).
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config["SESSION_MAX_HOURS"]))
+    app.config["REMEMBER_COOKIE_DURATION"] = app.config["PERMANENT_SESSION_LIFETIME"]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_mod.load_secret_key(Path(app.instance_path))

@@ -49,6 +49,8 @@ UNLOGGED_TABLES = frozenset({
     "card_prints",
     # A worker's own sign-in: PIN, one-time codes, sessions and their failure counters.
     "worker_logins", "worker_codes", "worker_sessions",
+    # Accounts' signed-in browsers: credentials, like worker sessions and a token's last use.
+    "account_sessions",
 })
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_login import current_user
 from sqlalchemy import select, update
 
@@ -12,7 +12,8 @@ from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
 from ..models import utcnow
-from .models import Account, ApiToken
+from . import sessions
+from .models import Account, AccountSession, ApiToken
 from .services import account_for_token
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)
@@ -82,7 +83,36 @@ def optional_account() -> Account | None:
 
 @login_manager.user_loader
 def _load_user(ref: str):
-    return db.session.execute(select(Account).where(Account.ref == ref, Account.disabled.is_(False))).scalar_one_or_none()
+    """The cookie's account, only while its server-side session lives (see registry/accounts/sessions.py).
+
+    Flask-Login's own `_user_id` alone is not enough: a saved copy of the
+    cookie would outlive signing out and a password change.
+    """
+    now = utcnow()
+    row = sessions.find(session.get(sessions.COOKIE_KEY), now, sessions.lifetimes())
+    account = None
+    if row is not None:
+        account = db.session.execute(select(Account).where(
+            Account.id == row.account_id, Account.ref == ref, Account.disabled.is_(False))).scalar_one_or_none()
+    if account is None:
+        session.pop(sessions.COOKIE_KEY, None)
+        return None
+    _seen(row, now)
+    return account
+
+
+def _seen(row: AccountSession, now) -> None:
+    """Record that the session was used (at most once a minute), which keeps it from idling out."""
+    if now - row.last_seen_dt < sessions.SEEN_GRANULARITY:
+        return
+    stmt = update(AccountSession).where(AccountSession.id == row.id).values(last_seen_dt=now)
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        # A writing request holds the (SQLite) write lock already: ride along with its commit. A statement,
+        # not the loaded row, so a service that then ends the account's sessions finds nothing to update.
+        db.session.execute(stmt)
+        return
+    with write_intent(), db.engine.begin() as conn:
+        conn.execute(stmt)
 
 
 def web_account() -> Account | None:

@@ -106,3 +106,23 @@ class ApiToken(db.Model):
     last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(back_populates="tokens")
+
+
+class AccountSession(db.Model):
+    """A signed-in browser: the SHA-256 of the random id its (signed) session cookie holds, never the id.
+
+    A session lives while its row does and is within the idle and absolute
+    lifetimes: signing out deletes the row; a password change or reset, a TOTP
+    reset and disabling the account delete every row of the account. Unlogged,
+    like worker sessions: a sign-in is a credential, not business state.
+    """
+
+    __tablename__ = "account_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False, index=True)
+    # Password checked, TOTP not yet: such a row signs nobody in; it only lets the TOTP step finish.
+    pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -15,6 +15,7 @@ from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref, utcnow
 from . import secrets as sec
+from . import sessions
 from .models import AGENCY_KINDS, AGENCY_ROLES, SECTORS, Account, Agency, ApiToken
 
 
@@ -175,6 +176,8 @@ def change_password(ring: KeyRing, *, account: Account, current: str, new: str) 
         raise field_error("new_password", "Choose a new password.", "新密码不能与当前密码相同。", code="weak_password")
     account.password_hash = sec.hash_password(new, _cheap())
     account.must_change_password = False
+    # Whoever else holds a session (a saved cookie, a forgotten browser) is out; the page starts a fresh one.
+    sessions.end_all(account)
     return record_change(ring, actor=account.ref, action=Action.ACCOUNT_PASSWORD_CHANGE, aggregate=account.aggregate)
 
 
@@ -185,6 +188,7 @@ def reset_password(ring: KeyRing, *, actor: Account, target: Account) -> tuple[s
     password = sec.temporary_password()
     target.password_hash = sec.hash_password(password, _cheap())
     target.must_change_password = True
+    sessions.end_all(target)
     return password, record_change(ring, actor=actor.ref, action=Action.ACCOUNT_PASSWORD_RESET,
                                    aggregate=target.aggregate)
 
@@ -194,6 +198,8 @@ def reset_totp(ring: KeyRing, *, actor: Account, target: Account) -> tuple[str, 
         raise forbidden()
     secret = sec.new_totp_secret()
     _set_totp(ring, target, secret)
+    # Also the half-finished sign-ins, which were waiting for a code of the old secret.
+    sessions.end_all(target)
     return secret, record_change(ring, actor=actor.ref, action=Action.ACCOUNT_TOTP_RESET, aggregate=target.aggregate)
 
 
@@ -204,10 +210,11 @@ def set_disabled(ring: KeyRing, *, actor: Account, target: Account, disabled: bo
         raise ApiError(409, "no_change", "账号已处于该状态。", "The account is already in that state.")
     target.disabled = disabled
     if disabled:
-        # A disabled account's tokens stop working at once and for good.
+        # A disabled account's tokens and web sessions stop working at once and for good.
         for token in target.tokens:
             if token.revoked_dt is None:
                 token.revoked_dt = utcnow()
+        sessions.end_all(target)
     return record_change(ring, actor=actor.ref, aggregate=target.aggregate,
                          action=Action.ACCOUNT_DISABLE if disabled else Action.ACCOUNT_ENABLE)
 

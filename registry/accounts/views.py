@@ -2,8 +2,6 @@
 API tokens, and account administration for agencies."""
 from __future__ import annotations
 
-import time
-
 import pyotp
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -13,7 +11,7 @@ from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter, login_manager
 from ..models import utcnow
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
-from . import services
+from . import services, sessions
 from .auth import keyring
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
 from .models import Account, Agency
@@ -23,7 +21,6 @@ bp = Blueprint("accounts_web", __name__)
 login_manager.login_view = "accounts_web.login"
 
 PENDING = "pending_login"
-PENDING_SECONDS = 300
 PENDING_MAX_CODES = 5
 _FAILED = "jiaxin.login_failed"
 ADMINS = ("company_admin", "regulator_admin", "operator_admin")
@@ -51,12 +48,18 @@ def _unauthorized():
     return redirect(url_for("accounts_web.login", next=nxt) if nxt else url_for("accounts_web.login"))
 
 
-def start_session(user: Account) -> None:
-    """Sign in: a fresh session (only the language choice survives), then the user."""
+def _fresh_cookie() -> None:
+    """Empty the session cookie but for the language choice."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+
+
+def start_session(user: Account) -> None:
+    """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user."""
+    _fresh_cookie()
+    session[sessions.COOKIE_KEY] = sessions.start(user, utcnow())
     login_user(user)
 
 
@@ -72,13 +75,30 @@ def _complete_login(user: Account, nxt: str | None):
     return redirect(safe_next(nxt) or home_for(user))
 
 
-def _pending() -> dict | None:
-    """The half-signed-in state (password checked, TOTP not yet), if still fresh."""
+def _pending() -> tuple[dict, Account] | None:
+    """The half-signed-in state (password checked, TOTP not yet) and its account, if still live.
+
+    The state is a pending server-side session, so it ends like any session:
+    after PENDING_SECONDS, and with a password change or reset, a TOTP reset
+    or disabling the account.
+    """
     pending = session.get(PENDING)
-    if not isinstance(pending, dict) or pending.get("until", 0) < time.time():
+    row = sessions.find(pending.get("session"), utcnow(), sessions.lifetimes(), pending=True) \
+        if isinstance(pending, dict) else None
+    user = None
+    if row is not None:
+        user = db.session.execute(
+            select(Account).where(Account.id == row.account_id, Account.disabled.is_(False))).scalar_one_or_none()
+    if user is None:
         session.pop(PENDING, None)
         return None
-    return pending
+    return pending, user
+
+
+def _drop_pending() -> None:
+    pending = session.pop(PENDING, None)
+    if isinstance(pending, dict):
+        sessions.end(pending.get("session"))
 
 
 # --- sign-in ------------------------------------------------------------------
@@ -99,9 +119,11 @@ def login():
         _failed_attempt()
         error = Msg("The login or password is wrong.", "登录名或密码不正确。")
         return render_template("web/accounts/login.html", form=form, nxt=nxt, error=error), 401
-    session.pop(PENDING, None)
+    _drop_pending()
     if user.needs_totp:
-        session[PENDING] = {"ref": user.ref, "until": time.time() + PENDING_SECONDS, "next": nxt, "codes": 0}
+        raw = sessions.start(user, utcnow(), pending=True)
+        db.session.commit()
+        session[PENDING] = {"session": raw, "next": nxt, "codes": 0}
         return redirect(url_for(".totp"))
     return _complete_login(user, nxt)
 
@@ -109,16 +131,11 @@ def login():
 @bp.route("/login/totp", methods=["GET", "POST"])
 @login_failures
 def totp():
-    pending = _pending()
-    user = None
-    if pending is not None:
-        user = db.session.execute(
-            select(Account).where(Account.ref == pending.get("ref"), Account.disabled.is_(False))
-        ).scalar_one_or_none()
-    if user is None:
-        session.pop(PENDING, None)
+    found = _pending()
+    if found is None:
         flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
         return redirect(url_for(".login"))
+    pending, user = found
     form = TotpForm()
     if request.method == "GET":
         return render_template("web/accounts/totp.html", form=form)
@@ -128,22 +145,26 @@ def totp():
         _failed_attempt()
         pending["codes"] = int(pending.get("codes", 0)) + 1
         if pending["codes"] >= PENDING_MAX_CODES:
-            session.pop(PENDING, None)
+            _drop_pending()
+            db.session.commit()
             flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
             return redirect(url_for(".login"))
         session[PENDING] = pending
         error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
         return render_template("web/accounts/totp.html", form=form, error=error), 401
+    # The pending session is spent; the signed-in one gets a new id.
+    _drop_pending()
     return _complete_login(user, pending.get("next"))
 
 
 @bp.post("/logout")
 def logout():
+    # Ends the session on the server, so a saved copy of the cookie no longer signs anyone in.
+    sessions.end(session.get(sessions.COOKIE_KEY))
+    _drop_pending()
+    db.session.commit()
     logout_user()
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    _fresh_cookie()
     flash_msg("您已退出登录。", "You are signed out.", "info")
     return redirect(url_for("web.home"))
 
@@ -168,6 +189,8 @@ def password():
             _failed_attempt()
         error, extra = apply_api_error(form, exc)
         return render_template("web/accounts/password.html", form=form, error=error, extra=extra), exc.status
+    # The change ended every session of the account, this one too: this browser goes on in a new one.
+    start_session(user)
     db.session.commit()
     flash_msg("密码已修改。", "Your password is changed.", "success")
     return redirect(home_for(user))

@@ -52,8 +52,9 @@ def signup():
         error, extra = apply_api_error(form, exc, SIGNUP_FIELDS)
         return _signup_page(form, error=error, extra=extra), exc.status
     admin.account.last_login_dt = utcnow()
-    db.session.commit()
+    db.session.flush()  # the account's id, for its session row
     start_session(admin.account)
+    db.session.commit()
     flash_msg("企业已登记。在监管部门核验之前，企业状态为“待审核”。",
               "Your company is registered. It stays pending until a regulator verifies it.", "success")
     return redirect(url_for(".company"))

@@ -64,3 +64,23 @@ def session_of(client) -> dict:
     if cookie is None:
         return {}
     return current_app.session_interface.get_signing_serializer(current_app).loads(cookie.value)
+
+
+def backdate_sessions(*, created=None, seen=None) -> int:
+    """Move every account session's sign-in (`created`) and last use (`seen`) back by these timedeltas.
+
+    How the tests let time pass for server-side sessions: the rows say when,
+    so editing them is the same to the registry as waiting.
+    """
+    from registry.accounts.models import AccountSession
+    from registry.extensions import db
+
+    db.session.rollback()
+    rows = db.session.execute(select(AccountSession)).scalars().all()
+    for row in rows:
+        if created is not None:
+            row.created_dt -= created
+        if seen is not None:
+            row.last_seen_dt -= seen
+    db.session.commit()
+    return len(rows)
