@@ -26,6 +26,7 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "agencies": ("agency",),
     "companies": ("company",),
     "pledges": ("company",),
+    "company_changes": ("company",),
     # A user belongs to their company's or agency's aggregate.
     "accounts": ("company", "agency"),
     "api_tokens": ("company", "agency"),
@@ -103,14 +104,19 @@ def _accounts(ring, owner_column, owner_id) -> list[dict]:
 
 
 def company_state(ring, company) -> dict:
-    from .companies.models import Pledge
+    """A company's state; `changes` (its change requests) appears only once it has one,
+    so the digests of companies logged before change requests existed stay valid."""
+    from .companies.models import CompanyChange, Pledge
     from .extensions import db
     from .accounts.models import Account
 
     pledges = db.session.execute(
         select(Pledge).where(Pledge.company_id == company.id).order_by(Pledge.id)
     ).scalars()
-    return {
+    changes = db.session.execute(
+        select(CompanyChange).where(CompanyChange.company_id == company.id).order_by(CompanyChange.id)
+    ).scalars().all()
+    state = {
         "v": VERSION,
         "kind": "company",
         "salt": company.salt,
@@ -135,6 +141,15 @@ def company_state(ring, company) -> dict:
             for p in pledges
         ],
     }
+    if changes:
+        state["changes"] = [
+            {"ref": c.ref, "name": c.name, "sectors": sorted(c.sectors), "business_model": c.business_model,
+             "employee_conditions": c.employee_conditions, "status": c.status, "requested_by": c.requested_by,
+             "requested": _dt(c.requested_dt), "decided_by": c.decided_by, "decided": _dt(c.decided_dt),
+             "reason": c.reason}
+            for c in changes
+        ]
+    return state
 
 
 def agency_state(ring, agency) -> dict:

@@ -55,6 +55,12 @@ class DecisionArgs(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class ChangeDecisionArgs(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                           metadata={"description": "Required to reject."})
+
+
 class PledgeArgs(Schema):
     version = fields.Integer(required=True, strict=True)
 
@@ -105,8 +111,35 @@ class CompanyPublicSchema(Schema):
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade AAA–C (arrives with scores)."})
 
 
+class MaterialSchema(Schema):
+    """What regulators verify: a verified company changes it only through a change request."""
+
+    name = fields.String()
+    sectors = fields.List(fields.String())
+    business_model = fields.String(allow_none=True)
+    employee_conditions = fields.Dict(allow_none=True)
+
+
+class CompanyChangeSchema(Schema):
+    """A verified company's change request: the verified values beside the proposed ones."""
+
+    ref = fields.String()
+    uscc = fields.String()
+    status = fields.String(metadata={"description": "open, approved, rejected or withdrawn."})
+    current = fields.Nested(MaterialSchema, metadata={"description": "The company's verified values now."})
+    proposed = fields.Nested(MaterialSchema)
+    changed = fields.List(fields.String(), metadata={"description": "The fields whose proposed value differs."})
+    requested_dt = fields.DateTime()
+    decided_dt = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "Why a regulator rejected it."})
+
+
+class CompanyChangeRequestedSchema(CompanyChangeSchema, ChangeSchema):
+    """Answer to a profile update that touched the verified values (202): the open request."""
+
+
 class CompanyPrivateSchema(CompanyPublicSchema):
-    """The company itself and its regulators: masked contact, users, decision."""
+    """The company itself and its regulators: masked contact, users, decision, open change request."""
 
     contact = fields.Dict()
     decided_dt = fields.DateTime(allow_none=True)
@@ -114,6 +147,8 @@ class CompanyPrivateSchema(CompanyPublicSchema):
     review_note = fields.String(allow_none=True)
     users = fields.List(fields.Nested(AccountSchema))
     created_dt = fields.DateTime()
+    pending_change = fields.Nested(CompanyChangeSchema, allow_none=True,
+                                   metadata={"description": "The open change request, waiting for a regulator."})
 
 
 class CompanyCreatedSchema(ChangeSchema):

@@ -50,6 +50,11 @@ class World:
         self.pending, _ = factory.company(verified=False)
         self.accounts["a_admin"] = a_admin.account
         self.accounts["b_admin"] = b_admin.account
+        # Company B asks to be renamed: an open change request for its (housekeeping) regulators.
+        self.change_ref = companies.update_profile(
+            factory.ring, account=b_admin.account, company=self.company_b,
+            profile=factory.profile(name="成都乙家政服务有限公司（更名）")).change.ref
+        db.session.commit()
         new = companies.add_user(factory.ring, actor=a_admin.account, company=self.company_a, login="a-user",
                                  name="张三")
         db.session.commit()
@@ -226,6 +231,8 @@ class Op:
     entries: int = 1
     # False for a change that is unlogged by design (codes, sessions): no entry, no log_index.
     logged: bool = True
+    # A queued long task (202 with a task_id): its operations write the entries later.
+    queued: bool = False
 
     @property
     def changes_state(self) -> bool:
@@ -281,8 +288,16 @@ OPS = [
     Op("GET", "/api/v1/companies/{uscc}", lambda w: f"/api/v1/companies/{_a(w)}", EVERYONE),
     Op("GET", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
        frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk"})),
+    # Company A is verified: a new name is a change request for its regulators (202), not a change of name.
     Op("PUT", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
-       frozenset({"a_admin"}), lambda w: w.profile(name="成都安心家政服务有限公司（新）"), "company:update"),
+       frozenset({"a_admin"}), lambda w: w.profile(name="成都安心家政服务有限公司（新）"), "company:change:request",
+       202),
+    Op("GET", "/api/v1/company-changes", lambda w: "/api/v1/company-changes", REGULATORS),
+    Op("POST", "/api/v1/company-changes/{ref}/decision", lambda w: f"/api/v1/company-changes/{w.change_ref}/decision",
+       frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "reject", "reason": "名称与营业执照不符"},
+       "company:change:reject"),
+    Op("POST", "/api/v1/company-changes/{ref}/withdraw", lambda w: f"/api/v1/company-changes/{w.change_ref}/withdraw",
+       frozenset({"b_admin"}), None, "company:change:withdraw"),
     Op("POST", "/api/v1/companies/{uscc}/decision", lambda w: f"/api/v1/companies/{_p(w)}/decision",
        frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "verify"}, "company:verify"),
     Op("POST", "/api/v1/companies/{uscc}/pledge", lambda w: f"/api/v1/companies/{_a(w)}/pledge",
@@ -312,7 +327,7 @@ OPS = [
                   "valid_until": add_years(w.today, 1).isoformat()}, "worker:record:add", 201),
     Op("POST", "/api/v1/companies/{uscc}/imports", lambda w: f"/api/v1/companies/{_a(w)}/imports",
        frozenset({"a_admin", "a_user"}), None, "worker:register", 202,
-       upload=lambda w: _staff_csv(w, 3), entries=3),
+       upload=lambda w: _staff_csv(w, 3), entries=3, queued=True),
     Op("GET", "/api/v1/companies/{uscc}/imports/{task_id}/report",
        lambda w: f"/api/v1/companies/{_a(w)}/imports/{w.report_task_id}/report", frozenset({"a_admin", "a_user"})),
     Op("GET", "/api/v1/imports/template.csv", lambda w: "/api/v1/imports/template.csv", EVERYONE),
@@ -341,7 +356,8 @@ OPS = [
     Op("GET", "/api/v1/workers/{card_no}/card", lambda w: f"/api/v1/workers/{w.card_no}/card?format=html",
        frozenset({"a_admin", "a_user"})),
     Op("POST", "/api/v1/companies/{uscc}/card-prints", lambda w: f"/api/v1/companies/{_a(w)}/card-prints",
-       frozenset({"a_admin", "a_user"}), lambda w: {"card_nos": [w.uncarded_card_no]}, "card:issue", 202),
+       frozenset({"a_admin", "a_user"}), lambda w: {"card_nos": [w.uncarded_card_no]}, "card:issue", 202,
+       queued=True),
     Op("GET", "/api/v1/companies/{uscc}/card-prints/{task_id}/pdf",
        lambda w: f"/api/v1/companies/{_a(w)}/card-prints/{w.card_print_task_id}/pdf", frozenset({"a_admin", "a_user"})),
     Op("PUT", "/api/v1/workers/{card_no}/photo", lambda w: f"/api/v1/workers/{w.card_no}/photo",

@@ -1,14 +1,14 @@
 """/api/v1/companies: registration, the public credit view, verification, pledge, users."""
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 
 from schemas.accounts import AccountSchema, NewAccountSchema
 from schemas.common import ChangeSchema
 from schemas.companies import (
-    CompanyCreatedSchema, CompanyPrivateSchema, CompanyPublicSchema, CompanyRegisterArgs, CompanyUserArgs,
-    DecisionArgs, DistrictSchema, PledgeArgs, PledgeTextSchema, ProfileArgs, QueueArgs, ReviewedRegisterArgs,
+    ChangeDecisionArgs, CompanyChangeRequestedSchema, CompanyChangeSchema, CompanyCreatedSchema, CompanyPrivateSchema,
+    CompanyPublicSchema, CompanyRegisterArgs, CompanyUserArgs, DecisionArgs, DistrictSchema, PledgeArgs, PledgeTextSchema, ProfileArgs, QueueArgs, ReviewedRegisterArgs,
 )
 
 from ..accounts.api import new_account_view
@@ -112,13 +112,25 @@ class CompanyProfile(MethodView):
     @require("company_admin")
     @blp.arguments(ProfileArgs)
     @blp.response(200, ChangeSchema)
+    @blp.alt_response(202, schema=CompanyChangeRequestedSchema, success=True,
+                      description="A verified company's new name, sectors or business model: a change request.")
     @blp.alt_response(404, schema=ERRORS)
     def put(self, args, uscc):
-        """Update the company's profile (its admin)."""
+        """Update the company's profile (its admin).
+
+        A pending company's profile applies at once (200). A verified company's
+        district and contact apply at once; a new name, sectors or business
+        model do not: they become a change request for the regulators of the
+        old and the new sectors (202, the request), replacing any open one, and
+        the verified values stay until one of them approves.
+        """
         account, company = _company_for(uscc, manage=True)
-        recorded = services.update_profile(keyring(), account=account, company=company, profile=profile_from(args))
+        update = services.update_profile(keyring(), account=account, company=company, profile=profile_from(args))
         commit()
-        return {"log_index": recorded.seq}
+        if update.change is None:
+            return {"log_index": update.recorded.seq}
+        body = {**views_model.change_view(update.change), "log_index": update.recorded.seq}
+        return jsonify(CompanyChangeRequestedSchema().dump(body)), 202
 
 
 @blp.route("/companies/<uscc>/decision")
@@ -136,6 +148,58 @@ class CompanyDecision(MethodView):
             raise not_found("company", "企业")
         recorded = services.decide(keyring(), regulator=regulator, company=company,
                                    verify=args["decision"] == "verify", note=args.get("note"))
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/company-changes")
+class CompanyChanges(MethodView):
+    @require(*REGULATORS)
+    @blp.response(200, CompanyChangeSchema(many=True))
+    def get(self):
+        """The open change requests of verified companies whose current or proposed sectors are yours (regulators)."""
+        return [views_model.change_view(c) for c in services.changes_for(bearer_account())]
+
+
+def _overseen_change(ref: str):
+    """The change request if the caller is a regulator of one of its sectors, old or new; 404 otherwise."""
+    regulator = bearer_account()
+    change = services.get_change(ref)
+    if not services.oversees_change(regulator, change):
+        raise not_found("change request", "变更申请")
+    return regulator, change
+
+
+@blp.route("/company-changes/<ref>/decision")
+class CompanyChangeDecision(MethodView):
+    @require(*REGULATORS)
+    @blp.arguments(ChangeDecisionArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, args, ref):
+        """Approve (the new values apply) or reject (with a reason) a change request (regulators of an old or a new
+        sector)."""
+        regulator, change = _overseen_change(ref)
+        recorded = services.decide_change(keyring(), regulator=regulator, change=change,
+                                          approve=args["decision"] == "approve", reason=args.get("reason"))
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/company-changes/<ref>/withdraw")
+class CompanyChangeWithdraw(MethodView):
+    @require("company_admin")
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, ref):
+        """Withdraw the company's open change request (its admin); the verified values stay."""
+        account = bearer_account()
+        change = services.get_change(ref)
+        if not services.is_member(account, change.company):
+            raise not_found("change request", "变更申请")
+        recorded = services.withdraw_change(keyring(), account=account, change=change)
         commit()
         return {"log_index": recorded.seq}
 

@@ -109,3 +109,8 @@ class CompanyUserForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[OneOf(("verify", "reject"))])
     note = StringField(validators=[MaxLength(2000)], filters=[strip])
+
+
+class ChangeDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[OneOf(("approve", "reject"))])
+    reason = StringField(validators=[MaxLength(2000)], filters=[strip])

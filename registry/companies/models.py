@@ -1,4 +1,4 @@
-"""Companies (an aggregate) with their credit pledges."""
+"""Companies (an aggregate) with their credit pledges and change requests."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,13 +7,16 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import LoggedAggregate, UTCDateTime, utcnow
+from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
 
 COMPANY_SECTORS = ("housekeeping", "property")
 BUSINESS_MODELS = ("employee", "intermediary")  # 员工制, 中介制
 # The four conditions of 员工制 (国办发〔2019〕30号).
 EMPLOYEE_CONDITIONS = ("contracts", "social_insurance", "minimum_wage", "ongoing_training")
 STATUSES = ("pending", "verified", "rejected")
+# What regulators verified: a verified company changes these only through a change request.
+MATERIAL_FIELDS = ("name", "sectors", "business_model", "employee_conditions")
+CHANGE_STATUSES = ("open", "approved", "rejected", "withdrawn")
 
 
 class Company(LoggedAggregate, db.Model):
@@ -45,10 +48,15 @@ class Company(LoggedAggregate, db.Model):
 
     accounts = relationship("Account", back_populates="company", order_by="Account.id")
     pledges: Mapped[list["Pledge"]] = relationship(back_populates="company", order_by="Pledge.id")
+    changes: Mapped[list["CompanyChange"]] = relationship(back_populates="company", order_by="CompanyChange.id")
 
     @property
     def current_pledge(self) -> "Pledge | None":
         return self.pledges[-1] if self.pledges else None
+
+    @property
+    def open_change(self) -> "CompanyChange | None":
+        return next((c for c in self.changes if c.status == "open"), None)
 
 
 class Pledge(db.Model):
@@ -66,3 +74,31 @@ class Pledge(db.Model):
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="kept")
 
     company: Mapped[Company] = relationship(back_populates="pledges")
+
+
+class CompanyChange(db.Model):
+    """A verified company's request to change what its regulators verified (name, sectors, business model).
+
+    The company keeps its verified values until a regulator of an old or a new
+    sector approves; at most one request per company is open at a time.
+    """
+
+    __tablename__ = "company_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False, index=True)
+    # The proposed values, normalised as the profile stores them.
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    sectors: Mapped[list] = mapped_column(JSON, nullable=False)
+    business_model: Mapped[str | None] = mapped_column(String(16))
+    employee_conditions: Mapped[dict | None] = mapped_column(JSON)
+    # open | approved | rejected | withdrawn (also when the company replaces it with a new request).
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open", index=True)
+    requested_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    company: Mapped[Company] = relationship(back_populates="changes")

@@ -1,4 +1,4 @@
-"""Company operations: registration, verification, profile, pledge, users."""
+"""Company operations: registration, verification, profile and its change requests, pledge, users."""
 from __future__ import annotations
 
 import re
@@ -15,8 +15,8 @@ from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import utcnow
-from . import districts, pledge, uscc as uscc_mod
-from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, Pledge
+from . import changes as change_rules, districts, pledge, uscc as uscc_mod
+from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
 
 PHONE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
 
@@ -71,13 +71,23 @@ def check_profile(p: CompanyProfile) -> None:
         raise field_error("contact.phone", "Give a mainland mobile or landline number.", "请填写有效的手机或座机号码。")
 
 
+def _apply_material(company: Company, values: dict) -> None:
+    """Name, sectors, business model and conditions: what regulators verify."""
+    for field, value in values.items():
+        setattr(company, field, value)
+
+
+def _material_of(p: CompanyProfile) -> dict:
+    return change_rules.normalised(p.name, p.sectors, p.business_model)
+
+
 def _apply_profile(ring: KeyRing, company: Company, p: CompanyProfile) -> None:
-    company.name = p.name.strip()
-    company.sectors = sorted(p.sectors)
-    company.business_model = p.business_model if "housekeeping" in p.sectors else None
-    company.employee_conditions = (
-        {c: True for c in EMPLOYEE_CONDITIONS} if company.business_model == "employee" else None
-    )
+    _apply_material(company, _material_of(p))
+    _apply_details(ring, company, p)
+
+
+def _apply_details(ring: KeyRing, company: Company, p: CompanyProfile) -> None:
+    """District and contact: what a company changes on its own word, verified or not."""
     company.district = p.district
     name = p.contact_name.strip()
     phone = normalise_phone(p.contact_phone)
@@ -243,12 +253,115 @@ def decide(ring: KeyRing, *, regulator: Account, company: Company, verify: bool,
                          action=Action.COMPANY_VERIFY if verify else Action.COMPANY_REJECT)
 
 
-def update_profile(ring: KeyRing, *, account: Account, company: Company, profile: CompanyProfile) -> Recorded:
+@dataclass
+class ProfileUpdate:
+    recorded: Recorded
+    # The open change request this update made, when it touched what regulators verified.
+    change: CompanyChange | None = None
+
+
+def update_profile(ring: KeyRing, *, account: Account, company: Company, profile: CompanyProfile) -> ProfileUpdate:
+    """Apply a profile; for a verified company a new name, sectors or business model become a change request.
+
+    A company not (yet) verified applies everything at once, as nobody has
+    vouched for it. A verified one keeps its verified values — on its public
+    page and for which regulators see it and its workers — until a regulator
+    of an old or a new sector approves; its district and contact apply at once.
+    A new request replaces (withdraws) the open one; one that leaves the
+    verified values as they are leaves an open request alone.
+    """
     if account.role != "company_admin" or not is_member(account, company):
         raise forbidden()
     check_profile(profile)
-    _apply_profile(ring, company, profile)
-    return record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company)
+    if company.status != "verified":
+        _apply_profile(ring, company, profile)
+        return ProfileUpdate(record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company))
+    proposed = _material_of(profile)
+    _apply_details(ring, company, profile)
+    if not change_rules.differences(change_rules.values_of(company), proposed):
+        return ProfileUpdate(record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company))
+    _lock(company)
+    now = utcnow()
+    old = open_change(company)
+    if old is not None:
+        old.status, old.decided_by, old.decided_dt = "withdrawn", account.ref, now
+    change = CompanyChange(company_id=company.id, requested_by=account.ref, requested_dt=now, status="open",
+                           **proposed)
+    db.session.add(change)
+    recorded = record_change(ring, actor=account.ref, action=Action.COMPANY_CHANGE_REQUEST, aggregate=company)
+    return ProfileUpdate(recorded, change)
+
+
+def _lock(company: Company) -> None:
+    """Serialise the change requests of one company (PostgreSQL; SQLite's IMMEDIATE transaction already does),
+    so two requests or decisions at once never leave two open requests or decide one twice."""
+    db.session.execute(select(Company.id).where(Company.id == company.id).with_for_update())
+
+
+def open_change(company: Company) -> CompanyChange | None:
+    """The company's open change request, read afresh (after `_lock`, the committed truth)."""
+    return db.session.execute(
+        select(CompanyChange).where(CompanyChange.company_id == company.id, CompanyChange.status == "open")
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+
+
+def oversees_change(account: Account, change: CompanyChange) -> bool:
+    """Is `account` a regulator of one of the company's current sectors or of the proposed ones?"""
+    return (account.role in ("regulator", "regulator_admin") and account.agency is not None
+            and account.agency.sector in change_rules.concerned_sectors(change.company.sectors, change.sectors))
+
+
+def get_change(ref: str) -> CompanyChange:
+    change = db.session.execute(select(CompanyChange).where(CompanyChange.ref == (ref or ""))).scalar_one_or_none()
+    if change is None:
+        raise not_found("change request", "变更申请")
+    return change
+
+
+def _refresh_open(change: CompanyChange) -> None:
+    _lock(change.company)
+    db.session.refresh(change)
+    if change.status != "open":
+        raise ApiError(409, "change_not_open", "该变更申请已处理或已撤回。",
+                       "This change request is no longer open.")
+
+
+def decide_change(ring: KeyRing, *, regulator: Account, change: CompanyChange, approve: bool,
+                  reason: str | None) -> Recorded:
+    """A regulator of an old or a new sector approves (the values apply) or rejects (with a reason)."""
+    if not oversees_change(regulator, change):
+        raise forbidden()
+    _refresh_open(change)
+    if not approve and not (reason or "").strip():
+        raise field_error("reason", "Say why the change is rejected.", "请说明驳回理由。")
+    company = change.company
+    if approve:
+        _apply_material(company, change_rules.values_of(change))
+    change.status = "approved" if approve else "rejected"
+    change.decided_by = regulator.ref
+    change.decided_dt = utcnow()
+    change.reason = (reason or "").strip() or None
+    return record_change(ring, actor=regulator.ref, aggregate=company,
+                         action=Action.COMPANY_CHANGE_APPROVE if approve else Action.COMPANY_CHANGE_REJECT)
+
+
+def withdraw_change(ring: KeyRing, *, account: Account, change: CompanyChange) -> Recorded:
+    """The company's admin withdraws its open request; the verified values stay."""
+    if account.role != "company_admin" or not is_member(account, change.company):
+        raise forbidden()
+    _refresh_open(change)
+    change.status = "withdrawn"
+    change.decided_by = account.ref
+    change.decided_dt = utcnow()
+    return record_change(ring, actor=account.ref, aggregate=change.company, action=Action.COMPANY_CHANGE_WITHDRAW)
+
+
+def changes_for(regulator: Account) -> list[CompanyChange]:
+    """The open change requests a regulator oversees, oldest first."""
+    rows = db.session.execute(
+        select(CompanyChange).where(CompanyChange.status == "open").order_by(CompanyChange.id)).scalars()
+    return [c for c in rows if oversees_change(regulator, c)]
 
 
 def sign_pledge(ring: KeyRing, *, account: Account, company: Company, version: int) -> Recorded:

@@ -1,5 +1,6 @@
-"""Pages: company sign-up, the company's own page (pledge, users), the public
-page of a verified company and the regulators' verification queue."""
+"""Pages: company sign-up, the company's own page (pledge, users, its open change
+request), the public page of a verified company and the regulators' queue of
+registrations and change requests."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -13,7 +14,7 @@ from ..models import utcnow
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
-from .forms import SIGNUP_FIELDS, CompanyUserForm, DecisionForm, PledgeForm, SignupForm
+from .forms import SIGNUP_FIELDS, ChangeDecisionForm, CompanyUserForm, DecisionForm, PledgeForm, SignupForm
 from .models import EMPLOYEE_CONDITIONS
 
 bp = Blueprint("companies_web", __name__)
@@ -114,6 +115,23 @@ def add_user():
     return once_page(new.account, password=new.password, created=True), 201
 
 
+@bp.post("/company/changes/<ref>/withdraw")
+@role_required("company_admin")
+def withdraw_change(ref: str):
+    user = account()
+    change = services.get_change(ref)
+    if not services.is_member(user, change.company):
+        raise not_found("change request", "变更申请")
+    try:
+        services.withdraw_change(keyring(), account=user, change=change)
+    except ApiError as exc:
+        error, _extra = apply_api_error(None, exc)
+        return _company_page(user, exc.status, change_error=error)
+    db.session.commit()
+    flash_msg("已撤回变更申请。", "The change request is withdrawn.", "success")
+    return redirect(url_for(".company"))
+
+
 # --- the public page (linked from the card page) ---------------------------------------
 
 @bp.get("/companies/<uscc>")
@@ -127,15 +145,18 @@ def public(uscc: str):
 # --- the regulators' queue -------------------------------------------------------------
 
 def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
-                form: DecisionForm | None = None, error: Msg | None = None):
+                form: DecisionForm | None = None, error: Msg | None = None, failed_change: str | None = None,
+                change_form: ChangeDecisionForm | None = None):
     pending = services.companies_for(regulator, "pending")
     ring = keyring()
     return render_template(
         "web/companies/queue.html", regulator=regulator,
         pending=[views_model.private_view(ring, c) for c in pending],
+        changes=[views_model.change_view(c) | {"name": c.company.name} for c in services.changes_for(regulator)],
         verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt}
                   for c in services.companies_for(regulator, "verified")],
-        failed_uscc=failed_uscc, failed_form=form, error=error), status
+        failed_uscc=failed_uscc, failed_form=form, error=error, failed_change=failed_change,
+        change_form=change_form), status
 
 
 @bp.get("/regulator/companies")
@@ -165,4 +186,30 @@ def decide(uscc: str):
         flash_msg(f"已核验：{company.name}", f"Verified: {company.name}", "success")
     else:
         flash_msg(f"已驳回：{company.name}", f"Rejected: {company.name}", "success")
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/regulator/company-changes/<ref>/decision")
+@role_required(*REGULATORS)
+def decide_change(ref: str):
+    regulator = account()
+    change = services.get_change(ref)
+    if not services.oversees_change(regulator, change):
+        raise not_found("change request", "变更申请")
+    form = ChangeDecisionForm()
+    if not form.validate():
+        return _queue_page(regulator, 400, failed_change=change.ref, change_form=form, error=CORRECT_FIELDS)
+    approve = form.decision.data == "approve"
+    name = change.name
+    try:
+        services.decide_change(keyring(), regulator=regulator, change=change, approve=approve,
+                               reason=form.reason.data)
+    except ApiError as exc:
+        error, _extra = apply_api_error(form, exc)
+        return _queue_page(regulator, exc.status, failed_change=ref, change_form=form, error=error)
+    db.session.commit()
+    if approve:
+        flash_msg(f"已批准变更：{name}", f"Change approved: {name}", "success")
+    else:
+        flash_msg("已驳回变更申请。", "Change request rejected.", "success")
     return redirect(url_for(".queue"))

@@ -1,7 +1,7 @@
 """Projections of a company for each audience."""
 from ..masking import mask_name, mask_phone
 from ..workers.vocab import OCCUPATIONS
-from . import districts
+from . import changes as change_rules, districts
 from .services import contact, staff_by_occupation
 
 
@@ -41,4 +41,16 @@ def private_view(ring, company) -> dict:
         "contact": {"name": mask_name(c["name"]), "phone": mask_phone(c["phone"])},
         "decided_dt": company.decided_dt, "decision_note": company.decision_note,
         "review_note": company.review_note, "users": company.accounts, "created_dt": company.created_dt,
+        "pending_change": change_view(open_change) if (open_change := company.open_change) else None,
+    }
+
+
+def change_view(change) -> dict:
+    """A change request beside the company's verified values (never a person's data: only company facts)."""
+    current = change_rules.values_of(change.company)
+    proposed = change_rules.values_of(change)
+    return {
+        "ref": change.ref, "uscc": change.company.uscc, "status": change.status,
+        "current": current, "proposed": proposed, "changed": change_rules.differences(current, proposed),
+        "requested_dt": change.requested_dt, "decided_dt": change.decided_dt, "reason": change.reason,
     }

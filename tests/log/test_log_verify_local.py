@@ -57,6 +57,12 @@ def world(app, factory):
     set_photo(factory.ring, account=w["admin"], company=w["company"], worker=w["workers"][0], data=PHOTO,
               consent_on=today(), today=today())
     db.session.commit()
+    # An open change request (a rename) of the verified company: the company_changes table.
+    from registry.companies.services import update_profile
+
+    update_profile(factory.ring, account=w["admin"], company=w["company"],
+                   profile=factory.profile(name="成都改名家政服务有限公司"))
+    db.session.commit()
     sign(factory.ring)
     w["company"].uscc  # load before raw edits
     return w
@@ -202,6 +208,7 @@ BUSINESS_EDITS = {
     "agencies": ("name_en", "Forged Agency"),
     "companies": ("name", "伪造家政服务有限公司"),
     "pledges": ("text_sha256", "0" * 64),
+    "company_changes": ("name", "伪造物业服务有限公司"),
     "accounts": ("password_hash", "forged-password-hash"),
     "api_tokens": ("name", "forged token"),
     "workers": ("name_masked", "伪*"),
@@ -216,6 +223,7 @@ AGGREGATE_OF = {
     "agencies": lambda row: row,
     "companies": lambda row: row,
     "pledges": lambda row: row.company,
+    "company_changes": lambda row: row.company,
     "accounts": lambda row: row.aggregate,
     "api_tokens": lambda row: row.account.aggregate,
     "workers": lambda row: row,

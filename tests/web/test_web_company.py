@@ -179,3 +179,75 @@ def test_other_sector_regulator_sees_nothing_and_gets_404(app, factory):
                      page="/regulator/companies")
     assert resp.status_code == 404
     assert db.session.execute(select(Company.status)).scalar_one() == "pending"
+
+
+def _request_change(factory, company, admin, **over):
+    """The company's admin asks, through the service, for new verified values; returns the request."""
+    from registry.companies.services import update_profile
+
+    fields = dict(name=company.name, sectors=list(company.sectors), business_model=company.business_model,
+                  employee_conditions=company.employee_conditions)
+    fields.update(over)
+    change = update_profile(factory.ring, account=admin.account, company=company,
+                            profile=factory.profile(**fields)).change
+    db.session.commit()
+    return change
+
+
+def test_company_page_shows_the_pending_change_and_the_admin_withdraws_it(client, factory):
+    company, admin = factory.company()
+    change = _request_change(factory, company, admin, name="成都更名家政服务有限公司")
+    login(client, admin.account.login, admin.password)
+    body = text(client.get("/company"))
+    section = body.split('id="change-request"')[1]
+    assert "成都更名家政服务有限公司" in section and company.name in section
+    # The page's title is still the verified name.
+    assert f"<h1>{company.name}</h1>" in body
+    resp = post_form(client, f"/company/changes/{change.ref}/withdraw", page="/company")
+    assert resp.status_code == 302
+    assert log_actions()[-1] == "company:change:withdraw"
+    assert 'id="change-request"' not in text(client.get("/company"))
+
+
+def test_regulator_of_the_new_sector_approves_from_the_queue(app, factory):
+    company, admin = factory.company()
+    change = _request_change(factory, company, admin, sectors=["property"], business_model=None,
+                             employee_conditions=None)
+    c, _reg = regulator_client(app, factory, sector="property")
+    body = text(c.get("/regulator/companies"))
+    changes_part = body.split('id="changes"')[1].split('id="verified"')[0]
+    assert company.name in changes_part and f'id="change-{change.ref}"' in changes_part
+    before = count(LogEntry)
+    resp = post_form(c, f"/regulator/company-changes/{change.ref}/decision", {"decision": "approve"},
+                     page="/regulator/companies")
+    assert resp.status_code == 302
+    entries = db.session.execute(select(LogEntry).where(LogEntry.seq >= before)).scalars().all()
+    assert [(e.action, e.subject) for e in entries] == [("company:change:approve", company.log_ref)]
+    db.session.refresh(company)
+    assert company.sectors == ["property"]
+    # Now a property company: it is listed among this regulator's verified companies.
+    assert company.name in text(c.get("/regulator/companies")).split('id="verified"')[1]
+
+
+def test_rejecting_a_change_needs_a_reason_and_others_get_404(app, factory):
+    company, admin = factory.company()
+    old_name = company.name
+    change = _request_change(factory, company, admin, name="成都无关名称有限公司")
+    other, _ = regulator_client(app, factory, sector="property")
+    assert "成都无关名称有限公司" not in text(other.get("/regulator/companies"))
+    resp = post_form(other, f"/regulator/company-changes/{change.ref}/decision", {"decision": "approve"},
+                     page="/regulator/companies")
+    assert resp.status_code == 404
+    c, _reg = regulator_client(app, factory)
+    before = count(LogEntry)
+    resp = post_form(c, f"/regulator/company-changes/{change.ref}/decision", {"decision": "reject", "reason": ""},
+                     page="/regulator/companies")
+    assert resp.status_code == 422 and "请说明驳回理由" in text(resp)
+    assert count(LogEntry) == before
+    resp = post_form(c, f"/regulator/company-changes/{change.ref}/decision",
+                     {"decision": "reject", "reason": "名称未经核准"}, page="/regulator/companies")
+    assert resp.status_code == 302
+    assert log_actions()[-1] == "company:change:reject"
+    db.session.refresh(company)
+    assert company.name == old_name
+    assert "没有待审批的变更申请" in text(c.get("/regulator/companies"))
