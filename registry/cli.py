@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
                 click.echo(f"{purpose}\t{key.id}\t{key.state}\t{key.created}")
 
     @app.cli.command("demo")
-    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts (each with a fresh token) and companies.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
     @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
     @click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
     def demo(as_json, if_empty, logins):
