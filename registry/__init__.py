@@ -59,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_mod.from_environment(app.instance_path))
     if config:
         app.config.update(config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_mod.prepare_instance(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_mod.load_secret_key(Path(app.instance_path))
     config_mod.check_safe(app.config)
@@ -72,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
+        # Before the first connection, which would create the database world-readable.
+        config_mod.prepare_sqlite_file(db.engine.url)
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
