@@ -1,6 +1,6 @@
 """The rate limits against scraping and guessing, in one place.
 
-Only these are limited (DESIGN: the log and bulletin endpoints never are):
+Only these are limited (the log and bulletin endpoints never are):
 - look-ups of a card or a company, per client address (`LOOKUP_LIMIT`);
 - consent, activation and PIN attempts, per card number (`ATTEMPT_LIMIT`),
   whoever makes them, so spreading guesses over many addresses does not help;
