@@ -11,11 +11,14 @@ PORT  ?= 5000
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "  make run listens on HOST:PORT, now $(HOST):$(PORT); change them with e.g. make run PORT=8000 HOST=0.0.0.0"
+	@echo "  (the printed URLs follow; REGISTRY_PUBLIC_URL, when set, is the address the pages and cards name)."
 
 bootstrap: ## create .venv, install packages and the Chinese font
 	@scripts/bootstrap.sh
 
-run: bootstrap ## set everything up (database, keys, demo data) and serve on http://127.0.0.1:5000 with the jobs process
+run: bootstrap ## set everything up (database, keys, demo data) and serve on http://HOST:PORT with the jobs process
 	@HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test: ## set everything up (with chromium) and run the whole test suite
@@ -36,7 +39,7 @@ migrate: bootstrap ## apply the database migrations
 keys: bootstrap ## create the missing keys in REGISTRY_KEYS_DIR
 	@$(FLASK) keys init
 
-demo: bootstrap ## make sure the demo data exists and print it as JSON
+demo: bootstrap ## make sure the demo data exists and print it as JSON (new tokens; the earlier demo tokens are revoked)
 	@$(FLASK) demo --json
 
 lint: bootstrap ## byte-compile everything and check the migrations match the models

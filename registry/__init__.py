@@ -64,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     # 31 days); the server-side session row is what ends a session (registry/accounts/sessions.py).
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(app.config["SESSION_MAX_HOURS"]))
     app.config["REMEMBER_COOKIE_DURATION"] = app.config["PERMANENT_SESSION_LIFETIME"]
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_mod.prepare_instance(Path(app.instance_path))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_mod.load_secret_key(Path(app.instance_path))
     config_mod.check_safe(app.config)
@@ -77,6 +77,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
+        # Before the first connection, which would create the database world-readable.
+        config_mod.prepare_sqlite_file(db.engine.url)
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)

@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
                 click.echo(f"{purpose}\t{key.id}\t{key.state}\t{key.created}")
 
     @app.cli.command("demo")
-    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts (each with a fresh token) and companies.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
     @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
     @click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
     def demo(as_json, if_empty, logins):
@@ -165,13 +165,26 @@ def register(app: Flask) -> None:
         click.echo(raw)
 
     @tokens_group.command("list")
-    @click.argument("login")
+    @click.argument("login", required=False)
     def tokens_list(login):
-        """List an account's tokens."""
-        for t in _account(login).tokens:
-            state = f"revoked {t.revoked_dt:%Y-%m-%d}" if t.revoked_dt else "active"
+        """List the tokens of LOGIN, or of every account: id, prefix, name, account, created, state, last use.
+
+        Only what identifies a token is shown; the token itself is never stored.
+        """
+        from .accounts.models import Account, ApiToken
+        from .extensions import db
+
+        query = select(ApiToken, Account.login).join(Account, Account.id == ApiToken.account_id).order_by(ApiToken.id)
+        if login is not None:
+            query = query.where(ApiToken.account_id == _account(login).id)
+        rows = db.session.execute(query).all()
+        if not rows:
+            click.echo("no tokens / 没有令牌", err=True)
+        for t, owner in rows:
+            state = f"revoked {t.revoked_dt:%Y-%m-%d %H:%M}" if t.revoked_dt else "active"
             used = f"{t.last_used_dt:%Y-%m-%d %H:%M}" if t.last_used_dt else "never"
-            click.echo(f"{t.id}\t{t.prefix}…\t{t.name}\t{state}\tlast used {used}")
+            click.echo(f"{t.id}\t{t.prefix}…\t{t.name}\t{owner}\tcreated {t.created_dt:%Y-%m-%d %H:%M}\t{state}"
+                       f"\tlast used {used}")
 
     @tokens_group.command("revoke")
     @click.argument("login")

@@ -90,6 +90,46 @@ DEFAULTS = {
 _INSECURE_SECRETS = {None, "", "dev", "secret", "changeme", "change-me"}
 
 
+def prepare_instance(instance_path: Path) -> None:
+    """Create the instance folder owner-only (0700): it holds the SQLite database and the session secret.
+
+    A folder that already exists is left as its owner set it.
+    """
+    path = Path(instance_path)
+    if path.is_dir():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:  # another process (a second gunicorn worker) made it first
+        return
+    os.chmod(path, 0o700)  # whatever the umask
+
+
+def prepare_sqlite_file(url) -> None:
+    """Create a file-backed SQLite database owner-only (0600) before SQLite creates it 0644.
+
+    An empty file is a valid empty database. SQLite gives the -wal and -shm
+    files it makes later the database file's permissions, so they are 0600 too.
+    A database that exists, a missing folder (SQLite's own error says so) and
+    in-memory databases are left alone.
+    """
+    if url.get_backend_name() != "sqlite":
+        return
+    name = url.database or ""
+    if name in ("", ":memory:") or name.startswith("file:") or url.query.get("mode") == "memory":
+        return
+    path = Path(name)
+    if not path.parent.is_dir():
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)  # whatever the umask
+    os.close(fd)
+
+
 def load_secret_key(instance_path: Path) -> str:
     """Return the stored secret key, generating it (0600) on first run."""
     path = Path(instance_path) / "secret_key"

@@ -272,8 +272,31 @@ def database_is_empty() -> bool:
             and db.session.execute(select(Company.id).limit(1)).first() is None)
 
 
+# The name of the token `demo --json` issues to each demo account.
+DEMO_TOKEN_NAME = "demo"
+
+
+def _fresh_demo_token(ring: KeyRing, account: Account) -> str:
+    """Revoke the account's live demo tokens and issue a new one, in one transaction.
+
+    Only SHA-256 digests of tokens are stored, so an earlier demo token cannot
+    be printed again; revoking it keeps one live demo token per demo account
+    however often `demo --json` runs. Tokens under other names are left alone.
+    """
+    from .accounts.models import ApiToken
+
+    live = db.session.execute(
+        select(ApiToken.id).where(ApiToken.account_id == account.id, ApiToken.name == DEMO_TOKEN_NAME,
+                                  ApiToken.revoked_dt.is_(None)).order_by(ApiToken.id)).scalars().all()
+    for token_id in live:
+        accounts.revoke_token(ring, account=account, token_id=token_id)
+    _token, raw, _rec = accounts.issue_token(ring, account=account, name=DEMO_TOKEN_NAME)
+    db.session.commit()
+    return raw
+
+
 def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
-    """Every demo account (with a freshly issued token), and every demo company."""
+    """Every demo account (with a freshly issued token, its earlier demo tokens revoked), and every demo company."""
     out_accounts = []
     logins = [u[1] for u in AGENCY_USERS] + [u[0] for c in COMPANIES for u in c[6]]
     for login in logins:
@@ -282,8 +305,7 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
             continue
         raw = None
         if with_tokens:
-            _token, raw, _rec = accounts.issue_token(ring, account=account, name="demo")
-            db.session.commit()
+            raw = _fresh_demo_token(ring, account)
         row = {"role": account.role, "login": account.login, "password": DEMO_PASSWORD,
                "totp_secret": accounts.totp_secret(ring, account), "token": raw}
         if account.company_id:

@@ -12,6 +12,11 @@ $FLASK db upgrade
 $FLASK keys init
 demo_json=$($FLASK demo --if-empty --logins)
 
+# The gunicorn workers must count rate limits in one place, or each lets a limit
+# through again: Redis when it answers locally (unless a storage is already set).
+REGISTRY_RATELIMIT_STORAGE_URL=$(.venv/bin/python scripts/ratelimit_storage.py)
+export REGISTRY_RATELIMIT_STORAGE_URL
+
 .venv/bin/python -m jobs &
 jobs_pid=$!
 .venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - --log-level warning wsgi:app &

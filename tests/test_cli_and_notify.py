@@ -38,6 +38,30 @@ def test_tokens_issue_list_revoke_from_the_cli(runner, client, factory):
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
 
 
+def test_tokens_list_without_a_login_lists_every_account_s_tokens(runner, factory):
+    assert runner.invoke(args=["tokens", "list"]).exit_code == 0
+    assert "no tokens" in runner.invoke(args=["tokens", "list"]).stderr
+    _c1, first = factory.company()
+    _c2, second = factory.company()
+    raw_a = factory.token(first.account, name="ops-a")
+    raw_b = factory.token(second.account, name="ops-b")
+    revoked_id = next(t.id for t in second.account.tokens)
+    assert runner.invoke(args=["tokens", "revoke", second.account.login, str(revoked_id)]).exit_code == 0
+
+    result = runner.invoke(args=["tokens", "list"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in result.stdout.splitlines()]
+    by_name = {cols[2]: cols for cols in lines}
+    assert set(by_name) == {"ops-a", "ops-b"}
+    assert by_name["ops-a"][3] == first.account.login and by_name["ops-b"][3] == second.account.login
+    assert by_name["ops-a"][5] == "active" and by_name["ops-b"][5].startswith("revoked ")
+    assert all(cols[4].startswith("created ") and cols[6] == "last used never" for cols in lines)
+    assert raw_a not in result.stdout and raw_b not in result.stdout
+    # With a login, only that account's.
+    only = runner.invoke(args=["tokens", "list", first.account.login]).stdout
+    assert "ops-a" in only and "ops-b" not in only
+
+
 def test_notifications_reach_the_outbox_sealed(app, runner, factory):
     from registry.notify import services
 

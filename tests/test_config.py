@@ -121,3 +121,72 @@ def test_sqlite_engine_runs_in_wal_mode_with_immediate_writes(tmp_path):
     first.join()
     assert order == ["a-in", "a-out", "b-in", "b-out"]
     engine.dispose()
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most shells start with (0022), under which files are created world-readable by default."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_the_app_creates_its_instance_folder_and_sqlite_database_owner_only(tmp_path, usual_umask):
+    """What `make run` does first: a command builds the app, which makes the instance folder and the database."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    instance = tmp_path / "instance"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env.update(REGISTRY_INSTANCE_PATH=str(instance), REGISTRY_KEYS_DIR=str(tmp_path / "keys"), PYTHONPATH=str(root))
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "routes"], cwd=root, env=env, check=True,
+                   capture_output=True, timeout=120)
+    assert _mode(instance) == 0o700
+    assert _mode(instance / "registry.sqlite3") == 0o600
+    assert _mode(instance / "secret_key") == 0o600
+
+
+def test_sqlite_gives_its_wal_and_shm_files_the_database_s_private_mode(tmp_path, usual_umask):
+    from sqlalchemy import create_engine, make_url
+
+    from registry.config import prepare_instance, prepare_sqlite_file
+    from registry.database import configure_engine
+
+    folder = tmp_path / "a" / "instance"
+    prepare_instance(folder)
+    assert _mode(folder) == 0o700
+    url = make_url(f"sqlite:///{folder / 'registry.sqlite3'}")
+    prepare_sqlite_file(url)
+    engine = create_engine(url)
+    configure_engine(engine, 1000)
+    try:
+        with engine.begin() as conn:  # WAL mode: the first write makes the -wal and -shm files
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        with engine.connect() as conn:  # held open, so SQLite keeps them
+            assert conn.exec_driver_sql("SELECT x FROM t").scalar_one() == 1
+            for name in ("registry.sqlite3", "registry.sqlite3-wal", "registry.sqlite3-shm"):
+                assert _mode(folder / name) == 0o600, name
+    finally:
+        engine.dispose()
+
+
+def test_an_existing_database_and_in_memory_ones_are_left_alone(tmp_path):
+    from sqlalchemy import make_url
+
+    from registry.config import prepare_sqlite_file
+
+    existing = tmp_path / "kept.sqlite3"
+    existing.write_bytes(b"")
+    os.chmod(existing, 0o640)
+    prepare_sqlite_file(make_url(f"sqlite:///{existing}"))
+    assert _mode(existing) == 0o640
+    prepare_sqlite_file(make_url("sqlite://"))
+    prepare_sqlite_file(make_url("postgresql+psycopg://postgres@127.0.0.1/x"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.sqlite3"]

@@ -69,3 +69,32 @@ def test_demo_cards_and_a_worker_who_can_sign_in(app, runner, client):
     assert resp.status_code == 200, resp.get_json()
     view = client.get(f"/api/v1/cards/{me['card_no']}").get_json()
     assert view["status"]["colour"] == "green" and view["card"]["serial"] == 1
+
+
+def test_demo_json_twice_keeps_one_live_demo_token_per_account(app, runner, client):
+    """Tokens are stored only as digests, so a rerun revokes the earlier demo tokens instead of piling up new ones."""
+    from registry.accounts.models import ApiToken
+    from registry.extensions import db
+    from registry.log.actions import Action
+    from registry.log.models import LogEntry
+
+    def live_tokens():
+        db.session.rollback()
+        return db.session.query(ApiToken).filter(ApiToken.revoked_dt.is_(None)).count()
+
+    first = json.loads(runner.invoke(args=["demo", "--json"]).stdout)
+    after_first = live_tokens()
+    assert after_first == len(first["accounts"])
+    # A token the operator named otherwise is not the demo's to revoke.
+    login = first["accounts"][0]["login"]
+    kept = runner.invoke(args=["tokens", "issue", login, "ops"]).stdout.strip()
+    second = json.loads(runner.invoke(args=["demo", "--json"]).stdout)
+    assert live_tokens() == after_first + 1
+    for old, new in zip(first["accounts"], second["accounts"]):
+        assert old["login"] == new["login"] and old["token"] != new["token"]
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {old['token']}"}).status_code == 401
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new['token']}"}).status_code == 200
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {kept}"}).status_code == 200
+    # Each revocation is a change like any other: one log entry each.
+    revoked = db.session.query(LogEntry).filter(LogEntry.action == Action.ACCOUNT_TOKEN_REVOKE).count()
+    assert revoked == len(first["accounts"])

@@ -5,12 +5,16 @@ and the task is claimed in the same commit, so no jobs process can take it:
 this command runs it here, with a bar following the committed batches, then
 prints what was stored. Rows with errors are written to `<FILE>.report.csv`.
 
-Exit status: 0 every row stored; 1 rows had errors (the report says which;
-with --keep-good the good rows are stored); 2 nothing was queued, or the task
-did not finish here (it is then left to the jobs process).
+Exit status: 0 every row of the file stored; 1 the import ended here with
+rows not stored — rows had errors (the report says which; with --keep-good the
+good rows are stored), the file as a whole was refused, or the task failed —
+and always when nothing was stored; 2 nothing was queued, or the task did not
+finish here (it is then left to the jobs process).
 """
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import os
 import signal
@@ -111,19 +115,41 @@ def import_command(uscc, path: Path, keep_good, login):
             where = f" after {task.progress_done} of {task.progress_total} rows" if task.progress_total else ""
             raise NotDone(f"import task {task_id} stopped{where}{reason} and is queued again: "
                           f"the jobs process finishes it; {follow}.")
-        raise NotDone(f"import task {task_id} failed{reason}; what its stored batches hold stays stored.")
+        # Failed for good: it ended here, so it is a finished import that did not store the file (exit 1).
+        stored = (view["result"] or {}).get("stored", 0)
+        kept = f"the {stored} rows its committed batches stored stay stored" if stored else "nothing was stored"
+        click.echo(f"import task {task_id} failed{reason}; {kept}.", err=True)
+        sys.exit(1)
     result = view["result"] or {}
     rows, stored, errors = result.get("rows", 0), result.get("stored", 0), result.get("errors", 0)
     click.echo(f"rows: {rows}, stored: {stored}, errors: {errors}")
     if errors:
         report = path.with_name(path.name + ".report.csv")
         report.write_bytes(f.report_csv or b"")
-        if stored:
-            click.echo(f"{stored} good rows stored; the rows with errors were not.", err=True)
-        else:
-            click.echo("nothing stored: correct the file and import it again (or use --keep-good).", err=True)
+    if rows and stored == rows:
+        return
+    # Anything less than the whole file exits 1, with the reason: a script must not take it for success.
+    if not rows:
+        problems = _file_problems(f.report_csv) or ["it holds no staff rows"]
+        click.echo("nothing stored: the file as a whole was refused: " + "; ".join(problems), err=True)
+    elif stored:
+        click.echo(f"{stored} of {rows} rows stored; the rows with errors were not.", err=True)
+    elif keep_good:
+        click.echo(f"nothing stored: none of the {rows} rows is valid.", err=True)
+    else:
+        click.echo(f"nothing stored: a file with any error stores nothing, and {errors} problems were found; "
+                   "correct them and import the file again, or store the valid rows with --keep-good.", err=True)
+    if errors:
         click.echo(f"report: {report}", err=True)
-        sys.exit(1)
+    sys.exit(1)
+
+
+def _file_problems(report: bytes | None) -> list[str]:
+    """The English reasons of the problems with the file as a whole (report lines naming no row)."""
+    if not report:
+        return []
+    lines = list(csv.reader(io.StringIO(report.decode("utf-8-sig"))))
+    return [line[3] for line in lines[1:] if len(line) == 4 and not line[0]]
 
 
 def _run_with_bar(app: Flask, task: Task, owner: str) -> str:

@@ -20,7 +20,12 @@ tasks_cli = AppGroup("tasks", help="List, show and retry the queued long tasks."
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
 def list_command(state, limit):
     """List the newest tasks: id, kind, state, progress, created."""
-    for task in services.list_tasks(state=state, limit=limit):
+    found = services.list_tasks(state=state, limit=limit)
+    if not found:
+        # Said on stderr: an empty queue should not look like a command that did nothing.
+        what = f"no {state} tasks / 没有状态为 {state} 的任务" if state else "no tasks / 没有任务"
+        click.echo(what, err=True)
+    for task in found:
         view = services.progress_view(task)
         total = "?" if view["progress"]["total"] is None else view["progress"]["total"]
         click.echo(f"{task.id}\t{task.kind}\t{task.state}\t{task.progress_done}/{total}\t{view['created_dt']}")

@@ -393,6 +393,31 @@ def test_cli_on_a_bad_file_exits_1_and_writes_the_report(app, factory, cli, tmp_
     assert stored_people() == people_of(factory, [r for i, r in enumerate(rows) if i != 2])
 
 
+def test_cli_exits_1_and_says_why_when_it_stored_nothing(app, factory, cli, tmp_path):
+    """A script must never read "stored nothing" as success, whatever kept the rows out."""
+    company, _admin = factory.company()
+    rows = with_bad_rows(3, {0: ("phone", "12345"), 1: ("start_date", "yesterday"), 2: ("id_number", "1")}, seed=16)
+    all_bad = tmp_path / "all-bad.csv"
+    all_bad.write_bytes(csv_bytes(rows))
+    kept = cli.invoke(args=["workers", "import", company.uscc, str(all_bad), "--keep-good"])
+    assert kept.exit_code == 1, kept.output
+    assert "rows: 3, stored: 0, errors: 3" in kept.stdout
+    assert "nothing stored: none of the 3 rows is valid" in kept.stderr
+    assert (tmp_path / "all-bad.csv.report.csv").exists()
+
+    # Headers and no rows: refused as a whole, and the reason is named on the terminal.
+    header_only = tmp_path / "header-only.csv"
+    header_only.write_bytes(csv_bytes([]))
+    refused = cli.invoke(args=["workers", "import", company.uscc, str(header_only)])
+    assert refused.exit_code == 1, refused.output
+    assert "rows: 0, stored: 0" in refused.stdout
+    assert "nothing stored: the file as a whole was refused: The file has no staff rows." in refused.stderr
+
+    bad_default = cli.invoke(args=["workers", "import", company.uscc, str(all_bad)])
+    assert bad_default.exit_code == 1 and "--keep-good" in bad_default.stderr
+    assert count(Worker) == 0
+
+
 def test_cli_runs_only_its_own_task_and_imports_as_the_named_user(app, factory, cli, tmp_path):
     from registry import keyring
     from registry.companies import services as companies

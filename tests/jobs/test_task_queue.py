@@ -213,6 +213,16 @@ def test_list_tasks_newest_first_and_by_state(app):
     assert [t.id for t in services.list_tasks(limit=1)] == [second]
 
 
+def test_cli_list_says_when_the_queue_is_empty(app, runner):
+    empty = runner.invoke(tasks_cli, ["list"])
+    assert empty.exit_code == 0
+    assert empty.stdout == "" and "no tasks" in empty.stderr and "没有任务" in empty.stderr
+    _enqueue()
+    none_failed = runner.invoke(tasks_cli, ["list", "--state", "failed"])
+    assert none_failed.stdout == "" and "no failed tasks" in none_failed.stderr
+    assert "no tasks" not in runner.invoke(tasks_cli, ["list"]).stderr
+
+
 def test_cli_lists_shows_and_retries(app, runner):
     done = _enqueue()
     run_task(claim_next("w", 60), "w")
