@@ -5,7 +5,6 @@ import functools
 from datetime import timedelta
 
 from flask import current_app, request
-from flask_login import current_user
 from sqlalchemy import select, update
 
 from ..database import write_intent
@@ -76,19 +75,9 @@ def require(*roles: str):
     return deco
 
 
-def optional_account() -> Account | None:
-    return bearer_account()
-
-
 @login_manager.user_loader
 def _load_user(ref: str):
     return db.session.execute(select(Account).where(Account.ref == ref, Account.disabled.is_(False))).scalar_one_or_none()
-
-
-def web_account() -> Account | None:
-    if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
-    return None
 
 
 def keyring():

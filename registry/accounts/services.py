@@ -72,10 +72,6 @@ def _set_totp(ring: KeyRing, account: Account, secret: str) -> None:
     account.totp_state = state_hmac(ring, "totp", secret)
 
 
-def account_name(ring: KeyRing, account: Account) -> str:
-    return unseal(ring, account.name_enc, aad("accounts", "name", account.ref))
-
-
 def totp_secret(ring: KeyRing, account: Account) -> str | None:
     if not account.totp_enc:
         return None

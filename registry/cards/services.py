@@ -58,12 +58,6 @@ def _refused_red() -> ApiError:
                     "The worker's status is red: no card can be issued.")
 
 
-def card_by_serial(worker_id: int, serial: int) -> Card | None:
-    return db.session.execute(
-        select(Card).where(Card.worker_id == worker_id, Card.serial == serial)
-    ).scalar_one_or_none()
-
-
 def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Worker, today: date) -> Issued:
     """Issue the worker's next card (serial 1, or a reissue that replaces every earlier serial).
 
