@@ -15,7 +15,7 @@ from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref, utcnow
 from . import secrets as sec
-from .models import AGENCY_KINDS, AGENCY_ROLES, SECTORS, Account, Agency, ApiToken
+from .models import AGENCY_KINDS, SECTORS, Account, Agency, ApiToken
 
 
 @dataclass
@@ -240,6 +240,3 @@ def account_for_token(raw: str) -> tuple[Account, ApiToken] | None:
     if token is None or token.revoked_dt is not None or token.account.disabled:
         return None
     return token.account, token
-
-
-AGENCY_ROLE_SET = frozenset(AGENCY_ROLES)
