@@ -12,7 +12,7 @@ from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
-from ..log.services import Recorded, record_change
+from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..models import new_ref, utcnow
 from . import secrets as sec
 from .models import AGENCY_KINDS, SECTORS, Account, Agency, ApiToken
@@ -107,7 +107,7 @@ def add_agency_user(ring: KeyRing, *, actor: Account | None, agency: Agency, log
     new = build_account(ring, login=login, name=name, role=role, password=password)
     new.account.agency = agency
     db.session.add(new.account)
-    new.recorded = record_change(ring, actor=actor.ref if actor else "system", action=Action.AGENCY_USER_ADD,
+    new.recorded = record_change(ring, actor=actor.ref if actor else SYSTEM_ACTOR, action=Action.AGENCY_USER_ADD,
                                  aggregate=agency)
     return new
 
