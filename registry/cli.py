@@ -49,11 +49,12 @@ def register(app: Flask) -> None:
     def keys_rotate(purpose, queue):
         """Start using a new key for PURPOSE and move every value to it (resumable)."""
         from .extensions import db
+        from .log.services import SYSTEM_ACTOR
         from .rotation import start_rotation
         from .tasks.progress import run_here
 
         try:
-            key, task = start_rotation(_ring(), purpose, actor="system")
+            key, task = start_rotation(_ring(), purpose, actor=SYSTEM_ACTOR)
         except ApiError as exc:
             _fail(exc)
         task_id = task.id if task else None
@@ -114,9 +115,10 @@ def register(app: Flask) -> None:
         """Create an agency."""
         from .accounts import services
         from .extensions import db
+        from .log.services import SYSTEM_ACTOR
 
         try:
-            _agency, recorded = services.create_agency(_ring(), actor="system", code=code, name_zh=name_zh,
+            _agency, recorded = services.create_agency(_ring(), actor=SYSTEM_ACTOR, code=code, name_zh=name_zh,
                                                        name_en=name_en, kind=kind, sector=sector)
         except ApiError as exc:
             _fail(exc)

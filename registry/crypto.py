@@ -51,10 +51,6 @@ def unseal_bytes(ring: KeyRing, sealed: bytes, associated: bytes) -> bytes:
     return _aead(key).decrypt(raw[:12], raw[12:], associated)
 
 
-def sealed_key_id(sealed: str) -> str:
-    return sealed.split(":", 1)[0]
-
-
 def unseal(ring: KeyRing, sealed: str, associated: bytes) -> str:
     key_id, blob = sealed.split(":", 1)
     raw = base64.b64decode(blob)

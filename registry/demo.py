@@ -15,6 +15,7 @@ from .companies import services as companies, uscc as uscc_mod
 from .companies.models import Company
 from .extensions import db
 from .keys import KeyRing
+from .log.services import SYSTEM_ACTOR
 
 DEMO_PASSWORD = "jiaxin-demo-2026"
 
@@ -59,7 +60,7 @@ def ensure_demo(ring: KeyRing) -> bool:
     made = False
     for code, name_zh, name_en, kind, sector in AGENCIES:
         if db.session.execute(select(Agency.id).where(Agency.code == code)).first() is None:
-            accounts.create_agency(ring, actor="system", code=code, name_zh=name_zh, name_en=name_en, kind=kind,
+            accounts.create_agency(ring, actor=SYSTEM_ACTOR, code=code, name_zh=name_zh, name_en=name_en, kind=kind,
                                    sector=sector)
             db.session.commit()
             made = True

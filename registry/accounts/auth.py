@@ -5,7 +5,6 @@ import functools
 from datetime import timedelta
 
 from flask import current_app, request, session
-from flask_login import current_user
 from sqlalchemy import select, update
 
 from ..database import write_intent
@@ -77,10 +76,6 @@ def require(*roles: str):
     return deco
 
 
-def optional_account() -> Account | None:
-    return bearer_account()
-
-
 @login_manager.user_loader
 def _load_user(ref: str):
     """The cookie's account, only while its server-side session lives (see registry/accounts/sessions.py).
@@ -113,12 +108,6 @@ def _seen(row: AccountSession, now) -> None:
         return
     with write_intent(), db.engine.begin() as conn:
         conn.execute(stmt)
-
-
-def web_account() -> Account | None:
-    if current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
-    return None
 
 
 def keyring():

@@ -12,11 +12,11 @@ from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
-from ..log.services import Recorded, record_change
+from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..models import new_ref, utcnow
 from . import secrets as sec
 from . import sessions
-from .models import AGENCY_KINDS, AGENCY_ROLES, SECTORS, Account, Agency, ApiToken
+from .models import AGENCY_KINDS, SECTORS, Account, Agency, ApiToken
 
 
 @dataclass
@@ -73,10 +73,6 @@ def _set_totp(ring: KeyRing, account: Account, secret: str) -> None:
     account.totp_state = state_hmac(ring, "totp", secret)
 
 
-def account_name(ring: KeyRing, account: Account) -> str:
-    return unseal(ring, account.name_enc, aad("accounts", "name", account.ref))
-
-
 def totp_secret(ring: KeyRing, account: Account) -> str | None:
     if not account.totp_enc:
         return None
@@ -112,7 +108,7 @@ def add_agency_user(ring: KeyRing, *, actor: Account | None, agency: Agency, log
     new = build_account(ring, login=login, name=name, role=role, password=password)
     new.account.agency = agency
     db.session.add(new.account)
-    new.recorded = record_change(ring, actor=actor.ref if actor else "system", action=Action.AGENCY_USER_ADD,
+    new.recorded = record_change(ring, actor=actor.ref if actor else SYSTEM_ACTOR, action=Action.AGENCY_USER_ADD,
                                  aggregate=agency)
     return new
 
@@ -251,6 +247,3 @@ def account_for_token(raw: str) -> tuple[Account, ApiToken] | None:
     if token is None or token.revoked_dt is not None or token.account.disabled:
         return None
     return token.account, token
-
-
-AGENCY_ROLE_SET = frozenset(AGENCY_ROLES)

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
-from ..workers.models import Worker
+from ..workers.models import Worker, WorkerPhoto
 from ..workers.services import active_employment, status_of
 from . import qr
 from .models import Card
@@ -58,12 +58,6 @@ def _refused_red() -> ApiError:
                     "The worker's status is red: no card can be issued.")
 
 
-def card_by_serial(worker_id: int, serial: int) -> Card | None:
-    return db.session.execute(
-        select(Card).where(Card.worker_id == worker_id, Card.serial == serial)
-    ).scalar_one_or_none()
-
-
 def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Worker, today: date) -> Issued:
     """Issue the worker's next card (serial 1, or a reissue that replaces every earlier serial).
 
@@ -85,6 +79,20 @@ def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Wor
     db.session.add(card)
     db.session.flush()
     return Issued(card, record_change(ring, actor=account.ref, action=Action.CARD_ISSUE, aggregate=worker))
+
+
+def card_summary(worker: Worker, today: date) -> dict:
+    """What the worker's pages say about the card and the photo (never the photo itself)."""
+    latest = latest_card(worker.id)
+    photo = db.session.execute(
+        select(WorkerPhoto.consent_on, WorkerPhoto.created_dt).where(WorkerPhoto.worker_id == worker.id)).first()
+    return {
+        "latest": latest,
+        "expired": latest is not None and latest.valid_until < today,
+        "current": current_card(worker, today) is not None,
+        "red": status_of(worker, today).colour == "red",
+        "photo": None if photo is None else {"consent_on": photo.consent_on, "uploaded": photo.created_dt},
+    }
 
 
 def current_card(worker: Worker, today: date) -> Card | None:

@@ -11,7 +11,6 @@ The bulk print runs as a queued task; its page reloads itself every two seconds
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ..accounts.auth import keyring
 from ..clock import today
@@ -22,7 +21,6 @@ from ..tasks.services import progress_view
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import photos
 from ..workers import services as workers
-from ..workers.models import WorkerPhoto
 from . import printing, prints, services
 from .forms import ACCEPT, ActionForm, PhotoForm
 
@@ -44,32 +42,11 @@ def _photo_body_limit(endpoint, _values):
         request.max_content_length = PHOTO_BODY_LIMIT
 
 
-def card_summary(worker) -> dict:
-    """What the worker's pages say about the card and the photo (never the photo itself)."""
-    latest = services.latest_card(worker.id)
-    photo = db.session.execute(
-        select(WorkerPhoto.consent_on, WorkerPhoto.created_dt).where(WorkerPhoto.worker_id == worker.id)).first()
-    day = today()
-    return {
-        "latest": latest,
-        "expired": latest is not None and latest.valid_until < day,
-        "current": services.current_card(worker, day) is not None,
-        "red": workers.status_of(worker, day).colour == "red",
-        "photo": None if photo is None else {"consent_on": photo.consent_on, "uploaded": photo.created_dt},
-    }
-
-
-@bp.app_context_processor
-def _card_helpers():
-    """For the worker's detailed page (rendered by the workers pages): the card and photo section."""
-
-    def card_section(card_no: str) -> dict:
-        worker = workers.get_worker(card_no)
-        return {**card_summary(worker), "issue_form": ActionForm(formdata=None),
-                "photo_form": PhotoForm(formdata=None, consent_on=today()), "accept": ACCEPT,
-                "max_mb": photos.MAX_BYTES // 2**20}
-
-    return {"card_section": card_section}
+def card_section(worker) -> dict:
+    """The card and photo section of the worker's detailed page, which the workers pages render and pass in."""
+    return {**services.card_summary(worker, today()), "issue_form": ActionForm(formdata=None),
+            "photo_form": PhotoForm(formdata=None, consent_on=today()), "accept": ACCEPT,
+            "max_mb": photos.MAX_BYTES // 2**20}
 
 
 def _employer(card_no: str):
@@ -81,7 +58,7 @@ def _employer(card_no: str):
 
 def _card_page(worker, status: int = 200, *, photo_form: PhotoForm | None = None, error: Msg | None = None,
                extra: list | None = None, failed: str | None = None):
-    summary = card_summary(worker)
+    summary = services.card_summary(worker, today())
     latest = summary["latest"]
     view = printing.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"]) if latest else None
     html = render_template("web/cards/card.html", worker=worker, card=view, summary=summary,

@@ -13,7 +13,6 @@ COMPANY_SECTORS = ("housekeeping", "property")
 BUSINESS_MODELS = ("employee", "intermediary")  # 员工制, 中介制
 # The four conditions of 员工制 (国办发〔2019〕30号).
 EMPLOYEE_CONDITIONS = ("contracts", "social_insurance", "minimum_wage", "ongoing_training")
-STATUSES = ("pending", "verified", "rejected")
 # What regulators verified: a verified company changes these only through a change request.
 MATERIAL_FIELDS = ("name", "sectors", "business_model", "employee_conditions")
 CHANGE_STATUSES = ("open", "approved", "rejected", "withdrawn")

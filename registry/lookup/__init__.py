@@ -1,20 +1,13 @@
 """The public lookup: a card at the door, a company's public view, reports to regulators."""
-import importlib.util
 
 
 def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
-    from . import models  # noqa: F401
+    from . import api as api_mod, models, views  # noqa: F401
 
-    if importlib.util.find_spec(f"{__name__}.api"):
-        from . import api as api_mod
-
-        api.register_blueprint(api_mod.blp)
-    if importlib.util.find_spec(f"{__name__}.views"):
-        from . import views
-
-        app.register_blueprint(views.bp)
+    api.register_blueprint(api_mod.blp)
+    app.register_blueprint(views.bp)
     # Reports about a card (API and pages).
     from . import reports_api, reports_views
 

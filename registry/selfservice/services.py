@@ -35,8 +35,8 @@ from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..notify import services as notify
-from ..workers.models import AccessRecord, Worker
-from ..workers.services import check_card_no, may_view
+from ..workers.models import Worker
+from ..workers.services import check_card_no, may_view, record_access
 from . import codes
 from .models import WorkerCode, WorkerLogin, WorkerSession
 
@@ -227,10 +227,9 @@ def issue_activation_code(ring: KeyRing, *, actor: Account, worker: Worker, now:
             f" Jiaxin activation code {codes.grouped(issued.code)} for card {worker.card_no}, valid {hours} h. "
             "Tell no one.")
     notify.send(ring, notify.Message(kind="activation_code", recipient=phone, text=text))
-    db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=actor.ref,
-                                accessor_kind="company" if actor.company_id else "regulator",
-                                organisation=organisation_of(actor), purpose="activation_code", fields="phone",
-                                created_dt=now))
+    record_access(db.session, worker=worker, accessor_ref=actor.ref,
+                  accessor_kind="company" if actor.company_id else "regulator",
+                  organisation=organisation_of(actor), purpose="activation_code", fields="phone", at=now)
     return issued
 
 
@@ -335,8 +334,8 @@ def open_with_consent(ring: KeyRing, *, card_no, consent_code, now: datetime) ->
     if row is None:
         raise _consent_invalid()
     row.used_dt = now
-    db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=f"consent:{row.id}", accessor_kind="resident",
-                                organisation=None, purpose="consent_view", fields=CONSENT_FIELDS, created_dt=now))
+    record_access(db.session, worker=worker, accessor_ref=f"consent:{row.id}", accessor_kind="resident",
+                  organisation=None, purpose="consent_view", fields=CONSENT_FIELDS, at=now)
     return worker, row
 
 

@@ -133,8 +133,3 @@ def set_photo(ring: KeyRing, *, account: Account, company: Company, worker: Work
 def photo_state(ring: KeyRing, data: bytes) -> str:
     """What the canonical state holds for a photo: an HMAC of its SHA-256 (hex)."""
     return state_hmac(ring, "photo", hashlib.sha256(data).hexdigest())
-
-
-def has_photo(worker_id: int) -> bool:
-    return db.session.execute(
-        select(WorkerPhoto.id).where(WorkerPhoto.worker_id == worker_id)).scalar_one_or_none() is not None

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Account
@@ -280,20 +280,29 @@ def open_personal_data(ring: KeyRing, worker: Worker) -> dict:
     }
 
 
+def record_access(into, *, worker: Worker, accessor_ref: str, accessor_kind: str, organisation: str | None,
+                  purpose: str, fields: str, at: datetime) -> None:
+    """The one writer of the worker's private access record: who read which personal data, when and why.
+
+    `into` is the session (the row commits with the caller's operation) or a
+    connection in a transaction of its own.
+    """
+    into.execute(insert(AccessRecord), [{
+        "worker_id": worker.id, "accessor_ref": accessor_ref, "accessor_kind": accessor_kind,
+        "organisation": organisation, "purpose": purpose, "fields": fields, "created_dt": at}])
+
+
 def note_access(*, worker: Worker, account: Account, purpose: str, fields: str = "name,id_number,phone") -> None:
     """Write the private access-record row for a read of personal data, before the read.
 
     Its own short write transaction: the read that follows may be a GET, whose
     transaction only reads, and the row must exist even if rendering fails.
     """
-    from sqlalchemy import insert
-
     from ..database import write_intent
     from ..models import utcnow
 
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
-    row = {"worker_id": worker.id, "accessor_ref": account.ref,
-           "accessor_kind": "company" if account.company_id else "regulator", "organisation": org,
-           "purpose": purpose, "fields": fields, "created_dt": utcnow()}
     with write_intent(), db.engine.begin() as conn:
-        conn.execute(insert(AccessRecord), [row])
+        record_access(conn, worker=worker, accessor_ref=account.ref,
+                      accessor_kind="company" if account.company_id else "regulator", organisation=org,
+                      purpose=purpose, fields=fields, at=utcnow())

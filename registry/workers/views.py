@@ -12,6 +12,7 @@ import contextlib
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..accounts.auth import keyring
+from ..cards.views import card_section
 from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
@@ -168,7 +169,8 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
                 extra = [*(extra or []), *(e for f in form for e in f.errors)]
         grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
         html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
-                               slots=slots, end_form=end_form, failed_key=failed_key, error=error, extra=extra or [])
+                               slots=slots, end_form=end_form, failed_key=failed_key, error=error, extra=extra or [],
+                               card_section=card_section(worker) if employer is not None else None)
     return html, status
 
 
