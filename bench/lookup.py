@@ -165,7 +165,7 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
 
     from registry.cards.models import Card
     from registry.extensions import db
-    from registry.models import utcnow
+    from registry.clock import now as utcnow
     from registry.workers.models import Worker
 
     rng = random.Random(seed)

@@ -23,10 +23,9 @@ def prune_runs(_run: JobRun) -> None:
 
 def prune_spent_codes(_run: JobRun) -> None:
     """Forget workers' codes and sessions that stopped working long ago."""
-    from datetime import datetime, timezone
-
+    from registry import clock
     from registry.selfservice import services as selfservice
 
-    counts = selfservice.prune_spent(datetime.now(timezone.utc))
+    counts = selfservice.prune_spent(clock.now())
     if any(counts.values()):
         log.info("pruned %(codes)d spent codes and %(sessions)d ended sessions", counts)

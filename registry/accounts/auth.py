@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
-from ..models import utcnow
+from .. import clock
 from .models import Account, ApiToken
 from .services import account_for_token
 
@@ -46,7 +46,7 @@ def bearer_account() -> Account | None:
 
 def _touch(token: ApiToken) -> None:
     """Record when a token was last used (at most once a minute, own transaction)."""
-    now = utcnow()
+    now = clock.now()
     if token.last_used_dt and now - token.last_used_dt < LAST_USED_GRANULARITY:
         return
     if request.method not in ("GET", "HEAD", "OPTIONS"):

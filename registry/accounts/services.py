@@ -13,7 +13,8 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from ..models import new_ref, utcnow
+from .. import clock
+from ..models import new_ref
 from . import secrets as sec
 from .models import AGENCY_KINDS, AGENCY_ROLES, SECTORS, Account, Agency, ApiToken
 
@@ -207,7 +208,7 @@ def set_disabled(ring: KeyRing, *, actor: Account, target: Account, disabled: bo
         # A disabled account's tokens stop working at once and for good.
         for token in target.tokens:
             if token.revoked_dt is None:
-                token.revoked_dt = utcnow()
+                token.revoked_dt = clock.now()
     return record_change(ring, actor=actor.ref, aggregate=target.aggregate,
                          action=Action.ACCOUNT_DISABLE if disabled else Action.ACCOUNT_ENABLE)
 
@@ -231,7 +232,7 @@ def revoke_token(ring: KeyRing, *, account: Account, token_id: int) -> Recorded:
         raise not_found("token", "令牌")
     if token.revoked_dt is not None:
         raise ApiError(409, "token_revoked", "该令牌已被撤销。", "This token is already revoked.")
-    token.revoked_dt = utcnow()
+    token.revoked_dt = clock.now()
     return record_change(ring, actor=account.ref, action=Action.ACCOUNT_TOKEN_REVOKE, aggregate=account.aggregate)
 
 

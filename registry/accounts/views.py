@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter, login_manager
-from ..models import utcnow
+from .. import clock
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
 from . import services
 from .auth import keyring
@@ -63,7 +63,7 @@ def start_session(user: Account) -> None:
 def _complete_login(user: Account, nxt: str | None):
     start_session(user)
     # Sign-ins are not state changes: no log entry, just the timestamp.
-    user.last_login_dt = utcnow()
+    user.last_login_dt = clock.now()
     db.session.commit()
     if user.must_change_password:
         flash_msg("请先设置新密码。", "Please choose a new password first.", "info")

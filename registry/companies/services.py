@@ -14,7 +14,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from ..models import utcnow
+from .. import clock
 from . import districts, pledge, uscc as uscc_mod
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, Pledge
 
@@ -151,7 +151,7 @@ def register_reviewed(ring: KeyRing, *, regulator: Account, uscc: str, profile: 
     company.review_note = note.strip()
     company.status = "verified"
     company.decided_by = regulator.ref
-    company.decided_dt = utcnow()
+    company.decided_dt = clock.now()
     admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=None,
                           login_field="admin.login")
     company.accounts.append(admin.account)
@@ -237,7 +237,7 @@ def decide(ring: KeyRing, *, regulator: Account, company: Company, verify: bool,
         raise field_error("note", "Say why the registration is rejected.", "请说明驳回理由。")
     company.status = "verified" if verify else "rejected"
     company.decided_by = regulator.ref
-    company.decided_dt = utcnow()
+    company.decided_dt = clock.now()
     company.decision_note = (note or "").strip() or None
     return record_change(ring, actor=regulator.ref, aggregate=company,
                          action=Action.COMPANY_VERIFY if verify else Action.COMPANY_REJECT)

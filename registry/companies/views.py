@@ -9,7 +9,7 @@ from ..accounts.auth import keyring
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
-from ..models import utcnow
+from .. import clock
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
@@ -51,7 +51,7 @@ def signup():
     except ApiError as exc:
         error, extra = apply_api_error(form, exc, SIGNUP_FIELDS)
         return _signup_page(form, error=error, extra=extra), exc.status
-    admin.account.last_login_dt = utcnow()
+    admin.account.last_login_dt = clock.now()
     db.session.commit()
     start_session(admin.account)
     flash_msg("企业已登记。在监管部门核验之前，企业状态为“待审核”。",

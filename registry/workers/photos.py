@@ -28,7 +28,8 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
-from ..models import new_ref, utcnow
+from .. import clock
+from ..models import new_ref
 from .models import Worker, WorkerPhoto
 from .services import active_employment
 
@@ -125,7 +126,7 @@ def set_photo(ring: KeyRing, *, account: Account, company: Company, worker: Work
     photo.consent_on = consent_on
     photo.company_id = company.id
     photo.uploaded_by = account.ref
-    photo.created_dt = utcnow()
+    photo.created_dt = clock.now()
     db.session.flush()
     return record_change(ring, actor=account.ref, action=Action.WORKER_PHOTO_SET, aggregate=worker)
 

@@ -289,11 +289,11 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     from sqlalchemy import insert
 
     from ..database import write_intent
-    from ..models import utcnow
+    from .. import clock
 
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
     row = {"worker_id": worker.id, "accessor_ref": account.ref,
            "accessor_kind": "company" if account.company_id else "regulator", "organisation": org,
-           "purpose": purpose, "fields": fields, "created_dt": utcnow()}
+           "purpose": purpose, "fields": fields, "created_dt": clock.now()}
     with write_intent(), db.engine.begin() as conn:
         conn.execute(insert(AccessRecord), [row])
