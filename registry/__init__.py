@@ -133,9 +133,3 @@ def _register_domains(app: Flask) -> None:
 
     for module in (accounts, companies, workers, cards, lookup, selfservice, imports, notify, tasks, log):
         module.register(app)
-
-
-def keyring(app: Flask | None = None) -> KeyRing:
-    from flask import current_app
-
-    return (app or current_app).extensions["jiaxin_keys"]

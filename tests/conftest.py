@@ -52,8 +52,9 @@ def base_config(workdir):
 @pytest.fixture(scope="session")
 def _session_app(base_config, workdir):
     os.environ.setdefault("REGISTRY_INSTANCE_PATH", str(workdir / "instance"))
-    from registry import create_app, keyring
+    from registry import create_app
     from registry.extensions import db
+    from registry.keys import keyring
 
     app = create_app(dict(base_config))
     with app.app_context():
@@ -213,7 +214,7 @@ class Factory:
 
     def __init__(self, app):
         self.app = app
-        from registry import keyring
+        from registry.keys import keyring
 
         self.ring = keyring(app)
         self.rng = random.Random(1234)

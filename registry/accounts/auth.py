@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select, update
 
@@ -89,7 +89,3 @@ def web_account() -> Account | None:
     if current_user and current_user.is_authenticated:
         return current_user._get_current_object()
     return None
-
-
-def keyring():
-    return current_app.extensions["jiaxin_keys"]

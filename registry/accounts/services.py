@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from ..crypto import aad, seal, state_hmac, unseal
+from .. import clock
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from .. import clock
 from ..models import new_ref
 from . import secrets as sec
 from .models import AGENCY_KINDS, AGENCY_ROLES, SECTORS, Account, Agency, ApiToken

@@ -9,12 +9,12 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from .. import clock
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter, login_manager
-from .. import clock
+from ..keys import keyring
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
 from . import services
-from .auth import keyring
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
 from .models import Account, Agency
 

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .. import clock
 from ..accounts.models import Account
 from ..accounts.services import NewAccount, build_account
-from ..crypto import aad, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from .. import clock
 from . import districts, pledge, uscc as uscc_mod
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, Pledge
 

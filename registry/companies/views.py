@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.auth import keyring
+from .. import clock
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
-from .. import clock
+from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model

@@ -25,17 +25,17 @@ from datetime import date
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..accounts.models import Account
 from ..cards import qr
 from ..cards import services as cards
 from ..companies.models import Company
-from ..crypto import aad, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from .. import clock
 from ..models import new_ref
 from ..workers.models import Employment, Worker
 from ..workers.services import check_card_no

@@ -18,11 +18,12 @@ from schemas.selfservice import (
     ResidentDetailSchema, SelfSchema, SessionSchema, SignInArgs, StateSchema,
 )
 
-from ..accounts.auth import bearer_account, keyring, require
+from .. import clock
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import local_date
 from ..errors import ApiError
-from .. import clock
+from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..workers import services as workers
 from . import services, views_model

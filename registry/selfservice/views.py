@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
 
-from ..accounts.auth import keyring
-from ..errors import ApiError, Msg
-from ..extensions import db
 from .. import clock
 from ..clock import local_date
+from ..errors import ApiError, Msg
+from ..extensions import db
+from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import services as workers

@@ -20,15 +20,15 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import clock
 from ..accounts.models import Account
 from ..companies.models import Company
-from ..crypto import aad, seal_bytes, state_hmac
 from ..errors import field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal_bytes, state_hmac
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
-from .. import clock
 from ..models import new_ref
 from .models import Worker, WorkerPhoto
 from .services import active_employment

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Account
 from ..clock import add_years
 from ..companies.models import Company
-from ..crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..masking import mask_name

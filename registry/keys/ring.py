@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from . import clock
+from .. import clock
 
 # Fields that get a blind index for equality look-ups.
 INDEX_FIELDS = ("id_number", "phone")
