@@ -77,9 +77,9 @@ def child_import(url: str, work: Path, rows: int) -> None:
     """Run in the child: set up, import the generated file, print timings as JSON."""
     from flask_migrate import upgrade
 
-    from registry import keyring
     from registry.extensions import db
     from registry.imports.services import start_import
+    from registry.keys import keyring
     from registry.log.services import ensure_head
     from registry.tasks.services import claim, run_task
 
@@ -118,8 +118,8 @@ def floor(url: str, work: Path, import_url: str, rows: int) -> dict:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, insert, select
 
-    from registry import keyring
     from registry.extensions import db
+    from registry.keys import keyring
     from registry.log.models import LogEntry, LogHash, LogHead
     from registry.workers.models import Employment, Worker, WorkerRecord
 

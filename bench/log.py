@@ -51,8 +51,8 @@ def fresh(engine: str, work: Path, name: str):
     """An app on a fresh, migrated database with its keys and log head; dropped afterwards."""
     from flask_migrate import upgrade
 
-    from registry import keyring
     from registry.extensions import db
+    from registry.keys import keyring
     from registry.log.services import ensure_head
 
     url = database_url(engine, work, name)
@@ -103,9 +103,9 @@ def company_with_workers(app, n: int, seed: int):
     """A verified company, its admin, and n workers stored 1,000 a batch; returns (company, admin account)."""
     from conftest import Factory
 
-    from registry import keyring
     from registry.extensions import db
     from registry.imports.services import store_batch
+    from registry.keys import keyring
 
     company, admin = Factory(app).company()
     rows = people(n, seed)
@@ -164,9 +164,9 @@ def fill(ring, entries: int, report) -> tuple[float, float]:
 
 
 def append_bench(app, changes: int, seed: int) -> dict:
-    from registry import keyring
     from registry.clock import today
     from registry.extensions import db
+    from registry.keys import keyring
     from registry.log.services import Recorded
     from registry.workers import services as worker_services
     from registry.workers.models import Worker
@@ -301,8 +301,8 @@ def main() -> None:
     def say(line: str) -> None:
         print(line, flush=True)
 
-    from registry import keyring
     from registry.extensions import db
+    from registry.keys import keyring
     from registry.log import verify
     from registry.log.services import log_size
     from registry.tlog import merkle

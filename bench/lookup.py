@@ -165,7 +165,7 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
 
     from registry.cards.models import Card
     from registry.extensions import db
-    from registry.models import utcnow
+    from registry.clock import now as utcnow
     from registry.workers.models import Worker
 
     rng = random.Random(seed)
@@ -195,7 +195,7 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     from sqlalchemy import func, select, text
 
     from conftest import Factory
-    from registry import keyring
+    from registry.keys import keyring
     from registry.clock import today
     from registry.extensions import db
     from registry.imports.services import refresh_statistics, store_batch

@@ -5,7 +5,7 @@ import logging
 
 from flask import current_app
 
-from registry import keyring
+from registry.keys import keyring
 from registry.log.checkpoints import sign_if_grown
 from registry.tasks.models import JobRun
 

@@ -23,12 +23,11 @@ def prune_runs(_run: JobRun) -> None:
 
 def prune_spent_codes(_run: JobRun) -> None:
     """Forget workers' codes and sessions that stopped working long ago, and accounts' ended web sessions."""
-    from datetime import datetime, timezone
-
+    from registry import clock
     from registry.accounts import sessions as account_sessions
     from registry.selfservice import services as selfservice
 
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     counts = selfservice.prune_spent(now)
     # An account session past a lifetime can never sign in again: nothing to keep it for.
     counts["account_sessions"] = account_sessions.prune_ended(now, account_sessions.lifetimes())

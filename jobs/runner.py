@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
-from registry.models import utcnow
+from registry import clock
 from registry.tasks.models import JobLease, JobRun
 from registry.tasks.services import DEFAULT_LEASE_SECONDS, claim_next, run_task
 
@@ -56,7 +56,7 @@ def _run_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner: str
     if not _take_lock(name, owner):
         db.session.rollback()
         return "locked"
-    run = JobRun(name=name, slot=slot, owner=owner, started_dt=utcnow())
+    run = JobRun(name=name, slot=slot, owner=owner, started_dt=clock.now())
     try:
         with db.session.begin_nested():
             db.session.add(run)
@@ -71,7 +71,7 @@ def _run_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner: str
     except Exception as exc:  # noqa: BLE001 — recorded as ok=false
         _log_exception(f"scheduled job {name} slot {slot}", exc)
         run.ok = False
-    run.finished_dt = utcnow()
+    run.finished_dt = clock.now()
     _release_lock(name, owner)
     db.session.commit()
     return "ran" if run.ok else "failed"
@@ -83,7 +83,7 @@ def _take_lock(name: str, owner: str) -> bool:
         return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(lock_key(name)))))
     # On SQLite a BEGIN IMMEDIATE already makes a second runner wait; the lease
     # row is what then turns it away, whichever way its transaction began.
-    now = utcnow()
+    now = clock.now()
     until = now + timedelta(seconds=JOB_LEASE_SECONDS)
     taken = db.session.execute(
         update(JobLease)
@@ -110,7 +110,7 @@ def _release_lock(name: str, owner: str) -> None:
     db.session.execute(
         update(JobLease)
         .where(JobLease.name == name, JobLease.owner == owner)
-        .values(until_dt=utcnow())
+        .values(until_dt=clock.now())
         .execution_options(synchronize_session=False)
     )
 

@@ -69,7 +69,7 @@ def digest(state: dict) -> str:
 
 
 def _h(ring, field: str, value: str | None) -> str | None:
-    from .crypto import state_hmac
+    from .keys.crypto import state_hmac
 
     return None if value is None else state_hmac(ring, field, value)
 

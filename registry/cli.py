@@ -1,20 +1,15 @@
-"""Flask commands: keys, demo data, agencies and accounts, tokens, outbox, tasks."""
+"""Flask commands: demo data, agencies and accounts, tokens, outbox, tasks."""
 from __future__ import annotations
 
 import json
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 
 from .errors import ApiError
-
-
-def _ring():
-    from . import keyring
-
-    return keyring()
+from .keys import keyring
 
 
 def _fail(exc: ApiError):
@@ -33,56 +28,6 @@ def _account(login: str):
 
 
 def register(app: Flask) -> None:
-    @app.cli.group("keys")
-    def keys_group():
-        """Manage the keys in REGISTRY_KEYS_DIR."""
-
-    @keys_group.command("init")
-    def keys_init():
-        """Create every missing key."""
-        made = _ring().ensure_all()
-        click.echo(f"keys in {current_app.config['KEYS_DIR']}: created {', '.join(made) or 'none'}", err=True)
-
-    @keys_group.command("rotate")
-    @click.argument("purpose")
-    @click.option("--queue", is_flag=True, help="Leave the re-encryption to the jobs process instead of running it here.")
-    def keys_rotate(purpose, queue):
-        """Start using a new key for PURPOSE and move every value to it (resumable)."""
-        from .extensions import db
-        from .log.services import SYSTEM_ACTOR
-        from .rotation import start_rotation
-        from .tasks.progress import run_here
-
-        try:
-            key, task = start_rotation(_ring(), purpose, actor=SYSTEM_ACTOR)
-        except ApiError as exc:
-            _fail(exc)
-        task_id = task.id if task else None
-        db.session.commit()
-        click.echo(f"{purpose}: new current key {key.id}", err=True)
-        if task_id is None:
-            click.echo(f"{purpose}: earlier keys stay published to verify what they signed", err=True)
-            return
-        if queue:
-            click.echo(f"queued as task {task_id}; follow it with `flask --app wsgi tasks show {task_id}`", err=True)
-            return
-        view = run_here(current_app._get_current_object(), task_id, f"re-keying {purpose}")
-        result = view["result"] or {}
-        click.echo(f"{purpose}: {view['state']}; moved {result.get('moved', 0)} values, "
-                   f"retired {', '.join(result.get('retired', [])) or 'none'}", err=True)
-        if view["state"] != "done" or result.get("left"):
-            raise SystemExit(1)
-
-    @keys_group.command("list")
-    def keys_list():
-        """List every purpose's keys (ids and states, never the keys)."""
-        from .keys import PURPOSES
-
-        ring = _ring()
-        for purpose in PURPOSES:
-            for key in ring.keys(purpose, fresh=True):
-                click.echo(f"{purpose}\t{key.id}\t{key.state}\t{key.created}")
-
     @app.cli.command("demo")
     @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
     @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
@@ -91,7 +36,7 @@ def register(app: Flask) -> None:
         """Make sure the demo data exists (and print it with --json)."""
         from .demo import database_is_empty, demo_json, ensure_demo
 
-        ring = _ring()
+        ring = keyring()
         ring.ensure_all()
         if if_empty and not database_is_empty():
             click.echo("database not empty: demo data not seeded", err=True)
@@ -118,7 +63,7 @@ def register(app: Flask) -> None:
         from .log.services import SYSTEM_ACTOR
 
         try:
-            _agency, recorded = services.create_agency(_ring(), actor=SYSTEM_ACTOR, code=code, name_zh=name_zh,
+            _agency, recorded = services.create_agency(keyring(), actor=SYSTEM_ACTOR, code=code, name_zh=name_zh,
                                                        name_en=name_en, kind=kind, sector=sector)
         except ApiError as exc:
             _fail(exc)
@@ -140,7 +85,7 @@ def register(app: Flask) -> None:
         if agency is None:
             raise click.ClickException(f"no agency {agency_code!r}")
         try:
-            new = services.add_agency_user(_ring(), actor=None, agency=agency, login=login, name=name, role=role)
+            new = services.add_agency_user(keyring(), actor=None, agency=agency, login=login, name=name, role=role)
         except ApiError as exc:
             _fail(exc)
         db.session.commit()
@@ -160,7 +105,7 @@ def register(app: Flask) -> None:
         from .extensions import db
 
         try:
-            token, raw, _rec = services.issue_token(_ring(), account=_account(login), name=name)
+            token, raw, _rec = services.issue_token(keyring(), account=_account(login), name=name)
         except ApiError as exc:
             _fail(exc)
         db.session.commit()
@@ -197,7 +142,7 @@ def register(app: Flask) -> None:
         from .extensions import db
 
         try:
-            recorded = services.revoke_token(_ring(), account=_account(login), token_id=token_id)
+            recorded = services.revoke_token(keyring(), account=_account(login), token_id=token_id)
         except ApiError as exc:
             _fail(exc)
         db.session.commit()
@@ -213,11 +158,13 @@ def register(app: Flask) -> None:
         """Print the newest messages."""
         from .notify.services import read_outbox
 
-        for m in read_outbox(_ring(), limit):
+        for m in read_outbox(keyring(), limit):
             click.echo(f"{m['created_dt']:%Y-%m-%d %H:%M:%S}\t{m['kind']}\t{m['recipient']}\t{m['text']}")
 
     from .imports.cli import register_cli as register_imports_cli
+    from .keys.cli import register_cli as register_keys_cli
     from .tasks.cli import register_cli
 
+    register_keys_cli(app)
     register_cli(app)
     register_imports_cli(app)

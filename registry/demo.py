@@ -163,8 +163,7 @@ def demo_self_service_worker():
 
 def ensure_demo_self_service(ring: KeyRing) -> bool:
     """Activate one demo worker's self-service with DEMO_PIN, the way a worker would: a code, then the PIN."""
-    from datetime import datetime, timezone
-
+    from . import clock
     from .selfservice import services as selfservice
     from .selfservice.models import WorkerLogin
 
@@ -173,7 +172,7 @@ def ensure_demo_self_service(ring: KeyRing) -> bool:
             select(WorkerLogin.id).where(WorkerLogin.worker_id == worker.id)).first() is not None:
         return False
     admin = _account(COMPANIES[0][6][0][0])
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     issued = selfservice.issue_activation_code(ring, actor=admin, worker=worker, now=now)
     selfservice.activate(ring, card_no=worker.card_no, code=issued.code, pin=DEMO_PIN, now=now)
     db.session.commit()

@@ -2,14 +2,10 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import timezone
 
 from sqlalchemy import DateTime, String, TypeDecorator
 from sqlalchemy.orm import Mapped, mapped_column
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_ref() -> str:

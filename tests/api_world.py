@@ -160,7 +160,7 @@ class World:
     def activation_code(self) -> str:
         """A fresh activation code for the world's worker, sent at company A's request (ends earlier sessions)."""
         from registry.extensions import db
-        from registry.models import utcnow
+        from registry.clock import now as utcnow
         from registry.selfservice import services as selfservice
         from registry.workers.services import get_worker
 
@@ -174,7 +174,7 @@ class World:
         """A live self-service session of the world's worker (activating them once)."""
         if self.__dict__.get("_worker_token") is None:
             from registry.extensions import db
-            from registry.models import utcnow
+            from registry.clock import now as utcnow
             from registry.selfservice import services as selfservice
 
             started = selfservice.activate(self.f.ring, card_no=self.card_no, code=self.activation_code(),
@@ -191,7 +191,7 @@ class World:
     def consent_code(self) -> str:
         """A fresh consent code of the world's worker."""
         from registry.extensions import db
-        from registry.models import utcnow
+        from registry.clock import now as utcnow
         from registry.selfservice import services as selfservice
         from registry.workers.services import get_worker
 

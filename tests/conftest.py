@@ -52,8 +52,9 @@ def base_config(workdir):
 @pytest.fixture(scope="session")
 def _session_app(base_config, workdir):
     os.environ.setdefault("REGISTRY_INSTANCE_PATH", str(workdir / "instance"))
-    from registry import create_app, keyring
+    from registry import create_app
     from registry.extensions import db
+    from registry.keys import keyring
 
     app = create_app(dict(base_config))
     with app.app_context():
@@ -134,6 +135,60 @@ def live_server(app):
         thread.join(timeout=5)
 
 
+class MovableClock:
+    """Moves the registry's clock (registry.clock) for this process and for server processes the test starts.
+
+    It writes the clock file registry.clock follows; REGISTRY_TEST_CLOCK names it for child processes
+    (honoured there only in test mode).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._stamp = 0
+
+    def _write(self, data: dict) -> None:
+        import json
+        import time
+
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data))
+        # A fresh modification time every write, so a reader never mistakes a change for the last one.
+        self._stamp = max(self._stamp + 1, time.time_ns())
+        os.utime(tmp, ns=(self._stamp, self._stamp))
+        os.replace(tmp, self.path)
+
+    def freeze(self, moment) -> None:
+        """Stop the clock at `moment` (an aware datetime, or a date: noon in Shanghai that day)."""
+        from datetime import date, datetime, time as dtime
+
+        from registry.clock import SHANGHAI
+
+        if isinstance(moment, date) and not isinstance(moment, datetime):
+            moment = datetime.combine(moment, dtime(12), SHANGHAI)
+        if moment.tzinfo is None:
+            raise ValueError("give an aware datetime")
+        self._write({"frozen": moment.isoformat()})
+
+    def shift(self, delta) -> None:
+        """Let real time run, `delta` (a timedelta) away from now."""
+        self._write({"offset_seconds": delta.total_seconds()})
+
+    def real(self) -> None:
+        self._write({})
+
+
+@pytest.fixture
+def clock(tmp_path, monkeypatch):
+    """The registry's clock, movable: `clock.freeze(date(2027, 3, 1))`, `clock.shift(timedelta(days=90))`."""
+    from registry import clock as clock_mod
+
+    moved = MovableClock(tmp_path / "registry-clock.json")
+    monkeypatch.setenv("REGISTRY_TEST_CLOCK", str(moved.path))
+    clock_mod.follow(moved.path)
+    yield moved
+    clock_mod.follow(None)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()
@@ -159,7 +214,7 @@ class Factory:
 
     def __init__(self, app):
         self.app = app
-        from registry import keyring
+        from registry.keys import keyring
 
         self.ring = keyring(app)
         self.rng = random.Random(1234)

@@ -47,7 +47,7 @@ def test_keys_dir_is_private_and_holds_one_file_per_purpose(tmp_path):
 
 
 def test_a_new_key_becomes_current_and_the_old_stays_usable(tmp_path):
-    from registry.crypto import aad, seal, unseal
+    from registry.keys.crypto import aad, seal, unseal
 
     ring = KeyRing(tmp_path / "keys")
     ring.ensure_all()
@@ -61,7 +61,7 @@ def test_a_new_key_becomes_current_and_the_old_stays_usable(tmp_path):
 def test_ciphertext_is_bound_to_its_row(tmp_path):
     from cryptography.exceptions import InvalidTag
 
-    from registry.crypto import aad, seal, unseal
+    from registry.keys.crypto import aad, seal, unseal
 
     ring = KeyRing(tmp_path / "keys")
     ring.ensure_all()

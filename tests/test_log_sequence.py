@@ -17,9 +17,9 @@ from registry.log.services import entry_hmac
 
 
 def _issue_tokens(app, account_id, count, fail_every, errors):
-    from registry import keyring
     from registry.accounts import services
     from registry.accounts.models import Account
+    from registry.keys import keyring
 
     try:
         with app.app_context():

@@ -43,7 +43,7 @@ def all_digests_replay(ring) -> None:
 
 
 def test_rotating_field_reencrypts_everything_and_retires_the_old_key(app, client, runner, factory, populated):
-    from registry.rotation import sealed_columns, values_left
+    from registry.keys.rotation import sealed_columns, values_left
 
     company, _admin, token = populated
     ring = factory.ring
@@ -69,7 +69,7 @@ def test_rotating_field_reencrypts_everything_and_retires_the_old_key(app, clien
 
 @pytest.mark.parametrize("field", ["id_number", "phone"])
 def test_index_rotation_keeps_lookups_and_uniqueness_working_throughout(app, client, runner, factory, populated, field):
-    from registry.rotation import start_rotation, values_left
+    from registry.keys.rotation import start_rotation, values_left
     from registry.tasks.progress import run_here
 
     company, admin, token = populated

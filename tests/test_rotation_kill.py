@@ -21,7 +21,7 @@ SLOW = {"REGISTRY_ROTATION_BATCH": "20", "REGISTRY_TASK_LEASE_SECONDS": "2", "RE
 
 def test_field_rotation_killed_mid_way_completes_on_restart(app, factory, jobs):
     from registry.imports.services import start_import
-    from registry.rotation import start_rotation, values_left
+    from registry.keys.rotation import start_rotation, values_left
 
     company, admin = factory.company()
     start_import(factory.ring, account=admin.account, company=company, filename="s.csv",
@@ -53,7 +53,7 @@ def test_field_rotation_killed_mid_way_completes_on_restart(app, factory, jobs):
     assert values_left(ring, "field", key.id) == 0
     assert all(k.state == "retired" for k in ring.keys("field", fresh=True)[1:])
     # Nothing lost: every value opens under the new key and matches its state HMAC.
-    from registry.crypto import state_hmac
+    from registry.keys.crypto import state_hmac
     from registry.workers.services import open_personal_data
 
     for w in db.session.execute(select(Worker)).scalars():

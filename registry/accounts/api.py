@@ -13,8 +13,9 @@ from schemas.common import ChangeSchema
 from ..api_util import ERRORS, api_blueprint, commit
 from ..errors import not_found
 from ..extensions import db
+from ..keys import keyring
 from . import services
-from .auth import bearer_account, keyring, require
+from .auth import bearer_account, require
 from .models import Agency
 
 blp = api_blueprint("accounts", __name__, "Your account, API tokens, agencies and account administration.")

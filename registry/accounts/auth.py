@@ -4,13 +4,13 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-from flask import current_app, request, session
+from flask import request, session
 from sqlalchemy import select, update
 
 from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
-from ..models import utcnow
+from .. import clock
 from . import sessions
 from .models import Account, AccountSession, ApiToken
 from .services import account_for_token
@@ -46,7 +46,7 @@ def bearer_account() -> Account | None:
 
 def _touch(token: ApiToken) -> None:
     """Record when a token was last used (at most once a minute, own transaction)."""
-    now = utcnow()
+    now = clock.now()
     if token.last_used_dt and now - token.last_used_dt < LAST_USED_GRANULARITY:
         return
     if request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -83,7 +83,7 @@ def _load_user(ref: str):
     Flask-Login's own `_user_id` alone is not enough: a saved copy of the
     cookie would outlive signing out and a password change.
     """
-    now = utcnow()
+    now = clock.now()
     row = sessions.find(session.get(sessions.COOKIE_KEY), now, sessions.lifetimes())
     account = None
     if row is not None:
@@ -108,7 +108,3 @@ def _seen(row: AccountSession, now) -> None:
         return
     with write_intent(), db.engine.begin() as conn:
         conn.execute(stmt)
-
-
-def keyring():
-    return current_app.extensions["jiaxin_keys"]

@@ -14,7 +14,8 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 # Roles that must use a TOTP second factor.
 TOTP_ROLES = ("regulator", "regulator_admin", "operator_admin")
@@ -34,7 +35,7 @@ class Agency(LoggedAggregate, db.Model):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     # None for the operator; the sector whose companies this regulator oversees.
     sector: Mapped[str | None] = mapped_column(String(16))
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     accounts: Mapped[list["Account"]] = relationship(back_populates="agency", order_by="Account.id")
 
@@ -61,7 +62,7 @@ class Account(UserMixin, db.Model):
     # The last TOTP time step accepted, so a code cannot be replayed (not in the canonical state).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     # Sign-ins are not state changes: kept out of the canonical state.
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -97,7 +98,7 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     prefix: Mapped[str] = mapped_column(String(12), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Use is not a state change: kept out of the canonical state.
     last_used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -121,5 +122,5 @@ class AccountSession(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False, index=True)
     # Password checked, TOTP not yet: such a row signs nobody in; it only lets the TOTP step finish.
     pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

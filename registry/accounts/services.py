@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select
 
-from ..crypto import aad, seal, state_hmac, unseal
+from .. import clock
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import SYSTEM_ACTOR, Recorded, record_change
-from ..models import new_ref, utcnow
+from ..models import new_ref
 from . import secrets as sec
 from . import sessions
 from .models import AGENCY_KINDS, SECTORS, Account, Agency, ApiToken
@@ -209,7 +210,7 @@ def set_disabled(ring: KeyRing, *, actor: Account, target: Account, disabled: bo
         # A disabled account's tokens and web sessions stop working at once and for good.
         for token in target.tokens:
             if token.revoked_dt is None:
-                token.revoked_dt = utcnow()
+                token.revoked_dt = clock.now()
         sessions.end_all(target)
     return record_change(ring, actor=actor.ref, aggregate=target.aggregate,
                          action=Action.ACCOUNT_DISABLE if disabled else Action.ACCOUNT_ENABLE)
@@ -234,7 +235,7 @@ def revoke_token(ring: KeyRing, *, account: Account, token_id: int) -> Recorded:
         raise not_found("token", "令牌")
     if token.revoked_dt is not None:
         raise ApiError(409, "token_revoked", "该令牌已被撤销。", "This token is already revoked.")
-    token.revoked_dt = utcnow()
+    token.revoked_dt = clock.now()
     return record_change(ring, actor=account.ref, action=Action.ACCOUNT_TOKEN_REVOKE, aggregate=account.aggregate)
 
 

@@ -7,12 +7,12 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from .. import clock
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter, login_manager
-from ..models import utcnow
+from ..keys import keyring
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
 from . import services, sessions
-from .auth import keyring
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
 from .models import Account, Agency
 
@@ -59,14 +59,14 @@ def _fresh_cookie() -> None:
 def start_session(user: Account) -> None:
     """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user."""
     _fresh_cookie()
-    session[sessions.COOKIE_KEY] = sessions.start(user, utcnow())
+    session[sessions.COOKIE_KEY] = sessions.start(user, clock.now())
     login_user(user)
 
 
 def _complete_login(user: Account, nxt: str | None):
     start_session(user)
     # Sign-ins are not state changes: no log entry, just the timestamp.
-    user.last_login_dt = utcnow()
+    user.last_login_dt = clock.now()
     db.session.commit()
     if user.must_change_password:
         flash_msg("请先设置新密码。", "Please choose a new password first.", "info")
@@ -83,7 +83,7 @@ def _pending() -> tuple[dict, Account] | None:
     or disabling the account.
     """
     pending = session.get(PENDING)
-    row = sessions.find(pending.get("session"), utcnow(), sessions.lifetimes(), pending=True) \
+    row = sessions.find(pending.get("session"), clock.now(), sessions.lifetimes(), pending=True) \
         if isinstance(pending, dict) else None
     user = None
     if row is not None:
@@ -121,7 +121,7 @@ def login():
         return render_template("web/accounts/login.html", form=form, nxt=nxt, error=error), 401
     _drop_pending()
     if user.needs_totp:
-        raw = sessions.start(user, utcnow(), pending=True)
+        raw = sessions.start(user, clock.now(), pending=True)
         db.session.commit()
         session[PENDING] = {"session": raw, "next": nxt, "codes": 0}
         return redirect(url_for(".totp"))

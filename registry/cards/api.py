@@ -9,11 +9,12 @@ from schemas.cards import (
 )
 from schemas.common import ChangeSchema
 
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
 from ..errors import not_found
+from ..keys import keyring
 from ..workers import photos
 from ..workers import services as workers
 from . import printing, prints, qr, services

@@ -7,7 +7,8 @@ from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from .. import clock
+from ..models import UTCDateTime
 
 
 class Card(db.Model):
@@ -31,7 +32,7 @@ class Card(db.Model):
     # The card-signing key its QR is signed with (hex of SHA-256(public key)[:4]).
     key_id: Mapped[str] = mapped_column(String(8), nullable=False)
     issued_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     company = relationship("Company")
 
@@ -46,4 +47,4 @@ class CardPrint(db.Model):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False)
     cards: Mapped[int] = mapped_column(Integer, nullable=False)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from ..accounts.auth import keyring
 from ..clock import today
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db
+from ..keys import keyring
 from ..tasks.models import Task
 from ..tasks.services import progress_view
 from ..web import account, apply_api_error, flash_msg, role_required, t

@@ -12,10 +12,11 @@ from schemas.companies import (
 )
 
 from ..accounts.api import new_account_view
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..errors import not_found
 from ..extensions import limiter
+from ..keys import keyring
 from ..ratelimits import lookup_limit
 from . import districts, pledge, services, views_model
 

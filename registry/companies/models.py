@@ -7,7 +7,8 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 COMPANY_SECTORS = ("housekeeping", "property")
 BUSINESS_MODELS = ("employee", "intermediary")  # 员工制, 中介制
@@ -43,7 +44,7 @@ class Company(LoggedAggregate, db.Model):
     contact_name_state: Mapped[str] = mapped_column(String(64), nullable=False)
     contact_phone_enc: Mapped[str] = mapped_column(Text, nullable=False)
     contact_phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     accounts = relationship("Account", back_populates="company", order_by="Account.id")
     pledges: Mapped[list["Pledge"]] = relationship(back_populates="company", order_by="Pledge.id")
@@ -68,7 +69,7 @@ class Pledge(db.Model):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     accepted_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    accepted_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    accepted_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     # kept | broken (a broken pledge becomes a record in a later issue).
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="kept")
 
@@ -95,7 +96,7 @@ class CompanyChange(db.Model):
     # open | approved | rejected | withdrawn (also when the company replaces it with a new request).
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open", index=True)
     requested_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     decided_by: Mapped[str | None] = mapped_column(String(32))
     decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)

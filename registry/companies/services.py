@@ -6,15 +6,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from .. import clock
 from ..accounts.models import Account
 from ..accounts.services import NewAccount, build_account
-from ..crypto import aad, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from ..models import utcnow
 from . import changes as change_rules, districts, pledge, uscc as uscc_mod
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
 
@@ -161,7 +161,7 @@ def register_reviewed(ring: KeyRing, *, regulator: Account, uscc: str, profile: 
     company.review_note = note.strip()
     company.status = "verified"
     company.decided_by = regulator.ref
-    company.decided_dt = utcnow()
+    company.decided_dt = clock.now()
     admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=None,
                           login_field="admin.login")
     company.accounts.append(admin.account)
@@ -247,7 +247,7 @@ def decide(ring: KeyRing, *, regulator: Account, company: Company, verify: bool,
         raise field_error("note", "Say why the registration is rejected.", "请说明驳回理由。")
     company.status = "verified" if verify else "rejected"
     company.decided_by = regulator.ref
-    company.decided_dt = utcnow()
+    company.decided_dt = clock.now()
     company.decision_note = (note or "").strip() or None
     return record_change(ring, actor=regulator.ref, aggregate=company,
                          action=Action.COMPANY_VERIFY if verify else Action.COMPANY_REJECT)
@@ -281,7 +281,7 @@ def update_profile(ring: KeyRing, *, account: Account, company: Company, profile
     if not change_rules.differences(change_rules.values_of(company), proposed):
         return ProfileUpdate(record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company))
     _lock(company)
-    now = utcnow()
+    now = clock.now()
     old = open_change(company)
     if old is not None:
         old.status, old.decided_by, old.decided_dt = "withdrawn", account.ref, now
@@ -340,7 +340,7 @@ def decide_change(ring: KeyRing, *, regulator: Account, change: CompanyChange, a
         _apply_material(company, change_rules.values_of(change))
     change.status = "approved" if approve else "rejected"
     change.decided_by = regulator.ref
-    change.decided_dt = utcnow()
+    change.decided_dt = clock.now()
     change.reason = (reason or "").strip() or None
     return record_change(ring, actor=regulator.ref, aggregate=company,
                          action=Action.COMPANY_CHANGE_APPROVE if approve else Action.COMPANY_CHANGE_REJECT)
@@ -353,7 +353,7 @@ def withdraw_change(ring: KeyRing, *, account: Account, change: CompanyChange) -
     _refresh_open(change)
     change.status = "withdrawn"
     change.decided_by = account.ref
-    change.decided_dt = utcnow()
+    change.decided_dt = clock.now()
     return record_change(ring, actor=account.ref, aggregate=change.company, action=Action.COMPANY_CHANGE_WITHDRAW)
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..accounts.auth import keyring
+from .. import clock
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
-from ..models import utcnow
+from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
@@ -52,7 +52,7 @@ def signup():
     except ApiError as exc:
         error, extra = apply_api_error(form, exc, SIGNUP_FIELDS)
         return _signup_page(form, error=error, extra=extra), exc.status
-    admin.account.last_login_dt = utcnow()
+    admin.account.last_login_dt = clock.now()
     db.session.flush()  # the account's id, for its session row
     start_session(admin.account)
     db.session.commit()

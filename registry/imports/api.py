@@ -5,11 +5,12 @@ from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
 from ..errors import field_error, not_found
 from ..extensions import db
+from ..keys import keyring
 from . import staff_file
 from .models import ImportFile
 

@@ -79,8 +79,9 @@ def _importer(company, login: str | None) -> Account:
 def import_command(uscc, path: Path, keep_good, login):
     """Import the staff in FILE (CSV or .xlsx) for the company USCC, here and now."""
     from ..companies.services import get_company
+    from ..keys import keyring
 
-    ring = current_app.extensions["jiaxin_keys"]
+    ring = keyring()
     try:
         company = get_company(uscc)
         user = _importer(company, login)

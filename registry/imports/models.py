@@ -7,7 +7,8 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import UTCDateTime, new_ref
 
 
 class ImportFile(db.Model):
@@ -29,4 +30,4 @@ class ImportFile(db.Model):
     # Filled by the validation phase: the data rows to store, and the report (no personal values).
     valid_rows: Mapped[list | None] = mapped_column(JSON)
     report_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

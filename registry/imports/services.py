@@ -16,16 +16,17 @@ from types import SimpleNamespace
 from sqlalchemy import insert, select, text
 
 from .. import canonical
+from .. import clock
 from ..accounts.models import Account
 from ..companies.models import Company
-from ..crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
 from ..errors import ApiError, field_error, forbidden
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
 from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
 from ..masking import mask_name
-from ..models import new_ref, utcnow
+from ..models import new_ref
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
@@ -183,7 +184,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     overlapping import or registration may have stored some of these people
     since the file was validated.
     """
-    now = utcnow()
+    now = clock.now()
     # The log head's lock first: the workers this batch attaches to are then read
     # after every other writer's commit, so their digests leave nothing out.
     lock_head()

@@ -2,6 +2,7 @@
 from flask import current_app
 
 from ..clock import today
+from ..keys import keyring
 from ..tasks.services import TaskContext, task_handler
 from .services import TASK_KIND, run_import
 
@@ -9,4 +10,4 @@ from .services import TASK_KIND, run_import
 @task_handler(TASK_KIND)
 def staff_import(ctx: TaskContext) -> None:
     """Import one uploaded staff file."""
-    run_import(current_app.extensions["jiaxin_keys"], ctx, today=today(), batch=current_app.config["IMPORT_BATCH"])
+    run_import(keyring(), ctx, today=today(), batch=current_app.config["IMPORT_BATCH"])

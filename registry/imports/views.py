@@ -15,10 +15,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..accounts.auth import keyring
 from ..accounts.models import Account
 from ..errors import ApiError, Msg, error_body, not_found, respond
 from ..extensions import db
+from ..keys import keyring
 from ..tasks.models import Task
 from ..tasks.services import progress_view
 from ..web import account, apply_api_error, flash_msg, role_required, t

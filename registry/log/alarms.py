@@ -11,7 +11,7 @@ import logging
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import utcnow
+from .. import clock
 from .models import LogAlarm
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ MAX_PROBLEMS = 100
 def raise_alarm(kind: str, message: str, details: dict | None = None) -> LogAlarm:
     """Add (or count again) an alarm in the current transaction, and log it as an ERROR."""
     log.error("log alarm %s: %s", kind, message)
-    now = utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     existing = db.session.execute(
         select(LogAlarm).where(LogAlarm.kind == kind, LogAlarm.message == message,
                                LogAlarm.acknowledged.is_(False)).order_by(LogAlarm.id.desc()).limit(1)

@@ -17,10 +17,11 @@ from schemas.log import (
     StatesArgs, StatesSchema,
 )
 
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db, limiter
+from ..keys import keyring
 from ..tlog import merkle, note
 from . import checkpoints
 from .models import LogCheckpoint, LogEntry

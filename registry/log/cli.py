@@ -13,7 +13,7 @@ from flask import Flask, current_app
 
 
 def _ring():
-    from .. import keyring
+    from ..keys import keyring
 
     return keyring()
 

@@ -14,7 +14,8 @@ from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from .. import clock
+from ..models import UTCDateTime
 
 
 class LogHead(db.Model):
@@ -40,7 +41,7 @@ class LogEntry(db.Model):
     hmac_key_id: Mapped[str] = mapped_column(String(16), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
     subject: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
 
 class LogHash(db.Model):
@@ -65,7 +66,7 @@ class LogCheckpoint(db.Model):
     # The signed-note key id (8 hex digits of SHA-256(name || 0x0A || 0x01 || public key)),
     # not the key file's own id.
     key_id: Mapped[str] = mapped_column(String(8), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
 
 class LogAlarm(db.Model):
@@ -80,5 +81,5 @@ class LogAlarm(db.Model):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     message: Mapped[str] = mapped_column(Text, nullable=False)
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     acknowledged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, index=True)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import insert, select, update
 
-from .. import canonical
+from .. import canonical, clock
 from ..extensions import db
 from ..keys import KeyRing
 from ..tlog import merkle
@@ -96,7 +96,7 @@ def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
     if not all(isinstance(c.action, Action) for c in changes):
         raise TypeError("action must be an Action")
     key = ring.current("log-hmac")
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     stamp = rfc3339_micro(now)
     first = _lock_head_size()
     rows = []

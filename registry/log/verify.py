@@ -443,7 +443,7 @@ def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
     """Each sealed value must open (its AAD names this row) and match the state HMAC stored beside it."""
     from cryptography.exceptions import InvalidTag
 
-    from ..crypto import aad, state_hmac, unseal
+    from ..keys.crypto import aad, state_hmac, unseal
 
     out = []
     for column, table, aad_column, state_column, label, ref_attr in SEALED[kind]:
@@ -472,7 +472,7 @@ def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, s
     """
     from cryptography.exceptions import InvalidTag
 
-    from ..crypto import aad, state_hmac, unseal_bytes
+    from ..keys.crypto import aad, state_hmac, unseal_bytes
     from ..workers.models import WorkerPhoto
 
     p = WorkerPhoto.__table__.c

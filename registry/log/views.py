@@ -7,8 +7,8 @@ import json
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..accounts.auth import keyring
 from ..extensions import db
+from ..keys import keyring
 from ..tlog import merkle, note
 from ..web import flash_msg, role_required
 from . import alarms, checkpoints

@@ -9,9 +9,9 @@ from flask.views import MethodView
 
 from schemas.lookup import CardViewSchema
 
-from ..accounts.auth import keyring
 from ..api_util import ERRORS, api_blueprint
 from ..clock import today
+from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..workers.services import check_card_no
 from . import services

@@ -7,7 +7,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 REPORT_REASONS = {
     "fake": ("疑似假证", "Suspected fake card"),
@@ -43,6 +44,6 @@ class CardReport(LoggedAggregate, db.Model):
     # The regulator's note may name people too: sealed, with its HMAC for the canonical state.
     closing_note_enc: Mapped[str | None] = mapped_column(Text)
     closing_note_state: Mapped[str | None] = mapped_column(String(64))
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     worker = relationship("Worker")

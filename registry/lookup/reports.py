@@ -25,17 +25,18 @@ from datetime import date
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..accounts.models import Account
 from ..cards import qr
 from ..cards import services as cards
 from ..companies.models import Company
-from ..crypto import aad, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from ..models import new_ref, utcnow
+from ..models import new_ref
 from ..workers.models import Employment, Worker
 from ..workers.services import check_card_no
 from . import services as lookup
@@ -217,7 +218,7 @@ def close_report(ring: KeyRing, *, regulator: Account, report: CardReport, note:
         raise ApiError(409, "report_closed", "该举报已办结。", "This report is already closed.")
     report.state = "closed"
     report.closed_by = regulator.ref
-    report.closed_dt = utcnow()
+    report.closed_dt = clock.now()
     report.closing_note_enc = seal(ring, note, aad("card_reports", "closing_note", report.ref))
     report.closing_note_state = state_hmac(ring, "closing_note", note)
     return record_change(ring, actor=regulator.ref, action=Action.REPORT_CLOSE, aggregate=report)

@@ -11,9 +11,10 @@ from flask.views import MethodView
 from schemas.common import ChangeSchema
 from schemas.reports import CloseReportArgs, ReportArgs, ReportFiledSchema, ReportQueueArgs, ReportSchema
 
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
+from ..keys import keyring
 from ..log.services import ANONYMOUS_ACTOR
 from ..ratelimits import lookup_limit
 from . import reports

@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from ..accounts.auth import keyring
 from ..cards import qr
 from ..clock import today
 from ..errors import ApiError, Msg
 from ..extensions import db
+from ..keys import keyring
 from ..log.services import ANONYMOUS_ACTOR
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, role_required

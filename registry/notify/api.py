@@ -2,8 +2,9 @@
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import keyring, require
+from ..accounts.auth import require
 from ..api_util import api_blueprint
+from ..keys import keyring
 from . import services
 
 blp = api_blueprint("notify", __name__, "The development outbox of the notification interface.")

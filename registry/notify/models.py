@@ -7,7 +7,8 @@ from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import UTCDateTime, new_ref
 
 
 class OutboxMessage(db.Model):
@@ -20,4 +21,4 @@ class OutboxMessage(db.Model):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     recipient_enc: Mapped[str] = mapped_column(Text, nullable=False)
     text_enc: Mapped[str] = mapped_column(Text, nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

@@ -13,9 +13,9 @@ from typing import Protocol
 from flask import current_app
 from sqlalchemy import select
 
-from ..crypto import aad, seal, unseal
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal, unseal
 from ..models import new_ref
 from .models import OutboxMessage
 

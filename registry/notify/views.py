@@ -1,7 +1,7 @@
 """Pages: the development outbox, for operator admins."""
 from flask import Blueprint, render_template
 
-from ..accounts.auth import keyring
+from ..keys import keyring
 from ..web import role_required
 from . import services
 

@@ -9,7 +9,6 @@ belongs. Guessing endpoints are limited per card (`attempt_limit`, outermost).
 from __future__ import annotations
 
 import functools
-from datetime import date, datetime
 
 from flask import request
 from flask.views import MethodView
@@ -19,11 +18,12 @@ from schemas.selfservice import (
     ResidentDetailSchema, SelfSchema, SessionSchema, SignInArgs, StateSchema,
 )
 
-from ..accounts.auth import bearer_account, keyring, require
+from .. import clock
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
-from ..clock import SHANGHAI
+from ..clock import local_date
 from ..errors import ApiError
-from ..models import utcnow
+from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..workers import services as workers
 from . import services, views_model
@@ -37,11 +37,6 @@ REGULATOR_ROLES = ("regulator", "regulator_admin")
 _WORKER = "jiaxin.worker"
 
 
-def local_date(now: datetime) -> date:
-    """The Asia/Shanghai date of a UTC moment (the day statuses are judged for)."""
-    return now.astimezone(SHANGHAI).date()
-
-
 def _unauthorized() -> ApiError:
     return ApiError(401, "unauthorized", "需要有效的从业人员登录令牌。",
                     "A worker session token is required (`Authorization: Bearer <token>`).")
@@ -52,7 +47,7 @@ def current_worker():
     if _WORKER in request.environ:
         return request.environ[_WORKER]
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    found = services.worker_for_token(raw.strip(), utcnow()) if scheme.lower() == "bearer" else None
+    found = services.worker_for_token(raw.strip(), clock.now()) if scheme.lower() == "bearer" else None
     if found is None:
         raise _unauthorized()
     request.environ[_WORKER] = found
@@ -100,7 +95,7 @@ class ActivationCode(MethodView):
         """
         account = bearer_account()
         worker = workers.get_worker(card_no)
-        issued = services.issue_activation_code(keyring(), actor=account, worker=worker, now=utcnow())
+        issued = services.issue_activation_code(keyring(), actor=account, worker=worker, now=clock.now())
         commit()
         return {"sent": True, "expires": issued.expires}
 
@@ -116,7 +111,7 @@ class Activate(MethodView):
     def post(self, args):
         """Activate with card number + activation code, setting a PIN; answers a worker session token."""
         started = services.activate(keyring(), card_no=args["card_no"], code=args["code"], pin=args["pin"],
-                                    now=utcnow())
+                                    now=clock.now())
         view = _session_view(started)
         commit()
         return view
@@ -134,7 +129,7 @@ class SignIn(MethodView):
     @refusals_commit
     def post(self, args):
         """Sign in with card number + PIN; 5 wrong PINs lock sign-in for a while (`pin_locked`, 423)."""
-        started = services.sign_in(card_no=args["card_no"], pin=args["pin"], now=utcnow())
+        started = services.sign_in(card_no=args["card_no"], pin=args["pin"], now=clock.now())
         view = _session_view(started)
         commit()
         return view
@@ -148,7 +143,7 @@ class SignOut(MethodView):
     def post(self):
         """End this worker session."""
         _worker, session = current_worker()
-        services.sign_out(session, utcnow())
+        services.sign_out(session, clock.now())
         commit()
         return {"ended": True}
 
@@ -161,7 +156,7 @@ class Self(MethodView):
     def get(self):
         """The worker's own full record, with or without a current employer."""
         worker, _session = current_worker()
-        return views_model.own_view(keyring(), worker, local_date(utcnow()))
+        return views_model.own_view(keyring(), worker, local_date(clock.now()))
 
 
 @blp.route("/self/access")
@@ -194,7 +189,7 @@ class ConsentCodes(MethodView):
     def post(self):
         """A new single-use consent code for a resident at the door (shown once; valid 30 minutes by default)."""
         worker, _session = current_worker()
-        issued = services.create_consent_code(keyring(), worker=worker, now=utcnow())
+        issued = services.create_consent_code(keyring(), worker=worker, now=clock.now())
         card_no = worker.card_no
         commit()
         return {"code": issued.code, "expires": issued.expires, "card_no": card_no}
@@ -215,7 +210,7 @@ class ConsentView(MethodView):
         answer `consent_code_invalid`; each view is written to the worker's
         access record before it is shown.
         """
-        now = utcnow()
+        now = clock.now()
         ring = keyring()
         worker, _code = services.open_with_consent(ring, card_no=card_no, consent_code=args["consent_code"], now=now)
         view = views_model.resident_view(ring, worker, local_date(now))

@@ -7,7 +7,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from .. import clock
+from ..models import UTCDateTime
 
 CODE_KINDS = ("activation", "consent")
 
@@ -25,7 +26,7 @@ class WorkerLogin(db.Model):
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     locked_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     activated_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
 
 class WorkerCode(db.Model):
@@ -40,7 +41,7 @@ class WorkerCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     # Who asked for it (an account ref, or "worker" for a consent code).
     created_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -56,6 +57,6 @@ class WorkerSession(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), nullable=False, index=True)
     generation: Mapped[int] = mapped_column(Integer, nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     expires_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -30,10 +30,10 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts import secrets as sec
 from ..accounts.models import Account
 from ..clock import SHANGHAI
-from ..crypto import aad, unseal
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, unseal
 from ..notify import services as notify
 from ..workers.models import Worker
 from ..workers.services import check_card_no, may_view, record_access

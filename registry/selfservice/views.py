@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
 
-from ..accounts.auth import keyring
+from .. import clock
+from ..clock import local_date
 from ..errors import ApiError, Msg
 from ..extensions import db
-from ..models import utcnow
+from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import services as workers
 from ..workers.views import VOCAB
 from . import codes, services, views_model
-from .api import local_date
 from .forms import ActivateForm, ConsentForm, SignInForm
 
 bp = Blueprint("selfservice_web", __name__)
@@ -62,7 +62,7 @@ def _attempt(form, page: str, run, **extra):
 def _signed_in():
     """(worker, session) of the page's worker session, or None (a dead token is dropped)."""
     raw = session.get(TOKEN)
-    found = services.worker_for_token(raw, utcnow()) if raw else None
+    found = services.worker_for_token(raw, clock.now()) if raw else None
     if found is None and raw:
         session.pop(TOKEN, None)
     return found
@@ -93,7 +93,7 @@ def activate():
 
     def go():
         started = services.activate(keyring(), card_no=form.card_no.data, code=form.code.data, pin=form.pin.data,
-                                    now=utcnow())
+                                    now=clock.now())
         flash_msg("激活成功，PIN 已设置。", "Activated: your PIN is set.", "success")
         return _begin(started)
 
@@ -114,7 +114,7 @@ def login():
         return render_template(page, form=form, error=CORRECT_FIELDS), 400
 
     def go():
-        started = services.sign_in(card_no=form.card_no.data, pin=form.pin.data, now=utcnow())
+        started = services.sign_in(card_no=form.card_no.data, pin=form.pin.data, now=clock.now())
         return _begin(started)
 
     return _attempt(form, page, go)
@@ -124,7 +124,7 @@ def login():
 def logout():
     found = _signed_in()
     if found is not None:
-        services.sign_out(found[1], utcnow())
+        services.sign_out(found[1], clock.now())
         db.session.commit()
     session.pop(TOKEN, None)
     flash_msg("已退出。", "You are signed out.", "success")
@@ -140,7 +140,7 @@ def me():
         return _need_sign_in()
     worker, _session = found
     return render_template("web/selfservice/me.html", view=views_model.own_view(keyring(), worker,
-                                                                                local_date(utcnow())),
+                                                                                local_date(clock.now())),
                            access=views_model.access_list(worker), state=views_model.own_state(keyring(), worker))
 
 
@@ -150,7 +150,7 @@ def consent_code():
     if found is None:
         return _need_sign_in()
     worker, _session = found
-    issued = services.create_consent_code(keyring(), worker=worker, now=utcnow())
+    issued = services.create_consent_code(keyring(), worker=worker, now=clock.now())
     card_no = worker.card_no
     db.session.commit()
     return render_template("web/selfservice/consent_code.html", code=issued.code, expires=issued.expires,
@@ -185,7 +185,7 @@ def resident_detail(card_no: str):
         return render_template(page, form=form, card_no=card_no, error=CORRECT_FIELDS), 400
 
     def go():
-        now = utcnow()
+        now = clock.now()
         ring = keyring()
         worker, _code = services.open_with_consent(ring, card_no=card_no, consent_code=form.consent_code.data,
                                                    now=now)
@@ -202,7 +202,7 @@ def resident_detail(card_no: str):
 @role_required(*COMPANY_ROLES, *REGULATORS)
 def send_activation_code(card_no: str):
     worker = workers.get_worker(card_no)
-    issued = services.issue_activation_code(keyring(), actor=account(), worker=worker, now=utcnow())
+    issued = services.issue_activation_code(keyring(), actor=account(), worker=worker, now=clock.now())
     card, masked = worker.card_no, worker.name_masked
     hours = current_app.config["ACTIVATION_CODE_HOURS"]
     db.session.commit()

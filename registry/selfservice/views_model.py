@@ -15,9 +15,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..cards.models import Card
-from ..crypto import aad, unseal_bytes
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, unseal_bytes
 from ..log.states import record_state
 from ..workers import rules
 from ..workers import views_model as worker_views

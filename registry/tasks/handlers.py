@@ -5,7 +5,7 @@ import importlib
 import os
 
 # Modules whose import registers handlers with @task_handler.
-HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.rotation_tasks", "registry.cards.tasks")
+HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.keys.tasks", "registry.cards.tasks")
 
 
 def load_handler_modules() -> None:

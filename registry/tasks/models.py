@@ -8,7 +8,8 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models import UTCDateTime, utcnow
+from .. import clock
+from ..models import UTCDateTime
 
 TASK_STATES = ("queued", "running", "done", "failed")
 
@@ -43,10 +44,10 @@ class Task(db.Model):
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now, onupdate=clock.now)
 
 
 class JobLease(db.Model):
@@ -70,6 +71,6 @@ class JobRun(db.Model):
     # floor(epoch seconds / interval): the same for every process firing in that interval.
     slot: Mapped[int] = mapped_column(BigInteger, nullable=False)
     owner: Mapped[str] = mapped_column(String(128), nullable=False)
-    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ok: Mapped[bool | None] = mapped_column()

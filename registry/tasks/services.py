@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from ..errors import ApiError, not_found
 from ..extensions import db
-from ..models import utcnow
+from .. import clock
 from .models import JobRun, Task
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class TaskContext:
 
     def commit_batch(self, done: int, total: int | None, cursor: Any, result: Any = None) -> None:
         """Commit this batch's work with the task's progress, cursor and (optional) result."""
-        now = utcnow()
+        now = clock.now()
         values = dict(
             progress_done=done,
             progress_total=total,
@@ -113,7 +113,7 @@ def enqueue(kind: str, args: dict, *, actor_ref: str, owner_ref: str | None = No
 
 def claim_next(owner: str, lease_seconds: float) -> Task | None:
     """Take the oldest queued task, or a running one whose holder let its lease expire, and commit."""
-    now = utcnow()
+    now = clock.now()
     claimable = or_(
         Task.state == "queued",
         and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
@@ -126,7 +126,7 @@ def claim(task_id: int, owner: str, lease_seconds: float) -> Task | None:
 
     For commands that run a task they just queued in their own process.
     """
-    now = utcnow()
+    now = clock.now()
     claimable = or_(
         Task.state == "queued",
         and_(Task.state == "running", Task.lease_until_dt < now, Task.attempts < MAX_ATTEMPTS),
@@ -195,7 +195,7 @@ def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[
 
 def _end(task_id: int, owner: str, state: str, error: dict | None) -> str:
     """Settle a task as done, failed or queued again, releasing its lease."""
-    finished = utcnow() if state in ("done", "failed") else None
+    finished = clock.now() if state in ("done", "failed") else None
     _settle(task_id, owner, state=state, error=error, finished_dt=finished, lease_owner=None, lease_until_dt=None)
     log.info("task %d -> %s", task_id, state)
     return state
@@ -203,7 +203,7 @@ def _end(task_id: int, owner: str, state: str, error: dict | None) -> str:
 
 def _settle(task_id: int, owner: str, **values: Any) -> None:
     """Write `values` and commit, if `owner` still holds the task; else roll back and raise LeaseLost."""
-    values.setdefault("updated_dt", utcnow())
+    values.setdefault("updated_dt", clock.now())
     # One conditional UPDATE: the ownership check and the write cannot be split by another claimer.
     stmt = (
         update(Task)
@@ -219,7 +219,7 @@ def _settle(task_id: int, owner: str, **values: Any) -> None:
 
 def reclaim_expired(grace_seconds: float = RECLAIM_GRACE_SECONDS) -> dict[str, int]:
     """Requeue running tasks whose holder died; fail those out of attempts. Does not commit."""
-    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    cutoff = clock.now() - timedelta(seconds=grace_seconds)
     stale = db.session.scalars(
         select(Task)
         .where(Task.state == "running", Task.lease_until_dt < cutoff)
@@ -233,7 +233,7 @@ def reclaim_expired(grace_seconds: float = RECLAIM_GRACE_SECONDS) -> dict[str, i
         if task.attempts >= MAX_ATTEMPTS:
             task.state = "failed"
             task.error = ABANDONED.as_error()
-            task.finished_dt = utcnow()
+            task.finished_dt = clock.now()
             counts["failed"] += 1
         else:
             task.state = "queued"
@@ -244,7 +244,7 @@ def reclaim_expired(grace_seconds: float = RECLAIM_GRACE_SECONDS) -> dict[str, i
 
 def prune_job_runs(kept_days: int = JOB_RUNS_KEPT_DAYS) -> int:
     """Delete the records of scheduled runs older than `kept_days`. Does not commit."""
-    cutoff = utcnow() - timedelta(days=kept_days)
+    cutoff = clock.now() - timedelta(days=kept_days)
     return db.session.execute(delete(JobRun).where(JobRun.started_dt < cutoff)).rowcount
 
 

@@ -12,12 +12,13 @@ from schemas.workers import (
     WorkerCreatedSchema, WorkerDetailSchema, WorkerRegisterArgs,
 )
 
-from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
 from ..errors import not_found
 from ..extensions import db
+from ..keys import keyring
 from . import services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 

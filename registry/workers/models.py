@@ -9,7 +9,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, N
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+from .. import clock
+from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 
 class Worker(LoggedAggregate, db.Model):
@@ -34,7 +35,7 @@ class Worker(LoggedAggregate, db.Model):
     phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
     phone_idx: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     registered_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     employments: Mapped[list["Employment"]] = relationship(back_populates="worker", order_by="Employment.id")
     records: Mapped[list["WorkerRecord"]] = relationship(back_populates="worker", order_by="WorkerRecord.id")
@@ -55,7 +56,7 @@ class Employment(db.Model):
     end_date: Mapped[date | None] = mapped_column(Date)
     social_insurance: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     worker: Mapped[Worker] = relationship(back_populates="employments")
     company = relationship("Company")
@@ -88,7 +89,7 @@ class WorkerRecord(db.Model):
     issuer: Mapped[str | None] = mapped_column(String(100))
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("worker_records.id"), unique=True)
     recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     worker: Mapped[Worker] = relationship(back_populates="records")
     company = relationship("Company")
@@ -106,7 +107,7 @@ class AccessRecord(db.Model):
     organisation: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     fields: Mapped[str] = mapped_column(String(100), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
 
 class WorkerPhoto(db.Model):
@@ -130,4 +131,4 @@ class WorkerPhoto(db.Model):
     consent_on: Mapped[date] = mapped_column(Date, nullable=False)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False)
     uploaded_by: Mapped[str] = mapped_column(String(32), nullable=False)
-    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

@@ -20,15 +20,16 @@ from datetime import date
 
 from sqlalchemy import select
 
+from .. import clock
 from ..accounts.models import Account
 from ..companies.models import Company
-from ..crypto import aad, seal_bytes, state_hmac
 from ..errors import field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, seal_bytes, state_hmac
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
-from ..models import new_ref, utcnow
+from ..models import new_ref
 from .models import Worker, WorkerPhoto
 from .services import active_employment
 
@@ -125,7 +126,7 @@ def set_photo(ring: KeyRing, *, account: Account, company: Company, worker: Work
     photo.consent_on = consent_on
     photo.company_id = company.id
     photo.uploaded_by = account.ref
-    photo.created_dt = utcnow()
+    photo.created_dt = clock.now()
     db.session.flush()
     return record_change(ring, actor=account.ref, action=Action.WORKER_PHOTO_SET, aggregate=worker)
 

@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Account
 from ..clock import add_years
 from ..companies.models import Company
-from ..crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..masking import mask_name
@@ -299,10 +299,10 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     transaction only reads, and the row must exist even if rendering fails.
     """
     from ..database import write_intent
-    from ..models import utcnow
+    from .. import clock
 
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
     with write_intent(), db.engine.begin() as conn:
         record_access(conn, worker=worker, accessor_ref=account.ref,
                       accessor_kind="company" if account.company_id else "regulator", organisation=org,
-                      purpose=purpose, fields=fields, at=utcnow())
+                      purpose=purpose, fields=fields, at=clock.now())

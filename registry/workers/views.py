@@ -11,12 +11,12 @@ import contextlib
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..accounts.auth import keyring
 from ..cards.views import card_section
 from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
+from ..keys import keyring
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import services, views_model
 from .api import register_with_retry

@@ -75,7 +75,7 @@ def test_worker_activates_gives_a_consent_code_and_sees_the_residents_read(app, 
                                                                           tmp_path):
     from playwright.sync_api import expect
 
-    from registry.crypto import aad, unseal
+    from registry.keys.crypto import aad, unseal
 
     world = green_worker(factory)
     _photo(factory, world)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from cardutil import picture, staff
 from conftest import bearer
 from registry import canonical
-from registry.crypto import aad, unseal_bytes
+from registry.keys.crypto import aad, unseal_bytes
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import photos

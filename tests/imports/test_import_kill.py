@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 from importutil import csv_bytes, person_rows
 from jobsutil import jobs_fixture
-from registry import canonical, keyring
+from registry import canonical
+from registry.keys import keyring
 from registry.clock import today as shanghai_today
-from registry.crypto import state_hmac
+from registry.keys.crypto import state_hmac
 from registry.extensions import db
 from registry.imports.models import ImportFile
 from registry.imports.services import start_import

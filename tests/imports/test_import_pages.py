@@ -12,7 +12,7 @@ from werkzeug.test import encode_multipart
 
 from importutil import csv_bytes, person_rows, run_queued_tasks
 from registry.clock import today as shanghai_today
-from registry.crypto import state_hmac
+from registry.keys.crypto import state_hmac
 from registry.extensions import db
 from registry.imports.models import ImportFile
 from registry.log.models import LogEntry
@@ -419,9 +419,9 @@ def test_cli_exits_1_and_says_why_when_it_stored_nothing(app, factory, cli, tmp_
 
 
 def test_cli_runs_only_its_own_task_and_imports_as_the_named_user(app, factory, cli, tmp_path):
-    from registry import keyring
     from registry.companies import services as companies
     from registry.imports.services import start_import
+    from registry.keys import keyring
 
     company, admin = factory.company()
     other, other_admin = factory.company()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text, update
 from jobs.runner import lock_key, run_scheduled, task_worker_tick, work_tasks
 from jobs.schedules import SCHEDULES, Schedule, active_schedules, interval_variable
 from registry.extensions import db
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.tasks import services
 from registry.tasks.models import JobLease, JobRun, Task
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from registry.errors import ApiError
 from registry.extensions import db
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.tasks import services
 from registry.tasks.cli import tasks_cli
 from registry.tasks.models import Task

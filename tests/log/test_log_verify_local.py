@@ -282,7 +282,7 @@ def test_a_swapped_ciphertext_is_named(world, factory):
 
 
 def test_a_reencrypted_different_value_is_named(world, factory):
-    from registry.crypto import aad, seal
+    from registry.keys.crypto import aad, seal
 
     a = world["workers"][0]
     sql("UPDATE workers SET name_enc = :e WHERE id = :i", e=seal(factory.ring, "李四", aad("workers", "name", a.ref)),
@@ -291,7 +291,7 @@ def test_a_reencrypted_different_value_is_named(world, factory):
 
 
 def test_an_account_sealed_name_is_checked(world, factory):
-    from registry.crypto import aad, seal
+    from registry.keys.crypto import aad, seal
 
     account = world["admin"]
     sql("UPDATE accounts SET name_enc = :e WHERE id = :i",
@@ -302,7 +302,7 @@ def test_an_account_sealed_name_is_checked(world, factory):
 
 def test_a_reports_sealed_text_is_checked(world, factory):
     """A report's text, re-sealed for its own row but changed, or moved from another row, is named."""
-    from registry.crypto import aad, seal
+    from registry.keys.crypto import aad, seal
 
     report = world["report"]
     sql("UPDATE card_reports SET text_enc = :e WHERE id = :i",
@@ -321,7 +321,7 @@ def _photo_row(worker):
 
 def test_a_swapped_photo_ciphertext_is_named(world, factory):
     """A photo sealed for another row (here: under another ref) does not open for this one."""
-    from registry.crypto import aad, seal_bytes
+    from registry.keys.crypto import aad, seal_bytes
 
     worker = world["workers"][0]
     photo = _photo_row(worker)
@@ -332,7 +332,7 @@ def test_a_swapped_photo_ciphertext_is_named(world, factory):
 
 def test_a_replaced_photo_is_named(world, factory):
     """Another picture sealed correctly for the row, but not the one the log's state names."""
-    from registry.crypto import aad, seal_bytes
+    from registry.keys.crypto import aad, seal_bytes
 
     worker = world["workers"][0]
     photo = _photo_row(worker)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from conftest import bearer
 from registry.cards import services as cards
-from registry.crypto import aad, state_hmac, unseal
+from registry.keys.crypto import aad, state_hmac, unseal
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR

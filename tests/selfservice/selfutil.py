@@ -52,7 +52,7 @@ def last_activation_code(factory, phone: str = PHONE) -> str:
 
 def send_code(factory, actor, worker, now: datetime | None = None) -> str:
     """Have `actor` send the worker an activation code (service), commit, and return the code from the outbox."""
-    from registry.models import utcnow
+    from registry.clock import now as utcnow
     from registry.selfservice import services
 
     services.issue_activation_code(factory.ring, actor=actor, worker=worker, now=now or utcnow())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from registry.extensions import db
 from registry.log.models import LogEntry
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.selfservice import services
 from registry.selfservice.models import WorkerCode, WorkerLogin, WorkerSession
 from registry.workers import cardno

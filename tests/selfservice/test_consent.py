@@ -13,7 +13,7 @@ from registry.clock import today as shanghai_today
 from registry.companies.uscc import ALPHABET
 from registry.extensions import db
 from registry.log.models import LogEntry
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.selfservice import services
 from registry.selfservice.models import WorkerCode
 from registry.workers import cardno

@@ -15,11 +15,12 @@ import secrets
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .. import clock
 
 # Fields that get a blind index for equality look-ups.
 INDEX_FIELDS = ("id_number", "phone")
@@ -165,7 +166,7 @@ class KeyRing:
             existing = []
         material = _new_material(purpose)
         key = Key(purpose, _key_id(purpose, material), material,
-                  datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "current")
+                  clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "current")
         demoted = [Key(k.purpose, k.id, k.material, k.created, "active" if k.state == "current" else k.state)
                    for k in existing]
         self._write(purpose, [key] + demoted)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, func, select, update
 
+from ..errors import ApiError
+from ..extensions import db
 from .crypto import aad, blind_index, seal, seal_bytes, unseal, unseal_bytes
-from .errors import ApiError
-from .extensions import db
-from .keys import NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
+from .ring import NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
 
 TASK_KIND = "keys.rotate"
 BATCH = 500
@@ -38,12 +38,12 @@ class Sealed:
 
 
 def sealed_columns() -> list[Sealed]:
-    from .accounts.models import Account
-    from .companies.models import Company
-    from .imports.models import ImportFile
-    from .lookup.models import CardReport
-    from .notify.models import OutboxMessage
-    from .workers.models import Worker, WorkerPhoto
+    from ..accounts.models import Account
+    from ..companies.models import Company
+    from ..imports.models import ImportFile
+    from ..lookup.models import CardReport
+    from ..notify.models import OutboxMessage
+    from ..workers.models import Worker, WorkerPhoto
 
     return [
         Sealed(Account, "name_enc", "accounts", "name", "ref"),
@@ -64,7 +64,7 @@ def sealed_columns() -> list[Sealed]:
 
 def index_columns() -> dict[str, tuple[type, str, Sealed]]:
     """field → (model, index column, the sealed column it is computed from)."""
-    from .workers.models import Worker
+    from ..workers.models import Worker
 
     return {
         "id_number": (Worker, "id_number_idx", Sealed(Worker, "id_number_enc", "workers", "id_number", "ref")),
@@ -83,7 +83,7 @@ def _not_under(col, key_id: str, binary: bool):
 
 def start_rotation(ring: KeyRing, purpose: str, *, actor: str):
     """Add the purpose's new key and queue the task that moves values to it; return (key, task or None)."""
-    from .tasks.services import enqueue
+    from ..tasks.services import enqueue
 
     if purpose not in PURPOSES or purpose in NOT_ROTATABLE:
         raise ApiError(422, "not_rotatable", "该用途的密钥不能轮换。", f"Keys of purpose {purpose!r} are not rotated.")

@@ -13,7 +13,7 @@ import os
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .keys import Key, KeyRing
+from .ring import Key, KeyRing
 
 # Per-key objects, built once: bulk imports seal and index hundreds of thousands of values.
 _AEAD: dict[bytes, AESGCM] = {}

@@ -1,0 +1,63 @@
+"""`flask --app wsgi keys …`: create missing keys, rotate one purpose's key, list the keys."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ..cli import _fail
+from ..errors import ApiError
+from . import PURPOSES, keyring
+
+keys_cli = AppGroup("keys", help="Manage the keys in REGISTRY_KEYS_DIR.")
+
+
+@keys_cli.command("init")
+def keys_init():
+    """Create every missing key."""
+    made = keyring().ensure_all()
+    click.echo(f"keys in {current_app.config['KEYS_DIR']}: created {', '.join(made) or 'none'}", err=True)
+
+
+@keys_cli.command("rotate")
+@click.argument("purpose")
+@click.option("--queue", is_flag=True, help="Leave the re-encryption to the jobs process instead of running it here.")
+def keys_rotate(purpose, queue):
+    """Start using a new key for PURPOSE and move every value to it (resumable)."""
+    from ..extensions import db
+    from ..tasks.progress import run_here
+    from .rotation import start_rotation
+
+    try:
+        key, task = start_rotation(keyring(), purpose, actor="system")
+    except ApiError as exc:
+        _fail(exc)
+    task_id = task.id if task else None
+    db.session.commit()
+    click.echo(f"{purpose}: new current key {key.id}", err=True)
+    if task_id is None:
+        click.echo(f"{purpose}: earlier keys stay published to verify what they signed", err=True)
+        return
+    if queue:
+        click.echo(f"queued as task {task_id}; follow it with `flask --app wsgi tasks show {task_id}`", err=True)
+        return
+    view = run_here(current_app._get_current_object(), task_id, f"re-keying {purpose}")
+    result = view["result"] or {}
+    click.echo(f"{purpose}: {view['state']}; moved {result.get('moved', 0)} values, "
+               f"retired {', '.join(result.get('retired', [])) or 'none'}", err=True)
+    if view["state"] != "done" or result.get("left"):
+        raise SystemExit(1)
+
+
+@keys_cli.command("list")
+def keys_list():
+    """List every purpose's keys (ids and states, never the keys)."""
+    ring = keyring()
+    for purpose in PURPOSES:
+        for key in ring.keys(purpose, fresh=True):
+            click.echo(f"{purpose}\t{key.id}\t{key.state}\t{key.created}")
+
+
+def register_cli(app: Flask) -> None:
+    """Add the `keys` command group to the app."""
+    app.cli.add_command(keys_cli)
