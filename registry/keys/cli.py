@@ -25,11 +25,12 @@ def keys_init():
 def keys_rotate(purpose, queue):
     """Start using a new key for PURPOSE and move every value to it (resumable)."""
     from ..extensions import db
+    from ..log.services import SYSTEM_ACTOR
     from ..tasks.progress import run_here
     from .rotation import start_rotation
 
     try:
-        key, task = start_rotation(keyring(), purpose, actor="system")
+        key, task = start_rotation(keyring(), purpose, actor=SYSTEM_ACTOR)
     except ApiError as exc:
         _fail(exc)
     task_id = task.id if task else None

@@ -26,7 +26,7 @@ from registry.accounts import sessions
 from registry.accounts.models import Account, AccountSession
 from registry.companies import services as company_services
 from registry.extensions import db
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from webutil import backdate_sessions, count, login, post_form, session_of
 
 COOKIE = "session"
