@@ -5,9 +5,8 @@ from __future__ import annotations
 import pyotp
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
-from ..errors import ApiError, Msg, not_found
+from ..errors import ApiError, Msg
 from ..extensions import db, limiter, login_manager
 from ..models import utcnow
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
@@ -65,8 +64,7 @@ def start_session(user: Account) -> None:
 
 def _complete_login(user: Account, nxt: str | None):
     start_session(user)
-    # Sign-ins are not state changes: no log entry, just the timestamp.
-    user.last_login_dt = utcnow()
+    services.record_sign_in(user, utcnow())
     db.session.commit()
     if user.must_change_password:
         flash_msg("请先设置新密码。", "Please choose a new password first.", "info")
@@ -83,15 +81,12 @@ def _pending() -> tuple[dict, Account] | None:
     or disabling the account.
     """
     pending = session.get(PENDING)
-    row = sessions.find(pending.get("session"), utcnow(), sessions.lifetimes(), pending=True) \
+    found = services.pending_sign_in(pending.get("session"), utcnow(), sessions.lifetimes()) \
         if isinstance(pending, dict) else None
-    user = None
-    if row is not None:
-        user = db.session.execute(
-            select(Account).where(Account.id == row.account_id, Account.disabled.is_(False))).scalar_one_or_none()
-    if user is None:
+    if found is None:
         session.pop(PENDING, None)
         return None
+    _row, user = found
     return pending, user
 
 
@@ -235,20 +230,6 @@ def revoke_token(token_id: int):
 
 # --- agency administration -------------------------------------------------------
 
-def _agency_for(actor: Account, code: str | None) -> Agency:
-    """A regulator admin's own agency; for operators, the one named (their own by default)."""
-    if actor.role == "regulator_admin":
-        if code and code != actor.agency.code:
-            raise not_found("agency", "机构")
-        return actor.agency
-    if not code:
-        return actor.agency
-    agency = db.session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
-    if agency is None or not services.can_manage_agency(actor, agency):
-        raise not_found("agency", "机构")
-    return agency
-
-
 def _agency_roles(agency: Agency) -> tuple[str, ...]:
     return ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
 
@@ -256,7 +237,7 @@ def _agency_roles(agency: Agency) -> tuple[str, ...]:
 def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
     agencies = []
     if actor.role == "operator_admin":
-        agencies = db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
+        agencies = services.agencies()
     return render_template("web/accounts/agency_users.html", agency=agency, agencies=agencies, form=form,
                            roles=_agency_roles(agency), users=agency.accounts, actor=actor, **extra)
 
@@ -265,7 +246,8 @@ def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
 @role_required(*AGENCY_ADMINS)
 def agency_users():
     actor = account()
-    agency = _agency_for(actor, request.args.get("agency"))
+    # A regulator admin's own agency; for operators, the one named (their own by default).
+    agency = services.managed_agency(actor, request.args.get("agency"))
     form = AgencyUserForm(roles=_agency_roles(agency))
     if request.method == "GET":
         return _agency_page(actor, agency, form)
