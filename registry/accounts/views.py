@@ -13,14 +13,13 @@ from ..web import account, apply_api_error, flash_msg, home_for, role_required, 
 from . import services, sessions
 from .auth import keyring
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
-from .models import Account, Agency
+from .models import Account, AccountSession, Agency
 
 bp = Blueprint("accounts_web", __name__)
 
 login_manager.login_view = "accounts_web.login"
 
 PENDING = "pending_login"
-PENDING_MAX_CODES = 5
 _FAILED = "jiaxin.login_failed"
 ADMINS = ("company_admin", "regulator_admin", "operator_admin")
 AGENCY_ADMINS = ("regulator_admin", "operator_admin")
@@ -73,12 +72,13 @@ def _complete_login(user: Account, nxt: str | None):
     return redirect(safe_next(nxt) or home_for(user))
 
 
-def _pending() -> tuple[dict, Account] | None:
-    """The half-signed-in state (password checked, TOTP not yet) and its account, if still live.
+def _pending() -> tuple[dict, AccountSession, Account] | None:
+    """The half-signed-in state (password checked, TOTP not yet), its pending session and account, if still live.
 
     The state is a pending server-side session, so it ends like any session:
     after PENDING_SECONDS, and with a password change or reset, a TOTP reset
-    or disabling the account.
+    or disabling the account; and after PENDING_MAX_CODES wrong codes, counted
+    on the row (the cookie holds only its id and where to go next).
     """
     pending = session.get(PENDING)
     found = services.pending_sign_in(pending.get("session"), utcnow(), sessions.lifetimes()) \
@@ -86,8 +86,7 @@ def _pending() -> tuple[dict, Account] | None:
     if found is None:
         session.pop(PENDING, None)
         return None
-    _row, user = found
-    return pending, user
+    return pending, *found
 
 
 def _drop_pending() -> None:
@@ -118,7 +117,7 @@ def login():
     if user.needs_totp:
         raw = sessions.start(user, utcnow(), pending=True)
         db.session.commit()
-        session[PENDING] = {"session": raw, "next": nxt, "codes": 0}
+        session[PENDING] = {"session": raw, "next": nxt}
         return redirect(url_for(".totp"))
     return _complete_login(user, nxt)
 
@@ -130,7 +129,7 @@ def totp():
     if found is None:
         flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
         return redirect(url_for(".login"))
-    pending, user = found
+    pending, row, user = found
     form = TotpForm()
     if request.method == "GET":
         return render_template("web/accounts/totp.html", form=form)
@@ -138,13 +137,12 @@ def totp():
         return render_template("web/accounts/totp.html", form=form), 400
     if not services.check_totp(keyring(), user, form.code.data):
         _failed_attempt()
-        pending["codes"] = int(pending.get("codes", 0)) + 1
-        if pending["codes"] >= PENDING_MAX_CODES:
-            _drop_pending()
-            db.session.commit()
+        spent = sessions.wrong_code(row)
+        db.session.commit()
+        if spent:
+            session.pop(PENDING, None)
             flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
             return redirect(url_for(".login"))
-        session[PENDING] = pending
         error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
         return render_template("web/accounts/totp.html", form=form, error=error), 401
     # The pending session is spent; the signed-in one gets a new id.
