@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
 
 from schemas.accounts import (
     AccountSchema, AgencyArgs, AgencyCreatedSchema, AgencySchema, AgencyUserArgs, DisableArgs, MeSchema,
@@ -11,12 +10,9 @@ from schemas.accounts import (
 from schemas.common import ChangeSchema
 
 from ..api_util import ERRORS, api_blueprint, commit
-from ..errors import not_found
-from ..extensions import db
 from ..keys import keyring
 from . import services
 from .auth import bearer_account, require
-from .models import Agency
 
 blp = api_blueprint("accounts", __name__, "Your account, API tokens, agencies and account administration.")
 
@@ -91,7 +87,7 @@ class Agencies(MethodView):
     @blp.response(200, AgencySchema(many=True))
     def get(self):
         """List the regulators and the operator."""
-        return db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
+        return services.agencies()
 
     @require("operator_admin")
     @blp.arguments(AgencyArgs)
@@ -104,13 +100,6 @@ class Agencies(MethodView):
         return {**AgencySchema().dump(agency), "log_index": recorded.seq}
 
 
-def _agency(code: str) -> Agency:
-    agency = db.session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
-    if agency is None:
-        raise not_found("agency", "机构")
-    return agency
-
-
 @blp.route("/agencies/<code>/users")
 class AgencyUsers(MethodView):
     @require("regulator_admin", "operator_admin")
@@ -118,10 +107,7 @@ class AgencyUsers(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, code):
         """List an agency's users (its regulator admins, or operators)."""
-        agency = _agency(code)
-        if not services.can_manage_agency(bearer_account(), agency):
-            raise not_found("agency", "机构")
-        return agency.accounts
+        return services.managed_agency(bearer_account(), code).accounts
 
     @require("regulator_admin", "operator_admin")
     @blp.arguments(AgencyUserArgs)
@@ -129,10 +115,8 @@ class AgencyUsers(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def post(self, args, code):
         """Add a user to an agency; the temporary password and TOTP secret are shown once."""
-        agency = _agency(code)
         actor = bearer_account()
-        if not services.can_manage_agency(actor, agency):
-            raise not_found("agency", "机构")
+        agency = services.managed_agency(actor, code)
         new = services.add_agency_user(keyring(), actor=actor, agency=agency, **args)
         commit()
         return new_account_view(new)

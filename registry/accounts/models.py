@@ -122,5 +122,8 @@ class AccountSession(db.Model):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), nullable=False, index=True)
     # Password checked, TOTP not yet: such a row signs nobody in; it only lets the TOTP step finish.
     pending: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Wrong TOTP codes entered for a pending row. Counted here, not in the cookie, so replaying an older
+    # copy of the cookie does not reset the count.
+    wrong_codes: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     last_seen_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

@@ -3,6 +3,7 @@ agency), records its log entry, and never commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..models import new_ref
 from . import secrets as sec
 from . import sessions
-from .models import AGENCY_KINDS, SECTORS, Account, Agency, ApiToken
+from .models import AGENCY_KINDS, SECTORS, Account, AccountSession, Agency, ApiToken
 
 
 @dataclass
@@ -114,6 +115,24 @@ def add_agency_user(ring: KeyRing, *, actor: Account | None, agency: Agency, log
     return new
 
 
+def agencies() -> list[Agency]:
+    """Every agency (the regulators and the operator), by code."""
+    return list(db.session.execute(select(Agency).order_by(Agency.code)).scalars())
+
+
+def managed_agency(actor: Account, code: str | None) -> Agency:
+    """The agency named by `code` (without one, the actor's own) if `actor` administers it; 404 otherwise.
+
+    An agency the actor may not manage is answered like one that does not exist.
+    """
+    if not code:
+        return actor.agency
+    agency = db.session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
+    if agency is None or not can_manage_agency(actor, agency):
+        raise not_found("agency", "机构")
+    return agency
+
+
 def can_manage_agency(actor: Account, agency: Agency) -> bool:
     if actor.role == "operator_admin":
         return True
@@ -149,6 +168,24 @@ def authenticate(login: str, password: str) -> Account | None:
     if not ok or account is None or account.disabled:
         return None
     return account
+
+
+def pending_sign_in(raw, now: datetime, life: sessions.Lifetimes) -> tuple[AccountSession, Account] | None:
+    """The live half-finished sign-in (password checked, TOTP not yet) of a cookie's id and its enabled account."""
+    row = sessions.find(raw, now, life, pending=True)
+    if row is None:
+        return None
+    account = db.session.execute(
+        select(Account).where(Account.id == row.account_id, Account.disabled.is_(False))).scalar_one_or_none()
+    return (row, account) if account is not None else None
+
+
+def record_sign_in(account: Account, now: datetime) -> None:
+    """Note when the account last signed in (committed with its new session).
+
+    Sign-ins are not state changes: no log entry, and the time is kept out of the canonical state.
+    """
+    account.last_login_dt = now
 
 
 def check_totp(ring: KeyRing, account: Account, code: str) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 
 from ..extensions import db
 from . import secrets as sec
@@ -29,6 +29,8 @@ from .models import Account, AccountSession
 COOKIE_KEY = "account_session"
 # A password checked without its TOTP code may be finished this long after (and never past the lifetimes).
 PENDING_SECONDS = 300
+# A password checked without its TOTP code allows this many wrong codes; the last one ends it.
+PENDING_MAX_CODES = 5
 # `last_seen_dt` is written at most this often: reads stay cheap, and idle time is judged a minute coarse.
 SEEN_GRANULARITY = timedelta(minutes=1)
 
@@ -74,6 +76,21 @@ def find(raw, now: datetime, life: Lifetimes, *, pending: bool = False) -> Accou
     if row is None or row.pending != pending or not is_live(row, now, life):
         return None
     return row
+
+
+def wrong_code(row: AccountSession) -> bool:
+    """Count a wrong TOTP code against a pending session; True when that was the last allowed, and the row is gone.
+
+    One UPDATE adds to the count in the database, so two requests sent at once with the same cookie both count.
+    """
+    codes = db.session.execute(
+        update(AccountSession).where(AccountSession.id == row.id)
+        .values(wrong_codes=AccountSession.wrong_codes + 1).returning(AccountSession.wrong_codes)
+    ).scalar_one_or_none()
+    if codes is None or codes >= PENDING_MAX_CODES:
+        db.session.execute(delete(AccountSession).where(AccountSession.id == row.id))
+        return True
+    return False
 
 
 def end(raw) -> None:

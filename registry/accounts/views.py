@@ -5,23 +5,21 @@ from __future__ import annotations
 import pyotp
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from .. import clock
-from ..errors import ApiError, Msg, not_found
+from ..errors import ApiError, Msg
 from ..extensions import db, limiter, login_manager
 from ..keys import keyring
 from ..web import account, apply_api_error, flash_msg, home_for, role_required, safe_next
 from . import services, sessions
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
-from .models import Account, Agency
+from .models import Account, AccountSession, Agency
 
 bp = Blueprint("accounts_web", __name__)
 
 login_manager.login_view = "accounts_web.login"
 
 PENDING = "pending_login"
-PENDING_MAX_CODES = 5
 _FAILED = "jiaxin.login_failed"
 ADMINS = ("company_admin", "regulator_admin", "operator_admin")
 AGENCY_ADMINS = ("regulator_admin", "operator_admin")
@@ -65,8 +63,7 @@ def start_session(user: Account) -> None:
 
 def _complete_login(user: Account, nxt: str | None):
     start_session(user)
-    # Sign-ins are not state changes: no log entry, just the timestamp.
-    user.last_login_dt = clock.now()
+    services.record_sign_in(user, clock.now())
     db.session.commit()
     if user.must_change_password:
         flash_msg("请先设置新密码。", "Please choose a new password first.", "info")
@@ -75,24 +72,21 @@ def _complete_login(user: Account, nxt: str | None):
     return redirect(safe_next(nxt) or home_for(user))
 
 
-def _pending() -> tuple[dict, Account] | None:
-    """The half-signed-in state (password checked, TOTP not yet) and its account, if still live.
+def _pending() -> tuple[dict, AccountSession, Account] | None:
+    """The half-signed-in state (password checked, TOTP not yet), its pending session and account, if still live.
 
     The state is a pending server-side session, so it ends like any session:
     after PENDING_SECONDS, and with a password change or reset, a TOTP reset
-    or disabling the account.
+    or disabling the account; and after PENDING_MAX_CODES wrong codes, counted
+    on the row (the cookie holds only its id and where to go next).
     """
     pending = session.get(PENDING)
-    row = sessions.find(pending.get("session"), clock.now(), sessions.lifetimes(), pending=True) \
+    found = services.pending_sign_in(pending.get("session"), clock.now(), sessions.lifetimes()) \
         if isinstance(pending, dict) else None
-    user = None
-    if row is not None:
-        user = db.session.execute(
-            select(Account).where(Account.id == row.account_id, Account.disabled.is_(False))).scalar_one_or_none()
-    if user is None:
+    if found is None:
         session.pop(PENDING, None)
         return None
-    return pending, user
+    return pending, *found
 
 
 def _drop_pending() -> None:
@@ -123,7 +117,7 @@ def login():
     if user.needs_totp:
         raw = sessions.start(user, clock.now(), pending=True)
         db.session.commit()
-        session[PENDING] = {"session": raw, "next": nxt, "codes": 0}
+        session[PENDING] = {"session": raw, "next": nxt}
         return redirect(url_for(".totp"))
     return _complete_login(user, nxt)
 
@@ -135,7 +129,7 @@ def totp():
     if found is None:
         flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
         return redirect(url_for(".login"))
-    pending, user = found
+    pending, row, user = found
     form = TotpForm()
     if request.method == "GET":
         return render_template("web/accounts/totp.html", form=form)
@@ -143,13 +137,12 @@ def totp():
         return render_template("web/accounts/totp.html", form=form), 400
     if not services.check_totp(keyring(), user, form.code.data):
         _failed_attempt()
-        pending["codes"] = int(pending.get("codes", 0)) + 1
-        if pending["codes"] >= PENDING_MAX_CODES:
-            _drop_pending()
-            db.session.commit()
+        spent = sessions.wrong_code(row)
+        db.session.commit()
+        if spent:
+            session.pop(PENDING, None)
             flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
             return redirect(url_for(".login"))
-        session[PENDING] = pending
         error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
         return render_template("web/accounts/totp.html", form=form, error=error), 401
     # The pending session is spent; the signed-in one gets a new id.
@@ -235,20 +228,6 @@ def revoke_token(token_id: int):
 
 # --- agency administration -------------------------------------------------------
 
-def _agency_for(actor: Account, code: str | None) -> Agency:
-    """A regulator admin's own agency; for operators, the one named (their own by default)."""
-    if actor.role == "regulator_admin":
-        if code and code != actor.agency.code:
-            raise not_found("agency", "机构")
-        return actor.agency
-    if not code:
-        return actor.agency
-    agency = db.session.execute(select(Agency).where(Agency.code == code)).scalar_one_or_none()
-    if agency is None or not services.can_manage_agency(actor, agency):
-        raise not_found("agency", "机构")
-    return agency
-
-
 def _agency_roles(agency: Agency) -> tuple[str, ...]:
     return ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
 
@@ -256,7 +235,7 @@ def _agency_roles(agency: Agency) -> tuple[str, ...]:
 def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
     agencies = []
     if actor.role == "operator_admin":
-        agencies = db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
+        agencies = services.agencies()
     return render_template("web/accounts/agency_users.html", agency=agency, agencies=agencies, form=form,
                            roles=_agency_roles(agency), users=agency.accounts, actor=actor, **extra)
 
@@ -265,7 +244,8 @@ def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
 @role_required(*AGENCY_ADMINS)
 def agency_users():
     actor = account()
-    agency = _agency_for(actor, request.args.get("agency"))
+    # A regulator admin's own agency; for operators, the one named (their own by default).
+    agency = services.managed_agency(actor, request.args.get("agency"))
     form = AgencyUserForm(roles=_agency_roles(agency))
     if request.method == "GET":
         return _agency_page(actor, agency, form)

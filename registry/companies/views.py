@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from .. import clock
+from ..accounts import services as account_services
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
@@ -52,7 +53,7 @@ def signup():
     except ApiError as exc:
         error, extra = apply_api_error(form, exc, SIGNUP_FIELDS)
         return _signup_page(form, error=error, extra=extra), exc.status
-    admin.account.last_login_dt = clock.now()
+    account_services.record_sign_in(admin.account, clock.now())
     db.session.flush()  # the account's id, for its session row
     start_session(admin.account)
     db.session.commit()

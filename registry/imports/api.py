@@ -8,11 +8,9 @@ from marshmallow import Schema, fields
 from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
-from ..errors import field_error, not_found
-from ..extensions import db
+from ..errors import field_error
 from ..keys import keyring
 from . import staff_file
-from .models import ImportFile
 
 blp = api_blueprint("imports", __name__, "Bulk staff imports from CSV or .xlsx, run as queued tasks.")
 
@@ -65,11 +63,11 @@ class ImportReport(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc, task_id):
         """The import's per-row report (row, column, reason in Chinese and English) as CSV."""
+        from .services import import_report
+
         _account, company = _member_company(uscc)
-        f = db.session.query(ImportFile).filter_by(task_id=task_id, company_id=company.id).one_or_none()
-        if f is None or f.report_csv is None:
-            raise not_found("report", "报告")
-        return Response(f.report_csv, mimetype="text/csv",
+        report = import_report(company.id, task_id)
+        return Response(report, mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="import-{task_id}-report.csv"'})
 
 

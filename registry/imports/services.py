@@ -19,7 +19,7 @@ from .. import canonical
 from .. import clock
 from ..accounts.models import Account
 from ..companies.models import Company
-from ..errors import ApiError, field_error, forbidden
+from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
@@ -27,6 +27,7 @@ from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
 from ..masking import mask_name
 from ..models import new_ref
+from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
@@ -93,6 +94,41 @@ def start_import(ring: KeyRing, *, account: Account, company: Company, filename:
     task = enqueue(TASK_KIND, {"file_id": f.id}, actor_ref=account.ref, owner_ref=company.log_ref)
     f.task_id = task.id
     return task
+
+
+# --- reading imports --------------------------------------------------------------------
+
+def recent_imports(company_id: int, limit: int) -> list[tuple[ImportFile, Task | None, str | None]]:
+    """The company's newest imports, newest first, each with its task and the uploader's login."""
+    rows = db.session.execute(
+        select(ImportFile, Task, Account.login)
+        .outerjoin(Task, Task.id == ImportFile.task_id)
+        .outerjoin(Account, Account.ref == ImportFile.uploaded_by)
+        .where(ImportFile.company_id == company_id)
+        .order_by(ImportFile.id.desc()).limit(limit)).all()
+    return [(f, task, login) for f, task, login in rows]
+
+
+def _company_file(company_id: int, task_id: int) -> ImportFile | None:
+    return db.session.execute(select(ImportFile).where(ImportFile.task_id == task_id,
+                                                       ImportFile.company_id == company_id)).scalar_one_or_none()
+
+
+def company_import(company_id: int, task_id: int) -> tuple[ImportFile, Task]:
+    """The company's import run by this task, and the task; another company's import does not exist (404)."""
+    f = _company_file(company_id, task_id)
+    task = db.session.get(Task, task_id) if f is not None else None
+    if f is None or task is None:
+        raise not_found("import", "导入任务")
+    return f, task
+
+
+def import_report(company_id: int, task_id: int) -> bytes:
+    """The per-row report of the company's import run by this task; 404 until it has one, or if not theirs."""
+    f = _company_file(company_id, task_id)
+    if f is None or f.report_csv is None:
+        raise not_found("report", "报告")
+    return f.report_csv
 
 
 def file_content(ring: KeyRing, f: ImportFile) -> bytes:

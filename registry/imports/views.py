@@ -13,19 +13,15 @@ import io
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from ..accounts.models import Account
 from ..errors import ApiError, Msg, error_body, not_found, respond
 from ..extensions import db
 from ..keys import keyring
-from ..tasks.models import Task
 from ..tasks.services import progress_view
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from . import staff_file
 from .forms import ACCEPT, UploadForm
-from .models import ImportFile
-from .services import MAX_BYTES, start_import
+from .services import MAX_BYTES, company_import, recent_imports, start_import
 
 bp = Blueprint("imports_web", __name__)
 
@@ -68,14 +64,8 @@ def _vocab():
 
 def _recent(company) -> list[dict]:
     """The company's newest imports with their tasks' state and counts."""
-    rows = db.session.execute(
-        select(ImportFile, Task, Account.login)
-        .outerjoin(Task, Task.id == ImportFile.task_id)
-        .outerjoin(Account, Account.ref == ImportFile.uploaded_by)
-        .where(ImportFile.company_id == company.id)
-        .order_by(ImportFile.id.desc()).limit(RECENT)).all()
     out = []
-    for f, task, login in rows:
+    for f, task, login in recent_imports(company.id, RECENT):
         view = progress_view(task) if task is not None else None
         out.append({"task_id": f.task_id, "filename": f.filename, "size": f.size, "created_dt": f.created_dt,
                     "keep_good": f.keep_good, "uploaded_by": login, "view": view,
@@ -136,17 +126,6 @@ def _too_large(_exc):
 
 # --- progress and report ------------------------------------------------------------
 
-def _own_import(task_id: int) -> tuple[ImportFile, Task]:
-    """The signed-in company's import with this task, or 404."""
-    user = account()
-    f = db.session.execute(select(ImportFile).where(ImportFile.task_id == task_id,
-                                                    ImportFile.company_id == user.company_id)).scalar_one_or_none()
-    task = db.session.get(Task, task_id) if f is not None else None
-    if f is None or task is None:
-        raise not_found("import", "导入任务")
-    return f, task
-
-
 def report_lines(report: bytes | None, limit: int = REPORT_LINES) -> tuple[list[dict], int]:
     """The first `limit` lines of a report (header skipped) and how many there are."""
     if not report:
@@ -165,7 +144,7 @@ def report_lines(report: bytes | None, limit: int = REPORT_LINES) -> tuple[list[
 @bp.get("/company/workers/import/<int:task_id>")
 @role_required(*COMPANY_ROLES)
 def progress(task_id: int):
-    f, task = _own_import(task_id)
+    f, task = company_import(account().company_id, task_id)
     view = progress_view(task)
     result = view["result"] or {}
     active = task.state in ("queued", "running")
@@ -180,7 +159,7 @@ def progress(task_id: int):
 @bp.get("/company/workers/import/<int:task_id>/report.csv")
 @role_required(*COMPANY_ROLES)
 def report(task_id: int):
-    f, _task = _own_import(task_id)
+    f, _task = company_import(account().company_id, task_id)
     if f.report_csv is None:
         raise not_found("report", "报告")
     return Response(f.report_csv, mimetype="text/csv",

@@ -4,6 +4,7 @@ import re
 import pyotp
 from sqlalchemy import select
 
+from conftest import bearer
 from registry.accounts.models import Account, ApiToken
 from registry.extensions import db
 from registry.log.models import LogEntry
@@ -98,10 +99,18 @@ def test_regulator_admin_is_held_to_their_own_agency(app, factory):
     mine = factory.agency("housekeeping")
     other = factory.agency("property")
     stranger = factory.agency_user(other)
-    c, _admin = agency_admin_client(app, factory, mine)
+    c, admin = agency_admin_client(app, factory, mine)
     assert c.get(f"/agency/users?agency={other.code}").status_code == 404
     resp = post_form(c, f"/accounts/{stranger.account.ref}/reset-password", page="/agency/users")
     assert resp.status_code == 404
+    # Another agency answers exactly like one that does not exist, on the page and on the API.
+    assert c.get("/agency/users?agency=no-such-agency").status_code == 404
+    token = factory.token(db.session.get(Account, admin.account.id))
+    api = [app.test_client().get(f"/api/v1/agencies/{code}/users", headers=bearer(token))
+           for code in (other.code, "no-such-agency")]
+    assert [r.status_code for r in api] == [404, 404]
+    assert api[0].get_json() == api[1].get_json()
+    assert app.test_client().get(f"/api/v1/agencies/{mine.code}/users", headers=bearer(token)).status_code == 200
     # A plain regulator has no agency page.
     reg = factory.agency_user(mine)
     r = app.test_client()

@@ -2,7 +2,8 @@
 forced password change and the language switch."""
 from sqlalchemy import select
 
-from registry.accounts.models import Account
+from registry.accounts.models import Account, AccountSession
+from registry.accounts.sessions import PENDING_MAX_CODES
 from registry.extensions import db
 from registry.log.models import LogEntry
 from webutil import backdate_sessions, count, csrf, log_actions, login, post_form, text
@@ -98,6 +99,46 @@ def test_totp_step_expires(client, factory):
     resp = client.post("/login/totp", data={"code": factory.totp_now(reg.totp_secret), "csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
     assert client.get("/regulator/companies").status_code == 302
+
+
+def _wrong(code: str) -> str:
+    return f"{(int(code) + 500000) % 1000000:06d}"
+
+
+def test_five_wrong_totp_codes_end_the_sign_in(client, factory):
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    login(client, reg.account.login, reg.password)
+    for _ in range(PENDING_MAX_CODES - 1):
+        resp = post_form(client, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))})
+        assert resp.status_code == 401 and "验证码不正确" in text(resp)
+    resp = post_form(client, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    assert "验证码错误次数过多" in text(client.get("/login"))
+    assert count(AccountSession) == 0
+    # Even the right code cannot finish it now: the password step comes first again.
+    resp = post_form(client, "/login/totp", {"code": factory.totp_now(reg.totp_secret)}, page="/login")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    assert client.get("/regulator/companies").status_code == 302
+
+
+def test_replaying_an_older_cookie_does_not_reset_the_wrong_code_count(app, client, factory):
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    login(client, reg.account.login, reg.password)
+    # Saved before any wrong code: when the count lived in the cookie, this copy restored it to zero.
+    older = client.get_cookie("session").value
+    for _ in range(PENDING_MAX_CODES - 1):
+        assert post_form(client, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))}).status_code == 401
+    replayed = app.test_client()
+    replayed.set_cookie("session", older)
+    resp = post_form(replayed, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    # Past the limit the right code signs in from neither the older cookie, replayed once more, nor the newer one.
+    again = app.test_client()
+    again.set_cookie("session", older)
+    for browser in (again, client):
+        resp = post_form(browser, "/login/totp", {"code": factory.totp_now(reg.totp_secret)}, page="/login")
+        assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+        assert browser.get("/regulator/companies").status_code == 302
 
 
 def test_failed_logins_are_rate_limited(app, client, factory):
