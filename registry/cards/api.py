@@ -1,7 +1,7 @@
 """/api/v1: the card keys, issuing and printing cards, bulk print runs, the worker's photo upload."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 
 from schemas.cards import (
@@ -63,7 +63,7 @@ class CardKeys(MethodView):
         return {"keys": services.keys_view(keyring())}
 
 
-@blp.route("/workers/<card_no>/cards")
+@blp.route("/workers/<card_no:card_no>/cards")
 class IssueCard(MethodView):
     @require(*COMPANY_ROLES)
     @blp.response(201, CardIssuedSchema)
@@ -85,7 +85,7 @@ class IssueCard(MethodView):
         return body
 
 
-@blp.route("/workers/<card_no>/card")
+@blp.route("/workers/<card_no:card_no>/card")
 class LatestCard(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(CardFormatArgs, location="query")
@@ -105,7 +105,7 @@ class LatestCard(MethodView):
         return pdf_response(printing.render_pdf([view]), f"card-{worker.card_no}-{card.serial}.pdf")
 
 
-@blp.route("/companies/<uscc>/card-prints")
+@blp.route("/companies/<uscc:uscc>/card-prints")
 class CardPrints(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(CardPrintArgs)
@@ -127,7 +127,7 @@ class CardPrints(MethodView):
         return {"task_id": task_id}
 
 
-@blp.route("/companies/<uscc>/card-prints/<int:task_id>/pdf")
+@blp.route("/companies/<uscc:uscc>/card-prints/<int:task_id>/pdf")
 class CardPrintPdf(MethodView):
     @require(*COMPANY_ROLES)
     @blp.response(200, content_type="application/pdf")
@@ -141,10 +141,10 @@ class CardPrintPdf(MethodView):
         return pdf_response(found.pdf, f"cards-{task_id}.pdf")
 
 
-@blp.route("/workers/<card_no>/photo")
+@blp.route("/workers/<card_no:card_no>/photo")
 class Photo(MethodView):
     @require(*COMPANY_ROLES)
-    @blp.arguments(PhotoArgs, location="form", content_type="multipart/form-data")
+    @blp.arguments(PhotoArgs, location="multipart")
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(413, schema=ERRORS)
@@ -156,8 +156,8 @@ class Photo(MethodView):
         consent; no endpoint here returns it.
         """
         account, company, worker = _employer(card_no)
-        upload = request.files.get("photo")
-        data = upload.read(photos.MAX_BYTES + 1) if upload is not None else None
+        upload = form.get("photo")
+        data = upload.read(photos.MAX_BYTES + 1) if hasattr(upload, "read") else None
         recorded = photos.set_photo(keyring(), account=account, company=company, worker=worker, data=data,
                                     consent_on=form["consent_on"], today=today())
         commit()

@@ -71,7 +71,7 @@ class ReviewedCompanies(MethodView):
                 "temporary_password": admin.password, "log_index": admin.recorded.seq}
 
 
-@blp.route("/companies/<uscc>")
+@blp.route("/companies/<uscc:uscc>")
 class CompanyPublic(MethodView):
     @lookup_limit
     @blp.response(200, CompanyPublicSchema)
@@ -99,7 +99,7 @@ def _company_for(uscc: str, *, manage: bool = False):
     return account, company
 
 
-@blp.route("/companies/<uscc>/profile")
+@blp.route("/companies/<uscc:uscc>/profile")
 class CompanyProfile(MethodView):
     @require()
     @blp.response(200, CompanyPrivateSchema)
@@ -121,7 +121,7 @@ class CompanyProfile(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/companies/<uscc>/decision")
+@blp.route("/companies/<uscc:uscc>/decision")
 class CompanyDecision(MethodView):
     @require(*REGULATORS)
     @blp.arguments(DecisionArgs)
@@ -140,7 +140,7 @@ class CompanyDecision(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/companies/<uscc>/pledge")
+@blp.route("/companies/<uscc:uscc>/pledge")
 class CompanyPledge(MethodView):
     @require("company_admin")
     @blp.arguments(PledgeArgs)
@@ -154,7 +154,7 @@ class CompanyPledge(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/companies/<uscc>/users")
+@blp.route("/companies/<uscc:uscc>/users")
 class CompanyUsers(MethodView):
     @require("company_admin", "company_user")
     @blp.response(200, AccountSchema(many=True))

@@ -51,7 +51,7 @@ def register_with_retry(ring, **kwargs) -> services.Registered:
         return services.register_worker(ring, **{**kwargs, "account": account, "company": company})
 
 
-@blp.route("/companies/<uscc>/workers")
+@blp.route("/companies/<uscc:uscc>/workers")
 class Staff(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(StaffArgs, location="query")
@@ -90,7 +90,7 @@ def _viewable(card_no: str):
     return account, worker
 
 
-@blp.route("/workers/<card_no>")
+@blp.route("/workers/<card_no:card_no>")
 class WorkerDetail(MethodView):
     @require(*COMPANY_ROLES, *REGULATOR_ROLES)
     @blp.response(200, WorkerDetailSchema)
@@ -109,7 +109,7 @@ def _employer(card_no: str):
     return account, company, worker
 
 
-@blp.route("/workers/<card_no>/employment-end")
+@blp.route("/workers/<card_no:card_no>/employment-end")
 class EmploymentEnd(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(EndEmploymentArgs)
@@ -124,7 +124,7 @@ class EmploymentEnd(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/workers/<card_no>/records")
+@blp.route("/workers/<card_no:card_no>/records")
 class Records(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(RecordArgs)
