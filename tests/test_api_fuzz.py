@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -18,9 +19,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from api_world import World
 
-# Examples per operation and principal: the whole run (about 70 operations, three principals) stays within
+# Examples per operation and principal, of valid requests and of requests the document calls invalid (which
+# must be refused with a 4xx, never a 5xx): the whole run (about 70 operations, three principals) stays within
 # a couple of minutes on a small CI machine.
-EXAMPLES = 6
+EXAMPLES = 12
+NEGATIVE_EXAMPLES = 6
 PRINCIPALS = ("anon", "a_admin", "reg_hk")
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -39,14 +42,20 @@ def _known_path_parameters(world: World) -> dict:
             "ref": world.accounts["a_user"].ref, "code": "hk"}
 
 
-def _strategy(operation, known: dict):
+def _strategy(operation, known: dict, mode: GenerationMode):
     """Generated path parameters, or (as often) ones that name something in the world."""
     names = {p.name for p in operation.path_parameters}
-    generated = operation.as_strategy()
+    generated = operation.as_strategy(generation_mode=mode)
     fixed = {name: known[name] for name in names if name in known}
     if not fixed:
         return generated
-    return st.one_of(generated, operation.as_strategy(path_parameters=fixed))
+    return st.one_of(generated, operation.as_strategy(generation_mode=mode, path_parameters=fixed))
+
+
+def _takes_input(operation) -> bool:
+    """Whether there is anything to make invalid (an operation with no input has no negative cases)."""
+    return any(len(part) for part in (operation.path_parameters, operation.query, operation.headers,
+                                      operation.body))
 
 
 @pytest.mark.fuzz
@@ -63,11 +72,14 @@ def test_fuzz_every_operation(app, factory, monkeypatch, principal):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 60
 
-    for operation in operations:
+    runs = [(operation, GenerationMode.POSITIVE, EXAMPLES) for operation in operations]
+    runs += [(operation, GenerationMode.NEGATIVE, NEGATIVE_EXAMPLES) for operation in operations
+             if _takes_input(operation)]
+    for operation, mode, examples in runs:
 
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
-        @given(case=_strategy(operation, known))
+        @given(case=_strategy(operation, known, mode))
         def fuzz(case):
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS, headers=headers)
@@ -75,5 +87,5 @@ def test_fuzz_every_operation(app, factory, monkeypatch, principal):
         try:
             fuzz()
         except Exception as exc:  # one operation's failure must not hide another's
-            failures.append(f"{operation.label}: {exc}")
+            failures.append(f"{operation.label} ({mode.value}): {exc}")
     assert not failures, "\n\n".join(failures)
