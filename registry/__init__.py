@@ -8,12 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, request
-from werkzeug.routing import IntegerConverter
 
 from . import clock, config as config_mod
 from .database import configure_engine, read_only_transactions, reset_transactions, write_transactions
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .keys import KeyRing
+from .api_util import BEARER
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -42,20 +42,17 @@ class Registry(Flask):
             is_async = inspect.iscoroutinefunction(func)
         return self.async_to_sync(func) if is_async else func
 
+    def process_response(self, response):
+        # After every after_request hook, whatever their order (Flask-Limiter's adds the headers in one).
+        from .ratelimits import retry_after_only_when_refused
 
-class BoundedInt(IntegerConverter):
-    """`<int:…>` ids stop at the largest 32-bit integer: beyond it is a 404, not a database overflow (500)."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+        return retry_after_only_when_refused(super().process_response(response))
 
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; `config` overrides the environment."""
     app = Registry(__name__, instance_path=os.environ.get("REGISTRY_INSTANCE_PATH") or str(config_mod.DEFAULT_INSTANCE),
                 template_folder=str(Path(__file__).resolve().parent.parent / "templates"))
-    app.url_map.converters["int"] = BoundedInt
     app.config.update(config_mod.DEFAULTS)
     app.config.update(config_mod.from_environment(app.instance_path))
     if config:
@@ -89,7 +86,12 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: "Asia/Shanghai")
     api.init_app(app)
-    api.register_converter(BoundedInt, lambda _c: {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+    # Before any route: the API's path parameters and their documented patterns.
+    from . import converters
+
+    converters.register(app, api)
+    api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer", "description": (
+        "An account's API token, or a worker's self-service session token on /api/v1/self/*.")})
 
     from . import errors, security, web
 

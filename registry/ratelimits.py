@@ -64,3 +64,14 @@ attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATT
 pin_failures = _switchable(limiter.shared_limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="pin-failures", methods=["POST"],
     deduct_when=lambda response: response.status_code in (401, 423)))
+
+
+def retry_after_only_when_refused(response):
+    """Drop Retry-After from any answer but 429 and 503.
+
+    Flask-Limiter's headers put Retry-After on every answer of a limited endpoint, so a 422 on the sign-up
+    said "retry in 3600 seconds" — which clients obey. The X-RateLimit-* headers stay: they describe the budget.
+    """
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response

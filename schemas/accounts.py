@@ -1,7 +1,7 @@
 """Accounts, agencies and API tokens."""
 from marshmallow import Schema, fields, validate
 
-from .common import ChangeSchema
+from .common import ChangeSchema, StrictBoolean
 
 LOGIN = fields.String(required=True, validate=validate.Length(min=3, max=64))
 PERSON_NAME = fields.String(required=True, validate=validate.Length(min=1, max=50))
@@ -80,7 +80,7 @@ class ResetSchema(ChangeSchema):
 
 
 class DisableArgs(Schema):
-    disabled = fields.Boolean(required=True)
+    disabled = StrictBoolean(required=True)
 
 
 class AccountSchema(Schema):

@@ -1,9 +1,11 @@
 """Cards: issuing, the published card keys, bulk print runs, the worker's photo upload."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from flask_smorest.fields import Upload
+
 from registry.errors import Msg
 
-from .common import ChangeSchema
+from .common import ChangeSchema, StrictBoolean
 
 
 class CardKeySchema(Schema):
@@ -39,7 +41,7 @@ class CardFormatArgs(Schema):
 class CardPrintArgs(Schema):
     card_nos = fields.List(fields.String(validate=validate.Length(max=40)),
                            metadata={"description": "The staff to print cards for (current staff only)."})
-    all_active = fields.Boolean(metadata={"description": "true: every current member of staff."})
+    all_active = StrictBoolean(metadata={"description": "true: every current member of staff."})
 
     @validates_schema
     def _one_of(self, data, **_kwargs):
@@ -59,8 +61,8 @@ class CardPrintQueuedSchema(Schema):
 class PhotoArgs(Schema):
     """multipart/form-data: the file part `photo` and the field `consent_on`."""
 
-    photo = fields.Raw(metadata={"type": "string", "format": "binary",
-                                 "description": "Required: the photo, JPEG or PNG, at most 2 MiB (judged by its "
-                                                "content; metadata such as EXIF is stripped)."})
+    # Not required here: a missing photo answers the service's own `photo_missing`.
+    photo = Upload(metadata={"description": "Required: the photo, JPEG or PNG, at most 2 MiB (judged by its "
+                                            "content; metadata such as EXIF is stripped)."})
     consent_on = fields.Date(required=True, metadata={
         "description": "The date the worker consented to the photo (not in the future)."})

@@ -2,14 +2,14 @@
 from marshmallow import Schema, fields, validate
 
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
-from .common import ChangeSchema
+from .common import BoundedInteger, ChangeSchema, StrictBoolean
 
 
 class EmployeeConditionsArgs(Schema):
-    contracts = fields.Boolean(required=True, metadata={"description": "签订服务合同和劳动合同/服务协议"})
-    social_insurance = fields.Boolean(required=True, metadata={"description": "缴纳社会保险"})
-    minimum_wage = fields.Boolean(required=True, metadata={"description": "工资不低于当地最低工资"})
-    ongoing_training = fields.Boolean(required=True, metadata={"description": "持续开展培训"})
+    contracts = StrictBoolean(required=True, metadata={"description": "签订服务合同和劳动合同/服务协议"})
+    social_insurance = StrictBoolean(required=True, metadata={"description": "缴纳社会保险"})
+    minimum_wage = StrictBoolean(required=True, metadata={"description": "工资不低于当地最低工资"})
+    ongoing_training = StrictBoolean(required=True, metadata={"description": "持续开展培训"})
 
 
 class ContactArgs(Schema):
@@ -62,7 +62,7 @@ class ChangeDecisionArgs(Schema):
 
 
 class PledgeArgs(Schema):
-    version = fields.Integer(required=True, strict=True)
+    version = BoundedInteger(required=True, strict=True, minimum=1)
 
 
 class CompanyUserArgs(Schema):

@@ -1,5 +1,7 @@
 """The transparency log's public shapes, and a company's downloadable canonical states."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from .common import BoundedInteger, PageArgs
 
 B64 = "Standard padded base64."
 
@@ -11,8 +13,8 @@ class EntrySchema(Schema):
 
 
 class InclusionArgs(Schema):
-    index = fields.Integer(required=True, strict=False, validate=validate.Range(min=0))
-    size = fields.Integer(required=True, strict=False, validate=validate.Range(min=1),
+    index = BoundedInteger(required=True)
+    size = BoundedInteger(required=True, minimum=1,
                           metadata={"description": "A tree size up to the latest checkpoint's."})
 
 
@@ -24,8 +26,8 @@ class InclusionProofSchema(Schema):
 
 
 class ConsistencyArgs(Schema):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1),
+    from_ = BoundedInteger(required=True, data_key="from", minimum=1)
+    to = BoundedInteger(required=True, minimum=1,
                         metadata={"description": "A tree size up to the latest checkpoint's."})
 
 
@@ -44,9 +46,12 @@ class CheckpointSchema(Schema):
     created = fields.DateTime(required=True)
 
 
-class StatesArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+class StatesArgs(PageArgs):
+    pass
+
+
+class CheckpointsArgs(PageArgs):
+    page_size = BoundedInteger(minimum=1, maximum=100, load_default=10)
 
 
 class RecordStateSchema(Schema):

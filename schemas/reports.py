@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from registry.lookup.models import REPORT_REASONS, REPORT_STATES
 
-from .common import ChangeSchema, MessageSchema
+from .common import BoundedInteger, ChangeSchema, MessageSchema
 
 
 class ReportArgs(Schema):
@@ -25,8 +25,8 @@ class ReportQueueArgs(Schema):
     state = fields.String(load_default="open", validate=validate.OneOf(list(REPORT_STATES)))
     reference = fields.String(validate=validate.Length(min=1, max=20),
                               metadata={"description": "The reference a resident quotes."})
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    limit = BoundedInteger(load_default=100, minimum=1, maximum=500)
+    offset = BoundedInteger(load_default=0)
 
 
 class ReportEmployerSchema(Schema):

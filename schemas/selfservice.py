@@ -2,7 +2,7 @@
 the resident's consent view."""
 from marshmallow import Schema, fields, validate
 
-from .workers import StatusSchema, WorkerDetailSchema
+from .workers import DECIMAL_TEXT, StatusSchema, WorkerDetailSchema
 
 CARD_NO = {"description": "The worker's card number (JX + 11 characters; case, spaces and dashes are ignored)."}
 CODE = {"description": "8 letters and digits, as sent or shown (case, spaces and dashes are ignored)."}
@@ -102,7 +102,7 @@ class ResidentEmploymentSchema(Schema):
 
 class TrainingSchema(Schema):
     course = fields.String()
-    hours = fields.Decimal(as_string=True, allow_none=True)
+    hours = fields.Decimal(as_string=True, allow_none=True, metadata=DECIMAL_TEXT)
     exam_passed = fields.Boolean(allow_none=True)
     trained_on = fields.Date()
     issuer = fields.String(allow_none=True)

@@ -3,7 +3,10 @@ from marshmallow import Schema, fields, validate
 
 from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
-from .common import ChangeSchema
+from .common import BoundedInteger, ChangeSchema, StrictBoolean
+
+# Decimals are answered as text ("2.5"), exactly, and documented so.
+DECIMAL_TEXT = {"type": "string", "description": "A decimal number written as text, such as \"2.5\"."}
 
 
 class WorkerRegisterArgs(Schema):
@@ -15,7 +18,7 @@ class WorkerRegisterArgs(Schema):
     occupation = fields.String(required=True, validate=validate.OneOf(list(OCCUPATIONS)))
     employment_kind = fields.String(required=True, validate=validate.OneOf(list(EMPLOYMENT_KINDS)))
     start_date = fields.Date(required=True)
-    social_insurance = fields.Boolean(required=True)
+    social_insurance = StrictBoolean(required=True)
 
 
 class WorkerCreatedSchema(ChangeSchema):
@@ -71,7 +74,7 @@ class RecordSchema(Schema):
     on_date = fields.Date()
     valid_until = fields.Date(allow_none=True)
     course = fields.String(allow_none=True)
-    hours = fields.Decimal(as_string=True, allow_none=True)
+    hours = fields.Decimal(as_string=True, allow_none=True, metadata=DECIMAL_TEXT)
     exam_passed = fields.Boolean(allow_none=True)
     issuer = fields.String(allow_none=True)
     supersedes = fields.Integer(allow_none=True)
@@ -105,12 +108,13 @@ class RecordArgs(Schema):
     valid_from = fields.Date()
     valid_until = fields.Date()
     course = fields.String(validate=validate.Length(max=100))
-    hours = fields.Decimal(validate=validate.Range(min=0, max=2000))
-    exam_passed = fields.Boolean()
+    # A Decimal's range would be documented as strings ("2000"), which OpenAPI refuses: say it as numbers.
+    hours = fields.Decimal(validate=validate.Range(min=0, max=2000), metadata={"minimum": 0, "maximum": 2000})
+    exam_passed = StrictBoolean()
     issuer = fields.String(validate=validate.Length(max=100))
     insurer = fields.String(validate=validate.Length(max=100))
     authority = fields.String(validate=validate.Length(max=100))
-    supersedes = fields.Integer(metadata={"description": "The id of the record this one corrects."})
+    supersedes = BoundedInteger(minimum=1, metadata={"description": "The id of the record this one corrects."})
 
 
 class RecordCreatedSchema(ChangeSchema):

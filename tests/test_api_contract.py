@@ -53,6 +53,23 @@ def test_the_table_covers_every_operation_of_the_openapi_document(client):
     assert openapi_operations(client) == {op.id for op in OPS}
 
 
+def test_the_document_says_which_operations_take_a_bearer_token(client):
+    """The document's security agrees with the matrix: a token is required exactly where nobody anonymous may
+    call, and optional on the public operations that act as the caller when one is sent."""
+    spec = client.get("/api/openapi.json").get_json()
+    scheme = spec["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    for op in OPS:
+        security = spec["paths"][op.template][op.method.lower()].get("security")
+        if "anon" not in op.allowed:
+            assert security == [{"bearerAuth": []}], op.id
+        else:
+            assert security in (None, [{}, {"bearerAuth": []}]), op.id
+    optional = {op.id for op in OPS if spec["paths"][op.template][op.method.lower()].get("security")
+                and "anon" in op.allowed}
+    assert optional == {"POST /api/v1/cards/{card_no}/reports"}
+
+
 def test_docs_page_lists_the_endpoints(client):
     resp = client.get("/api/docs")
     assert resp.status_code == 200

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import request, session
 from sqlalchemy import select, update
 
+from ..api_util import documents_security
 from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
@@ -71,9 +72,20 @@ def require(*roles: str):
                 raise ApiError(403, "forbidden", "无权执行此操作。", "You may not do this.")
             return fn(*args, **kwargs)
 
-        return wrapper
+        return documents_security(wrapper)
 
     return deco
+
+
+def token_optional(fn):
+    """Decorate an API view anyone may call, that acts as the token's account when one is sent (a bad one: 401)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        bearer_account()
+        return fn(*args, **kwargs)
+
+    return documents_security(wrapper, optional=True)
 
 
 @login_manager.user_loader

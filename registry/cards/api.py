@@ -1,7 +1,7 @@
 """/api/v1: the card keys, issuing and printing cards, bulk print runs, the worker's photo upload."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 
 from schemas.cards import (
@@ -66,7 +66,7 @@ class CardKeys(MethodView):
                 "official_origin": qr.origin_of(current_app.config["PUBLIC_URL"])}
 
 
-@blp.route("/workers/<card_no>/cards")
+@blp.route("/workers/<card_no:card_no>/cards")
 class IssueCard(MethodView):
     @require(*COMPANY_ROLES)
     @blp.response(201, CardIssuedSchema)
@@ -88,7 +88,7 @@ class IssueCard(MethodView):
         return body
 
 
-@blp.route("/workers/<card_no>/card")
+@blp.route("/workers/<card_no:card_no>/card")
 class LatestCard(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(CardFormatArgs, location="query")
@@ -108,7 +108,7 @@ class LatestCard(MethodView):
         return pdf_response(printing.render_pdf([view]), f"card-{worker.card_no}-{card.serial}.pdf")
 
 
-@blp.route("/companies/<uscc>/card-prints")
+@blp.route("/companies/<uscc:uscc>/card-prints")
 class CardPrints(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(CardPrintArgs)
@@ -130,7 +130,7 @@ class CardPrints(MethodView):
         return {"task_id": task_id}
 
 
-@blp.route("/companies/<uscc>/card-prints/<int:task_id>/pdf")
+@blp.route("/companies/<uscc:uscc>/card-prints/<int:task_id>/pdf")
 class CardPrintPdf(MethodView):
     @require(*COMPANY_ROLES)
     @blp.response(200, content_type="application/pdf")
@@ -144,10 +144,10 @@ class CardPrintPdf(MethodView):
         return pdf_response(found.pdf, f"cards-{task_id}.pdf")
 
 
-@blp.route("/workers/<card_no>/photo")
+@blp.route("/workers/<card_no:card_no>/photo")
 class Photo(MethodView):
     @require(*COMPANY_ROLES)
-    @blp.arguments(PhotoArgs, location="form", content_type="multipart/form-data")
+    @blp.arguments(PhotoArgs, location="multipart")
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(413, schema=ERRORS)
@@ -159,8 +159,8 @@ class Photo(MethodView):
         consent; no endpoint here returns it.
         """
         account, company, worker = _employer(card_no)
-        upload = request.files.get("photo")
-        data = upload.read(photos.MAX_BYTES + 1) if upload is not None else None
+        upload = form.get("photo")
+        data = upload.read(photos.MAX_BYTES + 1) if hasattr(upload, "read") else None
         recorded = photos.set_photo(keyring(), account=account, company=company, worker=worker, data=data,
                                     consent_on=form["consent_on"], today=today())
         commit()

@@ -72,7 +72,7 @@ class ReviewedCompanies(MethodView):
                 "temporary_password": admin.password, "log_index": admin.recorded.seq}
 
 
-@blp.route("/companies/<uscc>")
+@blp.route("/companies/<uscc:uscc>")
 class CompanyPublic(MethodView):
     @lookup_limit
     @blp.response(200, CompanyPublicSchema)
@@ -100,7 +100,7 @@ def _company_for(uscc: str, *, manage: bool = False):
     return account, company
 
 
-@blp.route("/companies/<uscc>/profile")
+@blp.route("/companies/<uscc:uscc>/profile")
 class CompanyProfile(MethodView):
     @require()
     @blp.response(200, CompanyPrivateSchema)
@@ -134,7 +134,7 @@ class CompanyProfile(MethodView):
         return jsonify(CompanyChangeRequestedSchema().dump(body)), 202
 
 
-@blp.route("/companies/<uscc>/decision")
+@blp.route("/companies/<uscc:uscc>/decision")
 class CompanyDecision(MethodView):
     @require(*REGULATORS)
     @blp.arguments(DecisionArgs)
@@ -205,7 +205,7 @@ class CompanyChangeWithdraw(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/companies/<uscc>/pledge")
+@blp.route("/companies/<uscc:uscc>/pledge")
 class CompanyPledge(MethodView):
     @require("company_admin")
     @blp.arguments(PledgeArgs)
@@ -219,7 +219,7 @@ class CompanyPledge(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/companies/<uscc>/users")
+@blp.route("/companies/<uscc:uscc>/users")
 class CompanyUsers(MethodView):
     @require("company_admin", "company_user")
     @blp.response(200, AccountSchema(many=True))

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
+
+from schemas.common import FormBoolean
 
 from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
@@ -15,13 +18,12 @@ from . import staff_file
 blp = api_blueprint("imports", __name__, "Bulk staff imports from CSV or .xlsx, run as queued tasks.")
 
 
-class ImportFileArgs(Schema):
-    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+class ImportArgs(Schema):
+    """multipart/form-data: the file part `file` and the field `keep_good`."""
 
-
-class ImportFormArgs(Schema):
-    keep_good = fields.Boolean(load_default=False, metadata={
-        "description": "Store exactly the valid rows of a file with errors (default: store nothing)."})
+    file = Upload(required=True, metadata={"description": "The staff file: CSV (UTF-8 or GB18030) or .xlsx."})
+    keep_good = FormBoolean(load_default=False, metadata={
+        "description": "true: store exactly the valid rows of a file with errors (default false: store nothing)."})
 
 
 class QueuedSchema(Schema):
@@ -33,19 +35,18 @@ def _member_company(uscc: str):
     return account, companies.member_company(account, uscc)
 
 
-@blp.route("/companies/<uscc>/imports")
+@blp.route("/companies/<uscc:uscc>/imports")
 class Imports(MethodView):
     @require("company_admin", "company_user")
-    @blp.arguments(ImportFileArgs, location="files")
-    @blp.arguments(ImportFormArgs, location="form")
+    @blp.arguments(ImportArgs, location="multipart")
     @blp.response(202, QueuedSchema)
     @blp.alt_response(404, schema=ERRORS)
-    def post(self, files, form, uscc):
+    def post(self, form, uscc):
         """Upload a staff file (CSV in UTF-8 or GB18030, or .xlsx); a task imports it. Poll /tasks/{task_id}."""
         from .services import start_import
 
         account, company = _member_company(uscc)
-        upload = files["file"]
+        upload = form["file"]
         if not hasattr(upload, "read"):
             raise field_error("file", "Upload the file as multipart/form-data.", "请以 multipart/form-data 上传文件。")
         content = upload.read(staff_file.MAX_BYTES + 1)
@@ -56,7 +57,7 @@ class Imports(MethodView):
         return {"task_id": task_id}
 
 
-@blp.route("/companies/<uscc>/imports/<int:task_id>/report")
+@blp.route("/companies/<uscc:uscc>/imports/<int:task_id>/report")
 class ImportReport(MethodView):
     @require("company_admin", "company_user")
     @blp.response(200, content_type="text/csv")

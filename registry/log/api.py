@@ -12,9 +12,10 @@ from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy import func, select
 
+from schemas.common import PAGINATION_HEADER_DOC, pagination_header
 from schemas.log import (
-    CheckpointSchema, ConsistencyArgs, ConsistencyProofSchema, EntrySchema, InclusionArgs, InclusionProofSchema,
-    StatesArgs, StatesSchema,
+    CheckpointSchema, CheckpointsArgs, ConsistencyArgs, ConsistencyProofSchema, EntrySchema, InclusionArgs,
+    InclusionProofSchema, StatesArgs, StatesSchema,
 )
 
 from ..accounts.auth import bearer_account, require
@@ -134,18 +135,18 @@ class ConsistencyProof(MethodView):
 
 @blp.route("/log/checkpoints")
 class Checkpoints(MethodView):
-    @blp.response(200, CheckpointSchema(many=True))
-    @blp.paginate()
-    def get(self, pagination_parameters):
+    @blp.arguments(CheckpointsArgs, location="query")
+    @blp.response(200, CheckpointSchema(many=True), headers={"X-Pagination": PAGINATION_HEADER_DOC})
+    def get(self, args):
         """The signed checkpoints, newest first (paginated; the X-Pagination header has the totals)."""
-        pagination_parameters.item_count = db.session.execute(
-            select(func.count()).select_from(LogCheckpoint)).scalar_one()
+        page, page_size = args["page"], args["page_size"]
+        total = db.session.execute(select(func.count()).select_from(LogCheckpoint)).scalar_one()
         rows = db.session.execute(
-            select(LogCheckpoint).order_by(LogCheckpoint.size.desc())
-            .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+            select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).offset((page - 1) * page_size).limit(page_size)
         ).scalars()
         return [{"size": c.size, "root": b64(c.root), "checkpoint": c.note, "key_id": c.key_id,
-                 "created": c.created_dt} for c in rows]
+                 "created": c.created_dt} for c in rows], 200, {
+            "X-Pagination": pagination_header(page, page_size, total)}
 
 
 @blp.route("/log/receipts/<int:index>")
@@ -167,7 +168,7 @@ class Receipt(MethodView):
 # --- a company's own canonical states ---------------------------------------------------------
 
 
-@states_blp.route("/companies/<uscc>/states")
+@states_blp.route("/companies/<uscc:uscc>/states")
 class CompanyStates(MethodView):
     @require("company_admin", "company_user")
     @states_blp.arguments(StatesArgs, location="query")

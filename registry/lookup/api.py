@@ -34,7 +34,7 @@ def etagged(body: bytes, mimetype: str) -> Response:
     return resp
 
 
-@blp.route("/cards/<card_no>")
+@blp.route("/cards/<card_no:card_no>")
 class CardView(MethodView):
     @lookup_limit
     @blp.doc(parameters=[Q_PARAM])

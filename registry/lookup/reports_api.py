@@ -11,7 +11,7 @@ from flask.views import MethodView
 from schemas.common import ChangeSchema
 from schemas.reports import CloseReportArgs, ReportArgs, ReportFiledSchema, ReportQueueArgs, ReportSchema
 
-from ..accounts.auth import bearer_account, require
+from ..accounts.auth import bearer_account, require, token_optional
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..keys import keyring
@@ -24,9 +24,10 @@ blp = api_blueprint("reports", __name__, "Reports about a card, and the regulato
 REGULATORS = ("regulator", "regulator_admin")
 
 
-@blp.route("/cards/<card_no>/reports")
+@blp.route("/cards/<card_no:card_no>/reports")
 class CardReports(MethodView):
     @lookup_limit
+    @token_optional
     @blp.arguments(ReportArgs)
     @blp.response(201, ReportFiledSchema)
     @blp.alt_response(404, schema=ERRORS)

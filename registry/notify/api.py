@@ -1,6 +1,8 @@
 """/api/v1/outbox: the development outbox, for operators."""
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
+
+from schemas.common import BoundedInteger
 
 from ..accounts.auth import require
 from ..api_util import api_blueprint
@@ -11,7 +13,7 @@ blp = api_blueprint("notify", __name__, "The development outbox of the notificat
 
 
 class OutboxArgs(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = BoundedInteger(load_default=50, minimum=1, maximum=500)
 
 
 class OutboxSchema(Schema):

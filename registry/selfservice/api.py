@@ -20,7 +20,7 @@ from schemas.selfservice import (
 
 from .. import clock
 from ..accounts.auth import bearer_account, require
-from ..api_util import ERRORS, api_blueprint, commit
+from ..api_util import ERRORS, api_blueprint, commit, documents_security
 from ..clock import local_date
 from ..errors import ApiError
 from ..keys import keyring
@@ -60,7 +60,7 @@ def worker_required(fn):
         current_worker()
         return fn(*args, **kwargs)
 
-    return wrapper
+    return documents_security(wrapper)
 
 
 def refusals_commit(fn):
@@ -81,7 +81,7 @@ def _session_view(started: services.Started) -> dict:
     return {"token": started.token, "expires": started.expires, "card_no": started.worker.card_no}
 
 
-@blp.route("/workers/<card_no>/activation-code")
+@blp.route("/workers/<card_no:card_no>/activation-code")
 class ActivationCode(MethodView):
     @require(*COMPANY_ROLES, *REGULATOR_ROLES)
     @blp.response(200, ActivationSentSchema)
@@ -195,7 +195,7 @@ class ConsentCodes(MethodView):
         return {"code": issued.code, "expires": issued.expires, "card_no": card_no}
 
 
-@blp.route("/cards/<card_no>/detail")
+@blp.route("/cards/<card_no:card_no>/detail")
 class ConsentView(MethodView):
     @attempt_limit
     @blp.arguments(ConsentArgs)

@@ -52,7 +52,7 @@ def register_with_retry(ring, **kwargs) -> services.Registered:
         return services.register_worker(ring, **{**kwargs, "account": account, "company": company})
 
 
-@blp.route("/companies/<uscc>/workers")
+@blp.route("/companies/<uscc:uscc>/workers")
 class Staff(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(StaffArgs, location="query")
@@ -91,7 +91,7 @@ def _viewable(card_no: str):
     return account, worker
 
 
-@blp.route("/workers/<card_no>")
+@blp.route("/workers/<card_no:card_no>")
 class WorkerDetail(MethodView):
     @require(*COMPANY_ROLES, *REGULATOR_ROLES)
     @blp.response(200, WorkerDetailSchema)
@@ -110,7 +110,7 @@ def _employer(card_no: str):
     return account, company, worker
 
 
-@blp.route("/workers/<card_no>/employment-end")
+@blp.route("/workers/<card_no:card_no>/employment-end")
 class EmploymentEnd(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(EndEmploymentArgs)
@@ -125,7 +125,7 @@ class EmploymentEnd(MethodView):
         return {"log_index": recorded.seq}
 
 
-@blp.route("/workers/<card_no>/records")
+@blp.route("/workers/<card_no:card_no>/records")
 class Records(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(RecordArgs)

@@ -124,8 +124,10 @@ def test_a_wrong_check_character_is_a_typo(client, factory):
     err = resp.get_json()["error"]
     assert err["code"] == "uscc_typo" and "uscc" in err["fields"]
     assert client.get(f"/companies/{typo}").status_code == 422
-    resp = client.get("/api/v1/companies/short")
+    resp = client.get("/api/v1/companies/ABCDEFGHIJKLMNOPQR")  # 18 characters, but I and O are not in a USCC
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "invalid_uscc"
+    # Fewer than 18 characters cannot be a USCC however written: the API has no such address.
+    assert client.get("/api/v1/companies/short").status_code == 404
     # Written in lower case with spaces, the code is still found.
     spaced = f"{code[:6].lower()} {code[6:]}"
     assert client.get(f"/api/v1/companies/{spaced}").get_json()["uscc"] == code
