@@ -30,3 +30,16 @@ def prune_spent_codes(_run: JobRun) -> None:
     counts = selfservice.prune_spent(datetime.now(timezone.utc))
     if any(counts.values()):
         log.info("pruned %(codes)d spent codes and %(sessions)d ended sessions", counts)
+
+
+def lapse_attachments(_run: JobRun) -> None:
+    """End attachments of existing workers that were not confirmed in time (one log entry each)."""
+    from datetime import datetime, timezone
+
+    from registry import keyring
+    from registry.clock import today
+    from registry.workers import attach
+
+    seqs = attach.end_lapsed(keyring(), today=today(), now=datetime.now(timezone.utc))
+    if seqs:
+        log.info("ended %d lapsed attachments awaiting confirmation", len(seqs))

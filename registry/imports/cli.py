@@ -114,7 +114,9 @@ def import_command(uscc, path: Path, keep_good, login):
         raise NotDone(f"import task {task_id} failed{reason}; what its stored batches hold stays stored.")
     result = view["result"] or {}
     rows, stored, errors = result.get("rows", 0), result.get("stored", 0), result.get("errors", 0)
-    click.echo(f"rows: {rows}, stored: {stored}, errors: {errors}")
+    pending = result.get("pending", 0)
+    click.echo(f"rows: {rows}, stored: {stored}, errors: {errors}"
+               + (f", awaiting the worker's confirmation: {pending}" if pending else ""))
     if errors:
         report = path.with_name(path.name + ".report.csv")
         report.write_bytes(f.report_csv or b"")
@@ -124,6 +126,10 @@ def import_command(uscc, path: Path, keep_good, login):
             click.echo("nothing stored: correct the file and import it again (or use --keep-good).", err=True)
         click.echo(f"report: {report}", err=True)
         sys.exit(1)
+    if pending:
+        report = path.with_name(path.name + ".report.csv")
+        report.write_bytes(f.report_csv or b"")
+        click.echo(f"report (rows awaiting the worker's confirmation): {report}")
 
 
 def _run_with_bar(app: Flask, task: Task, owner: str) -> str:
