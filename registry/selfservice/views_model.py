@@ -20,8 +20,8 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.states import record_state
 from ..workers import rules
-from ..workers.attach import awaiting_of
 from ..workers import views_model as worker_views
+from ..workers.attach import awaiting_of
 from ..workers.models import AccessRecord, Worker, WorkerPhoto
 from ..workers.services import rec, status_of
 from .models import WorkerCode, WorkerLogin

@@ -13,10 +13,10 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
-
 from attachutil import confirmation_texts, last_confirmation_code
 from conftest import bearer
+from sqlalchemy import select
+
 from registry import canonical
 from registry.clock import today as shanghai_today
 from registry.extensions import db
@@ -223,7 +223,7 @@ def test_sending_again_cuts_off_the_earlier_code(w):
 def test_other_companies_cannot_confirm_or_resend(w, factory):
     code = w.code()
     # Company A employs the worker but did not make this attachment; a stranger knows nothing of it.
-    c, c_admin = factory.company()
+    _c, c_admin = factory.company()
     for token in (w.ta, factory.token(c_admin.account)):
         assert w.confirm(code, token).status_code == 404
         assert w.resend(token).status_code == 404
