@@ -192,7 +192,7 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
 def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     """Migrate, store `n` workers and their cards; return the card numbers and the rows' counts."""
     from flask_migrate import upgrade
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select, text, update
 
     from conftest import Factory
     from registry.keys import keyring
@@ -200,6 +200,7 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     from registry.extensions import db
     from registry.imports.services import refresh_statistics, store_batch
     from registry.log.services import ensure_head
+    from registry.models import utcnow
     from registry.workers.models import Employment, Worker, WorkerRecord
 
     app = make_app(url, work)
@@ -227,6 +228,11 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
         for i in range(0, len(again), BATCH):
             store_batch(ring, company=second, actor=admin2.account.ref, rows=again[i:i + BATCH])
             db.session.commit()
+        # Those attachments wait for the workers' confirmation (and the import leaves their records until then):
+        # confirm them all at once, as if every worker had, so the card view lists both employers.
+        db.session.execute(update(Employment).where(Employment.company_id == second.id)
+                           .values(confirmed_dt=utcnow(), confirmed_by="worker"))
+        db.session.commit()
         del rows, again
         cards = fill_cards(company.id, admin.account.ref, ring, day, share=0.9, seed=11)
         if engine == "postgresql":

@@ -34,3 +34,15 @@ def prune_spent_codes(_run: JobRun) -> None:
     if any(counts.values()):
         log.info("pruned %(codes)d spent codes, %(sessions)d ended worker sessions and "
                  "%(account_sessions)d ended account sessions", counts)
+
+
+def lapse_attachments(_run: JobRun) -> None:
+    """End attachments of existing workers that were not confirmed in time (one log entry each)."""
+    from registry import clock
+    from registry.keys import keyring
+    from registry.clock import today
+    from registry.workers import attach
+
+    seqs = attach.end_lapsed(keyring(), today=today(), now=clock.now())
+    if seqs:
+        log.info("ended %d lapsed attachments awaiting confirmation", len(seqs))

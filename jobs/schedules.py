@@ -37,6 +37,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("job_runs.prune", "jobs.housekeeping:prune_runs", 3600),
     Schedule("log.checkpoint", "jobs.checkpoints:sign_checkpoint", 60),
     Schedule("selfservice.prune", "jobs.housekeeping:prune_spent_codes", 3600),
+    Schedule("workers.lapse_attachments", "jobs.housekeeping:lapse_attachments", 3600),
 )
 
 

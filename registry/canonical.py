@@ -218,6 +218,22 @@ def worker_cards_and_photos(worker_ids) -> tuple[dict, dict]:
     return cards, photos
 
 
+def _employment(e, ref) -> dict:
+    out = {"company": ref, "occupation": e.occupation, "kind": e.kind, "start": _d(e.start_date),
+           "end": _d(e.end_date), "social_insurance": e.social_insurance, "recorded_by": e.recorded_by,
+           "created": _dt(e.created_dt)}
+    # An attachment awaiting the worker's confirmation, and its confirmation, appear only once
+    # present, so the digests of employments logged before confirmations existed stay valid.
+    pending_until = getattr(e, "pending_until", None)
+    if pending_until is not None:
+        out["pending_until"] = _d(pending_until)
+    confirmed = getattr(e, "confirmed_dt", None)
+    if confirmed is not None:
+        out["confirmed"] = _dt(confirmed)
+        out["confirmed_by"] = e.confirmed_by
+    return out
+
+
 def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> dict:
     """A worker's state from its row and its (row, company log_ref) pairs, in id order.
 
@@ -241,12 +257,7 @@ def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> 
         "phone": worker.phone_state,
         "registered_by": worker.registered_by,
         "created": _dt(worker.created_dt),
-        "employments": [
-            {"company": ref, "occupation": e.occupation, "kind": e.kind, "start": _d(e.start_date),
-             "end": _d(e.end_date), "social_insurance": e.social_insurance, "recorded_by": e.recorded_by,
-             "created": _dt(e.created_dt)}
-            for e, ref in employments
-        ],
+        "employments": [_employment(e, ref) for e, ref in employments],
         "records": [
             {"company": ref, "kind": r.kind, "result": r.result, "on": _d(r.on_date), "valid_until": _d(r.valid_until),
              "course": r.course, "hours": None if r.hours is None else f"{r.hours:.1f}", "exam_passed": r.exam_passed,

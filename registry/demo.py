@@ -123,7 +123,7 @@ def _demo_staff(key: str):
         return None
     staff = db.session.execute(
         select(Worker).join(Employment, Employment.worker_id == Worker.id)
-        .where(Employment.company_id == admin.company_id, Employment.end_date.is_(None)).order_by(Employment.id)
+        .where(Employment.company_id == admin.company_id, Employment.active).order_by(Employment.id)
     ).scalars().all()
     return admin, admin.company, staff
 
@@ -195,8 +195,9 @@ def ensure_demo_workers(ring: KeyRing) -> bool:
     """About fifty workers across the verified demo companies, with varied records."""
     from datetime import timedelta
 
+    from . import clock
     from .clock import add_years, today as shanghai_today
-    from .workers import idnumber, services as workers
+    from .workers import attach, idnumber, services as workers
     from .workers.models import Employment
 
     made = False
@@ -232,8 +233,11 @@ def ensure_demo_workers(ring: KeyRing) -> bool:
         made = True
     tianfu_admin = _account(admins["tianfu"])
     for person, engagement in shared:
-        workers.register_worker(ring, account=tianfu_admin, company=tianfu_admin.company, person=person,
-                                engagement=engagement, today=today)
+        reg = workers.register_worker(ring, account=tianfu_admin, company=tianfu_admin.company, person=person,
+                                      engagement=engagement, today=today)
+        db.session.commit()
+        # The shared workers have confirmed their second employer (as each would in self-service).
+        attach.confirm_by_worker(ring, worker=reg.worker, employment_id=reg.employment.id, today=today, now=clock.now())
         db.session.commit()
     return made
 

@@ -51,9 +51,20 @@ class CardRowSchema(Schema):
     current = fields.Boolean()
 
 
+class AwaitingSchema(Schema):
+    employment_id = fields.Integer()
+    company_name = fields.String()
+    company_uscc = fields.String()
+    occupation = fields.String()
+    start_date = fields.Date()
+    pending_until = fields.Date()
+
+
 class SelfSchema(WorkerDetailSchema):
     """The worker's own full record (personal data in full: it is theirs)."""
 
+    awaiting_confirmation = fields.List(fields.Nested(AwaitingSchema), metadata={
+        "description": "Companies that registered the worker and wait for their confirmation."})
     cards = fields.List(fields.Nested(CardRowSchema))
     photo_on_file = fields.Boolean()
     activated = fields.DateTime(allow_none=True)

@@ -24,6 +24,10 @@ class WorkerRegisterArgs(Schema):
 class WorkerCreatedSchema(ChangeSchema):
     card_no = fields.String()
     created = fields.Boolean(metadata={"description": "False when an existing worker got a new employment."})
+    employment_id = fields.Integer()
+    pending = fields.Boolean(metadata={"description": "True when an existing worker was attached: the employment "
+                                       "opens nothing until the worker confirms it with the code sent to their phone."})
+    pending_until = fields.Date(allow_none=True, metadata={"description": "The last day the worker may confirm."})
 
 
 class StaffArgs(Schema):
@@ -55,6 +59,9 @@ class StaffRowSchema(Schema):
     status = fields.Nested(StatusSchema)
     health_valid_until = fields.Date(allow_none=True)
     insurance_valid_until = fields.Date(allow_none=True)
+    employment_id = fields.Integer()
+    awaiting_confirmation = fields.Boolean(metadata={"description": "Attached, waiting for the worker's confirmation."})
+    pending_until = fields.Date(allow_none=True)
 
 
 class EmploymentSchema(Schema):
@@ -115,6 +122,18 @@ class RecordArgs(Schema):
     insurer = fields.String(validate=validate.Length(max=100))
     authority = fields.String(validate=validate.Length(max=100))
     supersedes = BoundedInteger(minimum=1, metadata={"description": "The id of the record this one corrects."})
+
+
+class ConfirmArgs(Schema):
+    code = fields.String(required=True, validate=validate.Length(max=40),
+                         metadata={"description": "The confirmation code the worker received and gave you."})
+
+
+class ConfirmationSentSchema(Schema):
+    """The code went to the worker's phone on record; it is never in this answer."""
+
+    sent = fields.Boolean()
+    pending_until = fields.Date()
 
 
 class RecordCreatedSchema(ChangeSchema):

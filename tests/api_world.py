@@ -79,12 +79,18 @@ class World:
         from registry.clock import today as shanghai_today
 
         self.today = shanghai_today()
+        person = workers.Person("陈秀英", self.new_id(), "13600001234")
         reg = workers.register_worker(
             factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
-            person=workers.Person("陈秀英", self.new_id(), "13600001234"),
-            engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
+            person=person, engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
         db.session.commit()
         self.card_no = reg.worker.card_no
+        # Company B has attached the same person: pending until the worker confirms, it opens nothing to B.
+        attached = workers.register_worker(
+            factory.ring, account=self.accounts["b_admin"], company=self.company_b, today=self.today,
+            person=person, engagement=workers.Engagement("childcare", "service_agreement", self.today, False))
+        db.session.commit()
+        self.pending_employment_id = attached.employment.id
         # An open report about that worker's card, in the queue of company A's sector and of market supervision.
         from registry.log.services import ANONYMOUS_ACTOR
         from registry.lookup.reports import file_report
@@ -198,6 +204,20 @@ class World:
         issued = selfservice.create_consent_code(self.f.ring, worker=get_worker(self.card_no), now=utcnow())
         db.session.commit()
         return issued.code
+
+    def confirmation_code(self) -> str:
+        """A fresh code for company B's pending attachment, sent at B's request, as the worker's phone got it."""
+        from attachutil import last_confirmation_code
+        from registry.extensions import db
+        from registry.models import utcnow
+        from registry.workers import attach
+        from registry.workers.services import get_worker
+
+        attach.resend_code(self.f.ring, account=self.accounts["b_admin"], company=self.company_b,
+                           worker=get_worker(self.card_no), employment_id=self.pending_employment_id,
+                           today=self.today, now=utcnow())
+        db.session.commit()
+        return last_confirmation_code(self.f, "13600001234")
 
     def uniq(self, stem: str) -> str:
         self.n += 1
@@ -383,6 +403,20 @@ OPS = [
     Op("GET", "/api/v1/self/state", lambda w: "/api/v1/self/state", WORKER),
     Op("POST", "/api/v1/self/consent-codes", lambda w: "/api/v1/self/consent-codes", WORKER, status=201,
        logged=False),
+    # Attaching an existing worker: only the attaching company enters the code the worker gave it, or has a new
+    # one sent (unlogged: a credential); the worker confirms or refuses in self-service.
+    Op("POST", "/api/v1/workers/{card_no}/employments/{employment_id}/confirm",
+       lambda w: f"/api/v1/workers/{w.card_no}/employments/{w.pending_employment_id}/confirm",
+       frozenset({"b_admin"}), lambda w: {"code": w.confirmation_code()}, "worker:employ:confirm"),
+    Op("POST", "/api/v1/workers/{card_no}/employments/{employment_id}/confirmation-code",
+       lambda w: f"/api/v1/workers/{w.card_no}/employments/{w.pending_employment_id}/confirmation-code",
+       frozenset({"b_admin"}), logged=False),
+    Op("POST", "/api/v1/self/employments/{employment_id}/confirm",
+       lambda w: f"/api/v1/self/employments/{w.pending_employment_id}/confirm", WORKER,
+       action="worker:employ:confirm"),
+    Op("POST", "/api/v1/self/employments/{employment_id}/decline",
+       lambda w: f"/api/v1/self/employments/{w.pending_employment_id}/decline", WORKER,
+       action="worker:employment:end"),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

@@ -65,10 +65,15 @@ def test_first_registration_issues_a_card_and_a_second_company_attaches(client, 
     r2 = client.post(f"/api/v1/companies/{two['b'].uscc}/workers", json={**person, "occupation": "childcare"},
                      headers=H(two["tb"]))
     assert r2.status_code == 201, r2.get_json()
-    assert r2.get_json() == {"card_no": card, "created": False, "log_index": r2.get_json()["log_index"]}
+    # Knowing the name and ID number is not enough: the attachment waits for the worker's confirmation.
+    until = (shanghai_today() + timedelta(days=7)).isoformat()
+    assert r2.get_json() == {"card_no": card, "created": False, "log_index": r2.get_json()["log_index"],
+                             "employment_id": r2.get_json()["employment_id"], "pending": True,
+                             "pending_until": until}
+    assert r1.get_json()["pending"] is False and r1.get_json()["pending_until"] is None
     assert count(Worker) == 1 and count(Employment) == 2
     actions = [db.session.get(LogEntry, r.get_json()["log_index"]).action for r in (r1, r2)]
-    assert actions == ["worker:register", "worker:employ"]
+    assert actions == ["worker:register", "worker:employ:pending"]
     worker = db.session.execute(select(Worker)).scalar_one()
     assert last_digest_matches(factory, worker)
     # The card number is not derived from the ID number.

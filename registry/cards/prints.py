@@ -46,7 +46,7 @@ def active_staff_card_nos(company: Company) -> list[str]:
     """The card numbers of the company's current staff, in the order they joined."""
     rows = db.session.execute(
         select(Worker.card_no).join(Employment, Employment.worker_id == Worker.id)
-        .where(Employment.company_id == company.id, Employment.end_date.is_(None))
+        .where(Employment.company_id == company.id, Employment.active)
         .order_by(Employment.id)).scalars()
     return list(dict.fromkeys(rows))
 

@@ -212,7 +212,7 @@ def staff_by_occupation(company: Company) -> list[tuple[str, int]]:
 
     rows = db.session.execute(
         select(Employment.occupation, func.count(func.distinct(Employment.worker_id)))
-        .where(Employment.company_id == company.id, Employment.end_date.is_(None))
+        .where(Employment.company_id == company.id, Employment.active)
         .group_by(Employment.occupation)
     ).all()
     order = {code: i for i, code in enumerate(OCCUPATIONS)}

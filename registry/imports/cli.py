@@ -123,11 +123,15 @@ def import_command(uscc, path: Path, keep_good, login):
         sys.exit(1)
     result = view["result"] or {}
     rows, stored, errors = result.get("rows", 0), result.get("stored", 0), result.get("errors", 0)
-    click.echo(f"rows: {rows}, stored: {stored}, errors: {errors}")
-    if errors:
+    pending = result.get("pending", 0)
+    click.echo(f"rows: {rows}, stored: {stored}, errors: {errors}"
+               + (f", awaiting the worker's confirmation: {pending}" if pending else ""))
+    if errors or pending:
         report = path.with_name(path.name + ".report.csv")
         report.write_bytes(f.report_csv or b"")
     if rows and stored == rows:
+        if pending:
+            click.echo(f"report (rows awaiting the worker's confirmation): {report}")
         return
     # Anything less than the whole file exits 1, with the reason: a script must not take it for success.
     if not rows:

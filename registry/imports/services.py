@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import insert, select, text
@@ -184,12 +184,13 @@ def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company,
     if not existing:
         return []
     ids = [w.id for w in existing.values()]
-    employed = set()
+    employed, awaiting = set(), set()
     for i in range(0, len(ids), 900):
-        employed |= set(db.session.execute(
-            select(Employment.worker_id).where(Employment.worker_id.in_(ids[i:i + 900]),
-                                               Employment.company_id == company.id,
-                                               Employment.end_date.is_(None))).scalars())
+        for wid, is_active in db.session.execute(
+                select(Employment.worker_id, Employment.active).where(Employment.worker_id.in_(ids[i:i + 900]),
+                                                                      Employment.company_id == company.id,
+                                                                      Employment.end_date.is_(None))):
+            (employed if is_active else awaiting).add(wid)
     errors = []
     for p in rows:
         w = existing.get(p.number)
@@ -201,7 +202,21 @@ def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company,
         elif w.id in employed:
             errors.append(_row_error(p.row, "id_number", "This person is already employed by the company.",
                                      "该人员已在本企业登记在职。", "already_employed"))
+        elif w.id in awaiting:
+            errors.append(_row_error(p.row, "id_number", "This person is already registered with the company and "
+                                     "their confirmation is awaited.", "该人员已登记到本企业，正等待本人确认。",
+                                     "confirmation_pending"))
     return errors
+
+
+def _pending_notice(p: Prepared) -> staff_file.RowError:
+    """The report's line for a row that attached an existing worker (a notice, not an error)."""
+    en = "Already registered: a confirmation code was sent to their phone on record; awaiting their confirmation."
+    zh = "已存在的从业人员：已向其登记手机发送确认码，待本人确认"
+    if p.records:
+        en += " The row's records were not stored: add them once the worker has confirmed."
+        zh += "；本行的资质记录未保存，请待本人确认后再录入"
+    return _row_error(p.row, "id_number", en, zh + "。", "confirmation_pending")
 
 
 # --- storing ---------------------------------------------------------------------
@@ -211,16 +226,27 @@ class Stored:
     seqs: list[int]
     # Rows refused at storing time: the registry changed since validation (another import, say).
     conflicts: list
+    # Rows that attached an existing worker, pending their confirmation: said so in the report.
+    pending: list = field(default_factory=list)
 
 
-def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared]) -> Stored:
+def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared],
+                today: date | None = None) -> Stored:
     """Store a batch of valid rows — one operation and one log entry each. Never commits.
 
     Conflicts are checked again here, inside the storing transaction: an
     overlapping import or registration may have stored some of these people
-    since the file was validated.
+    since the file was validated. A row naming an existing worker attaches a
+    pending employment, as single registration does: the worker's phone gets a
+    confirmation code, and the row's records wait until the worker confirms
+    (an unconfirmed company writes nothing on someone else's record).
     """
+    from ..clock import today as shanghai_today
+    from ..workers import attach
+
     now = clock.now()
+    today = today or shanghai_today()
+    pending_until = today + timedelta(days=attach.confirm_days())
     # The log head's lock first: the workers this batch attaches to are then read
     # after every other writer's commit, so their digests leave nothing out.
     lock_head()
@@ -273,20 +299,24 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
             prior_recs.setdefault(r.worker_id, []).append((r, ref))
     prior_cards, prior_photos = canonical.worker_cards_and_photos(w.id for w in existing.values())
 
-    employment_rows, record_rows, changes = [], [], []
+    employment_rows, attached_rows, record_rows, changes, notices = [], [], [], [], []
     new_by_number = {p.number: w for p, w in zip(new_rows, worker_rows)}
     for p in rows:
         wid = worker_ids[p.number]
+        attaching = p.number in existing
         e = {"worker_id": wid, "company_id": company.id, "occupation": p.engagement.occupation,
              "kind": p.engagement.kind, "start_date": p.engagement.start_date, "end_date": None,
-             "social_insurance": p.engagement.social_insurance, "recorded_by": actor, "created_dt": now}
-        employment_rows.append(e)
-        recs = [{"worker_id": wid, "company_id": company.id, "kind": kind, "result": f.get("result"),
-                 "on_date": f["on_date"], "valid_until": f.get("valid_until"), "course": f.get("course"),
-                 "hours": f.get("hours"), "exam_passed": f.get("exam_passed"), "issuer": f.get("issuer"),
-                 "supersedes_id": None, "recorded_by": actor, "created_dt": now} for kind, f in p.records]
+             "social_insurance": p.engagement.social_insurance, "recorded_by": actor, "created_dt": now,
+             "pending_until": pending_until if attaching else None, "confirmed_dt": None, "confirmed_by": None}
+        (attached_rows if attaching else employment_rows).append(e)
+        recs = [] if attaching else [
+            {"worker_id": wid, "company_id": company.id, "kind": kind, "result": f.get("result"),
+             "on_date": f["on_date"], "valid_until": f.get("valid_until"), "course": f.get("course"),
+             "hours": f.get("hours"), "exam_passed": f.get("exam_passed"), "issuer": f.get("issuer"),
+             "supersedes_id": None, "recorded_by": actor, "created_dt": now} for kind, f in p.records]
         record_rows.extend(recs)
-        if p.number in existing:
+        if attaching:
+            notices.append(_pending_notice(p))
             # As in single registration, the phone stays as first registered.
             worker = existing[p.number]
             emps = prior_emps.get(worker.id, []) + [(SimpleNamespace(**e), company.log_ref)]
@@ -294,7 +324,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
                                                           for r in recs]
             state = canonical.worker_state_from(worker, emps, recs_state, cards=prior_cards.get(worker.id, []),
                                                 photo=prior_photos.get(worker.id))
-            changes.append(Change(actor, Action.WORKER_EMPLOY, worker.log_ref, canonical.digest(state)))
+            changes.append(Change(actor, Action.WORKER_EMPLOY_PENDING, worker.log_ref, canonical.digest(state)))
         else:
             w = new_by_number[p.number]
             state = canonical.worker_state_from(
@@ -303,9 +333,19 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
             changes.append(Change(actor, Action.WORKER_REGISTER, w["log_ref"], canonical.digest(state)))
     if employment_rows:
         db.session.execute(insert(Employment.__table__), employment_rows)
+    if attached_rows:
+        # Few, and each needs its id for the code it sends: one returning insert, matched by worker.
+        table = Employment.__table__
+        result = db.session.execute(insert(table).returning(table.c.id, table.c.worker_id), attached_rows)
+        by_worker = {w.id: w for w in existing.values()}
+        for eid, wid in result.all():
+            attach.send_code(ring, worker=by_worker[wid], employment=SimpleNamespace(id=eid,
+                                                                                     pending_until=pending_until),
+                             company=company, actor_ref=actor, accessor_kind="company", organisation=company.name,
+                             now=now)
     if record_rows:
         db.session.execute(insert(WorkerRecord.__table__), record_rows)
-    return Stored(append_entries(ring, changes), conflicts)
+    return Stored(append_entries(ring, changes), conflicts, notices)
 
 
 def refresh_statistics() -> None:
@@ -321,9 +361,10 @@ def refresh_statistics() -> None:
 
 # --- the task -----------------------------------------------------------------------
 
-def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int) -> dict:
-    return {"phase": phase, "rows": rows, "errors": errors, "stored": stored, "keep_good": f.keep_good,
-            "report": f.report_csv is not None}
+def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int, pending: int = 0) -> dict:
+    # `pending`: stored rows that attached an existing worker and await their confirmation (in the report).
+    return {"phase": phase, "rows": rows, "errors": errors, "stored": stored, "pending": pending,
+            "keep_good": f.keep_good, "report": f.report_csv is not None}
 
 
 def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
@@ -366,13 +407,15 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
             refresh_statistics()
         rows = [prepared[r] for r in wanted[start:start + batch]]
         stored = store_batch(ring, company=company, actor=actor, rows=rows)
-        if stored.conflicts:
-            late = staff_file.report_csv(stored.conflicts)
+        if stored.conflicts or stored.pending:
+            late = staff_file.report_csv([*stored.conflicts, *stored.pending])
             # Appended to the report (without its header line), committed with the batch.
             f.report_csv = (f.report_csv or late[:late.index(b"\r\n") + 2]) + late[late.index(b"\r\n") + 2:]
         done = start + len(rows)
         phase = "done" if done == len(wanted) else "store"
         cursor = {**cursor, "phase": phase, "next": done, "errors": cursor["errors"] + len(stored.conflicts),
-                  "stored": cursor.get("stored", 0) + len(stored.seqs)}
+                  "stored": cursor.get("stored", 0) + len(stored.seqs),
+                  "pending": cursor.get("pending", 0) + len(stored.pending)}
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
-            f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))
+            f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
+            pending=cursor["pending"]))

@@ -17,7 +17,12 @@ class Action(str, Enum):
     COMPANY_PLEDGE_SIGN = "company:pledge:sign"
     COMPANY_USER_ADD = "company:user:add"
     WORKER_REGISTER = "worker:register"
+    # Attaching an existing worker, confirmed at once: entries written before confirmations existed.
     WORKER_EMPLOY = "worker:employ"
+    # Attaching an existing worker: pending until the worker confirms; lapsed if they never do.
+    WORKER_EMPLOY_PENDING = "worker:employ:pending"
+    WORKER_EMPLOY_CONFIRM = "worker:employ:confirm"
+    WORKER_EMPLOY_LAPSE = "worker:employ:lapse"
     WORKER_EMPLOYMENT_END = "worker:employment:end"
     WORKER_RECORD_ADD = "worker:record:add"
     WORKER_RECORD_CORRECT = "worker:record:correct"

@@ -21,7 +21,7 @@ def company_states(ring: KeyRing, company, *, page: int, page_size: int, origin:
     from ..workers.models import Employment, Worker
 
     current = (select(Employment.worker_id)
-               .where(Employment.company_id == company.id, Employment.end_date.is_(None)).distinct())
+               .where(Employment.company_id == company.id, Employment.active).distinct())
     total = db.session.execute(select(func.count()).select_from(current.subquery())).scalar_one()
     workers = db.session.execute(
         select(Worker).where(Worker.id.in_(current)).order_by(Worker.id)

@@ -160,7 +160,7 @@ def _visible_clause(account: Account):
     ids = _sector_company_ids(sector)
     if not ids:
         return False
-    return exists().where(and_(Employment.worker_id == CardReport.worker_id, Employment.end_date.is_(None),
+    return exists().where(and_(Employment.worker_id == CardReport.worker_id, Employment.active,
                                Employment.company_id.in_(ids)))
 
 

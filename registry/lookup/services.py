@@ -50,7 +50,7 @@ def _one_query():
     employers = (select(*row("e", id=Employment.id, s1=Company.uscc, s2=Company.name, s3=Employment.occupation,
                              d1=Employment.start_date))
                  .join(Company, Company.id == Employment.company_id)
-                 .where(Employment.worker_id == wid, Employment.end_date.is_(None)))
+                 .where(Employment.worker_id == wid, Employment.active))
     records = select(*row("r", id=WorkerRecord.id, s1=WorkerRecord.kind, s2=WorkerRecord.result,
                           s3=WorkerRecord.course, s4=WorkerRecord.issuer, d1=WorkerRecord.on_date,
                           d2=WorkerRecord.valid_until, i1=WorkerRecord.supersedes_id, b1=WorkerRecord.exam_passed,

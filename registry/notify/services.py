@@ -19,7 +19,7 @@ from ..keys.crypto import aad, seal, unseal
 from ..models import new_ref
 from .models import OutboxMessage
 
-KINDS = ("activation_code", "review_code", "notice")
+KINDS = ("activation_code", "review_code", "confirmation_code", "notice")
 
 
 @dataclass(frozen=True)

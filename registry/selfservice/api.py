@@ -1,8 +1,9 @@
 """/api/v1: activation codes (employers, regulators), the worker's own API (/self/*, worker
 session tokens only), and a resident's consent view of a card.
 
-Nothing here writes a log entry: codes, PINs and sessions are unlogged
-credentials, and reads go to the private access record. Account tokens are not
+Codes, PINs and sessions are unlogged credentials, and reads go to the private
+access record; only a worker's confirming or refusing a new employer is a
+change of the worker, logged. Account tokens are not
 worker tokens and the other way round: each is refused (401) where the other
 belongs. Guessing endpoints are limited per card (`attempt_limit`, outermost).
 """
@@ -13,6 +14,7 @@ import functools
 from flask import request
 from flask.views import MethodView
 
+from schemas.common import ChangeSchema
 from schemas.selfservice import (
     AccessRowSchema, ActivateArgs, ActivationSentSchema, ConsentArgs, ConsentCodeSchema, EndedSchema,
     ResidentDetailSchema, SelfSchema, SessionSchema, SignInArgs, StateSchema,
@@ -25,6 +27,7 @@ from ..clock import local_date
 from ..errors import ApiError
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
+from ..workers import attach
 from ..workers import services as workers
 from . import services, views_model
 
@@ -216,3 +219,40 @@ class ConsentView(MethodView):
         view = views_model.resident_view(ring, worker, local_date(now))
         commit()
         return view
+
+
+@blp.route("/self/employments/<int:employment_id>/confirm")
+class SelfConfirm(MethodView):
+    @worker_required
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(401, schema=ERRORS)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    def post(self, employment_id):
+        """Confirm that a company which registered you (listed in `awaiting_confirmation`) employs you.
+
+        Logged like any change of the worker (`log_index`); the company may
+        then open your detailed record, add records and issue your card.
+        """
+        worker, _session = current_worker()
+        now = clock.now()
+        recorded = attach.confirm_by_worker(keyring(), worker=worker, employment_id=employment_id,
+                                            today=local_date(now), now=now)
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/self/employments/<int:employment_id>/decline")
+class SelfDecline(MethodView):
+    @worker_required
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(401, schema=ERRORS)
+    @blp.alt_response(404, schema=ERRORS)
+    def post(self, employment_id):
+        """Refuse a company that registered you but does not employ you: the pending attachment ends at once."""
+        worker, _session = current_worker()
+        now = clock.now()
+        recorded = attach.decline_by_worker(keyring(), worker=worker, employment_id=employment_id,
+                                            today=local_date(now), now=now)
+        commit()
+        return {"log_index": recorded.seq}

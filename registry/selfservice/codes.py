@@ -1,6 +1,6 @@
 """One-time codes and PINs for the worker's self-service: the pure parts.
 
-Codes (activation and consent) are 8 characters from the USCC alphabet (digits
+Codes (activation, consent and attachment confirmation) are 8 characters from the USCC alphabet (digits
 and capital letters without I, O, S, V and Z): 31^8 ≈ 8.5 × 10^11, about 39.6
 bits, drawn with `secrets`. People read them aloud and type them on phones, so
 input is forgiving: case, spaces and dashes are ignored, full-width characters
@@ -35,7 +35,7 @@ from ..companies.uscc import ALPHABET
 LENGTH = 8
 PIN_MIN = 6
 PIN_MAX = 12
-KINDS = ("activation", "consent")
+KINDS = ("activation", "consent", "confirmation")
 
 # Full-width ASCII (U+FF01-U+FF5E) sits at a fixed offset from its half-width form.
 _FULLWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}

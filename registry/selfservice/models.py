@@ -10,7 +10,7 @@ from ..extensions import db
 from .. import clock
 from ..models import UTCDateTime
 
-CODE_KINDS = ("activation", "consent")
+CODE_KINDS = ("activation", "consent", "confirmation")
 
 
 class WorkerLogin(db.Model):
@@ -30,7 +30,7 @@ class WorkerLogin(db.Model):
 
 
 class WorkerCode(db.Model):
-    """An activation or consent code, stored only as a hash; single use, burnt after too many wrong tries."""
+    """An activation, consent or attachment-confirmation code, stored only as a hash; single use, burnt after too many wrong tries."""
 
     __tablename__ = "worker_codes"
     __table_args__ = (Index("ix_worker_codes_worker_kind", "worker_id", "kind"),)
@@ -46,6 +46,8 @@ class WorkerCode(db.Model):
     used_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     burnt_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A confirmation code confirms this one pending employment only.
+    employment_id: Mapped[int | None] = mapped_column(ForeignKey("employments.id"))
 
 
 class WorkerSession(db.Model):

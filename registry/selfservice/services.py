@@ -145,23 +145,31 @@ def _login_row(worker: Worker, *, create: bool) -> WorkerLogin | None:
     return row
 
 
-def _live_codes(worker: Worker, kind: str, now: datetime) -> list[WorkerCode]:
-    """The worker's unused, unburnt, unexpired codes of a kind, locked, oldest first."""
+def _subject(worker: Worker, employment_id: int | None) -> str:
+    """What a code is bound to: the worker, or (a confirmation code) one employment of the worker."""
+    return worker.ref if employment_id is None else f"{worker.ref}:employment:{employment_id}"
+
+
+def _live_codes(worker: Worker, kind: str, now: datetime, employment_id: int | None = None) -> list[WorkerCode]:
+    """The worker's unused, unburnt, unexpired codes of a kind (and employment), locked, oldest first."""
     return list(db.session.execute(
         select(WorkerCode).where(WorkerCode.worker_id == worker.id, WorkerCode.kind == kind,
+                                 WorkerCode.employment_id.is_(None) if employment_id is None
+                                 else WorkerCode.employment_id == employment_id,
                                  WorkerCode.used_dt.is_(None), WorkerCode.burnt_dt.is_(None),
                                  WorkerCode.expires_dt > now)
         .order_by(WorkerCode.id).with_for_update().execution_options(populate_existing=True)).scalars())
 
 
-def _match(ring: KeyRing, worker: Worker, kind: str, code: str, now: datetime) -> WorkerCode | None:
+def _match(ring: KeyRing, worker: Worker, kind: str, code: str, now: datetime,
+           employment_id: int | None = None) -> WorkerCode | None:
     """The live code of this kind that `code` is, or None after counting a wrong try on each live one.
 
     A code burns at its 5th wrong try, so guessing any one of them stops
     after 5 tries, however many are live.
     """
-    live = _live_codes(worker, kind, now)
-    digest = codes.code_hash(code_key(ring), kind, worker.ref, code)
+    live = _live_codes(worker, kind, now, employment_id)
+    digest = codes.code_hash(code_key(ring), kind, _subject(worker, employment_id), code)
     found = next((c for c in live if hmac.compare_digest(c.code_hash, digest)), None)
     if found is None:
         for c in live:
@@ -172,11 +180,11 @@ def _match(ring: KeyRing, worker: Worker, kind: str, code: str, now: datetime) -
 
 
 def _new_code(ring: KeyRing, worker: Worker, kind: str, created_by: str, now: datetime,
-              valid: timedelta) -> Issued:
+              valid: timedelta, employment_id: int | None = None) -> Issued:
     code = codes.generate()
     expires = now + valid
-    db.session.add(WorkerCode(worker_id=worker.id, kind=kind, code_hash=codes.code_hash(code_key(ring), kind,
-                                                                                          worker.ref, code),
+    digest = codes.code_hash(code_key(ring), kind, _subject(worker, employment_id), code)
+    db.session.add(WorkerCode(worker_id=worker.id, kind=kind, code_hash=digest, employment_id=employment_id,
                               created_by=created_by, created_dt=now, expires_dt=expires, failures=0))
     return Issued(code, expires)
 

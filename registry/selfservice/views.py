@@ -19,6 +19,7 @@ from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..web import account, apply_api_error, flash_msg, role_required, t
+from ..workers import attach
 from ..workers import services as workers
 from ..workers.views import VOCAB
 from . import codes, services, views_model
@@ -155,6 +156,29 @@ def consent_code():
     db.session.commit()
     return render_template("web/selfservice/consent_code.html", code=issued.code, expires=issued.expires,
                            card_no=card_no), 201
+
+
+@bp.post("/me/employments/<int:employment_id>/<any(confirm, decline):answer>")
+def answer_employment(employment_id: int, answer: str):
+    """The worker confirms, or refuses, a company that registered them (the form's CSRF token guards it)."""
+    found = _signed_in()
+    if found is None:
+        return _need_sign_in()
+    worker, _session = found
+    now = clock.now()
+    run = attach.confirm_by_worker if answer == "confirm" else attach.decline_by_worker
+    try:
+        run(keyring(), worker=worker, employment_id=employment_id, today=local_date(now), now=now)
+    except ApiError as exc:
+        db.session.rollback()
+        flash_msg(exc.zh, exc.en, "error")
+        return redirect(url_for(".me", _anchor="awaiting"))
+    db.session.commit()
+    if answer == "confirm":
+        flash_msg("已确认该企业为您的用人单位。", "You confirmed the company as your employer.", "success")
+    else:
+        flash_msg("已拒绝该企业的登记。", "You refused the company's registration.", "success")
+    return redirect(url_for(".me", _anchor="awaiting"))
 
 
 @bp.get("/me/state.json")

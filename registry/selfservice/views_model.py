@@ -21,6 +21,7 @@ from ..keys.crypto import aad, unseal_bytes
 from ..log.states import record_state
 from ..workers import rules
 from ..workers import views_model as worker_views
+from ..workers.attach import awaiting_of
 from ..workers.models import AccessRecord, Worker, WorkerPhoto
 from ..workers.services import rec, status_of
 from .models import WorkerCode, WorkerLogin
@@ -33,6 +34,7 @@ PURPOSES = {
     "regulator_view": ("监管部门查看了您的详细记录", "A regulator opened your detailed record"),
     "consent_view": ("居民凭您给出的同意码查看了详细信息", "A resident opened the detailed view with your consent code"),
     "activation_code": ("向您登记的手机发送了激活码", "An activation code was sent to your phone on record"),
+    "confirmation_code": ("向您登记的手机发送了用工确认码", "An employment confirmation code was sent to your phone on record"),
 }
 FIELDS = {
     "name": ("姓名", "Name"), "id_number": ("证件号码", "ID number"), "phone": ("手机号码", "Mobile"),
@@ -58,6 +60,10 @@ def own_view(ring: KeyRing, worker: Worker, today: date) -> dict:
                    "valid_until": c.valid_until, "current": c.serial == latest} for c in cards],
         "photo_on_file": _photo(worker) is not None,
         "activated": login.activated_dt if login is not None else None,
+        "awaiting_confirmation": [
+            {"employment_id": e.id, "company_name": e.company.name, "company_uscc": e.company.uscc,
+             "occupation": e.occupation, "start_date": e.start_date, "pending_until": e.pending_until}
+            for e in awaiting_of(worker, today)],
     }
 
 
@@ -117,7 +123,8 @@ def resident_view(ring: KeyRing, worker: Worker, today: date) -> dict:
         "status": worker_views.status_view(status_of(worker, today)),
         "employments": [{"company_name": e.company.name, "company_uscc": e.company.uscc,
                          "occupation": e.occupation, "start_date": e.start_date, "end_date": e.end_date}
-                        for e in sorted(worker.employments, key=lambda e: (e.start_date, e.id), reverse=True)],
+                        for e in sorted(worker.employments, key=lambda e: (e.start_date, e.id), reverse=True)
+                        if e.held],
         "training": [{"course": r.course, "hours": r.hours, "exam_passed": r.exam_passed, "trained_on": r.on_date,
                       "issuer": r.issuer} for r in sorted(trainings, key=lambda r: (r.on_date, r.id), reverse=True)],
         "health": {"valid": health is not None and health.result == "passed" and rules.valid_on(health, today),

@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas.common import ChangeSchema
 from schemas.workers import (
-    EndEmploymentArgs, RecordArgs, RecordCreatedSchema, StaffArgs, StaffRowSchema, VocabSchema,
-    WorkerCreatedSchema, WorkerDetailSchema, WorkerRegisterArgs,
+    ConfirmArgs, ConfirmationSentSchema, EndEmploymentArgs, RecordArgs, RecordCreatedSchema, StaffArgs,
+    StaffRowSchema, VocabSchema, WorkerCreatedSchema, WorkerDetailSchema, WorkerRegisterArgs,
 )
 
+from .. import clock
 from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
@@ -19,7 +20,9 @@ from ..companies import services as companies
 from ..errors import not_found
 from ..extensions import db
 from ..keys import keyring
-from . import services, views_model
+from ..ratelimits import attempt_limit
+from ..selfservice.api import refusals_commit
+from . import attach, services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
 log = logging.getLogger(__name__)
@@ -78,9 +81,11 @@ class Staff(MethodView):
             person=services.Person(args["name"], args["id_number"], args["phone"]),
             engagement=services.Engagement(args["occupation"], args["employment_kind"], args["start_date"],
                                            args["social_insurance"]))
-        card_no, created, seq = registered.worker.card_no, registered.created, registered.recorded.seq
+        out = {"card_no": registered.worker.card_no, "created": registered.created,
+               "log_index": registered.recorded.seq, "employment_id": registered.employment.id,
+               "pending": registered.pending, "pending_until": registered.employment.pending_until}
         commit()
-        return {"card_no": card_no, "created": created, "log_index": seq}
+        return out
 
 
 def _viewable(card_no: str):
@@ -123,6 +128,55 @@ class EmploymentEnd(MethodView):
                                            end_date=args["end_date"], today=today())
         commit()
         return {"log_index": recorded.seq}
+
+
+@blp.route("/workers/<card_no:card_no>/employments/<int:employment_id>/confirm")
+class EmploymentConfirm(MethodView):
+    @attempt_limit
+    @require(*COMPANY_ROLES)
+    @blp.arguments(ConfirmArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    @blp.alt_response(422, schema=ERRORS)
+    @blp.alt_response(429, schema=ERRORS)
+    @refusals_commit
+    def post(self, args, card_no, employment_id):
+        """Confirm your company's pending attachment with the code the worker gave you; it then counts as current.
+
+        Wrong codes count against the card's attempt budget and burn the code
+        after 5 tries; a lapsed attachment answers `confirmation_lapsed` (409).
+        """
+        account = bearer_account()
+        worker = services.get_worker(card_no)
+        recorded = attach.confirm_with_code(keyring(), account=account, company=account.company, worker=worker,
+                                            employment_id=employment_id, code=args["code"], today=today(),
+                                            now=clock.now())
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/workers/<card_no:card_no>/employments/<int:employment_id>/confirmation-code")
+class ConfirmationCode(MethodView):
+    @attempt_limit
+    @require(*COMPANY_ROLES)
+    @blp.response(200, ConfirmationSentSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    @blp.alt_response(429, schema=ERRORS)
+    def post(self, card_no, employment_id):
+        """Send the worker a new confirmation code for your pending attachment (the earlier one stops working).
+
+        The code goes only to the worker's phone on record. Unlogged (a
+        credential): no `log_index`. Counts against the card's attempt budget.
+        """
+        account = bearer_account()
+        worker = services.get_worker(card_no)
+        employment = attach.resend_code(keyring(), account=account, company=account.company, worker=worker,
+                                        employment_id=employment_id, today=today(), now=clock.now())
+        until = employment.pending_until
+        commit()
+        return {"sent": True, "pending_until": until}
 
 
 @blp.route("/workers/<card_no:card_no>/records")

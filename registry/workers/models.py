@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,7 +43,14 @@ class Worker(LoggedAggregate, db.Model):
 
 
 class Employment(db.Model):
-    """A worker × company engagement; ended, never deleted."""
+    """A worker × company engagement; ended, never deleted.
+
+    Attaching an existing worker to another company waits for the worker's
+    confirmation (`pending_until` set, `confirmed_dt` empty): until then it
+    opens nothing. `active` is the one rule for "confirmed and current" that
+    everything employment opens (personal data, records, cards, public lists)
+    asks, in Python and in SQL alike.
+    """
 
     __tablename__ = "employments"
     __table_args__ = (Index("ix_employments_company_active", "company_id", "end_date"),)
@@ -57,12 +65,44 @@ class Employment(db.Model):
     social_insurance: Mapped[bool] = mapped_column(Boolean, nullable=False)
     recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    # The last day the worker may confirm an attachment; None for a first registration (confirmed at once).
+    # Kept after confirmation or lapse, so the history shows the attachment waited.
+    pending_until: Mapped[date | None] = mapped_column(Date)
+    confirmed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The account ref of the employer who entered the worker's code, or "worker" (self-service).
+    confirmed_by: Mapped[str | None] = mapped_column(String(32))
 
     worker: Mapped[Worker] = relationship(back_populates="employments")
     company = relationship("Company")
 
-    @property
+    @hybrid_property
     def active(self) -> bool:
+        """Confirmed and current: the only employment that opens anything."""
+        return self.end_date is None and (self.pending_until is None or self.confirmed_dt is not None)
+
+    @active.inplace.expression
+    @classmethod
+    def _active_expression(cls):
+        return and_(cls.end_date.is_(None), or_(cls.pending_until.is_(None), cls.confirmed_dt.is_not(None)))
+
+    @hybrid_property
+    def awaiting(self) -> bool:
+        """Open and still waiting for the worker's confirmation (perhaps lapsed, until the hourly job ends it)."""
+        return self.end_date is None and self.pending_until is not None and self.confirmed_dt is None
+
+    @awaiting.inplace.expression
+    @classmethod
+    def _awaiting_expression(cls):
+        return and_(cls.end_date.is_(None), cls.pending_until.is_not(None), cls.confirmed_dt.is_(None))
+
+    @property
+    def held(self) -> bool:
+        """Ever in force: a first registration or a confirmed attachment (histories show only these)."""
+        return self.pending_until is None or self.confirmed_dt is not None
+
+    @property
+    def open(self) -> bool:
+        """Not ended: confirmed or still awaiting confirmation."""
         return self.end_date is None
 
 

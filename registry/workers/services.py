@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..accounts.models import Account
 from ..clock import add_years
 from ..companies.models import Company
@@ -51,6 +52,12 @@ class Registered:
     worker: Worker
     created: bool
     recorded: Recorded
+    employment: Employment
+
+    @property
+    def pending(self) -> bool:
+        """An existing worker attached: waiting for their confirmation."""
+        return self.employment.pending_until is not None
 
 
 def e164_mobile(raw: str) -> str | None:
@@ -122,14 +129,27 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         if worker.name_state != state_hmac(ring, "name", name):
             raise field_error("name", "The name does not match the person registered with this ID number.",
                               "姓名与该证件号码已登记的人员不一致。", code="identity_mismatch")
-        if any(e.active and e.company_id == company.id for e in worker.employments):
+        from . import attach
+
+        mine = [e for e in worker.employments if e.open and e.company_id == company.id]
+        if any(e.active for e in mine):
             raise ApiError(409, "already_employed", "该人员已在本企业登记在职。",
                            "This person is already employed by the company.")
+        if any(not attach.lapsed(e, today) for e in mine):
+            raise ApiError(409, "confirmation_pending", "该人员已登记到本企业，正等待本人确认；可重新发送确认码。",
+                           "This person is already registered with the company and their confirmation is awaited; "
+                           "you can send the code again.")
+        for e in mine:  # a lapsed attachment the hourly job has not ended yet gives way to this one
+            e.end_date = max(e.pending_until, e.start_date)
         # The phone stays as first registered: codes for the worker's own account go
-        # there, so another company must not be able to redirect them.
+        # there, so another company must not be able to redirect them. Knowing the name and
+        # ID number proves nothing: the attachment waits for the worker's confirmation.
         worker.employments.append(employment)
-        return Registered(worker, False, record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOY,
-                                                       aggregate=worker))
+        attach.start_pending(ring, account=account, company=company, worker=worker, employment=employment,
+                             today=today, now=clock.now())
+        return Registered(worker, False, record_change(ring, actor=account.ref,
+                                                       action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
+                          employment)
     worker = Worker(ref=new_ref(), log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(),
                     id_kind=idr.kind, registered_by=company.log_ref)
     worker.name_enc = seal(ring, name, aad("workers", "name", worker.ref))
@@ -142,7 +162,7 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
     worker.employments.append(employment)
     db.session.add(worker)
     return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
-                                                  aggregate=worker))
+                                                  aggregate=worker), employment)
 
 
 def check_card_no(raw) -> str:
@@ -171,6 +191,7 @@ def get_worker(card_no: str) -> Worker:
 
 
 def active_employment(worker: Worker, company: Company) -> Employment | None:
+    """The company's confirmed, current employment of the worker (`Employment.active` decides)."""
     return next((e for e in worker.employments if e.active and e.company_id == company.id), None)
 
 
@@ -240,6 +261,7 @@ def staff(company: Company, *, today: date, occupation: str | None = None, statu
     q = (select(Employment).where(Employment.company_id == company.id)
          .options(selectinload(Employment.worker).selectinload(Worker.records)).order_by(Employment.id))
     if employment == "active":
+        # Current staff, and attachments awaiting the worker's confirmation (the list marks them).
         q = q.where(Employment.end_date.is_(None))
     elif employment == "ended":
         q = q.where(Employment.end_date.is_not(None))

@@ -11,14 +11,17 @@ import contextlib
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from .. import clock
 from ..cards.views import card_section
 from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
 from ..keys import keyring
+from ..ratelimits import attempt_limit
+from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
-from . import services, views_model
+from . import attach, services, views_model
 from .api import register_with_retry
 from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
@@ -108,11 +111,61 @@ def register():
     if created:
         flash_msg(f"已登记 {masked}，发放终身卡号 {card_no}。",
                   f"{masked} is registered; lifetime card number {card_no} issued.", "success")
-    else:
-        flash_msg(f"{masked} 已持有卡号 {card_no}，已新增本企业的用工记录。",
-                  f"{masked} already holds card number {card_no}; a new employment with your company is recorded.",
-                  "success")
-    return redirect(url_for(".detail", card_no=card_no))
+        return redirect(url_for(".detail", card_no=card_no))
+    # An existing worker: nothing opens until they confirm, so back to the list, where the code is entered.
+    flash_msg(f"{masked} 已持有卡号 {card_no}。已向其登记手机发送确认码，待本人确认：请向本人索取确认码并在下方填写。",
+              f"{masked} already holds card number {card_no}. A confirmation code was sent to their phone on "
+              "record; ask them for it and enter it below.", "success")
+    return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
+
+
+# --- confirming an attachment -------------------------------------------------------------
+
+@bp.post("/company/workers/<card_no>/employments/<int:employment_id>/confirm")
+@attempt_limit
+@role_required(*COMPANY_ROLES)
+def confirm(card_no: str, employment_id: int):
+    """The code the worker gave the company; wrong tries count (and are committed) like any code's."""
+    user = account()
+    worker = services.get_worker(card_no)
+    try:
+        attach.confirm_with_code(keyring(), account=user, company=user.company, worker=worker,
+                                 employment_id=employment_id, code=request.form.get("code", ""), today=today(),
+                                 now=clock.now())
+    except ApiError as exc:
+        if isinstance(exc, Refusal):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        flash_msg(exc.zh if not exc.fields else next(iter(exc.fields.values()))["zh"],
+                  exc.en if not exc.fields else next(iter(exc.fields.values()))["en"], "error")
+        return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
+    masked, card = worker.name_masked, worker.card_no
+    db.session.commit()
+    flash_msg(f"{masked} 已确认，本企业的用工生效。", f"{masked} confirmed: the employment with your company is current.",
+              "success")
+    return redirect(url_for(".detail", card_no=card))
+
+
+@bp.post("/company/workers/<card_no>/employments/<int:employment_id>/confirmation-code")
+@attempt_limit
+@role_required(*COMPANY_ROLES)
+def resend(card_no: str, employment_id: int):
+    user = account()
+    worker = services.get_worker(card_no)
+    try:
+        attach.resend_code(keyring(), account=user, company=user.company, worker=worker,
+                           employment_id=employment_id, today=today(), now=clock.now())
+    except ApiError as exc:
+        db.session.rollback()
+        flash_msg(exc.zh, exc.en, "error")
+        return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
+    masked = worker.name_masked
+    db.session.commit()
+    flash_msg(f"已向 {masked} 登记的手机重新发送确认码；之前的确认码已失效。",
+              f"A new confirmation code was sent to the phone {masked} registered; the earlier one no longer works.",
+              "success")
+    return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
 
 
 # --- the detailed record ------------------------------------------------------------------

@@ -21,6 +21,10 @@ def staff_row(worker, employment, st: rules.Status) -> dict:
         "status": status_view(st),
         "health_valid_until": health.valid_until if health else None,
         "insurance_valid_until": insurance.valid_until if insurance else None,
+        "employment_id": employment.id,
+        # An attachment waiting for the worker's confirmation: listed, but it opens nothing yet.
+        "awaiting_confirmation": employment.awaiting,
+        "pending_until": employment.pending_until if employment.awaiting else None,
     }
 
 
@@ -42,6 +46,6 @@ def detail(ring, worker, today: date) -> dict:
         "employments": [{
             "company_uscc": e.company.uscc, "company_name": e.company.name, "occupation": e.occupation,
             "kind": e.kind, "start_date": e.start_date, "end_date": e.end_date, "social_insurance": e.social_insurance,
-        } for e in worker.employments],
+        } for e in worker.employments if e.held],
         "records": records_view(worker),
     }

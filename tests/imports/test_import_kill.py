@@ -139,8 +139,8 @@ def test_an_import_killed_while_storing_resumes_after_its_last_batch(app, factor
     task = _finish_in_a_new_process(jobs, task_id)
     assert task.attempts == 2 and task.error is None
     assert (task.progress_done, task.progress_total) == (ROWS, ROWS)
-    assert task.result == {"phase": "done", "rows": ROWS, "errors": 0, "stored": ROWS, "keep_good": False,
-                           "report": False}
+    assert task.result == {"phase": "done", "rows": ROWS, "errors": 0, "stored": ROWS, "pending": 0,
+                           "keep_good": False, "report": False}
     _assert_consistent(factory, rows)
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from attachutil import confirmation_texts, last_confirmation_code
 from importutil import csv_bytes, person_rows, run_queued_tasks
 from registry import canonical
 from registry.clock import today as shanghai_today
@@ -115,18 +116,41 @@ def test_keep_good_stores_exactly_the_valid_rows(app, client, company):
     assert count(Worker) == 4
 
 
-def test_rows_repeating_registered_people_attach_employments(app, client, factory, company):
+def test_rows_repeating_registered_people_attach_employments_awaiting_confirmation(app, client, factory, company):
     comp, token = company
     other, other_admin = factory.company()
     rows = person_rows(4, today=shanghai_today())
     upload(client, other, factory.token(other_admin.account), csv_bytes(rows[:2]))
     run_queued_tasks(app)
-    task_id = upload(client, comp, token, csv_bytes(rows)).get_json()["task_id"]
+    # The importing company lists its own phone numbers: the codes must still go to the phones on record.
+    mine = [{**r, "phone": "13900000000"} if i < 2 else r for i, r in enumerate(rows)]
+    task_id = upload(client, comp, token, csv_bytes(mine)).get_json()["task_id"]
     run_queued_tasks(app)
-    assert task_view(client, token, task_id)["result"]["stored"] == 4
+    result = task_view(client, token, task_id)["result"]
+    assert result["stored"] == 4 and result["errors"] == 0 and result["pending"] == 2 and result["report"] is True
     assert count(Worker) == 4 and count(Employment) == 6
     actions = db.session.execute(select(LogEntry.action).order_by(LogEntry.seq.desc()).limit(4)).scalars().all()
-    assert sorted(actions) == ["worker:employ", "worker:employ", "worker:register", "worker:register"]
+    assert sorted(actions) == ["worker:employ:pending", "worker:employ:pending", "worker:register", "worker:register"]
+    attached = db.session.execute(select(Employment).where(Employment.company_id == comp.id,
+                                                           Employment.pending_until.is_not(None))).scalars().all()
+    assert len(attached) == 2 and not any(e.active for e in attached)
+    # The attached rows' records wait for the confirmation; the new people's are stored.
+    assert count(WorkerRecord) == 2 * 2 + 2 * 2
+    assert db.session.execute(select(func.count()).select_from(WorkerRecord).where(
+        WorkerRecord.company_id == comp.id, WorkerRecord.worker_id.in_([e.worker_id for e in attached]))
+    ).scalar_one() == 0
+    for r in rows[:2]:
+        assert last_confirmation_code(factory, r["phone"])
+    assert confirmation_texts(factory, "13900000000") == []
+    # The report says so per row, in Chinese and English, and names no one.
+    report = client.get(f"/api/v1/companies/{comp.uscc}/imports/{task_id}/report", headers=H(token))
+    assert report.status_code == 200
+    text = report.get_data().decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert [line[0] for line in lines[1:]] == ["2", "3"]  # the file's own row numbers, after its header
+    assert all(line[2].startswith("已存在的从业人员：已向其登记手机发送确认码，待本人确认") for line in lines[1:])
+    assert all("awaiting their confirmation" in line[3] for line in lines[1:])
+    assert all(r["id_number"] not in text and r["name"] not in text for r in rows)
     digests_replay(factory)
 
 

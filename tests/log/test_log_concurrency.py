@@ -133,6 +133,8 @@ def test_eight_writers_times_two_hundred_service_changes(app, factory):
     from registry.clock import today
     from registry.log.models import LogEntry, LogHead
     from registry.log.verify import verify_local
+    from registry.models import utcnow
+    from registry.workers import attach
     from registry.workers.services import Engagement, register_worker
 
     ring = factory.ring
@@ -145,6 +147,10 @@ def test_eight_writers_times_two_hundred_service_changes(app, factory):
             reg = register_worker(ring, account=admin.account, company=company, person=person, today=day,
                                   engagement=Engagement("cleaner", "labour_contract", day, True))
             db.session.commit()
+            if reg.pending:  # the worker confirms each further employer, so each may add records
+                attach.confirm_by_worker(ring, worker=reg.worker, employment_id=reg.employment.id, today=day,
+                                         now=utcnow())
+                db.session.commit()
         worker_ids.append(reg.worker.id)
     before = db.session.get(LogHead, 1).size
     errors: list = []

@@ -19,7 +19,8 @@ from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR
 from registry.lookup.models import CardReport
 from registry.lookup.reports import file_report, reference_of
-from registry.workers import cardno
+from registry.models import utcnow
+from registry.workers import attach, cardno
 from registry.workers import services as workers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
@@ -183,10 +184,15 @@ def test_the_queue_goes_to_the_employers_sector_and_market_supervision(client, f
     assert [r["ref"] for r in queue(client, market)] == [report.ref]
     # A property company employs the worker too: now the property regulators see it as well.
     pc, pc_admin = factory.company(sectors=("property",))
-    workers.register_worker(factory.ring, account=pc_admin.account, company=pc, today=world.today,
-                            person=workers.Person("欧阳明华", workers.open_personal_data(
-                                factory.ring, world.worker)["id_number"], "13800005678"),
-                            engagement=workers.Engagement("security", "labour_contract", world.today, True))
+    reg = workers.register_worker(factory.ring, account=pc_admin.account, company=pc, today=world.today,
+                                  person=workers.Person("欧阳明华", workers.open_personal_data(
+                                      factory.ring, world.worker)["id_number"], "13800005678"),
+                                  engagement=workers.Engagement("security", "labour_contract", world.today, True))
+    db.session.commit()
+    # ... once the worker confirms it: an attachment awaiting confirmation employs no one yet.
+    assert queue(client, prop) == []
+    attach.confirm_by_worker(factory.ring, worker=reg.worker, employment_id=reg.employment.id, today=world.today,
+                             now=utcnow())
     db.session.commit()
     assert [r["ref"] for r in queue(client, prop)] == [report.ref]
     # Companies and anonymous callers have no queue.

@@ -169,3 +169,32 @@ def test_five_wrong_pins_on_the_page_lock_sign_in(app, factory):
     assert statuses == [401, 401, 401, 401, 423]
     locked = post_form(c, "/me/login", {"card_no": worker.card_no, "pin": PIN})
     assert locked.status_code == 423 and "pin_locked" in text(locked)
+
+
+def test_the_worker_confirms_a_new_employer_on_their_page(app, factory):
+    from registry.clock import today
+    from registry.workers import services as workers
+    from registry.workers.models import Employment
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    person = workers.open_personal_data(factory.ring, worker)
+    other, other_admin = factory.company()
+    reg = workers.register_worker(factory.ring, account=other_admin.account, company=other, today=today(),
+                                  person=workers.Person(person["name"], person["id_number"], "13700000000"),
+                                  engagement=workers.Engagement("cleaner", "labour_contract", today(), True))
+    db.session.commit()
+    employment_id = reg.employment.id
+    c = activated_client(app, factory, company, admin, worker)
+    page = text(c.get("/me"))
+    assert 'id="awaiting"' in page and other.name in page
+    resp = post_form(c, f"/me/employments/{employment_id}/confirm", page="/me")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/me#awaiting"
+    db.session.rollback()
+    assert db.session.get(Employment, employment_id).active
+    last = db.session.execute(select(LogEntry).order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
+    assert last.action == "worker:employ:confirm" and json.loads(last.body)["actor"] == "worker"
+    assert 'id="awaiting"' not in text(c.get("/me"))
+    # Nothing left to answer: the page says so instead of failing.
+    again = post_form(c, f"/me/employments/{employment_id}/decline", page="/me", follow_redirects=True)
+    assert again.status_code == 200 and "待确认的用工记录" in text(again)

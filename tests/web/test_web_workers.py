@@ -13,6 +13,7 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import idnumber
 from registry.workers.models import AccessRecord, Employment, Worker, WorkerRecord
+from attachutil import confirmation_texts, last_confirmation_code
 from webutil import count, csrf, log_actions, login, post_form, session_of, text
 
 PASSWORD = "correct horse battery"
@@ -155,11 +156,26 @@ def test_same_person_from_a_second_company_gets_an_employment(app, factory):
     card_no = card_of(resp)
     resp, _ = register(b, id_number=data["id_number"], phone="13700005678", occupation="elderly_care",
                        employment_kind="service_agreement", social_insurance="")
-    assert card_of(resp) == card_no
+    # An existing person: back to the staff list, where the attachment waits for the worker's confirmation.
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/company/workers#awaiting-{card_no}"
     assert count(Worker) == 1 and count(Employment) == 2
-    assert log_actions()[-2:] == ["worker:register", "worker:employ"]
+    assert log_actions()[-2:] == ["worker:register", "worker:employ:pending"]
+    staff = text(b.get("/company/workers"))
+    assert "待本人确认" in staff and "确认码" in staff and f'href="/workers/{card_no}"' not in staff
+    assert b.get(f"/workers/{card_no}").status_code == 404
+    # The code went to the phone registered first, not the one company B typed.
+    assert confirmation_texts(factory, "13700005678") == []
+    code = last_confirmation_code(factory, data["phone"])
+    employment_id = db.session.execute(select(Employment.id).where(Employment.company_id == company_b.id)).scalar_one()
+    wrong = post_form(b, f"/company/workers/{card_no}/employments/{employment_id}/confirm",
+                      {"code": "2222-2222"}, page="/company/workers")
+    assert wrong.status_code == 302 and b.get(f"/workers/{card_no}").status_code == 404
+    resp = post_form(b, f"/company/workers/{card_no}/employments/{employment_id}/confirm", {"code": code},
+                     page="/company/workers")
+    assert card_of(resp) == card_no
+    assert log_actions()[-1] == "worker:employ:confirm"
     body = text(b.get(f"/workers/{card_no}"))
-    assert "已新增本企业的用工记录" in body
+    assert "已确认" in body
     assert company_a.name in body and company_b.name in body and "养老护理员" in body
     # Both companies list the worker.
     assert card_no in text(a.get("/company/workers")) and card_no in text(b.get("/company/workers"))
