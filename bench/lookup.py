@@ -200,7 +200,7 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     from registry.extensions import db
     from registry.imports.services import refresh_statistics, store_batch
     from registry.log.services import ensure_head
-    from registry.models import utcnow
+    from registry.clock import now as utcnow
     from registry.workers.models import Employment, Worker, WorkerRecord
 
     app = make_app(url, work)

@@ -209,7 +209,7 @@ class World:
         """A fresh code for company B's pending attachment, sent at B's request, as the worker's phone got it."""
         from attachutil import last_confirmation_code
         from registry.extensions import db
-        from registry.models import utcnow
+        from registry.clock import now as utcnow
         from registry.workers import attach
         from registry.workers.services import get_worker
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Account
 from ..clock import SHANGHAI
 from ..companies.models import Company
-from ..crypto import aad, unseal
+from ..keys.crypto import aad, unseal
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..keys import KeyRing

@@ -19,7 +19,7 @@ from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR
 from registry.lookup.models import CardReport
 from registry.lookup.reports import file_report, reference_of
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.workers import attach, cardno
 from registry.workers import services as workers
 

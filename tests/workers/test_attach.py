@@ -22,7 +22,7 @@ from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
-from registry.models import utcnow
+from registry.clock import now as utcnow
 from registry.workers import attach, idnumber
 from registry.workers import services as workers
 from registry.workers.models import AccessRecord, Employment, Worker
