@@ -82,7 +82,7 @@ class World:
         self.card_no = reg.worker.card_no
         # An open report about that worker's card, in the queue of company A's sector and of market supervision.
         from registry.log.services import ANONYMOUS_ACTOR
-        from registry.lookup.reports import file_report
+        from registry.reports.services import file_report
 
         self.report_ref = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=reg.worker, reason="fake",
                                       text="照片与本人不符").report.ref

@@ -1,11 +1,10 @@
-"""The public lookup: a card at the door, a company's public view, reports to regulators."""
+"""The public lookup: a card at the door, a company's public view."""
 import importlib.util
 
 
 def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
-    from . import models  # noqa: F401
 
     if importlib.util.find_spec(f"{__name__}.api"):
         from . import api as api_mod
@@ -15,8 +14,3 @@ def register(app):
         from . import views
 
         app.register_blueprint(views.bp)
-    # Reports about a card (API and pages).
-    from . import reports_api, reports_views
-
-    api.register_blueprint(reports_api.blp)
-    app.register_blueprint(reports_views.bp)

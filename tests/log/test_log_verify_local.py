@@ -43,7 +43,7 @@ def world(app, factory):
                data={"result": "verified", "checked_on": today() - timedelta(days=3)}, today=today())
     db.session.commit()
     from registry.log.services import ANONYMOUS_ACTOR
-    from registry.lookup.reports import file_report
+    from registry.reports.services import file_report
 
     w["report"] = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=w["workers"][0], reason="fake",
                               text="照片与本人不符").report

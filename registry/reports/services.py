@@ -39,7 +39,7 @@ from ..log.services import Recorded, record_change
 from ..models import new_ref
 from ..workers.models import Employment, Worker
 from ..workers.services import check_card_no
-from . import services as lookup
+from ..lookup import services as lookup
 from .models import REPORT_REASONS, REPORT_STATES, CardReport
 
 TEXT_MAX = 500
