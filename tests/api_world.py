@@ -122,7 +122,7 @@ class World:
     def card_print_task_id(self) -> int:
         """A finished print run of company A's card holder: no card to issue, so it writes no log entry."""
         if self._card_print_task_id is None:
-            from registry.cards.prints import start_print
+            from registry.cards.print_runs import start_print
             from registry.extensions import db
             from registry.tasks import services as tasks
 
