@@ -217,7 +217,7 @@ def check_tree(size: int, report: Report, *, checkpoint_sizes: list[int] = (), c
     entries = _Counted(report)
     differ, first_differ, missing_hashes = 0, None, 0
     frontier: list[bytes] = []
-    sha256 = hashlib.sha256
+    leaf_hash = merkle.leaf_hash
     aligned = _AlignedBatches(chunk) if chunk & (chunk - 1) == 0 else None
     e, h = LogEntry.__table__.c, LogHash.__table__.c
     conn = db.session.connection()
@@ -236,7 +236,7 @@ def check_tree(size: int, report: Report, *, checkpoint_sizes: list[int] = (), c
                 stored = [by_id.get(i) for i in range(lo, hi)]
             rows = conn.execute(bodies.where(e.seq >= a, e.seq < b)).all()
             if len(rows) == b - a:
-                leaves = [sha256(b"\x00" + body).digest() for body, _leaf in rows]
+                leaves = [leaf_hash(body) for body, _leaf in rows]
                 if leaves != [leaf for _body, leaf in rows]:
                     for seq, (_body, leaf), mine in zip(range(a, b), rows, leaves):
                         if leaf != mine:
@@ -358,7 +358,7 @@ def _leaves_with_gaps(a: int, b: int, rows, stored: list, lo: int, entries: _Cou
             kept = stored[merkle.stored_hash_index(0, seq) - lo]
             leaves.append(bytes(kept) if kept is not None and len(kept) == merkle.HASH_SIZE else PLACEHOLDER)
             continue
-        leaf = hashlib.sha256(b"\x00" + row[1]).digest()
+        leaf = merkle.leaf_hash(row[1])
         if row[2] != leaf:
             entries.fail(f"entry {seq}: leaf hash does not match its body")
         leaves.append(leaf)
