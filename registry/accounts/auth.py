@@ -8,10 +8,10 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import select, update
 
+from .. import clock
 from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
-from .. import clock
 from .models import Account, ApiToken
 from .services import account_for_token
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 

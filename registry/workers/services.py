@@ -288,8 +288,8 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     """
     from sqlalchemy import insert
 
-    from ..database import write_intent
     from .. import clock
+    from ..database import write_intent
 
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
     row = {"worker_id": worker.id, "accessor_ref": account.ref,
