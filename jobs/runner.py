@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from registry.extensions import db
 from registry import clock
+from registry.extensions import db
 from registry.tasks.models import JobLease, JobRun
 from registry.tasks.services import DEFAULT_LEASE_SECONDS, claim_next, run_task
 

@@ -137,8 +137,8 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
     from . import (  # noqa: F401  (models and routes)
-        accounts, cards, companies, imports, log, lookup, notify, selfservice, tasks, workers,
+        accounts, cards, companies, imports, log, lookup, notify, reports, selfservice, tasks, workers,
     )
 
-    for module in (accounts, companies, workers, cards, lookup, selfservice, imports, notify, tasks, log):
+    for module in (accounts, companies, workers, cards, lookup, reports, selfservice, imports, notify, tasks, log):
         module.register(app)

@@ -303,7 +303,7 @@ def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
     from .companies.models import Company
-    from .lookup.models import CardReport
+    from .reports.models import CardReport
     from .workers.models import Worker
 
     if isinstance(aggregate, Worker):
@@ -321,7 +321,7 @@ def aggregate_roots():
     """(kind, model) for every aggregate root, for replay."""
     from .accounts.models import Agency
     from .companies.models import Company
-    from .lookup.models import CardReport
+    from .reports.models import CardReport
     from .workers.models import Worker
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport))

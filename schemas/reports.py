@@ -1,7 +1,7 @@
 """Reports from the door: the resident's report, the regulators' queue, closing a report."""
 from marshmallow import Schema, fields, validate
 
-from registry.lookup.models import REPORT_REASONS, REPORT_STATES
+from registry.reports.models import REPORT_REASONS, REPORT_STATES
 
 from .common import BoundedInteger, ChangeSchema, MessageSchema
 

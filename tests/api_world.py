@@ -93,7 +93,7 @@ class World:
         self.pending_employment_id = attached.employment.id
         # An open report about that worker's card, in the queue of company A's sector and of market supervision.
         from registry.log.services import ANONYMOUS_ACTOR
-        from registry.lookup.reports import file_report
+        from registry.reports.services import file_report
 
         self.report_ref = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=reg.worker, reason="fake",
                                       text="照片与本人不符").report.ref
@@ -133,7 +133,7 @@ class World:
     def card_print_task_id(self) -> int:
         """A finished print run of company A's card holder: no card to issue, so it writes no log entry."""
         if self._card_print_task_id is None:
-            from registry.cards.prints import start_print
+            from registry.cards.print_runs import start_print
             from registry.extensions import db
             from registry.tasks import services as tasks
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from flask import request, session
 from sqlalchemy import select, update
 
+from .. import clock
 from ..api_util import documents_security
 from ..database import write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
-from .. import clock
 from . import sessions
 from .models import Account, AccountSession, ApiToken
 from .services import account_for_token

@@ -13,8 +13,8 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 # Roles that must use a TOTP second factor.

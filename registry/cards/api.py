@@ -17,7 +17,7 @@ from ..errors import not_found
 from ..keys import keyring
 from ..workers import photos
 from ..workers import services as workers
-from . import printing, prints, qr, services
+from . import print_runs, qr, render, services
 
 blp = api_blueprint("cards", __name__, "Home-service cards: the signing keys, issuing and printing, the worker's "
                                       "photo.")
@@ -102,10 +102,10 @@ class LatestCard(MethodView):
         """The worker's latest card, to print (current employers; 404 until a card is issued)."""
         _account, _company, worker = _employer(card_no)
         card = services.printable_card(worker, today())
-        view = printing.card_view(keyring(), worker, card, current_app.config["PUBLIC_URL"])
+        view = render.card_view(keyring(), worker, card, current_app.config["PUBLIC_URL"])
         if args["format"] == "html":
-            return html_response(printing.render_html([view]))
-        return pdf_response(printing.render_pdf([view]), f"card-{worker.card_no}-{card.serial}.pdf")
+            return html_response(render.render_html([view]))
+        return pdf_response(render.render_pdf([view]), f"card-{worker.card_no}-{card.serial}.pdf")
 
 
 @blp.route("/companies/<uscc:uscc>/card-prints")
@@ -123,8 +123,8 @@ class CardPrints(MethodView):
         your current staff are refused up front, each named (`card_nos.<index>`), and nothing is queued.
         """
         account, company = _member_company(uscc)
-        task = prints.start_print(account=account, company=company, card_nos=args.get("card_nos"),
-                                  all_active=args.get("all_active", False))
+        task = print_runs.start_print(account=account, company=company, card_nos=args.get("card_nos"),
+                                      all_active=args.get("all_active", False))
         task_id = task.id
         commit()
         return {"task_id": task_id}
@@ -138,7 +138,7 @@ class CardPrintPdf(MethodView):
     def get(self, uscc, task_id):
         """The print run's PDF, a page per card (members; 404 until the task is done)."""
         _account, company = _member_company(uscc)
-        found = prints.print_file(company, task_id)
+        found = print_runs.print_file(company, task_id)
         if found is None:
             raise not_found("print run", "打印任务")
         return pdf_response(found.pdf, f"cards-{task_id}.pdf")

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import UTCDateTime
 
 

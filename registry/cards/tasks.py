@@ -4,7 +4,7 @@ from flask import current_app
 from ..clock import today
 from ..keys import keyring
 from ..tasks.services import TaskContext, task_handler
-from .prints import TASK_KIND, run_print
+from .print_runs import TASK_KIND, run_print
 
 
 @task_handler(TASK_KIND)

@@ -21,7 +21,7 @@ from ..tasks.services import progress_view
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import photos
 from ..workers import services as workers
-from . import printing, prints, services
+from . import print_runs, render, services
 from .forms import ACCEPT, ActionForm, PhotoForm
 
 bp = Blueprint("cards_web", __name__)
@@ -60,7 +60,7 @@ def _card_page(worker, status: int = 200, *, photo_form: PhotoForm | None = None
                extra: list | None = None, failed: str | None = None):
     summary = services.card_summary(worker, today())
     latest = summary["latest"]
-    view = printing.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"]) if latest else None
+    view = render.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"]) if latest else None
     html = render_template("web/cards/card.html", worker=worker, card=view, summary=summary,
                            issue_form=ActionForm(formdata=None),
                            photo_form=photo_form or PhotoForm(formdata=None, consent_on=today()),
@@ -83,8 +83,8 @@ def card(card_no: str):
 def card_pdf(card_no: str):
     _user, _company, worker = _employer(card_no)
     latest = services.printable_card(worker, today())
-    view = printing.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"])
-    return Response(printing.render_pdf([view]), mimetype="application/pdf",
+    view = render.card_view(keyring(), worker, latest, current_app.config["PUBLIC_URL"])
+    return Response(render.render_pdf([view]), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="card-{worker.card_no}-{latest.serial}.pdf"'})
 
 
@@ -167,7 +167,7 @@ def print_all():
         flash_msg("表单已过期，请重试。", "The form expired; try again.", "error")
         return redirect(url_for("workers_web.staff"))
     try:
-        task = prints.start_print(account=user, company=user.company, all_active=True)
+        task = print_runs.start_print(account=user, company=user.company, all_active=True)
     except ApiError as exc:
         db.session.rollback()
         flash_msg(exc.zh, exc.en, "error")
@@ -181,7 +181,7 @@ def print_all():
 def _own_print(task_id: int) -> Task:
     user = account()
     task = db.session.get(Task, task_id)
-    if task is None or task.kind != prints.TASK_KIND or task.owner_ref != user.company.log_ref:
+    if task is None or task.kind != print_runs.TASK_KIND or task.owner_ref != user.company.log_ref:
         raise not_found("print run", "打印任务")
     return task
 
@@ -192,18 +192,18 @@ def print_progress(task_id: int):
     task = _own_print(task_id)
     view = progress_view(task)
     result = view["result"] or {}
-    ready = prints.print_file(account().company, task_id) is not None
+    ready = print_runs.print_file(account().company, task_id) is not None
     return render_template("web/cards/print.html", task=task, view=view, result=result, ready=ready,
                            active=task.state in ("queued", "running"), refresh=REFRESH_SECONDS,
                            state_label=t(*STATES.get(task.state, (task.state, task.state))),
-                           reasons=prints.SKIP_REASONS)
+                           reasons=print_runs.SKIP_REASONS)
 
 
 @bp.get("/company/workers/cards/print/<int:task_id>.pdf")
 @role_required(*COMPANY_ROLES)
 def print_pdf(task_id: int):
     _own_print(task_id)
-    found = prints.print_file(account().company, task_id)
+    found = print_runs.print_file(account().company, task_id)
     if found is None:
         raise not_found("print run", "打印任务")
     return Response(found.pdf, mimetype="application/pdf",

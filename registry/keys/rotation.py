@@ -41,7 +41,7 @@ def sealed_columns() -> list[Sealed]:
     from ..accounts.models import Account
     from ..companies.models import Company
     from ..imports.models import ImportFile
-    from ..lookup.models import CardReport
+    from ..reports.models import CardReport
     from ..notify.models import OutboxMessage
     from ..workers.models import Worker, WorkerPhoto
 

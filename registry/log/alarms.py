@@ -10,8 +10,8 @@ import logging
 
 from sqlalchemy import select
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from .models import LogAlarm
 
 log = logging.getLogger(__name__)

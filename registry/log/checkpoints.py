@@ -12,7 +12,6 @@ checkpoints, nor a leaf hash that does not match its body.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac as hmac_mod
 import json
 import logging
@@ -27,7 +26,7 @@ from ..keys import KeyError_, KeyRing
 from ..tlog import merkle, note
 from .alarms import MAX_PROBLEMS, raise_alarm, summary
 from .models import LogCheckpoint, LogEntry, LogHash
-from .services import covering_subtrees as cover, log_size, read_hashes
+from .services import covering_subtrees as cover, entry_mac, log_size, read_hashes
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +94,7 @@ def entry_problems(keys: HmacKeys, seq: int, body: bytes, stored_leaf: bytes, ma
     material = keys.material(key_id)
     if material is None:
         problems.append(f"entry {seq}: HMAC key {key_id} is unknown")
-    elif not hmac_mod.compare_digest(hmac_mod.new(material, body, hashlib.sha256).hexdigest(), mac or ""):
+    elif not hmac_mod.compare_digest(entry_mac(material, body), mac or ""):
         problems.append(f"entry {seq}: HMAC does not verify")
     fields = None
     try:

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import UTCDateTime
 
 

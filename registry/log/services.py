@@ -43,13 +43,9 @@ def entry_body(*, seq: int, time: str, actor: str, action: str, subject: str, di
     )
 
 
-def entry_hmac(ring: KeyRing, body: bytes, key_id: str | None = None) -> tuple[str, str]:
-    key = ring.get("log-hmac", key_id) if key_id else ring.current("log-hmac")
-    return key.id, hmac_mod.new(key.material, body, hashlib.sha256).hexdigest()
-
-
-def leaf_hash(body: bytes) -> bytes:
-    return hashlib.sha256(b"\x00" + body).digest()
+def entry_mac(material: bytes, body: bytes) -> str:
+    """An entry's HMAC: HMAC-SHA256 of its exact body under a `log-hmac` key, in hex (the one place it is made)."""
+    return hmac_mod.new(material, body, hashlib.sha256).hexdigest()
 
 
 def ensure_head() -> None:
@@ -104,8 +100,8 @@ def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
         seq = first + offset
         body = entry_body(seq=seq, time=stamp, actor=c.actor, action=c.action.value, subject=c.subject,
                           digest=c.digest)
-        rows.append({"seq": seq, "body": body, "leaf_hash": leaf_hash(body),
-                     "hmac": hmac_mod.new(key.material, body, hashlib.sha256).hexdigest(), "hmac_key_id": key.id,
+        rows.append({"seq": seq, "body": body, "leaf_hash": merkle.leaf_hash(body),
+                     "hmac": entry_mac(key.material, body), "hmac_key_id": key.id,
                      "action": c.action.value, "subject": c.subject, "created_dt": now})
     # Core inserts: the ORM's bulk path costs more per row than the database does.
     db.session.execute(insert(LogEntry.__table__), rows)

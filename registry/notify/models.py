@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import UTCDateTime, new_ref
 
 

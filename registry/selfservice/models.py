@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import UTCDateTime
 
 CODE_KINDS = ("activation", "consent", "confirmation")

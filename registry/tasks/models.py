@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import UTCDateTime
 
 TASK_STATES = ("queued", "running", "done", "failed")

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 from sqlalchemy import and_, delete, or_, select, update
 
+from .. import clock
 from ..errors import ApiError, not_found
 from ..extensions import db
-from .. import clock
 from .models import JobRun, Task
 
 log = logging.getLogger(__name__)

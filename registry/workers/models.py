@@ -9,8 +9,8 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, N
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 

@@ -12,7 +12,7 @@ import segno
 
 from cardutil import read_pdf, staff
 from conftest import bearer
-from registry.cards import printing, qr, services
+from registry.cards import qr, render, services
 from registry.extensions import db
 
 LABELS = ("居家上门服务证", "卡号", "姓名", "工种", "服务单位", "发证日期", "有效期至", "查验真伪请访问")
@@ -29,12 +29,12 @@ def world(app, factory):
 
 
 def views(app, factory, world):
-    return [printing.card_view(factory.ring, w, c, app.config["PUBLIC_URL"]) for w, c in zip(world.workers,
+    return [render.card_view(factory.ring, w, c, app.config["PUBLIC_URL"]) for w, c in zip(world.workers,
                                                                                           world.cards)]
 
 
 def test_the_pdf_is_credit_card_size_in_chinese_with_the_masked_name_only(app, factory, world):
-    pdf = printing.render_pdf(views(app, factory, world))
+    pdf = render.render_pdf(views(app, factory, world))
     facts = read_pdf(pdf)
     assert len(facts.page_sizes_mm) == 2
     for width, height in facts.page_sizes_mm:
@@ -45,7 +45,7 @@ def test_the_pdf_is_credit_card_size_in_chinese_with_the_masked_name_only(app, f
     for worker, real in zip(world.workers, world.names):
         assert worker.name_masked in facts.text
         assert real not in facts.text and real[1:] not in facts.text
-        assert printing.group_card_no(worker.card_no) in facts.text
+        assert render.group_card_no(worker.card_no) in facts.text
     assert "养老护理员" in facts.text  # the occupation, in Chinese
     assert world.company.name in facts.text
     assert "查验真伪请访问 registry.test，输入卡号" in facts.text
@@ -54,13 +54,13 @@ def test_the_pdf_is_credit_card_size_in_chinese_with_the_masked_name_only(app, f
 
 def test_the_qr_carries_the_signed_url_and_checks_as_genuine(app, factory, world):
     worker, card = world.workers[0], world.cards[0]
-    view = printing.card_view(factory.ring, worker, card, app.config["PUBLIC_URL"])
+    view = render.card_view(factory.ring, worker, card, app.config["PUBLIC_URL"])
     url = services.qr_payload(factory.ring, worker, card, app.config["PUBLIC_URL"])
     assert view["qr_url"] == url
     # The image in the document is exactly the QR code of that URL.
     embedded = segno.make(url, error="m").svg_data_uri(border=4, dark="#000", light="#fff")
     assert view["qr_svg"] == embedded
-    html = printing.render_html([view])
+    html = render.render_html([view])
     assert f'src="{embedded}"' in html
     # And the URL is the card's public address with a q that checks, under the published keys.
     parts = urlsplit(url)
@@ -72,16 +72,16 @@ def test_the_qr_carries_the_signed_url_and_checks_as_genuine(app, factory, world
 
 
 def test_the_card_number_is_grouped_for_reading():
-    assert printing.group_card_no("JX3K7P2M9Q4BX") == "JX 3K7P 2M9Q 4BX"
-    assert printing.official_host("https://jiaxin.example.cn/") == "jiaxin.example.cn"
-    assert printing.official_host("https://example.cn/jiaxin") == "example.cn/jiaxin"
+    assert render.group_card_no("JX3K7P2M9Q4BX") == "JX 3K7P 2M9Q 4BX"
+    assert render.official_host("https://jiaxin.example.cn/") == "jiaxin.example.cn"
+    assert render.official_host("https://example.cn/jiaxin") == "example.cn/jiaxin"
 
 
 def test_a_company_name_cannot_reach_outside_the_document(app, factory, world, monkeypatch):
     """The name is escaped, and the renderer may load nothing but data URIs (no file, no network)."""
     world.company.name = '<img src="file:///etc/passwd"><link rel=stylesheet href="http://evil.test/x.css">'
     db.session.commit()
-    html = printing.render_html(views(app, factory, world)[:1])
+    html = render.render_html(views(app, factory, world)[:1])
     assert "<img src=\"file:" not in html and "&lt;img" in html
     fetched = []
     from weasyprint.urls import URLFetcher
@@ -93,7 +93,7 @@ def test_a_company_name_cannot_reach_outside_the_document(app, factory, world, m
         return original(self, url, headers)
 
     monkeypatch.setattr(URLFetcher, "fetch", spy)
-    printing.render_pdf(views(app, factory, world)[:1])
+    render.render_pdf(views(app, factory, world)[:1])
     assert fetched and all(u.startswith("data:") for u in fetched)
 
 

@@ -161,9 +161,9 @@ def test_a_stopped_run_resumes_without_issuing_twice(app, client, world):
 
 
 def test_a_run_has_a_size_limit_and_needs_staff(client, factory, world, monkeypatch):
-    from registry.cards import prints
+    from registry.cards import print_runs
 
-    monkeypatch.setattr(prints, "MAX_CARDS", 3)
+    monkeypatch.setattr(print_runs, "MAX_CARDS", 3)
     tasks = count(Task)
     resp = queue(client, world, {"card_nos": world.card_nos})
     assert resp.status_code == 422 and "card_nos" in resp.get_json()["error"]["fields"]

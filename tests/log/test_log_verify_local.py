@@ -43,7 +43,7 @@ def world(app, factory):
                data={"result": "verified", "checked_on": today() - timedelta(days=3)}, today=today())
     db.session.commit()
     from registry.log.services import ANONYMOUS_ACTOR
-    from registry.lookup.reports import file_report
+    from registry.reports.services import file_report
 
     w["report"] = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=w["workers"][0], reason="fake",
                               text="照片与本人不符").report
@@ -447,7 +447,7 @@ CHUNKS = (1, 2, 3, 4, 7, 8, 16, 10000)
 
 def test_the_tree_check_gives_the_same_roots_in_any_batch_size(many_checkpoints, factory, monkeypatch):
     from logutil import leaves
-    from registry.log import verify as verify_module
+    from registry.log.verify import tree as verify_module
 
     fast = []
     check = verify_module._AlignedBatches.check

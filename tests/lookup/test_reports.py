@@ -17,9 +17,9 @@ from registry.keys.crypto import aad, state_hmac, unseal
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR
-from registry.lookup.models import CardReport
-from registry.lookup.reports import file_report, reference_of
 from registry.clock import now as utcnow
+from registry.reports.models import CardReport
+from registry.reports.services import file_report, reference_of
 from registry.workers import attach, cardno
 from registry.workers import services as workers
 
@@ -250,7 +250,7 @@ def test_closing_writes_one_entry_and_only_the_handling_regulators_may(client, f
     assert (report.state, report.closed_by) == ("closed", hk_reg.ref)
     # Sealed at rest like the report's text: the row does not hold the note in plain text.
     assert "已约谈企业" not in (report.closing_note_enc or "")
-    from registry.lookup.reports import closing_note
+    from registry.reports.services import closing_note
 
     assert closing_note(factory.ring, report) == "已约谈企业，证件真实，持证人本人。"
     assert report.closed_dt is not None

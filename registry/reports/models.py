@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
 from .. import clock
+from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref
 
 REPORT_REASONS = {

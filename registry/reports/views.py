@@ -17,9 +17,9 @@ from ..keys import keyring
 from ..log.services import ANONYMOUS_ACTOR
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, role_required
-from . import reports
+from . import services as reports
 from .models import REPORT_REASONS
-from .reports_forms import CloseReportForm, QueueFilterForm, ReportForm
+from .forms import CloseReportForm, QueueFilterForm, ReportForm
 
 bp = Blueprint("reports_web", __name__)
 

@@ -10,7 +10,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 
 from ..accounts.forms import MaxLength, OneOf, Required, strip
 from .models import REPORT_REASONS
-from .reports import NOTE_MAX, TEXT_MAX
+from .services import NOTE_MAX, TEXT_MAX
 
 
 class ReportForm(FlaskForm):

@@ -24,7 +24,7 @@ from ..tasks.services import enqueue
 from ..workers import cardno
 from ..workers.models import Employment, Worker
 from ..workers.services import active_employment, status_of
-from . import printing, services
+from . import render, services
 from .models import CardPrint
 
 TASK_KIND = "card_print"
@@ -160,10 +160,10 @@ def run_print(ring: KeyRing, ctx, *, today: date, public_url: str, batch: int = 
         if card is None:
             skipped.append({"card_no": number, "reason": "no_card"})
             continue
-        views.append(printing.card_view(ring, worker, card, public_url))
+        views.append(render.card_view(ring, worker, card, public_url))
     if views:
         db.session.add(CardPrint(task_id=ctx.task_id, company_id=company.id, cards=len(views),
-                                 pdf=printing.render_pdf(views)))
+                                 pdf=render.render_pdf(views)))
     ctx.commit_batch(total, total, {**cursor, "next": total, "printed": True},
                      result={"phase": "done", "issued": cursor["issued"], "cards": len(views), "skipped": skipped})
 

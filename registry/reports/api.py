@@ -17,7 +17,7 @@ from ..clock import today
 from ..keys import keyring
 from ..log.services import ANONYMOUS_ACTOR
 from ..ratelimits import lookup_limit
-from . import reports
+from . import services as reports
 
 blp = api_blueprint("reports", __name__, "Reports about a card, and the regulators' queue that handles them.")
 

@@ -1,4 +1,4 @@
-"""The printed card: what it shows, as HTML for the screen and as a credit-card-size PDF.
+"""The printed card's face: what it shows, as HTML for the screen and as a credit-card-size PDF (one card a page).
 
 A card carries only what a resident at the door needs and nothing personal:
 the lifetime card number (grouped for reading aloud), the masked name, the

@@ -36,10 +36,10 @@ from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
+from ..lookup import services as lookup
 from ..models import new_ref
 from ..workers.models import Employment, Worker
 from ..workers.services import check_card_no
-from . import services as lookup
 from .models import REPORT_REASONS, REPORT_STATES, CardReport
 
 TEXT_MAX = 500

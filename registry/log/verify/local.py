@@ -1,0 +1,242 @@
+"""Verifying the log locally, against the database and the keys.
+
+`verify_local(ring, origin)` runs five steps, each usable (and timed by bench/log.py) on its own:
+  open_checkpoints  every checkpoint's signature, and its stored size and root against its signed text;
+  check_tree        (in .tree) every entry's leaf hash from its body, every stored hash recomputed and compared,
+                    and the root at every checkpoint size;
+  check_checkpoints each checkpoint's root against the entries, and its consistency with the one before;
+  check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest;
+  replay            every business record's canonical state against its subject's latest digest, and every
+                    sealed personal value against its state HMAC.
+"""
+from __future__ import annotations
+
+import binascii
+import hashlib
+
+from sqlalchemy import select
+
+from ... import canonical
+from ...extensions import db
+from ...keys import KeyRing
+from ...tlog import merkle, note
+from ..checkpoints import HmacKeys, entry_problems, verifiers
+from ..models import LogCheckpoint, LogEntry, LogHead
+from .report import Counted, Report
+from .tree import Tree, check_tree
+
+CHUNK = 2000  # entries a fetch when checking HMACs and bodies
+
+
+def verify_local(ring: KeyRing, origin: str) -> Report:
+    report = Report()
+    size = head_size(report)
+    signatures = Report()
+    opened = open_checkpoints(ring, origin, signatures)
+    tree = check_tree(size, report, checkpoint_sizes=[signed.size for _cp, signed in opened])
+    report.failures.extend(signatures.failures)
+    check_checkpoints(opened, tree, report)
+    latest = check_entries(ring, report)
+    replay(ring, latest, report)
+    return report
+
+
+def head_size(report: Report) -> int:
+    head = db.session.get(LogHead, 1)
+    if head is None:
+        report.fail("log head: row missing")
+        return 0
+    return head.size
+
+
+def open_checkpoints(ring: KeyRing, origin: str, report: Report) -> list[tuple[LogCheckpoint, note.Checkpoint]]:
+    """Check every checkpoint's signature and stored columns; return each with what its text says, in id order.
+
+    A checkpoint whose signature fails is still returned when its text parses, so that
+    its root and consistency are checked too.
+    """
+    known = verifiers(ring, origin)
+    out = []
+    rows = db.session.execute(select(LogCheckpoint).order_by(LogCheckpoint.id)).scalars().all()
+    for cp in rows:
+        label = f"checkpoint {cp.id}"
+        try:
+            signed = note.open_checkpoint(cp.note, known, origin)
+        except note.NoteError as exc:
+            report.fail(f"{label}: signature does not verify ({exc})")
+            signed = _signed_text(cp.note)
+            if signed is None:
+                continue
+        if signed.size != cp.size or signed.root != bytes(cp.root):
+            report.fail(f"{label}: stored size or root differs from its signed text")
+        out.append((cp, signed))
+    report.note(f"checkpoints: {len(rows)} signatures checked")
+    return out
+
+
+
+def _signed_text(signed: str) -> note.Checkpoint | None:
+    """The checkpoint a note's text says, without checking its signature (best effort)."""
+    try:
+        text = signed[: signed.rindex("\n\n") + 1]
+        return note.parse_checkpoint(text)
+    except (ValueError, note.NoteError):
+        return None
+
+
+def check_checkpoints(opened: list[tuple[LogCheckpoint, note.Checkpoint]], tree: Tree, report: Report) -> None:
+    """Each checkpoint's root against the entries, and its consistency with the checkpoint before it."""
+    previous: tuple[LogCheckpoint, note.Checkpoint] | None = None
+    for cp, signed in opened:
+        label = f"checkpoint {cp.id} (size {signed.size})"
+        if signed.size > tree.size:
+            report.fail(f"{label}: larger than the log ({tree.size} entries)")
+            continue
+        if signed.size and tree.roots[signed.size] != signed.root:
+            report.fail(f"{label}: root differs from the entries")
+        if previous is not None:
+            prev_row, prev = previous
+            if signed.size <= prev.size:
+                report.fail(f"checkpoint {cp.id}: size {signed.size} is not larger than "
+                            f"checkpoint {prev_row.id}'s ({prev.size})")
+            elif prev.size >= 1:
+                proof = merkle.prove_consistency(prev.size, signed.size, tree.read)
+                if not merkle.verify_consistency(prev.size, signed.size, prev.root, signed.root, proof):
+                    report.fail(f"checkpoint {cp.id} not consistent with checkpoint {prev_row.id}")
+        previous = (cp, signed)
+    report.note(f"checkpoints: {len(opened)} checked (root, consistency)")
+
+
+_LEAF_PROBLEM = ": leaf hash does not match its body"  # check_tree's to name
+
+
+def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[str, tuple[int, str]]:
+    """Check every entry's HMAC, canonical body, numbering and columns; return each subject's latest (seq, digest)."""
+    keys = HmacKeys(ring)
+    entries = Counted(report)
+    latest: dict[str, tuple[int, str]] = {}
+    count = 0
+    e = LogEntry.__table__.c
+    result = db.session.connection().execute(
+        select(e.seq, e.body, e.leaf_hash, e.hmac, e.hmac_key_id, e.action, e.subject).order_by(e.seq)
+        .execution_options(yield_per=chunk))
+    for seq, body, leaf, mac, key_id, action, subject in result:
+        count += 1
+        _leaf, problems, fields = entry_problems(keys, seq, body, leaf, mac, key_id, action, subject)
+        for p in problems:
+            if not p.endswith(_LEAF_PROBLEM):
+                entries.fail(p)
+        if fields is not None and isinstance(fields.get("subject"), str):
+            latest[fields["subject"]] = (seq, fields.get("digest"))
+    entries.close("entries")
+    report.note(f"entries: {count} HMACs, bodies and numbering checked")
+    return latest
+
+
+SEALED = {
+    # kind → (sealed column, AAD table, AAD column, state column, state-HMAC label, ref attribute)
+    "worker": [("name_enc", "workers", "name", "name_state", "name", "ref"),
+               ("id_number_enc", "workers", "id_number", "id_number_state", "id_number", "ref"),
+               ("phone_enc", "workers", "phone", "phone_state", "phone", "ref")],
+    "company": [("contact_name_enc", "companies", "contact_name", "contact_name_state", "contact_name", "log_ref"),
+                ("contact_phone_enc", "companies", "contact_phone", "contact_phone_state", "contact_phone",
+                 "log_ref")],
+    "account": [("name_enc", "accounts", "name", "name_state", "name", "ref"),
+                ("totp_enc", "accounts", "totp", "totp_state", "totp", "ref")],
+    # A resident's report: its optional free text.
+    "report": [("text_enc", "card_reports", "text", "text_state", "text", "ref"),
+               ("closing_note_enc", "card_reports", "closing_note", "closing_note_state", "closing_note", "ref")],
+}
+
+
+def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
+    """Each sealed value must open (its AAD names this row) and match the state HMAC stored beside it."""
+    from cryptography.exceptions import InvalidTag
+
+    from ...keys.crypto import aad, state_hmac, unseal
+
+    out = []
+    for column, table, aad_column, state_column, label, ref_attr in SEALED[kind]:
+        sealed, state = getattr(row, column), getattr(row, state_column)
+        if sealed is None and state is None:
+            continue
+        if sealed is None or state is None:
+            out.append(f"{label} is sealed without its state HMAC, or the reverse")
+            continue
+        try:
+            value = unseal(ring, sealed, aad(table, aad_column, getattr(row, ref_attr)))
+        except (InvalidTag, ValueError, LookupError, binascii.Error, UnicodeDecodeError):
+            out.append(f"{label} does not decrypt for this row")
+            continue
+        if state_hmac(ring, label, value) != state:
+            out.append(f"{label} does not match its state HMAC")
+    return out
+
+
+def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, str]]:
+    """(worker log_ref, problem) for each photo of these workers (id → log_ref) that does not open or match.
+
+    A photo sits in its own row (a dependent of the worker): it must open under the associated data naming
+    that row's ref, and the SHA-256 of what opens must match the state HMAC the worker's canonical state holds.
+    Photos are read a few at a time: they are the largest values the registry keeps.
+    """
+    from cryptography.exceptions import InvalidTag
+
+    from ...keys.crypto import aad, state_hmac, unseal_bytes
+    from ...workers.models import WorkerPhoto
+
+    p = WorkerPhoto.__table__.c
+    rows = db.session.connection().execute(
+        select(p.worker_id, p.ref, p.photo_enc, p.photo_state).where(p.worker_id.in_(list(workers)))
+        .order_by(p.worker_id).execution_options(yield_per=20))
+    out = []
+    for worker_id, ref, sealed, state in rows:
+        try:
+            data = unseal_bytes(ring, bytes(sealed), aad("worker_photos", "photo", ref))
+        except (InvalidTag, ValueError, LookupError, UnicodeDecodeError):
+            out.append((workers[worker_id], "photo does not decrypt for this row"))
+            continue
+        if state_hmac(ring, "photo", hashlib.sha256(data).hexdigest()) != state:
+            out.append((workers[worker_id], "photo does not match its state HMAC"))
+    return out
+
+
+def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) -> int:
+    """Recompute every business record's canonical state; return how many records were replayed."""
+    from ...accounts.models import Account
+
+    records = Counted(report)
+    seen: set[str] = set()
+    count = 0
+    for kind, model in canonical.aggregate_roots():
+        ids = db.session.execute(select(model.id).order_by(model.id)).scalars().all()
+        for start in range(0, len(ids), 500):
+            batch = db.session.execute(
+                select(model).where(model.id.in_(ids[start:start + 500])).order_by(model.id)).scalars().all()
+            for rec in batch:
+                count += 1
+                ref = rec.log_ref
+                seen.add(ref)
+                digest = canonical.digest(canonical.state_of(ring, rec))
+                entry = latest.get(ref)
+                if entry is None:
+                    records.fail(f"{kind} {ref}: no log entry")
+                elif entry[1] != digest:
+                    records.fail(f"{kind} {ref}: canonical state digest differs from entry {entry[0]}")
+                if kind in SEALED:
+                    for p in _sealed_problems(ring, kind, rec):
+                        records.fail(f"{kind} {ref}: {p}")
+                if kind in ("company", "agency"):
+                    owner = Account.company_id if kind == "company" else Account.agency_id
+                    for acc in db.session.execute(select(Account).where(owner == rec.id)).scalars():
+                        for p in _sealed_problems(ring, "account", acc):
+                            records.fail(f"account {acc.ref} ({kind} {ref}): {p}")
+            if kind == "worker":
+                for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
+                    records.fail(f"worker {ref}: {p}")
+    for subject, (seq, _digest) in sorted(latest.items(), key=lambda kv: kv[1][0]):
+        if subject not in seen:
+            records.fail(f"subject {subject}: no record (latest entry {seq})")
+    records.close("records")
+    report.note(f"replay: {count} records' canonical states recomputed")
+    return count
