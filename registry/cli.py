@@ -1,4 +1,8 @@
-"""Flask commands: demo data, agencies and accounts, tokens, outbox, tasks."""
+"""The app's command line: the `demo` command, and the one place where every domain's commands are added.
+
+`demo` lives here rather than in a domain because the demo data spans them all (agencies, accounts,
+companies); each domain keeps its own commands in its `cli` module.
+"""
 from __future__ import annotations
 
 import json
@@ -6,165 +10,41 @@ import sys
 
 import click
 from flask import Flask
-from sqlalchemy import select
+from flask.cli import with_appcontext
 
-from .errors import ApiError
 from .keys import keyring
 
 
-def _fail(exc: ApiError):
-    fields = "; ".join(f"{k}: {v['en']}" for k, v in exc.fields.items())
-    raise click.ClickException(f"{exc.en} {fields}".strip())
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
+@click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
+@click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
+@with_appcontext
+def demo(as_json, if_empty, logins):
+    """Make sure the demo data exists (and print it with --json)."""
+    from .demo import database_is_empty, demo_json, ensure_demo
 
-
-def _account(login: str):
-    from .accounts.models import Account
-    from .extensions import db
-
-    account = db.session.execute(select(Account).where(Account.login == login)).scalar_one_or_none()
-    if account is None:
-        raise click.ClickException(f"no account {login!r}")
-    return account
+    ring = keyring()
+    ring.ensure_all()
+    if if_empty and not database_is_empty():
+        click.echo("database not empty: demo data not seeded", err=True)
+    else:
+        made = ensure_demo(ring)
+        click.echo("demo data " + ("created" if made else "already present"), err=True)
+    if as_json or logins:
+        sys.stdout.write(json.dumps(demo_json(ring, with_tokens=as_json), ensure_ascii=False) + "\n")
 
 
 def register(app: Flask) -> None:
-    @app.cli.command("demo")
-    @click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
-    @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
-    @click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
-    def demo(as_json, if_empty, logins):
-        """Make sure the demo data exists (and print it with --json)."""
-        from .demo import database_is_empty, demo_json, ensure_demo
+    """Add every command: `demo` and each domain's groups (called once, by the app factory)."""
+    # Imported here: the domains' command modules load their models, which the factory has set up by now.
+    from .accounts.cli import register_cli as accounts
+    from .imports.cli import register_cli as staff_import
+    from .keys.cli import register_cli as keys
+    from .log.cli import register_cli as log
+    from .notify.cli import register_cli as outbox
+    from .tasks.cli import register_cli as tasks
 
-        ring = keyring()
-        ring.ensure_all()
-        if if_empty and not database_is_empty():
-            click.echo("database not empty: demo data not seeded", err=True)
-        else:
-            made = ensure_demo(ring)
-            click.echo("demo data " + ("created" if made else "already present"), err=True)
-        if as_json or logins:
-            sys.stdout.write(json.dumps(demo_json(ring, with_tokens=as_json), ensure_ascii=False) + "\n")
-
-    @app.cli.group("agencies")
-    def agencies_group():
-        """Regulators and the operator, and their users."""
-
-    @agencies_group.command("create")
-    @click.argument("code")
-    @click.option("--name-zh", required=True)
-    @click.option("--name-en", required=True)
-    @click.option("--kind", type=click.Choice(["regulator", "operator"]), required=True)
-    @click.option("--sector", type=click.Choice(["housekeeping", "property", "market"]))
-    def agencies_create(code, name_zh, name_en, kind, sector):
-        """Create an agency."""
-        from .accounts import services
-        from .extensions import db
-        from .log.services import SYSTEM_ACTOR
-
-        try:
-            _agency, recorded = services.create_agency(keyring(), actor=SYSTEM_ACTOR, code=code, name_zh=name_zh,
-                                                       name_en=name_en, kind=kind, sector=sector)
-        except ApiError as exc:
-            _fail(exc)
-        db.session.commit()
-        click.echo(f"agency {code} created (log index {recorded.seq})")
-
-    @agencies_group.command("add-user")
-    @click.argument("agency_code")
-    @click.argument("login")
-    @click.option("--name", required=True, help="The person's real name (stored encrypted).")
-    @click.option("--role", type=click.Choice(["regulator", "regulator_admin", "operator_admin"]), required=True)
-    def agencies_add_user(agency_code, login, name, role):
-        """Create a regulator, regulator admin or operator admin; prints the one-time secrets."""
-        from .accounts import services
-        from .accounts.models import Agency
-        from .extensions import db
-
-        agency = db.session.execute(select(Agency).where(Agency.code == agency_code)).scalar_one_or_none()
-        if agency is None:
-            raise click.ClickException(f"no agency {agency_code!r}")
-        try:
-            new = services.add_agency_user(keyring(), actor=None, agency=agency, login=login, name=name, role=role)
-        except ApiError as exc:
-            _fail(exc)
-        db.session.commit()
-        click.echo(json.dumps({"login": login, "role": role, "temporary_password": new.password,
-                               "totp_secret": new.totp_secret, "log_index": new.recorded.seq}))
-
-    @app.cli.group("tokens")
-    def tokens_group():
-        """API tokens."""
-
-    @tokens_group.command("issue")
-    @click.argument("login")
-    @click.argument("name")
-    def tokens_issue(login, name):
-        """Issue a named token for an account and print it (shown once)."""
-        from .accounts import services
-        from .extensions import db
-
-        try:
-            token, raw, _rec = services.issue_token(keyring(), account=_account(login), name=name)
-        except ApiError as exc:
-            _fail(exc)
-        db.session.commit()
-        click.echo(raw)
-
-    @tokens_group.command("list")
-    @click.argument("login", required=False)
-    def tokens_list(login):
-        """List the tokens of LOGIN, or of every account: id, prefix, name, account, created, state, last use.
-
-        Only what identifies a token is shown; the token itself is never stored.
-        """
-        from .accounts.models import Account, ApiToken
-        from .extensions import db
-
-        query = select(ApiToken, Account.login).join(Account, Account.id == ApiToken.account_id).order_by(ApiToken.id)
-        if login is not None:
-            query = query.where(ApiToken.account_id == _account(login).id)
-        rows = db.session.execute(query).all()
-        if not rows:
-            click.echo("no tokens / 没有令牌", err=True)
-        for t, owner in rows:
-            state = f"revoked {t.revoked_dt:%Y-%m-%d %H:%M}" if t.revoked_dt else "active"
-            used = f"{t.last_used_dt:%Y-%m-%d %H:%M}" if t.last_used_dt else "never"
-            click.echo(f"{t.id}\t{t.prefix}…\t{t.name}\t{owner}\tcreated {t.created_dt:%Y-%m-%d %H:%M}\t{state}"
-                       f"\tlast used {used}")
-
-    @tokens_group.command("revoke")
-    @click.argument("login")
-    @click.argument("token_id", type=int)
-    def tokens_revoke(login, token_id):
-        """Revoke one of an account's tokens."""
-        from .accounts import services
-        from .extensions import db
-
-        try:
-            recorded = services.revoke_token(keyring(), account=_account(login), token_id=token_id)
-        except ApiError as exc:
-            _fail(exc)
-        db.session.commit()
-        click.echo(f"revoked (log index {recorded.seq})")
-
-    @app.cli.group("outbox")
-    def outbox_group():
-        """The development outbox of the notification interface."""
-
-    @outbox_group.command("list")
-    @click.option("--limit", default=20, show_default=True)
-    def outbox_list(limit):
-        """Print the newest messages."""
-        from .notify.services import read_outbox
-
-        for m in read_outbox(keyring(), limit):
-            click.echo(f"{m['created_dt']:%Y-%m-%d %H:%M:%S}\t{m['kind']}\t{m['recipient']}\t{m['text']}")
-
-    from .imports.cli import register_cli as register_imports_cli
-    from .keys.cli import register_cli as register_keys_cli
-    from .tasks.cli import register_cli
-
-    register_keys_cli(app)
-    register_cli(app)
-    register_imports_cli(app)
+    app.cli.add_command(demo)
+    for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log):
+        register_domain_cli(app)

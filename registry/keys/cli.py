@@ -5,7 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from ..cli import _fail
+from ..cli_util import fail
 from ..errors import ApiError
 from . import PURPOSES, keyring
 
@@ -32,7 +32,7 @@ def keys_rotate(purpose, queue):
     try:
         key, task = start_rotation(keyring(), purpose, actor=SYSTEM_ACTOR)
     except ApiError as exc:
-        _fail(exc)
+        fail(exc)
     task_id = task.id if task else None
     db.session.commit()
     click.echo(f"{purpose}: new current key {key.id}", err=True)

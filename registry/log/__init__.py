@@ -2,12 +2,10 @@
 
 
 def register(app):
-    """Load the models; attach the public log API, the pages and the `log` commands."""
+    """Load the models; attach the public log API and the pages (registry/cli.py adds the `log` commands)."""
     from ..extensions import api
     from . import api as api_mod, models, views  # noqa: F401
-    from .cli import register_cli
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(api_mod.states_blp)
     app.register_blueprint(views.bp)
-    register_cli(app)

@@ -348,12 +348,8 @@ def test_an_upload_without_its_csrf_token_is_refused(app, factory):
 # --- flask workers import ---------------------------------------------------------------------------------
 
 @pytest.fixture
-def cli(app, runner):
-    """The test CLI runner, with the `workers` group whether or not registry.cli registers it yet."""
-    if "workers" not in app.cli.commands:
-        from registry.imports.cli import register_cli
-
-        register_cli(app)
+def cli(runner):
+    """The test CLI runner: the app factory adds the `workers` group like every other."""
     return runner
 
 
