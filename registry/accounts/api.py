@@ -16,6 +16,7 @@ from ..extensions import db
 from . import services
 from .auth import bearer_account, keyring, require
 from .models import Agency
+from .roles import ADMIN_ROLES, AGENCY_ADMIN_ROLES, Role
 
 blp = api_blueprint("accounts", __name__, "Your account, API tokens, agencies and account administration.")
 
@@ -92,7 +93,7 @@ class Agencies(MethodView):
         """List the regulators and the operator."""
         return db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
 
-    @require("operator_admin")
+    @require(Role.OPERATOR_ADMIN)
     @blp.arguments(AgencyArgs)
     @blp.response(201, AgencyCreatedSchema)
     def post(self, args):
@@ -112,7 +113,7 @@ def _agency(code: str) -> Agency:
 
 @blp.route("/agencies/<code>/users")
 class AgencyUsers(MethodView):
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.response(200, AccountSchema(many=True))
     @blp.alt_response(404, schema=ERRORS)
     def get(self, code):
@@ -122,7 +123,7 @@ class AgencyUsers(MethodView):
             raise not_found("agency", "机构")
         return agency.accounts
 
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.arguments(AgencyUserArgs)
     @blp.response(201, NewAccountSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -142,12 +143,9 @@ def new_account_view(new) -> dict:
             "temporary_password": new.password, "totp_secret": new.totp_secret, "log_index": new.recorded.seq}
 
 
-ADMINS = ("company_admin", "regulator_admin", "operator_admin")
-
-
 @blp.route("/accounts/<ref>/password-reset")
 class PasswordReset(MethodView):
-    @require(*ADMINS)
+    @require(*ADMIN_ROLES)
     @blp.response(200, ResetSchema)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, ref):
@@ -161,7 +159,7 @@ class PasswordReset(MethodView):
 
 @blp.route("/accounts/<ref>/totp-reset")
 class TotpReset(MethodView):
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.response(200, ResetSchema)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, ref):
@@ -175,7 +173,7 @@ class TotpReset(MethodView):
 
 @blp.route("/accounts/<ref>/disabled")
 class Disabled(MethodView):
-    @require(*ADMINS)
+    @require(*ADMIN_ROLES)
     @blp.arguments(DisableArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)

@@ -15,14 +15,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref, utcnow
+from .roles import TOTP_ROLES
 
-ROLES = ("company_admin", "company_user", "regulator", "regulator_admin", "operator_admin")
-COMPANY_ROLES = ("company_admin", "company_user")
-AGENCY_ROLES = ("regulator", "regulator_admin", "operator_admin")
-# Roles that must use a TOTP second factor.
-TOTP_ROLES = ("regulator", "regulator_admin", "operator_admin")
 SECTORS = ("housekeeping", "property", "market")
-AGENCY_KINDS = ("regulator", "operator")
 
 
 class Agency(LoggedAggregate, db.Model):

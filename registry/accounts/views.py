@@ -15,6 +15,7 @@ from . import services, sessions
 from .auth import keyring
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
 from .models import Account, Agency
+from .roles import ADMIN_ROLES, AGENCY_ADMIN_ROLES, Role, agency_roles
 
 bp = Blueprint("accounts_web", __name__)
 
@@ -23,8 +24,6 @@ login_manager.login_view = "accounts_web.login"
 PENDING = "pending_login"
 PENDING_MAX_CODES = 5
 _FAILED = "jiaxin.login_failed"
-ADMINS = ("company_admin", "regulator_admin", "operator_admin")
-AGENCY_ADMINS = ("regulator_admin", "operator_admin")
 
 
 def _failed_attempt() -> None:
@@ -237,7 +236,7 @@ def revoke_token(token_id: int):
 
 def _agency_for(actor: Account, code: str | None) -> Agency:
     """A regulator admin's own agency; for operators, the one named (their own by default)."""
-    if actor.role == "regulator_admin":
+    if actor.role == Role.REGULATOR_ADMIN:
         if code and code != actor.agency.code:
             raise not_found("agency", "机构")
         return actor.agency
@@ -250,19 +249,19 @@ def _agency_for(actor: Account, code: str | None) -> Agency:
 
 
 def _agency_roles(agency: Agency) -> tuple[str, ...]:
-    return ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
+    return agency_roles(agency.kind)
 
 
 def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
     agencies = []
-    if actor.role == "operator_admin":
+    if actor.role == Role.OPERATOR_ADMIN:
         agencies = db.session.execute(select(Agency).order_by(Agency.code)).scalars().all()
     return render_template("web/accounts/agency_users.html", agency=agency, agencies=agencies, form=form,
                            roles=_agency_roles(agency), users=agency.accounts, actor=actor, **extra)
 
 
 @bp.route("/agency/users", methods=["GET", "POST"])
-@role_required(*AGENCY_ADMINS)
+@role_required(*AGENCY_ADMIN_ROLES)
 def agency_users():
     actor = account()
     agency = _agency_for(actor, request.args.get("agency"))
@@ -297,7 +296,7 @@ def once_page(target: Account, *, password: str | None = None, totp_secret: str 
 
 
 @bp.post("/accounts/<ref>/reset-password")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def reset_password(ref: str):
     actor = account()
     target = services.visible_account(actor, ref)
@@ -307,7 +306,7 @@ def reset_password(ref: str):
 
 
 @bp.post("/accounts/<ref>/reset-totp")
-@role_required(*AGENCY_ADMINS)
+@role_required(*AGENCY_ADMIN_ROLES)
 def reset_totp(ref: str):
     actor = account()
     target = services.visible_account(actor, ref)
@@ -317,13 +316,13 @@ def reset_totp(ref: str):
 
 
 @bp.post("/accounts/<ref>/disable")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def disable(ref: str):
     return _set_disabled(ref, True)
 
 
 @bp.post("/accounts/<ref>/enable")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def enable(ref: str):
     return _set_disabled(ref, False)
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from sqlalchemy import select
 
 from ..accounts.auth import keyring
+from ..accounts.roles import COMPANY_ROLES
 from ..clock import today
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db
@@ -28,7 +29,6 @@ from .forms import ACCEPT, ActionForm, PhotoForm
 
 bp = Blueprint("cards_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
 REFRESH_SECONDS = 2
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 # The photo upload's body: the photo's limit and room for the multipart framing and the other fields.

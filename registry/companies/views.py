@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from ..accounts.auth import keyring
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
@@ -19,8 +20,6 @@ from .models import EMPLOYEE_CONDITIONS
 
 bp = Blueprint("companies_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATORS = ("regulator", "regulator_admin")
 MANUAL_REVIEW = Msg("The USCC fails its check. If it is a genuine early code, ask a regulator to register it "
                     "through manual review.",
                     "统一社会信用代码校验未通过。如确为早期颁发的真实代码，请联系监管部门人工审核登记。")
@@ -82,7 +81,7 @@ def company():
 
 
 @bp.post("/company/pledge")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def sign_pledge():
     user = account()
     form = PledgeForm()
@@ -99,7 +98,7 @@ def sign_pledge():
 
 
 @bp.post("/company/users")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def add_user():
     user = account()
     form = CompanyUserForm()
@@ -116,7 +115,7 @@ def add_user():
 
 
 @bp.post("/company/changes/<ref>/withdraw")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def withdraw_change(ref: str):
     user = account()
     change = services.get_change(ref)
@@ -160,13 +159,13 @@ def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
 
 
 @bp.get("/regulator/companies")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def queue():
     return _queue_page(account())
 
 
 @bp.post("/regulator/companies/<uscc>/decision")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def decide(uscc: str):
     regulator = account()
     company = services.get_company(uscc)
@@ -190,7 +189,7 @@ def decide(uscc: str):
 
 
 @bp.post("/regulator/company-changes/<ref>/decision")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def decide_change(ref: str):
     regulator = account()
     change = services.get_change(ref)

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.roles import COMPANY_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
 from ..errors import field_error, not_found
@@ -36,7 +37,7 @@ def _member_company(uscc: str):
 
 @blp.route("/companies/<uscc>/imports")
 class Imports(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @blp.arguments(ImportFileArgs, location="files")
     @blp.arguments(ImportFormArgs, location="form")
     @blp.response(202, QueuedSchema)
@@ -59,7 +60,7 @@ class Imports(MethodView):
 
 @blp.route("/companies/<uscc>/imports/<int:task_id>/report")
 class ImportReport(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @blp.response(200, content_type="text/csv")
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc, task_id):

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from ..accounts.auth import keyring
 from ..accounts.models import Account
+from ..accounts.roles import COMPANY_ROLES
 from ..errors import ApiError, Msg, error_body, not_found, respond
 from ..extensions import db
 from ..tasks.models import Task
@@ -29,7 +30,6 @@ from .services import MAX_BYTES, start_import
 
 bp = Blueprint("imports_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
 RECENT = 20
 REPORT_LINES = 50
 REFRESH_SECONDS = 2

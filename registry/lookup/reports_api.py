@@ -12,6 +12,7 @@ from schemas.common import ChangeSchema
 from schemas.reports import CloseReportArgs, ReportArgs, ReportFiledSchema, ReportQueueArgs, ReportSchema
 
 from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.roles import REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..log.services import ANONYMOUS_ACTOR
@@ -19,8 +20,6 @@ from ..ratelimits import lookup_limit
 from . import reports
 
 blp = api_blueprint("reports", __name__, "Reports about a card, and the regulators' queue that handles them.")
-
-REGULATORS = ("regulator", "regulator_admin")
 
 
 @blp.route("/cards/<card_no>/reports")
@@ -52,7 +51,7 @@ class CardReports(MethodView):
 
 @blp.route("/reports")
 class ReportQueue(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(ReportQueueArgs, location="query")
     @blp.response(200, ReportSchema(many=True))
     def get(self, args):
@@ -65,7 +64,7 @@ class ReportQueue(MethodView):
 
 @blp.route("/reports/<ref>/close")
 class ReportClose(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(CloseReportArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)

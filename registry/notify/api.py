@@ -3,6 +3,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import keyring, require
+from ..accounts.roles import Role
 from ..api_util import api_blueprint
 from . import services
 
@@ -23,7 +24,7 @@ class OutboxSchema(Schema):
 
 @blp.route("/outbox")
 class Outbox(MethodView):
-    @require("operator_admin")
+    @require(Role.OPERATOR_ADMIN)
     @blp.arguments(OutboxArgs, location="query")
     @blp.response(200, OutboxSchema(many=True))
     def get(self, args):

@@ -20,6 +20,7 @@ from schemas.selfservice import (
 )
 
 from ..accounts.auth import bearer_account, keyring, require
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import SHANGHAI
 from ..errors import ApiError
@@ -32,8 +33,6 @@ blp = api_blueprint("selfservice", __name__,
                     "Worker self-service: activation, PIN sign-in, own record, access list, state and consent "
                     "codes; a resident's consent-based detailed view.")
 
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATOR_ROLES = ("regulator", "regulator_admin")
 _WORKER = "jiaxin.worker"
 
 

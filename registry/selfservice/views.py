@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
 
 from ..accounts.auth import keyring
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..models import utcnow
@@ -27,8 +28,6 @@ from .forms import ActivateForm, ConsentForm, SignInForm
 bp = Blueprint("selfservice_web", __name__)
 
 TOKEN = "worker_token"
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATORS = ("regulator", "regulator_admin")
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 
 
@@ -199,7 +198,7 @@ def resident_detail(card_no: str):
 # --- the employer's or regulator's button -------------------------------------------------------
 
 @bp.post("/workers/<card_no>/activation-code")
-@role_required(*COMPANY_ROLES, *REGULATORS)
+@role_required(*COMPANY_ROLES, *REGULATOR_ROLES)
 def send_activation_code(card_no: str):
     worker = workers.get_worker(card_no)
     issued = services.issue_activation_code(keyring(), actor=account(), worker=worker, now=utcnow())
