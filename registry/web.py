@@ -10,6 +10,8 @@ from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, 
 from flask_babel import get_locale
 from flask_login import current_user
 
+from .accounts import roles
+from .accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from .errors import ApiError, Msg
 from .extensions import db, login_manager
 
@@ -155,11 +157,11 @@ def role_required(*roles: str):
 
 def home_for(user) -> str:
     """Where an account starts after signing in."""
-    if user.role in ("company_admin", "company_user"):
+    if user.role in COMPANY_ROLES:
         return url_for("companies_web.company")
-    if user.role in ("regulator", "regulator_admin"):
+    if user.role in REGULATOR_ROLES:
         return url_for("companies_web.queue")
-    if user.role == "operator_admin":
+    if user.role == Role.OPERATOR_ADMIN:
         return url_for("accounts_web.agency_users")
     return url_for("web.home")
 
@@ -219,6 +221,8 @@ def register(app: Flask) -> None:
     app.add_template_global(msg)
     app.add_template_global(msg_other)
     app.add_template_global(label)
+    # Named role_groups, not roles: some pages are given their own `roles`, the choices they offer.
+    app.add_template_global(roles, "role_groups")
     app.add_template_global(lang)
     app.add_template_global(lang_url)
     app.add_template_global(viewer)

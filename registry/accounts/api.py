@@ -13,6 +13,7 @@ from ..api_util import ERRORS, api_blueprint, commit
 from ..keys import keyring
 from . import services
 from .auth import bearer_account, require
+from .roles import ADMIN_ROLES, AGENCY_ADMIN_ROLES, Role
 
 blp = api_blueprint("accounts", __name__, "Your account, API tokens, agencies and account administration.")
 
@@ -89,7 +90,7 @@ class Agencies(MethodView):
         """List the regulators and the operator."""
         return services.agencies()
 
-    @require("operator_admin")
+    @require(Role.OPERATOR_ADMIN)
     @blp.arguments(AgencyArgs)
     @blp.response(201, AgencyCreatedSchema)
     def post(self, args):
@@ -102,14 +103,14 @@ class Agencies(MethodView):
 
 @blp.route("/agencies/<code>/users")
 class AgencyUsers(MethodView):
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.response(200, AccountSchema(many=True))
     @blp.alt_response(404, schema=ERRORS)
     def get(self, code):
         """List an agency's users (its regulator admins, or operators)."""
         return services.managed_agency(bearer_account(), code).accounts
 
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.arguments(AgencyUserArgs)
     @blp.response(201, NewAccountSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -127,12 +128,9 @@ def new_account_view(new) -> dict:
             "temporary_password": new.password, "totp_secret": new.totp_secret, "log_index": new.recorded.seq}
 
 
-ADMINS = ("company_admin", "regulator_admin", "operator_admin")
-
-
 @blp.route("/accounts/<ref>/password-reset")
 class PasswordReset(MethodView):
-    @require(*ADMINS)
+    @require(*ADMIN_ROLES)
     @blp.response(200, ResetSchema)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, ref):
@@ -146,7 +144,7 @@ class PasswordReset(MethodView):
 
 @blp.route("/accounts/<ref>/totp-reset")
 class TotpReset(MethodView):
-    @require("regulator_admin", "operator_admin")
+    @require(*AGENCY_ADMIN_ROLES)
     @blp.response(200, ResetSchema)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, ref):
@@ -160,7 +158,7 @@ class TotpReset(MethodView):
 
 @blp.route("/accounts/<ref>/disabled")
 class Disabled(MethodView):
-    @require(*ADMINS)
+    @require(*ADMIN_ROLES)
     @blp.arguments(DisableArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)

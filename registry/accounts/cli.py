@@ -8,6 +8,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from .roles import AGENCY_KINDS, AGENCY_ROLES, in_order
 from ..cli_util import fail
 from ..errors import ApiError
 from ..extensions import db
@@ -31,7 +32,7 @@ def _account(login: str) -> Account:
 @click.argument("code")
 @click.option("--name-zh", required=True)
 @click.option("--name-en", required=True)
-@click.option("--kind", type=click.Choice(["regulator", "operator"]), required=True)
+@click.option("--kind", type=click.Choice(AGENCY_KINDS), required=True)
 @click.option("--sector", type=click.Choice(["housekeeping", "property", "market"]))
 def agencies_create(code, name_zh, name_en, kind, sector):
     """Create an agency."""
@@ -48,7 +49,7 @@ def agencies_create(code, name_zh, name_en, kind, sector):
 @click.argument("agency_code")
 @click.argument("login")
 @click.option("--name", required=True, help="The person's real name (stored encrypted).")
-@click.option("--role", type=click.Choice(["regulator", "regulator_admin", "operator_admin"]), required=True)
+@click.option("--role", type=click.Choice([r.value for r in in_order(AGENCY_ROLES)]), required=True)
 def agencies_add_user(agency_code, login, name, role):
     """Create a regulator, regulator admin or operator admin; prints the one-time secrets."""
     agency = db.session.execute(select(Agency).where(Agency.code == agency_code)).scalar_one_or_none()

@@ -16,11 +16,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .. import clock
 from ..extensions import db
 from ..models import LoggedAggregate, UTCDateTime, new_ref
+from .roles import TOTP_ROLES
 
-# Roles that must use a TOTP second factor.
-TOTP_ROLES = ("regulator", "regulator_admin", "operator_admin")
 SECTORS = ("housekeeping", "property", "market")
-AGENCY_KINDS = ("regulator", "operator")
 
 
 class Agency(LoggedAggregate, db.Model):

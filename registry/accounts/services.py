@@ -18,7 +18,8 @@ from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..models import new_ref
 from . import secrets as sec
 from . import sessions
-from .models import AGENCY_KINDS, SECTORS, Account, AccountSession, Agency, ApiToken
+from .models import SECTORS, Account, AccountSession, Agency, ApiToken
+from .roles import AGENCY_KINDS, Role, agency_roles
 
 
 @dataclass
@@ -102,7 +103,7 @@ def create_agency(ring: KeyRing, *, actor: str, code: str, name_zh: str, name_en
 def add_agency_user(ring: KeyRing, *, actor: Account | None, agency: Agency, login: str, name: str,
                     role: str, password: str | None = None) -> NewAccount:
     """Add a regulator (or operator) user; `actor` None means the CLI."""
-    allowed = ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
+    allowed = agency_roles(agency.kind)
     if role not in allowed:
         raise field_error("role", f"Role must be one of: {', '.join(allowed)}.", f"角色必须是：{'、'.join(allowed)}。")
     if actor is not None and not can_manage_agency(actor, agency):
@@ -134,20 +135,20 @@ def managed_agency(actor: Account, code: str | None) -> Agency:
 
 
 def can_manage_agency(actor: Account, agency: Agency) -> bool:
-    if actor.role == "operator_admin":
+    if actor.role == Role.OPERATOR_ADMIN:
         return True
-    return actor.role == "regulator_admin" and actor.agency_id == agency.id
+    return actor.role == Role.REGULATOR_ADMIN and actor.agency_id == agency.id
 
 
 def can_manage(actor: Account, target: Account) -> bool:
     """May `actor` reset, disable or enable `target`?"""
     if actor.id == target.id:
         return False
-    if actor.role == "operator_admin":
+    if actor.role == Role.OPERATOR_ADMIN:
         return True
-    if actor.role == "regulator_admin":
+    if actor.role == Role.REGULATOR_ADMIN:
         return target.agency_id is not None and target.agency_id == actor.agency_id
-    if actor.role == "company_admin":
+    if actor.role == Role.COMPANY_ADMIN:
         return target.company_id is not None and target.company_id == actor.company_id
     return False
 

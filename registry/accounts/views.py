@@ -14,6 +14,7 @@ from ..web import account, apply_api_error, flash_msg, home_for, role_required, 
 from . import services, sessions
 from .forms import AgencyUserForm, LoginForm, PasswordForm, TokenForm, TotpForm
 from .models import Account, AccountSession, Agency
+from .roles import ADMIN_ROLES, AGENCY_ADMIN_ROLES, Role, agency_roles
 
 bp = Blueprint("accounts_web", __name__)
 
@@ -21,8 +22,6 @@ login_manager.login_view = "accounts_web.login"
 
 PENDING = "pending_login"
 _FAILED = "jiaxin.login_failed"
-ADMINS = ("company_admin", "regulator_admin", "operator_admin")
-AGENCY_ADMINS = ("regulator_admin", "operator_admin")
 
 
 def _failed_attempt() -> None:
@@ -229,19 +228,19 @@ def revoke_token(token_id: int):
 # --- agency administration -------------------------------------------------------
 
 def _agency_roles(agency: Agency) -> tuple[str, ...]:
-    return ("operator_admin",) if agency.kind == "operator" else ("regulator", "regulator_admin")
+    return agency_roles(agency.kind)
 
 
 def _agency_page(actor: Account, agency: Agency, form: AgencyUserForm, **extra):
     agencies = []
-    if actor.role == "operator_admin":
+    if actor.role == Role.OPERATOR_ADMIN:
         agencies = services.agencies()
     return render_template("web/accounts/agency_users.html", agency=agency, agencies=agencies, form=form,
                            roles=_agency_roles(agency), users=agency.accounts, actor=actor, **extra)
 
 
 @bp.route("/agency/users", methods=["GET", "POST"])
-@role_required(*AGENCY_ADMINS)
+@role_required(*AGENCY_ADMIN_ROLES)
 def agency_users():
     actor = account()
     # A regulator admin's own agency; for operators, the one named (their own by default).
@@ -277,7 +276,7 @@ def once_page(target: Account, *, password: str | None = None, totp_secret: str 
 
 
 @bp.post("/accounts/<ref>/reset-password")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def reset_password(ref: str):
     actor = account()
     target = services.visible_account(actor, ref)
@@ -287,7 +286,7 @@ def reset_password(ref: str):
 
 
 @bp.post("/accounts/<ref>/reset-totp")
-@role_required(*AGENCY_ADMINS)
+@role_required(*AGENCY_ADMIN_ROLES)
 def reset_totp(ref: str):
     actor = account()
     target = services.visible_account(actor, ref)
@@ -297,13 +296,13 @@ def reset_totp(ref: str):
 
 
 @bp.post("/accounts/<ref>/disable")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def disable(ref: str):
     return _set_disabled(ref, True)
 
 
 @bp.post("/accounts/<ref>/enable")
-@role_required(*ADMINS)
+@role_required(*ADMIN_ROLES)
 def enable(ref: str):
     return _set_disabled(ref, False)
 

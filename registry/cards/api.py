@@ -10,6 +10,7 @@ from schemas.cards import (
 from schemas.common import ChangeSchema
 
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
@@ -22,7 +23,6 @@ from . import print_runs, qr, render, services
 blp = api_blueprint("cards", __name__, "Home-service cards: the signing keys, issuing and printing, the worker's "
                                       "photo.")
 
-COMPANY_ROLES = ("company_admin", "company_user")
 # The API's HTML card is a standalone document with its own <style>: allow exactly that, and no script.
 STANDALONE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
                   "form-action 'none'; frame-ancestors 'none'")

@@ -15,8 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Account
+from ..companies.access import require_member
 from ..companies.models import Company
-from ..errors import ApiError, forbidden
+from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.services import lock_head
@@ -88,8 +89,7 @@ def checked_card_nos(company: Company, raw: list[str]) -> list[str]:
 def start_print(*, account: Account, company: Company, card_nos: list[str] | None = None,
                 all_active: bool = False):
     """Queue a print run for the listed staff (or all current staff); return the task. No log entry."""
-    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
-        raise forbidden()
+    require_member(account, company)
     if all_active:
         numbers = active_staff_card_nos(company)
         if not numbers:

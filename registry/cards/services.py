@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from ..accounts.models import Account
 from ..clock import add_years
+from ..companies.access import require_member
 from ..companies.models import Company
-from ..errors import ApiError, forbidden, not_found
+from ..errors import ApiError, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
@@ -64,8 +65,7 @@ def issue_card(ring: KeyRing, *, account: Account, company: Company, worker: Wor
     Only a current employer issues a card, and never to a worker whose status
     is red: the card is what a resident trusts at the door.
     """
-    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
-        raise forbidden()
+    require_member(account, company)
     if active_employment(worker, company) is None:
         raise not_found("worker", "从业人员")
     if status_of(worker, today).colour == "red":

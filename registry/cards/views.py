@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
+from ..accounts.roles import COMPANY_ROLES
 from ..clock import today
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db
@@ -26,7 +27,6 @@ from .forms import ACCEPT, ActionForm, PhotoForm
 
 bp = Blueprint("cards_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
 REFRESH_SECONDS = 2
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 # The photo upload's body: the photo's limit and room for the multipart framing and the other fields.

@@ -13,6 +13,7 @@ from schemas.companies import (
 
 from ..accounts.api import new_account_view
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..api_util import ERRORS, api_blueprint, commit
 from ..errors import not_found
 from ..extensions import limiter
@@ -21,8 +22,6 @@ from ..ratelimits import lookup_limit
 from . import districts, pledge, services, views_model
 
 blp = api_blueprint("companies", __name__, "Companies: registration, public credit view, verification, pledge.")
-
-REGULATORS = ("regulator", "regulator_admin")
 
 
 def profile_from(args) -> services.CompanyProfile:
@@ -34,7 +33,7 @@ def profile_from(args) -> services.CompanyProfile:
 
 @blp.route("/companies")
 class Companies(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(QueueArgs, location="query")
     @blp.response(200, CompanyPrivateSchema(many=True))
     def get(self, args):
@@ -59,7 +58,7 @@ class Companies(MethodView):
 
 @blp.route("/companies/reviewed")
 class ReviewedCompanies(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(ReviewedRegisterArgs)
     @blp.response(201, CompanyCreatedSchema)
     def post(self, args):
@@ -93,7 +92,7 @@ def _company_for(uscc: str, *, manage: bool = False):
     account = bearer_account()
     company = services.get_company(uscc)
     member = services.is_member(account, company)
-    if manage and not (member and account.role == "company_admin"):
+    if manage and not (member and account.role == Role.COMPANY_ADMIN):
         raise not_found("company", "企业")
     if not (member or services.regulates(account, company)):
         raise not_found("company", "企业")
@@ -110,7 +109,7 @@ class CompanyProfile(MethodView):
         _account, company = _company_for(uscc)
         return views_model.private_view(keyring(), company)
 
-    @require("company_admin")
+    @require(Role.COMPANY_ADMIN)
     @blp.arguments(ProfileArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(202, schema=CompanyChangeRequestedSchema, success=True,
@@ -136,7 +135,7 @@ class CompanyProfile(MethodView):
 
 @blp.route("/companies/<uscc:uscc>/decision")
 class CompanyDecision(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(DecisionArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -155,7 +154,7 @@ class CompanyDecision(MethodView):
 
 @blp.route("/company-changes")
 class CompanyChanges(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.response(200, CompanyChangeSchema(many=True))
     def get(self):
         """The open change requests of verified companies whose current or proposed sectors are yours (regulators)."""
@@ -173,7 +172,7 @@ def _overseen_change(ref: str):
 
 @blp.route("/company-changes/<ref>/decision")
 class CompanyChangeDecision(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(ChangeDecisionArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -190,7 +189,7 @@ class CompanyChangeDecision(MethodView):
 
 @blp.route("/company-changes/<ref>/withdraw")
 class CompanyChangeWithdraw(MethodView):
-    @require("company_admin")
+    @require(Role.COMPANY_ADMIN)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
@@ -207,7 +206,7 @@ class CompanyChangeWithdraw(MethodView):
 
 @blp.route("/companies/<uscc:uscc>/pledge")
 class CompanyPledge(MethodView):
-    @require("company_admin")
+    @require(Role.COMPANY_ADMIN)
     @blp.arguments(PledgeArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -221,7 +220,7 @@ class CompanyPledge(MethodView):
 
 @blp.route("/companies/<uscc:uscc>/users")
 class CompanyUsers(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @blp.response(200, AccountSchema(many=True))
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc):
@@ -232,7 +231,7 @@ class CompanyUsers(MethodView):
             raise not_found("company", "企业")
         return company.accounts
 
-    @require("company_admin")
+    @require(Role.COMPANY_ADMIN)
     @blp.arguments(CompanyUserArgs)
     @blp.response(201, NewAccountSchema)
     @blp.alt_response(404, schema=ERRORS)

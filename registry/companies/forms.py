@@ -6,6 +6,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, RadioField, Select
 from wtforms.validators import ValidationError
 
 from ..accounts.forms import LoginFormat, MaxLength, OneOf, Required, SameAs, StrongPassword, lower_strip, strip
+from ..accounts.roles import COMPANY_USER_CHOICES, Role
 from ..errors import Msg
 from . import districts, uscc as uscc_mod
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS
@@ -101,9 +102,9 @@ class CompanyUserForm(FlaskForm):
                         filters=[lower_strip])
     name = StringField(validators=[Required("请填写姓名。", "Enter the person's name."), MaxLength(50)],
                        filters=[strip])
-    role = SelectField(choices=["company_user", "company_admin"],
-                       default="company_user", validate_choice=False,
-                       validators=[OneOf(("company_user", "company_admin"))])
+    role = SelectField(choices=[r.value for r in COMPANY_USER_CHOICES],
+                       default=Role.COMPANY_USER.value, validate_choice=False,
+                       validators=[OneOf(COMPANY_USER_CHOICES)])
 
 
 class DecisionForm(FlaskForm):

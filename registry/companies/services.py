@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from .. import clock
 from ..accounts.models import Account
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.services import NewAccount, build_account
 from ..errors import ApiError, field_error, forbidden, not_found
 from ..extensions import db
@@ -16,6 +17,7 @@ from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from . import changes as change_rules, districts, pledge, uscc as uscc_mod
+from .access import is_member, require_member
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
 
 PHONE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
@@ -133,7 +135,7 @@ def register_company(ring: KeyRing, *, uscc: str, profile: CompanyProfile, admin
     check_profile(profile)
     _check_uscc_free(result.code)
     company = _new_company(ring, result.code, profile)
-    admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=admin_password,
+    admin = build_account(ring, login=admin_login, name=admin_name, role=Role.COMPANY_ADMIN, password=admin_password,
                           login_field="admin.login", password_field="admin.password")
     company.accounts.append(admin.account)
     db.session.add(company)
@@ -144,7 +146,7 @@ def register_company(ring: KeyRing, *, uscc: str, profile: CompanyProfile, admin
 def register_reviewed(ring: KeyRing, *, regulator: Account, uscc: str, profile: CompanyProfile, note: str,
                       admin_login: str, admin_name: str) -> tuple[Company, NewAccount]:
     """Manual review: a regulator admits a genuine code that fails its check."""
-    if regulator.role not in ("regulator", "regulator_admin") or regulator.agency.sector not in profile.sectors:
+    if regulator.role not in REGULATOR_ROLES or regulator.agency.sector not in profile.sectors:
         raise forbidden()
     result = uscc_mod.validate(uscc or "")
     if result.ok:
@@ -162,7 +164,7 @@ def register_reviewed(ring: KeyRing, *, regulator: Account, uscc: str, profile: 
     company.status = "verified"
     company.decided_by = regulator.ref
     company.decided_dt = clock.now()
-    admin = build_account(ring, login=admin_login, name=admin_name, role="company_admin", password=None,
+    admin = build_account(ring, login=admin_login, name=admin_name, role=Role.COMPANY_ADMIN, password=None,
                           login_field="admin.login")
     company.accounts.append(admin.account)
     db.session.add(company)
@@ -221,12 +223,8 @@ def staff_by_occupation(company: Company) -> list[tuple[str, int]]:
 
 def regulates(account: Account, company: Company) -> bool:
     """Is `account` a regulator of one of the company's sectors?"""
-    return (account.role in ("regulator", "regulator_admin") and account.agency is not None
+    return (account.role in REGULATOR_ROLES and account.agency is not None
             and account.agency.sector in company.sectors)
-
-
-def is_member(account: Account, company: Company) -> bool:
-    return account.company_id == company.id
 
 
 def member_company(account: Account, uscc: str) -> Company:
@@ -270,8 +268,7 @@ def update_profile(ring: KeyRing, *, account: Account, company: Company, profile
     A new request replaces (withdraws) the open one; one that leaves the
     verified values as they are leaves an open request alone.
     """
-    if account.role != "company_admin" or not is_member(account, company):
-        raise forbidden()
+    require_member(account, company, (Role.COMPANY_ADMIN,))
     check_profile(profile)
     if company.status != "verified":
         _apply_profile(ring, company, profile)
@@ -308,7 +305,7 @@ def open_change(company: Company) -> CompanyChange | None:
 
 def oversees_change(account: Account, change: CompanyChange) -> bool:
     """Is `account` a regulator of one of the company's current sectors or of the proposed ones?"""
-    return (account.role in ("regulator", "regulator_admin") and account.agency is not None
+    return (account.role in REGULATOR_ROLES and account.agency is not None
             and account.agency.sector in change_rules.concerned_sectors(change.company.sectors, change.sectors))
 
 
@@ -348,8 +345,7 @@ def decide_change(ring: KeyRing, *, regulator: Account, change: CompanyChange, a
 
 def withdraw_change(ring: KeyRing, *, account: Account, change: CompanyChange) -> Recorded:
     """The company's admin withdraws its open request; the verified values stay."""
-    if account.role != "company_admin" or not is_member(account, change.company):
-        raise forbidden()
+    require_member(account, change.company, (Role.COMPANY_ADMIN,))
     _refresh_open(change)
     change.status = "withdrawn"
     change.decided_by = account.ref
@@ -365,8 +361,7 @@ def changes_for(regulator: Account) -> list[CompanyChange]:
 
 
 def sign_pledge(ring: KeyRing, *, account: Account, company: Company, version: int) -> Recorded:
-    if account.role != "company_admin" or not is_member(account, company):
-        raise forbidden()
+    require_member(account, company, (Role.COMPANY_ADMIN,))
     if version != pledge.CURRENT_VERSION:
         raise field_error("version", f"Sign the current pledge, version {pledge.CURRENT_VERSION}.",
                           f"请签署当前版本（第 {pledge.CURRENT_VERSION} 版）的信用承诺。", code="stale_pledge")
@@ -377,11 +372,10 @@ def sign_pledge(ring: KeyRing, *, account: Account, company: Company, version: i
 
 
 def add_user(ring: KeyRing, *, actor: Account, company: Company, login: str, name: str,
-             role: str = "company_user") -> NewAccount:
+             role: str = Role.COMPANY_USER) -> NewAccount:
     """The company's admin adds a user, who gets a temporary password."""
-    if actor.role != "company_admin" or not is_member(actor, company):
-        raise forbidden()
-    if role not in ("company_user", "company_admin"):
+    require_member(actor, company, (Role.COMPANY_ADMIN,))
+    if role not in COMPANY_ROLES:
         raise field_error("role", "Role must be company_user or company_admin.", "角色必须是企业用户或企业管理员。")
     new = build_account(ring, login=login, name=name, role=role, password=None)
     company.accounts.append(new.account)

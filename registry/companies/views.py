@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..accounts import services as account_services
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.views import once_page, start_session
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
@@ -20,8 +21,6 @@ from .models import EMPLOYEE_CONDITIONS
 
 bp = Blueprint("companies_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATORS = ("regulator", "regulator_admin")
 MANUAL_REVIEW = Msg("The USCC fails its check. If it is a genuine early code, ask a regulator to register it "
                     "through manual review.",
                     "统一社会信用代码校验未通过。如确为早期颁发的真实代码，请联系监管部门人工审核登记。")
@@ -83,7 +82,7 @@ def company():
 
 
 @bp.post("/company/pledge")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def sign_pledge():
     user = account()
     form = PledgeForm()
@@ -100,7 +99,7 @@ def sign_pledge():
 
 
 @bp.post("/company/users")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def add_user():
     user = account()
     form = CompanyUserForm()
@@ -117,7 +116,7 @@ def add_user():
 
 
 @bp.post("/company/changes/<ref>/withdraw")
-@role_required("company_admin")
+@role_required(Role.COMPANY_ADMIN)
 def withdraw_change(ref: str):
     user = account()
     change = services.get_change(ref)
@@ -161,13 +160,13 @@ def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
 
 
 @bp.get("/regulator/companies")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def queue():
     return _queue_page(account())
 
 
 @bp.post("/regulator/companies/<uscc>/decision")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def decide(uscc: str):
     regulator = account()
     company = services.get_company(uscc)
@@ -191,7 +190,7 @@ def decide(uscc: str):
 
 
 @bp.post("/regulator/company-changes/<ref>/decision")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def decide_change(ref: str):
     regulator = account()
     change = services.get_change(ref)

@@ -7,8 +7,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from schemas.common import FormBoolean
-
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
 from ..errors import field_error
@@ -37,7 +37,7 @@ def _member_company(uscc: str):
 
 @blp.route("/companies/<uscc:uscc>/imports")
 class Imports(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @blp.arguments(ImportArgs, location="multipart")
     @blp.response(202, QueuedSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -59,7 +59,7 @@ class Imports(MethodView):
 
 @blp.route("/companies/<uscc:uscc>/imports/<int:task_id>/report")
 class ImportReport(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @blp.response(200, content_type="text/csv")
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc, task_id):

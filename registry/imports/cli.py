@@ -29,6 +29,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..accounts.models import Account
+from ..accounts.roles import Role
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError
 from ..extensions import db
@@ -64,7 +65,7 @@ def _importer(company, login: str | None) -> Account:
             raise NotDone(f"the account {login!r} is disabled")
         return user
     user = db.session.execute(
-        select(Account).where(Account.company_id == company.id, Account.role == "company_admin",
+        select(Account).where(Account.company_id == company.id, Account.role == Role.COMPANY_ADMIN,
                               Account.disabled.is_(False)).order_by(Account.id).limit(1)).scalar_one_or_none()
     if user is None:
         raise NotDone("the company has no active company admin; name a user with --as")

@@ -18,8 +18,9 @@ from sqlalchemy import insert, select, text
 from .. import canonical
 from .. import clock
 from ..accounts.models import Account
+from ..companies.access import require_member, require_verified
 from ..companies.models import Company
-from ..errors import ApiError, field_error, forbidden, not_found
+from ..errors import field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
@@ -75,11 +76,8 @@ def prepare(data: staff_file.RowData, today: date) -> Prepared:
 def start_import(ring: KeyRing, *, account: Account, company: Company, filename: str, content: bytes,
                  keep_good: bool):
     """Store the file sealed and queue its import; return the task (no log entry: the rows write theirs)."""
-    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
-        raise forbidden()
-    if company.status != "verified":
-        raise ApiError(403, "company_not_verified", "企业尚未通过核验，暂不能登记从业人员。",
-                       "The company is not verified yet and cannot register staff.")
+    require_member(account, company)
+    require_verified(company)
     if not content:
         raise field_error("file", "The file is empty.", "文件为空。", code="empty_file")
     if len(content) > MAX_BYTES:

@@ -14,6 +14,7 @@ import io
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..accounts.roles import COMPANY_ROLES
 from ..errors import ApiError, Msg, error_body, not_found, respond
 from ..extensions import db
 from ..keys import keyring
@@ -25,7 +26,6 @@ from .services import MAX_BYTES, company_import, recent_imports, start_import
 
 bp = Blueprint("imports_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
 RECENT = 20
 REPORT_LINES = 50
 REFRESH_SECONDS = 2

@@ -19,6 +19,7 @@ from schemas.log import (
 )
 
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES
 from ..api_util import ERRORS, api_blueprint
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db, limiter
@@ -170,7 +171,7 @@ class Receipt(MethodView):
 
 @states_blp.route("/companies/<uscc:uscc>/states")
 class CompanyStates(MethodView):
-    @require("company_admin", "company_user")
+    @require(*COMPANY_ROLES)
     @states_blp.arguments(StatesArgs, location="query")
     @states_blp.response(200, StatesSchema)
     @states_blp.alt_response(404, schema=ERRORS)

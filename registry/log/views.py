@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from sqlalchemy import select
 
+from ..accounts.roles import Role
 from ..extensions import db
 from ..keys import keyring
 from ..tlog import merkle, note
@@ -76,7 +77,7 @@ def verify_page():
 
 
 @bp.get("/admin/log")
-@role_required("operator_admin")
+@role_required(Role.OPERATOR_ADMIN)
 def admin():
     recent = db.session.execute(
         select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)).scalars().all()
@@ -85,7 +86,7 @@ def admin():
 
 
 @bp.post("/admin/log/alarms/<int:alarm_id>/acknowledge")
-@role_required("operator_admin")
+@role_required(Role.OPERATOR_ADMIN)
 def acknowledge(alarm_id: int):
     if not alarms.acknowledge(alarm_id):
         abort(404)

@@ -3,8 +3,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from schemas.common import BoundedInteger
-
 from ..accounts.auth import require
+from ..accounts.roles import Role
 from ..api_util import api_blueprint
 from ..keys import keyring
 from . import services
@@ -26,7 +26,7 @@ class OutboxSchema(Schema):
 
 @blp.route("/outbox")
 class Outbox(MethodView):
-    @require("operator_admin")
+    @require(Role.OPERATOR_ADMIN)
     @blp.arguments(OutboxArgs, location="query")
     @blp.response(200, OutboxSchema(many=True))
     def get(self, args):

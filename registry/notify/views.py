@@ -2,6 +2,7 @@
 from flask import Blueprint, render_template
 
 from ..keys import keyring
+from ..accounts.roles import Role
 from ..web import role_required
 from . import services
 
@@ -9,6 +10,6 @@ bp = Blueprint("notify_web", __name__)
 
 
 @bp.get("/admin/outbox")
-@role_required("operator_admin")
+@role_required(Role.OPERATOR_ADMIN)
 def outbox():
     return render_template("web/notify/outbox.html", messages=services.read_outbox(keyring(), limit=100))

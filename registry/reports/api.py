@@ -12,6 +12,7 @@ from schemas.common import ChangeSchema
 from schemas.reports import CloseReportArgs, ReportArgs, ReportFiledSchema, ReportQueueArgs, ReportSchema
 
 from ..accounts.auth import bearer_account, require, token_optional
+from ..accounts.roles import REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..keys import keyring
@@ -20,8 +21,6 @@ from ..ratelimits import lookup_limit
 from . import services as reports
 
 blp = api_blueprint("reports", __name__, "Reports about a card, and the regulators' queue that handles them.")
-
-REGULATORS = ("regulator", "regulator_admin")
 
 
 @blp.route("/cards/<card_no:card_no>/reports")
@@ -54,7 +53,7 @@ class CardReports(MethodView):
 
 @blp.route("/reports")
 class ReportQueue(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(ReportQueueArgs, location="query")
     @blp.response(200, ReportSchema(many=True))
     def get(self, args):
@@ -67,7 +66,7 @@ class ReportQueue(MethodView):
 
 @blp.route("/reports/<ref>/close")
 class ReportClose(MethodView):
-    @require(*REGULATORS)
+    @require(*REGULATOR_ROLES)
     @blp.arguments(CloseReportArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)

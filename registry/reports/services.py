@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account
+from ..accounts.roles import REGULATOR_ROLES
 from ..cards import qr
 from ..cards import services as cards
 from ..companies.models import Company
@@ -46,7 +47,6 @@ TEXT_MAX = 500
 NOTE_MAX = 500
 # A QR's q is about 110 characters; anything much longer is not one.
 Q_MAX = 300
-REGULATOR_ROLES = ("regulator", "regulator_admin")
 # The public reference: the first 12 hex characters of the report's random ref, in groups of four.
 REFERENCE_CHARS = 12
 

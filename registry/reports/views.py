@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from ..accounts.roles import REGULATOR_ROLES
 from ..cards import qr
 from ..clock import today
 from ..errors import ApiError, Msg
@@ -23,7 +24,6 @@ from .forms import CloseReportForm, QueueFilterForm, ReportForm
 
 bp = Blueprint("reports_web", __name__)
 
-REGULATORS = ("regulator", "regulator_admin")
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 _THANKS = "jiaxin.report_reference"
 
@@ -88,7 +88,7 @@ def _queue_page(regulator, filters: QueueFilterForm, status: int = 200, *, faile
 
 
 @bp.get("/admin/reports")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def queue():
     filters = QueueFilterForm(formdata=request.args)
     if not filters.validate():
@@ -97,7 +97,7 @@ def queue():
 
 
 @bp.post("/admin/reports/<ref>/close")
-@role_required(*REGULATORS)
+@role_required(*REGULATOR_ROLES)
 def close(ref: str):
     regulator = account()
     report = reports.get_report(regulator, ref)

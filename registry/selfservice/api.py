@@ -24,6 +24,7 @@ from .. import clock
 from ..accounts.auth import bearer_account, require
 from ..api_util import ERRORS, api_blueprint, commit, documents_security
 from ..clock import local_date
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..errors import ApiError
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
@@ -35,8 +36,6 @@ blp = api_blueprint("selfservice", __name__,
                     "Worker self-service: activation, PIN sign-in, own record, access list, state and consent "
                     "codes; a resident's consent-based detailed view.")
 
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATOR_ROLES = ("regulator", "regulator_admin")
 _WORKER = "jiaxin.worker"
 
 

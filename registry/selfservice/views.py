@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 
 from .. import clock
 from ..clock import local_date
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -28,8 +29,6 @@ from .forms import ActivateForm, ConsentForm, SignInForm
 bp = Blueprint("selfservice_web", __name__)
 
 TOKEN = "worker_token"
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATORS = ("regulator", "regulator_admin")
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 
 
@@ -223,7 +222,7 @@ def resident_detail(card_no: str):
 # --- the employer's or regulator's button -------------------------------------------------------
 
 @bp.post("/workers/<card_no>/activation-code")
-@role_required(*COMPANY_ROLES, *REGULATORS)
+@role_required(*COMPANY_ROLES, *REGULATOR_ROLES)
 def send_activation_code(card_no: str):
     worker = workers.get_worker(card_no)
     issued = services.issue_activation_code(keyring(), actor=account(), worker=worker, now=clock.now())

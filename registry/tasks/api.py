@@ -3,6 +3,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import Role
 from ..api_util import ERRORS, api_blueprint
 from ..errors import not_found
 from . import services
@@ -29,7 +30,7 @@ class TaskSchema(Schema):
 
 def may_see(account, task) -> bool:
     """The task's own company or agency, or an operator."""
-    if account.role == "operator_admin":
+    if account.role == Role.OPERATOR_ADMIN:
         return True
     owner = account.aggregate
     return task.owner_ref is not None and owner is not None and task.owner_ref == owner.log_ref

@@ -14,6 +14,7 @@ from schemas.workers import (
 
 from .. import clock
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
@@ -27,9 +28,6 @@ from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
 log = logging.getLogger(__name__)
 blp = api_blueprint("workers", __name__, "Workers: registration, staff lists, records, the detailed view.")
-
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATOR_ROLES = ("regulator", "regulator_admin")
 
 
 def _member_company(uscc: str):

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.roles import COMPANY_ROLES
 from ..accounts.models import Account
 from ..clock import SHANGHAI
 from ..companies.models import Company
@@ -107,7 +108,7 @@ def _awaiting(worker: Worker, employment_id: int, company_id: int | None = None)
 
 
 def _member(account: Account, company: Company | None) -> None:
-    if company is None or account.company_id != company.id or account.role not in ("company_admin", "company_user"):
+    if company is None or account.company_id != company.id or account.role not in COMPANY_ROLES:
         raise not_found("employment", "待确认的用工记录")
 
 

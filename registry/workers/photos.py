@@ -22,8 +22,9 @@ from sqlalchemy import select
 
 from .. import clock
 from ..accounts.models import Account
+from ..companies.access import require_member
 from ..companies.models import Company
-from ..errors import field_error, forbidden, not_found
+from ..errors import field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal_bytes, state_hmac
@@ -107,8 +108,7 @@ def check_upload(data: bytes | None, consent_on: date, today: date) -> tuple[str
 def set_photo(ring: KeyRing, *, account: Account, company: Company, worker: Worker, data: bytes | None,
               consent_on: date, today: date) -> Recorded:
     """Store (or replace) the worker's photo for a current employer, recording the date of consent."""
-    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
-        raise forbidden()
+    require_member(account, company)
     if active_employment(worker, company) is None:
         raise not_found("worker", "从业人员")
     content_type, stored = check_upload(data, consent_on, today)

@@ -13,9 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..clock import add_years
+from ..companies.access import require_member, require_verified
 from ..companies.models import Company
-from ..errors import ApiError, field_error, forbidden, not_found
+from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
@@ -107,18 +109,11 @@ def _seal_phone(ring: KeyRing, worker: Worker, phone: str) -> None:
     worker.phone_idx = blind_index(ring, "phone", phone)
 
 
-def _require_member(account: Account, company: Company) -> None:
-    if account.company_id != company.id or account.role not in ("company_admin", "company_user"):
-        raise forbidden()
-
-
 def register_worker(ring: KeyRing, *, account: Account, company: Company, person: Person, engagement: Engagement,
                     today: date) -> Registered:
     """Register a person for a verified company: a new worker, or a new employment of an existing one."""
-    _require_member(account, company)
-    if company.status != "verified":
-        raise ApiError(403, "company_not_verified", "企业尚未通过核验，暂不能登记从业人员。",
-                       "The company is not verified yet and cannot register staff.")
+    require_member(account, company)
+    require_verified(company)
     name, phone, idr = check_person(person, today)
     check_engagement(engagement, idr.birth_date, today)
     employment = Employment(company_id=company.id, occupation=engagement.occupation, kind=engagement.kind,
@@ -199,7 +194,7 @@ def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
     """The account's company and the worker, whom it must employ today; anyone else: not found."""
     worker = get_worker(card_no)
     company = account.company
-    if (company is None or account.role not in ("company_admin", "company_user")
+    if (company is None or account.role not in COMPANY_ROLES
             or active_employment(worker, company) is None):
         raise not_found("worker", "从业人员")
     return company, worker
@@ -207,7 +202,7 @@ def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
 
 def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
                    today: date) -> Recorded:
-    _require_member(account, company)
+    require_member(account, company)
     employment = active_employment(worker, company)
     if employment is None:
         raise not_found("employment", "在职记录")
@@ -223,7 +218,7 @@ def end_employment(ring: KeyRing, *, account: Account, company: Company, worker:
 def add_record(ring: KeyRing, *, account: Account, company: Company, worker: Worker, kind: str, data: dict,
                today: date, supersedes_id: int | None = None) -> tuple[WorkerRecord, Recorded]:
     """Record a check or qualification; with `supersedes_id`, correct an earlier one of the company's."""
-    _require_member(account, company)
+    require_member(account, company)
     if active_employment(worker, company) is None:
         raise not_found("worker", "从业人员")
     try:
@@ -287,7 +282,7 @@ def staff(company: Company, *, today: date, occupation: str | None = None, statu
 
 def may_view(account: Account, worker: Worker) -> bool:
     """The worker's current employers, regulators of an employer's sector, and market supervision."""
-    if account.role in ("regulator", "regulator_admin"):
+    if account.role in REGULATOR_ROLES:
         sector = account.agency.sector
         return sector == "market" or any(e.active and sector in e.company.sectors for e in worker.employments)
     return account.company_id is not None and any(

@@ -13,6 +13,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import clock
 from ..cards.views import card_section
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
@@ -28,8 +29,6 @@ from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
 bp = Blueprint("workers_web", __name__)
 
-COMPANY_ROLES = ("company_admin", "company_user")
-REGULATORS = ("regulator", "regulator_admin")
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 EXPIRING = {"health": ("体检", "Health check"), "insurance": ("保险", "Insurance"), "any": ("体检或保险", "Either")}
 EMPLOYMENT_FILTER = {"active": ("在职", "Current"), "ended": ("已离职", "Ended"), "all": ("全部", "All")}
@@ -228,7 +227,7 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
 
 
 @bp.get("/workers/<card_no>")
-@role_required(*COMPANY_ROLES, *REGULATORS)
+@role_required(*COMPANY_ROLES, *REGULATOR_ROLES)
 def detail(card_no: str):
     user = account()
     worker = _viewable(user, card_no)
