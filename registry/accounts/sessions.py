@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 
 from ..extensions import db
 from . import secrets as sec
@@ -74,6 +74,21 @@ def find(raw, now: datetime, life: Lifetimes, *, pending: bool = False) -> Accou
     if row is None or row.pending != pending or not is_live(row, now, life):
         return None
     return row
+
+
+def renew(raw) -> str | None:
+    """A new id for the session of `raw`, its times kept: the old id opens nothing from then on.
+
+    None when no row has that id any more (another request with the same
+    cookie renewed or ended it first): one statement, so of two requests at
+    once with one cookie only one goes on.
+    """
+    if not isinstance(raw, str) or not raw:
+        return None
+    new = secrets.token_urlsafe(32)
+    renewed = db.session.execute(update(AccountSession).where(AccountSession.token_hash == sec.token_digest(raw))
+                                 .values(token_hash=sec.token_digest(new))).rowcount
+    return new if renewed == 1 else None
 
 
 def end(raw) -> None:

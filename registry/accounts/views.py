@@ -141,6 +141,16 @@ def totp():
         return render_template("web/accounts/totp.html", form=form)
     if not form.validate():
         return render_template("web/accounts/totp.html", form=form), 400
+    # The count of wrong codes travels in the cookie: each code tried spends the pending id and goes on under a
+    # new one, so a copy of the cookie saved before (with a lower count) has no sign-in left to finish, and
+    # codes sent at once with one cookie count as one try, not as many.
+    renewed = sessions.renew(pending.get("session"))
+    if renewed is None:
+        session.pop(PENDING, None)
+        flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
+        return redirect(url_for(".login"))
+    pending["session"] = renewed
+    session[PENDING] = pending
     if not services.check_totp(keyring(), user, form.code.data):
         _failed_attempt()
         pending["codes"] = int(pending.get("codes", 0)) + 1
@@ -150,6 +160,7 @@ def totp():
             flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
             return redirect(url_for(".login"))
         session[PENDING] = pending
+        db.session.commit()
         error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
         return render_template("web/accounts/totp.html", form=form, error=error), 401
     # The pending session is spent; the signed-in one gets a new id.

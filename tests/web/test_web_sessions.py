@@ -195,6 +195,25 @@ def test_the_totp_step_cannot_be_replayed_after_sign_in(app, client, factory):
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
 
 
+def test_a_copy_of_the_totp_step_saved_before_a_wrong_code_is_spent(app, client, factory):
+    """The count of wrong codes (five, then sign in again) travels in the cookie: replaying a copy saved before
+    a wrong code must not start the count again, or the five would be endless."""
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    login(client, reg.account.login, reg.password)
+    before = saved_cookie(client)
+    right = factory.totp_now(reg.totp_secret)
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    assert post_form(client, "/login/totp", {"code": wrong}).status_code == 401
+    other = app.test_client()
+    other.set_cookie(COOKIE, before)
+    resp = post_form(other, "/login/totp", {"code": right}, page="/login")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    assert_signed_out(other.get("/regulator/companies"))
+    # The browser that tried the wrong code goes on, with the right one.
+    resp = post_form(client, "/login/totp", {"code": right})
+    assert resp.headers["Location"] == "/regulator/companies"
+
+
 def test_the_totp_step_never_outlives_the_session_lifetimes(app, monkeypatch):
     # Five minutes at most, and never longer than an idle or absolute lifetime set shorter still.
     assert sessions.lifetimes().pending == timedelta(seconds=300)
