@@ -57,7 +57,12 @@ def _fresh_cookie() -> None:
 
 
 def start_session(user: Account) -> None:
-    """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user."""
+    """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user.
+
+    A session this browser already held ends: signing in again (as anyone)
+    leaves no id behind that a copied cookie could still use.
+    """
+    sessions.end(session.get(sessions.COOKIE_KEY))
     _fresh_cookie()
     session[sessions.COOKIE_KEY] = sessions.start(user, utcnow())
     login_user(user)

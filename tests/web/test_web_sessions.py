@@ -91,6 +91,18 @@ def test_logout_ends_only_that_browser(app, factory):
     assert phone.get("/company").status_code == 200
 
 
+def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(app, client, factory):
+    company, admin = factory.company()
+    clerk = company_user(factory, company, admin)
+    login(client, admin.account.login, admin.password)
+    cookie = saved_cookie(client)
+    resp = post_form(client, "/login", {"login": clerk.account.login, "password": clerk.password}, page="/company")
+    assert resp.status_code == 302
+    assert_signed_out(replay(app, cookie, "/company"))
+    assert client.get("/company").status_code == 200
+    assert count(AccountSession) == 1
+
+
 def test_a_regulators_saved_cookie_does_not_skip_totp_after_logout(app, factory):
     _reg, client = signed_in_regulator(app, factory, factory.agency("housekeeping"))
     cookie = saved_cookie(client)
