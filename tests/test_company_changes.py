@@ -288,3 +288,26 @@ def test_the_log_verifies_after_requests_and_decisions(client, factory, app):
     db.session.expire_all()
     report = verify_local(factory.ring, app.config["LOG_ORIGIN"])
     assert report.ok, report.failures
+
+
+def test_a_nul_in_a_proposal_or_a_reason_is_refused_and_stores_nothing(client, factory):
+    """PostgreSQL cannot store NUL: it must be a 422 naming the field on both engines, never a 500."""
+    company, admin = factory.company()
+    token = factory.token(admin.account)
+    hk = factory.token(factory.regulator_for("housekeeping"))
+    before = log_count()
+    resp = put_profile(client, company, token, name="成都\x00家政有限公司")
+    assert resp.status_code == 422, resp.status_code
+    assert resp.get_json()["error"]["code"] == "invalid_input"
+    assert set(resp.get_json()["error"]["fields"]) == {"name"}
+    resp = put_profile(client, company, token, contact={"name": "李\x00", "phone": "13800138000"})
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {"contact.name"}
+    assert log_count() == before
+    assert db.session.execute(select(func.count()).select_from(CompanyChange)).scalar_one() == 0
+    ref = put_profile(client, company, token, name="成都己名家政有限公司").get_json()["ref"]
+    resp = client.post(f"/api/v1/company-changes/{ref}/decision",
+                       json={"decision": "reject", "reason": "名称\x00不符"}, headers=bearer(hk))
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {"reason"}
+    assert resp.get_json()["error"]["fields"]["reason"]["zh"]
+    db.session.expire_all()
+    assert db.session.execute(select(CompanyChange.status).where(CompanyChange.ref == ref)).scalar_one() == "open"

@@ -174,3 +174,24 @@ def test_the_document_declares_the_card_and_uscc_patterns_the_server_holds_to(cl
     # What the document refuses the server refuses too.
     assert client.get("/api/v1/cards/00").status_code == 422
     assert client.get("/api/v1/companies/00").status_code == 404
+
+
+def test_a_nul_in_a_json_string_or_key_is_bad_input_naming_the_field(client):
+    resp = client.post("/api/v1/self/login", json={"card_no": "JX\x00", "pin": "123456"})
+    assert resp.status_code == 422, resp.status_code
+    assert resp.get_json()["error"] == {
+        "code": "invalid_input", "message": {"zh": "输入有误。", "en": "The input is not valid."},
+        "fields": {"card_no": {"en": "Must not contain a NUL character.", "zh": "不能包含空字符。"}}}
+    # Nested in objects and lists.
+    resp = client.post("/api/v1/companies", data='{"admin": {"login": "a\\u0000b"}, "sectors": ["x", "\\u0000"]}',
+                       content_type="application/json")
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {"admin.login", "sectors.1"}
+
+
+def test_a_nul_in_a_page_form_is_bad_input_not_a_database_error(client):
+    import re
+
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+    resp = client.post("/login", data={"login": "admin\x00", "password": "x", "csrf_token": token})
+    assert resp.status_code == 422, resp.status_code
+    assert "不能包含空字符" in resp.get_data(as_text=True)

@@ -54,7 +54,12 @@ def _fresh_cookie() -> None:
 
 
 def start_session(user: Account) -> None:
-    """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user."""
+    """Sign in: a new server-side session (the caller commits) in a fresh cookie, then the user.
+
+    A session this browser already held ends: signing in again (as anyone)
+    leaves no id behind that a copied cookie could still use.
+    """
+    sessions.end(session.get(sessions.COOKIE_KEY))
     _fresh_cookie()
     session[sessions.COOKIE_KEY] = sessions.start(user, clock.now())
     login_user(user)
@@ -134,6 +139,15 @@ def totp():
         return render_template("web/accounts/totp.html", form=form)
     if not form.validate():
         return render_template("web/accounts/totp.html", form=form), 400
+    # Wrong codes are counted on the server-side row; besides, each code tried spends the pending id and goes
+    # on under a new one, so a copy of the cookie saved before has no sign-in left to finish.
+    renewed = sessions.renew(pending.get("session"))
+    if renewed is None:
+        session.pop(PENDING, None)
+        flash_msg("登录已超时，请重新输入密码。", "The sign-in timed out; enter your password again.", "error")
+        return redirect(url_for(".login"))
+    pending["session"] = renewed
+    session[PENDING] = pending
     if not services.check_totp(keyring(), user, form.code.data):
         _failed_attempt()
         spent = sessions.wrong_code(row)

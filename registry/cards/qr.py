@@ -90,7 +90,11 @@ def origin_of(url: str) -> str | None:
         return None
     host, port = hp.group(1), hp.group(2)
     if port:  # an empty port (`host:`) is the default, as browsers read it
-        number = int(port)
+        # Browsers read any number of leading zeros (`:000443` is 443); int() refuses more than 4300 digits.
+        digits = port.lstrip("0") or "0"
+        if len(digits) > 5:
+            return None
+        number = int(digits)
         if not 0 < number < 65536:
             return None
         if number != DEFAULT_PORTS[scheme]:

@@ -295,6 +295,8 @@ SAME_ORIGIN = {
     "default_port": f"https://jiaxin.example:443/c/{CARD}",
     "empty_port": f"https://jiaxin.example:/c/{CARD}",
     "port_leading_zero": "https://jiaxin.example:0443/",
+    # More digits than Python's int() reads (4300): browsers still read 443.
+    "port_thousands_of_leading_zeros": "https://jiaxin.example:" + "0" * 5000 + "443/",
 }
 OTHER_ORIGIN = {
     "http_not_https": f"http://jiaxin.example/c/{CARD}",
@@ -322,6 +324,8 @@ OTHER_ORIGIN = {
     "javascript": "javascript://jiaxin.example/%0aalert(1)",
     "port_zero": "https://jiaxin.example:0/",
     "port_too_big": "https://jiaxin.example:65979/",
+    "port_of_thousands_of_digits": "https://jiaxin.example:" + "9" * 5000 + "/",
+    "port_of_thousands_of_zeros": "https://jiaxin.example:" + "0" * 5000 + "/",
     "empty_host": "https:///jiaxin.example",
     "tab_in_host": "https://jiaxin\t.example/",
     "empty": "",
@@ -491,3 +495,13 @@ def test_script_refuses_a_keys_file_without_a_plain_official_origin(tmp_path, or
     path.write_text(json.dumps(body))
     out = run_script(URL, path)
     assert out.returncode == 2 and "official_origin" in out.stderr
+
+
+def test_script_refuses_a_port_of_thousands_of_digits_without_a_traceback(tmp_path):
+    """A port longer than int() reads (4300 digits) is a look-alike like any other, not a crash."""
+    url = URL.replace("https://jiaxin.example/", "https://jiaxin.example:" + "9" * 5000 + "/")
+    done = run_script(url, keys_json(tmp_path))
+    assert done.returncode == 1 and "not the registry's official address" in done.stdout
+    assert "Traceback" not in done.stderr
+    padded = URL.replace("https://jiaxin.example/", "https://jiaxin.example:" + "0" * 5000 + "443/")
+    assert run_script(padded, keys_json(tmp_path)).returncode == 0

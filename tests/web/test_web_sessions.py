@@ -91,6 +91,18 @@ def test_logout_ends_only_that_browser(app, factory):
     assert phone.get("/company").status_code == 200
 
 
+def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(app, client, factory):
+    company, admin = factory.company()
+    clerk = company_user(factory, company, admin)
+    login(client, admin.account.login, admin.password)
+    cookie = saved_cookie(client)
+    resp = post_form(client, "/login", {"login": clerk.account.login, "password": clerk.password}, page="/company")
+    assert resp.status_code == 302
+    assert_signed_out(replay(app, cookie, "/company"))
+    assert client.get("/company").status_code == 200
+    assert count(AccountSession) == 1
+
+
 def test_a_regulators_saved_cookie_does_not_skip_totp_after_logout(app, factory):
     _reg, client = signed_in_regulator(app, factory, factory.agency("housekeeping"))
     cookie = saved_cookie(client)
@@ -193,6 +205,25 @@ def test_the_totp_step_cannot_be_replayed_after_sign_in(app, client, factory):
     assert_signed_out(other.get("/regulator/companies"))
     resp = post_form(other, "/login/totp", {"code": factory.totp_now(reg.totp_secret)}, page="/login")
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+
+
+def test_a_copy_of_the_totp_step_saved_before_a_wrong_code_is_spent(app, client, factory):
+    """The count of wrong codes (five, then sign in again) travels in the cookie: replaying a copy saved before
+    a wrong code must not start the count again, or the five would be endless."""
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    login(client, reg.account.login, reg.password)
+    before = saved_cookie(client)
+    right = factory.totp_now(reg.totp_secret)
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    assert post_form(client, "/login/totp", {"code": wrong}).status_code == 401
+    other = app.test_client()
+    other.set_cookie(COOKIE, before)
+    resp = post_form(other, "/login/totp", {"code": right}, page="/login")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login"
+    assert_signed_out(other.get("/regulator/companies"))
+    # The browser that tried the wrong code goes on, with the right one.
+    resp = post_form(client, "/login/totp", {"code": right})
+    assert resp.headers["Location"] == "/regulator/companies"
 
 
 def test_the_totp_step_never_outlives_the_session_lifetimes(app, monkeypatch):
