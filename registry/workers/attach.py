@@ -34,7 +34,8 @@ from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..notify import services as notify
 from ..selfservice import codes
 from ..selfservice import services as selfservice
-from .models import AccessRecord, Employment, Worker
+from .models import Employment, Worker
+from .services import record_access
 
 WORKER_ACTOR = "worker"
 
@@ -83,9 +84,8 @@ def send_code(ring: KeyRing, *, worker: Worker, employment: Employment, company:
             f"them code {codes.grouped(issued.code)} or confirm in self-service, by {until}. "
             "If you do not know them, tell no one.")
     notify.send(ring, notify.Message(kind="confirmation_code", recipient=phone, text=text))
-    db.session.add(AccessRecord(worker_id=worker.id, accessor_ref=actor_ref, accessor_kind=accessor_kind,
-                                organisation=organisation, purpose="confirmation_code", fields="phone",
-                                created_dt=now))
+    record_access(db.session, worker=worker, accessor_ref=actor_ref, accessor_kind=accessor_kind,
+                  organisation=organisation, purpose="confirmation_code", fields="phone", at=now)
 
 
 def start_pending(ring: KeyRing, *, account: Account, company: Company, worker: Worker, employment: Employment,
