@@ -648,10 +648,12 @@ _PERSON_PLACEHOLDERS = {"name": "张三", "id_number": EXAMPLE_ID_NUMBER, "phone
 
 
 def _check_person(values: dict, today: date):
+    checked = services.check_person(services.Person(values["name"], values["id_number"], values["phone"]), today)
     try:
-        return services.check_person(services.Person(values["name"], values["id_number"], values["phone"]), today)
+        services.refuse_first(checked.problems)
     except ApiError as e:
         raise _from_api_error(e) from None
+    return checked.name, checked.phone, checked.id
 
 
 def _record_placeholders(kind: str, today: date) -> dict:
@@ -708,7 +710,7 @@ def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[R
                                          values.get("employment_kind", next(iter(EMPLOYMENT_KINDS))),
                                          values["start_date"], bool(values.get("social_insurance")))
         try:
-            services.check_engagement(engagement, birth, today)
+            services.refuse_first(services.check_engagement(engagement, birth, today))
         except ApiError as e:
             errors.extend(_refusal_errors(row_number, [_from_api_error(e)], None))
 
