@@ -34,9 +34,10 @@ ever quotes a cell's value, so reports carry no personal data even when
 columns were mixed up. The templates' example row (its ID number) is refused
 as the example, so an unchanged template stores nobody.
 
-Pure module: no Flask, no database. It borrows the registration rules from
-`registry.workers.services` (`check_person`, `check_engagement`) and
-`registry.workers.rules.check_record`, which are pure functions.
+Pure module: no Flask, no database. It judges rows by the rules of single
+registration, which are pure and report every problem at once:
+`registry.workers.person` (`check_person`, `check_engagement`) and
+`registry.workers.rules.judge_record`.
 """
 from __future__ import annotations
 
@@ -47,14 +48,14 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
-from registry.errors import ApiError
-from registry.workers import idnumber, rules, services
+from registry.workers import idnumber, rules
+from registry.workers.person import INVALID, Engagement, Person, check_engagement, check_person
 from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, RESULTS
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -523,11 +524,11 @@ class RowData:
     social_insurance: bool
     records: list[tuple[str, dict]] = field(default_factory=list)  # (kind, fields for rules.check_record)
 
-    def person(self) -> services.Person:
-        return services.Person(self.name, self.id_number, self.phone)
+    def person(self) -> Person:
+        return Person(self.name, self.id_number, self.phone)
 
-    def engagement(self) -> services.Engagement:
-        return services.Engagement(self.occupation, self.employment_kind, self.start_date, self.social_insurance)
+    def engagement(self) -> Engagement:
+        return Engagement(self.occupation, self.employment_kind, self.start_date, self.social_insurance)
 
 
 class _Bad(Exception):
@@ -611,55 +612,9 @@ def _convert_cell(col: Column, cell: str):
     return str(cell).strip()
 
 
-class _Refused(Exception):
-    """A shared rule refused one field."""
-
-    def __init__(self, field_name: str | None, code: str, en: str, zh: str):
-        super().__init__(field_name)
-        self.field, self.code, self.en, self.zh = field_name, code, en, zh
-
-
-def _from_api_error(e: ApiError) -> _Refused:
-    name, msg = next(iter(e.fields.items()), (None, {"en": e.en, "zh": e.zh}))
-    return _Refused(name, e.code if e.code != "invalid_input" else "invalid", msg["en"], msg["zh"])
-
-
-def _every_refusal(check: Callable[[dict], object], values: dict, placeholders: dict) -> tuple[list[_Refused], object]:
-    """Run `check` until it passes, putting a known-good placeholder in each field it refuses.
-
-    The shared rules stop at the first problem; this finds every refused field with them.
-    """
-    values = dict(values)
-    found: list[_Refused] = []
-    while True:
-        try:
-            return found, check(values)
-        except _Refused as refused:
-            found.append(refused)
-            if refused.field not in placeholders or values.get(refused.field) is placeholders[refused.field]:
-                return found, None
-            values[refused.field] = placeholders[refused.field]
-
-
-# The templates' example person: the textbook sample ID of GB 11643. It passes every identity rule, so it also
-# serves as the placeholder below; a row that carries it is refused as the example (see convert_row).
+# The templates' example person: the textbook sample ID of GB 11643. It passes every identity rule, so a row that
+# carries it is refused as the example (see convert_row).
 EXAMPLE_ID_NUMBER = "11010519491231002X"
-_PERSON_PLACEHOLDERS = {"name": "张三", "id_number": EXAMPLE_ID_NUMBER, "phone": "13800138000"}
-
-
-def _check_person(values: dict, today: date):
-    checked = services.check_person(services.Person(values["name"], values["id_number"], values["phone"]), today)
-    try:
-        services.refuse_first(checked.problems)
-    except ApiError as e:
-        raise _from_api_error(e) from None
-    return checked.name, checked.phone, checked.id
-
-
-def _record_placeholders(kind: str, today: date) -> dict:
-    return {"result": RESULTS.get(kind, (None,))[0], "checked_on": today, "trained_on": today, "valid_from": date.min,
-            "valid_until": date.max, "course": "-", "issuer": "-", "insurer": "-", "authority": "-",
-            "hours": Decimal(1), "exam_passed": True}
 
 
 def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[RowData | None, list[RowError]]:
@@ -691,28 +646,17 @@ def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[R
         if col.key not in filled:
             errors.append(_row_error(row_number, col, "required", "Required: the cell is empty.", "必填项，不能为空。"))
 
-    # Person: the shared rules judge every converted field; placeholders stand in for the others.
-    person = {k: values.get(k, _PERSON_PLACEHOLDERS[k]) for k in ("name", "id_number", "phone")}
-    birth = date.min  # unknown birth date: only the start date's own rules apply
-    if any(k in values for k in person):
-        refusals, result = _every_refusal(lambda v: _check_person(v, today), person, _PERSON_PLACEHOLDERS)
-        errors.extend(_refusal_errors(row_number, refusals, None))
-        refused = {r.field for r in refusals}
-        if result is not None:
-            name, phone, idr = result
-            if "id_number" in values and "id_number" not in refused:
-                birth = idr.birth_date
-            if not errors:
-                values.update(name=name, phone=phone, id_number=idr.number)
-
+    # Person and employment: the rules of single registration judge every field the row has; an empty cell or one
+    # that could not be converted is already reported above and not judged again.
+    checked = check_person(Person(values.get("name"), values.get("id_number"), values.get("phone")), today)
+    errors.extend(_problem_errors(row_number, checked.problems, values))
+    birth = checked.id.birth_date  # None unless the ID number is good: only the start date's own rule applies
+    if checked.ok:
+        values.update(name=checked.name, phone=checked.phone, id_number=checked.id.number)
     if "start_date" in values:
-        engagement = services.Engagement(values.get("occupation", next(iter(OCCUPATIONS))),
-                                         values.get("employment_kind", next(iter(EMPLOYMENT_KINDS))),
-                                         values["start_date"], bool(values.get("social_insurance")))
-        try:
-            services.refuse_first(services.check_engagement(engagement, birth, today))
-        except ApiError as e:
-            errors.extend(_refusal_errors(row_number, [_from_api_error(e)], None))
+        engagement = Engagement(values.get("occupation"), values.get("employment_kind"), values["start_date"],
+                                bool(values.get("social_insurance")))
+        errors.extend(_problem_errors(row_number, check_engagement(engagement, birth, today), values))
 
     records: list[tuple[str, dict]] = []
     for group, cols in GROUPS.items():
@@ -728,9 +672,9 @@ def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[R
         if missing or any(c.key not in values for c in cols):
             continue
         data = {c.record_field: values[c.key] for c in cols}
-        refusals, _ = _every_refusal(lambda v, g=group: _check_record(g, v, today), data,
-                                     _record_placeholders(group, today))
-        errors.extend(_refusal_errors(row_number, refusals, group))
+        _fields, problems = rules.judge_record(group, data, today)
+        for p in problems:
+            errors.append(_row_error(row_number, BY_KEY.get(f"{group}_{p.field}", cols[0]), "invalid", p.en, p.zh))
         records.append((group, data))
 
     if errors:
@@ -741,20 +685,10 @@ def convert_row(row_number: int, raw: dict[str, str], *, today: date) -> tuple[R
                    records=records), []
 
 
-def _check_record(kind: str, data: dict, today: date) -> dict:
-    try:
-        return rules.check_record(kind, data, today)
-    except rules.RecordProblem as p:
-        raise _Refused(p.field, "invalid", p.en, p.zh) from None
-
-
-def _refusal_errors(row_number: int, refusals: list[_Refused], group: str | None) -> list[RowError]:
-    out = []
-    for r in refusals:
-        key = f"{group}_{r.field}" if group else r.field
-        col = BY_KEY.get(key) or (GROUPS[group][0] if group else BY_KEY["name"])
-        out.append(_row_error(row_number, col, r.code, r.en, r.zh))
-    return out
+def _problem_errors(row_number: int, problems, values: dict) -> list[RowError]:
+    """The row's errors for the person and employment rules' problems with the cells it has."""
+    return [_row_error(row_number, BY_KEY[p.field], "invalid" if p.code == INVALID else p.code, p.en, p.zh)
+            for p in problems if p.field in values]
 
 
 def _error_order(e: RowError | FileError) -> tuple:
