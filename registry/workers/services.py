@@ -56,10 +56,25 @@ def find_by_id_number(ring: KeyRing, number: str) -> Worker | None:
     return db.session.execute(select(Worker).where(Worker.id_number_idx.in_(candidates))).scalar_one_or_none()
 
 
-def _seal_phone(ring: KeyRing, worker: Worker, phone: str) -> None:
-    worker.phone_enc = seal(ring, phone, aad("workers", "phone", worker.ref))
-    worker.phone_state = state_hmac(ring, "phone", phone)
-    worker.phone_idx = blind_index(ring, "phone", phone)
+def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:
+    """The identity columns of the worker row `ref`, from the normalised name, ID number and phone.
+
+    Each value sealed for its own column and row, its HMAC for canonical
+    states, blind indexes for look-ups, the masked name for lists
+    (docs/privacy.md). The one place both registration and the staff import
+    turn a person into a row, so the two store identical columns.
+    """
+    return {
+        "name_enc": seal(ring, name, aad("workers", "name", ref)),
+        "name_state": state_hmac(ring, "name", name),
+        "name_masked": mask_name(name),
+        "id_number_enc": seal(ring, id_number, aad("workers", "id_number", ref)),
+        "id_number_state": state_hmac(ring, "id_number", id_number),
+        "id_number_idx": blind_index(ring, "id_number", id_number),
+        "phone_enc": seal(ring, phone, aad("workers", "phone", ref)),
+        "phone_state": state_hmac(ring, "phone", phone),
+        "phone_idx": blind_index(ring, "phone", phone),
+    }
 
 
 def register_worker(ring: KeyRing, *, account: Account, company: Company, person: Person, engagement: Engagement,
@@ -100,15 +115,10 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         return Registered(worker, False, record_change(ring, actor=account.ref,
                                                        action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
                           employment)
-    worker = Worker(ref=new_ref(), log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(),
-                    id_kind=idr.kind, registered_by=company.log_ref)
-    worker.name_enc = seal(ring, name, aad("workers", "name", worker.ref))
-    worker.name_state = state_hmac(ring, "name", name)
-    worker.name_masked = mask_name(name)
-    worker.id_number_enc = seal(ring, idr.number, aad("workers", "id_number", worker.ref))
-    worker.id_number_state = state_hmac(ring, "id_number", idr.number)
-    worker.id_number_idx = blind_index(ring, "id_number", idr.number)
-    _seal_phone(ring, worker, phone)
+    ref = new_ref()
+    worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(), id_kind=idr.kind,
+                    registered_by=company.log_ref, **seal_identity(ring, ref, name=name, id_number=idr.number,
+                                                                    phone=phone))
     worker.employments.append(employment)
     db.session.add(worker)
     return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
