@@ -4,11 +4,13 @@ Each changes one worker aggregate, records its log entry last, never commits.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -28,6 +30,8 @@ from . import cardno, rules
 from .models import AccessRecord, Employment, Worker, WorkerRecord
 # Person and Engagement are built by callers from here as well.
 from .person import Engagement, Person, Problem, check_engagement, check_person, e164_mobile  # noqa: F401
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -123,6 +127,24 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
     db.session.add(worker)
     return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
                                                   aggregate=worker), employment)
+
+
+def register_with_retry(ring, **kwargs) -> Registered:
+    """Register, retrying once if a concurrent registration of the same person won the race.
+
+    The unique blind index makes the loser's insert fail; the retry finds the
+    winner's worker and attaches an employment to it instead.
+    """
+    try:
+        registered = register_worker(ring, **kwargs)
+        db.session.flush()
+        return registered
+    except IntegrityError:
+        log.info("a concurrent registration won the race; retrying as an attachment")
+        db.session.rollback()
+        account = db.session.merge(kwargs["account"])
+        company = db.session.merge(kwargs["company"])
+        return register_worker(ring, **{**kwargs, "account": account, "company": company})
 
 
 def check_card_no(raw) -> str:
