@@ -175,47 +175,44 @@ def _d(value) -> str | None:
 
 def worker_state(ring, worker) -> dict:
     """Load a worker's dependent rows and build its state."""
-    from .companies.models import Company
-    from .extensions import db
-    from .workers.models import Employment, WorkerRecord
-
-    employments = db.session.execute(
-        select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
-        .where(Employment.worker_id == worker.id).order_by(Employment.id)).all()
-    records = db.session.execute(
-        select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
-        .where(WorkerRecord.worker_id == worker.id).order_by(WorkerRecord.id)).all()
-    cards, photos = worker_cards_and_photos([worker.id])
-    return worker_state_from(worker, employments, records, cards=cards.get(worker.id, []),
-                             photo=photos.get(worker.id))
+    return worker_state_from(worker, **load_worker_rows([worker.id])[worker.id])
 
 
-def worker_cards_and_photos(worker_ids) -> tuple[dict, dict]:
-    """Workers' cards (by serial) and photos, each with its company's log_ref, keyed by worker id.
+def load_worker_rows(worker_ids) -> dict[int, dict]:
+    """The rows each worker's state is built from, keyed by worker id: the keyword arguments of
+    `worker_state_from` after the worker itself (`employments`, `records`, `cards`, `photo`).
 
-    The other rows `worker_state_from` takes beside employments and records:
-    every caller that builds a worker's state from rows it loaded itself (the
-    staff import attaching existing workers) must pass these too.
+    Each row comes with its company's log_ref, in id order (cards by serial).
+    One loader for one worker (`worker_state`) and for a batch (the staff
+    import, attaching existing workers), so the two cannot disagree on what a
+    state holds.
     """
     from .cards.models import Card
     from .companies.models import Company
     from .extensions import db
-    from .workers.models import WorkerPhoto
+    from .workers.models import Employment, WorkerPhoto, WorkerRecord
 
     ids = list(worker_ids)
-    cards: dict[int, list] = {}
-    photos: dict[int, tuple] = {}
+    out = {wid: {"employments": [], "records": [], "cards": [], "photo": None} for wid in ids}
     if not ids:
-        return cards, photos
+        return out
+    for e, ref in db.session.execute(
+            select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
+            .where(Employment.worker_id.in_(ids)).order_by(Employment.id)).all():
+        out[e.worker_id]["employments"].append((e, ref))
+    for r, ref in db.session.execute(
+            select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
+            .where(WorkerRecord.worker_id.in_(ids)).order_by(WorkerRecord.id)).all():
+        out[r.worker_id]["records"].append((r, ref))
     for c, ref in db.session.execute(
             select(Card, Company.log_ref).join(Company, Company.id == Card.company_id)
             .where(Card.worker_id.in_(ids)).order_by(Card.worker_id, Card.serial)).all():
-        cards.setdefault(c.worker_id, []).append((c, ref))
+        out[c.worker_id]["cards"].append((c, ref))
     for p, ref in db.session.execute(
             select(WorkerPhoto, Company.log_ref).join(Company, Company.id == WorkerPhoto.company_id)
             .where(WorkerPhoto.worker_id.in_(ids))).all():
-        photos[p.worker_id] = (p, ref)
-    return cards, photos
+        out[p.worker_id]["photo"] = (p, ref)
+    return out
 
 
 def _employment(e, ref) -> dict:

@@ -23,16 +23,15 @@ from ..companies.models import Company
 from ..errors import field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, seal_bytes, state_hmac, unseal_bytes
+from ..keys.crypto import aad, blind_index_candidates, seal_bytes, state_hmac, unseal_bytes
 from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
-from ..masking import mask_name
 from ..models import new_ref
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
-from ..workers.services import Engagement
+from ..workers.services import Engagement, seal_identity
 from . import staff_file
 from .models import ImportFile
 
@@ -259,14 +258,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
         ref = new_ref()
         worker_rows.append({
             "ref": ref, "log_ref": new_ref(), "salt": new_ref(), "card_no": cardno.new_card_no(),
-            "id_kind": p.id_kind,
-            "name_enc": seal(ring, p.name, aad("workers", "name", ref)), "name_state": state_hmac(ring, "name", p.name),
-            "name_masked": mask_name(p.name),
-            "id_number_enc": seal(ring, p.number, aad("workers", "id_number", ref)),
-            "id_number_state": state_hmac(ring, "id_number", p.number),
-            "id_number_idx": blind_index(ring, "id_number", p.number),
-            "phone_enc": seal(ring, p.phone, aad("workers", "phone", ref)),
-            "phone_state": state_hmac(ring, "phone", p.phone), "phone_idx": blind_index(ring, "phone", p.phone),
+            "id_kind": p.id_kind, **seal_identity(ring, ref, name=p.name, id_number=p.number, phone=p.phone),
             "registered_by": company.log_ref, "created_dt": now,
         })
     worker_ids: dict[str, int] = {}
@@ -283,19 +275,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
             worker_ids[p.number] = existing[p.number].id
 
     # What attached workers already have, for their canonical states.
-    prior_emps: dict[int, list] = {}
-    prior_recs: dict[int, list] = {}
-    if existing:
-        ids = [w.id for w in existing.values()]
-        for e, ref in db.session.execute(
-                select(Employment, Company.log_ref).join(Company, Company.id == Employment.company_id)
-                .where(Employment.worker_id.in_(ids)).order_by(Employment.id)).all():
-            prior_emps.setdefault(e.worker_id, []).append((e, ref))
-        for r, ref in db.session.execute(
-                select(WorkerRecord, Company.log_ref).join(Company, Company.id == WorkerRecord.company_id)
-                .where(WorkerRecord.worker_id.in_(ids)).order_by(WorkerRecord.id)).all():
-            prior_recs.setdefault(r.worker_id, []).append((r, ref))
-    prior_cards, prior_photos = canonical.worker_cards_and_photos(w.id for w in existing.values())
+    prior = canonical.load_worker_rows(w.id for w in existing.values())
 
     employment_rows, attached_rows, record_rows, changes, notices = [], [], [], [], []
     new_by_number = {p.number: w for p, w in zip(new_rows, worker_rows)}
@@ -317,11 +297,11 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
             notices.append(_pending_notice(p))
             # As in single registration, the phone stays as first registered.
             worker = existing[p.number]
-            emps = prior_emps.get(worker.id, []) + [(SimpleNamespace(**e), company.log_ref)]
-            recs_state = prior_recs.get(worker.id, []) + [(SimpleNamespace(id=None, **r), company.log_ref)
-                                                          for r in recs]
-            state = canonical.worker_state_from(worker, emps, recs_state, cards=prior_cards.get(worker.id, []),
-                                                photo=prior_photos.get(worker.id))
+            rows_of = prior[worker.id]
+            state = canonical.worker_state_from(
+                worker, rows_of["employments"] + [(SimpleNamespace(**e), company.log_ref)],
+                rows_of["records"] + [(SimpleNamespace(id=None, **r), company.log_ref) for r in recs],
+                cards=rows_of["cards"], photo=rows_of["photo"])
             changes.append(Change(actor, Action.WORKER_EMPLOY_PENDING, worker.log_ref, canonical.digest(state)))
         else:
             w = new_by_number[p.number]

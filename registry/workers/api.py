@@ -1,10 +1,7 @@
 """/api/v1: a company's staff, worker registration, the detailed record, records."""
 from __future__ import annotations
 
-import logging
-
 from flask.views import MethodView
-from sqlalchemy.exc import IntegrityError
 
 from schemas.common import ChangeSchema
 from schemas.workers import (
@@ -19,38 +16,18 @@ from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
 from ..errors import not_found
-from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit
 from ..selfservice.api import refusals_commit
 from . import attach, services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
-log = logging.getLogger(__name__)
 blp = api_blueprint("workers", __name__, "Workers: registration, staff lists, records, the detailed view.")
 
 
 def _member_company(uscc: str):
     account = bearer_account()
     return account, companies.member_company(account, uscc)
-
-
-def register_with_retry(ring, **kwargs) -> services.Registered:
-    """Register, retrying once if a concurrent registration of the same person won the race.
-
-    The unique blind index makes the loser's insert fail; the retry finds the
-    winner's worker and attaches an employment to it instead.
-    """
-    try:
-        registered = services.register_worker(ring, **kwargs)
-        db.session.flush()
-        return registered
-    except IntegrityError:
-        log.info("a concurrent registration won the race; retrying as an attachment")
-        db.session.rollback()
-        account = db.session.merge(kwargs["account"])
-        company = db.session.merge(kwargs["company"])
-        return services.register_worker(ring, **{**kwargs, "account": account, "company": company})
 
 
 @blp.route("/companies/<uscc:uscc>/workers")
@@ -74,7 +51,7 @@ class Staff(MethodView):
     def post(self, args, uscc):
         """Register a person (a verified company): a new lifetime card number, or a new employment of an existing worker."""
         account, company = _member_company(uscc)
-        registered = register_with_retry(
+        registered = services.register_with_retry(
             keyring(), account=account, company=company, today=today(),
             person=services.Person(args["name"], args["id_number"], args["phone"]),
             engagement=services.Engagement(args["occupation"], args["employment_kind"], args["start_date"],

@@ -65,47 +65,85 @@ def _result(data: dict, kind: str) -> str:
 
 
 def check_record(kind: str, data: dict, today: date) -> dict:
-    """Return the record's normalised fields, or raise RecordProblem naming the field."""
+    """Return the record's normalised fields, or raise RecordProblem naming the (first) field."""
+    fields, problems = judge_record(kind, data, today)
+    if problems:
+        raise problems[0]
+    return fields
+
+
+def judge_record(kind: str, data: dict, today: date) -> tuple[dict | None, list[RecordProblem]]:
+    """The record's normalised fields and no problem, or None and every field that breaks a rule.
+
+    Each field is judged on its own, at most one problem each, in the order
+    `check_record` reports the first; a comparison of two dates is judged
+    when both are dates, even if one of them is refused for another reason.
+    """
     if kind not in RECORD_KINDS:
-        raise RecordProblem("kind", "Unknown record kind.", "未知的记录类型。")
-    if kind == "identity":
-        return {"result": _result(data, kind),
-                "on_date": _past(_date(data, "checked_on", "核验", "check date"), today, "checked_on", "核验日期",
-                                 "check date")}
-    if kind == "training":
+        return None, [RecordProblem("kind", "Unknown record kind.", "未知的记录类型。")]
+    problems: list[RecordProblem] = []
+
+    def take(rule, *args):
         try:
-            hours = Decimal(str(data.get("hours")))
-        except (InvalidOperation, ValueError):
-            hours = Decimal(-1)
-        if not hours.is_finite() or not (Decimal(0) < hours <= Decimal(2000)) \
-                or hours != hours.quantize(Decimal("0.1")):
-            raise RecordProblem("hours", "Hours must be between 0.1 and 2000, in tenths.",
-                                "学时须在 0.1 到 2000 之间，最多一位小数。")
-        if not isinstance(data.get("exam_passed"), bool):
-            raise RecordProblem("exam_passed", "Say whether the exam was passed.", "请说明考核是否通过。")
-        return {"course": _text(data, "course", "课程名称", "course"),
-                "hours": hours,
-                "exam_passed": data["exam_passed"],
-                "on_date": _past(_date(data, "trained_on", "培训", "training date"), today, "trained_on", "培训日期",
-                                 "training date"),
-                "issuer": _text(data, "issuer", "发证机构", "issuer")}
-    if kind == "health":
-        checked = _past(_date(data, "checked_on", "体检", "check date"), today, "checked_on", "体检日期", "check date")
-        until = _date(data, "valid_until", "有效期至", "valid-until")
-        if until < checked:
-            raise RecordProblem("valid_until", "Valid-until cannot be before the check date.", "有效期不能早于体检日期。")
-        return {"result": _result(data, kind), "on_date": checked, "valid_until": until}
-    if kind == "insurance":
-        start = _date(data, "valid_from", "保险起始", "start")
-        until = _date(data, "valid_until", "有效期至", "valid-until")
-        if until < start:
-            raise RecordProblem("valid_until", "Valid-until cannot be before the start.", "有效期不能早于起始日期。")
-        return {"issuer": _text(data, "insurer", "保险公司", "insurer"), "on_date": start, "valid_until": until}
-    # background: passed / failed / pending; never the details.
-    return {"result": _result(data, kind),
-            "on_date": _past(_date(data, "checked_on", "审查", "check date"), today, "checked_on", "审查日期",
-                             "check date"),
-            "issuer": _text(data, "authority", "审查机关", "authority")}
+            return rule(*args)
+        except RecordProblem as p:
+            problems.append(p)
+            return None
+
+    def past_date(name: str, zh: str, en: str, zh_field: str):
+        value = take(_date, data, name, zh, en)
+        if value is not None:
+            take(_past, value, today, name, zh_field, en)
+        return value
+
+    if kind == "identity":
+        fields = {"result": take(_result, data, kind),
+                  "on_date": past_date("checked_on", "核验", "check date", "核验日期")}
+    elif kind == "training":
+        fields = {"hours": take(_hours, data), "exam_passed": take(_exam_passed, data),
+                  "course": take(_text, data, "course", "课程名称", "course"),
+                  "on_date": past_date("trained_on", "培训", "training date", "培训日期"),
+                  "issuer": take(_text, data, "issuer", "发证机构", "issuer")}
+        fields = {k: fields[k] for k in ("course", "hours", "exam_passed", "on_date", "issuer")}
+    elif kind == "health":
+        checked = past_date("checked_on", "体检", "check date", "体检日期")
+        until = take(_date, data, "valid_until", "有效期至", "valid-until")
+        if checked is not None and until is not None and until < checked:
+            problems.append(RecordProblem("valid_until", "Valid-until cannot be before the check date.",
+                                          "有效期不能早于体检日期。"))
+        fields = {"result": take(_result, data, kind), "on_date": checked, "valid_until": until}
+    elif kind == "insurance":
+        start = take(_date, data, "valid_from", "保险起始", "start")
+        until = take(_date, data, "valid_until", "有效期至", "valid-until")
+        if start is not None and until is not None and until < start:
+            problems.append(RecordProblem("valid_until", "Valid-until cannot be before the start.",
+                                          "有效期不能早于起始日期。"))
+        fields = {"issuer": take(_text, data, "insurer", "保险公司", "insurer"), "on_date": start,
+                  "valid_until": until}
+    else:
+        # background: passed / failed / pending; never the details.
+        fields = {"result": take(_result, data, kind),
+                  "on_date": past_date("checked_on", "审查", "check date", "审查日期"),
+                  "issuer": take(_text, data, "authority", "审查机关", "authority")}
+    return (None, problems) if problems else (fields, [])
+
+
+def _hours(data: dict) -> Decimal:
+    try:
+        hours = Decimal(str(data.get("hours")))
+    except (InvalidOperation, ValueError):
+        hours = Decimal(-1)
+    if not hours.is_finite() or not (Decimal(0) < hours <= Decimal(2000)) \
+            or hours != hours.quantize(Decimal("0.1")):
+        raise RecordProblem("hours", "Hours must be between 0.1 and 2000, in tenths.",
+                            "学时须在 0.1 到 2000 之间，最多一位小数。")
+    return hours
+
+
+def _exam_passed(data: dict) -> bool:
+    if not isinstance(data.get("exam_passed"), bool):
+        raise RecordProblem("exam_passed", "Say whether the exam was passed.", "请说明考核是否通过。")
+    return data["exam_passed"]
 
 
 def current(records: list[Rec]) -> list[Rec]:

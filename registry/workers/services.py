@@ -4,17 +4,18 @@ Each changes one worker aggregate, records its log entry last, never commits.
 """
 from __future__ import annotations
 
-import re
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
-from ..clock import add_years
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
 from ..errors import ApiError, field_error, not_found
@@ -25,28 +26,12 @@ from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..masking import mask_name
 from ..models import new_ref
-from . import cardno, idnumber, rules
+from . import cardno, rules
 from .models import AccessRecord, Employment, Worker, WorkerRecord
-from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS
+# Person and Engagement are built by callers from here as well.
+from .person import Engagement, Person, Problem, check_engagement, check_person, e164_mobile  # noqa: F401
 
-MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-NAME_RE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaffA-Za-z·• ]{1,50}$")
-EARLIEST_FUTURE_START = timedelta(days=31)
-
-
-@dataclass
-class Person:
-    name: str
-    id_number: str
-    phone: str
-
-
-@dataclass(slots=True)
-class Engagement:
-    occupation: str
-    kind: str
-    start_date: date
-    social_insurance: bool
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,39 +47,11 @@ class Registered:
         return self.employment.pending_until is not None
 
 
-def e164_mobile(raw: str) -> str | None:
-    """A mainland mobile number in E.164 form, or None."""
-    m = MOBILE_RE.match(re.sub(r"[\s\-()]", "", raw or ""))
-    return f"+86{m.group(1)}" if m else None
-
-
-def check_person(person: Person, today: date) -> tuple[str, str, idnumber.IdResult]:
-    """Normalised (name, phone, id result), or a field error naming the broken rule."""
-    name = re.sub(r"\s+", " ", (person.name or "").strip())
-    if not NAME_RE.match(name):
-        raise field_error("name", "Give the real name as on the ID document (Chinese or Latin letters, 1–50).",
-                          "请按证件填写真实姓名（汉字或字母，1–50 个字符）。")
-    result = idnumber.validate(person.id_number or "", today=today)
-    if not result.ok:
-        # The code names the rule that failed: id_number_length, …_birth_date, …_too_young, …_checksum.
-        raise field_error("id_number", result.message_en, result.message_zh, code=f"id_number_{result.failure}")
-    phone = e164_mobile(person.phone)
-    if phone is None:
-        raise field_error("phone", "Give a mainland mobile number (11 digits starting with 1).",
-                          "请填写有效的手机号码（以 1 开头的 11 位数字）。")
-    return name, phone, result
-
-
-def check_engagement(e: Engagement, birth: date, today: date) -> None:
-    if e.occupation not in OCCUPATIONS:
-        raise field_error("occupation", "Choose an occupation from the list.", "请从列表中选择工种。")
-    if e.kind not in EMPLOYMENT_KINDS:
-        raise field_error("employment_kind", "Choose labour_contract, service_agreement or intermediary_placement.",
-                          "请选择用工形式：劳动合同、服务协议或中介介绍。")
-    if e.start_date > today + EARLIEST_FUTURE_START:
-        raise field_error("start_date", "The start date can be at most 31 days ahead.", "入职日期最多可提前 31 天登记。")
-    if e.start_date < add_years(birth, 16):
-        raise field_error("start_date", "The start date is before the person turned 16.", "入职日期早于本人年满16周岁之日。")
+def refuse_first(problems: Sequence[Problem]) -> None:
+    """Answer as single registration does: the first problem, a 422 naming its field."""
+    if problems:
+        p = problems[0]
+        raise field_error(p.field, p.en, p.zh, code=p.code)
 
 
 def find_by_id_number(ring: KeyRing, number: str) -> Worker | None:
@@ -103,10 +60,25 @@ def find_by_id_number(ring: KeyRing, number: str) -> Worker | None:
     return db.session.execute(select(Worker).where(Worker.id_number_idx.in_(candidates))).scalar_one_or_none()
 
 
-def _seal_phone(ring: KeyRing, worker: Worker, phone: str) -> None:
-    worker.phone_enc = seal(ring, phone, aad("workers", "phone", worker.ref))
-    worker.phone_state = state_hmac(ring, "phone", phone)
-    worker.phone_idx = blind_index(ring, "phone", phone)
+def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:
+    """The identity columns of the worker row `ref`, from the normalised name, ID number and phone.
+
+    Each value sealed for its own column and row, its HMAC for canonical
+    states, blind indexes for look-ups, the masked name for lists
+    (docs/privacy.md). The one place both registration and the staff import
+    turn a person into a row, so the two store identical columns.
+    """
+    return {
+        "name_enc": seal(ring, name, aad("workers", "name", ref)),
+        "name_state": state_hmac(ring, "name", name),
+        "name_masked": mask_name(name),
+        "id_number_enc": seal(ring, id_number, aad("workers", "id_number", ref)),
+        "id_number_state": state_hmac(ring, "id_number", id_number),
+        "id_number_idx": blind_index(ring, "id_number", id_number),
+        "phone_enc": seal(ring, phone, aad("workers", "phone", ref)),
+        "phone_state": state_hmac(ring, "phone", phone),
+        "phone_idx": blind_index(ring, "phone", phone),
+    }
 
 
 def register_worker(ring: KeyRing, *, account: Account, company: Company, person: Person, engagement: Engagement,
@@ -114,8 +86,10 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
     """Register a person for a verified company: a new worker, or a new employment of an existing one."""
     require_member(account, company)
     require_verified(company)
-    name, phone, idr = check_person(person, today)
-    check_engagement(engagement, idr.birth_date, today)
+    checked = check_person(person, today)
+    refuse_first(checked.problems)
+    refuse_first(check_engagement(engagement, checked.id.birth_date, today))
+    name, phone, idr = checked.name, checked.phone, checked.id
     employment = Employment(company_id=company.id, occupation=engagement.occupation, kind=engagement.kind,
                             start_date=engagement.start_date, social_insurance=engagement.social_insurance,
                             recorded_by=account.ref)
@@ -145,19 +119,32 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         return Registered(worker, False, record_change(ring, actor=account.ref,
                                                        action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
                           employment)
-    worker = Worker(ref=new_ref(), log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(),
-                    id_kind=idr.kind, registered_by=company.log_ref)
-    worker.name_enc = seal(ring, name, aad("workers", "name", worker.ref))
-    worker.name_state = state_hmac(ring, "name", name)
-    worker.name_masked = mask_name(name)
-    worker.id_number_enc = seal(ring, idr.number, aad("workers", "id_number", worker.ref))
-    worker.id_number_state = state_hmac(ring, "id_number", idr.number)
-    worker.id_number_idx = blind_index(ring, "id_number", idr.number)
-    _seal_phone(ring, worker, phone)
+    ref = new_ref()
+    worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(), id_kind=idr.kind,
+                    registered_by=company.log_ref, **seal_identity(ring, ref, name=name, id_number=idr.number,
+                                                                    phone=phone))
     worker.employments.append(employment)
     db.session.add(worker)
     return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
                                                   aggregate=worker), employment)
+
+
+def register_with_retry(ring, **kwargs) -> Registered:
+    """Register, retrying once if a concurrent registration of the same person won the race.
+
+    The unique blind index makes the loser's insert fail; the retry finds the
+    winner's worker and attaches an employment to it instead.
+    """
+    try:
+        registered = register_worker(ring, **kwargs)
+        db.session.flush()
+        return registered
+    except IntegrityError:
+        log.info("a concurrent registration won the race; retrying as an attachment")
+        db.session.rollback()
+        account = db.session.merge(kwargs["account"])
+        company = db.session.merge(kwargs["company"])
+        return register_worker(ring, **{**kwargs, "account": account, "company": company})
 
 
 def check_card_no(raw) -> str:

@@ -23,7 +23,6 @@ from ..ratelimits import attempt_limit
 from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import attach, services, views_model
-from .api import register_with_retry
 from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
@@ -97,7 +96,7 @@ def register():
     if not form.validate():
         return _register_page(form, 400, error=CORRECT_FIELDS)
     try:
-        registered = register_with_retry(
+        registered = services.register_with_retry(
             keyring(), account=user, company=user.company, today=today(),
             person=services.Person(form.name.data, form.id_number.data, form.phone.data),
             engagement=services.Engagement(form.occupation.data, form.employment_kind.data, form.start_date.data,

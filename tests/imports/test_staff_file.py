@@ -474,7 +474,7 @@ def test_too_large():
 
 
 def test_too_many_rows(monkeypatch):
-    monkeypatch.setattr(staff_file, "MAX_ROWS", 3)
+    monkeypatch.setattr(staff_file.reading, "MAX_ROWS", 3)
     rows = [person(id_number=i) for i in (ID_A, ID_B, ID_C)]
     assert read_table(csv_file(rows), "s.csv").errors == []
     table = read_table(csv_file(rows + [person()]), "s.csv")

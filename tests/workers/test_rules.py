@@ -4,7 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from registry.workers.rules import Rec, RecordProblem, card_status, check_record, current, latest, valid_on
+from registry.workers.rules import (
+    Rec, RecordProblem, card_status, check_record, current, judge_record, latest, valid_on,
+)
 
 TODAY = date(2026, 11, 26)
 
@@ -103,6 +105,33 @@ def test_record_problems_name_their_field(kind, data, field):
     with pytest.raises(RecordProblem) as exc:
         check_record(kind, data, TODAY)
     assert exc.value.field == field and exc.value.en and exc.value.zh
+
+
+@pytest.mark.parametrize("kind,data,fields", [
+    ("identity", {"result": "passed", "checked_on": TODAY + timedelta(days=1)}, ["result", "checked_on"]),
+    ("training", {"course": "", "hours": "0", "exam_passed": None, "trained_on": TODAY + timedelta(days=1),
+                  "issuer": ""}, ["hours", "exam_passed", "course", "trained_on", "issuer"]),
+    # A check date in the future is refused, and valid-until is still compared with it.
+    ("health", {"result": "maybe", "checked_on": TODAY + timedelta(days=5), "valid_until": TODAY + timedelta(days=2)},
+     ["checked_on", "valid_until", "result"]),
+    ("health", {"result": "passed", "checked_on": "yesterday", "valid_until": "soon"}, ["checked_on", "valid_until"]),
+    ("insurance", {"insurer": "x" * 101, "valid_from": TODAY, "valid_until": TODAY - timedelta(days=1)},
+     ["valid_until", "insurer"]),
+    ("background", {"result": "unknown", "checked_on": None, "authority": " "}, ["result", "checked_on", "authority"]),
+])
+def test_judge_record_returns_every_problem_and_check_record_raises_the_first(kind, data, fields):
+    normalised, problems = judge_record(kind, data, TODAY)
+    assert normalised is None and [p.field for p in problems] == fields
+    assert all(p.en and p.zh for p in problems)
+    with pytest.raises(RecordProblem) as exc:
+        check_record(kind, data, TODAY)
+    assert (exc.value.field, exc.value.en) == (problems[0].field, problems[0].en)
+
+
+def test_judge_record_of_a_valid_record_is_its_normalised_fields():
+    data = {"insurer": " 平安 ", "valid_from": TODAY, "valid_until": TODAY + timedelta(days=365)}
+    assert judge_record("insurance", data, TODAY) == (check_record("insurance", data, TODAY), [])
+    assert judge_record("insurance", data, TODAY)[0]["issuer"] == "平安"
 
 
 def test_valid_records_normalise():
