@@ -198,11 +198,12 @@ def test_a_change_committed_before_the_head_lock_is_in_the_next_digest(app, fact
     from datetime import timedelta
 
     from registry.accounts.models import Account
-    from registry.clock import today
+    from registry.clock import now, today
     from registry.companies.models import Company
     from registry.database import write_intent
     from registry.log import services as log_services
     from registry.log.verify import verify_local
+    from registry.workers import attach
     from registry.workers.models import Worker
     from registry.workers.services import Engagement, add_record, end_employment, register_worker
 
@@ -210,9 +211,11 @@ def test_a_change_committed_before_the_head_lock_is_in_the_next_digest(app, fact
     ring = factory.ring
     day = today()
     worker = w["workers"][0]
-    # The worker also works for the other company, whose admin is writer B.
-    register_worker(ring, account=w["other_admin"], company=w["other"], person=_person_of(worker, factory),
-                    engagement=Engagement("cleaner", "labour_contract", day - timedelta(days=10), True), today=day)
+    # The worker also works for the other company (the attachment confirmed by the worker), whose admin is writer B.
+    reg = register_worker(ring, account=w["other_admin"], company=w["other"], person=_person_of(worker, factory),
+                          engagement=Engagement("cleaner", "labour_contract", day - timedelta(days=10), True),
+                          today=day)
+    attach.confirm_by_worker(ring, worker=reg.worker, employment_id=reg.employment.id, today=day, now=now())
     db.session.commit()
     ids = {"worker": worker.id, "a": (w["admin"].id, w["company"].id), "b": (w["other_admin"].id, w["other"].id)}
     a_waits, b_committed = threading.Event(), threading.Event()
