@@ -3,10 +3,10 @@ import json
 
 from sqlalchemy import func, select
 
-from conftest import bearer
 from registry.companies.models import Company
 from registry.extensions import db
 from registry.log.models import LogEntry
+from tests.support.factory import bearer
 
 
 def signup_body(factory, **over):

@@ -7,13 +7,13 @@ import json
 
 from sqlalchemy import func, select
 
-from conftest import bearer
 from registry import canonical
 from registry.clock import today
 from registry.companies.models import Company, CompanyChange
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import services as workers
+from tests.support.factory import bearer
 
 
 def profile_body(company, **over):

@@ -6,12 +6,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from importutil import csv_bytes, person_rows, run_queued_tasks
 from registry import canonical
 from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers.models import Worker
+from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
 
 
 def H(token):

@@ -6,14 +6,14 @@ import json
 import pytest
 from sqlalchemy import select
 
-from importutil import csv_bytes, person_rows, run_queued_tasks
-from jobsutil import jobs_fixture
 from registry import canonical
 from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.tasks.models import Task
 from registry.workers.models import Worker
+from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
+from tests.support.jobsutil import jobs_fixture
 
 jobs = pytest.fixture(jobs_fixture)
 SLOW = {"REGISTRY_ROTATION_BATCH": "20", "REGISTRY_TASK_LEASE_SECONDS": "2", "REGISTRY_TASK_POLL_SECONDS": "0.2"}

@@ -3,21 +3,17 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from cardutil import make_red, picture, read_pdf, staff
-from importutil import run_queued_tasks
 from registry.cards import services
 from registry.extensions import db
 from registry.workers.models import WorkerPhoto
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
-from webutil import csrf, log_actions, login, post_form, text  # noqa: E402
+from tests.support.cardutil import make_red, picture, read_pdf, staff
+from tests.support.importutil import run_queued_tasks
+from tests.support.webutil import csrf, log_actions, login, post_form, text
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from importutil import csv_bytes, person_rows, run_queued_tasks
 from registry.clock import today as shanghai_today
 from registry.keys.crypto import state_hmac
 from registry.extensions import db
@@ -18,6 +17,7 @@ from registry.imports.models import ImportFile
 from registry.log.models import LogEntry
 from registry.tasks.models import Task
 from registry.workers.models import Employment, Worker
+from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
 
 PASSWORD = "correct horse battery"
 PAGE = "/company/workers/import"

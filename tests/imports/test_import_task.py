@@ -8,8 +8,6 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from attachutil import confirmation_texts, last_confirmation_code
-from importutil import csv_bytes, person_rows, run_queued_tasks
 from registry import canonical
 from registry.clock import today as shanghai_today
 from registry.extensions import db
@@ -17,6 +15,8 @@ from registry.imports.models import ImportFile
 from registry.log.models import LogEntry
 from registry.tasks.models import Task
 from registry.workers.models import Employment, Worker, WorkerRecord
+from tests.support.attachutil import confirmation_texts, last_confirmation_code
+from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
 
 
 def H(token):
@@ -232,11 +232,7 @@ def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factor
 
 def test_attaching_a_worker_who_holds_a_card_and_a_photo_logs_their_whole_state(app, client, factory, company):
     """The import builds attached workers' states itself: their cards and photo must be in them."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cards"))
-    from cardutil import picture
+    from tests.support.cardutil import picture
 
     from registry.cards import services as cards
     from registry.log.verify import verify_local

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from logutil import ORIGIN, append_synthetic, b64, leaves, sign
 from registry.log.models import LogEntry
 from registry.tlog import merkle, note
 from registry.extensions import db
+from tests.support.logutil import ORIGIN, append_synthetic, b64, leaves, sign
 
 N = 20
 

@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from jobs.runner import run_scheduled
 from jobs.schedules import SCHEDULES, Schedule
-from logutil import ORIGIN, append_synthetic, leaves, sign, sql
 from registry.extensions import db
 from registry.log.checkpoints import check_range, verifiers
 from registry.log.models import LogAlarm, LogCheckpoint, LogHash
 from registry.tlog import merkle, note
+from tests.support.logutil import ORIGIN, append_synthetic, leaves, sign, sql
 
 ONE_SLOT = 10**9
 

@@ -7,13 +7,13 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from logutil import ORIGIN, leaves, sign, small_world
 from registry.extensions import db
 from registry.log.actions import Action
 from registry.log.models import LogCheckpoint, LogHash
 from registry.log.services import Change, append_entries
 from registry.log.verify import Report, check_checkpoints, check_tree, open_checkpoints
 from registry.tlog import merkle
+from tests.support.logutil import ORIGIN, leaves, sign, small_world
 
 
 def _writer(app, ring, rounds: int, errors: list):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from logutil import append_synthetic, leaves, sign
 from registry.extensions import db
 from registry.log.models import LogHash
 from registry.tlog import merkle
+from tests.support.logutil import append_synthetic, leaves, sign
 
 
 def test_upgrading_fills_the_stored_hashes_of_earlier_entries(app, factory):

@@ -8,10 +8,10 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from logutil import ORIGIN, append_synthetic, sign, sql
 from registry.extensions import db
 from registry.log.models import LogAlarm, LogEntry
 from registry.tlog import merkle
+from tests.support.logutil import ORIGIN, append_synthetic, sign, sql
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

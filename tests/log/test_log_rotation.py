@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from logutil import ORIGIN, client_fetch, sign
 from registry.extensions import db
 from registry.log.verify import verify_local, verify_remote
 from registry.tlog import note
+from tests.support.logutil import ORIGIN, client_fetch, sign
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import hashlib
 import rfc8785
 from sqlalchemy import select
 
-from logutil import small_world
 from registry import canonical
 from registry.extensions import db
 from registry.log.models import LogEntry
+from tests.support.logutil import small_world
 
 
 def get(client, factory, account, uscc, query=""):

@@ -4,12 +4,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event, func, select
 
-from logutil import append_synthetic, leaves
 from registry.extensions import db
 from registry.log.checkpoints import tree_root
 from registry.log.models import LogHash
 from registry.log.services import read_hashes
 from registry.tlog import merkle
+from tests.support.logutil import append_synthetic, leaves
 
 
 def reference_stored(leaf_hashes: list[bytes]) -> dict[int, bytes]:

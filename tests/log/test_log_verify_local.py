@@ -4,13 +4,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from logutil import ORIGIN, sign, small_world, sql
 from registry import canonical
 from registry.extensions import db
 from registry.log.models import LogAlarm, LogCheckpoint, LogEntry
 from registry.log.verify import verify_local
 from registry.tlog import merkle, note
 from registry.workers.models import Worker, WorkerPhoto
+from tests.support.logutil import ORIGIN, sign, small_world, sql
 
 
 def _png(colour=(200, 160, 120)) -> bytes:
@@ -434,7 +434,7 @@ def tree_failures(factory, chunk: int):
 @pytest.fixture
 def many_checkpoints(world, factory):
     """The world's log grown in steps of 1 to 9 entries, a checkpoint signed after each."""
-    from logutil import append_synthetic
+    from tests.support.logutil import append_synthetic
 
     for step in (1, 2, 3, 5, 8, 9, 1, 4):
         append_synthetic(factory.ring, step)
@@ -446,7 +446,7 @@ CHUNKS = (1, 2, 3, 4, 7, 8, 16, 10000)
 
 
 def test_the_tree_check_gives_the_same_roots_in_any_batch_size(many_checkpoints, factory, monkeypatch):
-    from logutil import leaves
+    from tests.support.logutil import leaves
     from registry.log.verify import tree as verify_module
 
     fast = []

@@ -6,11 +6,11 @@ import json
 
 from sqlalchemy import select
 
-from logutil import ORIGIN, append_synthetic, client_fetch, serve, sign, small_world, sql
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import load_state, records_from, verify_remote
 from registry.tlog import note
+from tests.support.logutil import ORIGIN, append_synthetic, client_fetch, serve, sign, small_world, sql
 
 
 def remote(client, state, **kw):

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cardworld import green_worker, issue
 from sqlalchemy import func, select, text
 
-from conftest import bearer
 from registry.cards import services as cards
 from registry.keys.crypto import aad, state_hmac, unseal
 from registry.extensions import db
@@ -22,9 +18,9 @@ from registry.reports.models import CardReport
 from registry.reports.services import file_report, reference_of
 from registry.workers import attach, cardno
 from registry.workers import services as workers
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
-from webutil import login, post_form  # noqa: E402
+from tests.support.cardworld import green_worker, issue
+from tests.support.factory import bearer
+from tests.support.webutil import login, post_form
 
 SECRET_TEXT = "来人自称王建国，手机 13912345678，证件照片明显不是本人"
 

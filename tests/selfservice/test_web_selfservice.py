@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import sys
-from pathlib import Path
 
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers.models import AccessRecord
-from selfutil import PIN, employ, last_activation_code, send_code
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
-from webutil import csrf_from, login, post_form, text  # noqa: E402
+from tests.support.selfutil import PIN, employ, last_activation_code, send_code
+from tests.support.webutil import csrf_from, login, post_form, text
 
 CODE_ON_PAGE = re.compile(r'id="consent-code" data-code="([0-9A-Z]{8})"')
 

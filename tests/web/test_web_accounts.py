@@ -4,12 +4,12 @@ import re
 import pyotp
 from sqlalchemy import select
 
-from conftest import bearer
 from registry.accounts.models import Account, ApiToken
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.notify import services as notify
-from webutil import count, log_actions, login, post_form, session_of, text
+from tests.support.factory import bearer
+from tests.support.webutil import count, log_actions, login, post_form, session_of, text
 
 
 def test_tokens_page_issues_once_and_revokes(client, factory):

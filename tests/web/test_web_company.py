@@ -7,7 +7,7 @@ from registry.accounts.models import Account
 from registry.companies.models import Company
 from registry.extensions import db
 from registry.log.models import LogEntry
-from webutil import count, log_actions, login, post_form, session_of, text
+from tests.support.webutil import count, log_actions, login, post_form, session_of, text
 
 
 def test_company_page_shows_details_but_no_raw_contact(client, factory):

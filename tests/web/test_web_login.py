@@ -6,7 +6,7 @@ from registry.accounts.models import Account, AccountSession
 from registry.accounts.sessions import PENDING_MAX_CODES
 from registry.extensions import db
 from registry.log.models import LogEntry
-from webutil import backdate_sessions, count, csrf, log_actions, login, post_form, text
+from tests.support.webutil import backdate_sessions, count, csrf, log_actions, login, post_form, text
 
 
 def test_login_page_is_chinese_with_csrf_and_csp(client):

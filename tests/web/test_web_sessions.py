@@ -20,14 +20,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from conftest import bearer
 from registry.accounts import services as account_services
 from registry.accounts import sessions
 from registry.accounts.models import Account, AccountSession
 from registry.companies import services as company_services
 from registry.extensions import db
 from registry.clock import now as utcnow
-from webutil import backdate_sessions, count, login, post_form, session_of
+from tests.support.factory import bearer
+from tests.support.webutil import backdate_sessions, count, login, post_form, session_of
 
 COOKIE = "session"
 NEW_PASSWORD = "a brand new passphrase"

@@ -5,7 +5,7 @@ from registry.accounts.models import Account
 from registry.companies.models import Company
 from registry.extensions import db
 from registry.log.models import LogEntry
-from webutil import count, csrf, log_actions, post_form, text
+from tests.support.webutil import count, csrf, log_actions, post_form, text
 
 CHECKSUM_FAILS = "91350203M0001QAY9B"  # a real-looking code whose check character is wrong
 

@@ -13,8 +13,8 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import idnumber
 from registry.workers.models import AccessRecord, Employment, Worker, WorkerRecord
-from attachutil import confirmation_texts, last_confirmation_code
-from webutil import count, csrf, log_actions, login, post_form, session_of, text
+from tests.support.attachutil import confirmation_texts, last_confirmation_code
+from tests.support.webutil import count, csrf, log_actions, login, post_form, session_of, text
 
 PASSWORD = "correct horse battery"
 RNG = random.Random(4321)

@@ -1,7 +1,7 @@
 """Task handlers and a scheduled job for the jobs tests.
 
 The tests import it, and the `python -m jobs` subprocesses load it through
-REGISTRY_TASK_MODULES (with this folder on PYTHONPATH).
+REGISTRY_TASK_MODULES=tests.support.jiaxin_sample_tasks (with the repository on PYTHONPATH).
 """
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ class World:
                             filename="bad.csv", content="姓名\n张三\n".encode(), keep_good=False)
         db.session.commit()
         self.report_task_id = task.id
-        from importutil import run_queued_tasks
+        from tests.support.importutil import run_queued_tasks
 
         run_queued_tasks(factory.app)
         # A task owned by company A, for the progress call.
@@ -207,7 +207,7 @@ class World:
 
     def confirmation_code(self) -> str:
         """A fresh code for company B's pending attachment, sent at B's request, as the worker's phone got it."""
-        from attachutil import last_confirmation_code
+        from tests.support.attachutil import last_confirmation_code
         from registry.extensions import db
         from registry.clock import now as utcnow
         from registry.workers import attach
@@ -435,7 +435,7 @@ def _png() -> bytes:
 
 
 def _staff_csv(w: World, n: int) -> bytes:
-    from importutil import csv_bytes, person_rows
+    from tests.support.importutil import csv_bytes, person_rows
 
     w.n += 1
     return csv_bytes(person_rows(n, today=w.today, seed=1000 + w.n))

@@ -12,8 +12,7 @@ import pytest
 
 from registry.extensions import db
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_TASKS_DIR = ROOT / "tests" / "jobs"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Processes:
@@ -87,8 +86,8 @@ def jobs_fixture(app, base_config, tmp_path):
         "REGISTRY_INSTANCE_PATH": app.instance_path,
         "REGISTRY_ENV": "test",
         "REGISTRY_SECRET_KEY": base_config["SECRET_KEY"],
-        "REGISTRY_TASK_MODULES": "jiaxin_sample_tasks",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(SAMPLE_TASKS_DIR), str(ROOT), os.environ.get("PYTHONPATH")])),
+        "REGISTRY_TASK_MODULES": "tests.support.jiaxin_sample_tasks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         "REGISTRY_EXTRA_SCHEDULES": "",
     }
     processes = Processes(env, tmp_path)
