@@ -1,6 +1,6 @@
 """Every API operation: who may call it, one log entry per change, bad input.
 
-The table lives in api_world.py; the first test fails if the OpenAPI document
+The table lives in tests/support/api_world.py; the first test fails if the OpenAPI document
 has an operation the table does not cover.
 """
 from __future__ import annotations

@@ -266,7 +266,7 @@ def test_a_change_committed_before_the_head_lock_is_in_the_next_digest(app, fact
 
 
 def _person_of(worker, factory):
-    """The Person a logutil.worker was registered with (same name and ID number)."""
+    """The Person tests.support.logutil.worker registered (same name and ID number)."""
     from registry.workers.services import Person, open_personal_data
 
     data = open_personal_data(factory.ring, worker)
