@@ -31,7 +31,7 @@ test-pg: ## the suite on the local PostgreSQL (a fresh database jiaxin_test)
 	@REGISTRY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/jiaxin_test $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: bootstrap ## run every benchmark on SQLite and on PostgreSQL
-	@for b in bench/[!_]*.py; do [ -e "$$b" ] || continue; for db in sqlite postgresql; do echo "== $$b --db $$db"; $(PY) $$b --db $$db || exit 1; done; done
+	@for b in bench/[!_]*.py; do [ -e "$$b" ] || continue; m=bench.$$(basename $$b .py); for db in sqlite postgresql; do echo "== $$m --db $$db"; $(PY) -m $$m --db $$db || exit 1; done; done
 
 migrate: bootstrap ## apply the database migrations
 	@$(FLASK) db upgrade

@@ -1,15 +1,14 @@
 """What every benchmark shares: a fresh database of the chosen engine, and an app on it.
 
-Not a benchmark itself (`make bench` runs the files not starting with `_`).
+Not a benchmark itself (`make bench` runs the files not starting with `_`). The benchmarks run as modules from
+the repository root (`python -m bench.log`), so `registry` and `tests.support` import like any package.
 """
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 PG = "host=127.0.0.1 user=postgres dbname=test"
 SECRET_KEY = "bench-secret-key-0123456789-0123456789"
 

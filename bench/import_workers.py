@@ -7,7 +7,7 @@ the same final rows into the same tables with SQLAlchemy Core executemany in
 batches of 1,000, values precomputed. Both run against a fresh database of the
 chosen engine. The last line is one flat JSON object.
 
-    .venv/bin/python bench/import_workers.py [--db sqlite|postgresql] [--rows 100000]
+    .venv/bin/python -m bench.import_workers [--db sqlite|postgresql] [--rows 100000]
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _benchdb import database_url, make_app  # noqa: E402  (also puts the project on sys.path)
+from bench._benchdb import ROOT, database_url, make_app
 
 
 def backend_pid(db) -> int | None:
@@ -89,7 +89,7 @@ def child_import(url: str, work: Path, rows: int) -> None:
         upgrade()
         ensure_head()
         db.session.commit()
-        from conftest import Factory
+        from tests.support.factory import Factory
 
         factory = Factory(app)
         company, admin = factory.company()
@@ -165,12 +165,12 @@ def main() -> None:
         work = Path(tmp)
         import_url = database_url(args.db, work, "jiaxin_bench_import")
         # Generated here, so the importing process's peak memory is the import's own.
-        from importutil import csv_bytes, person_rows
+        from tests.support.importutil import csv_bytes, person_rows
         from registry.clock import today
 
         (work / "staff.csv").write_bytes(csv_bytes(person_rows(args.rows, today=today(), seed=2026)))
-        out = subprocess.run([sys.executable, __file__, "--rows", str(args.rows), "--child", import_url, str(work)],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run([sys.executable, "-m", "bench.import_workers", "--rows", str(args.rows), "--child",
+                              import_url, str(work)], cwd=ROOT, check=True, capture_output=True, text=True)
         child = json.loads(out.stdout.strip().splitlines()[-1])
         assert child["state"] == "done" and child["stored"] == args.rows, child
         floor_url = database_url(args.db, work, "jiaxin_bench_floor")

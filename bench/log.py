@@ -18,7 +18,7 @@ appended with `append_entries` (10,000 a call, committed), each re-logging a wor
 a checkpoint signed by the real signer every 100,000 entries; so `log verify` passes on the result.
 Each run uses fresh databases of the chosen engine, dropped at the end. The last line is one flat JSON object.
 
-    .venv/bin/python bench/log.py [--db sqlite|postgresql] [--entries 1000000]
+    .venv/bin/python -m bench.log [--db sqlite|postgresql] [--entries 1000000]
 """
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import _benchdb as benchdb  # noqa: E402  (also puts the project on sys.path)
-from _benchdb import database_url, drop_database  # noqa: E402
+from bench import _benchdb as benchdb
+from bench._benchdb import database_url, drop_database
 ORIGIN = "bench.jiaxin.example/log"
 FILL_BATCH = 10_000
 SIGN_EVERY = 100_000
@@ -101,7 +101,7 @@ def people(n: int, seed: int):
 
 def company_with_workers(app, n: int, seed: int):
     """A verified company, its admin, and n workers stored 1,000 a batch; returns (company, admin account)."""
-    from conftest import Factory
+    from tests.support.factory import Factory
 
     from registry.extensions import db
     from registry.imports.services import store_batch

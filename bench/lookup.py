@@ -19,8 +19,8 @@ steadier companion of `lookup_ratio`, and a large `others_cores` marks a run dis
 Any answer but 200 (or a socket error or timeout) fails the run: it still prints its figures, then exits 1.
 Debian's `wrk` is installed when missing. The last line is one flat JSON object.
 
-    .venv/bin/python bench/lookup.py [--db sqlite|postgresql] [--workers 100000] [--seconds 15]
-                                     [--connections 16] [--path-template /api/v1/cards/{card_no}]
+    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--seconds 15]
+                                    [--connections 16] [--path-template /api/v1/cards/{card_no}]
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from _benchdb import PG, ROOT, SECRET_KEY, database_url, drop_database, make_app  # noqa: E402  (and sys.path)
+from bench._benchdb import PG, ROOT, SECRET_KEY, database_url, drop_database, make_app
 
 DB_NAME = "jiaxin_bench_lookup"
 BATCH = 1000
@@ -131,7 +131,7 @@ def records_for(rng: random.Random, start: date, day: date) -> list[tuple[str, d
 
 def people(n: int, seed: int, day: date):
     """`n` distinct people with an engagement and their records, ready for `store_batch`."""
-    from importutil import GIVEN, SURNAMES
+    from tests.support.importutil import GIVEN, SURNAMES
     from registry.imports.services import Prepared
     from registry.workers import idnumber
     from registry.workers.services import Engagement
@@ -194,7 +194,7 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text, update
 
-    from conftest import Factory
+    from tests.support.factory import Factory
     from registry.keys import keyring
     from registry.clock import today
     from registry.extensions import db

@@ -1,6 +1,6 @@
 """Every API operation: who may call it, one log entry per change, bad input.
 
-The table lives in api_world.py; the first test fails if the OpenAPI document
+The table lives in tests/support/api_world.py; the first test fails if the OpenAPI document
 has an operation the table does not cover.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from api_world import OPS, PRINCIPALS, World, call
 from registry.extensions import db
 from registry.log.models import LogEntry
+from tests.support.api_world import OPS, PRINCIPALS, World, call
 
 
 def log_count() -> int:
@@ -107,7 +107,7 @@ def test_each_change_writes_exactly_one_entry(client, world, op):
         # A queued task: the call itself writes nothing; each operation of the task writes one entry.
         assert set(resp.get_json()) == {"task_id"}
         assert log_count() == before
-        from importutil import run_queued_tasks
+        from tests.support.importutil import run_queued_tasks
 
         run_queued_tasks(world.f.app)
         db.session.rollback()

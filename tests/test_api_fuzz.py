@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from api_world import World
+from tests.support.api_world import World
 
 # Examples per operation and principal, of valid requests and of requests the document calls invalid (which
 # must be refused with a 4xx, never a 5xx): the whole run (about 70 operations, three principals) stays within

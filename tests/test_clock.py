@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lookup.cardworld import green_worker
 from registry import clock as registry_clock
 from registry.clock import SHANGHAI
 from registry.extensions import db
 from registry.log.models import LogEntry
+from tests.support.cardworld import green_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -43,7 +43,7 @@ def test_a_page_number_past_the_bound_is_refused_not_an_overflow(client, query):
 
 
 def test_a_companys_states_refuse_a_page_past_the_bound(client, factory):
-    from conftest import bearer
+    from tests.support.factory import bearer
 
     company, admin = factory.company()
     token = factory.token(admin.account)
@@ -109,7 +109,7 @@ def test_reviewed_is_not_a_uscc_so_options_advertises_only_its_own_methods(clien
 
 @pytest.mark.parametrize("value", [0, 1, "true", "false", "yes", None, 0.0])
 def test_booleans_must_be_json_booleans(client, factory, value):
-    from conftest import bearer
+    from tests.support.factory import bearer
     from sqlalchemy import func, select
 
     from registry.extensions import db

@@ -13,9 +13,7 @@ import json
 import logging
 import random
 import re
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -24,11 +22,8 @@ from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import idnumber
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "cards"))
-sys.path.insert(0, str(Path(__file__).resolve().parent / "web"))
-from cardutil import picture, read_pdf  # noqa: E402
-from webutil import csrf_from  # noqa: E402
+from tests.support.cardutil import picture, read_pdf
+from tests.support.webutil import csrf_from
 
 CANARY_NAME = "龘靐齉爩"
 CANARY_PHONE = "13957246813"
@@ -44,7 +39,7 @@ def H(token):
 
 
 def test_nothing_personal_reaches_any_public_view_at_the_door(app, client, factory, caplog):
-    from importutil import run_queued_tasks
+    from tests.support.importutil import run_queued_tasks
     from registry.log.checkpoints import sign_if_grown
     from registry.notify.services import read_outbox
 

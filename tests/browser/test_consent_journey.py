@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lookup"))
-from cardworld import REAL_NAME, green_worker  # noqa: E402
+from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.cardworld import REAL_NAME, green_worker
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +34,7 @@ def _page(browser, tmp_path, name):
     def shot(label: str) -> Path:
         path = tmp_path / f"consent-{name}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
-        _keep(path)
+        keep_screenshot(path)
         return path
 
     return context, page, shot, csp_errors

@@ -3,16 +3,12 @@ page from its QR code and sees the colour and its reasons; a forged QR reads
 "not issued by Jiaxin"; a typo in a typed number is called a typo."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lookup"))
-from cardworld import green_worker, issue  # noqa: E402
+from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.cardworld import green_worker, issue
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +23,7 @@ def _page(browser, tmp_path, name):
     def shot(label: str) -> None:
         path = tmp_path / f"{name}-{label}.png"
         page.screenshot(path=str(path), full_page=True)
-        _keep(path)
+        keep_screenshot(path)
 
     return context, page, shot, csp_errors
 

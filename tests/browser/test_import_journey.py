@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-# The harness of the first journey: its live-server and chromium fixtures, viewport and screenshot keeper.
-from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
+from tests.support.browserutil import PHONE, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +31,7 @@ def _company_user(factory):
 def test_company_user_imports_a_file_and_follows_it_to_the_report(app, factory, live_server, browser, tmp_path):
     from playwright.sync_api import expect
 
-    from importutil import csv_bytes, person_rows, run_queued_tasks
+    from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
     from registry.clock import today
 
     _company, user = _company_user(factory)
@@ -50,7 +49,7 @@ def test_company_user_imports_a_file_and_follows_it_to_the_report(app, factory, 
     def shot(label: str) -> Path:
         path = tmp_path / f"import-journey-{label}.png"
         page.screenshot(path=str(path), full_page=True)
-        _keep(path)
+        keep_screenshot(path)
         return path
 
     # 1. Sign in, open the staff list, then the import page.

@@ -2,41 +2,14 @@
 sign-up, verification by a regulator (password + TOTP), pledge and a second user."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.support.browserutil import PHONE, keep_screenshot
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser():
-    # `make test` installs chromium; a missing browser is a failure, not a skip.
-    from playwright import sync_api
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium"
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-def _keep(shot: Path) -> None:
-    """Copy a screenshot where a person can look at it, if asked to."""
-    target = os.environ.get("JIAXIN_SCREENSHOT_DIR")
-    if target:
-        Path(target).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(target) / shot.name)
 
 
 def test_company_signs_up_is_verified_signs_pledge_and_adds_a_user(app, factory, live_server, browser, tmp_path):
@@ -55,7 +28,7 @@ def test_company_signs_up_is_verified_signs_pledge_and_adds_a_user(app, factory,
     def shot(label: str) -> Path:
         path = tmp_path / f"journey-{label}.png"
         page.screenshot(path=str(path), full_page=True)
-        _keep(path)
+        keep_screenshot(path)
         return path
 
     def log_in(login: str, password: str) -> None:

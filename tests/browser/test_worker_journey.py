@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-# The harness of the first journey: its live-server and chromium fixtures, viewport and screenshot keeper.
-from test_journey import PHONE, _keep, browser  # noqa: E402,F401  (fixtures used by name)
+from tests.support.browserutil import PHONE, keep_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +52,7 @@ def test_company_user_registers_a_worker_adds_records_and_filters_expiry(app, fa
     def shot(label: str) -> Path:
         path = tmp_path / f"worker-journey-{label}.png"
         page.screenshot(path=str(path), full_page=True)
-        _keep(path)
+        keep_screenshot(path)
         return path
 
     # 1. Sign in and open the staff list from the navigation.

@@ -13,8 +13,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from cardutil import make_red, staff
-from conftest import bearer
 from registry import canonical
 from registry.cards import qr, services
 from registry.cards.models import Card
@@ -23,6 +21,8 @@ from registry.extensions import db
 from registry.log.actions import Action
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
+from tests.support.cardutil import make_red, staff
+from tests.support.factory import bearer
 
 
 def log_count() -> int:

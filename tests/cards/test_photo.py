@@ -10,14 +10,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from cardutil import picture, staff
-from conftest import bearer
 from registry import canonical
 from registry.keys.crypto import aad, unseal_bytes
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import photos
 from registry.workers.models import WorkerPhoto
+from tests.support.cardutil import picture, staff
+from tests.support.factory import bearer
 
 
 def count(model) -> int:

@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import segno
 
-from cardutil import read_pdf, staff
-from conftest import bearer
 from registry.cards import qr, render, services
 from registry.extensions import db
+from tests.support.cardutil import read_pdf, staff
+from tests.support.factory import bearer
 
 LABELS = ("居家上门服务证", "卡号", "姓名", "工种", "服务单位", "发证日期", "有效期至", "查验真伪请访问")
 
@@ -135,7 +135,7 @@ def test_the_api_refuses_strangers_unknown_formats_and_workers_without_a_card(cl
 
 def test_a_worker_who_turned_red_has_no_card_printed_one_at_a_time_either(app, client, factory, world):
     """Issuing and bulk printing refuse red workers; printing the latest card does too."""
-    from cardutil import make_red
+    from tests.support.cardutil import make_red
 
     number = world.card_nos[0]
     assert client.get(f"/api/v1/workers/{number}/card", headers=bearer(world.token)).status_code == 200

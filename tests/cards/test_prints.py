@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from cardutil import make_red, read_pdf, staff
-from conftest import bearer
-from importutil import run_queued_tasks
 from registry.cards import services
 from registry.cards.models import Card, CardPrint
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.tasks.models import Task
+from tests.support.cardutil import make_red, read_pdf, staff
+from tests.support.factory import bearer
+from tests.support.importutil import run_queued_tasks
 
 
 def count(model) -> int:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+
+from tests.support.logutil import append_synthetic, sign, small_world
 
 pytestmark = pytest.mark.go
 
@@ -20,9 +21,6 @@ HERE = Path(__file__).resolve().parent
 GOCODE = Path("/usr/share/gocode")
 SUMDB = GOCODE / "src/golang.org/x/mod/sumdb"
 ORIGIN = "jiaxin.example/log"
-
-sys.path.insert(0, str(HERE.parent / "log"))
-from logutil import append_synthetic, sign, small_world  # noqa: E402
 
 
 def _go() -> str:

@@ -16,8 +16,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from importutil import csv_bytes, person_rows
-from jobsutil import jobs_fixture
 from registry import canonical
 from registry.keys import keyring
 from registry.clock import today as shanghai_today
@@ -29,6 +27,8 @@ from registry.log.models import LogEntry, LogHead
 from registry.log.services import entry_mac
 from registry.tasks.models import Task
 from registry.workers.models import Employment, Worker, WorkerRecord
+from tests.support.importutil import csv_bytes, person_rows
+from tests.support.jobsutil import jobs_fixture
 
 jobs = pytest.fixture(jobs_fixture)
 

@@ -5,7 +5,6 @@ import logging
 import threading
 from datetime import timedelta
 
-import jiaxin_sample_tasks
 import pytest
 from sqlalchemy import func, select, text, update
 
@@ -15,6 +14,7 @@ from registry.extensions import db
 from registry.clock import now as utcnow
 from registry.tasks import services
 from registry.tasks.models import JobLease, JobRun, Task
+from tests.support import jiaxin_sample_tasks
 
 # One slot lasts about 31 years, so two calls in a test share it.
 ONE_SLOT = 10**9
@@ -39,7 +39,7 @@ def test_interval_variable_names():
 def test_active_schedules_apply_overrides_and_extras():
     schedules = active_schedules({
         "REGISTRY_SCHEDULE_TASKS_RECLAIM_SECONDS": "2",
-        "REGISTRY_EXTRA_SCHEDULES": "test.tick=jiaxin_sample_tasks:record_slot@1, test.other=a.b:c@5",
+        "REGISTRY_EXTRA_SCHEDULES": "test.tick=tests.support.jiaxin_sample_tasks:record_slot@1, test.other=a.b:c@5",
     })
     by_name = {s.name: s for s in schedules}
     assert [s.name for s in schedules] == [*(s.name for s in SCHEDULES), "test.tick", "test.other"]

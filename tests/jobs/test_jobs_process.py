@@ -15,9 +15,8 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.tasks.models import JobRun, Task
 from registry.tasks.services import enqueue
-
-import jiaxin_sample_tasks  # noqa: F401  (registers the sample task kinds here too)
-from jobsutil import jobs_fixture
+from tests.support import jiaxin_sample_tasks  # noqa: F401  (registers the sample task kinds here too)
+from tests.support.jobsutil import jobs_fixture
 
 # 20 items, one a batch, 0.2 s each: about 4 s of work.
 COUNT_ARGS = {"n": 20, "batch": 1, "sleep": 0.2}
@@ -40,7 +39,8 @@ def _enqueue_count() -> int:
 
 def test_two_processes_run_each_scheduled_slot_once(app, jobs, tmp_path):
     marker = tmp_path / "runs.txt"
-    both = {"REGISTRY_EXTRA_SCHEDULES": "test.tick=jiaxin_sample_tasks:record_slot@1", "JIAXIN_TEST_MARKER_FILE": str(marker)}
+    both = {"REGISTRY_EXTRA_SCHEDULES": "test.tick=tests.support.jiaxin_sample_tasks:record_slot@1",
+            "JIAXIN_TEST_MARKER_FILE": str(marker)}
     first, second = jobs.start("first", **both), jobs.start("second", **both)
 
     def six_runs():

@@ -5,7 +5,6 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-import jiaxin_sample_tasks
 import pytest
 from sqlalchemy import select, update
 
@@ -25,6 +24,7 @@ from registry.tasks.services import (
     run_task,
     task_handler,
 )
+from tests.support import jiaxin_sample_tasks
 
 ACTOR = "a" * 32
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from cardworld import REAL_NAME, green_worker, issue
 
 from registry.cards import qr
 from registry.cards import services as cards
@@ -13,6 +12,7 @@ from registry.extensions import db
 from registry.lookup import services as lookup
 from registry.workers import cardno
 from registry.workers import services as workers
+from tests.support.cardworld import REAL_NAME, green_worker, issue
 
 
 @pytest.fixture
@@ -254,11 +254,7 @@ def test_ids_beyond_32_bits_are_not_found_not_a_database_error(client, factory):
 
 
 def test_the_page_is_private_for_a_signed_in_user(app, factory, world):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "web"))
-    from webutil import login
+    from tests.support.webutil import login
 
     signed_in = app.test_client()
     assert login(signed_in, world.admin.login, "correct horse battery").status_code == 302

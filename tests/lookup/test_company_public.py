@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import event
 
-from conftest import bearer
 from registry.companies import services as companies
 from registry.companies import uscc as uscc_mod
 from registry.extensions import db
 from registry.workers import idnumber
 from registry.workers import services as workers
+from tests.support.factory import bearer
 
 XIAMEN = "91350203M0001QAY9B"  # a genuine early code that fails its checksum
 
@@ -160,7 +160,7 @@ def test_the_public_page_is_phone_friendly_and_shows_the_same_facts(client, staf
 
 
 def test_the_card_page_links_to_the_employers_public_page(client, factory):
-    from cardworld import green_worker
+    from tests.support.cardworld import green_worker
 
     world = green_worker(factory)
     page = client.get(f"/c/{world.card_no}").get_data(as_text=True)

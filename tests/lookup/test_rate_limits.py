@@ -7,10 +7,10 @@ import secrets
 
 import pytest
 import redis
-from cardworld import green_worker
 
 from registry.extensions import api, db, limiter
 from registry.workers import cardno
+from tests.support.cardworld import green_worker
 
 SMALL = 5
 ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}

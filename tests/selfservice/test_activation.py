@@ -14,7 +14,7 @@ from registry.selfservice import services
 from registry.selfservice.models import WorkerCode, WorkerLogin, WorkerSession
 from registry.workers import cardno
 from registry.workers.models import AccessRecord
-from selfutil import H, PIN, activate, employ, last_activation_code, send_code, signed_in
+from tests.support.selfutil import H, PIN, activate, employ, last_activation_code, send_code, signed_in
 
 
 def log_count() -> int:

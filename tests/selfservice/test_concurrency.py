@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from registry.extensions import db
 from registry.selfservice.models import WorkerCode, WorkerLogin
 from registry.workers.models import AccessRecord
-from selfutil import H, employ, signed_in
+from tests.support.selfutil import H, employ, signed_in
 
 
 def _race(app, n: int, request) -> list[int]:

@@ -18,7 +18,7 @@ from registry.selfservice import services
 from registry.selfservice.models import WorkerCode
 from registry.workers import cardno
 from registry.workers.models import AccessRecord
-from selfutil import H, PHONE, employ, new_id, signed_in
+from tests.support.selfutil import H, PHONE, employ, new_id, signed_in
 
 NAME = "欧阳秀英"
 

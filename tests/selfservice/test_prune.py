@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from selfutil import at, count, employ, send_code
 from sqlalchemy import select
 
 from registry.extensions import db
 from registry.selfservice import services
 from registry.selfservice.models import WorkerCode, WorkerSession
 from registry.workers.models import AccessRecord
+from tests.support.selfutil import at, count, employ, send_code
 
 
 def test_prune_deletes_only_what_stopped_working_long_ago(app, factory):

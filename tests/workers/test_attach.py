@@ -13,8 +13,6 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from attachutil import confirmation_texts, last_confirmation_code
-from conftest import bearer
 from sqlalchemy import select
 
 from registry import canonical
@@ -26,6 +24,8 @@ from registry.clock import now as utcnow
 from registry.workers import attach, idnumber
 from registry.workers import services as workers
 from registry.workers.models import AccessRecord, Employment, Worker
+from tests.support.attachutil import confirmation_texts, last_confirmation_code
+from tests.support.factory import bearer
 
 ORIGIN = "jiaxin.example/log"
 PHONE = "13611112222"  # the phone on record, given by the first employer

@@ -1,0 +1,196 @@
+"""The self-service pages: the employer's button, activation, the worker's page, consent codes,
+the resident's detailed view, sign-in and sign-out."""
+from __future__ import annotations
+
+import json
+import re
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.log.models import LogEntry
+from registry.workers.models import AccessRecord
+from tests.support.selfutil import PIN, employ, last_activation_code, send_code
+from tests.support.webutil import csrf_from, login, post_form, text
+
+CODE_ON_PAGE = re.compile(r'id="consent-code" data-code="([0-9A-Z]{8})"')
+
+
+def activated_client(app, factory, company, admin, worker):
+    """A browser in which the worker activated self-service through the page."""
+    c = app.test_client()
+    code = send_code(factory, admin.account, worker)
+    resp = post_form(c, "/me/activate", {"card_no": worker.card_no, "code": code, "pin": PIN, "pin2": PIN})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/me", (resp.status_code, text(resp)[:1500])
+    return c
+
+
+def test_the_employer_sends_a_code_from_the_detail_page_and_never_sees_it(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    c = app.test_client()
+    assert login(c, admin.account.login, admin.password).status_code == 302
+    page = c.get(f"/workers/{worker.card_no}")
+    assert page.status_code == 200 and 'id="send-activation-code"' in text(page)
+    resp = c.post(f"/workers/{worker.card_no}/activation-code", data={"csrf_token": csrf_from(text(page))},
+                  follow_redirects=True)
+    assert resp.status_code == 200
+    code = last_activation_code(factory)
+    assert code not in text(resp) and f"{code[:4]}-{code[4:]}" not in text(resp)
+    assert "激活码" in text(resp)
+    # Another company's user cannot.
+    other, other_admin = factory.company()
+    c2 = app.test_client()
+    login(c2, other_admin.account.login, other_admin.password)
+    token = csrf_from(text(c2.get("/company/workers")))
+    assert c2.post(f"/workers/{worker.card_no}/activation-code", data={"csrf_token": token}).status_code == 404
+
+
+def test_activation_page_then_the_workers_own_page(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account, name="陈秀英")
+    c = app.test_client()
+    form = c.get("/me/activate")
+    for field in ("card_no", "code", "pin", "pin2"):
+        assert f'id="{field}"' in text(form) and f'for="{field}"' in text(form)
+    code = send_code(factory, admin.account, worker)
+    differ = post_form(c, "/me/activate", {"card_no": worker.card_no, "code": code, "pin": PIN, "pin2": "204938"})
+    assert differ.status_code == 400 and "两次输入的 PIN 不一致" in text(differ)
+    weak = post_form(c, "/me/activate", {"card_no": worker.card_no, "code": code, "pin": "123456", "pin2": "123456"})
+    assert weak.status_code == 422 and "连续数字" in text(weak)
+    wrong = post_form(c, "/me/activate", {"card_no": worker.card_no, "code": "2222-2222", "pin": PIN, "pin2": PIN})
+    assert wrong.status_code == 422 and "activation_code_invalid" in text(wrong)
+    ok = post_form(c, "/me/activate", {"card_no": worker.card_no, "code": code, "pin": PIN, "pin2": PIN})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/me"
+    me = c.get("/me")
+    assert me.status_code == 200
+    html = text(me)
+    assert "陈秀英" in html and worker.card_no in html and 'id="access-table"' in html
+    assert me.headers["Cache-Control"] == "no-store"
+    # The session cookie carries the token; the URL never does.
+    assert "jxw_" not in ok.headers["Location"]
+
+
+def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account, name="欧阳秀英")
+    me = activated_client(app, factory, company, admin, worker)
+    made = post_form(me, "/me/consent-codes", page="/me")
+    assert made.status_code == 201
+    code = CODE_ON_PAGE.search(text(made)).group(1)
+    assert f"{code[:4]}-{code[4:]}" in text(made)
+    # The resident, on their own phone.
+    resident = app.test_client()
+    page = resident.get(f"/c/{worker.card_no}/detail")
+    assert page.status_code == 200 and 'id="consent_code"' in text(page)
+    bad = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": "2222-2222"})
+    assert bad.status_code == 422 and "consent_code_invalid" in text(bad)
+    before = db.session.execute(select(LogEntry.seq)).scalars().all()
+    shown = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code.lower()})
+    assert shown.status_code == 200
+    html = text(shown)
+    assert "欧阳**" in html and "欧阳秀英" not in html and 'id="no-photo"' in html
+    assert company.name in html
+    db.session.rollback()
+    assert db.session.execute(select(LogEntry.seq)).scalars().all() == before
+    assert db.session.execute(select(AccessRecord.purpose).where(AccessRecord.accessor_kind == "resident")) \
+        .scalars().all() == ["consent_view"]
+    # Used once: the same code again is refused.
+    again = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code})
+    assert again.status_code == 422
+    # The worker sees the resident's view on their page.
+    assert "居民（经您同意）" in text(me.get("/me"))
+
+
+def test_the_resident_view_shows_the_photo_inline(app, factory):
+    import io
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from registry.clock import today
+    from registry.workers import photos
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    png = io.BytesIO()
+    Image.new("RGB", (12, 16), (1, 2, 3)).save(png, "PNG")
+    photos.set_photo(factory.ring, account=admin.account, company=company, worker=worker, data=png.getvalue(),
+                     consent_on=today() - timedelta(days=1), today=today())
+    db.session.commit()
+    me = activated_client(app, factory, company, admin, worker)
+    assert "已登记" in text(me.get("/me"))
+    code = CODE_ON_PAGE.search(text(post_form(me, "/me/consent-codes", page="/me"))).group(1)
+    shown = post_form(app.test_client(), f"/c/{worker.card_no}/detail", {"consent_code": code})
+    assert re.search(r'<img id="worker-photo" src="data:image/png;base64,[A-Za-z0-9+/=]+"', text(shown))
+
+
+def test_sign_in_sign_out_and_the_state_download(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    activated_client(app, factory, company, admin, worker)
+    c = app.test_client()
+    assert c.get("/me").headers["Location"] == "/me/login"
+    wrong = post_form(c, "/me/login", {"card_no": worker.card_no, "pin": "999990"})
+    assert wrong.status_code == 401 and "login_failed" in text(wrong)
+    ok = post_form(c, "/me/login", {"card_no": worker.card_no, "pin": PIN})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/me"
+    state = c.get("/me/state.json")
+    assert state.status_code == 200 and "attachment" in state.headers["Content-Disposition"]
+    body = json.loads(state.get_data())
+    entry = db.session.execute(select(LogEntry).where(LogEntry.subject == worker.log_ref)
+                               .order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
+    assert body["digest"] == json.loads(entry.body)["digest"] and body["salt"] == worker.salt
+    out = post_form(c, "/me/logout", page="/me")
+    assert out.status_code == 302
+    assert c.get("/me").headers["Location"] == "/me/login"
+
+
+def test_a_new_activation_code_signs_the_worker_out_of_the_pages(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    c = activated_client(app, factory, company, admin, worker)
+    assert c.get("/me").status_code == 200
+    send_code(factory, factory.regulator_for("housekeeping"), worker)
+    assert c.get("/me").headers["Location"] == "/me/login"
+
+
+def test_five_wrong_pins_on_the_page_lock_sign_in(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    activated_client(app, factory, company, admin, worker)
+    c = app.test_client()
+    statuses = [post_form(c, "/me/login", {"card_no": worker.card_no, "pin": "999990"}).status_code
+                for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 423]
+    locked = post_form(c, "/me/login", {"card_no": worker.card_no, "pin": PIN})
+    assert locked.status_code == 423 and "pin_locked" in text(locked)
+
+
+def test_the_worker_confirms_a_new_employer_on_their_page(app, factory):
+    from registry.clock import today
+    from registry.workers import services as workers
+    from registry.workers.models import Employment
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    person = workers.open_personal_data(factory.ring, worker)
+    other, other_admin = factory.company()
+    reg = workers.register_worker(factory.ring, account=other_admin.account, company=other, today=today(),
+                                  person=workers.Person(person["name"], person["id_number"], "13700000000"),
+                                  engagement=workers.Engagement("cleaner", "labour_contract", today(), True))
+    db.session.commit()
+    employment_id = reg.employment.id
+    c = activated_client(app, factory, company, admin, worker)
+    page = text(c.get("/me"))
+    assert 'id="awaiting"' in page and other.name in page
+    resp = post_form(c, f"/me/employments/{employment_id}/confirm", page="/me")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/me#awaiting"
+    db.session.rollback()
+    assert db.session.get(Employment, employment_id).active
+    last = db.session.execute(select(LogEntry).order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
+    assert last.action == "worker:employ:confirm" and json.loads(last.body)["actor"] == "worker"
+    assert 'id="awaiting"' not in text(c.get("/me"))
+    # Nothing left to answer: the page says so instead of failing.
+    again = post_form(c, f"/me/employments/{employment_id}/decline", page="/me", follow_redirects=True)
+    assert again.status_code == 200 and "待确认的用工记录" in text(again)

@@ -1,0 +1,460 @@
+"""A small world of principals and the table of every API operation.
+
+Shared by the authorisation matrix, the one-entry-per-change walk and the
+bad-input walk, so that a new endpoint has to be added here once to be covered
+by all three (a test fails when the OpenAPI document has an operation this
+table does not know).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from registry.clock import add_years
+from typing import Callable
+
+PASSWORD = "correct horse battery"
+XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
+
+# "worker" is the world's worker signed in to self-service (a worker session token, not an account's).
+PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator",
+              "worker")
+ALL_AUTH = frozenset(PRINCIPALS) - {"anon", "worker"}
+# Public operations need no credentials: a worker token is not tried on them.
+EVERYONE = frozenset(PRINCIPALS) - {"worker"}
+WORKER = frozenset({"worker"})
+REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
+
+
+class World:
+    """Two verified companies, one pending, three regulators, an operator."""
+
+    def __init__(self, factory):
+        from registry.companies import services as companies
+        from registry.extensions import db
+
+        self.f = factory
+        hk = factory.agency(sector="housekeeping", code="hk")
+        prop = factory.agency(sector="property", code="prop")
+        market = factory.agency(sector="market", code="market")
+        ops = factory.agency(kind="operator", sector=None, code="ops")
+        self.accounts = {
+            "reg_hk": factory.agency_user(hk).account,
+            "regadmin_hk": factory.agency_user(hk, role="regulator_admin").account,
+            "reg_prop": factory.agency_user(prop).account,
+            "reg_market": factory.agency_user(market).account,
+            "operator": factory.agency_user(ops, role="operator_admin").account,
+        }
+        factory._regulators = {"housekeeping": self.accounts["reg_hk"]}
+        self.company_a, a_admin = factory.company()
+        self.company_b, b_admin = factory.company()
+        self.pending, _ = factory.company(verified=False)
+        self.accounts["a_admin"] = a_admin.account
+        self.accounts["b_admin"] = b_admin.account
+        # Company B asks to be renamed: an open change request for its (housekeeping) regulators.
+        self.change_ref = companies.update_profile(
+            factory.ring, account=b_admin.account, company=self.company_b,
+            profile=factory.profile(name="成都乙家政服务有限公司（更名）")).change.ref
+        db.session.commit()
+        new = companies.add_user(factory.ring, actor=a_admin.account, company=self.company_a, login="a-user",
+                                 name="张三")
+        db.session.commit()
+        from registry.accounts import services as accounts
+
+        accounts.change_password(factory.ring, account=new.account, current=new.password, new=PASSWORD)
+        db.session.commit()
+        self.accounts["a_user"] = new.account
+        self.tokens = {name: factory.token(acc) for name, acc in self.accounts.items()}
+        # A second token of a_admin's, for the revoke call.
+        from registry.accounts.models import ApiToken
+
+        factory.token(self.accounts["a_admin"], name="spare")
+        self.spare_token_id = db.session.query(ApiToken).filter_by(name="spare").one().id
+        self.n = 0
+        # A worker employed by company A.
+        import random as _random
+
+        from registry.workers import services as workers
+
+        self.rng = _random.Random(77)
+        from registry.clock import today as shanghai_today
+
+        self.today = shanghai_today()
+        person = workers.Person("陈秀英", self.new_id(), "13600001234")
+        reg = workers.register_worker(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
+            person=person, engagement=workers.Engagement("cleaner", "labour_contract", self.today, True))
+        db.session.commit()
+        self.card_no = reg.worker.card_no
+        # Company B has attached the same person: pending until the worker confirms, it opens nothing to B.
+        attached = workers.register_worker(
+            factory.ring, account=self.accounts["b_admin"], company=self.company_b, today=self.today,
+            person=person, engagement=workers.Engagement("childcare", "service_agreement", self.today, False))
+        db.session.commit()
+        self.pending_employment_id = attached.employment.id
+        # An open report about that worker's card, in the queue of company A's sector and of market supervision.
+        from registry.log.services import ANONYMOUS_ACTOR
+        from registry.reports.services import file_report
+
+        self.report_ref = file_report(factory.ring, actor=ANONYMOUS_ACTOR, worker=reg.worker, reason="fake",
+                                      text="照片与本人不符").report.ref
+        db.session.commit()
+        # An import with a bad row, so company A has a report to fetch.
+        from registry.imports.services import start_import
+
+        task = start_import(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                            filename="bad.csv", content="姓名\n张三\n".encode(), keep_good=False)
+        db.session.commit()
+        self.report_task_id = task.id
+        from tests.support.importutil import run_queued_tasks
+
+        run_queued_tasks(factory.app)
+        # A task owned by company A, for the progress call.
+        self.task_id = self.report_task_id
+        # The worker holds a card (serial 1); a second worker of company A has none, for the print run to issue.
+        from registry.cards import services as cards
+
+        cards.issue_card(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                         worker=reg.worker, today=self.today)
+        db.session.commit()
+        uncarded = workers.register_worker(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
+            person=workers.Person("周桂芳", self.new_id(), "13600005678"),
+            engagement=workers.Engagement("elderly_care", "labour_contract", self.today, True))
+        db.session.commit()
+        self.uncarded_card_no = uncarded.worker.card_no
+        self._card_print_task_id = None
+        # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
+        from registry.log.checkpoints import sign_if_grown
+
+        assert sign_if_grown(factory.ring, factory.app.config["LOG_ORIGIN"]).status == "signed"
+        db.session.commit()
+
+    @property
+    def card_print_task_id(self) -> int:
+        """A finished print run of company A's card holder: no card to issue, so it writes no log entry."""
+        if self._card_print_task_id is None:
+            from registry.cards.print_runs import start_print
+            from registry.extensions import db
+            from registry.tasks import services as tasks
+
+            task = start_print(account=self.accounts["a_admin"], company=self.company_a, card_nos=[self.card_no])
+            db.session.commit()
+            task_id = task.id
+            tasks.run_task(tasks.claim(task_id, "world", 60), "world")
+            db.session.rollback()
+            self._card_print_task_id = task_id
+        return self._card_print_task_id
+
+    def new_id(self) -> str:
+        from datetime import date
+
+        from registry.workers import idnumber
+
+        return idnumber.generate(self.rng, birth=date(1980 + self.rng.randrange(20), 1 + self.rng.randrange(12), 5))
+
+    def headers(self, principal: str) -> dict:
+        if principal == "anon":
+            return {}
+        if principal == "worker":
+            return {"Authorization": f"Bearer {self.worker_token}"}
+        return {"Authorization": f"Bearer {self.tokens[principal]}"}
+
+    # --- the world's worker in self-service (made on first use: most tests never need it) ---
+
+    WORKER_PIN = "204937"
+
+    def activation_code(self) -> str:
+        """A fresh activation code for the world's worker, sent at company A's request (ends earlier sessions)."""
+        from registry.extensions import db
+        from registry.clock import now as utcnow
+        from registry.selfservice import services as selfservice
+        from registry.workers.services import get_worker
+
+        issued = selfservice.issue_activation_code(self.f.ring, actor=self.accounts["a_admin"],
+                                                   worker=get_worker(self.card_no), now=utcnow())
+        db.session.commit()
+        return issued.code
+
+    @property
+    def worker_token(self) -> str:
+        """A live self-service session of the world's worker (activating them once)."""
+        if self.__dict__.get("_worker_token") is None:
+            from registry.extensions import db
+            from registry.clock import now as utcnow
+            from registry.selfservice import services as selfservice
+
+            started = selfservice.activate(self.f.ring, card_no=self.card_no, code=self.activation_code(),
+                                           pin=self.WORKER_PIN, now=utcnow())
+            db.session.commit()
+            self._worker_token = started.token
+        return self._worker_token
+
+    def worker_pin(self) -> str:
+        """The worker's PIN (activating them first if need be)."""
+        assert self.worker_token
+        return self.WORKER_PIN
+
+    def consent_code(self) -> str:
+        """A fresh consent code of the world's worker."""
+        from registry.extensions import db
+        from registry.clock import now as utcnow
+        from registry.selfservice import services as selfservice
+        from registry.workers.services import get_worker
+
+        issued = selfservice.create_consent_code(self.f.ring, worker=get_worker(self.card_no), now=utcnow())
+        db.session.commit()
+        return issued.code
+
+    def confirmation_code(self) -> str:
+        """A fresh code for company B's pending attachment, sent at B's request, as the worker's phone got it."""
+        from tests.support.attachutil import last_confirmation_code
+        from registry.extensions import db
+        from registry.clock import now as utcnow
+        from registry.workers import attach
+        from registry.workers.services import get_worker
+
+        attach.resend_code(self.f.ring, account=self.accounts["b_admin"], company=self.company_b,
+                           worker=get_worker(self.card_no), employment_id=self.pending_employment_id,
+                           today=self.today, now=utcnow())
+        db.session.commit()
+        return last_confirmation_code(self.f, "13600001234")
+
+    def uniq(self, stem: str) -> str:
+        self.n += 1
+        return f"{stem}-{self.n}"
+
+    def profile(self, **over) -> dict:
+        body = {"name": "成都新家政有限公司", "sectors": ["housekeeping"], "business_model": "intermediary",
+                "employee_conditions": None, "district": "510105",
+                "contact": {"name": "孙联系", "phone": "13700001111"}}
+        body.update(over)
+        return body
+
+
+@dataclass
+class Op:
+    method: str
+    template: str  # as in the OpenAPI document
+    path: Callable[[World], str]
+    allowed: frozenset
+    body: Callable[[World], dict] | None = None
+    action: str | None = None  # the log action tag of a state change
+    status: int = 200
+    query: dict = field(default_factory=dict)
+    # A file upload (multipart) instead of a JSON body: the file's bytes.
+    upload: Callable[[World], bytes] | None = None
+    # The upload's multipart field and file name, and other form fields sent with it.
+    upload_field: str = "file"
+    upload_name: str = "s.csv"
+    form: Callable[[World], dict] | None = None
+    # For a queued task (202): how many entries its operations write.
+    entries: int = 1
+    # False for a change that is unlogged by design (codes, sessions): no entry, no log_index.
+    logged: bool = True
+    # A queued long task (202 with a task_id): its operations write the entries later.
+    queued: bool = False
+
+    @property
+    def changes_state(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def _a(w): return w.company_a.uscc
+def _p(w): return w.pending.uscc
+
+
+OPS = [
+    Op("GET", "/api/v1/me", lambda w: "/api/v1/me", ALL_AUTH),
+    Op("POST", "/api/v1/me/password", lambda w: "/api/v1/me/password", ALL_AUTH,
+       lambda w: {"current_password": PASSWORD, "new_password": "another good passphrase"},
+       "account:password:change"),
+    Op("GET", "/api/v1/tokens", lambda w: "/api/v1/tokens", ALL_AUTH),
+    Op("POST", "/api/v1/tokens", lambda w: "/api/v1/tokens", ALL_AUTH, lambda w: {"name": "ci"},
+       "account:token:issue", 201),
+    Op("DELETE", "/api/v1/tokens/{token_id}", lambda w: f"/api/v1/tokens/{w.spare_token_id}",
+       frozenset({"a_admin"}), None, "account:token:revoke"),
+    Op("GET", "/api/v1/agencies", lambda w: "/api/v1/agencies", EVERYONE),
+    Op("POST", "/api/v1/agencies", lambda w: "/api/v1/agencies", frozenset({"operator"}),
+       lambda w: {"code": w.uniq("new"), "name_zh": "新机构", "name_en": "New agency", "kind": "regulator",
+                  "sector": "market"}, "agency:create", 201),
+    Op("GET", "/api/v1/agencies/{code}/users", lambda w: "/api/v1/agencies/hk/users",
+       frozenset({"regadmin_hk", "operator"})),
+    Op("POST", "/api/v1/agencies/{code}/users", lambda w: "/api/v1/agencies/hk/users",
+       frozenset({"regadmin_hk", "operator"}),
+       lambda w: {"login": w.uniq("new-reg"), "name": "钱新人", "role": "regulator"}, "agency:user:add", 201),
+    Op("POST", "/api/v1/accounts/{ref}/password-reset",
+       lambda w: f"/api/v1/accounts/{w.accounts['a_user'].ref}/password-reset",
+       frozenset({"a_admin", "operator"}), None, "account:password:reset"),
+    Op("POST", "/api/v1/accounts/{ref}/totp-reset",
+       lambda w: f"/api/v1/accounts/{w.accounts['reg_hk'].ref}/totp-reset",
+       frozenset({"regadmin_hk", "operator"}), None, "account:totp:reset"),
+    Op("PUT", "/api/v1/accounts/{ref}/disabled",
+       lambda w: f"/api/v1/accounts/{w.accounts['a_user'].ref}/disabled",
+       frozenset({"a_admin", "operator"}), lambda w: {"disabled": True}, "account:disable"),
+    Op("GET", "/api/v1/companies", lambda w: "/api/v1/companies", REGULATORS),
+    Op("POST", "/api/v1/companies", lambda w: "/api/v1/companies", EVERYONE,
+       lambda w: {**w.profile(), "uscc": w.f.uscc(),
+                  "admin": {"login": w.uniq("signup"), "name": "孙联系", "password": "a good long password"}},
+       "company:register", 201),
+    Op("POST", "/api/v1/companies/reviewed", lambda w: "/api/v1/companies/reviewed",
+       frozenset({"reg_hk", "regadmin_hk"}),
+       lambda w: {**w.profile(), "uscc": XIAMEN, "note": "核对营业执照原件，代码真实。",
+                  "admin": {"login": w.uniq("reviewed"), "name": "孙联系"}},
+       "company:register:reviewed", 201),
+    Op("GET", "/api/v1/companies/{uscc}", lambda w: f"/api/v1/companies/{_a(w)}", EVERYONE),
+    Op("GET", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk"})),
+    # Company A is verified: a new name is a change request for its regulators (202), not a change of name.
+    Op("PUT", "/api/v1/companies/{uscc}/profile", lambda w: f"/api/v1/companies/{_a(w)}/profile",
+       frozenset({"a_admin"}), lambda w: w.profile(name="成都安心家政服务有限公司（新）"), "company:change:request",
+       202),
+    Op("GET", "/api/v1/company-changes", lambda w: "/api/v1/company-changes", REGULATORS),
+    Op("POST", "/api/v1/company-changes/{ref}/decision", lambda w: f"/api/v1/company-changes/{w.change_ref}/decision",
+       frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "reject", "reason": "名称与营业执照不符"},
+       "company:change:reject"),
+    Op("POST", "/api/v1/company-changes/{ref}/withdraw", lambda w: f"/api/v1/company-changes/{w.change_ref}/withdraw",
+       frozenset({"b_admin"}), None, "company:change:withdraw"),
+    Op("POST", "/api/v1/companies/{uscc}/decision", lambda w: f"/api/v1/companies/{_p(w)}/decision",
+       frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "verify"}, "company:verify"),
+    Op("POST", "/api/v1/companies/{uscc}/pledge", lambda w: f"/api/v1/companies/{_a(w)}/pledge",
+       frozenset({"a_admin"}), lambda w: {"version": 1}, "company:pledge:sign"),
+    Op("GET", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
+       frozenset({"a_admin"}), lambda w: {"login": w.uniq("staff"), "name": "周员工"}, "company:user:add", 201),
+    Op("GET", "/api/v1/pledge", lambda w: "/api/v1/pledge", EVERYONE),
+    Op("GET", "/api/v1/districts", lambda w: "/api/v1/districts", EVERYONE),
+    Op("GET", "/api/v1/outbox", lambda w: "/api/v1/outbox", frozenset({"operator"})),
+    Op("GET", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
+       frozenset({"a_admin", "a_user"}),
+       lambda w: {"name": "刘桂兰", "id_number": w.new_id(), "phone": "13512345678", "occupation": "childcare",
+                  "employment_kind": "service_agreement", "start_date": w.today.isoformat(),
+                  "social_insurance": False}, "worker:register", 201),
+    # Regulators of the employer's sector, and market supervision, see the detail.
+    Op("GET", "/api/v1/workers/{card_no}", lambda w: f"/api/v1/workers/{w.card_no}",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"})),
+    Op("POST", "/api/v1/workers/{card_no}/employment-end", lambda w: f"/api/v1/workers/{w.card_no}/employment-end",
+       frozenset({"a_admin", "a_user"}), lambda w: {"end_date": w.today.isoformat()}, "worker:employment:end"),
+    Op("POST", "/api/v1/workers/{card_no}/records", lambda w: f"/api/v1/workers/{w.card_no}/records",
+       frozenset({"a_admin", "a_user"}),
+       lambda w: {"kind": "health", "result": "passed", "checked_on": w.today.isoformat(),
+                  "valid_until": add_years(w.today, 1).isoformat()}, "worker:record:add", 201),
+    Op("POST", "/api/v1/companies/{uscc}/imports", lambda w: f"/api/v1/companies/{_a(w)}/imports",
+       frozenset({"a_admin", "a_user"}), None, "worker:register", 202,
+       upload=lambda w: _staff_csv(w, 3), entries=3, queued=True),
+    Op("GET", "/api/v1/companies/{uscc}/imports/{task_id}/report",
+       lambda w: f"/api/v1/companies/{_a(w)}/imports/{w.report_task_id}/report", frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/imports/template.csv", lambda w: "/api/v1/imports/template.csv", EVERYONE),
+    Op("GET", "/api/v1/imports/template.xlsx", lambda w: "/api/v1/imports/template.xlsx", EVERYONE),
+    Op("GET", "/api/v1/vocab/occupations", lambda w: "/api/v1/vocab/occupations", EVERYONE),
+    Op("GET", "/api/v1/vocab/employment-kinds", lambda w: "/api/v1/vocab/employment-kinds", EVERYONE),
+    Op("GET", "/api/v1/vocab/record-kinds", lambda w: "/api/v1/vocab/record-kinds", EVERYONE),
+    Op("GET", "/api/v1/tasks/{task_id}", lambda w: f"/api/v1/tasks/{w.task_id}",
+       frozenset({"a_admin", "a_user", "operator"})),
+    # The public transparency log (never rate limited) and a company's own canonical states.
+    Op("GET", "/api/v1/log/checkpoint", lambda w: "/api/v1/log/checkpoint", EVERYONE),
+    Op("GET", "/api/v1/log/key", lambda w: "/api/v1/log/key", EVERYONE),
+    Op("GET", "/api/v1/log/entries/{index}", lambda w: "/api/v1/log/entries/0", EVERYONE),
+    Op("GET", "/api/v1/log/proofs/inclusion", lambda w: "/api/v1/log/proofs/inclusion?index=0&size=2", EVERYONE),
+    Op("GET", "/api/v1/log/proofs/consistency", lambda w: "/api/v1/log/proofs/consistency?from=1&to=2",
+       EVERYONE),
+    Op("GET", "/api/v1/log/checkpoints", lambda w: "/api/v1/log/checkpoints", EVERYONE),
+    Op("GET", "/api/v1/log/receipts/{index}", lambda w: "/api/v1/log/receipts/0", EVERYONE),
+    Op("GET", "/api/v1/companies/{uscc}/states", lambda w: f"/api/v1/companies/{_a(w)}/states",
+       frozenset({"a_admin", "a_user"})),
+    # Cards: the public keys; issuing, printing and the photo for the current employer only.
+    Op("GET", "/api/v1/cards/keys", lambda w: "/api/v1/cards/keys", EVERYONE),
+    Op("GET", "/api/v1/cards/{card_no}", lambda w: f"/api/v1/cards/{w.card_no}", EVERYONE),
+    Op("POST", "/api/v1/workers/{card_no}/cards", lambda w: f"/api/v1/workers/{w.card_no}/cards",
+       frozenset({"a_admin", "a_user"}), None, "card:issue", 201),
+    Op("GET", "/api/v1/workers/{card_no}/card", lambda w: f"/api/v1/workers/{w.card_no}/card?format=html",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/card-prints", lambda w: f"/api/v1/companies/{_a(w)}/card-prints",
+       frozenset({"a_admin", "a_user"}), lambda w: {"card_nos": [w.uncarded_card_no]}, "card:issue", 202,
+       queued=True),
+    Op("GET", "/api/v1/companies/{uscc}/card-prints/{task_id}/pdf",
+       lambda w: f"/api/v1/companies/{_a(w)}/card-prints/{w.card_print_task_id}/pdf", frozenset({"a_admin", "a_user"})),
+    Op("PUT", "/api/v1/workers/{card_no}/photo", lambda w: f"/api/v1/workers/{w.card_no}/photo",
+       frozenset({"a_admin", "a_user"}), None, "worker:photo:set", upload=lambda w: _png(), upload_field="photo",
+       upload_name="photo.png", form=lambda w: {"consent_on": w.today.isoformat()}),
+    # Reports about a card: anyone files one; the regulators who handle it (the employer's sector, market) close it.
+    Op("POST", "/api/v1/cards/{card_no}/reports", lambda w: f"/api/v1/cards/{w.card_no}/reports", EVERYONE,
+       lambda w: {"reason": "misconduct", "text": "服务中态度恶劣", "q": None}, "report:file", 201),
+    Op("GET", "/api/v1/reports", lambda w: "/api/v1/reports", REGULATORS),
+    Op("POST", "/api/v1/reports/{ref}/close", lambda w: f"/api/v1/reports/{w.report_ref}/close",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}), lambda w: {"note": "已联系企业核实处理。"}, "report:close"),
+    # Worker self-service (unlogged: codes, PINs and sessions are credentials). Employers and the regulators who
+    # may view the worker send activation codes; /self/* takes only a worker session token.
+    Op("POST", "/api/v1/workers/{card_no}/activation-code", lambda w: f"/api/v1/workers/{w.card_no}/activation-code",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"}), logged=False),
+    Op("POST", "/api/v1/self/activate", lambda w: "/api/v1/self/activate", EVERYONE,
+       lambda w: {"card_no": w.card_no, "code": w.activation_code(), "pin": w.WORKER_PIN}, logged=False),
+    Op("POST", "/api/v1/self/login", lambda w: "/api/v1/self/login", EVERYONE,
+       lambda w: {"card_no": w.card_no, "pin": w.worker_pin()}, logged=False),
+    Op("POST", "/api/v1/self/logout", lambda w: "/api/v1/self/logout", WORKER, logged=False),
+    Op("GET", "/api/v1/self", lambda w: "/api/v1/self", WORKER),
+    Op("GET", "/api/v1/self/access", lambda w: "/api/v1/self/access", WORKER),
+    Op("GET", "/api/v1/self/state", lambda w: "/api/v1/self/state", WORKER),
+    Op("POST", "/api/v1/self/consent-codes", lambda w: "/api/v1/self/consent-codes", WORKER, status=201,
+       logged=False),
+    # Attaching an existing worker: only the attaching company enters the code the worker gave it, or has a new
+    # one sent (unlogged: a credential); the worker confirms or refuses in self-service.
+    Op("POST", "/api/v1/workers/{card_no}/employments/{employment_id}/confirm",
+       lambda w: f"/api/v1/workers/{w.card_no}/employments/{w.pending_employment_id}/confirm",
+       frozenset({"b_admin"}), lambda w: {"code": w.confirmation_code()}, "worker:employ:confirm"),
+    Op("POST", "/api/v1/workers/{card_no}/employments/{employment_id}/confirmation-code",
+       lambda w: f"/api/v1/workers/{w.card_no}/employments/{w.pending_employment_id}/confirmation-code",
+       frozenset({"b_admin"}), logged=False),
+    Op("POST", "/api/v1/self/employments/{employment_id}/confirm",
+       lambda w: f"/api/v1/self/employments/{w.pending_employment_id}/confirm", WORKER,
+       action="worker:employ:confirm"),
+    Op("POST", "/api/v1/self/employments/{employment_id}/decline",
+       lambda w: f"/api/v1/self/employments/{w.pending_employment_id}/decline", WORKER,
+       action="worker:employment:end"),
+    # A resident at the door: anyone with a consent code the worker gave.
+    Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
+       lambda w: {"consent_code": w.consent_code()}, logged=False),
+]
+
+
+def _png() -> bytes:
+    """A small real PNG picture (a worker's photo stand-in)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (24, 32), (200, 160, 120)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _staff_csv(w: World, n: int) -> bytes:
+    from tests.support.importutil import csv_bytes, person_rows
+
+    w.n += 1
+    return csv_bytes(person_rows(n, today=w.today, seed=1000 + w.n))
+
+
+def call(client, world: World, op: Op, principal: str, body=None):
+    kwargs = {"headers": world.headers(principal)}
+    if op.upload is not None and body is None:
+        import io
+
+        from werkzeug.datastructures import FileStorage
+        from werkzeug.test import encode_multipart
+
+        fields = {op.upload_field: FileStorage(io.BytesIO(op.upload(world)), filename=op.upload_name)}
+        fields.update(op.form(world) if op.form else {})
+        boundary, data = encode_multipart(fields)
+        return client.open(op.path(world), method=op.method, data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
+    payload = op.body(world) if body is None and op.body else body
+    if payload is not None:
+        kwargs["json"] = payload
+    return client.open(op.path(world), method=op.method, **kwargs)
