@@ -165,8 +165,8 @@ def main() -> None:
         work = Path(tmp)
         import_url = database_url(args.db, work, "jiaxin_bench_import")
         # Generated here, so the importing process's peak memory is the import's own.
-        from tests.support.importutil import csv_bytes, person_rows
         from registry.clock import today
+        from tests.support.importutil import csv_bytes, person_rows
 
         (work / "staff.csv").write_bytes(csv_bytes(person_rows(args.rows, today=today(), seed=2026)))
         out = subprocess.run([sys.executable, "-m", "bench.import_workers", "--rows", str(args.rows), "--child",
@@ -178,7 +178,8 @@ def main() -> None:
         import_rate = args.rows / child["seconds"]
         print(f"import: {args.rows} rows in {child['seconds']:.1f} s = {import_rate:,.0f} rows/s "
               f"(peak RSS {child['rss_mb']:.0f} MB + database backend {child['backend_mb']:.0f} MB)")
-        print(f"floor:  {args.rows} rows in {f['seconds']:.1f} s = {f['rate']:,.0f} rows/s (Core executemany, 1,000 a batch)")
+        print(f"floor:  {args.rows} rows in {f['seconds']:.1f} s = {f['rate']:,.0f} rows/s "
+              "(Core executemany, 1,000 a batch)")
         print(json.dumps({
             "import_rows_per_s": round(import_rate, 1),
             "floor_rows_per_s": round(f["rate"], 1),

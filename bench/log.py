@@ -37,6 +37,7 @@ from pathlib import Path
 
 from bench import _benchdb as benchdb
 from bench._benchdb import database_url, drop_database
+
 ORIGIN = "bench.jiaxin.example/log"
 FILL_BATCH = 10_000
 SIGN_EVERY = 100_000
@@ -94,18 +95,18 @@ def people(n: int, seed: int):
         if number in used:
             continue
         used.add(number)
-        out.append(Prepared(len(out) + 2, "陈秀英", number, idnumber.kind_of(number), f"+8613{rng.randrange(10**9):09d}",
+        out.append(Prepared(len(out) + 2, "陈秀英", number, idnumber.kind_of(number),
+                            f"+8613{rng.randrange(10**9):09d}",
                             Engagement("cleaner", "labour_contract", start, True)))
     return out
 
 
 def company_with_workers(app, n: int, seed: int):
     """A verified company, its admin, and n workers stored 1,000 a batch; returns (company, admin account)."""
-    from tests.support.factory import Factory
-
     from registry.extensions import db
     from registry.imports.services import store_batch
     from registry.keys import keyring
+    from tests.support.factory import Factory
 
     company, admin = Factory(app).company()
     rows = people(n, seed)

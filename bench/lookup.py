@@ -131,11 +131,11 @@ def records_for(rng: random.Random, start: date, day: date) -> list[tuple[str, d
 
 def people(n: int, seed: int, day: date):
     """`n` distinct people with an engagement and their records, ready for `store_batch`."""
-    from tests.support.importutil import GIVEN, SURNAMES
     from registry.imports.services import Prepared
     from registry.workers import idnumber
     from registry.workers.services import Engagement
     from registry.workers.vocab import EMPLOYMENT_KINDS
+    from tests.support.importutil import GIVEN, SURNAMES
 
     occupations = ["cleaner", "childcare", "maternity", "elderly_care", "appliance_repair"]
     kinds = list(EMPLOYMENT_KINDS)
@@ -164,8 +164,8 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
     from sqlalchemy import insert, select
 
     from registry.cards.models import Card
-    from registry.extensions import db
     from registry.clock import now as utcnow
+    from registry.extensions import db
     from registry.workers.models import Worker
 
     rng = random.Random(seed)
@@ -194,14 +194,14 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text, update
 
-    from tests.support.factory import Factory
-    from registry.keys import keyring
+    from registry.clock import now as utcnow
     from registry.clock import today
     from registry.extensions import db
     from registry.imports.services import refresh_statistics, store_batch
+    from registry.keys import keyring
     from registry.log.services import ensure_head
-    from registry.clock import now as utcnow
     from registry.workers.models import Employment, Worker, WorkerRecord
+    from tests.support.factory import Factory
 
     app = make_app(url, work)
     with app.app_context():
@@ -395,7 +395,7 @@ class CpuMeter:
     """CPU seconds of gunicorn (master and workers), of the database backends serving it, of wrk, and of
     everything else on the machine (other people's work on a shared machine) over one run."""
 
-    def __init__(self, server: "Server", engine: str):
+    def __init__(self, server: Server, engine: str):
         self.server, self.engine = server, engine
 
     def _backends(self) -> list[int]:

@@ -39,8 +39,8 @@ def prune_spent_codes(_run: JobRun) -> None:
 def lapse_attachments(_run: JobRun) -> None:
     """End attachments of existing workers that were not confirmed in time (one log entry each)."""
     from registry import clock
-    from registry.keys import keyring
     from registry.clock import today
+    from registry.keys import keyring
     from registry.workers import attach
 
     seqs = attach.end_lapsed(keyring(), today=today(), now=clock.now())

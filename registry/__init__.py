@@ -9,11 +9,12 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from . import clock, config as config_mod
+from . import clock
+from . import config as config_mod
+from .api_util import BEARER
 from .database import configure_engine, read_only_transactions, reset_transactions, write_transactions
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .keys import KeyRing
-from .api_util import BEARER
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -137,7 +138,17 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
     from . import (  # noqa: F401  (models and routes)
-        accounts, cards, companies, imports, log, lookup, notify, reports, selfservice, tasks, workers,
+        accounts,
+        cards,
+        companies,
+        imports,
+        log,
+        lookup,
+        notify,
+        reports,
+        selfservice,
+        tasks,
+        workers,
     )
 
     for module in (accounts, companies, workers, cards, lookup, reports, selfservice, imports, notify, tasks, log):

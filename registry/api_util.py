@@ -3,8 +3,9 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from .extensions import csrf, db
 from schemas.common import ErrorSchema
+
+from .extensions import csrf, db
 
 
 class Parser(FlaskParser):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import rfc8785
 from sqlalchemy import select
@@ -59,8 +59,8 @@ def _dt(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def digest(state: dict) -> str:
@@ -106,9 +106,9 @@ def _accounts(ring, owner_column, owner_id) -> list[dict]:
 def company_state(ring, company) -> dict:
     """A company's state; `changes` (its change requests) appears only once it has one,
     so the digests of companies logged before change requests existed stay valid."""
+    from .accounts.models import Account
     from .companies.models import CompanyChange, Pledge
     from .extensions import db
-    from .accounts.models import Account
 
     pledges = db.session.execute(
         select(Pledge).where(Pledge.company_id == company.id).order_by(Pledge.id)

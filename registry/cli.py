@@ -16,7 +16,9 @@ from .keys import keyring
 
 
 @click.command("demo")
-@click.option("--json", "as_json", is_flag=True, help="Print the demo accounts and companies; each account gets a fresh token, its earlier demo tokens revoked.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the demo accounts and companies; each account gets a fresh token, "
+                   "its earlier demo tokens revoked.")
 @click.option("--if-empty", is_flag=True, help="Seed only when the database holds no agency or company yet.")
 @click.option("--logins", is_flag=True, help="Print the demo accounts as JSON, without issuing tokens.")
 @with_appcontext

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -28,7 +28,7 @@ _state: tuple = _REAL
 
 def now() -> datetime:
     """The current moment, timezone-aware, in UTC."""
-    real = datetime.now(timezone.utc)
+    real = datetime.now(UTC)
     if _file is None:
         return real
     _seen, offset, frozen = _reread()
@@ -74,5 +74,5 @@ def _reread() -> tuple:
         data = json.load(fh)
     frozen = data.get("frozen")
     _state = (seen, timedelta(seconds=float(data.get("offset_seconds", 0))),
-              datetime.fromisoformat(frozen).astimezone(timezone.utc) if frozen else None)
+              datetime.fromisoformat(frozen).astimezone(UTC) if frozen else None)
     return _state

@@ -11,13 +11,14 @@ from sqlalchemy import select
 
 from .accounts import services as accounts
 from .accounts.models import Account, Agency
-from .companies import services as companies, uscc as uscc_mod
+from .companies import services as companies
+from .companies import uscc as uscc_mod
 from .companies.models import Company
 from .extensions import db
 from .keys import KeyRing
 from .log.services import SYSTEM_ACTOR
 
-DEMO_PASSWORD = "jiaxin-demo-2026"
+DEMO_PASSWORD = "jiaxin-demo-2026"  # noqa: S105 — the demo accounts' published password (README)
 
 AGENCIES = [
     # code, name_zh, name_en, kind, sector
@@ -71,8 +72,8 @@ def ensure_demo(ring: KeyRing) -> bool:
                                            password=DEMO_PASSWORD)
             db.session.commit()
             made = True
-    rng = random.Random(20261126)
-    for key, name, sectors, model, district, verified, users in COMPANIES:
+    rng = random.Random(20261126)  # noqa: S311 — the same demo every time, not a secret
+    for _key, name, sectors, model, district, verified, users in COMPANIES:
         code = uscc_mod.generate(rng, first2="91", region="510100")
         admin_login = users[0][0]
         if _account(admin_login) is None:
@@ -196,13 +197,15 @@ def ensure_demo_workers(ring: KeyRing) -> bool:
     from datetime import timedelta
 
     from . import clock
-    from .clock import add_years, today as shanghai_today
-    from .workers import attach, idnumber, services as workers
+    from .clock import add_years
+    from .clock import today as shanghai_today
+    from .workers import attach, idnumber
+    from .workers import services as workers
     from .workers.models import Employment
 
     made = False
     today = shanghai_today()
-    rng = random.Random(8612)
+    rng = random.Random(8612)  # noqa: S311 — the same demo every time, not a secret
     admins = {c[0]: c[6][0][0] for c in COMPANIES}
     shared = []  # (person, engagement) registered again by a second company
     for key, count, occupations in STAFF:
@@ -267,7 +270,8 @@ def _demo_records(ring, admin, company, worker, rng, today, variant: int) -> Non
         authority="成都市公安局")
     if variant % 2 == 0:
         add("training", course=rng.choice(["家政服务员岗前培训", "母婴护理", "养老护理员（初级）", "物业安全管理"]),
-            hours=rng.choice([16, 24, 40, 72]), exam_passed=True, trained_on=today - timedelta(days=rng.randrange(10, 400)),
+            hours=rng.choice([16, 24, 40, 72]), exam_passed=True, trained_on=today - timedelta(days=rng.randrange(10,
+                                                                                                                  400)),
             issuer="成都市家庭服务业协会")
 
 
@@ -277,7 +281,7 @@ def database_is_empty() -> bool:
 
 
 # The name of the token `demo --json` issues to each demo account.
-DEMO_TOKEN_NAME = "demo"
+DEMO_TOKEN_NAME = "demo"  # noqa: S105 — a token's name, not a token
 
 
 def _fresh_demo_token(ring: KeyRing, account: Account) -> str:

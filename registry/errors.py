@@ -194,7 +194,8 @@ def register(app: Flask) -> None:
                 flat.update(flatten_messages(msgs))
             fields = flat
         if status == 400 and getattr(exc, "description", "") and "CSRF" in str(exc.description):
-            code, zh, en = "csrf_failed", "表单已过期或缺少安全令牌，请刷新后重试。", "The form expired or lacks its CSRF token; reload and try again."
+            code, zh, en = ("csrf_failed", "表单已过期或缺少安全令牌，请刷新后重试。",
+                            "The form expired or lacks its CSRF token; reload and try again.")
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() in {"allow", "retry-after", "www-authenticate"}]
         return respond(status, error_body(code, zh, en, fields), headers)
 

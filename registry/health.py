@@ -15,7 +15,7 @@ def healthz():
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 — any failure means "not healthy"
         db.session.rollback()
-        raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.")
+        raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.") from None
     return jsonify({"status": "ok"})
 
 

@@ -1,7 +1,6 @@
 """Cards: issuing, the published card keys, bulk print runs, the worker's photo upload."""
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-
 from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from registry.errors import Msg
 
@@ -47,7 +46,8 @@ class CardPrintArgs(Schema):
     def _one_of(self, data, **_kwargs):
         has_list, everyone = "card_nos" in data, data.get("all_active") is True
         if has_list and everyone:
-            raise ValidationError(Msg("Give card_nos or all_active, not both.", "请只给出卡号列表或“全部在职人员”之一。"),
+            raise ValidationError(Msg("Give card_nos or all_active, not both.",
+                                      "请只给出卡号列表或“全部在职人员”之一。"),
                                   "all_active")
         if not has_list and not everyone:
             raise ValidationError(Msg("Give card_nos, or all_active: true.", "请给出卡号列表，或选择全部在职人员。"),

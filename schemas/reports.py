@@ -10,7 +10,8 @@ class ReportArgs(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(REPORT_REASONS)),
                            metadata={"description": "fake | not_holder | misconduct | other"})
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                         metadata={"description": "What happened (optional, at most 500 characters; stored encrypted)."})
+                         metadata={"description": "What happened (optional, at most 500 characters; "
+                                                  "stored encrypted)."})
     q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
                       metadata={"description": "The `q` value of the card QR, if one was scanned: the report "
                                                "records the verdict on it."})

@@ -161,7 +161,8 @@ class MovableClock:
 
     def freeze(self, moment) -> None:
         """Stop the clock at `moment` (an aware datetime, or a date: noon in Shanghai that day)."""
-        from datetime import date, datetime, time as dtime
+        from datetime import date, datetime
+        from datetime import time as dtime
 
         from registry.clock import SHANGHAI
 

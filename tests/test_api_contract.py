@@ -9,6 +9,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from registry.extensions import db
 from registry.log.models import LogEntry
@@ -241,7 +242,7 @@ def test_a_failed_change_rolls_back_the_entry_with_it(app, world):
 
     before = table_counts()
     services.issue_token(world.f.ring, account=world.accounts["a_admin"], name="doomed")
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):
         db.session.execute(text("INSERT INTO log_head (id, size) VALUES (1, 0)"))  # violates the primary key
         db.session.commit()
     db.session.rollback()

@@ -109,11 +109,11 @@ def test_reviewed_is_not_a_uscc_so_options_advertises_only_its_own_methods(clien
 
 @pytest.mark.parametrize("value", [0, 1, "true", "false", "yes", None, 0.0])
 def test_booleans_must_be_json_booleans(client, factory, value):
-    from tests.support.factory import bearer
     from sqlalchemy import func, select
 
     from registry.extensions import db
     from registry.log.models import LogEntry
+    from tests.support.factory import bearer
 
     company, admin = factory.company()
     from registry.companies import services as companies

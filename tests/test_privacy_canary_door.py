@@ -39,9 +39,9 @@ def H(token):
 
 
 def test_nothing_personal_reaches_any_public_view_at_the_door(app, client, factory, caplog):
-    from tests.support.importutil import run_queued_tasks
     from registry.log.checkpoints import sign_if_grown
     from registry.notify.services import read_outbox
+    from tests.support.importutil import run_queued_tasks
 
     caplog.set_level(logging.DEBUG)
     canary_id = idnumber.generate(random.Random(2024), birth=date(1981, 11, 26))

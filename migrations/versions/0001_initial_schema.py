@@ -1,13 +1,12 @@
 """Initial schema: accounts, agencies, companies, the change record, tasks, jobs, outbox
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 14:17:35.407119
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

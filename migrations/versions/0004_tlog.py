@@ -10,9 +10,8 @@ Create Date: 2026-11-26 14:57:22.968204
 """
 import hashlib
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'

@@ -7,9 +7,8 @@ Create Date: 2026-11-26 17:02:05.003849
 Cards and their print runs, worker photos, card reports, and the worker's own sign-in.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0005'

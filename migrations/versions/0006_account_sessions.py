@@ -10,9 +10,8 @@ and disabling the account end it on the server. Browsers signed in before this
 migration hold no session id and are signed out once.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'

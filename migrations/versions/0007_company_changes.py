@@ -7,9 +7,8 @@ Create Date: 2026-12-04 15:30:00.000000
 A verified company's change of name, sectors or business model waits here for a regulator's decision.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007'

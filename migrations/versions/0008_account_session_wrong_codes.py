@@ -9,9 +9,8 @@ session cookie, where replaying an older copy reset it, onto the pending
 session row. Rows already there start from none.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'

@@ -10,9 +10,8 @@ which name these fields only once present, keep their digests). A worker code
 may name the employment it confirms.
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'

@@ -4,8 +4,19 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from schemas.accounts import (
-    AccountSchema, AgencyArgs, AgencyCreatedSchema, AgencySchema, AgencyUserArgs, DisableArgs, MeSchema,
-    NewAccountSchema, PasswordChangeArgs, ResetSchema, TokenArgs, TokenCreatedSchema, TokenSchema,
+    AccountSchema,
+    AgencyArgs,
+    AgencyCreatedSchema,
+    AgencySchema,
+    AgencyUserArgs,
+    DisableArgs,
+    MeSchema,
+    NewAccountSchema,
+    PasswordChangeArgs,
+    ResetSchema,
+    TokenArgs,
+    TokenCreatedSchema,
+    TokenSchema,
 )
 from schemas.common import ChangeSchema
 

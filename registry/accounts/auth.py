@@ -35,7 +35,8 @@ def bearer_account() -> Account | None:
         return None
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        raise _unauthorized("Use the header `Authorization: Bearer <token>`.", "请使用 Authorization: Bearer <令牌> 请求头。")
+        raise _unauthorized("Use the header `Authorization: Bearer <token>`.",
+                            "请使用 Authorization: Bearer <令牌> 请求头。")
     found = account_for_token(raw.strip())
     if found is None:
         raise _unauthorized("The token is unknown or revoked.", "令牌无效或已撤销。")

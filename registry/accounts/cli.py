@@ -8,7 +8,6 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .roles import AGENCY_KINDS, AGENCY_ROLES, in_order
 from ..cli_util import fail
 from ..errors import ApiError
 from ..extensions import db
@@ -16,6 +15,7 @@ from ..keys import keyring
 from ..log.services import SYSTEM_ACTOR
 from . import services
 from .models import Account, Agency, ApiToken
+from .roles import AGENCY_KINDS, AGENCY_ROLES, in_order
 
 agencies_cli = AppGroup("agencies", help="Regulators and the operator, and their users.")
 tokens_cli = AppGroup("tokens", help="API tokens.")

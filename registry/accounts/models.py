@@ -35,7 +35,7 @@ class Agency(LoggedAggregate, db.Model):
     sector: Mapped[str | None] = mapped_column(String(16))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
-    accounts: Mapped[list["Account"]] = relationship(back_populates="agency", order_by="Account.id")
+    accounts: Mapped[list[Account]] = relationship(back_populates="agency", order_by="Account.id")
 
 
 class Account(UserMixin, db.Model):
@@ -66,7 +66,7 @@ class Account(UserMixin, db.Model):
 
     agency: Mapped[Agency | None] = relationship(back_populates="accounts")
     company = relationship("Company", back_populates="accounts")
-    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="account", order_by="ApiToken.id")
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="account", order_by="ApiToken.id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -5,13 +5,13 @@ import hashlib
 import re
 import secrets
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-TOKEN_PREFIX = "jx_"
+TOKEN_PREFIX = "jx_"  # noqa: S105 — the public prefix of every token, not a secret
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
 
@@ -83,7 +83,7 @@ def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
     if not code.isdigit() or len(code) != 6:
         return None
     totp = pyotp.TOTP(secret)
-    step = totp.timecode(datetime.fromtimestamp(now if now is not None else time.time(), tz=timezone.utc))
+    step = totp.timecode(datetime.fromtimestamp(now if now is not None else time.time(), tz=UTC))
     for candidate in (step - 1, step, step + 1):
         if hmac.compare_digest(totp.generate_otp(candidate), code):
             return candidate

@@ -50,7 +50,8 @@ def check_password(password: str, field: str = "password") -> None:
 
 
 def build_account(ring: KeyRing, *, login: str, name: str, role: str, password: str | None,
-                  login_field: str = "login", password_field: str = "password") -> NewAccount:
+                  login_field: str = "login", password_field: str = "password",  # noqa: S107 — field names
+                  ) -> NewAccount:
     """Make an account row (not yet attached); generate what was not given."""
     check_login_free(login, login_field)
     generated = password is None
@@ -164,7 +165,8 @@ def visible_account(actor: Account, ref: str) -> Account:
 
 def authenticate(login: str, password: str) -> Account | None:
     """The account for these credentials, or None (same cost either way)."""
-    account = db.session.execute(select(Account).where(Account.login == (login or "").strip().lower())).scalar_one_or_none()
+    account = db.session.execute(
+        select(Account).where(Account.login == (login or "").strip().lower())).scalar_one_or_none()
     ok = sec.verify_password(account.password_hash if account else None, password or "", _cheap())
     if not ok or account is None or account.disabled:
         return None

@@ -5,7 +5,12 @@ from flask import Response, current_app
 from flask.views import MethodView
 
 from schemas.cards import (
-    CardFormatArgs, CardIssuedSchema, CardKeysSchema, CardPrintArgs, CardPrintQueuedSchema, PhotoArgs,
+    CardFormatArgs,
+    CardIssuedSchema,
+    CardKeysSchema,
+    CardPrintArgs,
+    CardPrintQueuedSchema,
+    PhotoArgs,
 )
 from schemas.common import ChangeSchema
 

@@ -43,7 +43,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_issued": ("非家信签发：家信从未签发过此证，请勿信任。",
                    "Not issued by Jiaxin: Jiaxin never issued this card. Do not trust it."),
     # {official} is the registry's official origin.
-    "wrong_origin": ("不是官方地址：此页面不在家信的官方地址 {official} 上，请勿信任此页面和此证，请直接访问官方地址核验。",
+    "wrong_origin": ("不是官方地址：此页面不在家信的官方地址 {official} 上，"
+                     "请勿信任此页面和此证，请直接访问官方地址核验。",
                      "Not the official address: this page is not on Jiaxin's official address {official}. "
                      "Do not trust this page or this card; check the card at the official address."),
 }

@@ -108,6 +108,6 @@ def render_pdf(views: list[dict]) -> bytes:
     The document may load nothing but its own data URIs: no file or network
     access whatever a company's name contains.
     """
-    HTML, URLFetcher = _weasyprint()
+    HTML, URLFetcher = _weasyprint()  # noqa: N806 — WeasyPrint's class names
     fetcher = URLFetcher(allowed_protocols=["data"])
     return HTML(string=render_html(views), url_fetcher=fetcher).write_pdf()

@@ -7,8 +7,21 @@ from flask.views import MethodView
 from schemas.accounts import AccountSchema, NewAccountSchema
 from schemas.common import ChangeSchema
 from schemas.companies import (
-    ChangeDecisionArgs, CompanyChangeRequestedSchema, CompanyChangeSchema, CompanyCreatedSchema, CompanyPrivateSchema,
-    CompanyPublicSchema, CompanyRegisterArgs, CompanyUserArgs, DecisionArgs, DistrictSchema, PledgeArgs, PledgeTextSchema, ProfileArgs, QueueArgs, ReviewedRegisterArgs,
+    ChangeDecisionArgs,
+    CompanyChangeRequestedSchema,
+    CompanyChangeSchema,
+    CompanyCreatedSchema,
+    CompanyPrivateSchema,
+    CompanyPublicSchema,
+    CompanyRegisterArgs,
+    CompanyUserArgs,
+    DecisionArgs,
+    DistrictSchema,
+    PledgeArgs,
+    PledgeTextSchema,
+    ProfileArgs,
+    QueueArgs,
+    ReviewedRegisterArgs,
 )
 
 from ..accounts.api import new_account_view

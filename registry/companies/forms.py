@@ -8,7 +8,8 @@ from wtforms.validators import ValidationError
 from ..accounts.forms import LoginFormat, MaxLength, OneOf, Required, SameAs, StrongPassword, lower_strip, strip
 from ..accounts.roles import COMPANY_USER_CHOICES, Role
 from ..errors import Msg
-from . import districts, uscc as uscc_mod
+from . import districts
+from . import uscc as uscc_mod
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS
 from .services import CompanyProfile
 
@@ -19,7 +20,8 @@ class SignupForm(FlaskForm):
     name = StringField(validators=[Required("请填写企业登记名称。", "Enter the registered name."), MaxLength(200)],
                        filters=[strip])
     sectors = SelectMultipleField(choices=list(COMPANY_SECTORS), validate_choice=False,
-                                  validators=[Required("请选择家政、物业或两者。", "Choose housekeeping, property or both.")])
+                                  validators=[Required("请选择家政、物业或两者。",
+                                                       "Choose housekeeping, property or both.")])
     business_model = RadioField(choices=list(BUSINESS_MODELS), validate_choice=False)
     contracts = BooleanField()
     social_insurance = BooleanField()

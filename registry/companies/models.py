@@ -47,15 +47,15 @@ class Company(LoggedAggregate, db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     accounts = relationship("Account", back_populates="company", order_by="Account.id")
-    pledges: Mapped[list["Pledge"]] = relationship(back_populates="company", order_by="Pledge.id")
-    changes: Mapped[list["CompanyChange"]] = relationship(back_populates="company", order_by="CompanyChange.id")
+    pledges: Mapped[list[Pledge]] = relationship(back_populates="company", order_by="Pledge.id")
+    changes: Mapped[list[CompanyChange]] = relationship(back_populates="company", order_by="CompanyChange.id")
 
     @property
-    def current_pledge(self) -> "Pledge | None":
+    def current_pledge(self) -> Pledge | None:
         return self.pledges[-1] if self.pledges else None
 
     @property
-    def open_change(self) -> "CompanyChange | None":
+    def open_change(self) -> CompanyChange | None:
         return next((c for c in self.changes if c.status == "open"), None)
 
 

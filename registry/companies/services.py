@@ -16,7 +16,9 @@ from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
-from . import changes as change_rules, districts, pledge, uscc as uscc_mod
+from . import changes as change_rules
+from . import districts, pledge
+from . import uscc as uscc_mod
 from .access import is_member, require_member
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
 
@@ -43,7 +45,8 @@ def normalise_phone(raw: str) -> str:
 def check_profile(p: CompanyProfile) -> None:
     """Raise a field error naming the first rule the profile breaks."""
     if not (p.name or "").strip() or len(p.name) > 200:
-        raise field_error("name", "Give the registered name (1–200 characters).", "请填写企业登记名称（1–200 个字符）。")
+        raise field_error("name", "Give the registered name (1–200 characters).",
+                          "请填写企业登记名称（1–200 个字符）。")
     if not p.sectors or any(s not in COMPANY_SECTORS for s in p.sectors) or len(set(p.sectors)) != len(p.sectors):
         raise field_error("sectors", "Choose housekeeping, property or both.", "请选择家政、物业或两者。")
     if "housekeeping" in p.sectors:
@@ -136,7 +139,7 @@ def register_company(ring: KeyRing, *, uscc: str, profile: CompanyProfile, admin
     _check_uscc_free(result.code)
     company = _new_company(ring, result.code, profile)
     admin = build_account(ring, login=admin_login, name=admin_name, role=Role.COMPANY_ADMIN, password=admin_password,
-                          login_field="admin.login", password_field="admin.password")
+                          login_field="admin.login", password_field="admin.password")  # noqa: S106 — field names
     company.accounts.append(admin.account)
     db.session.add(company)
     admin.recorded = record_change(ring, actor=admin.account.ref, action=Action.COMPANY_REGISTER, aggregate=company)

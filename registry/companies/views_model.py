@@ -1,7 +1,8 @@
 """Projections of a company for each audience."""
 from ..masking import mask_name, mask_phone
 from ..workers.vocab import OCCUPATIONS
-from . import changes as change_rules, districts
+from . import changes as change_rules
+from . import districts
 from .services import contact, staff_by_occupation
 
 

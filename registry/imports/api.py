@@ -7,6 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 
 from schemas.common import FormBoolean
+
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES
 from ..api_util import ERRORS, api_blueprint, commit

@@ -15,8 +15,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import insert, select, text
 
-from .. import canonical
-from .. import clock
+from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company

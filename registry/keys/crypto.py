@@ -17,7 +17,7 @@ from .ring import Key, KeyRing
 
 # Per-key objects, built once: bulk imports seal and index hundreds of thousands of values.
 _AEAD: dict[bytes, AESGCM] = {}
-_MACS: dict[bytes, "hmac.HMAC"] = {}
+_MACS: dict[bytes, hmac.HMAC] = {}
 
 
 def _aead(key: Key) -> AESGCM:
@@ -63,7 +63,7 @@ def _mac(secret: bytes, label: str, value: str) -> str:
     if base is None:
         base = _MACS[secret] = hmac.new(secret, digestmod=hashlib.sha256)
     h = base.copy()
-    h.update(f"{label}\x00{value}".encode("utf-8"))
+    h.update(f"{label}\x00{value}".encode())
     return h.hexdigest()
 
 

@@ -33,7 +33,7 @@ PURPOSES = SYMMETRIC_PURPOSES + SIGNING_PURPOSES
 NOT_ROTATABLE = ("state",)
 
 
-class KeyError_(LookupError):
+class KeyError_(LookupError):  # noqa: N801 — the builtin's name, marked as ours
     """A key that should exist does not."""
 
 

@@ -41,8 +41,8 @@ def sealed_columns() -> list[Sealed]:
     from ..accounts.models import Account
     from ..companies.models import Company
     from ..imports.models import ImportFile
-    from ..reports.models import CardReport
     from ..notify.models import OutboxMessage
+    from ..reports.models import CardReport
     from ..workers.models import Worker, WorkerPhoto
 
     return [

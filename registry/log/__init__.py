@@ -4,7 +4,11 @@
 def register(app):
     """Load the models; attach the public log API and the pages (registry/cli.py adds the `log` commands)."""
     from ..extensions import api
-    from . import api as api_mod, models, views  # noqa: F401
+    from . import api as api_mod
+    from . import (
+        models,  # noqa: F401  (the tables)
+        views,
+    )
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(api_mod.states_blp)

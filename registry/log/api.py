@@ -14,8 +14,15 @@ from sqlalchemy import func, select
 
 from schemas.common import PAGINATION_HEADER_DOC, pagination_header
 from schemas.log import (
-    CheckpointSchema, CheckpointsArgs, ConsistencyArgs, ConsistencyProofSchema, EntrySchema, InclusionArgs,
-    InclusionProofSchema, StatesArgs, StatesSchema,
+    CheckpointsArgs,
+    CheckpointSchema,
+    ConsistencyArgs,
+    ConsistencyProofSchema,
+    EntrySchema,
+    InclusionArgs,
+    InclusionProofSchema,
+    StatesArgs,
+    StatesSchema,
 )
 
 from ..accounts.auth import bearer_account, require

@@ -26,7 +26,8 @@ from ..keys import KeyError_, KeyRing
 from ..tlog import merkle, note
 from .alarms import MAX_PROBLEMS, raise_alarm, summary
 from .models import LogCheckpoint, LogEntry, LogHash
-from .services import covering_subtrees as cover, entry_mac, log_size, read_hashes
+from .services import covering_subtrees as cover
+from .services import entry_mac, log_size, read_hashes
 
 log = logging.getLogger(__name__)
 

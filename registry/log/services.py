@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac as hmac_mod
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select, update
 
@@ -33,7 +33,7 @@ class Recorded:
 
 
 def rfc3339_micro(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def entry_body(*, seq: int, time: str, actor: str, action: str, subject: str, digest: str) -> bytes:

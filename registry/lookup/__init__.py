@@ -4,7 +4,8 @@
 def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
-    from . import api as api_mod, views
+    from . import api as api_mod
+    from . import views
 
     api.register_blueprint(api_mod.blp)
     app.register_blueprint(views.bp)

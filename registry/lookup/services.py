@@ -11,7 +11,18 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, Date, Integer, Numeric, String, bindparam, cast, func, literal, null, select, union_all,
+    Boolean,
+    Date,
+    Integer,
+    Numeric,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
 )
 
 from ..cards import qr

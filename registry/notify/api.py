@@ -3,6 +3,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from schemas.common import BoundedInteger
+
 from ..accounts.auth import require
 from ..accounts.roles import Role
 from ..api_util import api_blueprint

@@ -1,8 +1,8 @@
 """Pages: the development outbox, for operator admins."""
 from flask import Blueprint, render_template
 
-from ..keys import keyring
 from ..accounts.roles import Role
+from ..keys import keyring
 from ..web import role_required
 from . import services
 

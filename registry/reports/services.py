@@ -94,7 +94,8 @@ def qr_verdict(ring: KeyRing, worker: Worker, q: str | None, today: date) -> qr.
         return None
     if len(q) > Q_MAX:
         return qr.Verdict("altered", *qr.WORDS["altered"])
-    return qr.check(worker.card_no, q, public_keys=cards.public_keys(ring), latest_serial=cards.latest_serial(worker.id),
+    return qr.check(worker.card_no, q, public_keys=cards.public_keys(ring),
+                    latest_serial=cards.latest_serial(worker.id),
                     today=today)
 
 

@@ -19,8 +19,8 @@ from ..log.services import ANONYMOUS_ACTOR
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, role_required
 from . import services as reports
-from .models import REPORT_REASONS
 from .forms import CloseReportForm, QueueFilterForm, ReportForm
+from .models import REPORT_REASONS
 
 bp = Blueprint("reports_web", __name__)
 
@@ -82,7 +82,8 @@ def _queue_page(regulator, filters: QueueFilterForm, status: int = 200, *, faile
         filter_error, _unplaced = apply_api_error(filters, exc)
         status = max(status, exc.status)
     ring = keyring()
-    return render_template("web/reports/queue.html", regulator=regulator, filters=filters, state=state, qr_words=qr.WORDS,
+    return render_template("web/reports/queue.html", regulator=regulator, filters=filters, state=state,
+                           qr_words=qr.WORDS,
                            rows=[reports.report_view(ring, r) for r in rows], failed_ref=failed_ref,
                            failed_form=form, error=error or filter_error, extra=extra or []), status
 

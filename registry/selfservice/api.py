@@ -16,15 +16,24 @@ from flask.views import MethodView
 
 from schemas.common import ChangeSchema
 from schemas.selfservice import (
-    AccessRowSchema, ActivateArgs, ActivationSentSchema, ConsentArgs, ConsentCodeSchema, EndedSchema,
-    ResidentDetailSchema, SelfSchema, SessionSchema, SignInArgs, StateSchema,
+    AccessRowSchema,
+    ActivateArgs,
+    ActivationSentSchema,
+    ConsentArgs,
+    ConsentCodeSchema,
+    EndedSchema,
+    ResidentDetailSchema,
+    SelfSchema,
+    SessionSchema,
+    SignInArgs,
+    StateSchema,
 )
 
 from .. import clock
 from ..accounts.auth import bearer_account, require
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit, documents_security
 from ..clock import local_date
-from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..errors import ApiError
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures

@@ -72,7 +72,7 @@ def code_hash(key: bytes, kind: str, worker_ref: str, code: str) -> str:
     """HMAC-SHA256 (hex) of a normalised code, bound to its kind and worker."""
     if kind not in KINDS:
         raise ValueError(f"unknown code kind {kind!r}")
-    message = f"jiaxin-worker-code\x00{kind}\x00{worker_ref}\x00{code}".encode("utf-8")
+    message = f"jiaxin-worker-code\x00{kind}\x00{worker_ref}\x00{code}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 

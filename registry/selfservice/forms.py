@@ -29,7 +29,8 @@ def _card_no():
 
 class ActivateForm(FlaskForm):
     card_no = _card_no()
-    code = StringField(validators=[Required("请填写短信中的激活码。", "Enter the activation code from the text message."),
+    code = StringField(validators=[Required("请填写短信中的激活码。",
+                                            "Enter the activation code from the text message."),
                                    MaxLength(40)], filters=[strip])
     pin = PasswordField(validators=[Required("请设置 PIN。", "Choose a PIN."), MaxLength(40)])
     pin2 = PasswordField(validators=[Required("请再次输入 PIN。", "Repeat the PIN."), _SamePin()])

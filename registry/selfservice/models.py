@@ -30,7 +30,10 @@ class WorkerLogin(db.Model):
 
 
 class WorkerCode(db.Model):
-    """An activation, consent or attachment-confirmation code, stored only as a hash; single use, burnt after too many wrong tries."""
+    """An activation, consent or attachment-confirmation code, stored only as a hash.
+
+    Single use, and burnt after too many wrong tries.
+    """
 
     __tablename__ = "worker_codes"
     __table_args__ = (Index("ix_worker_codes_worker_kind", "worker_id", "kind"),)

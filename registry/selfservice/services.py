@@ -40,7 +40,7 @@ from ..workers.services import check_card_no, may_view, record_access
 from . import codes
 from .models import WorkerCode, WorkerLogin, WorkerSession
 
-TOKEN_PREFIX = "jxw_"
+TOKEN_PREFIX = "jxw_"  # noqa: S105 — the public prefix of every worker token, not a secret
 CODE_MAX_FAILURES = 5
 PIN_MAX_FAILURES = 5
 # Live consent codes a worker may hold at once (a visit by two residents, say); the oldest gives way.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
 
 from .. import clock
-from ..clock import local_date
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..clock import local_date
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -28,7 +28,7 @@ from .forms import ActivateForm, ConsentForm, SignInForm
 
 bp = Blueprint("selfservice_web", __name__)
 
-TOKEN = "worker_token"
+TOKEN = "worker_token"  # noqa: S105 — the session key's name, not a secret
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 
 

@@ -32,9 +32,11 @@ PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 PURPOSES = {
     "employer_view": ("用人企业查看了您的详细记录", "An employer opened your detailed record"),
     "regulator_view": ("监管部门查看了您的详细记录", "A regulator opened your detailed record"),
-    "consent_view": ("居民凭您给出的同意码查看了详细信息", "A resident opened the detailed view with your consent code"),
+    "consent_view": ("居民凭您给出的同意码查看了详细信息",
+                     "A resident opened the detailed view with your consent code"),
     "activation_code": ("向您登记的手机发送了激活码", "An activation code was sent to your phone on record"),
-    "confirmation_code": ("向您登记的手机发送了用工确认码", "An employment confirmation code was sent to your phone on record"),
+    "confirmation_code": ("向您登记的手机发送了用工确认码",
+                          "An employment confirmation code was sent to your phone on record"),
 }
 FIELDS = {
     "name": ("姓名", "Name"), "id_number": ("证件号码", "ID number"), "phone": ("手机号码", "Mobile"),

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -48,7 +49,8 @@ class _Failure:
 
 
 TASK_FAILED = _Failure("task_failed", "任务执行出错（{type}）。", "The task failed ({type}).")
-UNKNOWN_KIND = _Failure("unknown_task_kind", "没有处理此类任务的程序。", "No handler is installed for this kind of task.")
+UNKNOWN_KIND = _Failure("unknown_task_kind", "没有处理此类任务的程序。",
+                        "No handler is installed for this kind of task.")
 ABANDONED = _Failure(
     "task_abandoned", "任务多次中断，已停止重试。", "The task was interrupted too many times and is no longer retried."
 )
@@ -298,4 +300,4 @@ def progress_view(task: Task) -> dict:
 
 
 def _rfc3339(dt: datetime | None) -> str | None:
-    return None if dt is None else dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return None if dt is None else dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -5,8 +5,17 @@ from flask.views import MethodView
 
 from schemas.common import ChangeSchema
 from schemas.workers import (
-    ConfirmArgs, ConfirmationSentSchema, EndEmploymentArgs, RecordArgs, RecordCreatedSchema, StaffArgs,
-    StaffRowSchema, VocabSchema, WorkerCreatedSchema, WorkerDetailSchema, WorkerRegisterArgs,
+    ConfirmArgs,
+    ConfirmationSentSchema,
+    EndEmploymentArgs,
+    RecordArgs,
+    RecordCreatedSchema,
+    StaffArgs,
+    StaffRowSchema,
+    VocabSchema,
+    WorkerCreatedSchema,
+    WorkerDetailSchema,
+    WorkerRegisterArgs,
 )
 
 from .. import clock
@@ -49,7 +58,7 @@ class Staff(MethodView):
     @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     def post(self, args, uscc):
-        """Register a person (a verified company): a new lifetime card number, or a new employment of an existing worker."""
+        """Register a person (a verified company): a new card number, or a new employment of an existing worker."""
         account, company = _member_company(uscc)
         registered = services.register_with_retry(
             keyring(), account=account, company=company, today=today(),

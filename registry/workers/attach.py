@@ -15,20 +15,20 @@ last and never commits.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..accounts.roles import COMPANY_ROLES
 from ..accounts.models import Account
+from ..accounts.roles import COMPANY_ROLES
 from ..clock import SHANGHAI
 from ..companies.models import Company
-from ..keys.crypto import aad, unseal
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, unseal
 from ..log.actions import Action
 from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..notify import services as notify
@@ -46,7 +46,7 @@ def confirm_days() -> int:
 
 def _end_of_day(day: date) -> datetime:
     """The first instant after `day` in Beijing time, as UTC: when a code for that day stops working."""
-    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).astimezone(timezone.utc)
+    return datetime.combine(day + timedelta(days=1), time(0), SHANGHAI).astimezone(UTC)
 
 
 def lapsed(employment: Employment, today: date) -> bool:

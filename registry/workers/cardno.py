@@ -25,6 +25,7 @@ import random
 from dataclasses import dataclass
 
 from ..companies.uscc import ALPHABET, VALUES, weighted_check  # the same alphabet and check as the USCC
+
 PREFIX = "JX"
 RANDOM_LENGTH = 10
 LENGTH = len(PREFIX) + RANDOM_LENGTH + 1

@@ -169,14 +169,16 @@ class IdentityForm(RecordForm):
 class TrainingForm(RecordForm):
     KIND = "training"
     FIELDS = ("course", "hours", "exam_passed", "trained_on", "issuer")
-    course = StringField(validators=[Required("请填写课程名称。", "Enter the course."), MaxLength(100)], filters=[strip])
+    course = StringField(validators=[Required("请填写课程名称。", "Enter the course."), MaxLength(100)],
+                         filters=[strip])
     # Checked (range, tenths) by the rules, which name the field in their error.
     hours = StringField(validators=[Required("请填写学时。", "Enter the hours."), MaxLength(10)], filters=[strip])
     exam_passed = RadioField(choices=list(YES_NO), validate_choice=False,
                              validators=[Required("请说明考核是否通过。", "Say whether the exam was passed."),
                                          Choice(YES_NO)])
     trained_on = date_field("请填写培训日期。", "Enter the training date.")
-    issuer = StringField(validators=[Required("请填写发证机构。", "Enter the issuer."), MaxLength(100)], filters=[strip])
+    issuer = StringField(validators=[Required("请填写发证机构。", "Enter the issuer."), MaxLength(100)],
+                         filters=[strip])
 
     def validate_hours(self, field):
         # Plain numbers only ("NaN" or "1e3" never reach the rules); range and tenths are the rules' to check.
@@ -236,7 +238,8 @@ class BackgroundForm(RecordForm):
 
 RECORD_FORMS: dict[str, type[RecordForm]] = {
     f.KIND: f for f in (IdentityForm, TrainingForm, HealthForm, InsuranceForm, BackgroundForm)}
-assert set(RECORD_FORMS) == set(RECORD_KINDS)
+if set(RECORD_FORMS) != set(RECORD_KINDS):
+    raise RuntimeError("a record kind has no form, or a form no record kind")
 
 # Field labels of the record forms (one name means the same thing in every kind).
 RECORD_LABELS = {

@@ -38,8 +38,8 @@ class Worker(LoggedAggregate, db.Model):
     registered_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
-    employments: Mapped[list["Employment"]] = relationship(back_populates="worker", order_by="Employment.id")
-    records: Mapped[list["WorkerRecord"]] = relationship(back_populates="worker", order_by="WorkerRecord.id")
+    employments: Mapped[list[Employment]] = relationship(back_populates="worker", order_by="Employment.id")
+    records: Mapped[list[WorkerRecord]] = relationship(back_populates="worker", order_by="WorkerRecord.id")
 
 
 class Employment(db.Model):

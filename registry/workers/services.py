@@ -28,6 +28,7 @@ from ..masking import mask_name
 from ..models import new_ref
 from . import cardno, rules
 from .models import AccessRecord, Employment, Worker, WorkerRecord
+
 # Person and Engagement are built by callers from here as well.
 from .person import Engagement, Person, Problem, check_engagement, check_person, e164_mobile  # noqa: F401
 

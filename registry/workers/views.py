@@ -12,8 +12,8 @@ import contextlib
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import clock
-from ..cards.views import card_section
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..cards.views import card_section
 from ..clock import today
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
@@ -31,7 +31,8 @@ bp = Blueprint("workers_web", __name__)
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 EXPIRING = {"health": ("体检", "Health check"), "insurance": ("保险", "Insurance"), "any": ("体检或保险", "Either")}
 EMPLOYMENT_FILTER = {"active": ("在职", "Current"), "ended": ("已离职", "Ended"), "all": ("全部", "All")}
-ID_KINDS = {"resident": ("居民身份证", "Resident ID card"), "hk_permit": ("港澳居民居住证（香港）", "Residence permit (Hong Kong)"),
+ID_KINDS = {"resident": ("居民身份证", "Resident ID card"), "hk_permit": ("港澳居民居住证（香港）",
+                                                                     "Residence permit (Hong Kong)"),
             "mo_permit": ("港澳居民居住证（澳门）", "Residence permit (Macau)"),
             "tw_permit": ("台湾居民居住证", "Residence permit (Taiwan)"),
             "foreigner": ("外国人永久居留身份证", "Foreigner permanent-residence ID")}
@@ -140,7 +141,8 @@ def confirm(card_no: str, employment_id: int):
         return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
     masked, card = worker.name_masked, worker.card_no
     db.session.commit()
-    flash_msg(f"{masked} 已确认，本企业的用工生效。", f"{masked} confirmed: the employment with your company is current.",
+    flash_msg(f"{masked} 已确认，本企业的用工生效。",
+              f"{masked} confirmed: the employment with your company is current.",
               "success")
     return redirect(url_for(".detail", card_no=card))
 

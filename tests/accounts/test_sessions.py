@@ -23,9 +23,9 @@ from sqlalchemy import select
 from registry.accounts import services as account_services
 from registry.accounts import sessions
 from registry.accounts.models import Account, AccountSession
+from registry.clock import now as utcnow
 from registry.companies import services as company_services
 from registry.extensions import db
-from registry.clock import now as utcnow
 from tests.support.factory import bearer
 from tests.support.webutil import backdate_sessions, count, login, post_form, session_of
 

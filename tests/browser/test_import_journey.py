@@ -31,8 +31,8 @@ def _company_user(factory):
 def test_company_user_imports_a_file_and_follows_it_to_the_report(app, factory, live_server, browser, tmp_path):
     from playwright.sync_api import expect
 
-    from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
     from registry.clock import today
+    from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
 
     _company, user = _company_user(factory)
     rows = person_rows(40, today=today(), seed=31)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from registry import canonical
-from registry.keys.crypto import aad, unseal_bytes
 from registry.extensions import db
+from registry.keys.crypto import aad, unseal_bytes
 from registry.log.models import LogEntry
 from registry.workers import photos
 from registry.workers.models import WorkerPhoto

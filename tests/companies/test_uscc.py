@@ -134,7 +134,8 @@ def test_org_code_check_character_rejects_bad_input(bad):
         org_code_check_character(bad)
 
 
-@pytest.mark.parametrize("bad", ["", "9111000060003734", "91110000600037341L", "9111000060003734I", "9111000060003734l"])
+@pytest.mark.parametrize("bad", ["", "9111000060003734", "91110000600037341L", "9111000060003734I",
+                                 "9111000060003734l"])
 def test_check_character_rejects_bad_input(bad):
     with pytest.raises(ValueError):
         check_character(bad)

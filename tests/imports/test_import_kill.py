@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import canonical
-from registry.keys import keyring
 from registry.clock import today as shanghai_today
-from registry.keys.crypto import state_hmac
 from registry.extensions import db
 from registry.imports.models import ImportFile
 from registry.imports.services import start_import
+from registry.keys import keyring
+from registry.keys.crypto import state_hmac
 from registry.log.models import LogEntry, LogHead
 from registry.log.services import entry_mac
 from registry.tasks.models import Task
@@ -98,7 +98,8 @@ def _assert_consistent(factory, rows: list[dict]) -> None:
         body = json.loads(e.body)
         assert body["seq"] == e.seq and body["subject"] == e.subject and body["action"] == e.action
         assert e.leaf_hash == hashlib.sha256(b"\x00" + e.body).digest()
-        assert hmac.compare_digest(entry_mac(ring.get("log-hmac", e.hmac_key_id).material, e.body), e.hmac), f"entry {e.seq}"
+        assert hmac.compare_digest(entry_mac(ring.get("log-hmac", e.hmac_key_id).material, e.body),
+                                   e.hmac), f"entry {e.seq}"
         if e.action.startswith("worker:"):
             assert e.action == "worker:register", e.action
             assert e.subject not in digests, "two entries for one worker"

@@ -11,9 +11,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from registry.clock import today as shanghai_today
-from registry.keys.crypto import state_hmac
 from registry.extensions import db
 from registry.imports.models import ImportFile
+from registry.keys.crypto import state_hmac
 from registry.log.models import LogEntry
 from registry.tasks.models import Task
 from registry.workers.models import Employment, Worker
@@ -250,7 +250,8 @@ def test_a_failed_import_shows_its_error_code(app, factory):
     task_id = task_id_of(upload(c, csv_bytes(person_rows(2, today=shanghai_today()))))
     task = db.session.get(Task, task_id)
     task.state = "failed"
-    task.error = {"code": "task_failed", "message": {"zh": "任务执行出错（KeyError）。", "en": "The task failed (KeyError)."}}
+    task.error = {"code": "task_failed", "message": {"zh": "任务执行出错（KeyError）。",
+                                                     "en": "The task failed (KeyError)."}}
     db.session.commit()
     body = text(c.get(f"{PAGE}/{task_id}"))
     assert 'data-state="failed"' in body and "task_failed" in body and "任务执行出错（KeyError）" in body

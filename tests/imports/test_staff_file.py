@@ -15,8 +15,17 @@ import pytest
 
 from registry.imports import staff_file
 from registry.imports.staff_file import (
-    COLUMNS, FileError, NumberCell, RowError, convert_row, convert_table, find_duplicates, read_table, report_csv,
-    template_csv, template_xlsx,
+    COLUMNS,
+    FileError,
+    NumberCell,
+    RowError,
+    convert_row,
+    convert_table,
+    find_duplicates,
+    read_table,
+    report_csv,
+    template_csv,
+    template_xlsx,
 )
 from registry.workers import idnumber
 
@@ -107,7 +116,8 @@ def test_good_csv_converts_every_row_in_each_excel_encoding(encoding):
             for d in good] == [
         (2, "李四", ID_A, "+8613912345678", "cleaner", "labour_contract", date(2026, 3, 1), True),
         (3, "王 小 明", ID_B, "+8613912345679", "maternity", "service_agreement", date(2026, 3, 2), False),
-        (4, "欧阳娜娜", ID_C, "+8613912345670", "property_maintenance", "intermediary_placement", date(2026, 3, 3), True),
+        (4, "欧阳娜娜", ID_C, "+8613912345670", "property_maintenance", "intermediary_placement", date(2026, 3, 3),
+         True),
     ]
     assert good[0].records == []
     assert good[0].person().id_number == ID_A and good[0].engagement().kind == "labour_contract"
@@ -343,7 +353,8 @@ def test_a_partly_filled_group_names_each_missing_cell():
 
 def test_record_rules_report_every_refused_field():
     errors = one_row_errors(health_result="通过", health_checked_on="2026-12-01", health_valid_until="2026-01-01",
-                            background_result="审查中", background_checked_on="2026-01-01", background_authority="x" * 101)
+                            background_result="审查中", background_checked_on="2026-01-01",
+                            background_authority="x" * 101)
     assert [(e.key, e.code) for e in errors] == [("health_checked_on", "invalid"), ("health_valid_until", "invalid"),
                                                  ("background_authority", "invalid")]
     assert "future" in errors[0].en and "100" in errors[2].en
@@ -375,7 +386,7 @@ def test_xlsx_id_numbers_stored_as_numbers_are_refused_with_advice():
 
 def test_wrong_encoding_bytes_valid_in_neither_utf8_nor_gb18030():
     # 0xFF starts no character in either encoding.
-    data = csv_file([person()], encoding="utf-8") + "李四".encode("utf-8") + b"\xff,x\r\n"
+    data = csv_file([person()], encoding="utf-8") + "李四".encode() + b"\xff,x\r\n"
     table = read_table(data, "staff.csv")
     assert codes(table) == ["wrong_encoding"] and table.rows == []
     assert "UTF-8" in table.errors[0].en and "GB18030" in table.errors[0].zh
@@ -511,7 +522,8 @@ def test_convert_table_refuses_a_refused_table():
 # --- reports and templates ----------------------------------------------------------------------------------------
 
 def test_report_csv_opens_in_excel_and_lists_file_then_row_problems():
-    errors = [RowError(5, "工种", "Occupation", "occupation", "Not a known occupation.", "不是可选的工种。", "unknown_value"),
+    errors = [RowError(5, "工种", "Occupation", "occupation", "Not a known occupation.", "不是可选的工种。",
+                       "unknown_value"),
               RowError(3, "证件号码", "ID number", "id_number", "The check character is wrong.", "校验码错误。"),
               FileError("extra_column", "Column H has an unknown header.", "第 H 列的表头不是已知的列名。")]
     data = report_csv(errors)

@@ -203,14 +203,15 @@ def test_the_template_uploaded_unchanged_stores_nobody_and_says_why(app, client,
     assert count(Worker) == 0 and count(Employment) == 0 and count(LogEntry) == before
     report = client.get(f"/api/v1/companies/{comp.uscc}/imports/{task_id}/report", headers=H(token))
     lines = list(csv.reader(io.StringIO(report.get_data().decode("utf-8-sig"))))
-    assert lines[1:] == [["2", "证件号码 ID number", "这是模板中的示例行，并非真实人员：请删除此行，填写本单位的从业人员。",
+    assert lines[1:] == [["2", "证件号码 ID number",
+                          "这是模板中的示例行，并非真实人员：请删除此行，填写本单位的从业人员。",
                           "This is the template's example row, not a real person: delete it and list your own "
                           "staff."]]
 
 
 def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factory, company):
     """Two overlapping imports of the same people: the second finds them at storing time, not twice employed."""
-    from registry.imports import services, staff_file
+    from registry.imports import services
 
     comp, token = company
     today = shanghai_today()
@@ -232,11 +233,10 @@ def test_people_stored_meanwhile_are_refused_at_storing_time(app, client, factor
 
 def test_attaching_a_worker_who_holds_a_card_and_a_photo_logs_their_whole_state(app, client, factory, company):
     """The import builds attached workers' states itself: their cards and photo must be in them."""
-    from tests.support.cardutil import picture
-
     from registry.cards import services as cards
     from registry.log.verify import verify_local
     from registry.workers import photos
+    from tests.support.cardutil import picture
 
     comp, token = company
     other, other_admin = factory.company()

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, text, update
 
 from jobs.runner import lock_key, run_scheduled, task_worker_tick, work_tasks
 from jobs.schedules import SCHEDULES, Schedule, active_schedules, interval_variable
-from registry.extensions import db
 from registry.clock import now as utcnow
+from registry.extensions import db
 from registry.tasks import services
 from registry.tasks.models import JobLease, JobRun, Task
 from tests.support import jiaxin_sample_tasks
@@ -164,7 +164,8 @@ def test_work_tasks_drains_the_queue_and_stops(app, caplog):
     ids = [services.enqueue("sample.count", {"n": 3}, actor_ref="a" * 32).id for _ in range(3)]
     db.session.commit()
     stop = threading.Event()
-    worker = threading.Thread(target=work_tasks, args=(app, "w", stop), kwargs={"lease_seconds": 60, "poll_seconds": 0.05})
+    worker = threading.Thread(target=work_tasks, args=(app, "w", stop), kwargs={"lease_seconds": 60,
+                                                                                "poll_seconds": 0.05})
     worker.start()
     try:
         for _ in range(100):

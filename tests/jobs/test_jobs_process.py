@@ -1,13 +1,7 @@
 """`python -m jobs` as real OS processes against the test database."""
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select

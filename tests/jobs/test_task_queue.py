@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from registry.clock import now as utcnow
 from registry.errors import ApiError
 from registry.extensions import db
-from registry.clock import now as utcnow
 from registry.tasks import services
 from registry.tasks.cli import tasks_cli
 from registry.tasks.models import Task

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.tlog import merkle, note
-from registry.extensions import db
 from tests.support.logutil import ORIGIN, append_synthetic, b64, leaves, sign
 
 N = 20

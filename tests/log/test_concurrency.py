@@ -130,10 +130,10 @@ def _service_writer(app, ring, w: int, account_id: int, company_id: int, worker_
 
 
 def test_eight_writers_times_two_hundred_service_changes(app, factory):
+    from registry.clock import now as utcnow
     from registry.clock import today
     from registry.log.models import LogEntry, LogHead
     from registry.log.verify import verify_local
-    from registry.clock import now as utcnow
     from registry.workers import attach
     from registry.workers.services import Engagement, register_worker
 

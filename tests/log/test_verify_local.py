@@ -1,6 +1,8 @@
 """`log verify`: every direct edit to the database — to the log or to a business table — is found and named."""
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import select, text
 
@@ -64,7 +66,7 @@ def world(app, factory):
                    profile=factory.profile(name="成都改名家政服务有限公司"))
     db.session.commit()
     sign(factory.ring)
-    w["company"].uscc  # load before raw edits
+    _ = w["company"].uscc  # load before raw edits
     return w
 
 
@@ -127,7 +129,7 @@ def _insert_entry(factory, *, subject: str, digest: str, adjust_tree: bool) -> i
     a made-up HMAC under the current key id; with `adjust_tree` also the tree's stored hashes and the head."""
     import hashlib
     import hmac as hmac_mod
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import insert
 
@@ -137,7 +139,7 @@ def _insert_entry(factory, *, subject: str, digest: str, adjust_tree: bool) -> i
 
     db.session.rollback()
     seq = db.session.get(LogHead, 1).size
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     body = entry_body(seq=seq, time=rfc3339_micro(now), actor="system", action=Action.COMPANY_UPDATE.value,
                       subject=subject, digest=digest)
     leaf = merkle.leaf_hash(body)
@@ -193,7 +195,8 @@ def test_reordered_entries_are_named(world, factory):
 def test_an_edited_stored_hash_is_named(world, factory):
     index = merkle.stored_hash_index(1, 2)
     sql("UPDATE log_hashes SET hash = :h WHERE id = :i", h=b"\x09" * 32, i=index)
-    assert verify(factory).failures == [f"stored hashes: 1 differ from the entries (first: index {index}, level 1, n 2)"]
+    assert verify(factory).failures == [
+        f"stored hashes: 1 differ from the entries (first: index {index}, level 1, n 2)"]
 
 
 def test_an_edited_business_row_is_named(world, factory):
@@ -312,7 +315,8 @@ def test_a_reports_sealed_text_is_checked(world, factory):
         e=seal(factory.ring, "照片与本人不符", aad("card_reports", "text", "0" * 32)), i=report.id)
     assert verify(factory).failures == [f"report {report.log_ref}: text does not decrypt for this row"]
     sql("UPDATE card_reports SET text_enc = NULL WHERE id = :i", i=report.id)
-    assert verify(factory).failures == [f"report {report.log_ref}: text is sealed without its state HMAC, or the reverse"]
+    assert verify(factory).failures == [
+        f"report {report.log_ref}: text is sealed without its state HMAC, or the reverse"]
 
 
 def _photo_row(worker):
@@ -374,8 +378,8 @@ def test_a_tampered_checkpoint_is_named(world, factory):
 
 def test_a_checkpoint_signed_over_a_wrong_root_is_named(world, factory):
     """Even with the signing key, a checkpoint that does not match the entries is found."""
-    from registry.log.services import append_entries, Change
     from registry.log.actions import Action
+    from registry.log.services import Change, append_entries
 
     first = db.session.scalars(select(LogCheckpoint)).one()
     append_entries(factory.ring, [Change("system", Action.COMPANY_UPDATE, "e" * 32, "d" * 64)])
@@ -446,8 +450,8 @@ CHUNKS = (1, 2, 3, 4, 7, 8, 16, 10000)
 
 
 def test_the_tree_check_gives_the_same_roots_in_any_batch_size(many_checkpoints, factory, monkeypatch):
-    from tests.support.logutil import leaves
     from registry.log.verify import tree as verify_module
+    from tests.support.logutil import leaves
 
     fast = []
     check = verify_module._AlignedBatches.check

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from registry.cards import services as cards
-from registry.keys.crypto import aad, state_hmac, unseal
+from registry.clock import now as utcnow
 from registry.extensions import db
+from registry.keys.crypto import aad, state_hmac, unseal
 from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR
-from registry.clock import now as utcnow
 from registry.reports.models import CardReport
 from registry.reports.services import file_report, reference_of
 from registry.workers import attach, cardno

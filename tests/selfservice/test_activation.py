@@ -7,14 +7,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.clock import now as utcnow
 from registry.extensions import db
 from registry.log.models import LogEntry
-from registry.clock import now as utcnow
 from registry.selfservice import services
 from registry.selfservice.models import WorkerCode, WorkerLogin, WorkerSession
 from registry.workers import cardno
 from registry.workers.models import AccessRecord
-from tests.support.selfutil import H, PIN, activate, employ, last_activation_code, send_code, signed_in
+from tests.support.selfutil import PIN, H, activate, employ, last_activation_code, send_code, signed_in
 
 
 def log_count() -> int:

@@ -9,16 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.clock import now as utcnow
 from registry.clock import today as shanghai_today
 from registry.companies.uscc import ALPHABET
 from registry.extensions import db
 from registry.log.models import LogEntry
-from registry.clock import now as utcnow
 from registry.selfservice import services
 from registry.selfservice.models import WorkerCode
 from registry.workers import cardno
 from registry.workers.models import AccessRecord
-from tests.support.selfutil import H, PHONE, employ, new_id, signed_in
+from tests.support.selfutil import PHONE, H, employ, new_id, signed_in
 
 NAME = "欧阳秀英"
 

@@ -13,7 +13,7 @@ from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers import cardno
-from tests.support.selfutil import H, PHONE, PIN, activate, employ, new_id, send_code, signed_in
+from tests.support.selfutil import PHONE, PIN, H, activate, employ, new_id, send_code, signed_in
 
 
 def test_the_worker_sees_their_full_record(client, factory):

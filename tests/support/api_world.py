@@ -7,10 +7,10 @@ table does not know).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from registry.clock import add_years
-from typing import Callable
 
 PASSWORD = "correct horse battery"
 XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
@@ -165,8 +165,8 @@ class World:
 
     def activation_code(self) -> str:
         """A fresh activation code for the world's worker, sent at company A's request (ends earlier sessions)."""
-        from registry.extensions import db
         from registry.clock import now as utcnow
+        from registry.extensions import db
         from registry.selfservice import services as selfservice
         from registry.workers.services import get_worker
 
@@ -179,8 +179,8 @@ class World:
     def worker_token(self) -> str:
         """A live self-service session of the world's worker (activating them once)."""
         if self.__dict__.get("_worker_token") is None:
-            from registry.extensions import db
             from registry.clock import now as utcnow
+            from registry.extensions import db
             from registry.selfservice import services as selfservice
 
             started = selfservice.activate(self.f.ring, card_no=self.card_no, code=self.activation_code(),
@@ -196,8 +196,8 @@ class World:
 
     def consent_code(self) -> str:
         """A fresh consent code of the world's worker."""
-        from registry.extensions import db
         from registry.clock import now as utcnow
+        from registry.extensions import db
         from registry.selfservice import services as selfservice
         from registry.workers.services import get_worker
 
@@ -207,11 +207,11 @@ class World:
 
     def confirmation_code(self) -> str:
         """A fresh code for company B's pending attachment, sent at B's request, as the worker's phone got it."""
-        from tests.support.attachutil import last_confirmation_code
-        from registry.extensions import db
         from registry.clock import now as utcnow
+        from registry.extensions import db
         from registry.workers import attach
         from registry.workers.services import get_worker
+        from tests.support.attachutil import last_confirmation_code
 
         attach.resend_code(self.f.ring, account=self.accounts["b_admin"], company=self.company_b,
                            worker=get_worker(self.card_no), employment_id=self.pending_employment_id,

@@ -28,7 +28,8 @@ class Processes:
         path = self.logs / f"{name}.log"
         with open(path, "wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "jobs"], cwd=ROOT, env={**self.env, **extra}, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "jobs"], cwd=ROOT, env={**self.env,
+                                                               **extra}, stdout=out, stderr=subprocess.STDOUT
             )
         self.log_paths[proc] = path
         return proc

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -77,4 +77,4 @@ def count(model) -> int:
 
 
 def at(*args) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)

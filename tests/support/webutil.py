@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 import pyotp
-
 from sqlalchemy import func, select
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -399,7 +399,7 @@ def test_checkpoint_root_must_be_canonical_base64():
 
 @pytest.mark.parametrize("text", [
     f"example.com/log\n5\n{ROOT_B64}",  # no final newline
-    f"example.com/log\n5\n",  # no root
+    "example.com/log\n5\n",  # no root
     f"example.com/log\n{ROOT_B64}\n",
     f"\n5\n{ROOT_B64}\n",  # empty origin
     f"example.com/log\n5\n{ROOT_B64}\n\n",  # empty extension line

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from registry import canonical
+from registry.clock import now as utcnow
 from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
-from registry.clock import now as utcnow
 from registry.workers import attach, idnumber
 from registry.workers import services as workers
 from registry.workers.models import AccessRecord, Employment, Worker

@@ -135,7 +135,8 @@ def test_check_character_reproduces_published_numbers(number):
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "1101051949123100", "11010519491231002X", "1101051949123100X", "１１０１０５１９４９１２３１００２", "1101051949123100a"],
+    ["", "1101051949123100", "11010519491231002X", "1101051949123100X", "１１０１０５１９４９１２３１００２",
+     "1101051949123100a"],
 )
 def test_check_character_rejects_bad_input(bad):
     with pytest.raises(ValueError):

@@ -332,7 +332,8 @@ def test_correcting_a_record_supersedes_it(app, factory):
     assert f'id="correct-{old.id}"' not in body and f'id="correct-{records[1].id}"' in body
     before = counts()
     resp = add_health(c, card_no, today() + timedelta(days=30), supersedes=str(old.id))
-    assert resp.status_code == 422 and "cannot_supersede" in text(resp) and "只能更正本企业所做的同类现行记录" in text(resp)
+    body = text(resp)
+    assert resp.status_code == 422 and "cannot_supersede" in body and "只能更正本企业所做的同类现行记录" in body
     assert counts() == before
 
 

@@ -8,7 +8,14 @@ import pytest
 
 from registry.workers import idnumber
 from registry.workers.person import (
-    INVALID, Engagement, Person, Problem, check_engagement, check_person, e164_mobile, normal_name,
+    INVALID,
+    Engagement,
+    Person,
+    Problem,
+    check_engagement,
+    check_person,
+    e164_mobile,
+    normal_name,
 )
 
 TODAY = date(2026, 11, 26)
@@ -96,7 +103,9 @@ def test_every_problem_of_a_person_at_once_in_field_order():
 
 
 def test_problems_carry_both_languages_and_never_the_value():
-    values = ("路人甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥1", BAD_CHECK, "12399887766")
+    values = ("路人甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+              "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥1", BAD_CHECK,
+              "12399887766")
     checked = check_person(Person(*values), TODAY)
     assert len(checked.problems) == 3
     for p in checked.problems:

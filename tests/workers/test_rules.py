@@ -5,7 +5,14 @@ from decimal import Decimal
 import pytest
 
 from registry.workers.rules import (
-    Rec, RecordProblem, card_status, check_record, current, judge_record, latest, valid_on,
+    Rec,
+    RecordProblem,
+    card_status,
+    check_record,
+    current,
+    judge_record,
+    latest,
+    valid_on,
 )
 
 TODAY = date(2026, 11, 26)

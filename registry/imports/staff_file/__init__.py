@@ -42,14 +42,43 @@ registration, which are pure and report every problem at once:
 from __future__ import annotations
 
 from .columns import (  # noqa: F401
-    BY_KEY, COLUMNS, EXAMPLE, EXAMPLE_ID_NUMBER, GROUPS, PERSON_COLUMNS, RESULT_LABELS, TEMPLATE_ROWS, Column,
-    FileError, RowError, column_for_header, header_of, template_csv, template_xlsx,
+    BY_KEY,
+    COLUMNS,
+    EXAMPLE,
+    EXAMPLE_ID_NUMBER,
+    GROUPS,
+    PERSON_COLUMNS,
+    RESULT_LABELS,
+    TEMPLATE_ROWS,
+    Column,
+    FileError,
+    RowError,
+    column_for_header,
+    header_of,
+    template_csv,
+    template_xlsx,
 )
 from .reading import (  # noqa: F401
-    MAX_BYTES, MAX_COLUMNS, MAX_ROWS, MAX_UNPACKED_BYTES, OLE_MAGIC, SAVE_AS, XLSX_MAGIC, NumberCell, Table,
+    MAX_BYTES,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
+    OLE_MAGIC,
+    SAVE_AS,
+    XLSX_MAGIC,
+    NumberCell,
+    Table,
     read_table,
 )
 from .report import REPORT_HEADERS, report_csv  # noqa: F401
 from .rows import (  # noqa: F401
-    RowData, _Bad, convert_row, convert_table, find_duplicates, parse_bool, parse_date, parse_decimal, parse_vocab,
+    RowData,
+    _Bad,
+    convert_row,
+    convert_table,
+    find_duplicates,
+    parse_bool,
+    parse_date,
+    parse_decimal,
+    parse_vocab,
 )

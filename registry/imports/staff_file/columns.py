@@ -64,7 +64,8 @@ RESULT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "background": {"passed": ("pass",), "failed": ("不通过", "fail"), "pending": ("待定", "进行中")},
 }
 # Adding a result code to vocab.RESULTS must come with its words here.
-assert {k: {c for c, _, _ in v} for k, v in RESULT_LABELS.items()} == {k: set(v) for k, v in RESULTS.items()}
+if {k: {c for c, _, _ in v} for k, v in RESULT_LABELS.items()} != {k: set(v) for k, v in RESULTS.items()}:
+    raise RuntimeError("vocab.RESULTS and the staff file's result words differ")
 
 
 def _result_column(kind: str, zh: str, en: str) -> Column:
@@ -111,9 +112,11 @@ _ORDER = {c.key: i for i, c in enumerate(COLUMNS)}
 _BY_HEADER: dict[str, Column] = {}
 for _c in COLUMNS:
     for _h in (_c.zh, _c.en):
-        assert _fold(_h) not in _BY_HEADER, f"two columns share the header {_h}"
+        if _fold(_h) in _BY_HEADER:
+            raise RuntimeError(f"two columns share the header {_h}")
         _BY_HEADER[_fold(_h)] = _c
-assert set(GROUPS) == set(RECORD_KINDS)
+if set(GROUPS) != set(RECORD_KINDS):
+    raise RuntimeError("the staff file's column groups and the record kinds differ")
 
 
 def column_for_header(text: str) -> Column | None:
@@ -188,7 +191,8 @@ EXAMPLE: dict[str, str] = {
     "training_course": "家政服务员岗前培训", "training_hours": "40", "training_exam_passed": "是",
     "training_trained_on": "2026-02-10", "training_issuer": "示例职业培训学校",
 }
-assert set(EXAMPLE) == set(BY_KEY)
+if set(EXAMPLE) != set(BY_KEY):
+    raise RuntimeError("the template's example row and the columns differ")
 
 
 def template_csv() -> bytes:

@@ -15,7 +15,6 @@ from registry.workers.vocab import RECORD_KINDS
 
 from .columns import BY_KEY, GROUPS, PERSON_COLUMNS, Column, FileError, _letter, column_for_header
 
-
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
 # An .xlsx is compressed XML; this bounds what a small file may unpack to (zip bombs).

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from .columns import FileError, RowError, _error_order
 
-
 REPORT_HEADERS = ("行 Row", "列 Column", "原因", "Reason")
 
 

@@ -13,7 +13,16 @@ from registry.workers.person import INVALID, Engagement, Person, check_engagemen
 from registry.workers.vocab import RECORD_KINDS
 
 from .columns import (
-    BY_KEY, COLUMNS, EXAMPLE_ID_NUMBER, GROUPS, PERSON_COLUMNS, Column, RowError, _error_order, _fold, _row_error,
+    BY_KEY,
+    COLUMNS,
+    EXAMPLE_ID_NUMBER,
+    GROUPS,
+    PERSON_COLUMNS,
+    Column,
+    RowError,
+    _error_order,
+    _fold,
+    _row_error,
 )
 from .reading import NumberCell, Table
 

@@ -10,6 +10,7 @@ from .remote import http_fetch, load_state, save_state, verify_remote
 from .report import Report
 from .tree import TREE_CHUNK, check_tree, without_cycle_collector
 
-__all__ = ["TREE_CHUNK", "RemoteError", "Report", "check_checkpoints", "check_entries", "check_tree", "head_size", "http_fetch",
+__all__ = ["TREE_CHUNK", "RemoteError", "Report", "check_checkpoints", "check_entries", "check_tree", "head_size",
+           "http_fetch",
            "load_state", "open_checkpoints", "records_from", "replay", "save_state", "verify_local",
            "verify_remote", "without_cycle_collector"]
