@@ -1,15 +1,15 @@
 """/api/v1/cards/{card_no}: the public view of a card, with the verdict on a scanned QR."""
 from __future__ import annotations
 
-import hashlib
 import json
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask.views import MethodView
 
 from schemas.lookup import CardViewSchema
 
 from ..api_util import ERRORS, api_blueprint
+from ..caching import etagged
 from ..clock import today
 from ..keys import keyring
 from ..ratelimits import lookup_limit
@@ -20,18 +20,6 @@ blp = api_blueprint("lookup", __name__, "The public card look-up: what a residen
 
 Q_PARAM = {"in": "query", "name": "q", "required": False, "schema": {"type": "string"},
            "description": "The `q` value of a scanned card QR: `{serial}.{valid_until}.{key_id}.{sig}`."}
-
-
-def etagged(body: bytes, mimetype: str) -> Response:
-    """An answer whose ETag hashes the body rendered for today; 304 only when that body is unchanged."""
-    etag = hashlib.sha256(body).hexdigest()[:40]
-    if request.if_none_match.contains_weak(etag):  # RFC 9110: If-None-Match compares weakly
-        resp = Response(status=304)
-    else:
-        resp = Response(body, mimetype=mimetype)
-    resp.set_etag(etag)
-    resp.headers["Cache-Control"] = "no-cache"
-    return resp
 
 
 @blp.route("/cards/<card_no:card_no>")

@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..caching import etagged
 from ..clock import today
 from ..errors import ApiError
 from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..workers.services import check_card_no
 from . import services
-from .api import etagged
 
 bp = Blueprint("lookup_web", __name__)
 
