@@ -137,7 +137,7 @@ def _register_domains(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     csrf.exempt(health_bp)
-    from . import (  # noqa: F401  (models and routes)
+    from . import (
         accounts,
         cards,
         companies,

@@ -47,7 +47,7 @@ def ping_when_idle(engine: Engine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as error:  # noqa: BLE001 — any failure means the connection is gone
+        except Exception as error:
             raise exc.DisconnectionError() from error
         if not alive:
             raise exc.DisconnectionError()

@@ -29,7 +29,7 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 class JiaxinApi(Api):
     """flask-smorest with our one error shape in the OpenAPI document."""
 
-    from schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N811, N814
+    from schemas.common import ErrorSchema as ERROR_SCHEMA  # noqa: N814
 
 
 api = JiaxinApi()
