@@ -47,7 +47,7 @@ def ping_when_idle(engine: Engine) -> None:
             return
         try:
             alive = engine.dialect.do_ping(dbapi_conn)
-        except Exception as error:
+        except Exception as error:  # any failure means the connection is gone
             raise exc.DisconnectionError() from error
         if not alive:
             raise exc.DisconnectionError()
