@@ -3,7 +3,10 @@
 A job is `fn(run: JobRun) -> None`: thin, it calls one service and leaves the
 commit to the runner. `REGISTRY_SCHEDULE_<NAME>_SECONDS` overrides an interval
 (`tasks.reclaim` → `REGISTRY_SCHEDULE_TASKS_RECLAIM_SECONDS`);
-`REGISTRY_EXTRA_SCHEDULES="name=module:function@seconds,…"` adds jobs.
+`REGISTRY_EXTRA_SCHEDULES="name=module:function@seconds,…"` adds jobs. A few
+schedules also have a setting in minutes of their own (MINUTE_VARIABLES):
+`REGISTRY_LOG_VERIFY_MINUTES` (default 60) for the full log verification; the
+`…_SECONDS` variable, when set too, wins.
 """
 from __future__ import annotations
 
@@ -38,7 +41,12 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("log.checkpoint", "jobs.checkpoints:sign_checkpoint", 60),
     Schedule("selfservice.prune", "jobs.housekeeping:prune_spent_codes", 3600),
     Schedule("workers.lapse_attachments", "jobs.housekeeping:lapse_attachments", 3600),
+    # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.
+    Schedule("log.verify", "jobs.verification:verify_log", 3600),
 )
+
+# Operators' settings in minutes: schedule name → environment variable.
+MINUTE_VARIABLES = {"log.verify": "REGISTRY_LOG_VERIFY_MINUTES"}
 
 
 def interval_variable(name: str) -> str:
@@ -55,7 +63,9 @@ def active_schedules(environ: Mapping[str, str] = os.environ) -> list[Schedule]:
     out = []
     for s in schedules:
         raw = environ.get(interval_variable(s.name))
-        out.append(_checked(replace(s, seconds=int(raw)) if raw else s))
+        minutes = environ.get(MINUTE_VARIABLES.get(s.name, ""), "")
+        seconds = int(raw) if raw else int(minutes) * 60 if minutes else s.seconds
+        out.append(_checked(replace(s, seconds=seconds)))
     return out
 
 

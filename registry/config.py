@@ -53,6 +53,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),
+        # How often the jobs process replays the whole log (jobs/schedules.py reads the same variable).
+        "LOG_VERIFY_MINUTES": int(os.environ.get("REGISTRY_LOG_VERIFY_MINUTES", "60")),
         "WORKER_SESSION_HOURS": int(os.environ.get("REGISTRY_WORKER_SESSION_HOURS", "12")),
         # An account's web session ends after this long unused, and this long after sign-in whatever happens.
         "SESSION_IDLE_MINUTES": int(os.environ.get("REGISTRY_SESSION_IDLE_MINUTES", "30")),

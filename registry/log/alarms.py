@@ -1,8 +1,11 @@
 """Alarms for operators: what the checkpoint signer refused or the verifier found.
 
-An alarm's message names entries, checkpoints and refs only, never personal
-data. The same unacknowledged alarm raised again is counted, not repeated: a
-signer refusing every minute leaves one row.
+An alarm's message names entries, checkpoints, refs and public identifiers (a
+card number, a USCC) only, never personal data. The same unacknowledged alarm
+raised again is counted, not repeated: a signer refusing every minute, or the
+hourly verification finding the same edited record, leaves one row, with the
+latest details. A verification that no longer finds it marks it resolved; it
+stays open until an operator acknowledges it (docs/log.md, "How to verify").
 """
 from __future__ import annotations
 
@@ -28,7 +31,10 @@ def raise_alarm(kind: str, message: str, details: dict | None = None) -> LogAlar
                                LogAlarm.acknowledged.is_(False)).order_by(LogAlarm.id.desc()).limit(1)
     ).scalar_one_or_none()
     if existing is not None:
-        existing.details = {**(existing.details or {}), "repeats": int((existing.details or {}).get("repeats", 1)) + 1,
+        before = dict(existing.details or {})
+        # Found again: no longer resolved, whatever a run in between said.
+        before.pop("resolved", None)
+        existing.details = {**before, **(details or {}), "repeats": int(before.get("repeats", 1)) + 1,
                             "last_seen": now}
         db.session.flush()
         return existing
@@ -36,6 +42,20 @@ def raise_alarm(kind: str, message: str, details: dict | None = None) -> LogAlar
     db.session.add(alarm)
     db.session.flush()
     return alarm
+
+
+def resolve_missing(kinds: tuple[str, ...], found: set[str]) -> list[int]:
+    """Mark the open alarms of `kinds` whose message is not in `found` resolved (now); return their ids."""
+    now = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    resolved = []
+    for alarm in db.session.execute(
+            select(LogAlarm).where(LogAlarm.kind.in_(kinds), LogAlarm.acknowledged.is_(False))).scalars():
+        if alarm.message in found or (alarm.details or {}).get("resolved"):
+            continue
+        alarm.details = {**(alarm.details or {}), "resolved": now}
+        resolved.append(alarm.id)
+    db.session.flush()
+    return resolved
 
 
 def summary(problems: list[str]) -> str:

@@ -62,14 +62,13 @@ def verify(remote, state, all_entries, sample, record_file, keys):
         if record_file or keys:
             raise click.UsageError("--record and --key need --remote")
         from ..extensions import db
-        from .alarms import raise_alarm, summary
+        from .watch import record_outcome
 
         report = verify_local(_ring(), current_app.config["LOG_ORIGIN"])
         _print_report(report)
-        if not report.ok:
-            raise_alarm("verify_failed", f"log verify found {len(report.failures)} problems: "
-                        f"{summary(report.failures)}", {"problems": report.failures[:100]})
-            db.session.commit()
+        # The same alarms as the scheduled verification: one per record named, resolved when found no more.
+        record_outcome(report)
+        db.session.commit()
     if report.ok:
         click.echo("log verified: no problems found")
         sys.exit(0)
@@ -118,7 +117,14 @@ def alarms_cmd(show_all, ack):
     for a in rows:
         state = "acknowledged" if a.acknowledged else "OPEN"
         repeats = (a.details or {}).get("repeats", 1)
+        details = a.details or {}
+        if details.get("resolved"):
+            state += f" (resolved {details['resolved']})"
         click.echo(f"{a.id}\t{a.created_dt:%Y-%m-%d %H:%M:%S}Z\t{state}\t{a.kind}\t×{repeats}\t{a.message}")
+        # Bilingual alarms (the scheduled verification's) say it in Chinese too, and what to do.
+        for line in (details.get("zh"), details.get("todo_zh"), details.get("todo_en")):
+            if line:
+                click.echo(f"\t{line}")
     if not rows:
         click.echo("no alarms" if not show_all else "no alarms at all", err=True)
     sys.exit(1 if any(not a.acknowledged for a in rows) else 0)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..accounts.roles import Role
 from ..extensions import db
 from ..keys import keyring
+from ..tasks.models import JobRun
 from ..tlog import merkle, note
 from ..web import flash_msg, role_required
 from . import alarms, checkpoints
@@ -81,8 +82,12 @@ def verify_page():
 def admin():
     recent = db.session.execute(
         select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(50)).scalars().all()
+    # The scheduled full verification (jobs/schedules.py, "log.verify"): when it last ran.
+    last_run = db.session.execute(select(JobRun).where(JobRun.name == "log.verify")
+                                  .order_by(JobRun.started_dt.desc()).limit(1)).scalar_one_or_none()
     return render_template("web/log/admin.html", alarms=alarms.recent_alarms(100), checkpoints=recent,
-                           size=log_size(), origin=current_app.config["LOG_ORIGIN"])
+                           size=log_size(), origin=current_app.config["LOG_ORIGIN"], last_run=last_run,
+                           verify_minutes=current_app.config["LOG_VERIFY_MINUTES"])
 
 
 @bp.post("/admin/log/alarms/<int:alarm_id>/acknowledge")

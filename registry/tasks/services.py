@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, case, delete, or_, select, update
 
 from .. import clock
 from ..errors import ApiError, not_found
@@ -276,6 +276,34 @@ def list_tasks(state: str | None = None, limit: int = 50) -> list[Task]:
     if state is not None:
         stmt = stmt.where(Task.state == state)
     return list(db.session.scalars(stmt))
+
+
+OPEN_STATES = ("queued", "running", "failed")
+
+
+def open_tasks(limit: int = 200) -> list[Task]:
+    """The tasks operators may need to act on: queued, running and failed ones, failed first, newest first."""
+    order = case((Task.state == "failed", 0), (Task.state == "running", 1), else_=2)
+    return list(db.session.scalars(
+        select(Task).where(Task.state.in_(OPEN_STATES)).order_by(order, Task.id.desc()).limit(limit)))
+
+
+def owner_names(tasks: list[Task]) -> dict[str, dict]:
+    """owner_ref → {"kind": "company", "name", "uscc"} or {"kind": "agency", "name_zh", "name_en", "code"}."""
+    from ..accounts.models import Agency
+    from ..companies.models import Company
+
+    refs = sorted({t.owner_ref for t in tasks if t.owner_ref})
+    names: dict[str, dict] = {}
+    if not refs:
+        return names
+    for ref, name, uscc in db.session.execute(
+            select(Company.log_ref, Company.name, Company.uscc).where(Company.log_ref.in_(refs))):
+        names[ref] = {"kind": "company", "name": name, "uscc": uscc}
+    for ref, zh, en, code in db.session.execute(
+            select(Agency.log_ref, Agency.name_zh, Agency.name_en, Agency.code).where(Agency.log_ref.in_(refs))):
+        names[ref] = {"kind": "agency", "name_zh": zh, "name_en": en, "code": code}
+    return names
 
 
 def progress_view(task: Task) -> dict:

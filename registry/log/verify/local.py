@@ -220,23 +220,24 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                 digest = canonical.digest(canonical.state_of(ring, rec))
                 entry = latest.get(ref)
                 if entry is None:
-                    records.fail(f"{kind} {ref}: no log entry")
+                    records.fail(f"{kind} {ref}: no log entry", (kind, ref))
                 elif entry[1] != digest:
-                    records.fail(f"{kind} {ref}: canonical state digest differs from entry {entry[0]}")
+                    records.fail(f"{kind} {ref}: canonical state digest differs from entry {entry[0]}",
+                                 (kind, ref))
                 if kind in SEALED:
                     for p in _sealed_problems(ring, kind, rec):
-                        records.fail(f"{kind} {ref}: {p}")
+                        records.fail(f"{kind} {ref}: {p}", (kind, ref))
                 if kind in ("company", "agency"):
                     owner = Account.company_id if kind == "company" else Account.agency_id
                     for acc in db.session.execute(select(Account).where(owner == rec.id)).scalars():
                         for p in _sealed_problems(ring, "account", acc):
-                            records.fail(f"account {acc.ref} ({kind} {ref}): {p}")
+                            records.fail(f"account {acc.ref} ({kind} {ref}): {p}", (kind, ref))
             if kind == "worker":
                 for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
-                    records.fail(f"worker {ref}: {p}")
+                    records.fail(f"worker {ref}: {p}", ("worker", ref))
     for subject, (seq, _digest) in sorted(latest.items(), key=lambda kv: kv[1][0]):
         if subject not in seen:
-            records.fail(f"subject {subject}: no record (latest entry {seq})")
+            records.fail(f"subject {subject}: no record (latest entry {seq})", ("subject", subject))
     records.close("records")
     report.note(f"replay: {count} records' canonical states recomputed")
     return count
