@@ -45,6 +45,8 @@ def run_scheduled(app: Flask, schedule: Schedule, owner: str) -> str:
     slot = int(time.time() // schedule.seconds)
     with app.app_context():
         try:
+            if schedule.long:
+                return _run_long_in_slot(schedule.name, slot, schedule.resolve(), owner)
             return _run_in_slot(schedule.name, slot, schedule.resolve(), owner)
         except Exception as exc:  # noqa: BLE001 — the process outlives a failed run
             db.session.rollback()
@@ -75,6 +77,32 @@ def _run_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner: str
     _release_lock(name, owner)
     db.session.commit()
     return "ran" if run.ok else "failed"
+
+
+def _run_long_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner: str) -> str:
+    """Claim the slot with a committed JobRun, then run the job holding no lock; it commits its own writes.
+
+    The JobRun's UNIQUE(name, slot) keeps a second process out of the slot; a
+    run that dies midway stays recorded as started and unfinished.
+    """
+    run = JobRun(name=name, slot=slot, owner=owner, started_dt=clock.now())
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return "slot_taken"
+    run_id = run.id
+    try:
+        job(run)
+        ok = True
+    except Exception as exc:  # noqa: BLE001 — recorded as ok=false
+        db.session.rollback()
+        _log_exception(f"scheduled job {name} slot {slot}", exc)
+        ok = False
+    db.session.execute(update(JobRun).where(JobRun.id == run_id).values(ok=ok, finished_dt=clock.now()))
+    db.session.commit()
+    return "ran" if ok else "failed"
 
 
 def _take_lock(name: str, owner: str) -> bool:

@@ -179,3 +179,59 @@ def test_work_tasks_drains_the_queue_and_stops(app, caplog):
         worker.join(timeout=10)
     assert not worker.is_alive()
     assert states == ["done"] * 3
+
+
+# --- long jobs: the slot is claimed first, and no lock is held while the job runs ----------------
+
+
+def test_a_long_job_runs_once_per_slot_and_records_its_end(app):
+    calls: list = []
+    schedule = Schedule("test.long", _recording(calls), ONE_SLOT, long=True)
+    assert run_scheduled(app, schedule, "p1") == "ran"
+    assert run_scheduled(app, schedule, "p2") == "slot_taken"
+    assert calls == [(calls[0][0], "p1")]
+    (run,) = _runs("test.long")
+    assert run.ok is True and run.finished_dt is not None
+
+
+def test_a_long_job_that_fails_is_recorded_and_its_writes_undone(app):
+    from registry.tasks.models import JobLease as Lease
+
+    def failing(run: JobRun) -> None:
+        db.session.add(Lease(name="written-by-the-failing-job", owner="x", until_dt=utcnow()))
+        db.session.flush()
+        raise RuntimeError("boom")
+
+    assert run_scheduled(app, Schedule("test.long.fail", failing, ONE_SLOT, long=True), "p1") == "failed"
+    (run,) = _runs("test.long.fail")
+    assert run.ok is False and run.finished_dt is not None
+    assert db.session.get(Lease, "written-by-the-failing-job") is None
+
+
+@pytest.mark.sqlite
+def test_while_a_long_job_runs_another_connection_can_write(app):
+    """The hourly replay may take minutes on a large registry: SQLite's write lock must stay free meanwhile."""
+    import sqlite3
+
+    path = db.engine.url.database
+    outcomes = []
+
+    def probe(_run: JobRun) -> None:
+        other = sqlite3.connect(path, timeout=0.2)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            outcomes.append("wrote")
+            other.rollback()
+        except sqlite3.OperationalError as exc:
+            outcomes.append(str(exc))
+        finally:
+            other.close()
+
+    assert run_scheduled(app, Schedule("test.long.probe", probe, ONE_SLOT, long=True), "p1") == "ran"
+    assert run_scheduled(app, Schedule("test.short.probe", probe, ONE_SLOT), "p1") == "ran"
+    # The long job left the lock free; an ordinary job holds it for its run (which is why the replay is long=True).
+    assert outcomes == ["wrote", "database is locked"]
+
+
+def test_the_log_verification_is_a_long_job():
+    assert {s.name: s.long for s in SCHEDULES}["log.verify"] is True
