@@ -42,8 +42,8 @@ UNLOGGED_TABLES = frozenset({
     "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "outbox",
     # The transparency log's tree, checkpoints and alarms: the log itself.
     "log_hashes", "log_checkpoints", "log_alarms",
-    # Reads of personal data: private, never in the public log.
-    "access_records",
+    # Reads of personal data (a worker's, a company contact person's): private, never in the public log.
+    "access_records", "company_contact_reads",
     # Uploaded files awaiting import (sealed); what they register is logged per row.
     "import_files",
     # Bulk card print output: the cards it issues are logged in their workers' states.

@@ -106,6 +106,24 @@ def reset_transactions(token: contextvars.Token) -> None:
 
 
 @contextlib.contextmanager
+def reading_only():
+    """End this request's transaction and go on reading in a DEFERRED one.
+
+    A POST's transaction begins IMMEDIATE (SQLite's write lock); a read recorded
+    first on a connection of its own (`workers.services.note_access`) would wait
+    on that lock.
+    """
+    from .extensions import db
+
+    db.session.rollback()
+    token = read_only_transactions()
+    try:
+        yield
+    finally:
+        reset_transactions(token)
+
+
+@contextlib.contextmanager
 def write_intent():
     """Within the block, SQLite transactions begin IMMEDIATE again."""
     token = _begin_mode.set("IMMEDIATE")

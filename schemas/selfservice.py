@@ -82,6 +82,7 @@ class AccessRowSchema(Schema):
     organisation = fields.String(allow_none=True)
     purpose = fields.String()
     why = fields.Nested(TextSchema)
+    note = fields.String(allow_none=True, metadata={"description": "A regulator's own words beside the purpose."})
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     consent_code_created = fields.DateTime(allow_none=True, metadata={
         "description": "For a resident's view: when the consent code they used was made."})

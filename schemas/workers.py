@@ -1,7 +1,7 @@
 """Workers: registration and records input; staff rows and the detailed view."""
 from marshmallow import Schema, fields, validate
 
-from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
+from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES
 
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
 
@@ -101,6 +101,18 @@ class WorkerDetailSchema(Schema):
     status = fields.Nested(StatusSchema)
     employments = fields.List(fields.Nested(EmploymentSchema))
     records = fields.List(fields.Nested(RecordSchema))
+
+
+class WorkerSearchArgs(Schema):
+    """A regulator's search: exactly one of the two numbers, and why the record is opened."""
+
+    card_no = fields.String(validate=validate.Length(min=1, max=30), metadata={"description": "The card number."})
+    id_number = fields.String(validate=validate.Length(min=1, max=30), metadata={
+        "description": "The ID number, looked up through its blind index; never stored or logged."})
+    purpose = fields.String(required=True, validate=validate.OneOf(list(REGULATOR_PURPOSES)), metadata={
+        "description": "Why the record is opened; the worker sees it in their access record."})
+    note = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "Optional words beside the purpose (a case number, say); the worker sees them too."})
 
 
 class EndEmploymentArgs(Schema):

@@ -82,7 +82,14 @@ def test_canaries_never_leak(app, client, factory, caplog):
     call("GET", f"/api/v1/workers/{card}", "anonymous")
     # The detailed views: allowed to see it, and each recorded.
     call("GET", f"/api/v1/workers/{card}", "employer", ta, may_see=True)
-    call("GET", f"/api/v1/workers/{card}", "regulator", treg, may_see=True)
+    call("GET", f"/api/v1/workers/{card}", "regulator without a purpose", treg)
+    call("POST", "/api/v1/workers/search", "regulator", treg, may_see=True,
+         json={"card_no": card, "purpose": "complaint", "note": "投诉 2026-17"})
+    # The ID number travels in the POST body, never in a URL or a log line.
+    call("POST", "/api/v1/workers/search", "regulator", treg, may_see=True,
+         json={"id_number": canary_id.lower(), "purpose": "verification"})
+    call("POST", "/api/v1/workers/search", "regulator typo", treg,
+         json={"id_number": canary_id[:-1] + ("0" if canary_id[-1] != "0" else "1"), "purpose": "verification"})
     # Bad input that names the person does not echo it.
     call("POST", f"/api/v1/companies/{a.uscc}/workers", "employer error", ta, json={
         "name": CANARY_NAME, "id_number": canary_id[:-1] + ("0" if canary_id[-1] != "0" else "1"),

@@ -112,6 +112,8 @@ class CompanyUserForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[OneOf(("verify", "reject"))])
     note = StringField(validators=[MaxLength(2000)], filters=[strip])
+    # "yes" only from the confirmation page: verifying is asked once more before it is done.
+    confirmed = HiddenField()
 
 
 class ChangeDecisionForm(FlaskForm):

@@ -102,3 +102,21 @@ class CompanyChange(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
 
     company: Mapped[Company] = relationship(back_populates="changes")
+
+
+class ContactRead(db.Model):
+    """Who opened a company's contact person (name and phone in clear), when and why.
+
+    The contact person is not a worker, so these reads are kept here rather
+    than in a worker's access record; private, like that record, and never in
+    the public log.
+    """
+
+    __tablename__ = "company_contact_reads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False, index=True)
+    accessor_ref: Mapped[str] = mapped_column(String(32), nullable=False)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

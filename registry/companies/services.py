@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from .. import clock
 from ..accounts.models import Account
@@ -107,6 +107,31 @@ def contact(ring: KeyRing, company: Company) -> dict:
         "name": unseal(ring, company.contact_name_enc, aad("companies", "contact_name", company.log_ref)),
         "phone": unseal(ring, company.contact_phone_enc, aad("companies", "contact_phone", company.log_ref)),
     }
+
+
+CONTACT_READ_PURPOSES = ("verification",)
+
+
+def note_contact_reads(*, companies: list[Company], account: Account, purpose: str) -> None:
+    """Record, before they are opened, that `account` reads these companies' contact persons in clear.
+
+    The contact person is not a worker, so the rows go to `company_contact_reads`,
+    not to a worker's access record. One short write transaction of its own (as
+    `workers.services.note_access`): the page that follows may only read, and the
+    rows must exist even if rendering fails.
+    """
+    from ..database import write_intent
+    from .models import ContactRead
+
+    if purpose not in CONTACT_READ_PURPOSES:
+        raise ValueError(purpose)
+    if not companies:
+        return
+    org = account.agency.name_zh if account.agency_id else (account.company.name if account.company_id else None)
+    at = clock.now()
+    with write_intent(), db.engine.begin() as conn:
+        conn.execute(insert(ContactRead), [{"company_id": c.id, "accessor_ref": account.ref, "organisation": org,
+                                            "purpose": purpose, "created_dt": at} for c in companies])
 
 
 def _check_uscc_free(code: str) -> None:

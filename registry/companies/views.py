@@ -10,6 +10,7 @@ from .. import clock
 from ..accounts import services as account_services
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.views import once_page, start_session
+from ..database import reading_only
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
 from ..keys import keyring
@@ -147,16 +148,27 @@ def public(uscc: str):
 def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
                 form: DecisionForm | None = None, error: Msg | None = None, failed_change: str | None = None,
                 change_form: ChangeDecisionForm | None = None):
-    pending = services.companies_for(regulator, "pending")
     ring = keyring()
-    return render_template(
-        "web/companies/queue.html", regulator=regulator,
-        pending=[views_model.private_view(ring, c) for c in pending],
-        changes=[views_model.change_view(c) | {"name": c.company.name} for c in services.changes_for(regulator)],
-        verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt}
-                  for c in services.companies_for(regulator, "verified")],
-        failed_uscc=failed_uscc, failed_form=form, error=error, failed_change=failed_change,
-        change_form=change_form), status
+    with reading_only():
+        pending = services.companies_for(regulator, "pending")
+        # The verifying regulator sees each contact person in clear: recorded first.
+        services.note_contact_reads(companies=pending, account=regulator, purpose="verification")
+        return render_template(
+            "web/companies/queue.html", regulator=regulator,
+            pending=[views_model.verification_view(ring, c) for c in pending],
+            changes=[views_model.change_view(c) | {"name": c.company.name} for c in services.changes_for(regulator)],
+            verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt}
+                      for c in services.companies_for(regulator, "verified")],
+            failed_uscc=failed_uscc, failed_form=form, error=error, failed_change=failed_change,
+            change_form=change_form), status
+
+
+def _confirm_page(regulator, company, form: DecisionForm):
+    """Verifying is asked once more, with everything the regulator vouches for on one page (nothing changes yet)."""
+    with reading_only():
+        services.note_contact_reads(companies=[company], account=regulator, purpose="verification")
+        return render_template("web/companies/verify_confirm.html", regulator=regulator, form=form,
+                               c=views_model.verification_view(keyring(), company))
 
 
 @bp.get("/regulator/companies")
@@ -176,6 +188,8 @@ def decide(uscc: str):
     if not form.validate():
         return _queue_page(regulator, 400, failed_uscc=company.uscc, form=form, error=CORRECT_FIELDS)
     verify = form.decision.data == "verify"
+    if verify and form.confirmed.data != "yes":
+        return _confirm_page(regulator, company, form)
     try:
         services.decide(keyring(), regulator=regulator, company=company, verify=verify, note=form.note.data)
     except ApiError as exc:

@@ -3,6 +3,7 @@ from ..masking import mask_name, mask_phone
 from ..workers.vocab import OCCUPATIONS
 from . import changes as change_rules
 from . import districts
+from .models import EMPLOYEE_CONDITIONS
 from .services import contact, staff_by_occupation
 
 
@@ -54,4 +55,17 @@ def change_view(change) -> dict:
         "ref": change.ref, "uscc": change.company.uscc, "status": change.status,
         "current": current, "proposed": proposed, "changed": change_rules.differences(current, proposed),
         "requested_dt": change.requested_dt, "decided_dt": change.decided_dt, "reason": change.reason,
+    }
+
+
+def verification_view(ring, company) -> dict:
+    """For the regulator verifying the company: the contact person in clear (the caller has recorded the read
+    with `services.note_contact_reads`), the pledge and the 员工制 answers one by one."""
+    c = contact(ring, company)
+    conditions = company.employee_conditions or {}
+    return {
+        **private_view(ring, company),
+        "contact": {"name": c["name"], "phone": c["phone"]},
+        "condition_answers": [{"code": code, "met": conditions.get(code) is True} for code in EMPLOYEE_CONDITIONS]
+        if company.business_model == "employee" else [],
     }

@@ -23,7 +23,9 @@ from ..workers import rules
 from ..workers import views_model as worker_views
 from ..workers.attach import awaiting_of
 from ..workers.models import AccessRecord, Worker, WorkerPhoto
+from ..workers.search import PURPOSE_PREFIX as REGULATOR_PREFIX
 from ..workers.services import rec, status_of
+from ..workers.vocab import REGULATOR_PURPOSES
 from .models import WorkerCode, WorkerLogin
 
 # Only raster images go into a data: URI (never SVG, which can carry script).
@@ -75,6 +77,16 @@ def _consent_code_id(record: AccessRecord) -> int | None:
     return int(value) if record.accessor_kind == "resident" and kind == "consent" and value.isdigit() else None
 
 
+def why_of(purpose: str) -> tuple[str, str]:
+    """The purpose in words; a regulator's chosen purpose (`regulator_view:<code>`) is named after the opening."""
+    if purpose.startswith(REGULATOR_PREFIX):
+        zh, en = PURPOSES["regulator_view"]
+        code = purpose.removeprefix(REGULATOR_PREFIX)
+        said = REGULATOR_PURPOSES.get(code, (code, code))
+        return f"{zh}（用途：{said[0]}）", f"{en} (purpose: {said[1].lower()})"
+    return PURPOSES.get(purpose, (purpose, purpose))
+
+
 def access_list(worker: Worker) -> list[dict]:
     """Every recorded read of the worker's personal data, newest first: when, who, why, what."""
     rows = db.session.execute(select(AccessRecord).where(AccessRecord.worker_id == worker.id)
@@ -84,11 +96,11 @@ def access_list(worker: Worker) -> list[dict]:
                                    .where(WorkerCode.id.in_(code_ids))).all()) if code_ids else {}
     out = []
     for r in rows:
-        zh, en = PURPOSES.get(r.purpose, (r.purpose, r.purpose))
+        zh, en = why_of(r.purpose)
         who = RESIDENT if r.accessor_kind == "resident" else (r.organisation or "", r.organisation or "")
         out.append({
             "when": r.created_dt, "accessor_kind": r.accessor_kind, "who": {"zh": who[0], "en": who[1]},
-            "organisation": r.organisation, "purpose": r.purpose, "why": {"zh": zh, "en": en},
+            "organisation": r.organisation, "purpose": r.purpose, "why": {"zh": zh, "en": en}, "note": r.note,
             "fields": [f for f in r.fields.split(",") if f],
             "consent_code_created": made.get(_consent_code_id(r)),
         })

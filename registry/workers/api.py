@@ -16,6 +16,7 @@ from schemas.workers import (
     WorkerCreatedSchema,
     WorkerDetailSchema,
     WorkerRegisterArgs,
+    WorkerSearchArgs,
 )
 
 from .. import clock
@@ -24,11 +25,12 @@ from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..clock import today
 from ..companies import services as companies
-from ..errors import not_found
+from ..database import reading_only
+from ..errors import ApiError, not_found
 from ..keys import keyring
 from ..ratelimits import attempt_limit
 from ..selfservice.api import refusals_commit
-from . import attach, services, views_model
+from . import attach, search, services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
 blp = api_blueprint("workers", __name__, "Workers: registration, staff lists, records, the detailed view.")
@@ -85,12 +87,44 @@ class WorkerDetail(MethodView):
     @require(*COMPANY_ROLES, *REGULATOR_ROLES)
     @blp.response(200, WorkerDetailSchema)
     @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(403, schema=ERRORS)
     def get(self, card_no):
-        """The detailed record with personal data (current employers and regulators; each read is recorded)."""
+        """The detailed record with personal data (current employers; each read is recorded).
+
+        Regulators say why they open a record: they use `POST /api/v1/workers/search` (403 `purpose_required`).
+        """
         account, worker = _viewable(card_no)
-        purpose = "employer_view" if account.company_id else "regulator_view"
-        services.note_access(worker=worker, account=account, purpose=purpose)
+        if account.role in REGULATOR_ROLES:
+            raise ApiError(403, "purpose_required",
+                           "监管部门查看详细记录须说明用途：请使用 POST /api/v1/workers/search。",
+                           "Regulators open a record with its purpose: use POST /api/v1/workers/search.")
+        services.note_access(worker=worker, account=account, purpose="employer_view")
         return views_model.detail(keyring(), worker, today())
+
+
+@blp.route("/workers/search")
+class WorkerSearch(MethodView):
+    @require(*REGULATOR_ROLES)
+    @blp.arguments(WorkerSearchArgs)
+    @blp.response(200, WorkerDetailSchema)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(422, schema=ERRORS)
+    def post(self, args):
+        """Find a worker by card number or ID number and open their detailed record (regulators).
+
+        `purpose` is required and, with `note`, goes into the worker's access
+        record, written before the record opens. A number nobody holds and a
+        worker outside your sector answer alike: 404 `worker_not_found`.
+        Unlogged: a read, not a change.
+        """
+        account = bearer_account()
+        q = search.Query(args.get("card_no"), args.get("id_number"), args["purpose"], args.get("note"))
+        # Keep the token's last use (it rides on this POST's write transaction), then read.
+        commit()
+        with reading_only():
+            worker = search.find(keyring(), regulator=account, q=q, today=today())
+            search.open_record(regulator=account, worker=worker, q=q)
+            return views_model.detail(keyring(), worker, today())
 
 
 def _employer(card_no: str):

@@ -15,7 +15,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from ..accounts.forms import MaxLength, Required, strip
 from ..errors import Msg
-from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, RESULTS
+from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES, RESULTS
 
 HOURS_RE = re.compile(r"^[0-9]{1,6}(?:\.[0-9]{1,6})?$")
 BAD_DATE = Msg("Give the date as YYYY-MM-DD.", "请按 年-月-日 填写日期。")
@@ -263,3 +263,23 @@ class EndForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _ids(self, "end")
+
+
+class SearchForm(FlaskForm):
+    """A regulator's search: a card number or an ID number, and why the record is opened.
+
+    The ID number travels only in this POST body; the service checks it and
+    the rest again (`workers.search`).
+    """
+
+    card_no = StringField(validators=[MaxLength(30)], filters=[strip])
+    id_number = StringField(validators=[MaxLength(30)], filters=[strip])
+    purpose = RadioField(choices=list(REGULATOR_PURPOSES), validate_choice=False,
+                         validators=[Required("请选择查看用途。", "Choose why you open this record."),
+                                     Choice(REGULATOR_PURPOSES)])
+    note = StringField(validators=[MaxLength(200)], filters=[strip])
+
+    def validate_card_no(self, field):
+        if bool(field.data) == bool(self.id_number.data):
+            raise ValidationError(Msg("Give the card number or the ID number (one of them).",
+                                      "请填写服务证号或证件号码（二选一）。"))

@@ -146,6 +146,8 @@ class AccessRecord(db.Model):
     accessor_kind: Mapped[str] = mapped_column(String(16), nullable=False)  # company | regulator | resident
     organisation: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
+    # A regulator's own words beside the purpose they chose (bounded; shown to the worker).
+    note: Mapped[str | None] = mapped_column(String(200))
     fields: Mapped[str] = mapped_column(String(100), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 

@@ -173,6 +173,11 @@ def get_worker(card_no: str) -> Worker:
     return worker
 
 
+def get_worker_or_none(card_no: str) -> Worker | None:
+    """The worker holding a normalised card number, if anyone does."""
+    return db.session.execute(select(Worker).where(Worker.card_no == card_no)).scalar_one_or_none()
+
+
 def active_employment(worker: Worker, company: Company) -> Employment | None:
     """The company's confirmed, current employment of the worker (`Employment.active` decides)."""
     return next((e for e in worker.employments if e.active and e.company_id == company.id), None)
@@ -286,7 +291,7 @@ def open_personal_data(ring: KeyRing, worker: Worker) -> dict:
 
 
 def record_access(into, *, worker: Worker, accessor_ref: str, accessor_kind: str, organisation: str | None,
-                  purpose: str, fields: str, at: datetime) -> None:
+                  purpose: str, fields: str, at: datetime, note: str | None = None) -> None:
     """The one writer of the worker's private access record: who read which personal data, when and why.
 
     `into` is the session (the row commits with the caller's operation) or a
@@ -294,10 +299,11 @@ def record_access(into, *, worker: Worker, accessor_ref: str, accessor_kind: str
     """
     into.execute(insert(AccessRecord), [{
         "worker_id": worker.id, "accessor_ref": accessor_ref, "accessor_kind": accessor_kind,
-        "organisation": organisation, "purpose": purpose, "fields": fields, "created_dt": at}])
+        "organisation": organisation, "purpose": purpose, "note": note, "fields": fields, "created_dt": at}])
 
 
-def note_access(*, worker: Worker, account: Account, purpose: str, fields: str = "name,id_number,phone") -> None:
+def note_access(*, worker: Worker, account: Account, purpose: str, fields: str = "name,id_number,phone",
+                note: str | None = None) -> None:
     """Write the private access-record row for a read of personal data, before the read.
 
     Its own short write transaction: the read that follows may be a GET, whose
@@ -310,4 +316,4 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     with write_intent(), db.engine.begin() as conn:
         record_access(conn, worker=worker, accessor_ref=account.ref,
                       accessor_kind="company" if account.company_id else "regulator", organisation=org,
-                      purpose=purpose, fields=fields, at=clock.now())
+                      purpose=purpose, fields=fields, at=clock.now(), note=note)

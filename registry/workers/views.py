@@ -7,24 +7,31 @@ first; redirects carry the card number alone.
 """
 from __future__ import annotations
 
-import contextlib
-
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..cards.views import card_section
 from ..clock import today
-from ..database import read_only_transactions, reset_transactions
+from ..database import reading_only
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit
 from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
-from . import attach, services, views_model
-from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
-from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
+from . import attach, search, services, views_model
+from .forms import (
+    RECORD_FORMS,
+    RECORD_LABELS,
+    RESULT_LABELS,
+    YES_NO,
+    EndForm,
+    RegisterForm,
+    SearchForm,
+    StaffFilterForm,
+)
+from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES
 
 bp = Blueprint("workers_web", __name__)
 
@@ -38,7 +45,7 @@ ID_KINDS = {"resident": ("居民身份证", "Resident ID card"), "hk_permit": ("
             "foreigner": ("外国人永久居留身份证", "Foreigner permanent-residence ID")}
 VOCAB = {"occupation": OCCUPATIONS, "employment_kind": EMPLOYMENT_KINDS, "record_kind": RECORD_KINDS,
          "colour": COLOURS, "expiring": EXPIRING, "employment": EMPLOYMENT_FILTER, "result": RESULT_LABELS,
-         "exam": YES_NO, "field": RECORD_LABELS, "id_kind": ID_KINDS}
+         "exam": YES_NO, "field": RECORD_LABELS, "id_kind": ID_KINDS, "purpose": REGULATOR_PURPOSES}
 
 
 @bp.context_processor
@@ -48,21 +55,6 @@ def _vocab():
         return t(*pair) if pair else (code or "")
 
     return {"vocab": vocab, "vocab_codes": lambda kind: list(VOCAB[kind])}
-
-
-@contextlib.contextmanager
-def _reading():
-    """End this request's transaction and read on in a DEFERRED one.
-
-    A POST's transaction begins IMMEDIATE (SQLite's write lock); the access
-    record is written on its own connection, which would wait on that lock.
-    """
-    db.session.rollback()
-    token = read_only_transactions()
-    try:
-        yield
-    finally:
-        reset_transactions(token)
 
 
 # --- the staff list ---------------------------------------------------------------------
@@ -195,10 +187,15 @@ def _record_slots(view: dict, company) -> dict:
 
 
 def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] | None = None,
-                 error: Msg | None = None, extra: list | None = None):
-    with _reading():
-        services.note_access(worker=worker, account=user,
-                             purpose="employer_view" if user.company_id else "regulator_view")
+                 error: Msg | None = None, extra: list | None = None, opened: search.Query | None = None):
+    """The detailed record: an employer's read, or a regulator's `opened` with the purpose they chose."""
+    with reading_only():
+        if opened is not None:
+            search.open_record(regulator=user, worker=worker, q=opened)
+        elif user.role in COMPANY_ROLES:
+            services.note_access(worker=worker, account=user, purpose="employer_view")
+        else:
+            raise not_found("worker", "从业人员")
         view = views_model.detail(keyring(), worker, today())
         employer = None
         if user.role in COMPANY_ROLES and user.company is not None \
@@ -223,6 +220,7 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
         grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
         html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
                                slots=slots, end_form=end_form, failed_key=failed_key, error=error, extra=extra or [],
+                               opened=opened,
                                card_section=card_section(worker) if employer is not None else None)
     return html, status
 
@@ -232,6 +230,9 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
 def detail(card_no: str):
     user = account()
     worker = _viewable(user, card_no)
+    if user.role in REGULATOR_ROLES:
+        # A regulator says why before anything personal opens: the search form, the card number filled in.
+        return redirect(url_for(".search_form", card_no=worker.card_no))
     if card_no != worker.card_no:
         # A card number typed in lower case or with spaces: one address per card.
         return redirect(url_for(".detail", card_no=worker.card_no))
@@ -287,3 +288,35 @@ def end(card_no: str):
               f"The employment of {masked} ({card}) with your company has ended.", "success")
     # The detailed record is for current employers: back to the list of ended employments.
     return redirect(url_for(".staff", employment="ended"))
+
+
+# --- a regulator's search ---------------------------------------------------------------
+
+def _search_page(form: SearchForm, status: int = 200, **extra):
+    return render_template("web/workers/search.html", form=form, user=account(), **extra), status
+
+
+@bp.get("/regulator/workers")
+@role_required(*REGULATOR_ROLES)
+def search_form():
+    """The search form; a card number may come filled in (from a report, say), never an ID number."""
+    return _search_page(SearchForm(formdata=None, card_no=request.args.get("card_no", "")[:30]))
+
+
+@bp.post("/regulator/workers")
+@role_required(*REGULATOR_ROLES)
+def search_worker():
+    """Find and open in one POST: the ID number stays in the body, never in a URL (no redirect)."""
+    user = account()
+    form = SearchForm()
+    if not form.validate():
+        return _search_page(form, 400, error=CORRECT_FIELDS)
+    q = search.Query(form.card_no.data or None, form.id_number.data or None, form.purpose.data,
+                     form.note.data or None)
+    try:
+        with reading_only():
+            worker = search.find(keyring(), regulator=user, q=q, today=today())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _search_page(form, exc.status, error=error, extra=extra)
+    return _detail_page(user, worker, opened=q)

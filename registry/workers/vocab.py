@@ -33,3 +33,12 @@ RESULTS = {
     "health": ("passed", "failed"),
     "background": ("passed", "failed", "pending"),
 }
+
+# Why a regulator opens a worker's personal data: chosen from this list before the record opens, and shown to the
+# worker in their access record (with the regulator's optional note).
+REGULATOR_PURPOSES: dict[str, tuple[str, str]] = {
+    "complaint": ("处理投诉举报", "Handling a complaint or report"),
+    "inspection": ("监督检查", "Inspection"),
+    "sanction_case": ("办理处罚案件", "A sanction case"),
+    "verification": ("核实身份与资质", "Verifying identity and qualifications"),
+}

@@ -73,7 +73,12 @@ def test_company_signs_up_is_verified_signs_pledge_and_adds_a_user(app, factory,
     item = page.locator(f"#company-{uscc}")
     expect(item).to_contain_text(name)
     shot("2-queue")
+    # The contact person is shown in clear to the verifying regulator; verifying asks once more.
+    expect(item).to_contain_text("13912345678")
     item.locator("button.verify").click()
+    page.wait_for_url(f"{live_server}/regulator/companies/{uscc}/decision")
+    expect(page.locator("#verify-consequence")).to_be_visible()
+    page.click("#confirm-verify button[type=submit]")
     page.wait_for_url(f"{live_server}/regulator/companies")
     expect(page.locator(".flash")).to_contain_text(f"已核验：{name}")
     expect(page.locator("#verified")).to_contain_text(uscc)

@@ -4,7 +4,7 @@ import re
 from sqlalchemy import select
 
 from registry.accounts.models import Account
-from registry.companies.models import Company
+from registry.companies.models import Company, ContactRead
 from registry.extensions import db
 from registry.log.models import LogEntry
 from tests.support.webutil import count, log_actions, login, post_form, session_of, text
@@ -134,16 +134,40 @@ def regulator_client(app, factory, sector="housekeeping"):
     return c, reg
 
 
+def contact_reads(company) -> list[tuple[str, str]]:
+    db.session.rollback()
+    return [(r.accessor_ref, r.purpose) for r in db.session.execute(
+        select(ContactRead).where(ContactRead.company_id == company.id).order_by(ContactRead.id)).scalars()]
+
+
 def test_regulator_verifies_from_the_queue(app, client, factory):
     company, _admin = factory.company(verified=False)
     done, _ = factory.company()
-    c, _reg = regulator_client(app, factory)
+    c, reg = regulator_client(app, factory)
+    assert contact_reads(company) == []
     body = text(c.get("/regulator/companies"))
     pending_part, verified_part = body.split('id="verified"')
     assert company.name in pending_part and done.name in verified_part
-    assert "13800138000" not in body and "138****8000" in body
+    # The verifying regulator sees the contact person in clear, and that read is recorded.
+    item = pending_part.split(f'id="company-{company.uscc}"')[1]
+    assert "李联系" in item and "13800138000" in item
+    assert contact_reads(company) == [(reg.account.ref, "verification")]
+    # Nobody's contact is opened for the verified companies listed below.
+    assert "13800138000" not in verified_part and contact_reads(done) == []
+    # The pledge status and each 员工制 answer are shown.
+    assert "尚未签署" in item
+    assert all(f'class="condition-{code}" data-met="yes"' in item
+               for code in ("contracts", "social_insurance", "minimum_wage", "ongoing_training"))
     before = count(LogEntry)
+    # Verifying asks for confirmation first: nothing changes yet.
     resp = post_form(c, f"/regulator/companies/{company.uscc}/decision", {"decision": "verify"},
+                     page="/regulator/companies")
+    confirm = text(resp)
+    assert resp.status_code == 200 and 'id="confirm-verify"' in confirm and "李联系" in confirm
+    assert count(LogEntry) == before
+    db.session.refresh(company)
+    assert company.status == "pending"
+    resp = post_form(c, f"/regulator/companies/{company.uscc}/decision", {"decision": "verify", "confirmed": "yes"},
                      page="/regulator/companies")
     assert resp.status_code == 302
     entries = db.session.execute(select(LogEntry).where(LogEntry.seq >= before)).scalars().all()

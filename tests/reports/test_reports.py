@@ -356,3 +356,22 @@ def test_a_note_of_control_characters_is_no_note(client, factory, world):
         resp = client.post(f"/api/v1/reports/{report.ref}/close", json={"note": note}, headers=bearer(hk))
         assert resp.status_code == 422 and "note" in resp.get_json()["error"]["fields"], (note, resp.get_json())
     assert log_count() == before
+
+
+def test_each_report_links_to_the_worker_the_card_and_the_employer(app, client, factory, world):
+    """From the queue a regulator reaches the worker's record (asked for a purpose first), the public card page
+    and the employer's public page."""
+    report = file(world, factory)
+    c, _reg = regulator_client(app, factory)
+    page = c.get("/admin/reports").get_data(as_text=True)
+    item = page.split(f'id="report-{report.ref}"')[1].split("</article>")[0]
+    card_no, uscc = world.worker.card_no, world.company.uscc
+    worker_link = re.search(r'class="report-worker" href="([^"]+)"', item).group(1)
+    card_link = re.search(r'class="report-card" href="([^"]+)"', item).group(1)
+    employer_link = re.search(r'class="report-employer" href="([^"]+)"', item).group(1)
+    assert (card_link, employer_link) == (f"/c/{card_no}", f"/companies/{uscc}")
+    # The worker link opens nothing personal by itself: the search form, the card number filled in.
+    form = c.get(worker_link.replace("&amp;", "&"))
+    assert form.status_code == 200 and f'value="{card_no}"' in form.get_data(as_text=True)
+    assert client.get(card_link).status_code == 200
+    assert client.get(employer_link).status_code == 200

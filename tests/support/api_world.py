@@ -336,9 +336,13 @@ OPS = [
        lambda w: {"name": "刘桂兰", "id_number": w.new_id(), "phone": "13512345678", "occupation": "childcare",
                   "employment_kind": "service_agreement", "start_date": w.today.isoformat(),
                   "social_insurance": False}, "worker:register", 201),
-    # Regulators of the employer's sector, and market supervision, see the detail.
+    # Current employers open the detail directly; regulators say why, through the search.
     Op("GET", "/api/v1/workers/{card_no}", lambda w: f"/api/v1/workers/{w.card_no}",
-       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"})),
+       frozenset({"a_admin", "a_user"})),
+    # Regulators of the employer's sector, and market supervision, open the detail with a purpose (a read: unlogged).
+    Op("POST", "/api/v1/workers/search", lambda w: "/api/v1/workers/search",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}), lambda w: {"card_no": w.card_no, "purpose": "inspection"},
+       logged=False),
     Op("POST", "/api/v1/workers/{card_no}/employment-end", lambda w: f"/api/v1/workers/{w.card_no}/employment-end",
        frozenset({"a_admin", "a_user"}), lambda w: {"end_date": w.today.isoformat()}, "worker:employment:end"),
     Op("POST", "/api/v1/workers/{card_no}/records", lambda w: f"/api/v1/workers/{w.card_no}/records",

@@ -134,10 +134,15 @@ def test_detail_is_for_current_employers_and_regulators_and_every_read_is_record
     assert mine.status_code == 200
     assert mine.get_json()["name"] == "欧阳娜娜" and mine.get_json()["name_masked"] == "欧阳**"
     assert mine.get_json()["id_number"] == person["id_number"] and mine.get_json()["phone"] == "+8613600001234"
-    assert client.get(f"/api/v1/workers/{card}", headers=H(two["treg"])).status_code == 200
+    # A regulator says why: the plain GET refuses, the search opens with the purpose.
+    refused = client.get(f"/api/v1/workers/{card}", headers=H(two["treg"]))
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "purpose_required"
+    opened = client.post("/api/v1/workers/search", json={"card_no": card, "purpose": "complaint"},
+                         headers=H(two["treg"]))
+    assert opened.status_code == 200 and opened.get_json()["name"] == "欧阳娜娜"
     assert client.get(f"/api/v1/workers/{card}", headers=H(two["tb"])).status_code == 404
     assert [a.purpose for a in db.session.query(AccessRecord).order_by(AccessRecord.id)] == [
-        "employer_view", "regulator_view"]
+        "employer_view", "regulator_view:complaint"]
     end = client.post(f"/api/v1/workers/{card}/employment-end", json={"end_date": shanghai_today().isoformat()},
                       headers=H(two["ta"]))
     assert end.status_code == 200

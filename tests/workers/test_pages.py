@@ -439,16 +439,22 @@ def test_a_regulator_sees_the_detail_read_only(app, factory):
     card_no = card_of(resp)
     add_health(c, card_no, today() + timedelta(days=100))
     r = regulator_client(app, factory)
+    before_reads = count(AccessRecord)
+    # Nothing personal opens on a plain GET: the regulator is asked why first.
     resp = r.get(f"/workers/{card_no}")
+    assert resp.status_code == 302 and resp.headers["Location"] == f"/regulator/workers?card_no={card_no}"
+    assert count(AccessRecord) == before_reads
+    resp = post_form(r, "/regulator/workers", {"card_no": card_no, "purpose": "inspection"},
+                     page=f"/regulator/workers?card_no={card_no}")
     body = text(resp)
     assert resp.status_code == 200 and "陈秀英" in body and data["id_number"] in body
     assert "/records" not in body and f"/workers/{card_no}/end" not in body and 'id="read-only"' in body
     assert "correct-" not in body
     row = db.session.execute(select(AccessRecord).order_by(AccessRecord.id.desc())).scalars().first()
-    assert row.purpose == "regulator_view" and row.accessor_kind == "regulator"
+    assert row.purpose == "regulator_view:inspection" and row.accessor_kind == "regulator"
     # Regulators have no staff list and cannot write.
     assert r.get("/company/workers").status_code == 403
-    token = csrf(r, f"/workers/{card_no}")
+    token = csrf(r, "/regulator/workers")
     before = counts()
     assert r.post(f"/workers/{card_no}/records", data={"csrf_token": token, "kind": "health"}).status_code == 403
     assert counts() == before
