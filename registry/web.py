@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from .accounts import roles
 from .accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
@@ -86,14 +87,37 @@ def msg(message) -> str:
     return str(message)
 
 
-def msg_other(message) -> str:
-    """The same message in the other language (forms show both)."""
+def lang_tag(code: str | None = None) -> str:
+    """The BCP 47 tag of a language (the current one by default), for `lang` attributes."""
+    return "en" if (code or lang()) == "en" else "zh-CN"
+
+
+def other_lang() -> str:
+    """The language not chosen: the one of the smaller second-language text."""
+    return "zh" if lang() == "en" else "en"
+
+
+def _in_other_lang(text: str) -> Markup:
+    # The one place second-language text is marked up: its `lang` makes a screen reader switch voice
+    # (read in the page's language, English sounds like Chinese syllables and Chinese is skipped).
+    if not text:
+        return Markup("")
+    return Markup('<span class="other-lang" lang="{}">{}</span>').format(lang_tag(other_lang()), text)
+
+
+def t_other(zh: str, en: str) -> Markup:
+    """The text in the language not chosen, in a span that says its language (errors show both)."""
+    return _in_other_lang(zh if lang() == "en" else en)
+
+
+def msg_other(message) -> Markup:
+    """The same message in the other language, in its `lang` span (forms show both); empty if it has none."""
     if isinstance(message, dict):
-        return message.get("en", "") if lang() == "zh" else message.get("zh", "")
+        return t_other(message.get("zh", ""), message.get("en", ""))
     zh = getattr(message, "zh", None)
     if not zh:
-        return ""
-    return str(message) if lang() == "zh" else zh
+        return Markup("")
+    return t_other(zh, str(message))
 
 
 def label(kind: str, key: str | None) -> str:
@@ -220,6 +244,9 @@ def register(app: Flask) -> None:
     app.add_template_global(t)
     app.add_template_global(msg)
     app.add_template_global(msg_other)
+    app.add_template_global(t_other)
+    app.add_template_global(lang_tag)
+    app.add_template_global(other_lang)
     app.add_template_global(label)
     # Named role_groups, not roles: some pages are given their own `roles`, the choices they offer.
     app.add_template_global(roles, "role_groups")

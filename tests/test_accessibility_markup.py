@@ -1,0 +1,87 @@
+"""What keyboard and screen-reader users rely on in every page's markup, checked without a browser (the axe
+run over the main pages is tests/browser/test_accessibility.py): a skip link to the main content, text in
+the second language marked with its language, and scroll regions a keyboard can reach."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from tests.support.webutil import post_form, text
+
+
+class Tags(HTMLParser):
+    """Every start tag's attributes, and the text inside each `.other-lang` element."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.other_lang: list[tuple[str | None, str]] = []
+        self._open: list[str | None] = []  # the lang of each open .other-lang (None: not one)
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if tag in ("span", "p", "div"):
+            marked = "other-lang" in (found.get("class") or "").split()
+            self._open.append(found.get("lang") if marked else None)
+            if marked:
+                self.other_lang.append((found.get("lang"), ""))
+
+    def handle_endtag(self, tag):
+        if tag in ("span", "p", "div") and self._open:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self.other_lang and any(lang is not None for lang in self._open):
+            tag, seen = self.other_lang[-1]
+            self.other_lang[-1] = (tag, seen + data)
+
+    def having(self, tag: str, **attrs) -> list[dict]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+def test_every_page_starts_with_a_skip_link_to_the_main_content(client):
+    for path, words in (("/?lang=zh", "跳到正文"), ("/login?lang=en", "Skip to the main content")):
+        body = text(client.get(path))
+        page = Tags(body)
+        first_link = page.having("a")[0]
+        assert first_link == {"class": "skip-link", "href": "#main"}, path
+        assert words in body
+        assert page.having("main", id="main"), path
+
+
+def test_second_language_errors_say_their_language(client):
+    # In Chinese the English beside each error is marked English, and the other way round.
+    for chosen, other, other_words in (("zh", "en", "Enter"), ("en", "zh-CN", "请")):
+        client.get(f"/login?lang={chosen}")
+        resp = post_form(client, "/login", {"login": "", "password": ""})
+        assert resp.status_code == 400
+        marked = Tags(text(resp)).other_lang
+        assert marked, "the errors show the other language too"
+        assert {lang for lang, _ in marked} == {other}, marked
+        assert any(other_words in words for _, words in marked), marked
+
+
+def test_the_error_page_marks_its_second_language(client):
+    resp = client.get("/companies/91510100MA61234567?lang=en")  # not a company's code
+    assert 400 <= resp.status_code < 500 and 'class="status-code"' in text(resp)
+    marked = Tags(text(resp)).other_lang
+    assert len(marked) == 1 and marked[0][0] == "zh-CN" and marked[0][1].strip(), marked
+
+
+def test_the_brand_and_the_language_switch_say_their_language(client):
+    page = Tags(text(client.get("/?lang=zh")))
+    assert page.having("span", lang="zh-CN") and page.having("span", **{"class": "brand-en", "lang": "en"})
+    assert page.having("a", **{"class": "lang-switch", "lang": "en"})
+    page = Tags(text(client.get("/?lang=en")))
+    assert page.having("a", **{"class": "lang-switch", "lang": "zh-CN"})
+
+
+def test_the_log_pages_scroll_regions_take_the_focus_and_have_names(client):
+    for code in ("zh", "en"):
+        regions = [a for a in Tags(text(client.get(f"/log?lang={code}"))).having("div")
+                   if "table-wrap" in (a.get("class") or "").split()]
+        assert len(regions) >= 3
+        for region in regions:
+            assert region.get("tabindex") == "0" and region.get("role") == "region", region
+            assert (region.get("aria-label") or "").strip(), region
