@@ -77,6 +77,19 @@ def t(zh: str, en: str) -> str:
     return en if lang() == "en" else zh
 
 
+def plural(n, one: str, many: str | None = None) -> str:
+    """The English noun for `n` things: `one` for exactly 1, `many` (default `one` + "s") otherwise.
+
+    Chinese counts with a measure word and has no plural, so pages write
+    `t("门课程", plural(n, "course"))`. `n` may be a number or its text ("1.0").
+    """
+    try:
+        single = float(n) == 1
+    except (TypeError, ValueError):
+        single = False
+    return one if single else (many or one + "s")
+
+
 def msg(message) -> str:
     """Render a bilingual message: a `Msg`, a {"zh", "en"} mapping or plain text."""
     if isinstance(message, dict):
@@ -243,6 +256,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(t)
     app.add_template_global(msg)
+    app.add_template_global(plural)
     app.add_template_global(msg_other)
     app.add_template_global(t_other)
     app.add_template_global(lang_tag)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ..caching import etagged
@@ -11,6 +11,7 @@ from ..clock import today
 from ..errors import ApiError
 from ..keys import keyring
 from ..ratelimits import lookup_limit
+from ..selfservice.views import TOKEN as WORKER_TOKEN
 from ..workers.services import check_card_no
 from . import services
 
@@ -56,7 +57,8 @@ def card(card_no: str):
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())
     resp = etagged(body.encode(), "text/html")
-    if current_user.is_authenticated:
-        # The page then carries the user's name and a CSRF token: no shared cache may keep it.
+    if current_user.is_authenticated or session.get(WORKER_TOKEN):
+        # The page then carries the user's name (or the worker's card number) and a CSRF token: no shared cache
+        # may keep it.
         resp.headers["Cache-Control"] = "private, no-cache"
     return resp

@@ -22,6 +22,7 @@ import hmac
 import secrets as pysecrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -208,6 +209,16 @@ def organisation_of(account: Account) -> str | None:
 
 # --- activation ---------------------------------------------------------------------------------
 
+def activation_link(card_no: str) -> str:
+    """The activation page with the card number filled in, for the text message.
+
+    The card number is printed on the card and may travel in a URL; the code
+    never does (a link holding it would be a credential in every log and
+    browser history it passes through), so it stays in the message body.
+    """
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}/me/activate?{urlencode({'card_no': card_no})}"
+
+
 def issue_activation_code(ring: KeyRing, *, actor: Account, worker: Worker, now: datetime) -> Issued:
     """Send the worker a new activation code; the old PIN, sessions and codes stop working.
 
@@ -230,10 +241,11 @@ def issue_activation_code(ring: KeyRing, *, actor: Account, worker: Worker, now:
     issued = _new_code(ring, worker, "activation", actor.ref, now, timedelta(hours=_cfg("ACTIVATION_CODE_HOURS")))
     phone = unseal(ring, worker.phone_enc, aad("workers", "phone", worker.ref))
     hours = _cfg("ACTIVATION_CODE_HOURS")
+    link = activation_link(worker.card_no)
     text = (f"【家信】您的激活码 {codes.grouped(issued.code)}（卡号 {worker.card_no}），{hours} 小时内有效。"
-            f"请用卡号和激活码设置 PIN，查看本人记录。请勿告诉任何人，包括企业工作人员。"
-            f" Jiaxin activation code {codes.grouped(issued.code)} for card {worker.card_no}, valid {hours} h. "
-            "Tell no one.")
+            f"请打开 {link} 输入激活码并设置 PIN，查看本人记录。请勿告诉任何人，包括企业工作人员。"
+            f" Jiaxin activation code {codes.grouped(issued.code)} for card {worker.card_no}, valid {hours} h: "
+            f"open {link} to set your PIN. Tell no one.")
     notify.send(ring, notify.Message(kind="activation_code", recipient=phone, text=text))
     record_access(db.session, worker=worker, accessor_ref=actor.ref,
                   accessor_kind="company" if actor.company_id else "regulator",

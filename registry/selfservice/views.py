@@ -10,7 +10,7 @@ answer to the POST that made it.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, session, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
@@ -45,6 +45,23 @@ def _vocab():
     return {"vocab": vocab, "label_of": label_of, "grouped": codes.grouped,
             "consent_minutes": current_app.config["CONSENT_CODE_MINUTES"],
             "activation_hours": current_app.config["ACTIVATION_CODE_HOURS"]}
+
+
+@bp.app_context_processor
+def _worker_in_header():
+    def signed_in_worker() -> str | None:
+        """The card number of the worker signed in in this browser, for the header (every page), or None."""
+        raw = session.get(TOKEN)
+        if not raw:
+            return None
+        try:
+            found = services.worker_for_token(raw, clock.now())
+        except Exception:  # noqa: BLE001 - the error page itself must render
+            db.session.rollback()
+            return None
+        return found[0].card_no if found else None
+
+    return {"signed_in_worker": signed_in_worker}
 
 
 def _attempt(form, page: str, run, **extra):
@@ -87,6 +104,8 @@ def activate():
     form = ActivateForm()
     page = "web/selfservice/activate.html"
     if not form.is_submitted():
+        # The text message's link fills in the card number (never the code); the service judges it on submit.
+        form.card_no.data = request.args.get("card_no", "").strip()[:40]
         return render_template(page, form=form)
     if not form.validate():
         return render_template(page, form=form, error=CORRECT_FIELDS), 400

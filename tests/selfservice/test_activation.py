@@ -2,6 +2,7 @@
 cards, the old PIN cut off, PIN rules and the lock-out."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -275,3 +276,24 @@ def test_tokens_do_not_cross_between_accounts_and_workers(client, factory, w):
     assert client.get(f"/api/v1/workers/{w['card']}", headers=H(token)).status_code == 401
     # Never in the URL.
     assert client.get(f"/api/v1/self?access_token={token}").status_code == 401
+
+
+def test_the_message_links_to_the_activation_page_with_the_card_number_and_never_the_code(app, client, factory, w):
+    from registry.notify.services import read_outbox
+
+    code = send_code(factory, w["admin"], w["worker"])
+    text = next(m["text"] for m in read_outbox(factory.ring, limit=5) if m["kind"] == "activation_code")
+    link = f"{app.config['PUBLIC_URL'].rstrip('/')}/me/activate?card_no={w['card']}"
+    assert link in text
+    # The code is in the body for the worker to type, never in the link (a URL ends up in logs and histories).
+    url = next(part for part in text.split() if part.startswith("http"))
+    assert code not in url and f"{code[:4]}-{code[4:]}" not in url
+    # The link opens the form with the card number filled in, and only that.
+    page = client.get(url.removeprefix(app.config["PUBLIC_URL"].rstrip("/")))
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    card_input = re.search(r'<input[^>]*id="card_no"[^>]*>', html).group(0)
+    assert f'value="{w["card"]}"' in card_input
+    code_input = re.search(r'<input[^>]*id="code"[^>]*>', html).group(0)
+    assert "value=" not in code_input or 'value=""' in code_input
+    assert code not in html

@@ -194,3 +194,41 @@ def test_the_worker_confirms_a_new_employer_on_their_page(app, factory):
     # Nothing left to answer: the page says so instead of failing.
     again = post_form(c, f"/me/employments/{employment_id}/decline", page="/me", follow_redirects=True)
     assert again.status_code == 200 and "待确认的用工记录" in text(again)
+
+
+def _nav(html: str) -> str:
+    return re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+
+
+def test_the_header_knows_a_signed_in_worker(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    anonymous = _nav(text(app.test_client().get("/?lang=zh")))
+    assert 'href="/signup"' in anonymous and 'href="/me/login"' in anonymous
+    c = activated_client(app, factory, company, admin, worker)
+    # On every page, their own record and sign-out; no company sign-up, no account log-in.
+    for path in ("/?lang=zh", "/c", f"/c/{worker.card_no}", "/log"):
+        nav = _nav(text(c.get(path)))
+        assert 'href="/me"' in nav and "我的记录" in nav, path
+        assert 'action="/me/logout"' in nav and worker.card_no in nav, path
+        assert 'href="/signup"' not in nav and 'href="/login"' not in nav, path
+    english = _nav(text(c.get("/?lang=en")))
+    assert "My record" in english and "Sign out" in english
+    # The card page then carries a CSRF token: a shared cache must not keep it.
+    assert c.get(f"/c/{worker.card_no}").headers["Cache-Control"] == "private, no-cache"
+    # The header's sign-out works, and the header forgets the worker.
+    out = post_form(c, "/me/logout", page="/")
+    assert out.status_code == 302 and c.get("/me").headers["Location"] == "/me/login"
+    nav = _nav(text(c.get("/?lang=zh")))
+    assert 'action="/me/logout"' not in nav and 'href="/signup"' in nav
+
+
+def test_the_header_drops_a_worker_whose_session_ended_elsewhere(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    c = activated_client(app, factory, company, admin, worker)
+    assert 'action="/me/logout"' in _nav(text(c.get("/")))
+    # A new activation code ends every session of the worker.
+    send_code(factory, admin.account, worker)
+    nav = _nav(text(c.get("/")))
+    assert 'action="/me/logout"' not in nav and "我的记录" not in nav
