@@ -2,8 +2,13 @@
 
 Only these are limited (the log and bulletin endpoints never are: docs/log.md, "Proofs and endpoints"):
 - look-ups of a card or a company, per client address (`LOOKUP_LIMIT`);
-- consent, activation and PIN attempts, per card number (`ATTEMPT_LIMIT`),
-  whoever makes them, so spreading guesses over many addresses does not help;
+- failed consent, activation, PIN and employment-confirmation attempts, per
+  card number (`ATTEMPT_LIMIT`), whoever makes them, so spreading guesses over
+  many addresses does not help; a successful attempt never counts, so signing
+  in or using a right code cannot spend the budget and lock the worker out;
+- confirmation codes sent again, per card number (`ATTEMPT_LIMIT` too, every
+  send counting, in a budget of their own), so a company cannot flood the
+  worker's phone, nor spend the worker's attempt budget by sending;
 - failed sign-ins, per client address (`LOGIN_FAILURE_LIMIT`): accounts' in
   accounts.views, workers' PIN sign-ins here (`pin_failures`), so one address
   cannot try a few common PINs on many cards.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import functools
 
 from flask import current_app, request
+from flask.wrappers import Response
 
 from .extensions import limiter
 from .workers import cardno
@@ -56,9 +62,33 @@ def _switchable(limit):
 # Card and company look-ups, API and pages alike: one budget per client address.
 lookup_limit = _switchable(limiter.shared_limit(lambda: current_app.config["LOOKUP_LIMIT"], scope="lookups"))
 
-# Consent, activation and PIN attempts: one budget per card, shared by the three kinds of code.
+_FAILED = "jiaxin.attempt_failed"
+
+
+def failed_attempt() -> None:
+    """Count this request as a failed attempt although it answers success-like (a page that redirects back
+    with the error flashed); answers 400–499 count without it."""
+    request.environ[_FAILED] = True
+
+
+def attempt_failed(response: Response) -> bool:
+    """Whether the answer refused the attempt: any 4xx but the 429 that enforces the budget, or a page's mark.
+
+    A wrong, malformed or unauthorised attempt counts alike (none of them opens anything); a success never
+    does, nor a 5xx (the registry's fault, not a guess)."""
+    if request.environ.get(_FAILED):
+        return True
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+# Failed consent, activation, PIN and confirmation attempts: one budget per card, shared by every kind of code.
+# Flask-Limiter checks the budget before the view and deducts after it, only when the answer is a failure.
 attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-attempts",
-                                                 key_func=card_key, methods=["POST"]))
+                                                 key_func=card_key, methods=["POST"], deduct_when=attempt_failed))
+
+# Confirmation codes sent again: every send counts, per card, apart from the attempt budget above.
+send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-sends",
+                                              key_func=card_key, methods=["POST"]))
 
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
 pin_failures = _switchable(limiter.shared_limit(

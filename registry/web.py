@@ -3,7 +3,7 @@ labels, access decorators, form-error helpers and per-request hooks."""
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
@@ -147,6 +147,28 @@ def lang_url(code: str) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def with_lang(location: str) -> str:
+    """A redirect's target with the request's `?lang=` carried on (when it chose one and the target names none).
+
+    Only targets on this site: the language is ours to pass on, nobody else's. Every page redirect goes
+    through it (see `register`), so a link shared in English stays English through sign-in and back, even
+    in a browser that keeps no cookie.
+    """
+    chosen = request.args.get("lang")
+    if chosen not in ("zh", "en"):
+        return location
+    parts = urlsplit(location)
+    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != request.host):
+        return location
+    if not parts.netloc and not parts.path.startswith("/"):
+        return location
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "lang" for key, _ in query):
+        return location
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode([*query, ("lang", chosen)]),
+                       parts.fragment))
+
+
 def local_dt(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC datetime shown in Asia/Shanghai."""
     if value is None:
@@ -287,6 +309,15 @@ def register(app: Flask) -> None:
         if current_user.is_authenticated and current_user.must_change_password:
             return redirect(url_for("accounts_web.password"))
         return None
+
+    @app.after_request
+    def _keep_lang(resp):
+        # Every page redirect, whoever made it (a view, the sign-in guard, a before_request hook), keeps
+        # the language the request chose.
+        if request.blueprint in WEB_BLUEPRINTS and resp.status_code in (301, 302, 303, 307, 308) \
+                and resp.location:
+            resp.location = with_lang(resp.location)
+        return resp
 
     @app.after_request
     def _no_store(resp):

@@ -97,7 +97,7 @@ def code_key(ring: KeyRing) -> bytes:
 
 @dataclass(frozen=True)
 class Issued:
-    code: str  # the plain code: for the notification or the worker's own screen, never stored
+    code: str  # the plain code: for the notification or the worker's own screen, never stored here
     expires: datetime
 
 
@@ -339,6 +339,18 @@ def create_consent_code(ring: KeyRing, *, worker: Worker, now: datetime) -> Issu
     for old in live[:max(0, len(live) - MAX_LIVE_CONSENT + 1)]:
         old.burnt_dt = now
     return _new_code(ring, worker, "consent", "worker", now, timedelta(minutes=_cfg("CONSENT_CODE_MINUTES")))
+
+
+def consent_code_live(ring: KeyRing, *, worker: Worker, code: str, now: datetime) -> bool:
+    """Whether `code` is still one of the worker's live consent codes: unused, unburnt, unexpired.
+
+    The worker's own page asks, to keep showing a code only while it can be used; nothing is counted.
+    """
+    digest = codes.code_hash(code_key(ring), "consent", _subject(worker, None), code)
+    return db.session.execute(select(WorkerCode.id).where(
+        WorkerCode.worker_id == worker.id, WorkerCode.kind == "consent", WorkerCode.employment_id.is_(None),
+        WorkerCode.code_hash == digest, WorkerCode.used_dt.is_(None), WorkerCode.burnt_dt.is_(None),
+        WorkerCode.expires_dt > now)).first() is not None
 
 
 def open_with_consent(ring: KeyRing, *, card_no, consent_code, now: datetime) -> tuple[Worker, WorkerCode]:

@@ -5,10 +5,17 @@ on the worker's detailed record that sends a new activation code.
 The worker's session token lives in the (signed, HttpOnly) session cookie and
 is checked on every page like a bearer token: an ended, expired or superseded
 session (a new activation code bumps the generation) signs the worker out.
-Codes and tokens never appear in URLs; a consent code is shown once, in the
-answer to the POST that made it.
+Codes and tokens never appear in URLs. Nothing one-time is lost to a reload or
+a language switch: a consent code is kept in the worker's own signed session
+while it can be used (the registry stores only its hash) and shown by GET pages;
+a resident's detailed view stays viewable in the browser that spent the code
+for RESIDENT_VIEW_MINUTES, through a short-lived grant in that browser's
+signed session (re-views read the record again but are not recorded again:
+docs/privacy.md, "Who may read what").
 """
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 
@@ -22,6 +29,7 @@ from ..ratelimits import attempt_limit, pin_failures
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import attach
 from ..workers import services as workers
+from ..workers.models import Worker
 from ..workers.views import VOCAB
 from . import codes, services, views_model
 from .forms import ActivateForm, ConsentForm, SignInForm
@@ -29,6 +37,11 @@ from .forms import ActivateForm, ConsentForm, SignInForm
 bp = Blueprint("selfservice_web", __name__)
 
 TOKEN = "worker_token"  # noqa: S105 — the session key's name, not a secret
+SHOWN_CODE = "consent_code"  # the worker's newest consent code, kept to show again while it can be used
+RESIDENT_VIEW = "resident_view"  # the detailed view this browser opened with a consent code
+# Long enough to reload, switch language or look again at the door; short enough that a borrowed phone
+# does not keep the view.
+RESIDENT_VIEW_MINUTES = 5
 CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内容。")
 
 
@@ -91,6 +104,25 @@ def _begin(started: services.Started):
     return redirect(url_for(".me"))
 
 
+def _shown_code(worker: Worker) -> dict | None:
+    """The consent code this browser made for the worker, while it can still be used (then forgotten)."""
+    kept = session.get(SHOWN_CODE)
+    now = clock.now()
+    if (isinstance(kept, dict) and kept.get("card_no") == worker.card_no and kept.get("expires", 0) > now.timestamp()
+            and services.consent_code_live(keyring(), worker=worker, code=kept["code"], now=now)):
+        return {"code": kept["code"], "expires": datetime.fromtimestamp(kept["expires"], UTC)}
+    session.pop(SHOWN_CODE, None)
+    return None
+
+
+def _viewing(card_no: str) -> tuple[int, datetime] | None:
+    """(worker id, until when) this browser may still see at `card_no`'s detailed view, or None."""
+    grant = session.get(RESIDENT_VIEW)
+    if isinstance(grant, dict) and grant.get("card_no") == card_no and grant.get("until", 0) > clock.now().timestamp():
+        return grant["worker_id"], datetime.fromtimestamp(grant["until"], UTC)
+    return None
+
+
 def _need_sign_in():
     flash_msg("请先用卡号和 PIN 登录。", "Please sign in with your card number and PIN first.", "info")
     return redirect(url_for(".login"))
@@ -146,6 +178,7 @@ def logout():
         services.sign_out(found[1], clock.now())
         db.session.commit()
     session.pop(TOKEN, None)
+    session.pop(SHOWN_CODE, None)
     flash_msg("已退出。", "You are signed out.", "success")
     return redirect(url_for(".login"))
 
@@ -160,7 +193,8 @@ def me():
     worker, _session = found
     return render_template("web/selfservice/me.html", view=views_model.own_view(keyring(), worker,
                                                                                 local_date(clock.now())),
-                           access=views_model.access_list(worker), state=views_model.own_state(keyring(), worker))
+                           access=views_model.access_list(worker), state=views_model.own_state(keyring(), worker),
+                           consent=_shown_code(worker))
 
 
 @bp.post("/me/consent-codes")
@@ -172,8 +206,25 @@ def consent_code():
     issued = services.create_consent_code(keyring(), worker=worker, now=clock.now())
     card_no = worker.card_no
     db.session.commit()
-    return render_template("web/selfservice/consent_code.html", code=issued.code, expires=issued.expires,
-                           card_no=card_no), 201
+    # Kept in the worker's own signed session (never a URL or the database), so a reload or a language
+    # switch shows it again; the page below and /me show it until it is used or expires.
+    session[SHOWN_CODE] = {"card_no": card_no, "code": issued.code, "expires": issued.expires.timestamp()}
+    return redirect(url_for(".consent_code_shown"), 303)
+
+
+@bp.get("/me/consent-codes")
+def consent_code_shown():
+    found = _signed_in()
+    if found is None:
+        return _need_sign_in()
+    worker, _session = found
+    shown = _shown_code(worker)
+    if shown is None:
+        flash_msg("没有可用的同意码（已使用或已过期），可以生成一个新的。",
+                  "No consent code to show (it was used or has expired); you can make a new one.", "info")
+        return redirect(url_for(".me", _anchor="consent"))
+    return render_template("web/selfservice/consent_code.html", code=shown["code"], expires=shown["expires"],
+                           card_no=worker.card_no)
 
 
 @bp.post("/me/employments/<int:employment_id>/<any(confirm, decline):answer>")
@@ -222,6 +273,13 @@ def resident_detail(card_no: str):
     form = ConsentForm()
     page = "web/selfservice/resident_consent.html"
     if not form.is_submitted():
+        viewing = _viewing(card_no)
+        if viewing is not None:
+            # Looking again within the grant: the same resident's same view, read afresh, not recorded again.
+            worker_id, until = viewing
+            worker = db.session.get(Worker, worker_id)
+            view = views_model.resident_view(keyring(), worker, local_date(clock.now()))
+            return render_template("web/selfservice/resident_detail.html", view=view, viewable_until=until)
         return render_template(page, form=form, card_no=card_no)
     if not form.validate():
         return render_template(page, form=form, card_no=card_no, error=CORRECT_FIELDS), 400
@@ -231,9 +289,13 @@ def resident_detail(card_no: str):
         ring = keyring()
         worker, _code = services.open_with_consent(ring, card_no=card_no, consent_code=form.consent_code.data,
                                                    now=now)
-        view = views_model.resident_view(ring, worker, local_date(now))
+        number, worker_id = worker.card_no, worker.id
         db.session.commit()
-        return render_template("web/selfservice/resident_detail.html", view=view)
+        # The access record is written; the view itself is shown by GET, so a reload or a language switch
+        # does not ask to post the spent code again.
+        until = now + timedelta(minutes=RESIDENT_VIEW_MINUTES)
+        session[RESIDENT_VIEW] = {"card_no": number, "worker_id": worker_id, "until": until.timestamp()}
+        return redirect(url_for(".resident_detail", card_no=number), 303)
 
     return _attempt(form, page, go, card_no=card_no)
 

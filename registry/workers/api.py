@@ -28,7 +28,7 @@ from ..companies import services as companies
 from ..database import reading_only
 from ..errors import ApiError, not_found
 from ..keys import keyring
-from ..ratelimits import attempt_limit
+from ..ratelimits import attempt_limit, send_limit
 from ..selfservice.api import refusals_commit
 from . import attach, search, services, views_model
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
@@ -162,7 +162,7 @@ class EmploymentConfirm(MethodView):
     def post(self, args, card_no, employment_id):
         """Confirm your company's pending attachment with the code the worker gave you; it then counts as current.
 
-        Wrong codes count against the card's attempt budget and burn the code
+        Wrong codes (never a right one) count against the card's attempt budget and burn the code
         after 5 tries; a lapsed attachment answers `confirmation_lapsed` (409).
         """
         account = bearer_account()
@@ -176,7 +176,7 @@ class EmploymentConfirm(MethodView):
 
 @blp.route("/workers/<card_no:card_no>/employments/<int:employment_id>/confirmation-code")
 class ConfirmationCode(MethodView):
-    @attempt_limit
+    @send_limit
     @require(*COMPANY_ROLES)
     @blp.response(200, ConfirmationSentSchema)
     @blp.alt_response(404, schema=ERRORS)
@@ -186,7 +186,7 @@ class ConfirmationCode(MethodView):
         """Send the worker a new confirmation code for your pending attachment (the earlier one stops working).
 
         The code goes only to the worker's phone on record. Unlogged (a
-        credential): no `log_index`. Counts against the card's attempt budget.
+        credential): no `log_index`. Every send counts against the card's budget of sends.
         """
         account = bearer_account()
         worker = services.get_worker(card_no)

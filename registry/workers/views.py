@@ -17,7 +17,7 @@ from ..database import reading_only
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
 from ..keys import keyring
-from ..ratelimits import attempt_limit
+from ..ratelimits import attempt_limit, failed_attempt, send_limit
 from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import attach, search, services, views_model
@@ -128,6 +128,7 @@ def confirm(card_no: str, employment_id: int):
             db.session.commit()
         else:
             db.session.rollback()
+        failed_attempt()  # the answer is a redirect back to the list: mark it, or the budget never sees it
         flash_msg(exc.zh if not exc.fields else next(iter(exc.fields.values()))["zh"],
                   exc.en if not exc.fields else next(iter(exc.fields.values()))["en"], "error")
         return redirect(url_for(".staff", _anchor=f"awaiting-{card_no}"))
@@ -140,7 +141,7 @@ def confirm(card_no: str, employment_id: int):
 
 
 @bp.post("/company/workers/<card_no>/employments/<int:employment_id>/confirmation-code")
-@attempt_limit
+@send_limit
 @role_required(*COMPANY_ROLES)
 def resend(card_no: str, employment_id: int):
     user = account()

@@ -128,6 +128,13 @@ def test_worker_activates_gives_a_consent_code_and_sees_the_residents_read(app, 
     told = shown.inner_text().strip()  # what the worker reads aloud: "ABCD-EFGH"
     assert told == f"{consent[:4]}-{consent[4:]}"
     me_shot("4-consent-code")
+    # A reload or the language switch keeps the code on screen.
+    me.reload()
+    expect(me.locator("#consent-code")).to_have_attribute("data-code", consent)
+    me.click(".lang-switch")
+    expect(me.locator("#consent-code")).to_have_attribute("data-code", consent)
+    me.click(".lang-switch")
+    expect(me.locator("html")).to_have_attribute("lang", "zh-CN")
 
     # 3. The resident's phone: the card page, the consent link, the code → the detailed view.
     door, res, res_shot, res_csp = _page(browser, tmp_path, "resident")
@@ -159,17 +166,25 @@ def test_worker_activates_gives_a_consent_code_and_sees_the_residents_read(app, 
     assert "13800005678" not in detail
     assert res.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     res_shot("6-detail")
-
-    # The same code again: refused, clearly, and nothing of the record is shown.
-    res.goto(f"{live_server}/c/{card_no}/detail")
-    res.fill("#consent_code", told)
-    res.click("#consent-form button[type=submit]")
-    expect(res.locator(".alert .error-code")).to_have_text("consent_code_invalid")
-    expect(res.locator("#consent_code-error")).to_contain_text("已使用")
-    expect(res.locator("#consent-ok")).to_have_count(0)
-    expect(res.locator("#employments")).to_have_count(0)
-    res_shot("7-used")
+    # Reloading or switching language keeps the view open in this browser (for a few minutes).
+    res.reload()
+    expect(res.locator("#consent-ok")).to_be_visible()
+    res.click(".lang-switch")
+    expect(res.locator("#viewable-until")).to_contain_text("You can look again in this browser")
+    expect(res.locator("#employments")).to_contain_text(world.company.name)
     door.close()
+
+    # The same code again, on another phone: refused, clearly, and nothing of the record is shown.
+    other_door, other, other_shot, other_csp = _page(browser, tmp_path, "neighbour")
+    other.goto(f"{live_server}/c/{card_no}/detail")
+    other.fill("#consent_code", told)
+    other.click("#consent-form button[type=submit]")
+    expect(other.locator(".alert .error-code")).to_have_text("consent_code_invalid")
+    expect(other.locator("#consent_code-error")).to_contain_text("已使用")
+    expect(other.locator("#consent-ok")).to_have_count(0)
+    expect(other.locator("#employments")).to_have_count(0)
+    other_shot("7-used")
+    other_door.close()
 
     # 4. Back on the worker's phone: the resident's read is on the access list, with its time.
     me.goto(f"{live_server}/me")
@@ -181,4 +196,5 @@ def test_worker_activates_gives_a_consent_code_and_sees_the_residents_read(app, 
     me_shot("8-access")
     mine.close()
 
-    assert office_csp == [] and me_csp == [] and res_csp == [], (office_csp, me_csp, res_csp)
+    assert office_csp == [] and me_csp == [] and res_csp == [] and other_csp == [], (
+        office_csp, me_csp, res_csp, other_csp)

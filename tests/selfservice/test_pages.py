@@ -76,7 +76,8 @@ def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
     worker = employ(factory, company, admin.account, name="欧阳秀英")
     me = activated_client(app, factory, company, admin, worker)
     made = post_form(me, "/me/consent-codes", page="/me")
-    assert made.status_code == 201
+    assert made.status_code == 303 and made.headers["Location"] == "/me/consent-codes"
+    made = me.get("/me/consent-codes")
     code = CODE_ON_PAGE.search(text(made)).group(1)
     assert f"{code[:4]}-{code[4:]}" in text(made)
     # The resident, on their own phone.
@@ -87,6 +88,8 @@ def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
     assert bad.status_code == 422 and "consent_code_invalid" in text(bad)
     before = db.session.execute(select(LogEntry.seq)).scalars().all()
     shown = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code.lower()})
+    assert shown.status_code == 303 and shown.headers["Location"] == f"/c/{worker.card_no}/detail"
+    shown = resident.get(f"/c/{worker.card_no}/detail")
     assert shown.status_code == 200
     html = text(shown)
     assert "欧阳**" in html and "欧阳秀英" not in html and 'id="no-photo"' in html
@@ -95,8 +98,8 @@ def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
     assert db.session.execute(select(LogEntry.seq)).scalars().all() == before
     assert db.session.execute(select(AccessRecord.purpose).where(AccessRecord.accessor_kind == "resident")) \
         .scalars().all() == ["consent_view"]
-    # Used once: the same code again is refused.
-    again = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code})
+    # Used once: the same code again, from another phone, is refused.
+    again = post_form(app.test_client(), f"/c/{worker.card_no}/detail", {"consent_code": code})
     assert again.status_code == 422
     # The worker sees the resident's view on their page.
     assert "居民（经您同意）" in text(me.get("/me"))
@@ -120,8 +123,8 @@ def test_the_resident_view_shows_the_photo_inline(app, factory):
     db.session.commit()
     me = activated_client(app, factory, company, admin, worker)
     assert "已登记" in text(me.get("/me"))
-    code = CODE_ON_PAGE.search(text(post_form(me, "/me/consent-codes", page="/me"))).group(1)
-    shown = post_form(app.test_client(), f"/c/{worker.card_no}/detail", {"consent_code": code})
+    code = CODE_ON_PAGE.search(text(post_form(me, "/me/consent-codes", page="/me", follow_redirects=True))).group(1)
+    shown = post_form(app.test_client(), f"/c/{worker.card_no}/detail", {"consent_code": code}, follow_redirects=True)
     assert re.search(r'<img id="worker-photo" src="data:image/png;base64,[A-Za-z0-9+/=]+"', text(shown))
 
 
@@ -232,3 +235,121 @@ def test_the_header_drops_a_worker_whose_session_ended_elsewhere(app, factory):
     send_code(factory, admin.account, worker)
     nav = _nav(text(c.get("/")))
     assert 'action="/me/logout"' not in nav and "我的记录" not in nav
+
+
+# --- nothing one-time is lost: reloads, language switches and redirects -----------------------------------------
+
+def test_a_just_made_consent_code_survives_reloads_and_the_language_switch_until_used(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    made = post_form(me, "/me/consent-codes", page="/me")
+    # Shown by a GET page, and never in a URL.
+    assert made.status_code == 303 and made.headers["Location"] == "/me/consent-codes"
+    code = CODE_ON_PAGE.search(text(me.get("/me/consent-codes"))).group(1)
+    assert code not in made.headers["Location"]
+    again = me.get("/me/consent-codes")  # a reload
+    assert CODE_ON_PAGE.search(text(again)).group(1) == code
+    english = me.get("/me/consent-codes?lang=en")  # the language switch's link
+    assert english.status_code == 200 and "Your consent code for the resident" in text(english)
+    assert CODE_ON_PAGE.search(text(english)).group(1) == code
+    # The worker's own page shows it too, with its expiry.
+    page = text(me.get("/me"))
+    assert f'id="active-consent-code">{code[:4]}-{code[4:]}<' in page and 'id="active-consent-expires"' in page
+    # Once the resident used it, it is gone from both pages, and the code page says so (in the chosen language).
+    resident = app.test_client()
+    assert post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code}).status_code == 303
+    assert 'id="active-consent"' not in text(me.get("/me"))
+    gone = me.get("/me/consent-codes?lang=en")
+    assert gone.status_code == 302 and gone.headers["Location"] == "/me?lang=en#consent"
+    assert "No consent code to show" in text(me.get(gone.headers["Location"]))
+
+
+def test_a_consent_code_shown_in_one_session_is_not_shown_after_sign_out(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    assert post_form(me, "/me/logout", page="/me").status_code == 302
+    assert post_form(me, "/me/login", {"card_no": worker.card_no, "pin": PIN}).status_code == 302
+    assert 'id="active-consent"' not in text(me.get("/me"))
+
+
+def test_an_expired_consent_code_is_no_longer_shown(app, factory, clock):
+    from datetime import timedelta
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    assert 'id="active-consent"' in text(me.get("/me"))
+    clock.shift(timedelta(minutes=app.config["CONSENT_CODE_MINUTES"] + 1))
+    page = me.get("/me")
+    assert page.status_code == 200 and 'id="active-consent"' not in text(page)
+    assert me.get("/me/consent-codes").status_code == 302
+
+
+def test_the_residents_view_stays_viewable_in_that_browser_for_five_minutes_recorded_once(app, factory, clock):
+    from datetime import timedelta
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account, name="欧阳秀英")
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    code = CODE_ON_PAGE.search(text(me.get("/me/consent-codes"))).group(1)
+    resident = app.test_client()
+    url = f"/c/{worker.card_no}/detail"
+    spent = post_form(resident, url, {"consent_code": code})
+    assert spent.status_code == 303 and spent.headers["Location"] == url
+    first = resident.get(url)
+    assert first.status_code == 200 and 'id="consent-ok"' in text(first) and 'id="viewable-until"' in text(first)
+    # A reload and the language switch show the view again, without the code.
+    assert 'id="consent-ok"' in text(resident.get(url))
+    english = resident.get(f"{url}?lang=en")
+    assert 'id="consent-ok"' in text(english) and "You can look again in this browser" in text(english)
+    assert "欧阳**" in text(english) and "欧阳秀英" not in text(english)
+    # Another browser sees only the form: the grant lives in the browser that spent the code.
+    other = app.test_client().get(url)
+    assert 'id="consent_code"' in text(other) and 'id="consent-ok"' not in text(other)
+    # One read, recorded once: looking again is not a new access record.
+    db.session.rollback()
+    assert db.session.execute(select(AccessRecord.purpose).where(AccessRecord.accessor_kind == "resident")) \
+        .scalars().all() == ["consent_view"]
+    # Four minutes on it is still there; after five, the form again.
+    clock.shift(timedelta(minutes=4))
+    assert 'id="consent-ok"' in text(resident.get(url))
+    clock.shift(timedelta(minutes=6))  # from the real time, not from the last shift
+    later = resident.get(url)
+    assert 'id="consent_code"' in text(later) and 'id="consent-ok"' not in text(later)
+
+
+def test_lang_survives_page_redirects(app, factory):
+    from registry.workers import cardno
+
+    number = cardno.new_card_no()
+    c = app.test_client()
+    # The sign-in guard and the card look-up's redirect, in a browser that has chosen nothing before.
+    assert c.get("/me?lang=en").headers["Location"] == "/me/login?lang=en"
+    assert c.get(f"/c?card_no={number.lower()}&lang=en").headers["Location"] == f"/c/{number}?lang=en"
+    assert c.get("/me?lang=zh").headers["Location"] == "/me/login?lang=zh"
+    # A form posted from an English page lands on an English page.
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    made = post_form(me, "/me/consent-codes?lang=en", page="/me?lang=en")
+    assert made.headers["Location"] == "/me/consent-codes?lang=en"
+    assert "Your consent code for the resident" in text(me.get(made.headers["Location"]))
+
+
+def test_with_lang_keeps_other_arguments_and_the_fragment_and_leaves_other_sites_alone(app):
+    from registry.web import with_lang
+
+    with app.test_request_context("/anything?lang=en", base_url="http://registry.test"):
+        assert with_lang("/login?next=%2Fme") == "/login?next=%2Fme&lang=en"
+        assert with_lang("/me#consent") == "/me?lang=en#consent"
+        assert with_lang("/me?lang=zh") == "/me?lang=zh"
+        assert with_lang("http://registry.test/me") == "http://registry.test/me?lang=en"
+        assert with_lang("https://elsewhere.example/x") == "https://elsewhere.example/x"
+        assert with_lang("//elsewhere.example/x") == "//elsewhere.example/x"
+    with app.test_request_context("/anything?lang=fr"):
+        assert with_lang("/me") == "/me"

@@ -41,6 +41,7 @@ class Attached:
         self.a, a_admin = factory.company()
         self.b, b_admin = factory.company()
         self.ta, self.tb = factory.token(a_admin.account), factory.token(b_admin.account)
+        self.b_admin = b_admin
         self.person = {"name": "欧阳明华", "id_number": idnumber.generate(RNG, birth=date(1984, 2, 3)),
                        "occupation": "cleaner", "employment_kind": "labour_contract",
                        "start_date": self.today.isoformat(), "social_insurance": True}
@@ -239,8 +240,54 @@ def test_wrong_codes_spend_the_cards_attempt_budget(app, w, monkeypatch):
     limiter.reset()
     answers = [w.confirm("2222-2222").status_code for _ in range(4)]
     assert answers == [422, 422, 422, 429]
-    # Sending codes again draws on the same budget, so it cannot flood the worker's phone either.
-    assert w.resend().status_code == 429
+    assert int(w.confirm(w.code()).headers["Retry-After"]) > 0
+    # The worker's own sign-in shares the card's budget: the failures refuse it too until the window passes.
+    assert w.client.post("/api/v1/self/login", json={"card_no": w.card_no, "pin": "999990"}).status_code == 429
+    limiter.reset()
+
+
+def test_sending_codes_again_has_its_own_budget_and_never_spends_the_workers(app, w, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "3 per minute")
+    from registry.extensions import limiter
+
+    limiter.reset()
+    # Every send counts, so a company cannot flood the worker's phone ...
+    assert [w.resend().status_code for _ in range(4)] == [200, 200, 200, 429]
+    # ... but sending is no failed guess: the code the worker gives still confirms.
+    assert w.confirm(w.code()).status_code == 200
+    limiter.reset()
+
+
+def test_right_codes_never_spend_the_budget(app, w, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_ENABLED", True)
+    monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "2 per minute")
+    from registry.extensions import limiter
+
+    limiter.reset()
+    assert w.confirm("2222-2222" if w.code() != "22222222" else "3333-3333").status_code == 422
+    # One failure is on the budget; a right confirmation does not add to it, so one more failure is allowed.
+    assert w.confirm(w.code()).status_code == 200
+    assert w.confirm(w.code()).status_code == 404  # nothing awaits any more: a failure, counted
+    assert w.confirm(w.code()).status_code == 429
+    limiter.reset()
+
+
+def test_wrong_codes_on_the_staff_page_spend_the_budget_though_the_page_redirects(app, w, monkeypatch):
+    from registry.extensions import limiter
+    from tests.support.webutil import login, post_form
+
+    monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "2 per minute")
+    limiter.reset()
+    browser = app.test_client()
+    assert login(browser, w.b_admin.account.login, w.b_admin.password).status_code == 302
+    url = f"/company/workers/{w.card_no}/employments/{w.employment_id}/confirm"
+    wrong = "2222-2222" if w.code() != "22222222" else "3333-3333"
+    for _ in range(2):
+        assert post_form(browser, url, {"code": wrong}, page="/company/workers").status_code == 302
+    refused = post_form(browser, url, {"code": w.code()}, page="/company/workers")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert not w.employment().active
     limiter.reset()
 
 
