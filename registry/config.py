@@ -52,6 +52,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ACTIVATION_CODE_HOURS": int(os.environ.get("REGISTRY_ACTIVATION_CODE_HOURS", "72")),
         "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
+        # What a new company is told to expect: a regulator's review in about this many working days.
+        "REVIEW_WORKING_DAYS": int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5")),
         "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),
         "WORKER_SESSION_HOURS": int(os.environ.get("REGISTRY_WORKER_SESSION_HOURS", "12")),
         # An account's web session ends after this long unused, and this long after sign-in whatever happens.

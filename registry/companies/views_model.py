@@ -1,9 +1,11 @@
 """Projections of a company for each audience."""
+from flask import current_app
+
 from ..masking import mask_name, mask_phone
 from ..workers.vocab import OCCUPATIONS
 from . import changes as change_rules
 from . import districts
-from .services import contact, staff_by_occupation
+from .services import contact, reviewers, staff_by_occupation
 
 
 def profile_view(company) -> dict:
@@ -55,3 +57,16 @@ def change_view(change) -> dict:
         "current": current, "proposed": proposed, "changed": change_rules.differences(current, proposed),
         "requested_dt": change.requested_dt, "decided_dt": change.decided_dt, "reason": change.reason,
     }
+
+
+def review_view(company, working_days: int | None = None) -> dict:
+    """What a company awaiting verification is told: who reviews it, in about how long, what else to do.
+
+    `working_days` is the configured estimate (REVIEW_WORKING_DAYS) unless given.
+    """
+    if working_days is None:
+        working_days = current_app.config["REVIEW_WORKING_DAYS"]
+    names = reviewers(company)
+    return {"status": company.status, "reviewers": {"zh": "、".join(zh for zh, _ in names),
+                                                    "en": " and ".join(en for _, en in names)},
+            "working_days": working_days, "pledge_signed": company.current_pledge is not None}

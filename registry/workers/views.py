@@ -15,6 +15,7 @@ from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..cards.views import card_section
 from ..clock import today
+from ..companies import views_model as company_views
 from ..database import read_only_transactions, reset_transactions
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
@@ -23,7 +24,7 @@ from ..ratelimits import attempt_limit
 from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import attach, services, views_model
-from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffFilterForm
+from .forms import RECORD_FORMS, RECORD_LABELS, RESULT_LABELS, YES_NO, EndForm, RegisterForm, StaffSearchForm
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS
 
 bp = Blueprint("workers_web", __name__)
@@ -67,23 +68,43 @@ def _reading():
 
 # --- the staff list ---------------------------------------------------------------------
 
-@bp.get("/company/workers")
+@bp.route("/company/workers", methods=["GET", "POST"])
 @role_required(*COMPANY_ROLES)
 def staff():
+    """The staff list, one page of 50. Its form posts, so a typed name or phone stays out of every URL."""
     user = account()
-    form = StaffFilterForm(formdata=request.args)
+    if request.method == "GET":
+        form = StaffSearchForm.from_query(request.args)
+    else:
+        form = StaffSearchForm()
     if not form.validate():
-        return render_template("web/workers/staff.html", company=user.company, form=form, rows=[],
-                               error=CORRECT_FIELDS), 400
-    rows = services.staff(user.company, today=today(), **form.filters())
-    return render_template("web/workers/staff.html", company=user.company, form=form,
-                           rows=[views_model.staff_row(w, e, st) for w, e, st in rows])
+        return _staff_page(user.company, form, None, 400, error=CORRECT_FIELDS)
+    try:
+        search = services.staff_search(**form.search_terms())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _staff_page(user.company, form, None, exc.status, error=error, extra=extra)
+    page = services.staff_page(keyring(), user.company, today=today(), search=search, page=form.page.data or 1,
+                               **form.filters())
+    return _staff_page(user.company, form, page, searched=bool(search))
+
+
+def _staff_page(company, form, page, status: int = 200, **extra):
+    rows = [views_model.staff_row(w, e, st) for w, e, st in page.rows] if page else []
+    return render_template("web/workers/staff.html", company=company, form=form, rows=rows, page=page,
+                           review=_review(company), **extra), status
+
+
+def _review(company) -> dict | None:
+    """Why a company not yet verified sees no registration, import or print forms, and who it waits for."""
+    return None if company.status == "verified" else company_views.review_view(company)
 
 
 # --- registration -------------------------------------------------------------------------
 
 def _register_page(form: RegisterForm, status: int = 200, **extra):
-    return render_template("web/workers/register.html", form=form, company=account().company,
+    company = account().company
+    return render_template("web/workers/register.html", form=form, company=company, review=_review(company),
                            occupations=OCCUPATIONS, kinds=EMPLOYMENT_KINDS, **extra), status
 
 
