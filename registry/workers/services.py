@@ -188,8 +188,11 @@ def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
     return company, worker
 
 
-def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
-                   today: date) -> Recorded:
+def check_end(account: Account, company: Company, worker: Worker, end_date: date, today: date) -> Employment:
+    """The employment `end_employment` would end on `end_date`, or the error it would answer.
+
+    The page asks for confirmation only of an end it can record.
+    """
     require_member(account, company)
     employment = active_employment(worker, company)
     if employment is None:
@@ -199,6 +202,12 @@ def end_employment(ring: KeyRing, *, account: Account, company: Company, worker:
     if end_date > today:
         # An ended employment stops at once (history, access): record it on the day, not ahead.
         raise field_error("end_date", "The end date cannot be in the future.", "离职日期不能晚于今天。")
+    return employment
+
+
+def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
+                   today: date) -> Recorded:
+    employment = check_end(account, company, worker, end_date, today)
     employment.end_date = end_date
     return record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
 

@@ -296,6 +296,14 @@ def end(card_no: str):
     form = EndForm()
     if not form.validate():
         return _detail_page(user, worker, 400, failed=("end", form), error=CORRECT_FIELDS)
+    if request.form.get("confirmed") != "yes":
+        # First the consequence, then the change: a second post with `confirmed` ends it.
+        try:
+            services.check_end(user, company, worker, form.end_date.data, today())
+        except ApiError as exc:
+            error, extra = apply_api_error(form, exc)
+            return _detail_page(user, worker, exc.status, failed=("end", form), error=error, extra=extra)
+        return _end_confirmation(worker, company, form.end_date.data)
     try:
         services.end_employment(keyring(), account=user, company=company, worker=worker,
                                 end_date=form.end_date.data, today=today())
@@ -308,3 +316,22 @@ def end(card_no: str):
               f"The employment of {masked} ({card}) with your company has ended.", "success")
     # The detailed record is for current employers: back to the list of ended employments.
     return redirect(url_for(".staff", employment="ended"))
+
+
+def _end_confirmation(worker, company, end_date):
+    masked, card = worker.name_masked, worker.card_no
+    return render_template(
+        "web/confirm.html", title=t("确认结束用工", "Confirm the end of the employment"),
+        subject=t(f"{masked}（{card}），{company.name}", f"{masked} ({card}), {company.name}"),
+        consequences=[
+            t(f"{masked} 自 {end_date} 起离职，从本企业的在职名单中移出（用工历史保留）。",
+              f"{masked} leaves your staff list as of {end_date} (the history is kept)."),
+            t("本企业为其发放的服务证随即失效，上门扫码不再显示本企业。",
+              "The cards your company issued for this worker stop being valid at once; a scan at the door no "
+              "longer shows your company."),
+            t("本企业不能再查看其详细记录、添加记录或发放服务证；如需恢复，须重新登记并经本人确认。",
+              "Your company can no longer open the detailed record, add records or issue cards; to take the "
+              "worker back, register them again and they confirm."),
+        ],
+        action=url_for(".end", card_no=card), hidden={"end_date": end_date.isoformat()},
+        confirm_label=t("确认结束用工", "End the employment"), cancel=url_for(".detail", card_no=card))
