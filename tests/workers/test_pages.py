@@ -551,7 +551,8 @@ def _register_many(factory, company, admin, n: int) -> list[str]:
     for i in range(n):
         reg = services.register_worker(
             factory.ring, account=admin.account, company=company, today=today(),
-            person=services.Person(f"员工{chr(0x4E00 + i)}", new_id(), f"1360000{i:04d}"),
+            person=services.Person(f"员工{chr(0x4E00 + i)}", new_id(date(1980, 1, 1) + timedelta(days=i)),
+                                   f"1360000{i:04d}"),
             engagement=services.Engagement("cleaner", "labour_contract", today(), True))
         db.session.flush()
         cards.append(reg.worker.card_no)
