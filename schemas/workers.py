@@ -38,6 +38,18 @@ class StaffArgs(Schema):
     employment = fields.String(load_default="active", validate=validate.OneOf(["active", "ended", "all"]))
 
 
+class StaffSearchArgs(StaffArgs):
+    """In a body, not a query string: a name or phone in a URL ends up in server and proxy logs."""
+
+    card_no = fields.String(validate=validate.Length(max=30), metadata={"description": "The card number, exactly."})
+    name = fields.String(validate=validate.Length(max=50), metadata={
+        "description": "The real name, exactly as registered (matched through a keyed hash, never stored in clear)."})
+    phone = fields.String(validate=validate.Length(max=20), metadata={
+        "description": "The mobile number (matched through its blind index)."})
+    page = BoundedInteger(minimum=1, load_default=1)
+    page_size = BoundedInteger(minimum=1, maximum=100, load_default=50)
+
+
 class ReasonSchema(Schema):
     code = fields.String()
     zh = fields.String()

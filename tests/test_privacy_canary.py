@@ -77,6 +77,10 @@ def test_canaries_never_leak(app, client, factory, caplog):
     call("GET", f"/api/v1/companies/{a.uscc}/workers", "employer list", ta)
     call("GET", f"/api/v1/companies/{a.uscc}/workers?expiring=health", "employer list", ta)
     call("GET", f"/api/v1/companies/{b.uscc}/workers", "company B list", tb)
+    # Searching by the name and phone: the terms travel in the body, and the answer is the list's masked rows.
+    found = call("POST", f"/api/v1/companies/{a.uscc}/workers/search", "employer search", ta,
+                 json={"name": CANARY_NAME, "phone": CANARY_PHONE})
+    assert [r["card_no"] for r in found.get_json()] == [card]
     call("GET", f"/api/v1/companies/{a.uscc}", "public")
     call("GET", f"/api/v1/companies/{a.uscc}/profile", "employer profile", ta)
     call("GET", f"/api/v1/workers/{card}", "anonymous")

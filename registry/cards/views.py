@@ -95,7 +95,11 @@ def issue(card_no: str):
     form = ActionForm()
     if not form.validate():
         return _card_page(worker, 400, error=CORRECT_FIELDS, failed="issue")
-    reissue = services.latest_card(worker.id) is not None
+    latest = services.latest_card(worker.id)
+    reissue = latest is not None
+    if reissue and request.form.get("confirmed") != "yes":
+        # Replacing the card the worker carries is not undone: say so, then a second post with `confirmed`.
+        return _reissue_confirmation(worker, latest)
     try:
         issued = services.issue_card(keyring(), account=user, company=company, worker=worker, today=today())
     except ApiError as exc:
@@ -109,6 +113,22 @@ def issue(card_no: str):
     else:
         flash_msg("已发放服务证，可以打印。", "The card is issued and ready to print.", "success")
     return redirect(url_for(".card", card_no=number))
+
+
+def _reissue_confirmation(worker, latest):
+    masked, number, serial = worker.name_masked, worker.card_no, latest.serial
+    return render_template(
+        "web/confirm.html", title=t("确认补发服务证", "Confirm reissuing the card"),
+        subject=t(f"{masked}（{number}）", f"{masked} ({number})"),
+        consequences=[
+            t(f"发放第 {serial + 1} 张服务证，卡号不变。", f"A new card, serial {serial + 1}, is issued; the card "
+              "number stays the same."),
+            t(f"此前的第 {serial} 张证件不再是现行证件：上门扫码将显示“已换发新证”，请收回或销毁旧证。",
+              f"The earlier card, serial {serial}, stops being the current card: at the door it scans as "
+              "replaced. Take the old card back or destroy it."),
+        ],
+        action=url_for(".issue", card_no=number), hidden={},
+        confirm_label=t("补发服务证", "Reissue the card"), cancel=url_for(".card", card_no=number))
 
 
 @bp.post("/company/workers/<card_no>/photo")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from .. import clock
-from ..accounts.models import Account
+from ..accounts.models import Account, Agency
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.services import NewAccount, build_account
 from ..errors import ApiError, field_error, forbidden, not_found
@@ -247,6 +247,21 @@ def staff_by_occupation(company: Company) -> list[tuple[str, int]]:
     ).all()
     order = {code: i for i, code in enumerate(OCCUPATIONS)}
     return sorted(((occ, n) for occ, n in rows), key=lambda r: (order.get(r[0], len(order)), r[0]))
+
+
+# Who verifies a company of each sector when no agency of it is registered yet (a fresh installation).
+SECTOR_REGULATORS = {"housekeeping": ("商务主管部门", "the commerce authority"),
+                     "property": ("住房和城乡建设主管部门", "the housing and construction authority")}
+
+
+def reviewers(company: Company) -> list[tuple[str, str]]:
+    """The regulators that verify the company, by name (zh, en): the agencies of its sectors."""
+    agencies = db.session.execute(select(Agency).where(Agency.kind == "regulator",
+                                                       Agency.sector.in_(company.sectors))
+                                  .order_by(Agency.id)).scalars().all()
+    named = {a.sector for a in agencies}
+    return [(a.name_zh, a.name_en) for a in agencies] + [
+        SECTOR_REGULATORS[s] for s in company.sectors if s not in named and s in SECTOR_REGULATORS]
 
 
 def regulates(account: Account, company: Company) -> bool:

@@ -57,8 +57,9 @@ def signup():
     db.session.flush()  # the account's id, for its session row
     start_session(admin.account)
     db.session.commit()
-    flash_msg("企业已登记。在监管部门核验之前，企业状态为“待审核”。",
-              "Your company is registered. It stays pending until a regulator verifies it.", "success")
+    flash_msg("企业已登记。在监管部门核验之前，企业状态为“待审核”；下一步见下方。",
+              "Your company is registered. It stays pending until a regulator verifies it; the next steps are "
+              "below.", "success")
     return redirect(url_for(".company"))
 
 
@@ -73,7 +74,8 @@ def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = N
         "web/companies/company.html", user=user, company=company, view=views_model.private_view(keyring(), company),
         pledge_text=pledge.PLEDGES[current], pledge_version=current, signed=signed,
         pledge_form=pledge_form or PledgeForm(formdata=None, version=str(current)),
-        user_form=user_form or CompanyUserForm(formdata=None), **extra), status
+        user_form=user_form or CompanyUserForm(formdata=None),
+        review=views_model.review_view(company) if company.status == "pending" else None, **extra), status
 
 
 @bp.get("/company")

@@ -1,10 +1,12 @@
 """Projections of a company for each audience."""
+from flask import current_app
+
 from ..masking import mask_name, mask_phone
 from ..workers.vocab import OCCUPATIONS
 from . import changes as change_rules
 from . import districts
 from .models import EMPLOYEE_CONDITIONS
-from .services import contact, staff_by_occupation
+from .services import contact, reviewers, staff_by_occupation
 
 
 def profile_view(company) -> dict:
@@ -69,3 +71,16 @@ def verification_view(ring, company) -> dict:
         "condition_answers": [{"code": code, "met": conditions.get(code) is True} for code in EMPLOYEE_CONDITIONS]
         if company.business_model == "employee" else [],
     }
+
+
+def review_view(company, working_days: int | None = None) -> dict:
+    """What a company awaiting verification is told: who reviews it, in about how long, what else to do.
+
+    `working_days` is the configured estimate (REVIEW_WORKING_DAYS) unless given.
+    """
+    if working_days is None:
+        working_days = current_app.config["REVIEW_WORKING_DAYS"]
+    names = reviewers(company)
+    return {"status": company.status, "reviewers": {"zh": "、".join(zh for zh, _ in names),
+                                                    "en": " and ".join(en for _, en in names)},
+            "working_days": working_days, "pledge_signed": company.current_pledge is not None}

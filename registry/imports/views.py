@@ -15,6 +15,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from ..accounts.roles import COMPANY_ROLES
+from ..companies import views_model as company_views
 from ..errors import ApiError, Msg, error_body, not_found, respond
 from ..extensions import db
 from ..keys import keyring
@@ -76,7 +77,9 @@ def _recent(company) -> list[dict]:
 def _upload_page(form: UploadForm, status: int = 200, **extra):
     user = account()
     company = user.company
+    review = None if company.status == "verified" else company_views.review_view(company)
     return render_template("web/imports/upload.html", form=form, company=company, imports=_recent(company),
+                           review=review,
                            accept=ACCEPT, max_mb=MAX_BYTES // 1_000_000, max_rows=staff_file.MAX_ROWS,
                            **extra), status
 

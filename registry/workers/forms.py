@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
+
+from schemas.common import INT_MAX
 
 from ..accounts.forms import MaxLength, Required, strip
 from ..errors import Msg
@@ -94,6 +97,34 @@ class StaffFilterForm(FlaskForm):
         """The arguments of `services.staff` (empty choices mean no filter)."""
         return {"occupation": self.occupation.data or None, "status": self.status.data or None,
                 "expiring": self.expiring.data or None, "employment": self.employment.data or "active"}
+
+
+class StaffSearchForm(StaffFilterForm):
+    """The filter plus the search terms and the page.
+
+    The page posts it (with a CSRF token), so a typed name or phone travels in
+    the body and never in a URL; a GET of the list (links, redirects) reads the
+    card number and page from the query string and never a name or phone.
+    """
+
+    class Meta:
+        csrf = True
+
+    card_no = StringField(validators=[MaxLength(30)], filters=[strip])
+    name = StringField(validators=[MaxLength(50)], filters=[strip])
+    phone = StringField(validators=[MaxLength(20)], filters=[strip])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=INT_MAX, message=Msg(
+        "Give a page number from 1.", "请填写从 1 开始的页码。"))])
+
+    @classmethod
+    def from_query(cls, args) -> StaffSearchForm:
+        """From a URL's query string: the filters, card number and page; a name or phone there is ignored."""
+        keep = MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("name", "phone")])
+        return cls(formdata=keep, meta={"csrf": False})
+
+    def search_terms(self) -> dict:
+        return {"card_no": self.card_no.data or None, "name": self.name.data or None,
+                "phone": self.phone.data or None}
 
 
 # --- registration --------------------------------------------------------------------

@@ -30,7 +30,7 @@ from . import cardno, rules
 from .models import AccessRecord, Employment, Worker, WorkerRecord
 
 # Person and Engagement are built by callers from here as well.
-from .person import Engagement, Person, Problem, check_engagement, check_person, e164_mobile  # noqa: F401
+from .person import Engagement, Person, Problem, check_engagement, check_person, e164_mobile, normal_name
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,11 @@ def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
     return company, worker
 
 
-def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
-                   today: date) -> Recorded:
+def check_end(account: Account, company: Company, worker: Worker, end_date: date, today: date) -> Employment:
+    """The employment `end_employment` would end on `end_date`, or the error it would answer.
+
+    The page asks for confirmation only of an end it can record.
+    """
     require_member(account, company)
     employment = active_employment(worker, company)
     if employment is None:
@@ -204,6 +207,12 @@ def end_employment(ring: KeyRing, *, account: Account, company: Company, worker:
     if end_date > today:
         # An ended employment stops at once (history, access): record it on the day, not ahead.
         raise field_error("end_date", "The end date cannot be in the future.", "离职日期不能晚于今天。")
+    return employment
+
+
+def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
+                   today: date) -> Recorded:
+    employment = check_end(account, company, worker, end_date, today)
     employment.end_date = end_date
     return record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
 
@@ -243,11 +252,79 @@ def status_of(worker: Worker, today: date) -> rules.Status:
     return rules.card_status([rec(r) for r in worker.records], today, active_serious_listing=False)
 
 
+STAFF_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class StaffSearch:
+    """What a company typed to find someone on its staff, normalised as registration normalises it.
+
+    The name and phone are personal data: they reach the database only as the
+    name's state HMAC and the phone's blind indexes (docs/privacy.md), and no
+    caller may put them in a URL or a log line.
+    """
+
+    card_no: str | None = None
+    name: str | None = None
+    phone: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.card_no or self.name or self.phone)
+
+
+def staff_search(*, card_no: str | None = None, name: str | None = None, phone: str | None = None) -> StaffSearch:
+    """The search terms, each normalised; a term that cannot match anyone is a 422 naming its field."""
+    card = check_card_no(card_no.strip()) if card_no and card_no.strip() else None
+    normal = None
+    if name and name.strip():
+        normal = normal_name(name)
+        if normal is None:
+            raise field_error("name", "Give the real name as on the ID document (Chinese or Latin letters, 1–50).",
+                              "请按证件填写真实姓名（汉字或字母，1–50 个字符）。")
+    mobile = None
+    if phone and phone.strip():
+        mobile = e164_mobile(phone)
+        if mobile is None:
+            raise field_error("phone", "Give a mainland mobile number (11 digits starting with 1).",
+                              "请填写有效的手机号码（以 1 开头的 11 位数字）。")
+    return StaffSearch(card, normal, mobile)
+
+
+@dataclass
+class StaffPage:
+    rows: list[tuple[Worker, Employment, rules.Status]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def staff_page(ring: KeyRing, company: Company, *, today: date, search: StaffSearch | None = None, page: int = 1,
+               page_size: int = STAFF_PAGE_SIZE, **filters) -> StaffPage:
+    """One page of the company's staff, filtered and searched (oldest employment first)."""
+    rows = staff(company, today=today, ring=ring, search=search, **filters)
+    start = (page - 1) * page_size
+    return StaffPage(rows[start:start + page_size], len(rows), page, page_size)
+
+
 def staff(company: Company, *, today: date, occupation: str | None = None, status: str | None = None,
-          expiring: str | None = None, employment: str = "active") -> list[tuple[Worker, Employment, rules.Status]]:
+          expiring: str | None = None, employment: str = "active", ring: KeyRing | None = None,
+          search: StaffSearch | None = None) -> list[tuple[Worker, Employment, rules.Status]]:
     """The company's staff with their employment and today's status, filtered."""
     q = (select(Employment).where(Employment.company_id == company.id)
          .options(selectinload(Employment.worker).selectinload(Worker.records)).order_by(Employment.id))
+    if search:
+        q = q.join(Employment.worker)
+        if search.card_no:
+            q = q.where(Worker.card_no == search.card_no)
+        # Equality on keyed hashes: the typed values themselves never reach the database.
+        if search.name:
+            q = q.where(Worker.name_state == state_hmac(ring, "name", search.name))
+        if search.phone:
+            q = q.where(Worker.phone_idx.in_(blind_index_candidates(ring, "phone", search.phone)))
     if employment == "active":
         # Current staff, and attachments awaiting the worker's confirmation (the list marks them).
         q = q.where(Employment.end_date.is_(None))

@@ -13,6 +13,7 @@ from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..cards.views import card_section
 from ..clock import today
+from ..companies import views_model as company_views
 from ..database import reading_only
 from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
@@ -29,7 +30,7 @@ from .forms import (
     EndForm,
     RegisterForm,
     SearchForm,
-    StaffFilterForm,
+    StaffSearchForm,
 )
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES
 
@@ -59,23 +60,43 @@ def _vocab():
 
 # --- the staff list ---------------------------------------------------------------------
 
-@bp.get("/company/workers")
+@bp.route("/company/workers", methods=["GET", "POST"])
 @role_required(*COMPANY_ROLES)
 def staff():
+    """The staff list, one page of 50. Its form posts, so a typed name or phone stays out of every URL."""
     user = account()
-    form = StaffFilterForm(formdata=request.args)
+    if request.method == "GET":
+        form = StaffSearchForm.from_query(request.args)
+    else:
+        form = StaffSearchForm()
     if not form.validate():
-        return render_template("web/workers/staff.html", company=user.company, form=form, rows=[],
-                               error=CORRECT_FIELDS), 400
-    rows = services.staff(user.company, today=today(), **form.filters())
-    return render_template("web/workers/staff.html", company=user.company, form=form,
-                           rows=[views_model.staff_row(w, e, st) for w, e, st in rows])
+        return _staff_page(user.company, form, None, 400, error=CORRECT_FIELDS)
+    try:
+        search = services.staff_search(**form.search_terms())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _staff_page(user.company, form, None, exc.status, error=error, extra=extra)
+    page = services.staff_page(keyring(), user.company, today=today(), search=search, page=form.page.data or 1,
+                               **form.filters())
+    return _staff_page(user.company, form, page, searched=bool(search))
+
+
+def _staff_page(company, form, page, status: int = 200, **extra):
+    rows = [views_model.staff_row(w, e, st) for w, e, st in page.rows] if page else []
+    return render_template("web/workers/staff.html", company=company, form=form, rows=rows, page=page,
+                           review=_review(company), **extra), status
+
+
+def _review(company) -> dict | None:
+    """Why a company not yet verified sees no registration, import or print forms, and who it waits for."""
+    return None if company.status == "verified" else company_views.review_view(company)
 
 
 # --- registration -------------------------------------------------------------------------
 
 def _register_page(form: RegisterForm, status: int = 200, **extra):
-    return render_template("web/workers/register.html", form=form, company=account().company,
+    company = account().company
+    return render_template("web/workers/register.html", form=form, company=company, review=_review(company),
                            occupations=OCCUPATIONS, kinds=EMPLOYMENT_KINDS, **extra), status
 
 
@@ -277,6 +298,14 @@ def end(card_no: str):
     form = EndForm()
     if not form.validate():
         return _detail_page(user, worker, 400, failed=("end", form), error=CORRECT_FIELDS)
+    if request.form.get("confirmed") != "yes":
+        # First the consequence, then the change: a second post with `confirmed` ends it.
+        try:
+            services.check_end(user, company, worker, form.end_date.data, today())
+        except ApiError as exc:
+            error, extra = apply_api_error(form, exc)
+            return _detail_page(user, worker, exc.status, failed=("end", form), error=error, extra=extra)
+        return _end_confirmation(worker, company, form.end_date.data)
     try:
         services.end_employment(keyring(), account=user, company=company, worker=worker,
                                 end_date=form.end_date.data, today=today())
@@ -321,3 +350,22 @@ def search_worker():
         error, extra = apply_api_error(form, exc)
         return _search_page(form, exc.status, error=error, extra=extra)
     return _detail_page(user, worker, opened=q)
+
+
+def _end_confirmation(worker, company, end_date):
+    masked, card = worker.name_masked, worker.card_no
+    return render_template(
+        "web/confirm.html", title=t("确认结束用工", "Confirm the end of the employment"),
+        subject=t(f"{masked}（{card}），{company.name}", f"{masked} ({card}), {company.name}"),
+        consequences=[
+            t(f"{masked} 自 {end_date} 起离职，从本企业的在职名单中移出（用工历史保留）。",
+              f"{masked} leaves your staff list as of {end_date} (the history is kept)."),
+            t("本企业为其发放的服务证随即失效，上门扫码不再显示本企业。",
+              "The cards your company issued for this worker stop being valid at once; a scan at the door no "
+              "longer shows your company."),
+            t("本企业不能再查看其详细记录、添加记录或发放服务证；如需恢复，须重新登记并经本人确认。",
+              "Your company can no longer open the detailed record, add records or issue cards; to take the "
+              "worker back, register them again and they confirm."),
+        ],
+        action=url_for(".end", card_no=card), hidden={"end_date": end_date.isoformat()},
+        confirm_label=t("确认结束用工", "End the employment"), cancel=url_for(".detail", card_no=card))

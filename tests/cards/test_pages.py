@@ -60,7 +60,14 @@ def test_issue_see_print_and_reissue_from_the_pages(app, factory, world):
     # The detailed record now offers a reissue and the printable card.
     detail = text(world.client.get(f"/workers/{worker.card_no}"))
     assert 'id="card-print-link"' in detail and "补发服务证" in detail
+    # A reissue first says what it does to the card the worker carries, and changes nothing yet.
+    before = log_actions()
     resp = post_form(world.client, f"{page}/issue", page=page)
+    confirm = text(resp)
+    assert resp.status_code == 200 and 'id="consequence"' in confirm
+    assert "第 1 张证件不再是现行证件" in confirm and "已换发新证" in confirm
+    assert log_actions() == before and services.latest_serial(worker.id) == 1
+    resp = post_form(world.client, f"{page}/issue", {"confirmed": "yes"}, page=page)
     assert resp.status_code == 302 and services.latest_serial(worker.id) == 2
     assert 'data-serial="2"' in text(world.client.get(page))
 

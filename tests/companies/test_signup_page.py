@@ -144,3 +144,40 @@ def test_post_without_csrf_token_is_refused_and_stores_nothing(client, factory):
     resp = client.post("/signup", data={**signup_data(factory), "csrf_token": "forged"})
     assert resp.status_code == 400
     assert_nothing_stored()
+
+
+def test_after_signup_next_steps_say_who_reviews_how_long_and_the_pledge(app, client, factory, monkeypatch):
+    agency = factory.agency("housekeeping")
+    factory.agency("property")  # another sector's regulator does not review a housekeeping firm
+    monkeypatch.setitem(app.config, "REVIEW_WORKING_DAYS", 3)  # REGISTRY_REVIEW_WORKING_DAYS
+    resp = post_form(client, "/signup", signup_data(factory))
+    assert resp.status_code == 302
+    body = text(client.get("/company"))
+    assert 'id="next-steps"' in body
+    review = body[body.index('id="next-review"'):body.index('id="next-pledge"')]
+    assert agency.name_zh in review and "约 3 个工作日" in review
+    assert 'href="/company#pledge"' in body
+    english = text(client.get("/company?lang=en"))
+    assert agency.name_en in english and "about 3 working days" in english
+    # Signing the pledge ticks that step off; the review step stays until a regulator decides.
+    assert post_form(client, "/company/pledge", {"version": "1", "agree": "y"}, page="/company").status_code == 302
+    body = text(client.get("/company?lang=zh"))
+    assert 'id="next-steps"' in body and "信用承诺已签署" in body and 'href="/company#pledge"' not in body
+
+
+def test_next_steps_name_every_sector_and_default_to_five_days(client, factory):
+    # No agency registered yet (a fresh installation): the authority of each sector is named.
+    resp = post_form(client, "/signup", signup_data(factory, sectors=["housekeeping", "property"]))
+    assert resp.status_code == 302
+    body = text(client.get("/company"))
+    review = body[body.index('id="next-review"'):body.index('id="next-pledge"')]
+    assert "商务主管部门" in review and "住房和城乡建设主管部门" in review and "约 5 个工作日" in review
+
+
+def test_a_verified_company_has_no_next_steps(app, factory):
+    from tests.support.webutil import login
+
+    _company, admin = factory.company(verified=True)
+    c = app.test_client()
+    assert login(c, admin.account.login, admin.password).status_code == 302
+    assert 'id="next-steps"' not in text(c.get("/company"))

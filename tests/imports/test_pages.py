@@ -280,7 +280,9 @@ def test_a_pending_company_is_refused(app, factory):
     assert 'id="not-verified"' in page
     resp = upload(c, csv_bytes(person_rows(2, today=shanghai_today())))
     assert resp.status_code == 403
-    assert "company_not_verified" in text(resp) and 'id="upload-form"' in text(resp)
+    # The refusal says why, and still offers no form the company cannot use.
+    assert "company_not_verified" in text(resp) and 'id="not-verified"' in text(resp)
+    assert 'id="upload-form"' not in text(resp) and 'id="upload-form"' not in page
     assert count(ImportFile) == 0 and count(Task) == 0
 
 

@@ -253,10 +253,12 @@ class Op:
     logged: bool = True
     # A queued long task (202 with a task_id): its operations write the entries later.
     queued: bool = False
+    # A POST that only reads: a search whose terms (names, phones) must stay out of URLs.
+    reads: bool = False
 
     @property
     def changes_state(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+        return self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.reads
 
     @property
     def id(self) -> str:
@@ -331,6 +333,8 @@ OPS = [
     Op("GET", "/api/v1/outbox", lambda w: "/api/v1/outbox", frozenset({"operator"})),
     Op("GET", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
        frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/workers/search", lambda w: f"/api/v1/companies/{_a(w)}/workers/search",
+       frozenset({"a_admin", "a_user"}), lambda w: {"name": "陈秀英", "phone": "13600001234"}, reads=True),
     Op("POST", "/api/v1/companies/{uscc}/workers", lambda w: f"/api/v1/companies/{_a(w)}/workers",
        frozenset({"a_admin", "a_user"}),
        lambda w: {"name": "刘桂兰", "id_number": w.new_id(), "phone": "13512345678", "occupation": "childcare",

@@ -253,3 +253,75 @@ def test_companies_registering_one_person_at_once_make_one_worker(app, client, f
     assert count(Worker) == 1 and count(Employment) == len(callers)
     seqs = db.session.execute(select(LogEntry.seq).order_by(LogEntry.seq)).scalars().all()
     assert seqs == list(range(len(seqs)))
+
+
+# --- searching the staff list ------------------------------------------------------------
+
+def search(client, company, token, **args):
+    return client.post(f"/api/v1/companies/{company.uscc}/workers/search", json=args, headers=H(token))
+
+
+def test_staff_search_by_card_number_exact_name_and_phone(client, two, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    a, ta = two["a"], two["ta"]
+    wang = register(client, a, ta, name="王芳", phone="13611112222").get_json()["card_no"]
+    namesake = register(client, a, ta, name="王芳", phone="13655556666").get_json()["card_no"]
+    li = register(client, a, ta, name="李娟", phone="13677778888").get_json()["card_no"]
+    elsewhere = register(client, two["b"], two["tb"], name="王芳", phone="13611112222").get_json()["card_no"]
+
+    def cards(resp):
+        assert resp.status_code == 200, resp.get_json()
+        return sorted(r["card_no"] for r in resp.get_json())
+
+    assert cards(search(client, a, ta, name="王芳")) == sorted([wang, namesake])
+    assert cards(search(client, a, ta, phone="136 7777 8888")) == [li]
+    assert cards(search(client, a, ta, name="王芳", phone="+8613611112222")) == [wang]
+    assert cards(search(client, a, ta, card_no=li.lower())) == [li]
+    assert cards(search(client, a, ta, card_no=elsewhere)) == []
+    assert cards(search(client, a, ta, name="王")) == []
+    resp = search(client, a, ta, name="王芳")
+    # Rows are the list's: masked names only; the answer never echoes the typed terms.
+    assert "王芳" not in resp.get_data(as_text=True) and "13611112222" not in resp.get_data(as_text=True)
+    assert json.loads(resp.headers["X-Pagination"])["total"] == 2
+    # Another company may not search this one's staff.
+    assert search(client, a, two["tb"], name="王芳").status_code == 404
+    for typed in ("王芳", "李娟", "13611112222", "13677778888", "+8613611112222", "136 7777 8888"):
+        assert typed not in caplog.text
+
+
+@pytest.mark.parametrize("args, field", [
+    ({"phone": "12345"}, "phone"), ({"name": "王芳<b>"}, "name"), ({"card_no": "JX123"}, "card_no"),
+    ({"page": 0}, "page"), ({"page_size": 101}, "page_size"), ({"page": 2**31}, "page"),
+    ({"status": "purple"}, "status"), ({"nickname": "x"}, "nickname"),
+])
+def test_staff_search_refuses_what_cannot_match_naming_the_field(client, two, args, field):
+    resp = search(client, two["a"], two["ta"], **args)
+    assert resp.status_code == 422, resp.get_json()
+    err = resp.get_json()["error"]
+    assert field in err["fields"] and err["fields"][field]["zh"] and err["fields"][field]["en"]
+
+
+def test_staff_search_pages_fifty_at_a_time(client, factory, two):
+    from registry.workers import services
+
+    a = two["a"]
+    admin = a.accounts[0]
+    made = []
+    for i in range(52):
+        reg = services.register_worker(
+            factory.ring, account=admin, company=a, today=shanghai_today(),
+            person=services.Person(f"员工{chr(0x4E00 + i)}", new_id(birth=date(1980, 1, 1) + timedelta(days=i)),
+                                   f"1360000{i:04d}"),
+            engagement=services.Engagement("cleaner", "labour_contract", shanghai_today(), True))
+        db.session.flush()
+        made.append(reg.worker.card_no)
+    db.session.commit()
+    first = search(client, a, two["ta"])
+    assert [r["card_no"] for r in first.get_json()] == made[:50]
+    assert json.loads(first.headers["X-Pagination"]) == {
+        "total": 52, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, "next_page": 2}
+    second = search(client, a, two["ta"], page=2)
+    assert [r["card_no"] for r in second.get_json()] == made[50:]
+    assert [r["card_no"] for r in search(client, a, two["ta"], page=3, page_size=20).get_json()] == made[40:]

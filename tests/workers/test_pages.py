@@ -391,7 +391,15 @@ def test_end_employment_moves_the_worker_to_ended(app, factory):
                      page=f"/workers/{card_no}")
     assert resp.status_code == 422 and "离职日期早于入职日期" in text(resp)
     assert counts() == before
+    # The first post states the consequence and changes nothing; the confirmation ends it.
     resp = post_form(c, f"/workers/{card_no}/end", {"end_date": today().isoformat()}, page=f"/workers/{card_no}")
+    page = text(resp)
+    assert resp.status_code == 200 and 'id="consequence"' in page and 'name="confirmed" value="yes"' in page
+    assert "从本企业的在职名单中移出" in page and "服务证随即失效" in page
+    assert f'href="/workers/{card_no}"' in page  # cancel: back to the record
+    assert counts() == before and log_actions()[-1] != "worker:employment:end"
+    resp = post_form(c, f"/workers/{card_no}/end", {"end_date": today().isoformat(), "confirmed": "yes"},
+                     page=f"/workers/{card_no}")
     assert resp.status_code == 302 and resp.headers["Location"] == "/company/workers?employment=ended"
     assert log_actions()[-1] == "worker:employment:end"
     body = text(c.get(resp.headers["Location"]))
@@ -465,3 +473,129 @@ def test_signed_out_users_are_sent_to_log_in(client):
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
     resp = client.get("/workers/JX0000000000")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+# --- finding someone on the staff list -----------------------------------------------------
+
+def search(client, **fields):
+    """Post the staff list's search form (its terms travel in the body)."""
+    return post_form(client, "/company/workers", {"employment": "active", **fields})
+
+
+def staff_cards(body: str) -> list[str]:
+    return re.findall(r'class="staff-row[^"]*" data-card="(JX[0-9A-Z]{11})"', body)
+
+
+def test_search_by_card_number_exact_name_and_phone(app, factory, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    c, _company, _admin = company_client(app, factory)
+    wang = card_of(register(c, name="王芳", phone="13611112222")[0])
+    ouyang = card_of(register(c, name="欧阳娜娜", phone="13633334444")[0])
+    namesake = card_of(register(c, name="王芳", phone="13655556666")[0])
+    other, _, _ = company_client(app, factory)
+    outsider = card_of(register(other, name="王芳", phone="13611112222")[0])
+
+    # The exact name, as registration normalises it (surrounding spaces dropped): both namesakes, nobody else's.
+    resp = search(c, name="  王芳 ")
+    assert resp.status_code == 200
+    assert sorted(staff_cards(text(resp))) == sorted([wang, namesake]) and outsider not in text(resp)
+    # Exact, not a prefix or a part.
+    assert staff_cards(text(search(c, name="王"))) == []
+    assert 'id="no-staff"' in text(search(c, name="欧阳娜"))
+    # The phone in any usual spelling finds the one person registered with it.
+    assert staff_cards(text(search(c, phone="136-3333-4444"))) == [ouyang]
+    assert staff_cards(text(search(c, phone="+86 136 1111 2222"))) == [wang]
+    # Name and phone together must both match.
+    assert staff_cards(text(search(c, name="王芳", phone="13655556666"))) == [namesake]
+    assert staff_cards(text(search(c, name="欧阳娜娜", phone="13655556666"))) == []
+    # The card number, typed in lower case, by the form or in a link.
+    assert staff_cards(text(search(c, card_no=ouyang.lower()))) == [ouyang]
+    assert staff_cards(text(c.get(f"/company/workers?card_no={wang}"))) == [wang]
+    # Another company's worker is never found, even by card number.
+    assert 'id="no-staff"' in text(search(c, card_no=outsider))
+    # Search and filters combine.
+    assert staff_cards(text(search(c, name="王芳", occupation="childcare"))) == []
+    # The typed name and phone reach neither the application log nor any address.
+    logged = caplog.text
+    for typed in ("王芳", "欧阳娜娜", "13633334444", "136-3333-4444", "+8613633334444", "13611112222"):
+        assert typed not in logged
+
+
+def test_a_name_or_phone_in_an_address_is_ignored(app, factory):
+    c, _company, _admin = company_client(app, factory)
+    first = card_of(register(c, name="王芳")[0])
+    second = card_of(register(c, name="李娟", phone="13677778888")[0])
+    # The list never searches by what a URL carries: a shared or logged link cannot name a person.
+    body = text(c.get("/company/workers?name=王芳&phone=13677778888"))
+    assert sorted(staff_cards(body)) == sorted([first, second])
+    assert 'value="王芳"' not in body and 'value="13677778888"' not in body
+    # The page's own form posts, so the browser never puts the terms in the address either.
+    assert '<form method="post" action="/company/workers" class="card filters" id="filters"' in body
+
+
+def test_search_terms_that_cannot_match_are_field_errors(app, factory):
+    c, _company, _admin = company_client(app, factory)
+    resp = search(c, phone="12345", name="王芳")
+    assert resp.status_code == 422
+    body = text(resp)
+    assert 'id="phone-error"' in body and "请填写有效的手机号码" in body
+    resp = search(c, card_no="JX123")
+    assert resp.status_code == 422
+    assert 'id="card_no-error"' in text(resp)
+    resp = search(c, name="王芳<script>")
+    assert resp.status_code == 422 and 'id="name-error"' in text(resp)
+    # Without its CSRF token the search is refused like any form.
+    assert c.post("/company/workers", data={"name": "王芳"}).status_code == 400
+
+
+def _register_many(factory, company, admin, n: int) -> list[str]:
+    from registry.workers import services
+
+    cards = []
+    for i in range(n):
+        reg = services.register_worker(
+            factory.ring, account=admin.account, company=company, today=today(),
+            person=services.Person(f"员工{chr(0x4E00 + i)}", new_id(date(1980, 1, 1) + timedelta(days=i)),
+                                   f"1360000{i:04d}"),
+            engagement=services.Engagement("cleaner", "labour_contract", today(), True))
+        db.session.flush()
+        cards.append(reg.worker.card_no)
+    db.session.commit()
+    return cards
+
+
+def test_the_staff_list_shows_fifty_a_page(app, factory):
+    c, company, admin = company_client(app, factory)
+    cards = _register_many(factory, company, admin, 53)
+    first = text(c.get("/company/workers"))
+    assert staff_cards(first) == cards[:50]
+    assert 'id="staff-count">53<' in first and "第 1 页，共 2 页" in first
+    assert 'id="page-next"' in first and 'id="page-previous"' not in first
+    # The pager's buttons post the search form, so a search's terms stay out of the address.
+    assert re.search(r'<button type="submit" form="filters" name="page" value="2"', first)
+    second = text(search(c, page="2"))
+    assert staff_cards(second) == cards[50:] and 'id="page-previous"' in second and 'id="page-next"' not in second
+    assert staff_cards(text(c.get("/company/workers?page=2"))) == cards[50:]
+    # Past the end: nobody, no error.
+    assert 'id="no-staff"' in text(c.get("/company/workers?page=9"))
+    for bad in ("0", "-1", "x", str(2**31)):
+        assert c.get(f"/company/workers?page={bad}").status_code == 400, bad
+
+
+# --- a pending company sees no form it cannot use ----------------------------------------
+
+def test_a_pending_company_sees_why_and_no_forms(app, factory):
+    factory.agency("housekeeping", code="cd-commerce-test")
+    c, _company, _admin = company_client(app, factory, verified=False)
+    staff = text(c.get("/company/workers"))
+    for form_id in ('id="register-worker"', 'id="import-workers"', 'id="print-all-cards"'):
+        assert form_id not in staff
+    assert 'id="not-verified"' in staff and "约 5 个工作日" in staff
+    register_page = text(c.get("/company/workers/new"))
+    assert 'id="register-form"' not in register_page and 'id="not-verified"' in register_page
+    upload = text(c.get("/company/workers/import"))
+    assert 'id="upload-form"' not in upload and 'id="not-verified"' in upload
+    english = text(c.get("/company/workers?lang=en"))
+    assert "waiting for" in english and "about 5 working days" in english
