@@ -44,7 +44,7 @@ def test_the_api_documentation_is_in_the_footer_only(client):
     html = text(client.get("/"))
     assert "/api/docs" not in _nav(html)
     assert "/api/docs" in _footer(html)
-    body = html[html.index('<main class="content">'):html.index("</main>")]
+    body = html[html.index('<main class="content"'):html.index("</main>")]
     assert "/api/docs" not in body
     # The anonymous navigation offers the card check and the workers' entry instead.
     assert 'href="/c"' in _nav(html) and 'href="/me/login"' in _nav(html)

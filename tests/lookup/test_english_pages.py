@@ -22,7 +22,7 @@ BAD_FORMS = ("1 courses", "1 hours", "1 exams", "Valid valid until", "issued, va
 
 
 def _main(html: str) -> str:
-    return html[html.index('<main class="content">'):html.index("</main>")]
+    return html[html.index('<main class="content"'):html.index("</main>")]
 
 
 def _prose(html: str, *data: str) -> str:
@@ -86,10 +86,13 @@ def test_the_residents_detailed_view_says_valid_until_once(app, factory):
     resp = post_form(worker_phone, "/me/activate", {"card_no": world.card_no, "code": code, "pin": PIN, "pin2": PIN})
     assert resp.status_code == 302
     made = post_form(worker_phone, "/me/consent-codes", page="/me")
-    consent = re.search(r'data-code="([0-9A-Z]{8})"', text(made)).group(1)
+    assert made.status_code == 303  # the code is shown by the page it redirects to
+    consent = re.search(r'data-code="([0-9A-Z]{8})"', text(worker_phone.get(made.headers["Location"]))).group(1)
     resident = app.test_client()
     resident.get("/?lang=en")
-    shown = post_form(resident, f"/c/{world.card_no}/detail", {"consent_code": consent})
+    spent = post_form(resident, f"/c/{world.card_no}/detail", {"consent_code": consent})
+    assert spent.status_code == 303
+    shown = resident.get(spent.headers["Location"])
     html = text(shown)
     assert shown.status_code == 200 and '<html lang="en">' in html
     assert "Valid valid until" not in html
