@@ -78,6 +78,15 @@ def test_a_yellow_card_tells_the_resident_to_call_the_company(client, factory, w
     assert "no service phone given" in en
 
 
+def test_the_hotline_comes_from_the_environment_with_chengdus_12345_by_default(tmp_path, monkeypatch):
+    from registry.config import from_environment
+
+    monkeypatch.delenv("REGISTRY_REGULATOR_HOTLINE", raising=False)
+    assert from_environment(tmp_path)["REGULATOR_HOTLINE"] == "12345"
+    monkeypatch.setenv("REGISTRY_REGULATOR_HOTLINE", "028-12345")
+    assert from_environment(tmp_path)["REGULATOR_HOTLINE"] == "028-12345"
+
+
 def test_the_hotline_is_configurable(app, client, world, monkeypatch):
     monkeypatch.setitem(app.config, "REGULATOR_HOTLINE", "028-12345")
     assert client.get(f"/api/v1/cards/{world.card_no}").get_json()["regulator_hotline"] == "028-12345"
