@@ -104,8 +104,8 @@ def _accounts(ring, owner_column, owner_id) -> list[dict]:
 
 
 def company_state(ring, company) -> dict:
-    """A company's state; `changes` (its change requests) appears only once it has one,
-    so the digests of companies logged before change requests existed stay valid."""
+    """A company's state; `changes` (its change requests) and `service_phone` appear only once the company
+    has one, so the digests of companies logged before either existed stay valid."""
     from .accounts.models import Account
     from .companies.models import CompanyChange, Pledge
     from .extensions import db
@@ -141,6 +141,8 @@ def company_state(ring, company) -> dict:
             for p in pledges
         ],
     }
+    if company.service_phone is not None:
+        state["service_phone"] = company.service_phone
     if changes:
         state["changes"] = [
             {"ref": c.ref, "name": c.name, "sectors": sorted(c.sectors), "business_model": c.business_model,

@@ -41,6 +41,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ATTEMPT_LIMIT": os.environ.get("REGISTRY_ATTEMPT_LIMIT", "10 per 15 minutes"),
         "LOGIN_FAILURE_LIMIT": os.environ.get("REGISTRY_LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
         "PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The regulator's public hotline residents are told to call (Chengdu's 12345 citizen service line).
+        "REGULATOR_HOTLINE": os.environ.get("REGISTRY_REGULATOR_HOTLINE", "12345"),
         "LOG_ORIGIN": os.environ.get("REGISTRY_LOG_ORIGIN", "jiaxin.example/log"),
         "NOTIFY_BACKEND": os.environ.get("REGISTRY_NOTIFY_BACKEND", "outbox"),
         "ARGON2_CHEAP": _bool("REGISTRY_ARGON2_CHEAP", False),

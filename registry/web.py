@@ -6,7 +6,7 @@ import functools
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
@@ -267,6 +267,16 @@ def colour_label(colour: str) -> str:
     return t(*pair) if pair else colour
 
 
+def regulator_hotline() -> str:
+    """The regulator's public hotline residents are told to call (REGISTRY_REGULATOR_HOTLINE)."""
+    return current_app.config["REGULATOR_HOTLINE"]
+
+
+def tel(number: str) -> str:
+    """A `tel:` link for a phone number as shown (dashes and spaces dropped)."""
+    return "tel:" + "".join(ch for ch in number if ch.isdigit() or ch == "+")
+
+
 # --- pages --------------------------------------------------------------------
 
 @bp.get("/")
@@ -291,6 +301,8 @@ def register(app: Flask) -> None:
     app.add_template_global(viewer)
     app.add_template_global(colour_label, "vocab_colour")
     app.add_template_filter(local_dt)
+    app.add_template_global(regulator_hotline)
+    app.add_template_filter(tel)
 
     def _fresh_request_state():
         # Per-request caches that Flask-Login, Flask-Babel and Flask-WTF keep on

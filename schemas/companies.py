@@ -32,6 +32,11 @@ class ProfileArgs(Schema):
     employee_conditions = fields.Nested(EmployeeConditionsArgs, load_default=None, allow_none=True)
     district = fields.String(required=True, validate=validate.Length(equal=6))
     contact = fields.Nested(ContactArgs, required=True)
+    service_phone = fields.String(
+        allow_none=True, validate=validate.Length(max=30),
+        metadata={"description": "The company's public service line, shown on its workers' card pages: a mobile, a "
+                                 "landline with its area code or a 400/800 number. Omitted: unchanged; null or "
+                                 "blank: none."})
 
 
 class CompanyRegisterArgs(ProfileArgs):
@@ -98,6 +103,8 @@ class CompanyPublicSchema(Schema):
     employee_conditions = fields.Dict(allow_none=True)
     district = fields.String()
     district_name = fields.Dict()
+    service_phone = fields.String(allow_none=True, metadata={
+        "description": "The company's public service line (normalised: 13812345678, 028-85123456, 400-123-4567)."})
     status = fields.String()
     checksum_flagged = fields.Boolean()
     pledge = fields.Nested(PledgeSchema, allow_none=True)

@@ -11,6 +11,7 @@ class EmployerSchema(Schema):
     occupation = fields.String()
     occupation_label = fields.Nested(MessageSchema)
     since = fields.Date()
+    service_phone = fields.String(allow_none=True, metadata={"description": "The company's public service line."})
 
 
 class TrainingLatestSchema(Schema):
@@ -43,6 +44,10 @@ class QrVerdictSchema(Schema):
     valid_until = fields.Date(allow_none=True)
 
 
+class InstructionSchema(MessageSchema):
+    emergency = fields.String(metadata={"description": "The emergency number to call in danger: 110."})
+
+
 class CardViewSchema(Schema):
     card_no = fields.String()
     name_masked = fields.String(metadata={"description": "The surname, then one * per remaining character."})
@@ -61,3 +66,13 @@ class CardViewSchema(Schema):
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
     reviews = fields.Dict(allow_none=True, metadata={"description": "Review summary (arrives with reviews)."})
+    show_colour = fields.Boolean(metadata={
+        "description": "False when a scanned QR is anything but genuine: show no status colour, lead with "
+                       "`instruction`, and keep the record behind a disclosure."})
+    advice = fields.Nested(MessageSchema, allow_none=True, metadata={
+        "description": "What the colour tells the resident to do, in one line; null when `show_colour` is false."})
+    instruction = fields.Nested(InstructionSchema, allow_none=True, metadata={
+        "description": "When a scanned QR is anything but genuine (`qr.verdict`): do not let the person in, "
+                       "report, in danger call 110. Null otherwise."})
+    regulator_hotline = fields.String(allow_none=True, metadata={
+        "description": "The regulator's public hotline (REGISTRY_REGULATOR_HOTLINE, 12345 by default)."})

@@ -37,11 +37,13 @@ from . import districts, pledge, services, views_model
 blp = api_blueprint("companies", __name__, "Companies: registration, public credit view, verification, pledge.")
 
 
-def profile_from(args) -> services.CompanyProfile:
+def profile_from(args, current=None) -> services.CompanyProfile:
+    """The profile in the arguments; an omitted `service_phone` keeps the `current` company's."""
+    phone = args["service_phone"] if "service_phone" in args else (current.service_phone if current else None)
     return services.CompanyProfile(
         name=args["name"], sectors=args["sectors"], business_model=args.get("business_model"),
         employee_conditions=args.get("employee_conditions"), district=args["district"],
-        contact_name=args["contact"]["name"], contact_phone=args["contact"]["phone"])
+        contact_name=args["contact"]["name"], contact_phone=args["contact"]["phone"], service_phone=phone)
 
 
 @blp.route("/companies")
@@ -132,13 +134,15 @@ class CompanyProfile(MethodView):
         """Update the company's profile (its admin).
 
         A pending company's profile applies at once (200). A verified company's
-        district and contact apply at once; a new name, sectors or business
+        district, contact and service phone apply at once (an omitted `service_phone` stays as it was,
+        null or blank removes it); a new name, sectors or business
         model do not: they become a change request for the regulators of the
         old and the new sectors (202, the request), replacing any open one, and
         the verified values stay until one of them approves.
         """
         account, company = _company_for(uscc, manage=True)
-        update = services.update_profile(keyring(), account=account, company=company, profile=profile_from(args))
+        update = services.update_profile(keyring(), account=account, company=company,
+                                         profile=profile_from(args, company))
         commit()
         if update.change is None:
             return {"log_index": update.recorded.seq}

@@ -109,6 +109,12 @@ class CompanyUserForm(FlaskForm):
                        validators=[OneOf(COMPANY_USER_CHOICES)])
 
 
+class ServicePhoneForm(FlaskForm):
+    """The company's public service line; left blank, the company shows none."""
+
+    service_phone = StringField(validators=[MaxLength(30)], filters=[strip])
+
+
 class DecisionForm(FlaskForm):
     decision = HiddenField(validators=[OneOf(("verify", "reject"))])
     note = StringField(validators=[MaxLength(2000)], filters=[strip])

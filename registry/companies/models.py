@@ -44,6 +44,8 @@ class Company(LoggedAggregate, db.Model):
     contact_name_state: Mapped[str] = mapped_column(String(64), nullable=False)
     contact_phone_enc: Mapped[str] = mapped_column(Text, nullable=False)
     contact_phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The company's public service line (companies/phones.py), shown at the door: not personal data, so in clear.
+    service_phone: Mapped[str | None] = mapped_column(String(20))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     accounts = relationship("Account", back_populates="company", order_by="Account.id")

@@ -17,7 +17,7 @@ from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from . import changes as change_rules
-from . import districts, pledge
+from . import districts, phones, pledge
 from . import uscc as uscc_mod
 from .access import is_member, require_member
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
@@ -36,6 +36,8 @@ class CompanyProfile:
     district: str
     contact_name: str
     contact_phone: str
+    # The public service line; None or blank: none.
+    service_phone: str | None = None
 
 
 def normalise_phone(raw: str) -> str:
@@ -74,6 +76,20 @@ def check_profile(p: CompanyProfile) -> None:
         raise field_error("contact.name", "Give the contact person's name.", "请填写联系人姓名。")
     if not PHONE_RE.match(normalise_phone(p.contact_phone)):
         raise field_error("contact.phone", "Give a mainland mobile or landline number.", "请填写有效的手机或座机号码。")
+    check_service_phone(p.service_phone)
+
+
+def check_service_phone(raw: str | None) -> str | None:
+    """The normalised public service phone (None when blank), or a field error."""
+    if raw is None or not raw.strip():
+        return None
+    number = phones.normalise(raw)
+    if number is None:
+        raise field_error("service_phone",
+                          "Give the company's service line: a mobile, a landline with its area code "
+                          "(028-12345678) or a 400/800 number.",
+                          "请填写企业的服务电话：手机、带区号的座机（如 028-12345678）或 400/800 电话。")
+    return number
 
 
 def _apply_material(company: Company, values: dict) -> None:
@@ -92,8 +108,9 @@ def _apply_profile(ring: KeyRing, company: Company, p: CompanyProfile) -> None:
 
 
 def _apply_details(ring: KeyRing, company: Company, p: CompanyProfile) -> None:
-    """District and contact: what a company changes on its own word, verified or not."""
+    """District, contact and service phone: what a company changes on its own word, verified or not."""
     company.district = p.district
+    company.service_phone = check_service_phone(p.service_phone)
     name = p.contact_name.strip()
     phone = normalise_phone(p.contact_phone)
     company.contact_name_enc = seal(ring, name, aad("companies", "contact_name", company.log_ref))
@@ -330,6 +347,13 @@ def update_profile(ring: KeyRing, *, account: Account, company: Company, profile
     db.session.add(change)
     recorded = record_change(ring, actor=account.ref, action=Action.COMPANY_CHANGE_REQUEST, aggregate=company)
     return ProfileUpdate(recorded, change)
+
+
+def set_service_phone(ring: KeyRing, *, account: Account, company: Company, phone: str | None) -> Recorded:
+    """The company's admin sets (or, blank, removes) its public service phone; it applies at once."""
+    require_member(account, company, (Role.COMPANY_ADMIN,))
+    company.service_phone = check_service_phone(phone)
+    return record_change(ring, actor=account.ref, action=Action.COMPANY_UPDATE, aggregate=company)
 
 
 def _lock(company: Company) -> None:

@@ -17,7 +17,15 @@ from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
-from .forms import SIGNUP_FIELDS, ChangeDecisionForm, CompanyUserForm, DecisionForm, PledgeForm, SignupForm
+from .forms import (
+    SIGNUP_FIELDS,
+    ChangeDecisionForm,
+    CompanyUserForm,
+    DecisionForm,
+    PledgeForm,
+    ServicePhoneForm,
+    SignupForm,
+)
 from .models import EMPLOYEE_CONDITIONS
 
 bp = Blueprint("companies_web", __name__)
@@ -66,7 +74,7 @@ def signup():
 # --- the company's own page ----------------------------------------------------------
 
 def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = None,
-                  user_form: CompanyUserForm | None = None, **extra):
+                  user_form: CompanyUserForm | None = None, phone_form: ServicePhoneForm | None = None, **extra):
     company = user.company
     current = pledge.CURRENT_VERSION
     signed = next((p for p in company.pledges if p.version == current), None)
@@ -75,7 +83,9 @@ def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = N
         pledge_text=pledge.PLEDGES[current], pledge_version=current, signed=signed,
         pledge_form=pledge_form or PledgeForm(formdata=None, version=str(current)),
         user_form=user_form or CompanyUserForm(formdata=None),
-        review=views_model.review_view(company) if company.status == "pending" else None, **extra), status
+        review=views_model.review_view(company) if company.status == "pending" else None,
+        phone_form=phone_form or ServicePhoneForm(formdata=None, service_phone=company.service_phone or ""),
+        **extra), status
 
 
 @bp.get("/company")
@@ -98,6 +108,24 @@ def sign_pledge():
         return _company_page(user, exc.status, pledge_form=form, pledge_error=error, pledge_extra=extra)
     db.session.commit()
     flash_msg("已签署信用承诺。", "The credit pledge is signed.", "success")
+    return redirect(url_for(".company"))
+
+
+@bp.post("/company/service-phone")
+@role_required(Role.COMPANY_ADMIN)
+def service_phone():
+    """The public service line applies at once, verified company or not: regulators do not vouch for it."""
+    user = account()
+    form = ServicePhoneForm()
+    if not form.validate():
+        return _company_page(user, 400, phone_form=form)
+    try:
+        services.set_service_phone(keyring(), account=user, company=user.company, phone=form.service_phone.data)
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _company_page(user, exc.status, phone_form=form, phone_error=error, phone_extra=extra)
+    db.session.commit()
+    flash_msg("服务电话已更新。", "The service phone is updated.", "success")
     return redirect(url_for(".company"))
 
 

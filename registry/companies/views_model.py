@@ -17,6 +17,7 @@ def profile_view(company) -> dict:
         "business_model": company.business_model, "employee_conditions": company.employee_conditions,
         "district": company.district,
         "district_name": {"zh": districts.name(company.district, "zh"), "en": districts.name(company.district, "en")},
+        "service_phone": company.service_phone,
         "status": company.status, "checksum_flagged": company.checksum_flagged,
         "pledge": {"version": p.version, "accepted_dt": p.accepted_dt, "state": p.state} if p else None,
     }

@@ -41,6 +41,6 @@ class CardView(MethodView):
         number = check_card_no(card_no)
         scan = services.scan_for(keyring(), request.args.get("q"), opened_at=request.host_url,
                                  official_url=current_app.config["PUBLIC_URL"])
-        view = services.card_view(number, today(), scan=scan)
+        view = services.card_view(number, today(), scan=scan, hotline=current_app.config["REGULATOR_HOTLINE"])
         body = json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
         return etagged(body, "application/json")

@@ -35,6 +35,7 @@ from ..keys import KeyRing
 from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
+from . import advice
 
 
 def _one_query():
@@ -59,7 +60,7 @@ def _one_query():
     worker = select(*row("w", id=Worker.id, s1=Worker.card_no, s2=Worker.name_masked)).where(
         Worker.card_no == bindparam("card_no"))
     employers = (select(*row("e", id=Employment.id, s1=Company.uscc, s2=Company.name, s3=Employment.occupation,
-                             d1=Employment.start_date))
+                             s4=Company.service_phone, d1=Employment.start_date))
                  .join(Company, Company.id == Employment.company_id)
                  .where(Employment.worker_id == wid, Employment.active))
     records = select(*row("r", id=WorkerRecord.id, s1=WorkerRecord.kind, s2=WorkerRecord.result,
@@ -113,6 +114,7 @@ class _Employer:
     occupation: str
     start_date: date
     id: int
+    service_phone: str | None
 
 
 @dataclass(frozen=True)
@@ -181,8 +183,13 @@ def _insurance_until(recs: list[rules.Rec], today: date) -> str | None:
     return pick.valid_until.isoformat() if pick and pick.valid_until else None
 
 
-def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
-    """The public credit view of a card number (already checked), or ApiError 404."""
+def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: str | None = None) -> dict:
+    """The public credit view of a card number (already checked), or ApiError 404.
+
+    It says what to do, as the page does: `advice` for the colour, or, when a
+    scanned QR is anything but genuine, `instruction` and no advice (apps then
+    show no colour). `hotline` is the regulator's public line.
+    """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
     worker, employers, rows, latest_card = None, [], [], None
     with one_statement_read(db.session) as conn:
@@ -192,7 +199,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
             rows.append(_Record(id_, s1, s2, s3, s4, _day(d1), _day(d2), i1, None if b1 is None else bool(b1),
                                 None if n1 is None else Decimal(str(n1))))
         elif tag == "e":
-            employers.append(_Employer(s1, s2, s3, _day(d1), id_))
+            employers.append(_Employer(s1, s2, s3, _day(d1), id_, s4))
         elif tag == "c":
             latest_card = _Card(i1, _day(d1), _day(d2), s1, s2)
         else:
@@ -221,7 +228,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
         "employed": bool(employers),
         "employers": [{"uscc": e.uscc, "name": e.name, "occupation": e.occupation,
                        "occupation_label": {"zh": OCCUPATIONS[e.occupation][0], "en": OCCUPATIONS[e.occupation][1]},
-                       "since": e.start_date.isoformat()} for e in employers],
+                       "since": e.start_date.isoformat(), "service_phone": e.service_phone} for e in employers],
         "identity_verified": identity is not None and identity.result == "verified",
         "health_valid_until": health.valid_until.isoformat()
         if health and health.result == "passed" and health.valid_until else None,
@@ -236,14 +243,32 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None) -> dict:
         "score": None,
         "grade": None,
         "reviews": None,
+        "regulator_hotline": hotline,
     }
+    verdict = None
     if scan is not None:
         verdict = qr.check(card_no, scan.q, public_keys=scan.public_keys,
                            latest_serial=latest_card.serial if latest_card else None, today=today,
                            opened_at=scan.opened_at, official_url=scan.official_url)
         view["qr"] = {"verdict": verdict.code, "zh": verdict.zh, "en": verdict.en, "serial": verdict.serial,
                       "valid_until": verdict.valid_until.isoformat() if verdict.valid_until else None}
+    door = advice.at_the_door(status.colour, verdict.code if verdict else None)
+    view["show_colour"] = door.show_colour
+    view["advice"] = {"zh": door.advice[0], "en": door.advice[1]} if door.advice else None
+    view["instruction"] = ({"zh": door.instruction[0], "en": door.instruction[1], "emergency": advice.EMERGENCY}
+                           if door.instruction else None)
     return view
+
+
+def employer_contacts(card_no: str) -> list[dict]:
+    """The card's current employers with their public service phones, newest first (the report-thanks page)."""
+    wid = select(Worker.id).where(Worker.card_no == card_no).scalar_subquery()
+    rows = db.session.execute(
+        select(Company.uscc, Company.name, Company.service_phone)
+        .join(Employment, Employment.company_id == Company.id)
+        .where(Employment.worker_id == wid, Employment.active)
+        .order_by(Employment.start_date.desc(), Employment.id.desc())).all()
+    return [{"uscc": uscc, "name": name, "service_phone": phone} for uscc, name, phone in rows]
 
 
 def scan_for(ring: KeyRing, q: str | None, *, opened_at: str, official_url: str) -> Scan | None:

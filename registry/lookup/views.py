@@ -52,7 +52,7 @@ def card(card_no: str):
         number = check_card_no(card_no)
         scan = services.scan_for(keyring(), q, opened_at=request.host_url,
                                  official_url=current_app.config["PUBLIC_URL"])
-        view = services.card_view(number, today(), scan=scan)
+        view = services.card_view(number, today(), scan=scan, hotline=current_app.config["REGULATOR_HOTLINE"])
     except ApiError as exc:
         return _error_page(card_no, exc)
     body = render_template("web/lookup/card.html", view=view, q=q, official_host=_official_host())

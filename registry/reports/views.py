@@ -16,6 +16,7 @@ from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
 from ..log.services import ANONYMOUS_ACTOR
+from ..lookup.services import employer_contacts
 from ..ratelimits import lookup_limit
 from ..web import account, apply_api_error, flash_msg, role_required
 from . import services as reports
@@ -67,7 +68,8 @@ def thanks(card_no: str):
     filed = session.get(_THANKS)
     if not isinstance(filed, dict) or filed.get("card_no") != card_no:
         return redirect(url_for("lookup_web.card", card_no=card_no))
-    return render_template("web/reports/thanks.html", card_no=card_no, reference=filed.get("reference"))
+    return render_template("web/reports/thanks.html", card_no=card_no, reference=filed.get("reference"),
+                           contacts=employer_contacts(card_no))
 
 
 # --- the regulators' queue -------------------------------------------------------------

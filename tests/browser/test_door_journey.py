@@ -1,6 +1,7 @@
 """At the door, in a real browser on a phone-sized screen: a resident opens a card
 page from its QR code and sees the colour and its reasons; a forged QR reads
-"not issued by Jiaxin"; a typo in a typed number is called a typo."""
+"not issued by Jiaxin" under the instruction not to let the person in; a typo in
+a typed number is called a typo."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -63,10 +64,13 @@ def test_a_resident_scans_a_genuine_card_then_a_forged_one(app, factory, live_se
     expect(page.locator("#qr-verdict")).to_contain_text("非家信签发")
     shot("2-forged")
 
-    # 3. In English, the same page says so in English.
+    # 3. In English, the same page says so in English; no colour, the record behind a disclosure.
     page.goto(f"{live_server}/c/{world.card_no}?q={forged}&lang=en")
     expect(page.locator("#qr-verdict")).to_contain_text("Not issued by Jiaxin")
-    expect(page.locator("#status")).to_contain_text("Background check pending")
+    expect(page.locator("#instruction")).to_contain_text("Do not let this person in")
+    expect(page.locator("#status")).to_have_count(0)
+    page.click("#real-record summary")
+    expect(page.locator("#reasons")).to_contain_text("Background check pending")
 
     # 4. A typed number with one wrong character is a probable typo.
     typo = world.card_no[:-1] + ("A" if world.card_no[-1] != "A" else "B")
