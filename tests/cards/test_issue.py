@@ -57,8 +57,10 @@ def verdict(app, factory, url: str, *, today: date) -> str:
     parts = urlsplit(url)
     card_no = parts.path.rsplit("/", 1)[-1]
     worker = db.session.execute(select(Worker).where(Worker.card_no == card_no)).scalar_one()
+    latest = services.latest_card(worker.id)
     return qr.check(card_no, parse_qs(parts.query)["q"][0], public_keys=services.public_keys(factory.ring),
-                    latest_serial=services.latest_serial(worker.id), today=today).code
+                    latest_serial=services.latest_serial(worker.id),
+                    latest_void=latest is not None and services.is_void(worker, latest), today=today).code
 
 
 def test_the_first_card_is_serial_1_signed_and_logged(app, client, factory, world):
