@@ -129,6 +129,21 @@ def test_replaced_outranks_expired_and_altered_outranks_all():
     assert verdict(card_no=OTHER_CARD, latest=SERIAL + 1, today=UNTIL + timedelta(days=1)) == "altered"
 
 
+def test_a_void_card_is_void_never_genuine():
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=True, today=TODAY)
+    assert (v.code, v.serial) == ("void", SERIAL)
+    assert (v.zh, v.en) == ("已作废：发证企业已不再雇用此人。",
+                            "Void: the issuing company no longer employs this person.")
+    # Void outranks expired (the more useful thing to say); replaced, altered and not issued outrank void.
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=True,
+                 today=UNTIL + timedelta(days=1)).code == "void"
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL + 1, latest_void=True, today=TODAY).code == "replaced"
+    assert check(CARD, Q[:-1], public_keys=KEYS, latest_serial=SERIAL, latest_void=True, today=TODAY).code == "altered"
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL - 1, latest_void=True,
+                 today=TODAY).code == "not_issued"
+    assert "void" in VERDICTS
+
+
 @pytest.mark.parametrize("latest", [None, 1, SERIAL - 1], ids=["no_card_issued", "serial_1", "serial_before"])
 def test_a_good_signature_on_a_serial_never_issued_is_not_issued(latest):
     v = check(CARD, Q, public_keys=KEYS, latest_serial=latest, latest_void=False, today=TODAY)
