@@ -233,6 +233,16 @@ def _employment(e, ref) -> dict:
     return out
 
 
+def _card(c, ref) -> dict:
+    out = {"serial": c.serial, "company": ref, "issued_on": _d(c.issued_on), "valid_until": _d(c.valid_until),
+           "key_id": c.key_id, "issued_by": c.issued_by, "created": _dt(c.created_dt)}
+    # A void appears only once set, so the digests of cards logged before voiding existed stay valid.
+    voided_on = getattr(c, "voided_on", None)
+    if voided_on is not None:
+        out["voided_on"] = _d(voided_on)
+    return out
+
+
 def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> dict:
     """A worker's state from its row and its (row, company log_ref) pairs, in id order.
 
@@ -267,11 +277,7 @@ def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> 
         ],
     }
     if cards:
-        state["cards"] = [
-            {"serial": c.serial, "company": ref, "issued_on": _d(c.issued_on), "valid_until": _d(c.valid_until),
-             "key_id": c.key_id, "issued_by": c.issued_by, "created": _dt(c.created_dt)}
-            for c, ref in cards
-        ]
+        state["cards"] = [_card(c, ref) for c, ref in cards]
     if photo is not None:
         p, ref = photo
         state["photo"] = {"photo": p.photo_state, "content_type": p.content_type, "consent_on": _d(p.consent_on),

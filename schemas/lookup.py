@@ -33,10 +33,13 @@ class CardIssueSchema(Schema):
     valid_until = fields.Date()
     company_uscc = fields.String()
     company_name = fields.String()
+    void = fields.Boolean(metadata={"description": "True when the issuing company no longer employs the worker: "
+                                                   "the card is void and its QR never reads genuine."})
 
 
 class QrVerdictSchema(Schema):
-    verdict = fields.String(metadata={"description": "genuine | expired | replaced | altered | not_issued | "
+    verdict = fields.String(metadata={"description": "genuine | expired | void (the issuing company no "
+                                                   "longer employs the person) | replaced | altered | not_issued | "
                                                    "wrong_origin (the page was not opened at the official address)"})
     zh = fields.String()
     en = fields.String()

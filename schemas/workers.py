@@ -131,6 +131,12 @@ class EndEmploymentArgs(Schema):
     end_date = fields.Date(required=True)
 
 
+class EmploymentEndedSchema(ChangeSchema):
+    voided_serials = fields.List(fields.Integer(), required=True, metadata={
+        "description": "The serials of the cards your company issued that ending the employment voided: their QR "
+                       "now reads void and they never print again."})
+
+
 class RecordArgs(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(list(RECORD_KINDS)))
     result = fields.String(validate=validate.OneOf(["verified", "failed", "passed", "pending"]))

@@ -1,7 +1,7 @@
 """regulators' reads: the purpose's note, and reads of a company's contact person
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-05 10:00:00.000000
 
 An access record may carry the regulator's own words beside the purpose they
@@ -16,7 +16,7 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision = '0012'
 # 0010 and 0011 are being written in parallel; this follows them once they land.
-down_revision = '0009'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,10 @@ class Card(db.Model):
     A lost card is reissued as the next serial; the QR of an older serial then
     reads "replaced by a newer card". The signature is not stored: it is made
     from (card_no, serial, valid_until) whenever the card is printed.
+
+    Ending an employment voids the cards that company issued (`voided_on`, the
+    employment's end date): the printed card names a company that no longer
+    sends the person, so its QR reads "void" and it never prints again.
     """
 
     __tablename__ = "cards"
@@ -33,6 +37,7 @@ class Card(db.Model):
     key_id: Mapped[str] = mapped_column(String(8), nullable=False)
     issued_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    voided_on: Mapped[date | None] = mapped_column(Date)
 
     company = relationship("Company")
 

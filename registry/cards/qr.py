@@ -28,7 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-VERDICTS = ("genuine", "expired", "replaced", "altered", "not_issued", "wrong_origin")
+VERDICTS = ("genuine", "expired", "void", "replaced", "altered", "not_issued", "wrong_origin")
 
 # The words a resident reads on the phone after a scan: (zh, en).
 WORDS: dict[str, tuple[str, str]] = {
@@ -36,6 +36,8 @@ WORDS: dict[str, tuple[str, str]] = {
                 "Genuine: issued by Jiaxin, the latest card, not expired."),
     "expired": ("已过期：此证由家信签发，但已超过有效期，请向服务人员索取新证。",
                 "Expired: issued by Jiaxin, but past its valid-until date. Ask for the current card."),
+    "void": ("已作废：发证企业已不再雇用此人。",
+             "Void: the issuing company no longer employs this person."),
     "replaced": ("已换发新证：此证已被更新的服务证取代，请向服务人员查看最新的证件。",
                  "Replaced by a newer card: ask the worker to show the latest card."),
     "altered": ("已被篡改：二维码内容与家信签发的不一致，请勿信任此证。",
@@ -218,12 +220,15 @@ def _verdict(code: str, parsed: ParsedQ | None = None) -> Verdict:
 
 
 def check(card_no: str, q: str, *, public_keys: Mapping[str, bytes], latest_serial: int | None,
-          today: date, opened_at: str | None = None, official_url: str | None = None) -> Verdict:
+          latest_void: bool, today: date, opened_at: str | None = None,
+          official_url: str | None = None) -> Verdict:
     """The verdict on a scanned card, in the issue's order.
 
     public_keys maps key id to raw public key, retired keys included (a card
     signed before a rotation stays checkable); latest_serial is the newest
-    serial issued for card_no, None if none was; today is Asia/Shanghai's date.
+    serial issued for card_no, None if none was; latest_void whether that card
+    is void (its issuing company no longer employs the worker: never genuine);
+    today is Asia/Shanghai's date.
     opened_at is the URL (or origin) the scan was opened at and official_url
     the registry's PUBLIC_URL: anywhere else the verdict is wrong_origin before
     anything else, since whoever serves the page decides what it says. Both
@@ -250,6 +255,8 @@ def check(card_no: str, q: str, *, public_keys: Mapping[str, bytes], latest_seri
         return _verdict("not_issued", parsed)
     if parsed.serial < latest_serial:
         return _verdict("replaced", parsed)
+    if latest_void:
+        return _verdict("void", parsed)
     if parsed.valid_until < today:
         return _verdict("expired", parsed)
     return _verdict("genuine", parsed)

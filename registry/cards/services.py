@@ -44,13 +44,25 @@ def latest_serial(worker_id: int) -> int | None:
     return db.session.execute(select(func.max(Card.serial)).where(Card.worker_id == worker_id)).scalar_one()
 
 
+def is_void(worker: Worker, card: Card) -> bool:
+    """Whether the card is void: its issuing company ended the employment (`voided_on`), or does not employ
+    the worker today (a card from before voiding was recorded). A void card is never genuine and never prints."""
+    return card.voided_on is not None or not any(e.active and e.company_id == card.company_id
+                                                 for e in worker.employments)
+
+
 def printable_card(worker: Worker, today: date) -> Card:
-    """The worker's latest card, to print; none for a red worker (as issuing and bulk printing refuse)."""
+    """The worker's latest card, to print; none for a red worker (as issuing and bulk printing refuse) and
+    none that is void (the current employer issues a new one)."""
     card = latest_card(worker.id)
     if card is None:
         raise not_found("card", "服务证")
     if status_of(worker, today).colour == "red":
         raise _refused_red()
+    if is_void(worker, card):
+        raise ApiError(409, "card_void", "该服务证已作废（发证企业已不再雇用此人），请发放新证后再打印。",
+                       "The card is void (its issuing company no longer employs this person): issue a new card "
+                       "to print.")
     return card
 
 
@@ -89,6 +101,7 @@ def card_summary(worker: Worker, today: date) -> dict:
     return {
         "latest": latest,
         "expired": latest is not None and latest.valid_until < today,
+        "void": latest is not None and is_void(worker, latest),
         "current": current_card(worker, today) is not None,
         "red": status_of(worker, today).colour == "red",
         "photo": None if photo is None else {"consent_on": photo.consent_on, "uploaded": photo.created_dt},
@@ -96,15 +109,13 @@ def card_summary(worker: Worker, today: date) -> dict:
 
 
 def current_card(worker: Worker, today: date) -> Card | None:
-    """The worker's latest card if it still stands: not expired, and its issuer employs the worker today.
+    """The worker's latest card if it still stands: not expired and not void (its issuer employs the worker today).
 
     A bulk print reuses such a card instead of replacing the one the worker
     carries; a card naming a former employer is due for a new one.
     """
     card = latest_card(worker.id)
-    if card is None or card.valid_until < today:
-        return None
-    if not any(e.active and e.company_id == card.company_id for e in worker.employments):
+    if card is None or card.valid_until < today or is_void(worker, card):
         return None
     return card
 

@@ -69,7 +69,7 @@ def _one_query():
                           n1=WorkerRecord.hours)).where(WorkerRecord.worker_id == wid)
     newest = select(func.max(Card.serial)).where(Card.worker_id == wid).scalar_subquery()
     card = (select(*row("c", id=Card.id, s1=Company.uscc, s2=Company.name, d1=Card.issued_on, d2=Card.valid_until,
-                        i1=Card.serial))
+                        i1=Card.serial, b1=Card.voided_on.is_not(None)))
             .join(Company, Company.id == Card.company_id)
             .where(Card.worker_id == wid, Card.serial == newest))
     return union_all(worker, employers, records, card)
@@ -144,6 +144,7 @@ class _Card:
     valid_until: date
     uscc: str
     name: str
+    voided: bool
 
 
 def card_not_found() -> ApiError:
@@ -201,7 +202,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         elif tag == "e":
             employers.append(_Employer(s1, s2, s3, _day(d1), id_, s4))
         elif tag == "c":
-            latest_card = _Card(i1, _day(d1), _day(d2), s1, s2)
+            latest_card = _Card(i1, _day(d1), _day(d2), s1, s2, bool(b1))
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:
@@ -215,7 +216,9 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     recs = [rules.Rec(id=r.id, kind=r.kind, result=r.result, on_date=r.on_date, valid_until=r.valid_until,
                       supersedes_id=r.supersedes_id, exam_passed=r.exam_passed) for r in rows]
     # Sanctions (and so active serious listings) arrive with the sanctions issue.
-    status = rules.card_status(recs, today, active_serious_listing=False)
+    status = rules.card_status(recs, today, employed=bool(employers), active_serious_listing=False)
+    # As cards.services.is_void: voided when its issuer ended the employment, or its issuer is no current employer.
+    card_void = latest_card is not None and (latest_card.voided or latest_card.uscc not in {e.uscc for e in employers})
     identity = rules.latest(recs, "identity")
     health = rules.latest(recs, "health")
     background = rules.latest(recs, "background")
@@ -237,7 +240,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         "background": background.result if background else None,
         "card": {"serial": latest_card.serial, "issued_on": latest_card.issued_on.isoformat(),
                  "valid_until": latest_card.valid_until.isoformat(), "company_uscc": latest_card.uscc,
-                 "company_name": latest_card.name} if latest_card else None,
+                 "company_name": latest_card.name, "void": card_void} if latest_card else None,
         # Room for what later issues add: published sanctions, the credit score and grade, reviews.
         "sanctions": [],
         "score": None,
@@ -248,7 +251,8 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     verdict = None
     if scan is not None:
         verdict = qr.check(card_no, scan.q, public_keys=scan.public_keys,
-                           latest_serial=latest_card.serial if latest_card else None, today=today,
+                           latest_serial=latest_card.serial if latest_card else None, latest_void=card_void,
+                           today=today,
                            opened_at=scan.opened_at, official_url=scan.official_url)
         view["qr"] = {"verdict": verdict.code, "zh": verdict.zh, "en": verdict.en, "serial": verdict.serial,
                       "valid_until": verdict.valid_until.isoformat() if verdict.valid_until else None}

@@ -94,9 +94,10 @@ def qr_verdict(ring: KeyRing, worker: Worker, q: str | None, today: date) -> qr.
         return None
     if len(q) > Q_MAX:
         return qr.Verdict("altered", *qr.WORDS["altered"])
+    latest = cards.latest_card(worker.id)
     return qr.check(worker.card_no, q, public_keys=cards.public_keys(ring),
-                    latest_serial=cards.latest_serial(worker.id),
-                    today=today)
+                    latest_serial=latest.serial if latest else None,
+                    latest_void=latest is not None and cards.is_void(worker, latest), today=today)
 
 
 def check_reason(reason: str | None) -> str:

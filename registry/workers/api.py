@@ -7,6 +7,7 @@ from schemas.common import PAGINATION_HEADER_DOC, ChangeSchema, pagination_heade
 from schemas.workers import (
     ConfirmArgs,
     ConfirmationSentSchema,
+    EmploymentEndedSchema,
     EndEmploymentArgs,
     RecordArgs,
     RecordCreatedSchema,
@@ -160,15 +161,17 @@ def _employer(card_no: str):
 class EmploymentEnd(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(EndEmploymentArgs)
-    @blp.response(200, ChangeSchema)
+    @blp.response(200, EmploymentEndedSchema)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, args, card_no):
-        """End the worker's employment with your company (history is kept)."""
+        """End the worker's employment with your company (history is kept); the cards your company issued
+        them become void (`voided_serials`), in the same change."""
         account, company, worker = _employer(card_no)
-        recorded = services.end_employment(keyring(), account=account, company=company, worker=worker,
-                                           end_date=args["end_date"], today=today())
+        ended = services.end_employment(keyring(), account=account, company=company, worker=worker,
+                                        end_date=args["end_date"], today=today())
+        out = {"log_index": ended.recorded.seq, "voided_serials": ended.voided_serials}
         commit()
-        return {"log_index": recorded.seq}
+        return out
 
 
 @blp.route("/workers/<card_no:card_no>/employments/<int:employment_id>/confirm")

@@ -178,9 +178,15 @@ class Status:
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
 
 
-def card_status(records: list[Rec], today: date, *, active_serious_listing: bool = False,
+def card_status(records: list[Rec], today: date, *, employed: bool, active_serious_listing: bool = False,
                 revoked: bool = False) -> Status:
-    """The card's colour for `today` (docs/rules.md, "The status colour"), with its reasons in plain words."""
+    """The card's colour for `today` (docs/rules.md, "The status colour"), with its reasons in plain words.
+
+    `employed`: some registered company employs the worker today (a confirmed,
+    current employment). Without one the worker is at most yellow: complete
+    records say nothing about who sends the person to the door. Required, so
+    no caller can forget it and show green by default.
+    """
     identity = latest(records, "identity")
     background = latest(records, "background")
     health = latest(records, "health")
@@ -196,6 +202,8 @@ def card_status(records: list[Rec], today: date, *, active_serious_listing: bool
     if red:
         return Status("red", tuple(red))
     yellow = []
+    if not employed:
+        yellow.append(Reason("no_employer", "目前没有登记企业派遣此人", "No registered company sends this person now"))
     if identity is None:
         yellow.append(Reason("identity_missing", "尚未进行身份核验", "Identity not yet checked"))
     if health is None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..accounts.models import Account
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..cards.models import Card
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
 from ..errors import ApiError, field_error, not_found
@@ -193,6 +194,20 @@ def employed_by(account: Account, card_no: str) -> tuple[Company, Worker]:
     return company, worker
 
 
+@dataclass(frozen=True)
+class Ended:
+    recorded: Recorded
+    # The serials of the cards the company had issued that this end voided, in order.
+    voided_serials: list[int]
+
+
+def cards_to_void(worker: Worker, company: Company) -> list[Card]:
+    """The company's unvoided cards of the worker: what ending the employment voids."""
+    return list(db.session.execute(
+        select(Card).where(Card.worker_id == worker.id, Card.company_id == company.id, Card.voided_on.is_(None))
+        .order_by(Card.serial)).scalars())
+
+
 def check_end(account: Account, company: Company, worker: Worker, end_date: date, today: date) -> Employment:
     """The employment `end_employment` would end on `end_date`, or the error it would answer.
 
@@ -211,10 +226,20 @@ def check_end(account: Account, company: Company, worker: Worker, end_date: date
 
 
 def end_employment(ring: KeyRing, *, account: Account, company: Company, worker: Worker, end_date: date,
-                   today: date) -> Recorded:
+                   today: date) -> Ended:
+    """End the company's employment of the worker and void every card the company issued them.
+
+    The printed card names the company, which from now on no longer sends the
+    person: its QR reads "void" and it never prints again (docs/rules.md,
+    "Cards"). One operation, one `worker:employment:end` entry.
+    """
     employment = check_end(account, company, worker, end_date, today)
     employment.end_date = end_date
-    return record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
+    voided = cards_to_void(worker, company)
+    for card in voided:
+        card.voided_on = end_date
+    return Ended(record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker),
+                 [c.serial for c in voided])
 
 
 def add_record(ring: KeyRing, *, account: Account, company: Company, worker: Worker, kind: str, data: dict,
@@ -249,7 +274,8 @@ def rec(r: WorkerRecord) -> rules.Rec:
 
 def status_of(worker: Worker, today: date) -> rules.Status:
     # Sanctions (and so active serious listings) arrive with the sanctions issue.
-    return rules.card_status([rec(r) for r in worker.records], today, active_serious_listing=False)
+    return rules.card_status([rec(r) for r in worker.records], today,
+                             employed=any(e.active for e in worker.employments), active_serious_listing=False)
 
 
 STAFF_PAGE_SIZE = 50

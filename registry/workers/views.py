@@ -223,10 +223,12 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
         if user.role in COMPANY_ROLES and user.company is not None \
                 and services.active_employment(worker, user.company) is not None:
             employer = user.company
-        slots, end_form = {}, None
+        slots, end_form, to_void = {}, None, []
         if employer is not None:
             slots = _record_slots(view, employer)
             end_form = EndForm(formdata=None, end_date=today())
+            # Said before the company confirms: ending the employment voids these cards.
+            to_void = [c.serial for c in services.cards_to_void(worker, employer)]
         failed_key = None
         if failed is not None:
             key, form = failed
@@ -241,8 +243,8 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
                 extra = [*(extra or []), *(e for f in form for e in f.errors)]
         grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
         html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
-                               slots=slots, end_form=end_form, failed_key=failed_key, error=error, extra=extra or [],
-                               opened=opened,
+                               slots=slots, end_form=end_form, to_void=to_void, failed_key=failed_key, error=error,
+                               extra=extra or [], opened=opened,
                                card_section=card_section(worker) if employer is not None else None)
     return html, status
 
@@ -307,15 +309,21 @@ def end(card_no: str):
             return _detail_page(user, worker, exc.status, failed=("end", form), error=error, extra=extra)
         return _end_confirmation(worker, company, form.end_date.data)
     try:
-        services.end_employment(keyring(), account=user, company=company, worker=worker,
-                                end_date=form.end_date.data, today=today())
+        ended = services.end_employment(keyring(), account=user, company=company, worker=worker,
+                                        end_date=form.end_date.data, today=today())
     except ApiError as exc:
         error, extra = apply_api_error(form, exc)
         return _detail_page(user, worker, exc.status, failed=("end", form), error=error, extra=extra)
-    masked, card = worker.name_masked, worker.card_no
+    masked, card, voided = worker.name_masked, worker.card_no, ended.voided_serials
     db.session.commit()
-    flash_msg(f"{masked}（{card}）在本企业的用工已结束。",
-              f"The employment of {masked} ({card}) with your company has ended.", "success")
+    if voided:
+        serials = ", ".join(str(n) for n in voided)
+        flash_msg(f"{masked}（{card}）在本企业的用工已结束；本企业发放的服务证（第 {serials} 张）已作废。",
+                  f"The employment of {masked} ({card}) with your company has ended; the cards your company "
+                  f"issued (serial {serials}) are void.", "success")
+    else:
+        flash_msg(f"{masked}（{card}）在本企业的用工已结束。",
+                  f"The employment of {masked} ({card}) with your company has ended.", "success")
     # The detailed record is for current employers: back to the list of ended employments.
     return redirect(url_for(".staff", employment="ended"))
 

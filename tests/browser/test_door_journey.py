@@ -84,3 +84,50 @@ def test_a_resident_scans_a_genuine_card_then_a_forged_one(app, factory, live_se
     shot("3-typed")
     assert csp_errors == []
     context.close()
+
+
+def test_a_card_whose_issuing_employment_ended_reads_void_and_not_green(app, factory, live_server, browser, tmp_path,
+                                                                       monkeypatch):
+    from playwright.sync_api import expect
+
+    from registry.cards import services as cards
+    from registry.extensions import db
+    from registry.workers import services as workers
+
+    monkeypatch.setitem(app.config, "PUBLIC_URL", live_server)
+    world = green_worker(factory)
+    card = issue(factory, world)
+    scanned = urlsplit(cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"]))
+    url = f"{live_server}{scanned.path}?{scanned.query}"
+    context, page, shot, csp_errors = _page(browser, tmp_path, "door-void")
+
+    page.goto(url)
+    expect(page.locator("#qr-verdict")).to_have_attribute("data-verdict", "genuine")
+    expect(page.locator("#status")).to_have_attribute("data-colour", "green")
+
+    # The company dismisses the worker the same day; the printed card still names it.
+    workers.end_employment(factory.ring, account=world.admin, company=world.company, worker=world.worker,
+                           end_date=world.today, today=world.today)
+    db.session.commit()
+
+    # 1. The same QR now reads void, and nothing on the page is green.
+    page.goto(url)
+    expect(page.locator("#qr-verdict")).to_have_attribute("data-verdict", "void")
+    expect(page.locator("#qr-verdict")).to_contain_text("已作废：发证企业已不再雇用此人")
+    expect(page.locator('[data-colour="green"]')).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot("1-void")
+
+    # 2. In English.
+    page.goto(f"{url}&lang=en")
+    expect(page.locator("#qr-verdict")).to_contain_text("Void: the issuing company no longer employs this person")
+    expect(page.locator('[data-colour="green"]')).to_have_count(0)
+
+    # 3. Typed by number: yellow, saying no registered company sends this person now, and the card void.
+    page.goto(f"{live_server}/c/{world.card_no}?lang=zh")
+    expect(page.locator("#status")).to_have_attribute("data-colour", "yellow")
+    expect(page.locator("#reasons")).to_contain_text("目前没有登记企业派遣此人")
+    expect(page.locator("#card-void")).to_be_visible()
+    shot("2-typed")
+    assert csp_errors == []
+    context.close()

@@ -57,8 +57,10 @@ def verdict(app, factory, url: str, *, today: date) -> str:
     parts = urlsplit(url)
     card_no = parts.path.rsplit("/", 1)[-1]
     worker = db.session.execute(select(Worker).where(Worker.card_no == card_no)).scalar_one()
+    latest = services.latest_card(worker.id)
     return qr.check(card_no, parse_qs(parts.query)["q"][0], public_keys=services.public_keys(factory.ring),
-                    latest_serial=services.latest_serial(worker.id), today=today).code
+                    latest_serial=services.latest_serial(worker.id),
+                    latest_void=latest is not None and services.is_void(worker, latest), today=today).code
 
 
 def test_the_first_card_is_serial_1_signed_and_logged(app, client, factory, world):
@@ -172,6 +174,28 @@ def test_a_card_that_still_stands(factory, world):
                    today=world.today)
     db.session.commit()
     assert services.current_card(worker, world.today) is None
+
+
+def test_a_void_card_never_prints_and_a_current_employer_issues_a_new_serial(client, factory, world):
+    from registry.workers.models import Employment
+    from registry.workers.services import end_employment
+
+    worker = world.workers[0]
+    assert issue(client, world).status_code == 201
+    end_employment(factory.ring, account=world.admin, company=world.company, worker=worker, end_date=world.today,
+                   today=world.today)
+    # Employed again later (as a confirmed attachment leaves it): the old card stays void.
+    worker.employments.append(Employment(company_id=world.company.id, occupation="cleaner", kind="labour_contract",
+                                         start_date=world.today, social_insurance=True, recorded_by=world.admin.ref))
+    db.session.commit()
+    assert services.current_card(worker, world.today) is None  # so a bulk print issues a new one
+    resp = client.get(f"/api/v1/workers/{world.card_nos[0]}/card", headers=bearer(world.token))
+    assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "card_void"
+    # Reissuing makes the next serial, which prints and scans genuine.
+    again = issue(client, world)
+    assert again.status_code == 201 and again.get_json()["serial"] == 2
+    assert verdict(client.application, factory, again.get_json()["qr_url"], today=world.today) == "genuine"
+    assert client.get(f"/api/v1/workers/{world.card_nos[0]}/card", headers=bearer(world.token)).status_code == 200
 
 
 # --- the published keys ---------------------------------------------------------------------------------

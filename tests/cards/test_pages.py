@@ -180,3 +180,34 @@ def test_an_oversized_photo_for_someone_elses_worker_is_a_413_not_a_500(app, fac
         resp = other.post(f"/company/workers/{number}/photo", data=body,
                           content_type=f"multipart/form-data; boundary={boundary}")
         assert resp.status_code == 413, (number, resp.status_code)
+
+
+def test_ending_the_employment_says_first_which_cards_become_void_and_then_they_never_print(factory, world):
+    from registry.workers.models import Employment
+
+    worker = world.workers[0]
+    for _ in range(2):
+        services.issue_card(factory.ring, account=world.admin, company=world.company, worker=worker,
+                            today=world.today)
+    db.session.commit()
+    # Before the company confirms, the page states the consequence.
+    page = text(world.client.get(f"/workers/{world.card_nos[0]}"))
+    assert 'id="end-voids"' in page and "第 1、2 张" in page and "作废" in page
+    resp = post_form(world.client, f"/workers/{world.card_nos[0]}/end", {"end_date": world.today.isoformat()},
+                     page=f"/workers/{world.card_nos[0]}")
+    assert resp.status_code == 302
+    after = text(world.client.get(resp.headers["Location"]))
+    assert "第 1, 2 张" in after and "已作废" in after
+    # Employed again later: the card page shows the void card, with nothing to print it from.
+    db.session.expire_all()
+    worker = db.session.get(type(worker), worker.id)
+    worker.employments.append(Employment(company_id=world.company.id, occupation="cleaner", kind="labour_contract",
+                                         start_date=world.today, social_insurance=True, recorded_by=world.admin.ref))
+    db.session.commit()
+    card = world.client.get(card_page(world))
+    html = text(card)
+    assert card.status_code == 200 and 'id="card-void"' in html
+    assert 'id="card-pdf"' not in html and 'id="card-sheet"' not in html
+    assert world.client.get(f"{card_page(world)}.pdf").status_code == 409
+    detail = text(world.client.get(f"/workers/{world.card_nos[0]}"))
+    assert 'id="card-summary-void"' in detail and 'id="end-voids"' not in detail

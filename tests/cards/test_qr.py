@@ -55,7 +55,7 @@ Q = make_q(KEY, CARD, SERIAL, UNTIL)
 
 
 def verdict(q: str = Q, card_no: str = CARD, *, latest: int | None = SERIAL, today: date = TODAY) -> str:
-    return check(card_no, q, public_keys=KEYS, latest_serial=latest, today=today).code
+    return check(card_no, q, public_keys=KEYS, latest_serial=latest, latest_void=False, today=today).code
 
 
 def with_part(q: str, index: int, value: str) -> str:
@@ -69,7 +69,7 @@ def test_the_three_keys_differ():
 
 
 def test_genuine_card_is_accepted_with_its_words():
-    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY)
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY)
     assert v.code == "genuine" and v.serial == SERIAL and v.valid_until == UNTIL
     assert v.zh == "真实有效：此服务证由家信签发，且为最新、未过期的证件。"
     assert v.en == "Genuine: issued by Jiaxin, the latest card, not expired."
@@ -83,7 +83,7 @@ def test_every_verdict_has_both_languages():
     for q, latest, today, code in [(Q, SERIAL, TODAY, "genuine"), (Q, SERIAL, UNTIL + timedelta(days=1), "expired"),
                                    (Q, SERIAL + 1, TODAY, "replaced"), (Q[:-1], SERIAL, TODAY, "altered"),
                                    (Q, None, TODAY, "not_issued")]:
-        v = check(CARD, q, public_keys=KEYS, latest_serial=latest, today=today)
+        v = check(CARD, q, public_keys=KEYS, latest_serial=latest, latest_void=False, today=today)
         assert v.code == code and v.code in VERDICTS and v.zh and v.en and v.zh != v.en
 
 
@@ -114,7 +114,7 @@ def test_any_altered_field_is_altered(change):
 
 
 def test_a_replaced_serial_is_replaced():
-    v = check(CARD, make_q(KEY, CARD, 2, UNTIL), public_keys=KEYS, latest_serial=3, today=TODAY)
+    v = check(CARD, make_q(KEY, CARD, 2, UNTIL), public_keys=KEYS, latest_serial=3, latest_void=False, today=TODAY)
     assert v.code == "replaced" and v.serial == 2 and "newer card" in v.en and "已换发新证" in v.zh
 
 
@@ -129,9 +129,24 @@ def test_replaced_outranks_expired_and_altered_outranks_all():
     assert verdict(card_no=OTHER_CARD, latest=SERIAL + 1, today=UNTIL + timedelta(days=1)) == "altered"
 
 
+def test_a_void_card_is_void_never_genuine():
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=True, today=TODAY)
+    assert (v.code, v.serial) == ("void", SERIAL)
+    assert (v.zh, v.en) == ("已作废：发证企业已不再雇用此人。",
+                            "Void: the issuing company no longer employs this person.")
+    # Void outranks expired (the more useful thing to say); replaced, altered and not issued outrank void.
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=True,
+                 today=UNTIL + timedelta(days=1)).code == "void"
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL + 1, latest_void=True, today=TODAY).code == "replaced"
+    assert check(CARD, Q[:-1], public_keys=KEYS, latest_serial=SERIAL, latest_void=True, today=TODAY).code == "altered"
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL - 1, latest_void=True,
+                 today=TODAY).code == "not_issued"
+    assert "void" in VERDICTS
+
+
 @pytest.mark.parametrize("latest", [None, 1, SERIAL - 1], ids=["no_card_issued", "serial_1", "serial_before"])
 def test_a_good_signature_on_a_serial_never_issued_is_not_issued(latest):
-    v = check(CARD, Q, public_keys=KEYS, latest_serial=latest, today=TODAY)
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=latest, latest_void=False, today=TODAY)
     assert v.code == "not_issued" and v.serial == SERIAL
 
 
@@ -148,7 +163,7 @@ def test_a_signature_dropped_entirely_is_altered():
 def test_a_card_signed_by_an_unknown_key_is_not_issued():
     q = make_q(STRANGER, CARD, SERIAL, UNTIL)
     assert q.split(".")[2] == STRANGER_KID
-    v = check(CARD, q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY)
+    v = check(CARD, q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY)
     assert v.code == "not_issued" and v.serial is None and v.valid_until is None
     assert v.en.startswith("Not issued by Jiaxin") and "非家信签发" in v.zh
 
@@ -162,7 +177,7 @@ def test_an_unknown_key_id_wins_over_a_malformed_rest():
 
 def test_another_keys_signature_under_our_key_id_is_altered():
     forged = with_part(make_q(STRANGER, CARD, SERIAL, UNTIL), 2, KID)
-    v = check(CARD, forged, public_keys=KEYS, latest_serial=SERIAL, today=TODAY)
+    v = check(CARD, forged, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY)
     assert v.code == "altered" and v.serial is None and v.valid_until is None
 
 
@@ -383,22 +398,22 @@ def test_the_script_and_the_registry_agree_on_any_url(url):
 
 
 def test_a_scan_opened_elsewhere_is_wrong_origin_before_anything_else():
-    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+    v = check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY,
               opened_at="https://jiaxin-registry.evil.example/", official_url=OFFICIAL + "/")
     assert v.code == "wrong_origin" and v.code in VERDICTS and v.serial is None and v.valid_until is None
     assert "不是官方地址" in v.zh and OFFICIAL in v.zh and OFFICIAL in v.en and "Do not trust" in v.en
     # It outranks every other verdict: a forger's page could claim anything.
-    assert check(CARD, Q[:-1], public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+    assert check(CARD, Q[:-1], public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY,
                  opened_at="http://jiaxin.example", official_url=OFFICIAL).code == "wrong_origin"
-    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY,
+    assert check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY,
                  opened_at="HTTPS://Jiaxin.Example:443/", official_url=OFFICIAL).code == "genuine"
 
 
 def test_check_wants_both_origins_or_neither():
     with pytest.raises(ValueError):
-        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY, opened_at=OFFICIAL)
+        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY, opened_at=OFFICIAL)
     with pytest.raises(ValueError):
-        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, today=TODAY, official_url=OFFICIAL)
+        check(CARD, Q, public_keys=KEYS, latest_serial=SERIAL, latest_void=False, today=TODAY, official_url=OFFICIAL)
 
 
 # --- scripts/check_card_qr.py, offline, as a separate program ---

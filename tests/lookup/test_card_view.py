@@ -138,6 +138,11 @@ def test_an_ended_employment_says_no_registered_company_employs_them(client, fac
     assert view["employed"] is False and view["employers"] == []
     page = client.get(f"/c/{world.card_no}").get_data(as_text=True)
     assert 'id="not-employed"' in page
+    # Complete, valid records; but no company sends the person now: never green.
+    assert view["status"]["colour"] == "yellow"
+    assert [r["code"] for r in view["status"]["reasons"]] == ["no_employer"]
+    assert 'data-colour="green"' not in page
+    assert "目前没有登记企业派遣此人" in page
 
 
 # --- the QR verdict ---------------------------------------------------------------
@@ -178,6 +183,61 @@ def test_an_expired_card_reads_expired(app, client, factory, world):
     url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
     view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
     assert view["qr"]["verdict"] == "expired"
+
+
+def test_a_card_whose_issuer_ended_the_employment_reads_void_and_not_green(app, client, factory, world):
+    card = issue(factory, world)
+    url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
+    scanned = lambda: client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)},  # noqa: E731
+                                 base_url=OFFICIAL).get_json()
+    before = scanned()
+    assert (before["qr"]["verdict"], before["status"]["colour"], before["card"]["void"]) == ("genuine", "green", False)
+    # Dismissed the same day: the card in the person's hand still names the company.
+    ended = workers.end_employment(factory.ring, account=world.admin, company=world.company, worker=world.worker,
+                                   end_date=world.today, today=world.today)
+    db.session.commit()
+    assert ended.voided_serials == [1]
+    view = scanned()
+    assert view["qr"]["verdict"] == "void"
+    assert (view["qr"]["zh"], view["qr"]["en"]) == ("已作废：发证企业已不再雇用此人。",
+                                                    "Void: the issuing company no longer employs this person.")
+    assert view["card"]["void"] is True
+    # The records are all still valid, yet no company sends this person: yellow, saying so first.
+    assert view["status"]["colour"] == "yellow"
+    assert [r["code"] for r in view["status"]["reasons"]] == ["no_employer"]
+    assert view["status"]["reasons"][0]["zh"] == "目前没有登记企业派遣此人"
+    page = client.get(url).get_data(as_text=True)
+    assert 'data-verdict="void"' in page and "已作废" in page and 'data-colour="green"' not in page
+    assert 'id="card-void"' in page
+    # Typing the number (no scan) says the same: not green, the card void.
+    typed = client.get(f"/c/{world.card_no}").get_data(as_text=True)
+    assert 'data-colour="yellow"' in typed and "目前没有登记企业派遣此人" in typed and 'id="card-void"' in typed
+
+
+def test_a_void_card_stays_void_when_the_company_employs_the_person_again(app, client, factory, world):
+    """The void is recorded, not recomputed: a re-employment needs a new card (a new serial)."""
+    from registry.workers.models import Employment
+
+    card = issue(factory, world)
+    url = cards.qr_payload(factory.ring, world.worker, card, app.config["PUBLIC_URL"])
+    workers.end_employment(factory.ring, account=world.admin, company=world.company, worker=world.worker,
+                           end_date=world.today, today=world.today)
+    db.session.commit()
+    # Employed again (as a confirmed attachment would leave it): the old card is still void...
+    world.worker.employments.append(Employment(company_id=world.company.id, occupation="cleaner",
+                                               kind="labour_contract", start_date=world.today,
+                                               social_insurance=True, recorded_by=world.admin.ref))
+    db.session.commit()
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
+    assert view["qr"]["verdict"] == "void" and view["status"]["colour"] == "green"
+    # ...until the employer issues a new one, which is genuine and replaces it.
+    new = issue(factory, world)
+    new_url = cards.qr_payload(factory.ring, world.worker, new, app.config["PUBLIC_URL"])
+    assert new.serial == 2
+    view = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(new_url)}, base_url=OFFICIAL).get_json()
+    assert view["qr"]["verdict"] == "genuine" and view["card"]["void"] is False
+    old = client.get(f"/api/v1/cards/{world.card_no}", query_string={"q": _q(url)}, base_url=OFFICIAL).get_json()
+    assert old["qr"]["verdict"] == "replaced"
 
 
 def test_a_forged_qr_reads_not_issued_and_an_altered_one_altered(app, client, factory, world):

@@ -325,3 +325,44 @@ def test_staff_search_pages_fifty_at_a_time(client, factory, two):
     second = search(client, a, two["ta"], page=2)
     assert [r["card_no"] for r in second.get_json()] == made[50:]
     assert [r["card_no"] for r in search(client, a, two["ta"], page=3, page_size=20).get_json()] == made[40:]
+
+
+def test_ending_an_employment_voids_that_companys_cards_in_one_logged_change(client, factory, two):
+    from registry.cards.models import Card
+    from registry.log.verify import verify_local
+
+    card_no = register(client, two["a"], two["ta"]).get_json()["card_no"]
+    worker = db.session.execute(select(Worker).where(Worker.card_no == card_no)).scalar_one()
+    # Company b employs the person too (as a confirmed attachment leaves it) and issues the first card.
+    worker.employments.append(Employment(company_id=two["b"].id, occupation="cook", kind="labour_contract",
+                                         start_date=shanghai_today(), social_insurance=True, recorded_by="test"))
+    db.session.commit()
+    assert client.post(f"/api/v1/workers/{card_no}/cards", headers=H(two["tb"])).get_json()["serial"] == 1
+    assert client.post(f"/api/v1/workers/{card_no}/cards", headers=H(two["ta"])).get_json()["serial"] == 2
+    assert client.post(f"/api/v1/workers/{card_no}/cards", headers=H(two["ta"])).get_json()["serial"] == 3
+    entries = count(LogEntry)
+    end = client.post(f"/api/v1/workers/{card_no}/employment-end", json={"end_date": shanghai_today().isoformat()},
+                      headers=H(two["ta"]))
+    assert end.status_code == 200
+    # Only company a's cards, and the answer names them.
+    assert end.get_json()["voided_serials"] == [2, 3]
+    db.session.rollback()
+    voided = dict(db.session.execute(select(Card.serial, Card.voided_on).where(Card.worker_id == worker.id)).all())
+    assert voided == {1: None, 2: shanghai_today(), 3: shanghai_today()}
+    # One change of the worker: one entry, whose digest covers the void.
+    assert count(LogEntry) == entries + 1
+    entry = db.session.execute(select(LogEntry).order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
+    assert entry.seq == end.get_json()["log_index"] and json.loads(entry.body)["action"] == "worker:employment:end"
+    assert last_digest_matches(factory, worker)
+    state = canonical.state_of(factory.ring, worker)
+    assert [c.get("voided_on") for c in state["cards"]] == [None, shanghai_today().isoformat(),
+                                                            shanghai_today().isoformat()]
+    assert "voided_on" not in state["cards"][0]  # unset: absent, so digests made before voiding existed hold
+    assert verify_local(factory.ring, factory.app.config["LOG_ORIGIN"]).failures == []
+
+
+def test_ending_an_employment_without_cards_voids_nothing(client, two):
+    card_no = register(client, two["a"], two["ta"]).get_json()["card_no"]
+    end = client.post(f"/api/v1/workers/{card_no}/employment-end", json={"end_date": shanghai_today().isoformat()},
+                      headers=H(two["ta"]))
+    assert end.status_code == 200 and end.get_json()["voided_serials"] == []

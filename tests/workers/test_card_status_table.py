@@ -2,8 +2,9 @@
 from docs/rules.md ("The status colour"), not from the code:
 
   red: the identity check or the background check failed, or a serious listing is active,
-  or the card was revoked; else green: identity verified, health check and insurance valid,
-  background check passed; else yellow (something missing, pending or expired).
+  or the card was revoked; else green: employed today by a registered company, identity verified,
+  health check and insurance valid, background check passed; else yellow (not employed, or
+  something missing, pending or expired), with `no_employer` among the reasons when not employed.
   A dated qualification is valid through its valid-until day inclusive.
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ BACKGROUND = {
 
 
 def oracle(identity: str, health: str, insurance: str, background: str, listing: bool,
-           revoked: bool) -> tuple[str, set[str]]:
+           revoked: bool, employed: bool) -> tuple[str, set[str]]:
     """docs/rules.md ("The status colour") over the state names above, evaluated in its order."""
     red = set()
     if identity == "failed":
@@ -65,9 +66,11 @@ def oracle(identity: str, health: str, insurance: str, background: str, listing:
     # Valid through the valid-until day inclusive: "until_today" is still valid.
     health_valid = health in ("passed_until_tomorrow", "passed_until_today")
     insurance_valid = insurance in ("until_tomorrow", "until_today")
-    if identity == "verified" and health_valid and insurance_valid and background == "passed":
+    if employed and identity == "verified" and health_valid and insurance_valid and background == "passed":
         return "green", {"all_valid"}
     yellow = set()
+    if not employed:
+        yellow.add("no_employer")
     if identity == "none":
         yellow.add("identity_missing")
     yellow |= {"none": {"health_missing"}, "not_passed": {"health_not_passed"},
@@ -86,27 +89,30 @@ def codes(status) -> set[str]:
     return {r.code for r in status.reasons}
 
 
-CASES = list(itertools.product(IDENTITY, HEALTH, INSURANCE, BACKGROUND, (False, True), (False, True)))
+CASES = list(itertools.product(IDENTITY, HEALTH, INSURANCE, BACKGROUND, (False, True), (False, True),
+                               (True, False)))
 
 
 def case_id(case) -> str:
-    identity, health, insurance, background, listing, revoked = case
+    identity, health, insurance, background, listing, revoked, employed = case
     return (f"id_{identity}-health_{health}-ins_{insurance}-bg_{background}"
-            f"{'-listed' if listing else ''}{'-revoked' if revoked else ''}")
+            f"{'-listed' if listing else ''}{'-revoked' if revoked else ''}{'' if employed else '-unemployed'}")
 
 
 def test_the_table_is_every_combination():
-    assert len(CASES) == 3 * 5 * 5 * 4 * 2 * 2
+    assert len(CASES) == 3 * 5 * 5 * 4 * 2 * 2 * 2
     assert {oracle(*c)[0] for c in CASES} == {"red", "yellow", "green"}
+    # Not employed is never green, whatever the records say.
+    assert {oracle(*c)[0] for c in CASES if not c[-1]} == {"red", "yellow"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_colour_and_reasons_match_design(case):
-    identity, health, insurance, background, listing, revoked = case
+    identity, health, insurance, background, listing, revoked, employed = case
     recs = records(*IDENTITY[identity], *HEALTH[health], *INSURANCE[insurance], *BACKGROUND[background])
     # The record order must not matter: only dates and supersession do.
     for ordered in (recs, list(reversed(recs))):
-        status = card_status(ordered, TODAY, active_serious_listing=listing, revoked=revoked)
+        status = card_status(ordered, TODAY, employed=employed, active_serious_listing=listing, revoked=revoked)
         assert (status.colour, codes(status)) == oracle(*case)
         assert all(r.zh and r.en for r in status.reasons)
 
@@ -115,14 +121,29 @@ GREEN = [*IDENTITY["verified"], *HEALTH["passed_until_today"], *INSURANCE["until
 
 
 def test_revoked_is_red_even_when_everything_else_is_green():
-    assert card_status(records(*GREEN), TODAY).colour == "green"
-    status = card_status(records(*GREEN), TODAY, revoked=True)
+    assert card_status(records(*GREEN), TODAY, employed=True).colour == "green"
+    status = card_status(records(*GREEN), TODAY, employed=True, revoked=True)
     assert status.colour == "red" and codes(status) == {"card_revoked"}
 
 
 def test_revoked_with_no_records_at_all_is_red():
-    status = card_status([], TODAY, revoked=True)
+    status = card_status([], TODAY, employed=True, revoked=True)
     assert status.colour == "red" and codes(status) == {"card_revoked"}
+
+
+def test_complete_records_without_an_employer_are_yellow_and_say_so_first():
+    status = card_status(records(*GREEN), TODAY, employed=False)
+    assert status.colour == "yellow" and codes(status) == {"no_employer"}
+    assert (status.reasons[0].zh, status.reasons[0].en) == ("目前没有登记企业派遣此人",
+                                                            "No registered company sends this person now")
+    status = card_status([], TODAY, employed=False)
+    assert status.reasons[0].code == "no_employer" and len(status.reasons) > 1
+
+
+def test_the_employment_fact_must_be_given():
+    # No default: a caller that forgot it must not show green.
+    with pytest.raises(TypeError):
+        card_status(records(*GREEN), TODAY)
 
 
 SUPERSEDED = {
@@ -150,7 +171,7 @@ def test_a_superseded_record_no_longer_counts(override, colour, expected):
     # Base: the green set as ids 1-4 (identity, health, insurance, background); override adds or replaces by id.
     base = {r.id: r for r in records(*GREEN)}
     base.update({r.id: r for r in override})
-    status = card_status(list(base.values()), TODAY)
+    status = card_status(list(base.values()), TODAY, employed=True)
     assert (status.colour, codes(status)) == (colour, expected)
 
 
@@ -194,7 +215,7 @@ LATEST = {
 def test_the_latest_record_of_a_kind_wins(override, colour, expected):
     base = {r.id: r for r in records(*GREEN)}
     base.update({r.id: r for r in override})
-    status = card_status(list(base.values()), TODAY)
+    status = card_status(list(base.values()), TODAY, employed=True)
     assert (status.colour, codes(status)) == (colour, expected)
 
 
@@ -219,5 +240,5 @@ RENEWALS = {
 def test_any_insurance_policy_in_force_today_counts(override, colour, expected):
     base = {r.id: r for r in records(*GREEN)}
     base.update({r.id: r for r in override})
-    status = card_status(list(base.values()), TODAY)
+    status = card_status(list(base.values()), TODAY, employed=True)
     assert (status.colour, codes(status)) == (colour, expected)

@@ -35,22 +35,22 @@ def codes(status):
 
 
 def test_all_valid_is_green():
-    assert card_status(recs(*GREEN), TODAY).colour == "green"
+    assert card_status(recs(*GREEN), TODAY, employed=True).colour == "green"
 
 
 def test_valid_through_the_valid_until_day_inclusive():
     edge = [dict(g) for g in GREEN]
     edge[1]["valid_until"] = TODAY
-    assert card_status(recs(*edge), TODAY).colour == "green"
-    assert card_status(recs(*edge), TODAY + timedelta(days=1)).colour == "yellow"
-    assert codes(card_status(recs(*edge), TODAY + timedelta(days=1))) == {"health_expired"}
+    assert card_status(recs(*edge), TODAY, employed=True).colour == "green"
+    assert card_status(recs(*edge), TODAY + timedelta(days=1), employed=True).colour == "yellow"
+    assert codes(card_status(recs(*edge), TODAY + timedelta(days=1), employed=True)) == {"health_expired"}
 
 
 @pytest.mark.parametrize("drop,code", [(0, "identity_missing"), (1, "health_missing"), (2, "insurance_missing"),
                                        (3, "background_missing")])
 def test_anything_missing_is_yellow_with_its_reason(drop, code):
     specs = [g for i, g in enumerate(GREEN) if i != drop]
-    status = card_status(recs(*specs), TODAY)
+    status = card_status(recs(*specs), TODAY, employed=True)
     assert status.colour == "yellow" and codes(status) == {code}
 
 
@@ -58,24 +58,24 @@ def test_pending_background_and_insurance_not_yet_in_force_are_yellow():
     specs = [dict(g) for g in GREEN]
     specs[3]["result"] = "pending"
     specs[2]["on_date"] = TODAY + timedelta(days=1)
-    assert codes(card_status(recs(*specs), TODAY)) == {"background_pending", "insurance_not_started"}
+    assert codes(card_status(recs(*specs), TODAY, employed=True)) == {"background_pending", "insurance_not_started"}
 
 
 @pytest.mark.parametrize("index,result,code", [(0, "failed", "identity_failed"), (3, "failed", "background_failed")])
 def test_failed_identity_or_background_is_red(index, result, code):
     specs = [dict(g) for g in GREEN]
     specs[index]["result"] = result
-    status = card_status(recs(*specs), TODAY)
+    status = card_status(recs(*specs), TODAY, employed=True)
     assert status.colour == "red" and codes(status) == {code}
 
 
 def test_serious_listing_and_revocation_are_red_whatever_else():
-    assert card_status(recs(*GREEN), TODAY, active_serious_listing=True).colour == "red"
-    assert codes(card_status([], TODAY, revoked=True)) == {"card_revoked"}
+    assert card_status(recs(*GREEN), TODAY, employed=True, active_serious_listing=True).colour == "red"
+    assert codes(card_status([], TODAY, employed=True, revoked=True)) == {"card_revoked"}
 
 
 def test_red_outranks_yellow():
-    status = card_status(recs(dict(kind="identity", result="failed", on_date=TODAY)), TODAY)
+    status = card_status(recs(dict(kind="identity", result="failed", on_date=TODAY)), TODAY, employed=True)
     assert status.colour == "red" and codes(status) == {"identity_failed"}
 
 
@@ -86,7 +86,7 @@ def test_a_correction_replaces_what_it_supersedes():
     # The correction is older-dated but supersedes: the failed one is current.
     assert [r.id for r in current(records)] == [1, 2, 3, 9]
     assert latest(records, "background").id == 9
-    assert card_status(records, TODAY).colour == "red"
+    assert card_status(records, TODAY, employed=True).colour == "red"
 
 
 def test_valid_on_needs_both_dates():
