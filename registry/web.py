@@ -229,6 +229,10 @@ def safe_next(target: str | None) -> str | None:
     """A local path to return to after signing in, or None."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
+    # No control characters: a newline cannot go in a Location header (the sign-in answered 500), and browsers
+    # drop tabs and newlines inside an address, so what they follow is not what was judged here.
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

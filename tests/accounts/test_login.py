@@ -254,3 +254,13 @@ def test_wrong_current_passwords_share_the_failure_budget(app, client, factory):
     assert post_form(client, "/account/password", wrong).status_code == 429
     other = app.test_client()
     assert login(other, admin.account.login, admin.password).status_code == 429
+
+
+def test_a_next_with_control_characters_is_ignored_not_a_500(client, factory):
+    _company, admin = factory.company()
+    for hostile in ("/x%0Ay", "/x%0D%0ASet-Cookie:%20a=b", "/%09/evil.example", "/x%7F"):
+        resp = post_form(client, f"/login?next={hostile}", {"login": admin.account.login,
+                                                            "password": admin.password})
+        assert resp.status_code == 302 and resp.headers["Location"] == "/company", hostile
+        assert "Set-Cookie: a" not in str(resp.headers)
+        post_form(client, "/logout", page="/company")
