@@ -90,15 +90,19 @@ def _attempt(form, page: str, run, **extra):
 
 
 def _signed_in():
-    """(worker, session) of the page's worker session, or None (a dead token is dropped)."""
+    """(worker, session) of the page's worker session, or None (a dead token is dropped, with the code it kept)."""
     raw = session.get(TOKEN)
     found = services.worker_for_token(raw, clock.now()) if raw else None
     if found is None and raw:
+        # The session cookie is signed, not encrypted: a live consent code must not outlive the worker's
+        # session in it (a session ended elsewhere, on a shared phone), as sign-out drops it too.
         session.pop(TOKEN, None)
+        session.pop(SHOWN_CODE, None)
     return found
 
 
 def _begin(started: services.Started):
+    session.pop(SHOWN_CODE, None)  # another worker's code, on a shared phone, is not theirs to keep
     session[TOKEN] = started.token
     db.session.commit()
     return redirect(url_for(".me"))
@@ -115,11 +119,15 @@ def _shown_code(worker: Worker) -> dict | None:
     return None
 
 
-def _viewing(card_no: str) -> tuple[int, datetime] | None:
-    """(worker id, until when) this browser may still see at `card_no`'s detailed view, or None."""
+def _viewing(card_no: str) -> datetime | None:
+    """Until when this browser may still see `card_no`'s detailed view, or None.
+
+    The grant names the card only (the card number is in the address anyway): the session cookie is
+    readable by whoever holds it, and the registry's internal ids are nobody's business.
+    """
     grant = session.get(RESIDENT_VIEW)
     if isinstance(grant, dict) and grant.get("card_no") == card_no and grant.get("until", 0) > clock.now().timestamp():
-        return grant["worker_id"], datetime.fromtimestamp(grant["until"], UTC)
+        return datetime.fromtimestamp(grant["until"], UTC)
     return None
 
 
@@ -273,11 +281,10 @@ def resident_detail(card_no: str):
     form = ConsentForm()
     page = "web/selfservice/resident_consent.html"
     if not form.is_submitted():
-        viewing = _viewing(card_no)
-        if viewing is not None:
+        until = _viewing(card_no)
+        worker = workers.get_worker_or_none(card_no) if until is not None else None
+        if worker is not None:
             # Looking again within the grant: the same resident's same view, read afresh, not recorded again.
-            worker_id, until = viewing
-            worker = db.session.get(Worker, worker_id)
             view = views_model.resident_view(keyring(), worker, local_date(clock.now()))
             return render_template("web/selfservice/resident_detail.html", view=view, viewable_until=until)
         return render_template(page, form=form, card_no=card_no)
@@ -289,12 +296,12 @@ def resident_detail(card_no: str):
         ring = keyring()
         worker, _code = services.open_with_consent(ring, card_no=card_no, consent_code=form.consent_code.data,
                                                    now=now)
-        number, worker_id = worker.card_no, worker.id
+        number = worker.card_no
         db.session.commit()
         # The access record is written; the view itself is shown by GET, so a reload or a language switch
         # does not ask to post the spent code again.
         until = now + timedelta(minutes=RESIDENT_VIEW_MINUTES)
-        session[RESIDENT_VIEW] = {"card_no": number, "worker_id": worker_id, "until": until.timestamp()}
+        session[RESIDENT_VIEW] = {"card_no": number, "until": until.timestamp()}
         return redirect(url_for(".resident_detail", card_no=number), 303)
 
     return _attempt(form, page, go, card_no=card_no)

@@ -11,7 +11,7 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers.models import AccessRecord
 from tests.support.selfutil import PIN, employ, last_activation_code, send_code
-from tests.support.webutil import csrf_from, login, post_form, text
+from tests.support.webutil import csrf_from, login, post_form, session_of, text
 
 CODE_ON_PAGE = re.compile(r'id="consent-code" data-code="([0-9A-Z]{8})"')
 
@@ -353,3 +353,33 @@ def test_with_lang_keeps_other_arguments_and_the_fragment_and_leaves_other_sites
         assert with_lang("//elsewhere.example/x") == "//elsewhere.example/x"
     with app.test_request_context("/anything?lang=fr"):
         assert with_lang("/me") == "/me"
+
+
+def test_the_residents_grant_names_the_card_only_and_opens_no_other_card(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    other = employ(factory, company, admin.account, name="王芳", phone="13712345678")
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    code = CODE_ON_PAGE.search(text(me.get("/me/consent-codes"))).group(1)
+    resident = app.test_client()
+    assert post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code}).status_code == 303
+    # The cookie is signed, not encrypted: it carries the card number and the time, no internal id.
+    assert set(session_of(resident)["resident_view"]) == {"card_no", "until"}
+    assert 'id="consent-ok"' in text(resident.get(f"/c/{worker.card_no}/detail"))
+    # The grant is for that card: another card's detailed view still asks for its own code.
+    elsewhere = resident.get(f"/c/{other.card_no}/detail")
+    assert 'id="consent_code"' in text(elsewhere) and 'id="consent-ok"' not in text(elsewhere)
+
+
+def test_a_session_ended_elsewhere_drops_the_consent_code_from_the_cookie(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    assert "consent_code" in session_of(me)
+    # A new activation code ends the worker's sessions; the phone that still holds the cookie is signed out
+    # at its next page, and the live code it kept (readable in the cookie) goes with the session.
+    send_code(factory, admin.account, worker)
+    assert me.get("/me").status_code == 302
+    assert "consent_code" not in session_of(me) and "worker_token" not in session_of(me)
