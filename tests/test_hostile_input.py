@@ -195,3 +195,26 @@ def test_a_nul_in_a_page_form_is_bad_input_not_a_database_error(client):
     resp = client.post("/login", data={"login": "admin\x00", "password": "x", "csrf_token": token})
     assert resp.status_code == 422, resp.status_code
     assert "不能包含空字符" in resp.get_data(as_text=True)
+
+
+def test_half_a_utf16_pair_in_a_json_string_is_bad_input_not_a_500(client, factory):
+    from tests.support.factory import bearer
+    from tests.support.selfutil import employ
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    regulator = factory.regulator_for("housekeeping")
+    # The regulator's note went as far as the access record and failed there with a 500.
+    resp = client.post("/api/v1/workers/search", headers=bearer(factory.token(regulator)),
+                       data='{"card_no": "' + worker.card_no + '", "purpose": "complaint", "note": "case \\ud800"}',
+                       content_type="application/json")
+    assert resp.status_code == 422, resp.status_code
+    assert set(resp.get_json()["error"]["fields"]) == {"note"}
+    # In a key, nested, and the low half alone; a whole pair (an emoji) is text like any other.
+    resp = client.post("/api/v1/companies", data='{"admin": {"login": "a\\uDC00"}, "x\\ud83d": 1}',
+                       content_type="application/json")
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {"admin.login", "x\ud83d"}
+    whole = client.post("/api/v1/workers/search", headers=bearer(factory.token(regulator)),
+                        data='{"card_no": "' + worker.card_no + '", "purpose": "complaint", "note": "\\ud83d\\ude00"}',
+                        content_type="application/json")
+    assert whole.status_code == 200, whole.status_code
