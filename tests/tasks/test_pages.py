@@ -55,7 +55,7 @@ def test_retry_puts_a_failed_task_back_without_a_log_entry(app, factory):
     assert c.post(f"/admin/tasks/{task_id}/retry").status_code == 400, "CSRF required"
     token = csrf(c, "/admin/tasks")
     resp = c.post(f"/admin/tasks/{task_id}/retry?lang=en", data={"csrf_token": token})
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/tasks")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/admin/tasks?lang=en"
     db.session.rollback()
     task = db.session.get(Task, task_id)
     assert (task.state, task.error, task.attempts) == ("queued", None, 0)
@@ -81,3 +81,19 @@ def test_the_task_page_is_for_operators_only(app, factory):
     assert c.post(f"/admin/tasks/{task_id}/retry", data={"csrf_token": token}).status_code == 403
     db.session.rollback()
     assert db.session.get(Task, task_id).state == "failed"
+
+
+def test_the_task_page_is_a_page_like_the_others(app, factory):
+    # It was missing from the list of page blueprints: cached, deaf to ?lang= on redirects, and open to an
+    # operator who must first change their password.
+    from registry.accounts.models import Account
+
+    c = operator_client(app, factory)
+    assert c.get("/admin/tasks").headers["Cache-Control"] == "no-store"
+    failed = add_task("failed", None)
+    back = c.post(f"/admin/tasks/{failed}/retry?lang=en", data={"csrf_token": csrf(c, "/admin/tasks")})
+    assert back.status_code == 302 and back.headers["Location"] == "/admin/tasks?lang=en"
+    for account in db.session.execute(select(Account)).scalars():
+        account.must_change_password = True
+    db.session.commit()
+    assert c.get("/admin/tasks").headers["Location"] == "/account/password"
