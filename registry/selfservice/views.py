@@ -5,8 +5,10 @@ on the worker's detailed record that sends a new activation code.
 The worker's session token lives in the (signed, HttpOnly) session cookie and
 is checked on every page like a bearer token: an ended, expired or superseded
 session (a new activation code bumps the generation) signs the worker out.
-Codes and tokens never appear in URLs. Nothing one-time is lost to a reload or
-a language switch: a consent code is kept in the worker's own signed session
+Codes and tokens never appear in a URL's path or query (the consent QR carries
+its code in the fragment, which browsers never send: consent_qr). Nothing
+one-time is lost to a reload or a language switch: a consent code is kept in
+the worker's own signed session
 while it can be used (the registry stores only its hash) and shown by GET pages;
 a resident's detailed view stays viewable in the browser that spent the code
 for RESIDENT_VIEW_MINUTES, through a short-lived grant in that browser's
@@ -18,6 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
@@ -31,7 +34,7 @@ from ..workers import attach
 from ..workers import services as workers
 from ..workers.models import Worker
 from ..workers.views import VOCAB
-from . import codes, services, views_model
+from . import codes, consent_qr, services, views_model
 from .forms import ActivateForm, ConsentForm, SignInForm
 
 bp = Blueprint("selfservice_web", __name__)
@@ -231,8 +234,12 @@ def consent_code_shown():
         flash_msg("没有可用的同意码（已使用或已过期），可以生成一个新的。",
                   "No consent code to show (it was used or has expired); you can make a new one.", "info")
         return redirect(url_for(".me", _anchor="consent"))
+    # The QR carries the code in the URL's fragment only, which no browser sends to a server (consent_qr).
+    url = consent_qr.consent_url(current_app.config["PUBLIC_URL"], worker.card_no, shown["code"])
+    # segno's markup is paths and numbers drawn from the modules, never the URL's text: nothing to escape.
+    svg = Markup(consent_qr.qr_svg(url))  # noqa: S704
     return render_template("web/selfservice/consent_code.html", code=shown["code"], expires=shown["expires"],
-                           card_no=worker.card_no)
+                           card_no=worker.card_no, qr_url=url, qr_svg=svg)
 
 
 @bp.post("/me/employments/<int:employment_id>/<any(confirm, decline):answer>")

@@ -163,6 +163,15 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         worker.page.click("#activate form button[type=submit]")
         worker.page.wait_for_url(f"{live_server}/me")
         worker.check("worker's own record", "/me")
+        worker.page.click("#make-consent-code")
+        worker.page.wait_for_url(f"{live_server}/me/consent-codes")
+        worker.check("worker's consent code and its QR", "/me/consent-codes")
+        # The resident's phone opened from that QR: the one-tap panel the page's script shows.
+        address, fragment = worker.page.locator("#consent-qr").get_attribute("data-url").split("#")
+        for code_ in LANGS:
+            phone.page.goto(f"{_with_lang(address, code_)}#{fragment}")
+            phone.page.wait_for_selector("#consent-scanned", state="visible")
+            phone.audit(f"consent form opened from the QR [{code_}]")
 
         # A company admin, then a regulator, at a desk.
         desk.sign_in(green.admin.login, "correct horse battery")

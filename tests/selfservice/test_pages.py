@@ -265,6 +265,38 @@ def test_a_just_made_consent_code_survives_reloads_and_the_language_switch_until
     assert "No consent code to show" in text(me.get(gone.headers["Location"]))
 
 
+def test_the_consent_code_page_shows_the_code_large_and_a_qr_that_opens_the_detailed_view(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    me = activated_client(app, factory, company, admin, worker)
+    post_form(me, "/me/consent-codes", page="/me")
+    page = text(me.get("/me/consent-codes"))
+    code = CODE_ON_PAGE.search(page).group(1)
+    assert 'class="consent-code-big"' in page and f">{code[:4]}-{code[4:]}<" in page
+    # The QR's address names the registry's public URL, with the code in the fragment only; the picture is inline.
+    qr = re.search(r'<figure class="consent-qr" id="consent-qr" data-url="([^"]+)"[^>]*>\s*(<svg[^>]*>)', page)
+    assert qr is not None, page
+    assert qr.group(1) == f"http://registry.test/c/{worker.card_no}/detail#code={code}"
+    assert 'class="consent-qr-svg"' in qr.group(2)
+    # /me points the worker at it while the code is live.
+    assert 'id="show-consent-qr" href="/me/consent-codes"' in text(me.get("/me"))
+
+
+def test_the_residents_form_carries_the_scan_script_and_a_one_tap_button_that_posts_it(app, factory):
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    page = text(app.test_client().get(f"/c/{worker.card_no}/detail"))
+    assert '<script src="/static/consent-scan.js" defer></script>' in page
+    # Hidden until the script finds a code in the fragment; the tap submits the form that holds the CSRF token.
+    assert re.search(r'<section class="card narrow consent-scanned" id="consent-scanned" hidden>', page)
+    assert '<button type="submit" form="consent-code-form" id="see-details">' in page
+    form = re.search(r'<form method="post" action="([^"]+)" id="consent-code-form"', page)
+    assert form is not None and form.group(1) == f"/c/{worker.card_no}/detail"
+    assert 'name="csrf_token"' in page[form.start():]
+    with app.test_client().get("/static/consent-scan.js") as script:
+        assert script.status_code == 200 and b"history.replaceState" in script.data
+
+
 def test_a_consent_code_shown_in_one_session_is_not_shown_after_sign_out(app, factory):
     company, admin = factory.company()
     worker = employ(factory, company, admin.account)
