@@ -195,6 +195,9 @@ def test_ending_the_employment_says_first_which_cards_become_void_and_then_they_
     assert 'id="end-voids"' in page and "第 1、2 张" in page and "作废" in page
     resp = post_form(world.client, f"/workers/{world.card_nos[0]}/end", {"end_date": world.today.isoformat()},
                      page=f"/workers/{world.card_nos[0]}")
+    assert resp.status_code == 200 and "服务证随即失效" in text(resp)  # the confirmation step says it again
+    resp = post_form(world.client, f"/workers/{world.card_nos[0]}/end",
+                     {"end_date": world.today.isoformat(), "confirmed": "yes"}, page=f"/workers/{world.card_nos[0]}")
     assert resp.status_code == 302
     after = text(world.client.get(resp.headers["Location"]))
     assert "第 1, 2 张" in after and "已作废" in after
