@@ -169,7 +169,7 @@ def retry_after_seconds(headers=None) -> int | None:
     if current is None or not current.breached:
         return None
     # The limiter's windows run on the real clock (its storage's), not on the registry's movable one.
-    return max(1, math.ceil(current.reset_at - time.time()))
+    return max(1, int(current.reset_at - time.time()))
 
 
 def respond(status: int, body: dict, headers=None):

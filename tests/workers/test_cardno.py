@@ -287,7 +287,8 @@ def test_checksum():
     assert (result.ok, result.failure) == (False, "checksum")
     assert result.card_no == "JX0000000000L"
     # Plain words, not "the check character does not match": the reader needs what to do, not the rule.
-    assert result.message_en == "One character of the card number is mistyped: compare it with the card, character by character."
+    assert result.message_en == ("One character of the card number is mistyped: compare it with the card, "
+                                 "character by character.")
     assert result.message_zh == "卡号有一位输错了，请对照服务证逐位核对。"
 
 

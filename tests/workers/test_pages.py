@@ -193,13 +193,15 @@ def _wrong_check(number: str) -> str:
 
 
 @pytest.mark.parametrize("over, status, expected", [
-    ({"id_number": _wrong_check(new_id())}, 422, ("证件号码有一位输错了", "One character of the ID number is mistyped", "id_number_checksum")),
+    ({"id_number": _wrong_check(new_id())}, 422,
+     ("证件号码有一位输错了", "One character of the ID number is mistyped", "id_number_checksum")),
     ({"id_number": new_id(birth=date(today().year - 15, 1, 1))}, 422,
      ("年满16周岁方可登记", "The person must be at least 16 years old.", "id_number_too_young")),
     ({"phone": "12345"}, 422, ("请填写有效的手机号码", "Give a mainland mobile number", "invalid_input")),
     ({"occupation": "astronaut"}, 400, ("请从列表中选择工种", "Choose an occupation from the list.", "invalid_input")),
     ({"employment_kind": "slavery"}, 400, ("请从选项中选择", "Choose one of the options.", "invalid_input")),
-    ({"start_date": "2024-13-45"}, 400, ("请按 年-月-日 填写日期", "Write the date as year-month-day", "invalid_input")),
+    ({"start_date": "2024-13-45"}, 400,
+     ("请按 年-月-日 填写日期", "Write the date as year-month-day", "invalid_input")),
     ({"name": ""}, 400, ("请填写真实姓名", "Enter the real name.", "invalid_input")),
     ({"start_date": (today() + timedelta(days=40)).isoformat()}, 422,
      ("入职日期最多可提前 31 天登记", "The start date can be at most 31 days ahead.", "invalid_input")),
