@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 import traceback
 
 from flask import Flask, jsonify, render_template, request
@@ -168,14 +170,34 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def retry_after_seconds(headers=None) -> int | None:
+    """How long a refused client must wait: the Retry-After being sent, or the limit it ran into."""
+    for key, value in headers or ():
+        if key.lower() == "retry-after" and str(value).isdigit():
+            return int(value)
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+    except RuntimeError:  # outside a request the limiter knows no limit
+        return None
+    if current is None or not current.breached:
+        return None
+    # The limiter's windows run on the real clock (its storage's), not on the registry's movable one.
+    return max(1, int(current.reset_at - time.time()))
+
+
 def respond(status: int, body: dict, headers=None):
     if wants_json():
         resp = jsonify(body)
     else:
-        resp = (render_template("web/error.html", error=body["error"], status=status), status)
+        # People are told in minutes when they may try again (the header says it in seconds, for programs).
+        wait = retry_after_seconds(headers) if status == 429 else None
+        minutes = max(1, math.ceil(wait / 60)) if wait else None
         from flask import make_response
 
-        resp = make_response(resp)
+        resp = make_response(render_template("web/error.html", error=body["error"], status=status,
+                                             retry_minutes=minutes), status)
     resp.status_code = status
     if headers:
         for k, v in headers:

@@ -97,7 +97,8 @@ def msg(message) -> str:
         return t(message.get("zh", ""), message.get("en", ""))
     zh = getattr(message, "zh", None)
     if zh:
-        return t(zh, str(message))
+        # An ApiError carries its English as `en` (its str() is the code); a Msg is its English.
+        return t(zh, getattr(message, "en", None) or str(message))
     return str(message)
 
 
@@ -264,6 +265,38 @@ def apply_api_error(form, exc: ApiError, mapping: dict[str, str] | None = None) 
     return top, unplaced
 
 
+# The top messages that only say "something is wrong": the summary names the fields instead.
+GENERIC_ERRORS = frozenset({"The input is not valid.", "Please correct the marked fields."})
+
+
+def summary_items(form=None, links=None) -> list[tuple[str, object]]:
+    """The error summary's links: (field id, message) for each error on `form`'s fields, then `links`."""
+    items: list[tuple[str, object]] = []
+    if form:
+        for field in form:
+            items.extend((field.id, e) for e in field.errors)
+    items.extend(links or [])
+    return items
+
+
+def summary_reason(error, items) -> object | None:
+    """The summary's heading: the top message, unless it is generic and the field messages say more."""
+    if not error:  # None, or a page that passed none (Jinja's Undefined)
+        return None
+    text = error.get("en") if isinstance(error, dict) else (getattr(error, "en", None) or str(error))
+    if items and (text in GENERIC_ERRORS or any(msg(e) == msg(error) for _, e in items)):
+        return None
+    return error
+
+
+def support_code(error) -> str:
+    """The stable code people may quote to support: none for plain field errors (the summary says it all)."""
+    if not error:
+        return ""
+    code = error.get("code") if isinstance(error, dict) else getattr(error, "code", None)
+    return "" if not code or code == "invalid_input" else str(code)
+
+
 COLOURS = {"green": ("绿码", "Green"), "yellow": ("黄码", "Yellow"), "red": ("红码", "Red")}
 
 
@@ -296,6 +329,9 @@ def register(app: Flask) -> None:
     app.add_template_global(plural)
     app.add_template_global(msg_other)
     app.add_template_global(t_other)
+    app.add_template_global(summary_items)
+    app.add_template_global(summary_reason)
+    app.add_template_global(support_code)
     app.add_template_global(lang_tag)
     app.add_template_global(other_lang)
     app.add_template_global(label)

@@ -50,23 +50,23 @@ def test_every_page_starts_with_a_skip_link_to_the_main_content(client):
         assert page.having("main", id="main"), path
 
 
-def test_second_language_errors_say_their_language(client):
-    # In Chinese the English beside each error is marked English, and the other way round.
-    for chosen, other, other_words in (("zh", "en", "Enter"), ("en", "zh-CN", "请")):
+def test_errors_speak_the_pages_language_only(client):
+    # Errors used to show the other language beside each message (marked with its lang); they now speak
+    # the page's language only, so there is no second-language text to mark on a form with errors.
+    for chosen, own_words, other_words in (("zh", "请填写", "Enter"), ("en", "Enter", "请")):
         client.get(f"/login?lang={chosen}")
         resp = post_form(client, "/login", {"login": "", "password": ""})
         assert resp.status_code == 400
-        marked = Tags(text(resp)).other_lang
-        assert marked, "the errors show the other language too"
-        assert {lang for lang, _ in marked} == {other}, marked
-        assert any(other_words in words for _, words in marked), marked
+        body = text(resp)
+        assert not Tags(body).other_lang
+        assert own_words in body and other_words not in body.split("<main", 1)[1].split("</main>", 1)[0]
 
 
-def test_the_error_page_marks_its_second_language(client):
+def test_the_error_page_speaks_the_pages_language_only(client):
     resp = client.get("/companies/91510100MA61234567?lang=en")  # not a company's code
     assert 400 <= resp.status_code < 500 and 'class="status-code"' in text(resp)
-    marked = Tags(text(resp)).other_lang
-    assert len(marked) == 1 and marked[0][0] == "zh-CN" and marked[0][1].strip(), marked
+    assert not Tags(text(resp)).other_lang
+    assert "找不到" not in text(resp).split("<main", 1)[1]
 
 
 def test_the_brand_and_the_language_switch_say_their_language(client):

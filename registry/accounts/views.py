@@ -156,7 +156,8 @@ def totp():
             session.pop(PENDING, None)
             flash_msg("验证码错误次数过多，请重新登录。", "Too many wrong codes; sign in again.", "error")
             return redirect(url_for(".login"))
-        error = Msg("The code is wrong or has expired.", "验证码不正确或已过期。")
+        error = Msg("The code is not right or has expired: enter the code your authenticator app shows now.",
+                    "验证码不对或已过期，请输入验证器应用当前显示的验证码。")
         return render_template("web/accounts/totp.html", form=form, error=error), 401
     # The pending session is spent; the signed-in one gets a new id.
     _drop_pending()

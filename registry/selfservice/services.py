@@ -54,28 +54,33 @@ class Refusal(ApiError):
 
 
 def _activation_invalid() -> Refusal:
-    en = "The card number or activation code is wrong, has expired or was already used."
-    zh = "卡号或激活码不正确、已过期或已使用。"
+    en = ("The card number or the activation code is not right, or the code has expired or was already used. "
+          "Check both against the card and the text message; your employer can send a new code.")
+    zh = "卡号或激活码不对，或激活码已过期、已用过。请对照服务证和短信核对；需要新的激活码，请找用人企业。"
     return Refusal(422, "activation_code_invalid", zh, en, {"code": {"en": en, "zh": zh}})
 
 
 def _consent_invalid() -> Refusal:
-    en = "This consent code is not valid for this card: it is wrong, has expired or was already used."
-    zh = "该同意码对此卡无效：可能输入错误、已过期或已使用。"
+    en = ("This code does not open this card's record: it may be mistyped, expired or already used. "
+          "Ask the worker to show the code again or make a new one.")
+    zh = "这个同意码打不开此卡的记录：可能输错了、已过期或已用过。请服务人员再出示一次，或生成一个新的。"
     return Refusal(422, "consent_code_invalid", zh, en, {"consent_code": {"en": en, "zh": zh}})
 
 
 def _login_failed() -> Refusal:
-    return Refusal(401, "login_failed", "卡号或 PIN 不正确。", "The card number or PIN is wrong.")
+    return Refusal(401, "login_failed", "卡号或 PIN 不对，请核对后再试。连续输错 5 次 PIN 会暂时锁定。",
+                   "The card number or PIN is not right: check them and try again. Five wrong PINs in a row "
+                   "lock sign-in for a while.")
 
 
 def _pin_locked(until: datetime, kind: type[ApiError] = ApiError) -> ApiError:
     """Sign-in is locked: `Refusal` for the wrong try that set the lock (its count is stored)."""
     local = until.astimezone(SHANGHAI).strftime("%H:%M")
     return kind(423, "pin_locked",
-                    f"PIN 错误次数过多，已锁定至 {local}（北京时间）。也可请用人企业或监管部门重新发送激活码。",
-                    f"Too many wrong PINs: sign-in is locked until {local} (Beijing time). "
-                    "An employer or regulator can also send a new activation code.")
+                    f"PIN 输错太多次，登录暂停到 {local}（北京时间），到时再试。忘了 PIN，可以请用人企业或监管部门"
+                    "重新发送激活码。",
+                    f"Too many wrong PINs: you can sign in again at {local} (Beijing time). Forgot your PIN? "
+                    "Your employer or a regulator can send a new activation code.")
 
 
 def _cfg(name: str) -> int:

@@ -54,8 +54,9 @@ def lapsed(employment: Employment, today: date) -> bool:
 
 
 def _code_invalid() -> selfservice.Refusal:
-    en = "This confirmation code is wrong, has expired or was already used."
-    zh = "确认码不正确、已过期或已使用。"
+    en = ("This confirmation code is not right, or it has expired or was already used. Check the text message; "
+          "the company can send a new code.")
+    zh = "确认码不对，或已过期、已用过。请对照短信核对；需要新的确认码，请找该企业重新发送。"
     return selfservice.Refusal(422, "confirmation_code_invalid", zh, en, {"code": {"en": en, "zh": zh}})
 
 

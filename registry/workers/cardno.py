@@ -56,9 +56,8 @@ MESSAGES = {
     ),
     # Never the character that would pass: the number printed on the card is the one to compare with.
     "checksum": (
-        "One character of this card number is mistyped (the check character does not match): compare it with "
-        "the card.",
-        "卡号有一位输入有误（校验位不符）：请与服务证上的卡号逐位核对。",
+        "One character of the card number is mistyped: compare it with the card, character by character.",
+        "卡号有一位输错了，请对照服务证逐位核对。",
     ),
 }
 

@@ -21,7 +21,8 @@ from ..errors import Msg
 from .vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES, RESULTS
 
 HOURS_RE = re.compile(r"^[0-9]{1,6}(?:\.[0-9]{1,6})?$")
-BAD_DATE = Msg("Give the date as YYYY-MM-DD.", "请按 年-月-日 填写日期。")
+BAD_DATE = Msg("Write the date as year-month-day, for example 2026-03-01 (YYYY-MM-DD).",
+               "请按 年-月-日 填写日期，例如 2026-03-01。")
 
 RESULT_LABELS = {
     "verified": ("已核验", "Verified"),

@@ -101,8 +101,8 @@ MESSAGES = {
         "年满16周岁方可登记。",
     ),
     "checksum": (
-        "The check character is wrong.",
-        "校验码错误。",
+        "One character of the ID number is mistyped: compare it with the ID document, character by character.",
+        "证件号码有一位输错了，请对照证件逐位核对。",
     ),
 }
 

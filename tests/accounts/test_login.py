@@ -62,7 +62,7 @@ def test_regulator_needs_totp(client, factory):
     wrong = f"{(int(right) + 500000) % 1000000:06d}"
     resp = post_form(client, "/login/totp", {"code": wrong})
     assert resp.status_code == 401
-    assert "验证码不正确" in text(resp)
+    assert "验证码不对" in text(resp)
     assert client.get("/regulator/companies").status_code == 302
     resp = post_form(client, "/login/totp", {"code": factory.totp_now(reg.totp_secret)})
     assert resp.status_code == 302 and resp.headers["Location"] == "/regulator/companies"
@@ -110,7 +110,7 @@ def test_five_wrong_totp_codes_end_the_sign_in(client, factory):
     login(client, reg.account.login, reg.password)
     for _ in range(PENDING_MAX_CODES - 1):
         resp = post_form(client, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))})
-        assert resp.status_code == 401 and "验证码不正确" in text(resp)
+        assert resp.status_code == 401 and "验证码不对" in text(resp)
     resp = post_form(client, "/login/totp", {"code": _wrong(factory.totp_now(reg.totp_secret))})
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
     assert "验证码错误次数过多" in text(client.get("/login"))

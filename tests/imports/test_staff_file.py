@@ -265,7 +265,7 @@ def test_bad_id_numbers_name_the_rule_without_quoting_the_number(bad_id, code):
 
 def test_bad_id_check_character_message_is_plain():
     (error,) = one_row_errors(id_number=ID_A[:-1] + ("0" if ID_A[-1] != "0" else "1"))
-    assert "check character" in error.en and "校验码" in error.zh
+    assert "mistyped" in error.en and "输错了" in error.zh
 
 
 @pytest.mark.parametrize("text,code", [("2026-13-01", "no_such_day"), ("2026-02-30", "no_such_day"),

@@ -67,7 +67,7 @@ def test_a_wrong_check_character_is_a_probable_typo_not_not_found(client, world)
     if swapped != number:
         assert client.get(f"/api/v1/cards/{swapped}").get_json()["error"]["code"] == "card_no_typo"
     page = client.get(f"/c/{typo}")
-    assert page.status_code == 422 and "校验位不符" in page.get_data(as_text=True)
+    assert page.status_code == 422 and "卡号有一位输错了" in page.get_data(as_text=True)
 
 
 def test_malformed_and_unknown_numbers(client, world):

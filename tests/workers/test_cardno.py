@@ -286,9 +286,10 @@ def test_checksum():
     result = validate("JX0000000000L")
     assert (result.ok, result.failure) == (False, "checksum")
     assert result.card_no == "JX0000000000L"
-    assert result.message_en == ("One character of this card number is mistyped (the check character does not "
-                                 "match): compare it with the card.")
-    assert result.message_zh == "卡号有一位输入有误（校验位不符）：请与服务证上的卡号逐位核对。"
+    # Plain words, not "the check character does not match": the reader needs what to do, not the rule.
+    assert result.message_en == ("One character of the card number is mistyped: compare it with the card, "
+                                 "character by character.")
+    assert result.message_zh == "卡号有一位输错了，请对照服务证逐位核对。"
 
 
 def test_a_wrong_check_character_is_never_corrected_for_the_typist():

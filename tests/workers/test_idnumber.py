@@ -448,8 +448,9 @@ def test_wrong_check_character(number):
         if ch != number[17]:
             result = validate(number[:17] + ch, today=TODAY)
             assert (result.ok, result.failure) == (False, "checksum")
-            assert result.message_en == "The check character is wrong."
-            assert result.message_zh == "校验码错误。"
+            assert result.message_en == ("One character of the ID number is mistyped: compare it with the ID "
+                                         "document, character by character.")
+            assert result.message_zh == "证件号码有一位输错了，请对照证件逐位核对。"
 
 
 # --- every single change and every neighbour swap is caught ----------------------------------
