@@ -85,3 +85,16 @@ def test_the_log_pages_scroll_regions_take_the_focus_and_have_names(client):
         for region in regions:
             assert region.get("tabindex") == "0" and region.get("role") == "region", region
             assert (region.get("aria-label") or "").strip(), region
+
+
+def test_every_sideways_scrolling_region_in_the_templates_is_focusable_and_named():
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    plain = []
+    for path in templates.rglob("*.html"):
+        for tag in re.findall(r'<div class="table-wrap"[^>]*>', path.read_text()):
+            if not all(a in tag for a in ('role="region"', 'tabindex="0"', "aria-label=")):
+                plain.append(f"{path.relative_to(templates)}: {tag}")
+    assert not plain, plain
