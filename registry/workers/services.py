@@ -412,7 +412,6 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     Its own short write transaction: the read that follows may be a GET, whose
     transaction only reads, and the row must exist even if rendering fails.
     """
-    from .. import clock
     from ..database import write_intent
 
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
