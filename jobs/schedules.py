@@ -1,7 +1,7 @@
 """The one list of scheduled jobs, with interval overrides from the environment.
 
 A job is `fn(run: JobRun) -> None`: thin, it calls one service and leaves the
-commit to the runner. `REGISTRY_SCHEDULE_<NAME>_SECONDS` overrides an interval
+commit to the runner (a `long` one commits its own writes). `REGISTRY_SCHEDULE_<NAME>_SECONDS` overrides an interval
 (`tasks.reclaim` → `REGISTRY_SCHEDULE_TASKS_RECLAIM_SECONDS`);
 `REGISTRY_EXTRA_SCHEDULES="name=module:function@seconds,…"` adds jobs. A few
 schedules also have a setting in minutes of their own (MINUTE_VARIABLES):

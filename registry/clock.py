@@ -7,8 +7,9 @@ clock read a small JSON file — `{"offset_seconds": …}` to shift real time, o
 changes, so a test can move the date of a server it started between two
 steps of a journey. `create_app` follows the file named by REGISTRY_TEST_CLOCK
 only in test mode; production never sets it and pays one `is None` test.
-Protocol timers (TOTP steps, rate-limit windows, leases of the job scheduler's
-slots) keep real time.
+Protocol timers (TOTP steps, rate-limit windows, the job scheduler's slot
+numbers) keep real time; the leases of jobs and tasks are stored times and
+follow the clock.
 """
 from __future__ import annotations
 

@@ -132,7 +132,8 @@ def msg_other(message) -> Markup:
     zh = getattr(message, "zh", None)
     if not zh:
         return Markup("")
-    return t_other(zh, str(message))
+    # As in `msg`: an ApiError's str() is its code, its English is `en`.
+    return t_other(zh, getattr(message, "en", None) or str(message))
 
 
 def label(kind: str, key: str | None) -> str:

@@ -184,3 +184,15 @@ def test_the_429_page_says_when_to_try_again(client, two_lookups, lang, wait):
     # Programs still get the contract: both languages and the code, in JSON.
     api = client.get(f"/c?card_no={TYPO}", headers={"Accept": "application/json"})
     assert api.status_code == 429 and api.get_json()["error"]["code"] == "rate_limited"
+
+
+def test_the_other_language_of_a_refusal_is_its_english_not_its_code(app):
+    from registry.errors import ApiError
+    from registry.web import msg, msg_other
+
+    refusal = ApiError(422, "card_no_typo", "卡号可能输错了。", "The card number looks mistyped.")
+    with app.test_request_context("/?lang=zh"):
+        assert msg(refusal) == "卡号可能输错了。"
+        other = str(msg_other(refusal))
+        assert "The card number looks mistyped." in other and "card_no_typo" not in other
+        assert 'lang="en"' in other
