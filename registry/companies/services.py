@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account, Agency
@@ -423,7 +424,8 @@ def withdraw_change(ring: KeyRing, *, account: Account, change: CompanyChange) -
 def changes_for(regulator: Account) -> list[CompanyChange]:
     """The open change requests a regulator oversees, oldest first."""
     rows = db.session.execute(
-        select(CompanyChange).where(CompanyChange.status == "open").order_by(CompanyChange.id)).scalars()
+        select(CompanyChange).where(CompanyChange.status == "open").order_by(CompanyChange.id)
+        .options(selectinload(CompanyChange.company))).scalars()
     return [c for c in rows if oversees_change(regulator, c)]
 
 
