@@ -237,11 +237,10 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     confirmation code, and the row's records wait until the worker confirms
     (an unconfirmed company writes nothing on someone else's record).
     """
-    from ..clock import today as shanghai_today
     from ..workers import attach
 
     now = clock.now()
-    today = today or shanghai_today()
+    today = today or clock.today()
     pending_until = today + timedelta(days=attach.confirm_days())
     # The log head's lock first: the workers this batch attaches to are then read
     # after every other writer's commit, so their digests leave nothing out.
