@@ -98,11 +98,14 @@ def card_summary(worker: Worker, today: date) -> dict:
     latest = latest_card(worker.id)
     photo = db.session.execute(
         select(WorkerPhoto.consent_on, WorkerPhoto.created_dt).where(WorkerPhoto.worker_id == worker.id)).first()
+    expired = latest is not None and latest.valid_until < today
+    void = latest is not None and is_void(worker, latest)
     return {
         "latest": latest,
-        "expired": latest is not None and latest.valid_until < today,
-        "void": latest is not None and is_void(worker, latest),
-        "current": current_card(worker, today) is not None,
+        "expired": expired,
+        "void": void,
+        # As current_card, from the card already read (not a second query for it).
+        "current": latest is not None and not expired and not void,
         "red": status_of(worker, today).colour == "red",
         "photo": None if photo is None else {"consent_on": photo.consent_on, "uploaded": photo.created_dt},
     }

@@ -63,6 +63,9 @@ def _vocab():
             "activation_hours": current_app.config["ACTIVATION_CODE_HOURS"]}
 
 
+_HEADER_WORKER = "jiaxin.header_worker"
+
+
 @bp.app_context_processor
 def _worker_in_header():
     def signed_in_worker() -> str | None:
@@ -70,12 +73,18 @@ def _worker_in_header():
         raw = session.get(TOKEN)
         if not raw:
             return None
+        # base.html and the home page both ask: look the token up once a request (three queries each time).
+        cached = request.environ.get(_HEADER_WORKER)
+        if cached is not None and cached[0] == raw:
+            return cached[1]
         try:
             found = services.worker_for_token(raw, clock.now())
         except Exception:  # noqa: BLE001 - the error page itself must render
             db.session.rollback()
             return None
-        return found[0].card_no if found else None
+        card_no = found[0].card_no if found else None
+        request.environ[_HEADER_WORKER] = (raw, card_no)
+        return card_no
 
     return {"signed_in_worker": signed_in_worker}
 
