@@ -213,6 +213,13 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
         for start in range(0, len(ids), 500):
             batch = db.session.execute(
                 select(model).where(model.id.in_(ids[start:start + 500])).order_by(model.id)).scalars().all()
+            accounts: dict[int, list] = {}
+            if kind in ("company", "agency"):
+                # One query per batch for the accounts the batch's records own, not one per record.
+                owner = Account.company_id if kind == "company" else Account.agency_id
+                for acc in db.session.execute(select(Account).where(owner.in_([r.id for r in batch]))
+                                              .order_by(Account.id)).scalars():
+                    accounts.setdefault(getattr(acc, owner.key), []).append(acc)
             for rec in batch:
                 count += 1
                 ref = rec.log_ref
@@ -227,11 +234,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                 if kind in SEALED:
                     for p in _sealed_problems(ring, kind, rec):
                         records.fail(f"{kind} {ref}: {p}", (kind, ref))
-                if kind in ("company", "agency"):
-                    owner = Account.company_id if kind == "company" else Account.agency_id
-                    for acc in db.session.execute(select(Account).where(owner == rec.id)).scalars():
-                        for p in _sealed_problems(ring, "account", acc):
-                            records.fail(f"account {acc.ref} ({kind} {ref}): {p}", (kind, ref))
+                for acc in accounts.get(rec.id, ()):
+                    for p in _sealed_problems(ring, "account", acc):
+                        records.fail(f"account {acc.ref} ({kind} {ref}): {p}", (kind, ref))
             if kind == "worker":
                 for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
                     records.fail(f"worker {ref}: {p}", ("worker", ref))
