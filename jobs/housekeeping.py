@@ -46,3 +46,14 @@ def lapse_attachments(_run: JobRun) -> None:
     seqs = attach.end_lapsed(keyring(), today=today(), now=clock.now())
     if seqs:
         log.info("ended %d lapsed attachments awaiting confirmation", len(seqs))
+
+
+def expire_sanctions(_run: JobRun) -> None:
+    """Record the end of every sanction whose publication window has passed (one log entry each; idempotent)."""
+    from registry.clock import today
+    from registry.keys import keyring
+    from registry.sanctions import services as sanctions
+
+    count = sanctions.expire_due(keyring(), today())
+    if count:
+        log.info("recorded the end of %d sanctions' windows", count)

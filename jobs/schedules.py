@@ -44,6 +44,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("log.checkpoint", "jobs.checkpoints:sign_checkpoint", 60),
     Schedule("selfservice.prune", "jobs.housekeeping:prune_spent_codes", 3600),
     Schedule("workers.lapse_attachments", "jobs.housekeeping:lapse_attachments", 3600),
+    # Whether a sanction is public is computed when read; this records each window's end in the log.
+    Schedule("sanctions.expire", "jobs.housekeeping:expire_sanctions", 3600),
     # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.
     Schedule("log.verify", "jobs.verification:verify_log", 3600, long=True),
 )

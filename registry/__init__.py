@@ -146,10 +146,12 @@ def _register_domains(app: Flask) -> None:
         lookup,
         notify,
         reports,
+        sanctions,
         selfservice,
         tasks,
         workers,
     )
 
-    for module in (accounts, companies, workers, cards, lookup, reports, selfservice, imports, notify, tasks, log):
+    for module in (accounts, companies, workers, cards, lookup, reports, sanctions, selfservice, imports, notify, tasks,
+                   log):
         module.register(app)

@@ -36,6 +36,12 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "cards": ("worker",),
     "worker_photos": ("worker",),
     "card_reports": ("report",),
+    "sanctions": ("sanction",),
+    "sanction_persons": ("sanction",),
+    "sanction_notices": ("sanction",),
+    "sanction_decisions": ("sanction",),
+    "sanction_approvals": ("sanction",),
+    "sanction_corrections": ("sanction",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -304,17 +310,69 @@ def report_state(ring, report) -> dict:
     }
 
 
+def sanction_state(ring, sanction) -> dict:
+    """A sanction with its named persons, notice, decision, approvals and corrections.
+
+    Subjects and links are log_refs; the facts and each person's name only as
+    HMACs. Derived dates (the window's end, the publication and objection
+    deadlines) are never stored: they follow from the dates here and the calendar.
+    """
+    subject = sanction.worker if sanction.subject_kind == "worker" else sanction.company
+    notice, decision = sanction.notice, sanction.decision
+    return {
+        "v": VERSION,
+        "kind": "sanction",
+        "salt": sanction.salt,
+        "subject": {"kind": sanction.subject_kind, "ref": subject.log_ref},
+        "agency": sanction.agency.log_ref,
+        "sanction_kind": sanction.kind,
+        "severity": sanction.severity,
+        "legal_basis": sanction.legal_basis,
+        "facts": sanction.facts_state,
+        "measures": sanction.measures,
+        "bars_home_service": sanction.bars_home_service,
+        "publish_months": sanction.publish_months,
+        "origin": None if sanction.origin_report is None else {"report": sanction.origin_report.log_ref},
+        "state": sanction.state,
+        "proposed_by": sanction.proposed_by,
+        "created": _dt(sanction.created_dt),
+        "persons": [
+            {"role": p.role, "name": p.name_state, "name_masked": p.name_masked,
+             "worker": None if p.worker is None else p.worker.log_ref}
+            for p in sanction.persons
+        ],
+        "notice": None if notice is None else {
+            "objection_days": notice.objection_days, "delivery_method": notice.delivery_method,
+            "delivered_on": _d(notice.delivered_on), "notified_by": notice.notified_by,
+            "notified": _dt(notice.notified_dt)},
+        "decision": None if decision is None else {
+            "decision_no": decision.decision_no, "decision_date": _d(decision.decision_date),
+            "decided_by": decision.decided_by, "decided": _dt(decision.decided_dt)},
+        "approvals": [{"approved_by": a.approved_by, "approved": _dt(a.approved_dt)} for a in sanction.approvals],
+        "published": None if sanction.published_dt is None else {
+            "by": sanction.published_by, "at": _dt(sanction.published_dt)},
+        "expired": _dt(sanction.expired_dt),
+        "corrections": [
+            {"fields": c.fields, "reason": c.reason, "corrected_by": c.corrected_by, "corrected": _dt(c.corrected_dt)}
+            for c in sanction.corrections
+        ],
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
     from .companies.models import Company
     from .reports.models import CardReport
+    from .sanctions.models import Sanction
     from .workers.models import Worker
 
     if isinstance(aggregate, Worker):
         return worker_state(ring, aggregate)
     if isinstance(aggregate, CardReport):
         return report_state(ring, aggregate)
+    if isinstance(aggregate, Sanction):
+        return sanction_state(ring, aggregate)
     if isinstance(aggregate, Company):
         return company_state(ring, aggregate)
     if isinstance(aggregate, Agency):
@@ -327,9 +385,11 @@ def aggregate_roots():
     from .accounts.models import Agency
     from .companies.models import Company
     from .reports.models import CardReport
+    from .sanctions.models import Sanction
     from .workers.models import Worker
 
-    return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport))
+    return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
+            ("sanction", Sanction))
 
 
 def canonical_json(value) -> bytes:

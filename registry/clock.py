@@ -54,6 +54,21 @@ def add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+def add_months(d: date, months: int) -> date:
+    """The same day `months` later; a day the target month lacks becomes its last day (31 January + 1 = 28/29 February).
+
+    The civil code's rule for periods counted in months (民法典 art. 203; docs/rules.md, "Dates").
+    """
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    if month == 12:
+        last = 31
+    else:
+        last = (date(year, month + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(d.day, last))
+
+
 def follow(path: str | os.PathLike | None) -> None:
     """Test seam: take the time from the JSON file at `path` from now on; None goes back to real time."""
     global _file, _state

@@ -54,6 +54,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ACTIVATION_CODE_HOURS": int(os.environ.get("REGISTRY_ACTIVATION_CODE_HOURS", "72")),
         "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
+        # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
+        "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),
         # What a new company is told to expect: a regulator's review in about this many working days.
         "REVIEW_WORKING_DAYS": int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5")),
         "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),

@@ -43,6 +43,7 @@ def sealed_columns() -> list[Sealed]:
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
+    from ..sanctions.models import Sanction, SanctionPerson
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -59,6 +60,8 @@ def sealed_columns() -> list[Sealed]:
         Sealed(WorkerPhoto, "photo_enc", "worker_photos", "photo", "ref", binary=True),
         Sealed(CardReport, "text_enc", "card_reports", "text", "ref"),
         Sealed(CardReport, "closing_note_enc", "card_reports", "closing_note", "ref"),
+        Sealed(Sanction, "facts_enc", "sanctions", "facts", "ref"),
+        Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"),
     ]
 
 

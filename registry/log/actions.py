@@ -30,6 +30,13 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     CARD_ISSUE = "card:issue"
     REPORT_FILE = "report:file"
     REPORT_CLOSE = "report:close"
+    SANCTION_RECORD = "sanction:record"
+    SANCTION_NOTIFY = "sanction:notify"
+    SANCTION_DECIDE = "sanction:decide"
+    SANCTION_APPROVE = "sanction:approve"
+    SANCTION_PUBLISH = "sanction:publish"
+    SANCTION_EXPIRE = "sanction:expire"
+    SANCTION_CORRECT = "sanction:correct"
     ACCOUNT_DISABLE = "account:disable"
     ACCOUNT_ENABLE = "account:enable"
     ACCOUNT_PASSWORD_CHANGE = "account:password:change"  # noqa: S105

@@ -29,7 +29,7 @@ PHOTO = _png()
 
 
 @pytest.fixture
-def world(app, factory):
+def world(app, factory, clock):
     """small_world plus a signed pledge and a worker record: at least one row in every business table."""
     from datetime import timedelta
 
@@ -65,6 +65,28 @@ def world(app, factory):
     update_profile(factory.ring, account=w["admin"], company=w["company"],
                    profile=factory.profile(name="成都改名家政服务有限公司"))
     db.session.commit()
+    # A company's serious listing, noticed, decided, approved and corrected: every sanction table.
+    from registry.sanctions import services as sanctions
+    from tests.support.sanctionutil import record, regulators
+
+    proposer, approver = regulators(factory, code="hk-log")
+    start = today()
+    clock.freeze(start)
+    s = record(factory, proposer, company=w["company"], kind="serious_list", severity="serious", today=start,
+               persons=[{"role": "legal_representative", "name": "李建国"}])
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=start,
+                              delivery_method="in_person", delivered_on=start)
+    db.session.commit()
+    clock.freeze(sanctions.objection_until(s).day + timedelta(days=1))
+    sanctions.decide_sanction(factory.ring, regulator=proposer, sanction=s, today=today(),
+                              decision_no="商务信〔2026〕1号")
+    db.session.commit()
+    sanctions.approve_sanction(factory.ring, regulator=approver, sanction=s, today=today())
+    db.session.commit()
+    sanctions.correct_sanction(factory.ring, regulator=proposer, sanction=s, today=today(),
+                               changes={"measures": "限制参与政府采购"}, reason="措施表述有误")
+    db.session.commit()
+    w["sanction"] = s
     sign(factory.ring)
     _ = w["company"].uscc  # load before raw edits
     return w
@@ -220,6 +242,12 @@ BUSINESS_EDITS = {
     "cards": ("key_id", "00000000"),
     "worker_photos": ("content_type", "image/gif"),
     "card_reports": ("reason", "other"),
+    "sanctions": ("legal_basis", "伪造的依据"),
+    "sanction_persons": ("name_masked", "王*"),
+    "sanction_notices": ("objection_days", 30),
+    "sanction_decisions": ("decision_no", "伪〔2026〕1号"),
+    "sanction_approvals": ("approved_by", "f" * 32),
+    "sanction_corrections": ("reason", "伪造"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -235,6 +263,12 @@ AGGREGATE_OF = {
     "cards": lambda row: db.session.get(Worker, row.worker_id),
     "worker_photos": lambda row: db.session.get(Worker, row.worker_id),
     "card_reports": lambda row: row,
+    "sanctions": lambda row: row,
+    "sanction_persons": lambda row: row.sanction,
+    "sanction_notices": lambda row: row.sanction,
+    "sanction_decisions": lambda row: row.sanction,
+    "sanction_approvals": lambda row: row.sanction,
+    "sanction_corrections": lambda row: row.sanction,
 }
 
 
@@ -291,6 +325,19 @@ def test_a_reencrypted_different_value_is_named(world, factory):
     sql("UPDATE workers SET name_enc = :e WHERE id = :i", e=seal(factory.ring, "李四", aad("workers", "name", a.ref)),
         i=a.id)
     assert verify(factory).failures == [f"worker {a.log_ref}: name does not match its state HMAC"]
+
+
+def test_a_sanctions_sealed_facts_and_named_persons_are_checked(world, factory):
+    from registry.keys.crypto import aad, seal
+
+    s = world["sanction"]
+    person = s.persons[0]
+    sql("UPDATE sanction_persons SET name_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "王五", aad("sanction_persons", "name", person.ref)), i=person.id)
+    sql("UPDATE sanctions SET facts_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "改过的事实", aad("sanctions", "facts", "0" * 32)), i=s.id)
+    assert verify(factory).failures == [f"sanction {s.log_ref}: facts does not decrypt for this row",
+                                        f"sanction {s.log_ref}: named person: name does not match its state HMAC"]
 
 
 def test_an_account_sealed_name_is_checked(world, factory):

@@ -146,6 +146,9 @@ SEALED = {
     # A resident's report: its optional free text.
     "report": [("text_enc", "card_reports", "text", "text_state", "text", "ref"),
                ("closing_note_enc", "card_reports", "closing_note", "closing_note_state", "closing_note", "ref")],
+    # A sanction's facts (they may name people), and each named person's name.
+    "sanction": [("facts_enc", "sanctions", "facts", "facts_state", "facts", "ref")],
+    "sanction_person": [("name_enc", "sanction_persons", "name", "name_state", "name", "ref")],
 }
 
 
@@ -237,6 +240,10 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                 for acc in accounts.get(rec.id, ()):
                     for p in _sealed_problems(ring, "account", acc):
                         records.fail(f"account {acc.ref} ({kind} {ref}): {p}", (kind, ref))
+                if kind == "sanction":
+                    for person in rec.persons:
+                        for p in _sealed_problems(ring, "sanction_person", person):
+                            records.fail(f"sanction {ref}: named person: {p}", (kind, ref))
             if kind == "worker":
                 for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
                     records.fail(f"worker {ref}: {p}", ("worker", ref))

@@ -1,0 +1,1 @@
+"""The official working-day calendar (placeholder until the calendar branch lands)."""

@@ -1,0 +1,13 @@
+"""Sanctions and the shared blacklist (失信惩戒共鉴): recording, notice, decision, approval, publication, expiry,
+the public search of published listings, and the regulators' worklist."""
+from . import models  # noqa: F401  (the tables)
+
+
+def register(app):
+    """Attach this domain's API and pages."""
+    from ..extensions import api
+    from . import api as api_mod
+    from . import views
+
+    api.register_blueprint(api_mod.blp)
+    app.register_blueprint(views.bp)

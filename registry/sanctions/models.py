@@ -1,0 +1,163 @@
+"""Sanctions (an aggregate): the root, its named persons, notice, decision, approvals and corrections.
+
+Nothing is ever deleted: a sanction moves through its states (rules.STATES)
+and each move is one log entry. Personal data — a named person's real name,
+the facts (which may name people) — is sealed with its state HMAC, like a
+worker's identity.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .. import clock
+from ..extensions import db
+from ..models import LoggedAggregate, UTCDateTime, new_ref
+from . import rules
+
+
+class Sanction(LoggedAggregate, db.Model):
+    """A sanction or listing against a worker or a company, issued by one agency, seen by every regulator."""
+
+    __tablename__ = "sanctions"
+    __table_args__ = (
+        Index("ix_sanctions_state", "state", "id"),
+        Index("ix_sanctions_worker", "worker_id", "state"),
+        Index("ix_sanctions_company", "company_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The public reference in URLs and the binding of sealed text (never the log_ref).
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    subject_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"))
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    severity: Mapped[str] = mapped_column(String(8), nullable=False)
+    legal_basis: Mapped[str] = mapped_column(String(500), nullable=False)
+    facts_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    facts_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    measures: Mapped[str] = mapped_column(String(500), nullable=False)
+    # The measures bar home-service work: a listed worker cannot be registered or attached.
+    bars_home_service: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The publicity window in months (None: not published — a minor sanction only).
+    publish_months: Mapped[int | None] = mapped_column(Integer)
+    # Where the case came from: a card report (by its row) for now; complaints arrive with traceability.
+    origin_report_id: Mapped[int | None] = mapped_column(ForeignKey("card_reports.id"))
+    state: Mapped[str] = mapped_column(String(12), nullable=False)
+    # Copied from the decision row so lists filter and sort in SQL; the decision row is the record.
+    decision_date: Mapped[date | None] = mapped_column(Date, index=True)
+    published_by: Mapped[str | None] = mapped_column(String(32))
+    published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expired_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proposed_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    worker = relationship("Worker")
+    company = relationship("Company")
+    agency = relationship("Agency")
+    origin_report = relationship("CardReport")
+    persons: Mapped[list[SanctionPerson]] = relationship(order_by="SanctionPerson.id", back_populates="sanction")
+    notice: Mapped[SanctionNotice | None] = relationship(back_populates="sanction", uselist=False)
+    decision: Mapped[SanctionDecision | None] = relationship(back_populates="sanction", uselist=False)
+    approvals: Mapped[list[SanctionApproval]] = relationship(order_by="SanctionApproval.id",
+                                                             back_populates="sanction")
+    corrections: Mapped[list[SanctionCorrection]] = relationship(order_by="SanctionCorrection.id",
+                                                                 back_populates="sanction")
+
+    @property
+    def window_end(self) -> date | None:
+        return rules.window_end(self.decision_date, self.publish_months)
+
+    def is_public(self, today: date) -> bool:
+        return rules.is_public(state=self.state, published=self.published_dt is not None,
+                               decision_date=self.decision_date, months=self.publish_months, today=today)
+
+    def is_in_effect(self, today: date) -> bool:
+        return rules.is_in_effect(kind=self.kind, state=self.state, decision_date=self.decision_date,
+                                  months=self.publish_months, today=today)
+
+
+class SanctionPerson(db.Model):
+    """A person a company's sanction names: the legal representative or a directly responsible person."""
+
+    __tablename__ = "sanction_persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
+    # AES-GCM associated data binds the sealed name to this ref.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    role: Mapped[str] = mapped_column(String(24), nullable=False)
+    name_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    name_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    name_masked: Mapped[str] = mapped_column(String(60), nullable=False)
+    # `<key id>:<hmac>` of the full name: the public search finds persons by exact name only.
+    name_idx: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    # Set when the person is a registered worker (named by card number).
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), index=True)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="persons")
+    worker = relationship("Worker")
+
+
+class SanctionNotice(db.Model):
+    """The advance notice of a serious listing: reasons, basis, rights, and the objection window."""
+
+    __tablename__ = "sanction_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, unique=True)
+    # Working days after delivery in which the subject may object; the window's last day is derived.
+    objection_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    delivery_method: Mapped[str] = mapped_column(String(16), nullable=False)
+    delivered_on: Mapped[date] = mapped_column(Date, nullable=False)
+    notified_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    notified_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="notice")
+
+
+class SanctionDecision(db.Model):
+    """The decision: its number and date (from which the window and the publication deadline count)."""
+
+    __tablename__ = "sanction_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, unique=True)
+    decision_no: Mapped[str] = mapped_column(String(100), nullable=False)
+    decision_date: Mapped[date] = mapped_column(Date, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    decided_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="decision")
+
+
+class SanctionApproval(db.Model):
+    """A second regulator's approval of a listing (four eyes)."""
+
+    __tablename__ = "sanction_approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
+    approved_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    approved_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="approvals")
+
+
+class SanctionCorrection(db.Model):
+    """A correction of a recorded sanction: which fields changed and why (the log keeps every earlier state)."""
+
+    __tablename__ = "sanction_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
+    fields: Mapped[str] = mapped_column(String(200), nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    corrected_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    corrected_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="corrections")
