@@ -1,7 +1,26 @@
 """Sanctions: what the public sees of a published one, a search result, the subject's notice, the regulator's view."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from .common import MessageSchema
+from registry.sanctions.rules import (
+    BASIS_MAX,
+    DECISION_NO_MAX,
+    DELIVERY_METHODS,
+    FACTS_MAX,
+    KINDS,
+    MEASURES_MAX,
+    PERSON_ROLES,
+    PERSONS_MAX,
+    REASON_MAX,
+    SEVERITIES,
+    STATES,
+    SUBJECT_KINDS,
+)
+
+from .common import BoundedInteger, ChangeSchema, FormBoolean, MessageSchema, StrictBoolean
+
+CARD_NO_MAX = 30
+USCC_MAX = 30
+NAME_MAX = 50
 
 
 class SanctionAgencySchema(Schema):
@@ -24,3 +43,172 @@ class PublishedSanctionSchema(Schema):
     legal_basis = fields.String()
     agency = fields.Nested(SanctionAgencySchema, metadata={"description": "The issuing agency."})
     window_end = fields.Date(allow_none=True, metadata={"description": "The last day it is published."})
+
+
+# ---- the regulators' API and the subjects' notices ----
+
+class SanctionDeadlineSchema(Schema):
+    day = fields.Date(metadata={"description": "The last day (inclusive)."})
+    provisional = fields.Boolean(metadata={"description": "Counted without the official calendar of that year: "
+                                                          "it may move when the State Council's schedule is loaded."})
+
+
+class SanctionSubjectSchema(Schema):
+    """A worker by card number and masked name, or a company by USCC and name."""
+
+    kind = fields.String(metadata={"description": "worker or company."})
+    card_no = fields.String(metadata={"description": "A worker's card number."})
+    name_masked = fields.String(metadata={"description": "A worker's masked name."})
+    uscc = fields.String(metadata={"description": "A company's unified social credit code."})
+    name = fields.String(metadata={"description": "A company's name."})
+
+
+class SanctionPersonSchema(Schema):
+    """A person a company's sanction names: never the real name, only its masked form."""
+
+    role = fields.String(metadata={"description": "legal_representative or responsible."})
+    role_label = fields.Nested(MessageSchema)
+    name_masked = fields.String()
+    card_no = fields.String(allow_none=True, metadata={"description": "When the person is a registered worker."})
+
+
+class SanctionNoticeSchema(PublishedSanctionSchema):
+    """What the subject sees of a listing noticed to it: reasons, basis, measures, rights, the objection window."""
+
+    subject = fields.Nested(SanctionSubjectSchema)
+    state = fields.String(metadata={"description": "proposed, notified, decided, approved, published or expired."})
+    state_label = fields.Nested(MessageSchema)
+    reasons = fields.String(metadata={"description": "The facts the listing rests on."})
+    measures = fields.String(metadata={"description": "The measures it brings."})
+    rights = fields.Nested(MessageSchema, metadata={"description": "The subject's rights: objection, review, suit."})
+    delivery_method = fields.String(allow_none=True, metadata={"description": "sms, phone_call, post or in_person."})
+    delivered_on = fields.Date(allow_none=True)
+    objection_days = fields.Integer(allow_none=True, metadata={"description": "Working days to object."})
+    objection_until = fields.Nested(SanctionDeadlineSchema, allow_none=True,
+                                    metadata={"description": "The objection window's last day."})
+
+
+class SanctionCorrectionSchema(Schema):
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    reason = fields.String()
+    corrected_by = fields.String(metadata={"description": "The regulator's account reference."})
+    corrected_dt = fields.DateTime()
+
+
+class RegulatorSanctionSchema(SanctionNoticeSchema):
+    """Everything a regulator of any agency sees: facts, persons (masked), states, deadlines and corrections."""
+
+    facts = fields.String()
+    bars_home_service = fields.Boolean()
+    publish_months = fields.Integer(allow_none=True, metadata={"description": "None: not published (minor)."})
+    persons = fields.List(fields.Nested(SanctionPersonSchema))
+    origin_report = fields.String(allow_none=True, metadata={"description": "The card report's reference."})
+    proposed_by = fields.String(metadata={"description": "Account references, here and below."})
+    decided_by = fields.String(allow_none=True)
+    approved_by = fields.List(fields.String())
+    published_dt = fields.DateTime(allow_none=True)
+    expired_dt = fields.DateTime(allow_none=True)
+    public = fields.Boolean(metadata={"description": "Shown to the public today."})
+    in_effect = fields.Boolean(metadata={"description": "Binding today."})
+    publication_deadline = fields.Nested(SanctionDeadlineSchema, allow_none=True,
+                                         metadata={"description": "The 7th working day after the decision."})
+    corrections = fields.List(fields.Nested(SanctionCorrectionSchema))
+    created_dt = fields.DateTime()
+
+
+def _text(limit: int, description: str, *, required: bool = True, **kwargs):
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=limit),
+                             metadata={"description": description}, **kwargs)
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=limit),
+                         metadata={"description": description}, **kwargs)
+
+
+class SanctionPersonArgs(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(list(PERSON_ROLES)),
+                         metadata={"description": "legal_representative or responsible."})
+    name = _text(NAME_MAX, "The full real name (stored sealed; shown masked).")
+    card_no = _text(CARD_NO_MAX, "The person's card number, when they are a registered worker.", required=False)
+
+
+class RecordSanctionArgs(Schema):
+    """A sanction against a worker (`card_no`) or a company (`uscc`)."""
+
+    subject_kind = fields.String(required=True, validate=validate.OneOf(list(SUBJECT_KINDS)),
+                                 metadata={"description": "worker (give `card_no`) or company (give `uscc`)."})
+    card_no = _text(CARD_NO_MAX, "The worker's card number.", required=False)
+    uscc = _text(USCC_MAX, "The company's unified social credit code.", required=False)
+    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)),
+                         metadata={"description": "warning, criticism, fine, rectification, watch_list or "
+                                                  "serious_list (a listing: noticed first, decided later)."})
+    severity = fields.String(required=True, validate=validate.OneOf(list(SEVERITIES)),
+                             metadata={"description": "minor, general or serious."})
+    legal_basis = _text(BASIS_MAX, "The legal basis.")
+    facts = _text(FACTS_MAX, "The facts (stored sealed; the subject reads them in its notice).")
+    measures = _text(MEASURES_MAX, "The measures.")
+    bars_home_service = StrictBoolean(load_default=False,
+                                      metadata={"description": "The measures bar home-service work."})
+    publish_months = BoundedInteger(load_default=None, allow_none=True, maximum=36,
+                                    metadata={"description": "The publicity window in months (minor: 1–3 or none; "
+                                                             "general: 3–12; serious: 12–36). Default: the least."})
+    decision_no = _text(DECISION_NO_MAX, "The decision number (not for a serious listing: it is decided later).",
+                        required=False)
+    decision_date = fields.Date(load_default=None, allow_none=True,
+                                metadata={"description": "The decision date (not for a serious listing)."})
+    persons = fields.List(fields.Nested(SanctionPersonArgs), load_default=list,
+                          validate=validate.Length(max=PERSONS_MAX),
+                          metadata={"description": "A company's legal representative and responsible persons."})
+    origin_report = _text(30, "The reference of the card report the case came from.", required=False)
+
+
+class SanctionRecordedSchema(ChangeSchema):
+    ref = fields.String(metadata={"description": "The sanction's reference in the regulators' API."})
+    state = fields.String(metadata={"description": "proposed (a serious listing) or decided."})
+
+
+class SanctionChangedSchema(ChangeSchema):
+    state = fields.String()
+
+
+class SanctionListArgs(Schema):
+    state = fields.String(validate=validate.OneOf(list(STATES)))
+    card_no = fields.String(validate=validate.Length(min=1, max=CARD_NO_MAX),
+                            metadata={"description": "Sanctions against this worker."})
+    uscc = fields.String(validate=validate.Length(min=1, max=USCC_MAX),
+                         metadata={"description": "Sanctions against this company."})
+    agency = fields.String(validate=validate.Length(min=1, max=32),
+                           metadata={"description": "Issued by the agency with this code."})
+    mine = FormBoolean(load_default=False, metadata={"description": "true: issued by your agency only."})
+    limit = BoundedInteger(load_default=100, minimum=1, maximum=500)
+    offset = BoundedInteger(load_default=0)
+
+
+class NotifySanctionArgs(Schema):
+    objection_days = BoundedInteger(load_default=None, allow_none=True, minimum=1, maximum=30,
+                                    metadata={"description": "Working days to object (default: the registry's, 5)."})
+    delivery_method = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(list(DELIVERY_METHODS)),
+                                    metadata={"description": "sms (default: sent now to the mobile on record), "
+                                                             "phone_call, post or in_person."})
+    delivered_on = fields.Date(load_default=None, allow_none=True,
+                               metadata={"description": "When it was delivered (required unless sms)."})
+
+
+class DecideSanctionArgs(Schema):
+    decision_no = _text(DECISION_NO_MAX, "The decision number.")
+    decision_date = fields.Date(load_default=None, allow_none=True,
+                                metadata={"description": "Default today; after the objection window."})
+
+
+class CorrectSanctionArgs(Schema):
+    """The fields to correct (at least one) and why; the subject, kind and issuing agency never change."""
+
+    legal_basis = fields.String(validate=validate.Length(min=1, max=BASIS_MAX))
+    facts = fields.String(validate=validate.Length(min=1, max=FACTS_MAX))
+    measures = fields.String(validate=validate.Length(min=1, max=MEASURES_MAX))
+    bars_home_service = StrictBoolean()
+    publish_months = BoundedInteger(maximum=36)
+    severity = fields.String(validate=validate.OneOf(list(SEVERITIES)))
+    decision_no = fields.String(validate=validate.Length(min=1, max=DECISION_NO_MAX))
+    decision_date = fields.Date()
+    reason = _text(REASON_MAX, "Why it is corrected.")

@@ -51,6 +51,13 @@ DELIVERY_METHODS = {
     "in_person": ("当面送达", "In person"),
 }
 DEFAULT_OBJECTION_DAYS = 5
+# The longest texts a sanction holds (characters), and the most persons it names.
+BASIS_MAX = 500
+FACTS_MAX = 2000
+MEASURES_MAX = 500
+DECISION_NO_MAX = 100
+REASON_MAX = 500
+PERSONS_MAX = 10
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import clock
-from ..accounts.models import Account
+from ..accounts.models import Account, Agency
 from ..accounts.roles import REGULATOR_ROLES
 from ..calendar import services as calendar
 from ..companies import uscc as uscc_mod
@@ -38,13 +38,9 @@ from ..workers.person import e164_mobile, normal_name
 from ..workers.services import check_card_no
 from . import rules
 from .models import Sanction, SanctionApproval, SanctionCorrection, SanctionDecision, SanctionNotice, SanctionPerson
+from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, PERSONS_MAX, REASON_MAX
 
-BASIS_MAX = 500
-FACTS_MAX = 2000
-MEASURES_MAX = 500
-DECISION_NO_MAX = 100
-REASON_MAX = 500
-PERSONS_MAX = 10
+# (The text limits above live with the rules, so the API's schemas declare the same ones.)
 # A decision is public by the 7th working day after its date (双公示).
 PUBLISH_WITHIN_WORKING_DAYS = 7
 # What a correction may change (the subject, kind and issuing agency never change: record a new sanction).
@@ -97,7 +93,12 @@ def _text(value, field: str, limit: int, *, required: bool, problems: list) -> s
 
 
 def _worker_by_card(raw: str, field: str = "card_no") -> Worker:
-    number = check_card_no(raw)
+    try:
+        number = check_card_no(raw)
+    except ApiError as exc:
+        # A named person's card number is `persons.<i>.card_no`: the fault names that field, not the subject's.
+        raise ApiError(exc.status, exc.code, exc.zh, exc.en,
+                       {field if k == "card_no" else k: v for k, v in exc.fields.items()}) from None
     worker = db.session.execute(select(Worker).where(Worker.card_no == number)).scalar_one_or_none()
     if worker is None:
         raise ApiError(422, "invalid_input", "输入有误。", "The input is not valid.",
@@ -470,8 +471,9 @@ def get_sanction(ref: str) -> Sanction:
 
 
 def list_sanctions(*, state: str | None = None, card_no: str | None = None, uscc: str | None = None,
-                   agency_id: int | None = None, limit: int = 100, offset: int = 0) -> list[Sanction]:
-    """Sanctions for a regulator, newest first, filtered by state, subject and issuing agency."""
+                   agency_id: int | None = None, agency_code: str | None = None, limit: int = 100,
+                   offset: int = 0) -> list[Sanction]:
+    """Sanctions for a regulator, newest first, filtered by state, subject and issuing agency (id or code)."""
     q = select(Sanction).options(*_loaded())
     if state:
         q = q.where(Sanction.state == state)
@@ -481,6 +483,8 @@ def list_sanctions(*, state: str | None = None, card_no: str | None = None, uscc
         q = q.join(Company, Company.id == Sanction.company_id).where(Company.uscc == uscc_mod.normalise(uscc))
     if agency_id is not None:
         q = q.where(Sanction.agency_id == agency_id)
+    if agency_code:
+        q = q.where(Sanction.agency_id.in_(select(Agency.id).where(Agency.code == agency_code)))
     return list(db.session.execute(q.order_by(Sanction.id.desc()).limit(limit).offset(offset)).scalars())
 
 

@@ -138,7 +138,9 @@ class WorkerSearch(MethodView):
 
         `purpose` is required and, with `note`, goes into the worker's access
         record, written before the record opens. A number nobody holds and a
-        worker outside your sector answer alike: 404 `worker_not_found`.
+        worker outside your sector answer alike: 404 `worker_not_found` — except
+        that for `purpose` `sanction_case` any regulator opens any worker by card
+        number, whatever sector employs them (any agency may sanction anyone).
         Unlogged: a read, not a change.
         """
         account = bearer_account()

@@ -4,8 +4,10 @@ A worker is found by card number, or by ID number through its blind index
 (normalised and checked as registration does, so the typed number is never
 stored or compared in clear). A regulator may open only a worker their sector
 reaches (`services.may_view`: regulators of a sector the worker is employed in
-today, market supervision for anyone); for anyone else the answer is the same
-as for a number nobody holds, so a search tells nothing about who is registered.
+today, market supervision for anyone), or — for a sanction case, by card number
+— any worker at all, since any agency may sanction anyone (失信惩戒共鉴,
+`reaches`); for anyone else the answer is the same as for a number nobody
+holds, so a search tells nothing about who is registered.
 
 Opening writes the worker's access record first, with the purpose chosen from
 `vocab.REGULATOR_PURPOSES` and the regulator's optional note; the worker reads
@@ -74,9 +76,26 @@ def find(ring: KeyRing, *, regulator: Account, q: Query, today: date) -> Worker:
             raise field_error("id_number", result.message_en, result.message_zh,
                               code=f"id_number_{result.failure}")
         worker = services.find_by_id_number(ring, result.number)
-    if worker is None or not services.may_view(regulator, worker):
+    if worker is None or not reaches(regulator, worker, q):
         raise nobody()
     return worker
+
+
+# The purpose for which any regulator may open any worker, named by card number.
+SANCTION_PURPOSE = "sanction_case"
+
+
+def reaches(regulator: Account, worker: Worker, q: Query) -> bool:
+    """May this regulator open this worker for this query?
+
+    Their sector's workers (and market supervision: everyone) for any purpose;
+    and any worker, whatever sector employs them (or none), for a sanction
+    case by card number: every agency records sanctions against anyone. A
+    search by ID number stays within the sector's reach.
+    """
+    if services.may_view(regulator, worker):
+        return True
+    return q.purpose == SANCTION_PURPOSE and bool((q.card_no or "").strip())
 
 
 def open_record(*, regulator: Account, worker: Worker, q: Query) -> None:

@@ -23,6 +23,8 @@ ALL_AUTH = frozenset(PRINCIPALS) - {"anon", "worker"}
 EVERYONE = frozenset(PRINCIPALS) - {"worker"}
 WORKER = frozenset({"worker"})
 REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
+# The issuing agency of the world's sanctions (housekeeping): the only regulators who change them.
+ISSUER = frozenset({"reg_hk", "regadmin_hk"})
 
 
 class World:
@@ -123,11 +125,67 @@ class World:
         db.session.commit()
         self.uncarded_card_no = uncarded.worker.card_no
         self._card_print_task_id = None
+        # Sanctions by the housekeeping agency in each state an operation acts on (see _sanctions).
+        self.sanction_refs = self._sanctions(factory)
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
         assert sign_if_grown(factory.ring, factory.app.config["LOG_ORIGIN"]).status == "signed"
         db.session.commit()
+
+    def _sanctions(self, factory) -> dict:
+        """reg_hk's sanctions, by the operation each awaits (refs): a proposed listing of the worker (notify); a
+        listing of the worker noticed 40 days ago, its objection window over (decide; the worker's notice); a
+        listing of company A noticed then and decided today by its proposer reg_hk, so only regadmin_hk may
+        approve it (company A's notice); a decided fine of the worker (publish); a criticism of company A naming
+        a person (correct). Past days come from the registry's clock, pointed at a file for the while."""
+        import json
+        import os
+        import tempfile
+        from datetime import timedelta
+
+        from registry import clock
+        from registry.extensions import db
+        from registry.sanctions import services as sanctions
+
+        reg = self.accounts["reg_hk"]
+        ring = factory.ring
+        common = {"legal_basis": "《家政服务业信用建设指引》第十条", "facts": "经查，当事人多次违反服务合同约定。",
+                  "measures": "限制从事家政上门服务"}
+
+        def listing(**subject):
+            return sanctions.record_sanction(ring, regulator=reg, today=clock.today(), kind="serious_list",
+                                             severity="serious", publish_months=12, **subject, **common).sanction
+
+        refs = {"notify": listing(subject_kind="worker", card_no=self.card_no).ref}
+        db.session.commit()
+        previous = clock._file
+        fd, path = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"frozen": (clock.now() - timedelta(days=40)).isoformat()}, fh)
+        clock.follow(path)
+        try:
+            decide = listing(subject_kind="worker", card_no=self.card_no)
+            approve = listing(subject_kind="company", uscc=self.company_a.uscc)
+            for s in (decide, approve):
+                sanctions.notify_sanction(ring, regulator=reg, sanction=s, today=clock.today())
+            db.session.commit()
+        finally:
+            clock.follow(previous)
+            os.unlink(path)
+        sanctions.decide_sanction(ring, regulator=reg, sanction=approve, today=clock.today(),
+                                  decision_no="商务信〔2026〕7号")
+        refs.update(decide=decide.ref, approve=approve.ref)
+        refs["publish"] = sanctions.record_sanction(
+            ring, regulator=reg, today=clock.today(), subject_kind="worker", card_no=self.card_no, kind="fine",
+            severity="general", publish_months=3, decision_no="商务罚〔2026〕3号", decision_date=clock.today(),
+            **common).sanction.ref
+        refs["correct"] = sanctions.record_sanction(
+            ring, regulator=reg, today=clock.today(), subject_kind="company", uscc=self.company_a.uscc,
+            kind="criticism", severity="general", decision_no="商务罚〔2026〕4号", decision_date=clock.today(),
+            persons=[{"role": "legal_representative", "name": "郑国强"}], **common).sanction.ref
+        db.session.commit()
+        return refs
 
     @property
     def card_print_task_id(self) -> int:
@@ -425,6 +483,31 @@ OPS = [
     Op("POST", "/api/v1/self/employments/{employment_id}/decline",
        lambda w: f"/api/v1/self/employments/{w.pending_employment_id}/decline", WORKER,
        action="worker:employment:end"),
+    # Sanctions: any regulator records and reads every one; only the issuing agency's (reg_hk, regadmin_hk) change
+    # one; the listing awaiting approval was proposed and decided by reg_hk, so only regadmin_hk approves (four eyes).
+    Op("GET", "/api/v1/sanctions", lambda w: "/api/v1/sanctions", REGULATORS),
+    Op("POST", "/api/v1/sanctions", lambda w: "/api/v1/sanctions", REGULATORS,
+       lambda w: {"subject_kind": "worker", "card_no": w.card_no, "kind": "warning", "severity": "minor",
+                  "legal_basis": "《家政服务业信用建设指引》第十条", "facts": "服务迟到且未告知。", "measures": "警告",
+                  "bars_home_service": False, "publish_months": 1, "decision_no": "商务罚〔2026〕5号",
+                  "decision_date": w.today.isoformat()}, "sanction:record", 201),
+    Op("GET", "/api/v1/sanctions/{ref}", lambda w: f"/api/v1/sanctions/{w.sanction_refs['approve']}", REGULATORS),
+    Op("POST", "/api/v1/sanctions/{ref}/notify", lambda w: f"/api/v1/sanctions/{w.sanction_refs['notify']}/notify",
+       ISSUER, lambda w: {"objection_days": 5}, "sanction:notify"),
+    Op("POST", "/api/v1/sanctions/{ref}/decide", lambda w: f"/api/v1/sanctions/{w.sanction_refs['decide']}/decide",
+       ISSUER, lambda w: {"decision_no": "商务信〔2026〕8号"}, "sanction:decide"),
+    Op("POST", "/api/v1/sanctions/{ref}/approve",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['approve']}/approve", frozenset({"regadmin_hk"}), None,
+       "sanction:approve"),
+    Op("POST", "/api/v1/sanctions/{ref}/publish",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['publish']}/publish", ISSUER, None, "sanction:publish"),
+    Op("POST", "/api/v1/sanctions/{ref}/correct",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['correct']}/correct", ISSUER,
+       lambda w: {"legal_basis": "《家政服务业信用建设指引》第十一条", "reason": "援引条文有误"}, "sanction:correct"),
+    # The subjects' notices: a company's members, the worker in self-service; each only their own.
+    Op("GET", "/api/v1/companies/{uscc}/notices", lambda w: f"/api/v1/companies/{_a(w)}/notices",
+       frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/self/notices", lambda w: "/api/v1/self/notices", WORKER),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

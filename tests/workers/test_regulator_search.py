@@ -117,3 +117,43 @@ def test_the_api_wants_exactly_one_number_and_a_known_purpose(app, client, facto
     resp = client.post("/api/v1/workers/search", json={"card_no": worker.card_no, "purpose": "inspection"},
                        headers=bearer(factory.token(admin.account)))
     assert resp.status_code == 403
+
+
+def test_any_regulator_opens_any_worker_by_card_number_for_a_sanction_case(app, client, factory):
+    """Any agency may sanction anyone (失信惩戒共鉴): for a sanction case, a card number opens any worker, whatever
+    sector employs them or none; the read is in the worker's access record like any other."""
+    worker, admin = hired(factory)  # employed by a housekeeping company
+    _c, prop, reg = regulator(app, factory, "property")
+    before = count(AccessRecord)
+    resp = client.post("/api/v1/workers/search", json={"card_no": worker.card_no, "purpose": "sanction_case",
+                                                         "note": "住建罚 2026-3"}, headers=bearer(prop))
+    assert resp.status_code == 200 and resp.get_json()["card_no"] == worker.card_no
+    row = last_read()
+    assert (row.purpose, row.note, row.accessor_ref) == ("regulator_view:sanction_case", "住建罚 2026-3", reg.ref)
+    assert count(AccessRecord) == before + 1
+    # Other purposes stay within the sector's reach, and so does a search by ID number.
+    for q in ({"card_no": worker.card_no, "purpose": "inspection"},
+              {"id_number": worker_id_number(factory, worker), "purpose": "sanction_case"}):
+        resp = client.post("/api/v1/workers/search", json=q, headers=bearer(prop))
+        assert resp.status_code == 404 and resp.get_json()["error"]["code"] == "worker_not_found"
+    assert count(AccessRecord) == before + 1
+    # A worker nobody employs any more is still found for a sanction case, on the page too.
+    from registry.clock import today
+    from registry.workers import services as workers
+
+    workers.end_employment(factory.ring, account=admin.account, company=admin.account.company, worker=worker,
+                           end_date=today(), today=today())
+    db.session.commit()
+    page, _token, _ = regulator(app, factory, "housekeeping")
+    resp = post_form(page, "/regulator/workers", {"card_no": worker.card_no, "purpose": "sanction_case"},
+                     page="/regulator/workers")
+    assert resp.status_code == 200 and "陈秀英" in text(resp)
+    resp = post_form(page, "/regulator/workers", {"card_no": worker.card_no, "purpose": "complaint"},
+                     page="/regulator/workers")
+    assert resp.status_code == 404
+
+
+def worker_id_number(factory, worker) -> str:
+    from registry.workers.services import open_personal_data
+
+    return open_personal_data(factory.ring, worker)["id_number"]
