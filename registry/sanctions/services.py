@@ -458,6 +458,14 @@ def _loaded():
             selectinload(Sanction.company))
 
 
+def _viewed():
+    """Everything the notice and regulator views read, loaded a query per relationship, not one per row."""
+    return (selectinload(Sanction.persons).selectinload(SanctionPerson.worker), selectinload(Sanction.agency),
+            selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.notice),
+            selectinload(Sanction.decision), selectinload(Sanction.approvals), selectinload(Sanction.corrections),
+            selectinload(Sanction.origin_report))
+
+
 def get_sanction(ref: str) -> Sanction:
     """The sanction with this public ref (any regulator reads every sanction); 404 otherwise."""
     ref = (ref or "").lower()
@@ -474,7 +482,7 @@ def list_sanctions(*, state: str | None = None, card_no: str | None = None, uscc
                    agency_id: int | None = None, agency_code: str | None = None, limit: int = 100,
                    offset: int = 0) -> list[Sanction]:
     """Sanctions for a regulator, newest first, filtered by state, subject and issuing agency (id or code)."""
-    q = select(Sanction).options(*_loaded())
+    q = select(Sanction).options(*_viewed())
     if state:
         q = q.where(Sanction.state == state)
     if card_no:
@@ -494,7 +502,7 @@ def facts_of(ring: KeyRing, sanction: Sanction) -> str:
 
 def notices_for(*, worker_id: int | None = None, company_id: int | None = None) -> list[Sanction]:
     """The listings noticed to this worker or company (their own, only), newest first."""
-    q = select(Sanction).join(SanctionNotice, SanctionNotice.sanction_id == Sanction.id).options(*_loaded())
+    q = select(Sanction).join(SanctionNotice, SanctionNotice.sanction_id == Sanction.id).options(*_viewed())
     if worker_id is not None:
         q = q.where(Sanction.worker_id == worker_id)
     elif company_id is not None:

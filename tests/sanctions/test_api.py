@@ -409,3 +409,35 @@ def test_named_persons_and_subjects_are_masked_in_every_answer(api, factory, cli
     db.session.rollback()
     bodies = [e.body.decode() for e in db.session.execute(select(LogEntry)).scalars()]
     assert [n for n in needles if len(n) >= 8 and any(n in b for b in bodies)] == []
+
+
+def test_the_list_reads_a_fixed_number_of_queries_however_many_sanctions(api, worker, factory, client):
+    company, _admin = factory.company()
+
+    def statements_for_list() -> int:
+        from sqlalchemy import event
+
+        seen = []
+
+        def note(_conn, _cursor, statement, *_args):
+            seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert len(api.get(api.prop, "/api/v1/sanctions")) > 0
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        # (The token's last use is written at most once a minute: only what the list reads counts.)
+        return len([s for s in seen if s.startswith("SELECT") and "api_tokens" not in s])
+
+    def some():
+        listing_of(api, {"subject_kind": "company", "uscc": company.uscc,
+                         "persons": [{"role": "responsible", "name": "郑国强", "card_no": worker.card_no}]})
+        ref = api.record(api.hk, body(subject_kind="worker", card_no=worker.card_no, publish_months=3))["ref"]
+        api.act(api.hk, ref, "correct", {"measures": "限期整改", "reason": "措施写错"})
+
+    some()
+    few = statements_for_list()
+    for _ in range(3):
+        some()
+    assert statements_for_list() == few
