@@ -27,7 +27,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index, seal, state_hmac, unseal
 from ..log.actions import Action
-from ..log.services import Recorded, record_change
+from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..masking import mask_name
 from ..models import new_ref
 from ..notify import services as notify
@@ -368,9 +368,6 @@ def publish_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
                                            aggregate=sanction))
 
 
-EXPIRY_ACTOR = "system:sanctions"
-
-
 def expire_due(ring: KeyRing, today: date, *, limit: int = 1000) -> int:
     """Record the end of every window that has passed (one entry each); a second run finds nothing.
 
@@ -390,7 +387,7 @@ def expire_due(ring: KeyRing, today: date, *, limit: int = 1000) -> int:
         if sanction.window_end < today:
             sanction.state = "expired"
             sanction.expired_dt = clock.now()
-            record_change(ring, actor=EXPIRY_ACTOR, action=Action.SANCTION_EXPIRE, aggregate=sanction)
+            record_change(ring, actor=SYSTEM_ACTOR, action=Action.SANCTION_EXPIRE, aggregate=sanction)
             count += 1
     return count
 
