@@ -65,6 +65,12 @@ def world(app, factory):
     update_profile(factory.ring, account=w["admin"], company=w["company"],
                    profile=factory.profile(name="成都改名家政服务有限公司"))
     db.session.commit()
+    # A loaded working-day schedule: the calendar_years table.
+    from registry.calendar.services import load_schedule
+
+    w["calendar"] = load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[],
+                                  source="国办发明电〔2026〕N号").row
+    db.session.commit()
     sign(factory.ring)
     _ = w["company"].uscc  # load before raw edits
     return w
@@ -220,6 +226,7 @@ BUSINESS_EDITS = {
     "cards": ("key_id", "00000000"),
     "worker_photos": ("content_type", "image/gif"),
     "card_reports": ("reason", "other"),
+    "calendar_years": ("source", "伪造的通知"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -235,6 +242,7 @@ AGGREGATE_OF = {
     "cards": lambda row: db.session.get(Worker, row.worker_id),
     "worker_photos": lambda row: db.session.get(Worker, row.worker_id),
     "card_reports": lambda row: row,
+    "calendar_years": lambda row: row,
 }
 
 
@@ -262,6 +270,20 @@ def test_a_direct_edit_of_one_row_in_each_business_table_is_named(world, factory
     assert verify(factory).ok
     sql(f"UPDATE {table} SET {column} = :v WHERE id = :i", v=value, i=row_id)
     assert verify(factory).failures == [f"{kind} {ref}: canonical state digest differs from entry {seq}"]
+
+
+def test_an_edited_calendar_day_is_named(world, factory):
+    """A working day slipped into a loaded schedule (moving every deadline) is found like any other edit."""
+    row = world["calendar"]
+    seq = latest_seq(row.log_ref)
+    from sqlalchemy import update
+
+    from registry.calendar.models import CalendarYear
+
+    # A JSON column: written through the table (bound as JSON on either engine), outside any service.
+    db.session.execute(update(CalendarYear.__table__).where(CalendarYear.id == row.id).values(workdays=["2027-01-02"]))
+    db.session.commit()
+    assert verify(factory).failures == [f"calendar {row.log_ref}: canonical state digest differs from entry {seq}"]
 
 
 def test_an_edited_dependent_row_is_named(world, factory):
