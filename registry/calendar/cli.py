@@ -42,13 +42,12 @@ class Refused(click.ClickException):
 
 def read_file(path: str) -> dict:
     """The file's JSON object, or a bilingual refusal naming what is wrong with it."""
-    raw = Path(path).read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
+    if Path(path).stat().st_size > MAX_FILE_BYTES:
         raise Refused(f"文件太大（超过 {MAX_FILE_BYTES // 1024} KB），不是一年的放假安排。",
                       f"The file is too large (over {MAX_FILE_BYTES // 1024} KB) for one year's schedule.")
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise Refused(f"文件不是 UTF-8 编码的 JSON：{exc}", f"The file is not JSON in UTF-8: {exc}") from None
     if not isinstance(data, dict):
         raise Refused("文件应为一个 JSON 对象：{\"year\": …, \"source\": …, \"holidays\": […], \"workdays\": […]}。",

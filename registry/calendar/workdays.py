@@ -130,8 +130,13 @@ class Problem:
     zh: str
 
 
+def _short(value) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:19] + "…"
+
+
 def _listed(values: list) -> str:
-    shown = ", ".join(str(v) for v in values[:5])
+    shown = ", ".join(_short(v) for v in values[:5])
     return shown + (f" (+{len(values) - 5})" if len(values) > 5 else "")
 
 

@@ -55,6 +55,7 @@ def test_a_file_with_a_byte_order_mark_loads(runner, tmp_path):
 BAD_FILES = [
     # (content, what the Chinese says, what the English says)
     ("not json", "不是 UTF-8 编码的 JSON", "not JSON in UTF-8"),
+    ("[" * 20_000 + "]" * 20_000, "不是 UTF-8 编码的 JSON", "not JSON in UTF-8"),
     ("[2027]", "一个 JSON 对象", "one JSON object"),
     ({**SPRING_2027, "note": "x"}, "note: 未知字段", "note: Unknown field"),
     ({k: v for k, v in SPRING_2027.items() if k != "source"}, "source: 缺少必填字段", "source: Missing data"),

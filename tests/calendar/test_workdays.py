@@ -252,6 +252,7 @@ def test_a_good_schedule_is_taken_as_official_with_its_source_trimmed():
     ({"holidays": ["20270101"]}, "holidays", "Not a date"),
     ({"holidays": ["2027-02-30"]}, "holidays", "Not a date (YYYY-MM-DD): 2027-02-30."),
     ({"holidays": [20270101]}, "holidays", "Not a date (YYYY-MM-DD): 20270101."),
+    ({"holidays": ["x" * 5000]}, "holidays", "Not a date (YYYY-MM-DD): xxxxxxxxxxxxxxxxxxx…."),
     ({"holidays": ["2027-01-01", "2027-01-01"]}, "holidays", "Listed twice: 2027-01-01."),
     ({"holidays": ["2026-12-31", "2027-01-01"]}, "holidays", "Not in 2027: 2026-12-31."),
     ({"workdays": None}, "workdays", "list of dates"),
