@@ -357,6 +357,9 @@ def sanction_state(ring, sanction) -> dict:
             {"fields": c.fields, "reason": c.reason, "corrected_by": c.corrected_by, "corrected": _dt(c.corrected_dt)}
             for c in sanction.corrections
         ],
+    }
+
+
 def calendar_state(ring, row) -> dict:
     """A year's loaded working-day schedule: its off days and make-up working days (sorted ISO dates), its source,
     who loaded it and when. Public facts, in clear."""
