@@ -97,7 +97,13 @@ def _text(value, field: str, limit: int, *, required: bool, problems: list) -> s
 
 
 def _worker_by_card(raw: str, field: str = "card_no") -> Worker:
-    number = check_card_no(raw)
+    try:
+        number = check_card_no(raw)
+    except ApiError as exc:
+        # A named person's card number is that person's field, not the subject's.
+        if exc.fields:
+            exc.fields = {field: next(iter(exc.fields.values()))}
+        raise
     worker = db.session.execute(select(Worker).where(Worker.card_no == number)).scalar_one_or_none()
     if worker is None:
         raise ApiError(422, "invalid_input", "输入有误。", "The input is not valid.",
