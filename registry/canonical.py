@@ -42,6 +42,7 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "sanction_decisions": ("sanction",),
     "sanction_approvals": ("sanction",),
     "sanction_corrections": ("sanction",),
+    "calendar_years": ("calendar",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -359,9 +360,26 @@ def sanction_state(ring, sanction) -> dict:
     }
 
 
+def calendar_state(ring, row) -> dict:
+    """A year's loaded working-day schedule: its off days and make-up working days (sorted ISO dates), its source,
+    who loaded it and when. Public facts, in clear."""
+    return {
+        "v": VERSION,
+        "kind": "calendar",
+        "salt": row.salt,
+        "year": row.year,
+        "holidays": sorted(row.holidays),
+        "workdays": sorted(row.workdays),
+        "source": row.source,
+        "loaded_by": row.loaded_by,
+        "loaded": _dt(row.loaded_dt),
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
+    from .calendar.models import CalendarYear
     from .companies.models import Company
     from .reports.models import CardReport
     from .sanctions.models import Sanction
@@ -377,19 +395,22 @@ def state_of(ring, aggregate) -> dict:
         return company_state(ring, aggregate)
     if isinstance(aggregate, Agency):
         return agency_state(ring, aggregate)
+    if isinstance(aggregate, CalendarYear):
+        return calendar_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
 def aggregate_roots():
     """(kind, model) for every aggregate root, for replay."""
     from .accounts.models import Agency
+    from .calendar.models import CalendarYear
     from .companies.models import Company
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .workers.models import Worker
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
-            ("sanction", Sanction))
+            ("sanction", Sanction), ("calendar", CalendarYear))
 
 
 def canonical_json(value) -> bytes:

@@ -76,6 +76,11 @@ def follow(path: str | os.PathLike | None) -> None:
     _state = _REAL
 
 
+def followed() -> str | None:
+    """The clock file followed now (None: real time), so a step back in time can be undone (registry/demo.py)."""
+    return _file
+
+
 def _reread() -> tuple:
     global _state
     try:

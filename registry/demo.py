@@ -106,6 +106,8 @@ def ensure_demo(ring: KeyRing) -> bool:
                 db.session.commit()
                 made = True
     made = ensure_demo_workers(ring) or made
+    # Before the cards: a worker whose serious listing is in effect is red, and red workers get no card.
+    made = ensure_demo_sanctions(ring) or made
     made = ensure_demo_cards(ring) or made
     made = ensure_demo_self_service(ring) or made
     return made
@@ -275,6 +277,209 @@ def _demo_records(ring, admin, company, worker, rng, today, variant: int) -> Non
             issuer="成都市家庭服务业协会")
 
 
+# Demo sanctions, each against a demo subject picked by its position (stable across runs), one of each story:
+#   key, agency (proposer, second regulator), subject (company key | (company key, staff index)), kind, severity,
+#   window in months, bars home service, persons named, where it ends up, first day (days before today).
+DEMO_SANCTIONS = [
+    ("published_listing", ("demo-commerce", "demo-commerce-admin"), ("tianfu", 1), "serious_list", "serious", 12,
+     True, [], "published", 40),
+    ("published_fine", ("demo-housing", None), "shuguang", "fine", "general", 6, False,
+     [{"role": "legal_representative", "name": "司马光明"}, {"role": "responsible", "name": "赵德胜"}],
+     "published", 32),
+    ("awaiting_approval", ("demo-housing", "demo-housing-admin"), ("shuguang", 2), "serious_list", "serious", 24,
+     True, [], "decided", 21),
+    ("minor_warning", ("demo-commerce", None), ("anxin", 5), "warning", "minor", None, False, [], "decided", 9),
+    ("notice_window", ("demo-commerce", None), "jinjiang", "serious_list", "serious", 36, False,
+     [{"role": "legal_representative", "name": "刘洋"}], "notified", 0),
+]
+
+_SANCTION_TEXT = {
+    # key: (legal basis, facts, measures, decision number pattern)
+    "published_listing": (
+        "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）；"
+        "《商务部关于建立家政服务业信用体系的指导意见》",
+        "该服务人员在上门服务期间多次私自收取雇主财物，经调查核实，情节严重。",
+        "列入严重失信主体名单，公示期内不得从事家政上门服务", "成商务信〔{year}〕3号"),
+    "published_fine": (
+        "《物业管理条例》；《四川省物业管理条例》",
+        "该企业在管项目消防通道长期堆放杂物，经责令整改后逾期未改正。",
+        "罚款人民币二万元，责令限期清理消防通道", "成住建罚〔{year}〕27号"),
+    "minor_warning": (
+        "《商务部关于建立家政服务业信用体系的指导意见》",
+        "该服务人员上门服务时未佩戴居家上门服务证，首次发现，已当场改正。",
+        "警告", "成商务警〔{year}〕11号"),
+    "awaiting_approval": (
+        "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）；"
+        "《物业管理条例》",
+        "该人员在物业维修服务中冒用他人资格证书，经调查核实。",
+        "列入严重失信主体名单，公示期内不得从事居家上门服务", "成住建信〔{year}〕5号"),
+    "notice_window": (
+        "《国务院办公厅关于进一步完善失信约束制度构建诚信建设长效机制的指导意见》（国办发〔2020〕49号）；"
+        "《商务部关于建立家政服务业信用体系的指导意见》",
+        "该企业以虚假家政服务员健康证明招揽业务，涉及多户家庭，经调查核实。",
+        "列入严重失信主体名单，公示期内限制参与政府采购和财政资金支持项目", None),
+}
+
+# How each listing's notice reached its subject: by hand the day it was proposed, by post two working days later
+# (recorded the next working day), or — the one noticed today — by text message to the phone on record.
+_DEMO_DELIVERY = {"published_listing": "in_person", "awaiting_approval": "post", "notice_window": "sms"}
+
+
+class _History:
+    """The registry's clock stopped at chosen past moments, so the demo's sanctions get a real history.
+
+    A serious listing is decided only after its objection window, so a demo
+    that starts today records its proposals weeks ago. The services keep
+    their rules (nothing takes a back-dated argument): the registry's clock
+    itself is stepped back through a temporary clock file (`clock.follow`),
+    each step committed, and what the clock followed before is restored.
+    """
+
+    def __init__(self, path: str):
+        from . import clock
+
+        self.path = path
+        self.previous = clock.followed()
+        self.real_now = clock.now()
+        self.real_today = clock.today()
+
+    def at(self, day, minute: int = 0):
+        """Stop the clock at 10:minute on `day` in Shanghai (never later than the moment the demo started)."""
+        import json
+        from datetime import datetime, time
+
+        from . import clock
+
+        moment = min(datetime.combine(day, time(10, minute), clock.SHANGHAI), self.real_now)
+        with open(self.path, "w", encoding="utf-8") as fh:
+            json.dump({"frozen": moment.isoformat()}, fh)
+        clock.follow(self.path)  # re-reads the file at once, however close its last write
+        return clock.today()
+
+    def restore(self) -> None:
+        from . import clock
+
+        clock.follow(self.previous)
+
+
+def _workday(day):
+    """`day` if it is a working day, else the next working day (on the registry's calendar)."""
+    from datetime import timedelta
+
+    from .calendar import services as calendar
+
+    return calendar.working_day_after(day - timedelta(days=1), 1).day
+
+
+def _sanction_subject(spec):
+    """The demo subject (a Worker or a Company) a planned sanction names, or None when the demo lacks it."""
+    if isinstance(spec, tuple):
+        key, index = spec
+        found = _demo_staff(key)
+        return found[2][index] if found is not None and len(found[2]) > index else None
+    admin = _account(next(c[6][0][0] for c in COMPANIES if c[0] == spec))
+    return admin.company if admin is not None else None
+
+
+def ensure_demo_sanctions(ring: KeyRing) -> bool:
+    """Sanctions of every severity against demo workers and companies, each at its point in the due process.
+
+    A published serious listing (decided, approved by a second regulator),
+    a published fine naming the company's legal representative, an
+    unpublished minor warning, a listing decided and awaiting its second
+    regulator, and one noticed today (its objection window open). Each is
+    found again by its subject and kind, and taken only as far as it has
+    not gone yet, so a second run adds nothing.
+    """
+    import os
+    import tempfile
+    from datetime import timedelta
+
+    from . import clock
+    from .calendar import services as calendar
+    from .sanctions import services as sanctions
+    from .sanctions.models import Sanction
+    from .sanctions.rules import RULES_IN_FORCE
+    from .workers.models import Worker
+
+    planned = []
+    for key, (proposer, second), spec, kind, severity, months, bars, persons, target, days_ago in DEMO_SANCTIONS:
+        subject = _sanction_subject(spec)
+        regulators = [_account(proposer)] + ([_account(second)] if second else [])
+        if subject is None or None in regulators:
+            continue
+        planned.append((key, regulators, subject, kind, severity, months, bars, persons, target, days_ago))
+    # Decisions are recorded from the day the current rules took effect: a clock set before then seeds none.
+    if not planned or clock.today() - timedelta(days=max(p[-1] for p in planned)) < RULES_IN_FORCE:
+        return False
+    made = False
+    with tempfile.TemporaryDirectory() as tmp:
+        history = _History(os.path.join(tmp, "clock.json"))
+        try:
+            for key, regulators, subject, kind, severity, months, bars, persons, target, days_ago in planned:
+                is_worker = isinstance(subject, Worker)
+                column = Sanction.worker_id if is_worker else Sanction.company_id
+                sanction = db.session.execute(
+                    select(Sanction).where(column == subject.id, Sanction.kind == kind)
+                    .order_by(Sanction.id).limit(1)).scalar_one_or_none()
+                basis, facts, measures, number = _SANCTION_TEXT[key]
+                proposer, approver = regulators[0], regulators[-1]
+                if sanction is None:
+                    # Regulators act on working days: a step that would fall on a rest day waits for the next one.
+                    today = history.at(_workday(history.real_today - timedelta(days=days_ago)))
+                    listing = kind == "serious_list"
+                    sanction = sanctions.record_sanction(
+                        ring, regulator=proposer, today=today, subject_kind="worker" if is_worker else "company",
+                        card_no=subject.card_no if is_worker else None, uscc=None if is_worker else subject.uscc,
+                        kind=kind, severity=severity, legal_basis=basis, facts=facts, measures=measures,
+                        bars_home_service=bars, publish_months=months,
+                        decision_no=None if listing else number.format(year=today.year),
+                        decision_date=None if listing else today, persons=persons or None).sanction
+                    db.session.commit()
+                    made = True
+                # The day it was recorded, whether by this run or by one that stopped half-way.
+                first_day = clock.local_date(sanction.created_dt)
+                if sanction.state == "proposed":
+                    # Notices of days gone by were delivered in person or by post (no stale text message).
+                    method = _DEMO_DELIVERY[key]
+                    if method == "sms":
+                        today = history.at(history.real_today, 5)
+                        delivery = {}
+                    elif method == "in_person":
+                        today = history.at(first_day, 30)
+                        delivery = {"delivery_method": method, "delivered_on": today}
+                    else:
+                        delivered = calendar.working_day_after(first_day, 2).day
+                        today = history.at(calendar.working_day_after(delivered, 1).day)
+                        delivery = {"delivery_method": method, "delivered_on": delivered}
+                    sanctions.notify_sanction(ring, regulator=proposer, sanction=sanction, today=today, **delivery)
+                    db.session.commit()
+                    made = True
+                if sanction.state == "notified" and target != "notified":
+                    # The first working day after the objection window; not yet, if that is still to come.
+                    day = calendar.working_day_after(sanctions.objection_until(sanction).day, 1).day
+                    if day > history.real_today:
+                        continue
+                    today = history.at(day)
+                    sanctions.decide_sanction(ring, regulator=proposer, sanction=sanction, today=today,
+                                              decision_no=number.format(year=today.year))
+                    db.session.commit()
+                    made = True
+                if sanction.state == "decided" and kind == "serious_list" and target == "published":
+                    today = history.at(sanction.decision_date, 30)
+                    sanctions.approve_sanction(ring, regulator=approver, sanction=sanction, today=today)
+                    db.session.commit()
+                    made = True
+                if sanction.state in ("decided", "approved") and target == "published":
+                    today = history.at(calendar.working_day_after(sanction.decision_date, 1).day)
+                    sanctions.publish_sanction(ring, regulator=proposer, sanction=sanction, today=today)
+                    db.session.commit()
+                    made = True
+        finally:
+            history.restore()
+    return made
+
+
 def database_is_empty() -> bool:
     return (db.session.execute(select(Agency.id).limit(1)).first() is None
             and db.session.execute(select(Company.id).limit(1)).first() is None)
@@ -341,4 +546,25 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
     worker = demo_self_service_worker()
     self_service = {"card_no": worker.card_no, "pin": DEMO_PIN} if worker is not None else None
     return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers,
-            "self_service": self_service}
+            "self_service": self_service, "sanctions": _demo_sanctions_json(demo_usccs)}
+
+
+def _demo_sanctions_json(demo_usccs: set[str]) -> list[dict]:
+    """Every sanction against a demo company or a demo company's worker: its ref, subject (card number or USCC)
+    and state, with its kind and severity."""
+    from sqlalchemy.orm import selectinload
+
+    from .sanctions.models import Sanction
+    from .workers.models import Employment, Worker
+
+    rows = db.session.execute(select(Sanction).options(selectinload(Sanction.worker), selectinload(Sanction.company))
+                              .order_by(Sanction.id)).scalars().all()
+    demo_workers = set(db.session.execute(
+        select(Worker.id).join(Employment, Employment.worker_id == Worker.id)
+        .join(Company, Company.id == Employment.company_id).where(Company.uscc.in_(demo_usccs))).scalars())
+    out = []
+    for s in rows:
+        if s.worker_id in demo_workers or (s.company is not None and s.company.uscc in demo_usccs):
+            out.append({"ref": s.ref, "subject": s.worker.card_no if s.worker is not None else s.company.uscc,
+                        "state": s.state, "kind": s.kind, "severity": s.severity})
+    return out

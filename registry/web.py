@@ -21,7 +21,7 @@ bp = Blueprint("web", __name__)
 # The blueprints that serve HTML pages (the API blueprints are others).
 WEB_BLUEPRINTS = frozenset({"web", "accounts_web", "companies_web", "notify_web", "workers_web",
                             "imports_web", "log_web", "cards_web", "lookup_web", "selfservice_web", "reports_web",
-                            "tasks_web"})
+                            "tasks_web", "sanctions_web"})
 # Pages a user who must change their password may still reach.
 PASSWORD_CHANGE_EXEMPT = frozenset({"accounts_web.password", "accounts_web.logout"})
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -222,7 +222,8 @@ def home_for(user) -> str:
     if user.role in COMPANY_ROLES:
         return url_for("companies_web.company")
     if user.role in REGULATOR_ROLES:
-        return url_for("companies_web.queue")
+        # The worklist: decisions due for publication, notices ready to decide, approvals, open reports.
+        return url_for("sanctions_web.worklist_page")
     if user.role == Role.OPERATOR_ADMIN:
         return url_for("accounts_web.agency_users")
     return url_for("web.home")

@@ -1,7 +1,11 @@
 """`flask demo --json`: the demo data and its one JSON object on stdout."""
 import json
+from datetime import date, datetime
 
 import pyotp
+
+from registry.accounts.models import Account
+from registry.keys import keyring
 
 
 def test_demo_json_lists_every_account_with_a_working_token(app, runner, client):
@@ -30,13 +34,86 @@ def test_demo_json_lists_every_account_with_a_working_token(app, runner, client)
     assert {s for c in data["companies"] for s in c["sectors"]} == {"housekeeping", "property"}
 
 
-def test_demo_is_idempotent(app, runner):
+def test_demo_is_idempotent(app, runner, clock):
+    """A second run, days later, adds no sanction and no log entry; the log, back-dated sanction history and all,
+    verifies; and the demo gives the clock back as it found it."""
+    from registry import clock as registry_clock
+    from registry.extensions import db
     from registry.log.services import log_size
+    from registry.log.verify import verify_local
+    from registry.sanctions.models import Sanction
 
+    clock.freeze(datetime(2026, 7, 15, 9, tzinfo=registry_clock.SHANGHAI))
     assert runner.invoke(args=["demo"]).exit_code == 0
-    size = log_size()
+    assert registry_clock.now() == datetime(2026, 7, 15, 9, tzinfo=registry_clock.SHANGHAI)
+    size, sanctions = log_size(), db.session.query(Sanction).count()
+    assert sanctions == 5
+    assert sorted(s.state for s in db.session.query(Sanction)) == ["decided", "decided", "notified", "published",
+                                                                  "published"]
+    clock.freeze(date(2026, 7, 22))
     assert runner.invoke(args=["demo"]).exit_code == 0
+    db.session.rollback()
     assert log_size() == size
+    assert db.session.query(Sanction).count() == sanctions
+    report = verify_local(keyring(app), app.config["LOG_ORIGIN"])
+    assert report.ok, report.failures
+
+
+def test_demo_sanctions_at_every_step_of_the_due_process(app, runner):
+    """Each severity, and one serious listing published, one in its notice window, one awaiting a second regulator."""
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.sanctions import services as sanctions
+    from registry.sanctions.models import Sanction
+    from registry.sanctions.views_model import listing_view
+
+    result = runner.invoke(args=["demo", "--logins"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    listed = data["sanctions"]
+    by_ref = {s.ref: s for s in db.session.query(Sanction)}
+    assert {s["ref"] for s in listed} == set(by_ref)
+    demo_cards = {w["card_no"] for w in data["workers"]}
+    demo_usccs = {c["uscc"] for c in data["companies"]}
+    for s in listed:
+        row = by_ref[s["ref"]]
+        assert s["subject"] == (row.worker.card_no if row.subject_kind == "worker" else row.company.uscc)
+        assert s["subject"] in (demo_cards if row.subject_kind == "worker" else demo_usccs)
+        assert (s["state"], s["kind"], s["severity"]) == (row.state, row.kind, row.severity)
+    assert {s["severity"] for s in listed} == {"minor", "general", "serious"}
+    assert {row.subject_kind for row in by_ref.values()} == {"worker", "company"}
+    day = today()
+
+    def one(kind, state):
+        found = [by_ref[s["ref"]] for s in listed if (s["kind"], s["state"]) == (kind, state)]
+        assert len(found) == 1, (kind, state, listed)
+        return found[0]
+
+    published = one("serious_list", "published")
+    assert published.is_public(day) and published.is_in_effect(day) and len(published.approvals) == 1
+    assert published.approvals[0].approved_by not in (published.proposed_by, published.decision.decided_by)
+    noticed = one("serious_list", "notified")
+    assert not noticed.is_public(day) and not noticed.is_in_effect(day)
+    assert sanctions.objection_until(noticed).day >= day  # the window has not ended
+    awaiting = one("serious_list", "decided")
+    assert not awaiting.is_public(day) and not awaiting.approvals
+    assert sanctions.objection_until(awaiting).day < awaiting.decision_date <= day
+    # The approver the demo leaves for it: another regulator of the issuing agency, not the one who decided.
+    second = db.session.query(Account).filter_by(login="demo-housing-admin").one()
+    assert second.agency_id == awaiting.agency_id and second.ref != awaiting.decision.decided_by
+    minor = one("warning", "decided")
+    assert minor.severity == "minor" and not minor.publish_months and not minor.is_public(day)
+    fine = one("fine", "published")
+    assert fine.severity == "general" and fine.is_public(day) and fine.subject_kind == "company"
+    persons = listing_view(fine)["persons"]
+    assert {p["role"] for p in persons} == {"legal_representative", "responsible"}
+    assert "司马**" in {p["name_masked"] for p in persons}
+    assert "司马光明" not in json.dumps(listing_view(fine), ensure_ascii=False, default=str)
+    # Every decision falls under the rules in force (from 2026-04-01).
+    assert all(row.decision_date >= date(2026, 4, 1) for row in by_ref.values() if row.decision_date)
+    # The demo's example worker (the banner's card page and the self-service worker) is not the listed one.
+    assert published.worker.card_no not in (data["workers"][0]["card_no"], data["self_service"]["card_no"])
+    assert awaiting.worker.card_no not in (data["workers"][0]["card_no"], data["self_service"]["card_no"])
 
 
 def test_demo_workers_show_every_status_colour(app, runner):

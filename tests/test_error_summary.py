@@ -196,3 +196,41 @@ def test_the_other_language_of_a_refusal_is_its_english_not_its_code(app):
         other = str(msg_other(refusal))
         assert "The card number looks mistyped." in other and "card_no_typo" not in other
         assert 'lang="en"' in other
+
+
+def _regulator(app, factory):
+    reg = factory.agency_user(factory.agency("housekeeping"))
+    browser = app.test_client()
+    assert login(browser, reg.account.login, reg.password, reg.totp_secret).status_code == 302
+    return reg, browser
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "请选择当事人类型"), ("en", "Choose a worker or a company")])
+def test_recording_a_sanction(app, factory, lang, words):
+    _reg, browser = _regulator(app, factory)
+    browser.get(f"/admin/sanctions/new?lang={lang}")
+    resp = post_form(browser, "/admin/sanctions/new", {"kind": "serious_list", "publish_months": "x"},
+                     page="/admin/sanctions/new")
+    assert resp.status_code == 422
+    assert_summary(resp, lang, {"subject_kind", "severity", "legal_basis", "facts", "measures", "publish_months"},
+                   words)
+
+
+def test_a_sanction_step_refused_names_the_reason_with_its_support_code(app, factory):
+    from registry.clock import today
+    from registry.extensions import db
+    from registry.sanctions import services as sanctions
+    from tests.support.cardworld import green_worker
+    from tests.support.sanctionutil import record
+
+    reg, browser = _regulator(app, factory)
+    w = green_worker(factory)
+    listing = record(factory, reg.account, worker=w.worker, kind="serious_list", severity="serious", months=12,
+                     today=today())
+    sanctions.notify_sanction(factory.ring, regulator=reg.account, sanction=listing, today=today())
+    db.session.commit()
+    page = f"/admin/sanctions/{listing.ref}"
+    resp = post_form(browser, f"{page}/decide", {"decision_no": "商务信〔2026〕1号"}, page=page)
+    assert resp.status_code == 409
+    assert_summary(resp, "zh", set(), "届满后方可作出决定")
+    assert '<p class="support-code">支持代码: <span>objection_window_open</span></p>' in text(resp)

@@ -5,7 +5,7 @@ import pytest
 
 
 @pytest.mark.parametrize("path", ["/api/v1/companies/%00", "/companies/%00", "/api/v1/cards/JX%00",
-                                  "/api/v1/reports/%00/close", "/c/%00"])
+                                  "/api/v1/reports/%00/close", "/c/%00", "/admin/sanctions/%00"])
 def test_a_nul_in_the_path_is_not_found(client, path):
     resp = client.get(path) if "close" not in path else client.post(path, json={"note": "x"})
     assert resp.status_code == 404, (path, resp.status_code)

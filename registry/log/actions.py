@@ -44,6 +44,8 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     ACCOUNT_TOTP_RESET = "account:totp:reset"
     ACCOUNT_TOKEN_ISSUE = "account:token:issue"  # noqa: S105
     ACCOUNT_TOKEN_REVOKE = "account:token:revoke"  # noqa: S105
+    # An operator loads a year's official working-day schedule (or a corrected one).
+    CALENDAR_LOAD = "calendar:load"
 
     def __str__(self) -> str:
         return self.value

@@ -40,6 +40,7 @@ _NAMES = {
     "company": ("uscc", "企业（统一社会信用代码 {}）", "Company USCC {}"),
     "agency": ("code", "机构 {}", "Agency {}"),
     "report": ("ref", "举报 {}", "Report {}"),
+    "calendar": ("year", "{} 年工作日历", "Working-day calendar {}"),
     "subject": ("log_ref", "日志对象 {}", "Log subject {}"),
 }
 

@@ -61,13 +61,16 @@ def record_outcome(report: Report) -> Outcome:
 
 
 def public_names(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(kind, log_ref) → the name operators know the record by: card number, USCC, agency code, report ref."""
+    """(kind, log_ref) → the name operators know the record by: card number, USCC, agency code, report ref, the
+    calendar's year."""
     from ..accounts.models import Agency
+    from ..calendar.models import CalendarYear
     from ..companies.models import Company
     from ..reports.models import CardReport
     from ..workers.models import Worker
 
-    columns = {"worker": Worker.card_no, "company": Company.uscc, "agency": Agency.code, "report": CardReport.ref}
+    columns = {"worker": Worker.card_no, "company": Company.uscc, "agency": Agency.code, "report": CardReport.ref,
+               "calendar": CalendarYear.year}
     names: dict[tuple[str, str], str] = {}
     for kind, column in columns.items():
         refs = sorted(ref for k, ref in keys if k == kind)
@@ -75,5 +78,5 @@ def public_names(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
         for start in range(0, len(refs), 500):
             rows = db.session.execute(
                 select(model.log_ref, column).where(model.log_ref.in_(refs[start:start + 500])))
-            names.update({(kind, ref): name for ref, name in rows})
+            names.update({(kind, ref): str(name) for ref, name in rows})
     return names

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index, seal, state_hmac, unseal
 from ..log.actions import Action
-from ..log.services import Recorded, record_change
+from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..masking import mask_name
 from ..models import new_ref
 from ..notify import services as notify
@@ -96,9 +96,10 @@ def _worker_by_card(raw: str, field: str = "card_no") -> Worker:
     try:
         number = check_card_no(raw)
     except ApiError as exc:
-        # A named person's card number is `persons.<i>.card_no`: the fault names that field, not the subject's.
-        raise ApiError(exc.status, exc.code, exc.zh, exc.en,
-                       {field if k == "card_no" else k: v for k, v in exc.fields.items()}) from None
+        # A named person's card number is that person's field, not the subject's.
+        if exc.fields:
+            exc.fields = {field: next(iter(exc.fields.values()))}
+        raise
     worker = db.session.execute(select(Worker).where(Worker.card_no == number)).scalar_one_or_none()
     if worker is None:
         raise ApiError(422, "invalid_input", "输入有误。", "The input is not valid.",
@@ -369,9 +370,6 @@ def publish_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
                                            aggregate=sanction))
 
 
-EXPIRY_ACTOR = "system:sanctions"
-
-
 def expire_due(ring: KeyRing, today: date, *, limit: int = 1000) -> int:
     """Record the end of every window that has passed (one entry each); a second run finds nothing.
 
@@ -391,7 +389,7 @@ def expire_due(ring: KeyRing, today: date, *, limit: int = 1000) -> int:
         if sanction.window_end < today:
             sanction.state = "expired"
             sanction.expired_dt = clock.now()
-            record_change(ring, actor=EXPIRY_ACTOR, action=Action.SANCTION_EXPIRE, aggregate=sanction)
+            record_change(ring, actor=SYSTEM_ACTOR, action=Action.SANCTION_EXPIRE, aggregate=sanction)
             count += 1
     return count
 

@@ -29,6 +29,8 @@ from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
+from ..sanctions import services as sanctions
+from ..sanctions import views_model as sanction_views
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import attach
 from ..workers import services as workers
@@ -211,10 +213,13 @@ def me():
     if found is None:
         return _need_sign_in()
     worker, _session = found
-    return render_template("web/selfservice/me.html", view=views_model.own_view(keyring(), worker,
+    ring = keyring()
+    return render_template("web/selfservice/me.html", view=views_model.own_view(ring, worker,
                                                                                 local_date(clock.now())),
-                           access=views_model.access_list(worker), state=views_model.own_state(keyring(), worker),
-                           consent=_shown_code(worker))
+                           access=views_model.access_list(worker), state=views_model.own_state(ring, worker),
+                           consent=_shown_code(worker),
+                           notices=[sanction_views.notice_view(ring, s)
+                                    for s in sanctions.notices_for(worker_id=worker.id)])
 
 
 @bp.post("/me/consent-codes")

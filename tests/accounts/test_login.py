@@ -65,7 +65,7 @@ def test_regulator_needs_totp(client, factory):
     assert "验证码不对" in text(resp)
     assert client.get("/regulator/companies").status_code == 302
     resp = post_form(client, "/login/totp", {"code": factory.totp_now(reg.totp_secret)})
-    assert resp.status_code == 302 and resp.headers["Location"] == "/regulator/companies"
+    assert resp.status_code == 302 and resp.headers["Location"] == "/regulator"
     assert client.get("/regulator/companies").status_code == 200
 
 
@@ -74,7 +74,7 @@ def test_a_totp_code_is_accepted_only_once(client, factory):
     code = factory.totp_now(reg.totp_secret)
     login(client, reg.account.login, reg.password)
     resp = post_form(client, "/login/totp", {"code": code})
-    assert resp.status_code == 302 and resp.headers["Location"] == "/regulator/companies"
+    assert resp.status_code == 302 and resp.headers["Location"] == "/regulator"
     post_form(client, "/logout", page="/regulator/companies")
     # Someone who watched the code being typed cannot use it again.
     login(client, reg.account.login, reg.password)

@@ -65,7 +65,7 @@ def signed_in_regulator(app, factory, agency):
     reg = factory.agency_user(agency)
     client = app.test_client()
     resp = login(client, reg.account.login, reg.password, reg.totp_secret)
-    assert resp.headers["Location"] == "/regulator/companies"
+    assert resp.headers["Location"] == "/regulator"
     return reg, client
 
 
@@ -198,7 +198,7 @@ def test_the_totp_step_cannot_be_replayed_after_sign_in(app, client, factory):
     login(client, reg.account.login, reg.password)
     half = saved_cookie(client)
     resp = post_form(client, "/login/totp", {"code": factory.totp_now(reg.totp_secret)})
-    assert resp.headers["Location"] == "/regulator/companies"
+    assert resp.headers["Location"] == "/regulator"
     # The signed-in session has a new id; the pending one is spent.
     other = app.test_client()
     other.set_cookie(COOKIE, half)
@@ -223,7 +223,7 @@ def test_a_copy_of_the_totp_step_saved_before_a_wrong_code_is_spent(app, client,
     assert_signed_out(other.get("/regulator/companies"))
     # The browser that tried the wrong code goes on, with the right one.
     resp = post_form(client, "/login/totp", {"code": right})
-    assert resp.headers["Location"] == "/regulator/companies"
+    assert resp.headers["Location"] == "/regulator"
 
 
 def test_the_totp_step_never_outlives_the_session_lifetimes(app, monkeypatch):

@@ -114,6 +114,21 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
     issue_activation_code(factory.ring, actor=green.admin, worker=green.worker, now=now())
     db.session.commit()
     code = last_activation_code(factory, phone="13800005678")  # green_worker's phone
+    # Listings proposed and noticed to the green worker and to its company: their notices show on /me and in
+    # the company portal, and the regulator's pages have a sanction to show with its forms.
+    from registry.clock import today
+    from registry.sanctions import services as sanctions
+    from tests.support.sanctionutil import record
+
+    noticed = []
+    for subject in ({"worker": green.worker}, {"company": green.company}):
+        listing = record(factory, regulator.account, kind="serious_list", severity="serious", months=12,
+                         today=today(), **subject)
+        sanctions.notify_sanction(factory.ring, regulator=regulator.account, sanction=listing, today=today())
+        db.session.commit()
+        noticed.append(listing.ref)
+    fine = record(factory, regulator.account, worker=yellow.worker, kind="fine", severity="general", months=3,
+                  today=today())
     sign_if_grown(factory.ring, app.config["LOG_ORIGIN"])
     db.session.commit()
 
@@ -176,13 +191,25 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         # A company admin, then a regulator, at a desk.
         desk.sign_in(green.admin.login, "correct horse battery")
         desk.check("company page", "/company")
+        desk.check("company notices", "/company/notices")
         desk.check("staff list", "/company/workers")
         desk.check("worker detail", f"/workers/{green.card_no}")
         desk.page.click("form[action='/logout'] button")
         desk.page.wait_for_load_state()
         desk.sign_in(regulator.account.login, regulator.password, regulator.totp_secret)
+        desk.check("regulator worklist", "/regulator")
         desk.check("regulator company queue", "/regulator/companies")
         desk.check("regulator reports", "/admin/reports")
+        desk.check("sanctions list", "/admin/sanctions")
+        desk.check("record a sanction", "/admin/sanctions/new")
+        for code_ in LANGS:
+            # Sent empty: the error summary and each field's error.
+            desk.page.goto(f"{live_server}/admin/sanctions/new?lang={code_}")
+            desk.page.click("#sanction-form button[type=submit]")
+            desk.page.wait_for_load_state()
+            desk.audit(f"record a sanction with errors [{code_}]")
+        desk.check("a noticed listing with its steps", f"/admin/sanctions/{noticed[0]}")
+        desk.check("a fine to publish", f"/admin/sanctions/{fine.ref}")
     finally:
         phone.close()
         desk.close()

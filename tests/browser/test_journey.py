@@ -69,6 +69,9 @@ def test_company_signs_up_is_verified_signs_pledge_and_adds_a_user(app, factory,
     page.wait_for_url(f"{live_server}/login/totp")
     page.fill("#code", factory.totp_now(regulator.totp_secret))
     page.click("form[action='/login/totp'] button[type=submit]")
+    # Regulators land on their worklist; the company queue is one link away.
+    page.wait_for_url(f"{live_server}/regulator")
+    page.click("nav.site-nav a[href='/regulator/companies']")
     page.wait_for_url(f"{live_server}/regulator/companies")
     item = page.locator(f"#company-{uscc}")
     expect(item).to_contain_text(name)

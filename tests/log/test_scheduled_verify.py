@@ -99,6 +99,28 @@ def test_a_company_edit_is_named_by_its_uscc(app, factory):
     assert uscc in alarm.message and uscc in alarm.details["zh"]
 
 
+def test_a_calendar_edit_is_named_by_its_year(app, factory):
+    from sqlalchemy import update
+
+    from registry.calendar.models import CalendarYear
+    from registry.calendar.services import load_schedule
+
+    small_world(factory)
+    row = load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[],
+                        source="国办发明电〔2026〕N号").row
+    db.session.commit()
+    row_id = row.id
+    sign(factory.ring)
+    # A JSON column: written through the table (bound as JSON on either engine), outside any service.
+    db.session.execute(update(CalendarYear.__table__).where(CalendarYear.id == row_id)
+                       .values(holidays=["2027-01-01", "2027-01-04"]))
+    db.session.commit()
+    assert run_hourly(app, 0) == "ran"
+    (alarm,) = open_alarms()
+    assert alarm.details["subject"] == {"kind": "calendar", "year": "2027"}
+    assert "Working-day calendar 2027" in alarm.message and "2027 年工作日历" in alarm.details["zh"]
+
+
 def test_an_edit_of_the_log_itself_raises_one_alarm_naming_the_entry(app, factory):
     small_world(factory)
     sign(factory.ring)

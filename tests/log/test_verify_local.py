@@ -87,6 +87,12 @@ def world(app, factory, clock):
                                changes={"measures": "限制参与政府采购"}, reason="措施表述有误")
     db.session.commit()
     w["sanction"] = s
+    # A loaded working-day schedule: the calendar_years table.
+    from registry.calendar.services import load_schedule
+
+    w["calendar"] = load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[],
+                                  source="国办发明电〔2026〕N号").row
+    db.session.commit()
     sign(factory.ring)
     _ = w["company"].uscc  # load before raw edits
     return w
@@ -248,6 +254,7 @@ BUSINESS_EDITS = {
     "sanction_decisions": ("decision_no", "伪〔2026〕1号"),
     "sanction_approvals": ("approved_by", "f" * 32),
     "sanction_corrections": ("reason", "伪造"),
+    "calendar_years": ("source", "伪造的通知"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -269,6 +276,7 @@ AGGREGATE_OF = {
     "sanction_decisions": lambda row: row.sanction,
     "sanction_approvals": lambda row: row.sanction,
     "sanction_corrections": lambda row: row.sanction,
+    "calendar_years": lambda row: row,
 }
 
 
@@ -296,6 +304,20 @@ def test_a_direct_edit_of_one_row_in_each_business_table_is_named(world, factory
     assert verify(factory).ok
     sql(f"UPDATE {table} SET {column} = :v WHERE id = :i", v=value, i=row_id)
     assert verify(factory).failures == [f"{kind} {ref}: canonical state digest differs from entry {seq}"]
+
+
+def test_an_edited_calendar_day_is_named(world, factory):
+    """A working day slipped into a loaded schedule (moving every deadline) is found like any other edit."""
+    row = world["calendar"]
+    seq = latest_seq(row.log_ref)
+    from sqlalchemy import update
+
+    from registry.calendar.models import CalendarYear
+
+    # A JSON column: written through the table (bound as JSON on either engine), outside any service.
+    db.session.execute(update(CalendarYear.__table__).where(CalendarYear.id == row.id).values(workdays=["2027-01-02"]))
+    db.session.commit()
+    assert verify(factory).failures == [f"calendar {row.log_ref}: canonical state digest differs from entry {seq}"]
 
 
 def test_an_edited_dependent_row_is_named(world, factory):

@@ -1,0 +1,120 @@
+"""The regulator's worklist (/regulator): what the regulator's agency has to do next, and by when.
+
+- decisions due for publication (双公示): decided — approved, for a serious listing — with a window, not yet
+  published; due by the 7th working day after the decision (`services.publication_deadline`), overdue once today
+  is past that day; a deadline counted in a year without the official calendar is provisional;
+- notices whose objection window has ended: ready for the listing decision;
+- serious listings decided and awaiting a second regulator (four eyes), with who may not approve them;
+- the open card reports the regulator handles (`reports.services.queue` scopes them).
+
+Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
+commits or records.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import Account
+from ..calendar.services import Deadline
+from ..extensions import db
+from ..reports import services as reports
+from ..reports.models import CardReport
+from . import rules
+from . import services as sanctions
+from .models import Sanction
+
+
+@dataclass(frozen=True)
+class PublicationDue:
+    """A decision to publish: its deadline, and whether today is past it."""
+
+    sanction: Sanction
+    deadline: Deadline
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class ReadyToDecide:
+    """A noticed listing whose objection window ended (its last day is `objection_until`)."""
+
+    sanction: Sanction
+    objection_until: Deadline
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """A decided serious listing; `cannot_approve` are the refs of the regulators four eyes rule out."""
+
+    sanction: Sanction
+    cannot_approve: tuple[str, ...]
+    may_approve: bool
+
+
+@dataclass(frozen=True)
+class Worklist:
+    today: date
+    publication: list[PublicationDue]
+    ready_to_decide: list[ReadyToDecide]
+    awaiting_approval: list[AwaitingApproval]
+    open_reports: list[CardReport]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for item in self.publication if item.overdue)
+
+
+def four_eyes_excluded(sanction: Sanction) -> tuple[str, ...]:
+    """Who may not approve a listing: the regulator who proposed it and the one who decided it."""
+    refs = [sanction.proposed_by]
+    if sanction.decision is not None and sanction.decision.decided_by not in refs:
+        refs.append(sanction.decision.decided_by)
+    return tuple(refs)
+
+
+def _open_sanctions(agency_id: int) -> list[Sanction]:
+    """The agency's sanctions that may need a step: noticed, decided or approved (and not minor-unpublished)."""
+    wanted = or_(
+        Sanction.state == "notified",
+        and_(Sanction.state == "decided", Sanction.kind == "serious_list"),
+        and_(Sanction.state.in_(("decided", "approved")), Sanction.publish_months.is_not(None)),
+    )
+    q = (select(Sanction).where(Sanction.agency_id == agency_id, wanted)
+         .options(selectinload(Sanction.decision), selectinload(Sanction.notice), selectinload(Sanction.worker),
+                  selectinload(Sanction.company), selectinload(Sanction.agency))
+         .order_by(Sanction.id))
+    return list(db.session.execute(q).scalars())
+
+
+def worklist(account: Account, today: date) -> Worklist:
+    """The regulator's worklist on `today` (403 for anyone not a regulator)."""
+    sanctions.require_regulator(account)
+    publication, ready, approval = [], [], []
+    for s in _open_sanctions(account.agency_id):
+        if s.state == "notified":
+            until = sanctions.objection_until(s)
+            if until is not None and today > until.day:
+                ready.append(ReadyToDecide(s, until))
+        elif s.state == "decided" and rules.needs_four_eyes(s.kind):
+            excluded = four_eyes_excluded(s)
+            approval.append(AwaitingApproval(s, excluded, account.ref not in excluded))
+        elif rules.publishable(kind=s.kind, state=s.state, months=s.publish_months):
+            deadline = sanctions.publication_deadline(s)
+            publication.append(PublicationDue(s, deadline, today > deadline.day))
+    publication.sort(key=lambda i: (i.deadline.day, i.sanction.id))
+    ready.sort(key=lambda i: (i.objection_until.day, i.sanction.id))
+    approval.sort(key=lambda i: (i.sanction.decision_date, i.sanction.id))
+    return Worklist(today=today, publication=publication, ready_to_decide=ready, awaiting_approval=approval,
+                    open_reports=reports.queue(account, state="open"))
+
+
+def logins_of(refs) -> dict[str, str]:
+    """The login of each account ref (regulators are named by login on the pages, never by their sealed name)."""
+    refs = {r for r in refs if r}
+    if not refs:
+        return {}
+    rows = db.session.execute(select(Account.ref, Account.login).where(Account.ref.in_(refs))).all()
+    return {ref: login for ref, login in rows}
