@@ -27,6 +27,7 @@ from schemas.sanctions import (
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
+from ..calendar import services as calendar
 from ..clock import today
 from ..companies import services as companies
 from ..companies.access import require_member
@@ -59,8 +60,8 @@ class Sanctions(MethodView):
             state=args.get("state"), card_no=args.get("card_no"), uscc=args.get("uscc"),
             agency_id=regulator.agency_id if args["mine"] else None, agency_code=args.get("agency"),
             limit=args["limit"], offset=args["offset"])
-        ring, day = keyring(), today()
-        return [views_model.regulator_view(ring, s, day) for s in rows]
+        ring, day, using = keyring(), today(), calendar.schedule()
+        return [views_model.regulator_view(ring, s, day, using=using) for s in rows]
 
     @require(*REGULATOR_ROLES)
     @blp.arguments(RecordSanctionArgs)
@@ -208,8 +209,8 @@ class CompanyNotices(MethodView):
         account = bearer_account()
         company = companies.get_company(uscc)
         require_member(account, company)
-        ring = keyring()
-        return [views_model.notice_view(ring, s) for s in services.notices_for(company_id=company.id)]
+        ring, using = keyring(), calendar.schedule()
+        return [views_model.notice_view(ring, s, using=using) for s in services.notices_for(company_id=company.id)]
 
 
 @blp.route("/self/notices")
@@ -221,5 +222,5 @@ class SelfNotices(MethodView):
         """The listing notices addressed to you, newest first: reasons, basis, measures, your rights and the
         objection window."""
         worker, _session = current_worker()
-        ring = keyring()
-        return [views_model.notice_view(ring, s) for s in services.notices_for(worker_id=worker.id)]
+        ring, using = keyring(), calendar.schedule()
+        return [views_model.notice_view(ring, s, using=using) for s in services.notices_for(worker_id=worker.id)]

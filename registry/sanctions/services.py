@@ -229,19 +229,22 @@ def objection_days_default() -> int:
     return int(current_app.config.get("OBJECTION_WORKING_DAYS", rules.DEFAULT_OBJECTION_DAYS))
 
 
-def objection_until(sanction: Sanction) -> calendar.Deadline | None:
-    """The last day the subject may object: the notice's working days after its delivery (derived, never stored)."""
+def objection_until(sanction: Sanction, *, using: calendar.Schedule | None = None) -> calendar.Deadline | None:
+    """The last day the subject may object: the notice's working days after its delivery (derived, never stored).
+
+    `using`: one `calendar.schedule()` for many sanctions (otherwise each call reads the loaded years).
+    """
     notice = sanction.notice
     if notice is None:
         return None
-    return calendar.working_day_after(notice.delivered_on, notice.objection_days)
+    return calendar.working_day_after(notice.delivered_on, notice.objection_days, using=using)
 
 
-def publication_deadline(sanction: Sanction) -> calendar.Deadline | None:
+def publication_deadline(sanction: Sanction, *, using: calendar.Schedule | None = None) -> calendar.Deadline | None:
     """The day a decision must be public by: the 7th working day after its date (双公示)."""
     if sanction.decision_date is None or not sanction.publish_months:
         return None
-    return calendar.working_day_after(sanction.decision_date, PUBLISH_WITHIN_WORKING_DAYS)
+    return calendar.working_day_after(sanction.decision_date, PUBLISH_WITHIN_WORKING_DAYS, using=using)
 
 
 def subject_phone(ring: KeyRing, sanction: Sanction) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..calendar.services import Schedule
 from ..keys import KeyRing
 from ..reports.services import reference_of
 from . import rules
@@ -66,10 +67,13 @@ def _deadline(d) -> dict | None:
     return None if d is None else {"day": d.day, "provisional": d.provisional}
 
 
-def notice_view(ring: KeyRing, sanction: Sanction) -> dict:
-    """What the subject sees of a listing noticed to it: reasons, basis, rights and the objection window."""
+def notice_view(ring: KeyRing, sanction: Sanction, *, using: Schedule | None = None) -> dict:
+    """What the subject sees of a listing noticed to it: reasons, basis, rights and the objection window.
+
+    `using`: one calendar schedule for a list of views (see `services.objection_until`).
+    """
     notice = sanction.notice
-    until = sanctions.objection_until(sanction)
+    until = sanctions.objection_until(sanction, using=using)
     return {
         **public_view(sanction),
         "subject": subject_view(sanction),
@@ -94,11 +98,11 @@ RIGHTS_EN = ("You may object to the reasons and basis for the proposed serious-d
              "for administrative review or bring an administrative lawsuit.")
 
 
-def regulator_view(ring: KeyRing, sanction: Sanction, today: date) -> dict:
+def regulator_view(ring: KeyRing, sanction: Sanction, today: date, *, using: Schedule | None = None) -> dict:
     """Everything a regulator sees: the notice view plus facts, persons, states, deadlines and history."""
     decision = sanction.decision
     return {
-        **notice_view(ring, sanction),
+        **notice_view(ring, sanction, using=using),
         "subject": subject_view(sanction),
         "facts": sanctions.facts_of(ring, sanction),
         "bars_home_service": sanction.bars_home_service,
@@ -112,7 +116,7 @@ def regulator_view(ring: KeyRing, sanction: Sanction, today: date) -> dict:
         "expired_dt": sanction.expired_dt,
         "public": sanction.is_public(today),
         "in_effect": sanction.is_in_effect(today),
-        "publication_deadline": _deadline(sanctions.publication_deadline(sanction)),
+        "publication_deadline": _deadline(sanctions.publication_deadline(sanction, using=using)),
         "corrections": [{"fields": c.fields.split(","), "reason": c.reason, "corrected_by": c.corrected_by,
                          "corrected_dt": c.corrected_dt} for c in sanction.corrections],
         "created_dt": sanction.created_dt,
