@@ -234,6 +234,11 @@ def test_a_listed_company_neither_attaches_nor_completes_an_attachment(client, f
     assert resp.status_code == 403 and error_of(resp)["code"] == "company_listed"
     resp = client.post(f"{base}/confirmation-code", headers=bearer(token))
     assert resp.status_code == 403 and error_of(resp)["code"] == "company_listed"
+    # The staff page's confirmation form says why.
+    login(client, other_admin.account.login, other_admin.password)
+    page = post_form(client, f"/company/workers/{w.card_no}/employments/{employment_id}/confirm?lang=zh",
+                     {"code": code}, page="/company/workers", follow_redirects=True)
+    assert page.status_code == 200 and "贵单位已被列入严重失信主体名单" in text(page)
     # Nor may the worker complete it in self-service.
     from registry.workers import attach
 
