@@ -4,7 +4,10 @@ first, then stores the valid rows in batches — one log entry per row.
 By default a file with any bad row stores nothing; with `keep_good` exactly the
 valid rows are stored. Each batch commits its rows, their entries and the task's
 progress together, so a killed jobs process resumes after the last committed
-batch and nothing is stored twice or half.
+batch and nothing is stored twice or half. A company a serious listing binds
+starts no import, and one that takes effect while an import runs stops it at
+the next batch: the batches before stay, nothing after is stored (docs/rules.md,
+"Market access").
 """
 from __future__ import annotations
 
