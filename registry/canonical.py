@@ -237,6 +237,10 @@ def _employment(e, ref) -> dict:
     if confirmed is not None:
         out["confirmed"] = _dt(confirmed)
         out["confirmed_by"] = e.confirmed_by
+    # The listings the registration warned of, likewise only once an employment has any.
+    warnings = getattr(e, "listing_warnings", None)
+    if warnings:
+        out["listing_warnings"] = list(warnings)
     return out
 
 

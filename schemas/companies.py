@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
+from .sanctions import PublishedSanctionSchema
 
 
 class EmployeeConditionsArgs(Schema):
@@ -111,7 +112,8 @@ class CompanyPublicSchema(Schema):
     staff_by_occupation = fields.List(fields.Nested(StaffCountSchema),
                                       metadata={"description": "Current staff (employments not ended) per occupation."})
     staff_total = fields.Integer(metadata={"description": "Current staff, all occupations."})
-    sanctions = fields.List(fields.Dict(), metadata={"description": "Published sanctions (arrive with sanctions)."})
+    sanctions = fields.List(fields.Nested(PublishedSanctionSchema), metadata={
+        "description": "The sanctions public today (published, today within the window), newest decision first."})
     commendations = fields.List(fields.Dict(),
                                 metadata={"description": "Commendations, the red list (arrive with sanctions)."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields
 
 from .common import MessageSchema
+from .sanctions import PublishedSanctionSchema
 from .workers import StatusSchema
 
 
@@ -65,7 +66,8 @@ class CardViewSchema(Schema):
     background = fields.String(allow_none=True, metadata={"description": "passed | failed | pending, or null."})
     card = fields.Nested(CardIssueSchema, allow_none=True, metadata={"description": "The newest card issued."})
     qr = fields.Nested(QrVerdictSchema, metadata={"description": "Present when `q` (from a scanned QR) is given."})
-    sanctions = fields.List(fields.Dict(), metadata={"description": "Published sanctions (arrive with sanctions)."})
+    sanctions = fields.List(fields.Nested(PublishedSanctionSchema), metadata={
+        "description": "The sanctions public today (published, today within the window), newest decision first."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
     reviews = fields.Dict(allow_none=True, metadata={"description": "Review summary (arrives with reviews)."})

@@ -3,7 +3,8 @@ from marshmallow import Schema, fields, validate
 
 from registry.workers.vocab import EMPLOYMENT_KINDS, OCCUPATIONS, RECORD_KINDS, REGULATOR_PURPOSES
 
-from .common import BoundedInteger, ChangeSchema, StrictBoolean
+from .common import BoundedInteger, ChangeSchema, MessageSchema, StrictBoolean
+from .sanctions import PublishedSanctionSchema
 
 # Decimals are answered as text ("2.5"), exactly, and documented so.
 DECIMAL_TEXT = {"type": "string", "description": "A decimal number written as text, such as \"2.5\"."}
@@ -21,6 +22,13 @@ class WorkerRegisterArgs(Schema):
     social_insurance = StrictBoolean(required=True)
 
 
+class ListingWarningSchema(PublishedSanctionSchema):
+    """A listing in effect of the worker being registered, shown to the registering company."""
+
+    code = fields.String(metadata={"description": "listing_in_effect."})
+    message = fields.Nested(MessageSchema)
+
+
 class WorkerCreatedSchema(ChangeSchema):
     card_no = fields.String()
     created = fields.Boolean(metadata={"description": "False when an existing worker got a new employment."})
@@ -28,6 +36,9 @@ class WorkerCreatedSchema(ChangeSchema):
     pending = fields.Boolean(metadata={"description": "True when an existing worker was attached: the employment "
                                        "opens nothing until the worker confirms it with the code sent to their phone."})
     pending_until = fields.Date(allow_none=True, metadata={"description": "The last day the worker may confirm."})
+    warnings = fields.List(fields.Nested(ListingWarningSchema), metadata={
+        "description": "The worker's listings in effect that do not bar the work (a watch list; a serious listing "
+                       "whose measures allow it): the registration went through, and the employment records them."})
 
 
 class StaffArgs(Schema):

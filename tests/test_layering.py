@@ -12,8 +12,8 @@ REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "lookup/advice.py",
         "workers/idnumber.py", "workers/cardno.py", "selfservice/consent_qr.py",
         "workers/person.py", "workers/rules.py", "selfservice/codes.py", "cards/qr.py", "masking.py",
-        "tlog/merkle.py", "tlog/note.py", "accounts/roles.py", "sanctions/rules.py", "calendar/workdays.py",
-        "calendar/builtin.py", *sorted(
+        "tlog/merkle.py", "tlog/note.py", "accounts/roles.py", "sanctions/rules.py", "sanctions/public.py",
+        "calendar/workdays.py", "calendar/builtin.py", *sorted(
             str(p.relative_to(REGISTRY)) for p in (REGISTRY / "imports" / "staff_file").glob("*.py"))]
 IMPURE = ("flask", "sqlalchemy", "werkzeug", "registry.extensions", "registry.database", "registry.errors")
 

@@ -121,3 +121,65 @@ def test_canaries_never_leak(app, client, factory, caplog):
             if n.encode() in entry.body or n in entry.body.decode():
                 found.append((n, f"log entry {entry.seq}"))
     assert found == []
+
+
+def test_a_named_persons_real_name_never_appears_in_public_answers(app, client, factory, clock, caplog):
+    """Published sanctions naming the canary (a company's legal representative and responsible person, the
+    canary's own listing, facts quoting the name): every public answer and page, the registration's warnings to
+    another company, the log lines and the log's entries carry none of it."""
+    from registry.sanctions import services as sanctions
+    from tests.support.sanctionutil import BASIS, MEASURES, regulators
+
+    caplog.set_level(logging.DEBUG)
+    clock.freeze(date(2026, 5, 29))
+    today = shanghai_today()
+    canary_id = idnumber.generate(random.Random(98), birth=date(1979, 9, 19))
+    a, a_admin = factory.company()
+    b, b_admin = factory.company()
+    ta, tb = factory.token(a_admin.account), factory.token(b_admin.account)
+    person = {"name": CANARY_NAME, "id_number": canary_id, "phone": CANARY_PHONE, "occupation": "cleaner",
+              "employment_kind": "labour_contract", "start_date": today.isoformat(), "social_insurance": True}
+    reg = client.post(f"/api/v1/companies/{a.uscc}/workers", json=person, headers=H(ta))
+    assert reg.status_code == 201
+    card = reg.get_json()["card_no"]
+    regulator, _second = regulators(factory, "housekeeping", code="hk-canary")
+    facts = f"经查，{CANARY_NAME}（身份证 {canary_id}，电话 {CANARY_PHONE}）多次违约。"
+
+    def published(kind, **subject):
+        s = sanctions.record_sanction(
+            factory.ring, regulator=regulator, today=today, kind=kind, severity="general", legal_basis=BASIS,
+            facts=facts, measures=MEASURES, publish_months=6, decision_no="商务罚〔2026〕1号", decision_date=today,
+            **subject).sanction
+        db.session.commit()
+        sanctions.publish_sanction(factory.ring, regulator=regulator, sanction=s, today=today)
+        db.session.commit()
+        return s
+
+    of_company = published("fine", subject_kind="company", uscc=a.uscc, persons=[
+        {"role": "legal_representative", "name": CANARY_NAME},
+        {"role": "responsible", "name": CANARY_NAME, "card_no": card}])
+    of_worker = published("watch_list", subject_kind="worker", card_no=card)
+
+    answers = []
+    for url in (f"/api/v1/companies/{a.uscc}", f"/companies/{a.uscc}", f"/companies/{a.uscc}?lang=en",
+                f"/api/v1/cards/{card}", f"/c/{card}", f"/c/{card}?lang=en"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        answers.append((url, resp.get_data(as_text=True)))
+    # The sanctions are there (the test can fail) ...
+    assert all(of_company.ref in body or "商务罚〔2026〕1号" in body for url, body in answers if "companies" in url)
+    assert all(of_worker.ref in body or "商务罚〔2026〕1号" in body for url, body in answers if "card" in url
+               or "/c/" in url)
+    # ... and company B, registering the same person, is warned of the listing: the answer is public to it.
+    warned = client.post(f"/api/v1/companies/{b.uscc}/workers", json=person, headers=H(tb))
+    assert warned.status_code == 201 and [w["ref"] for w in warned.get_json()["warnings"]] == [of_worker.ref]
+    answers.append(("company B registration", json.dumps(warned.get_json(), ensure_ascii=False)))
+
+    found = []
+    for n in needles(canary_id):
+        found += [(n, who) for who, body in answers if n in body]
+        found += [(n, f"log record {r.name}") for r in caplog.records if n in r.getMessage()]
+        for entry in db.session.execute(select(LogEntry)).scalars() if len(n) >= 8 else ():
+            if n.encode() in entry.body or n in entry.body.decode():
+                found.append((n, f"log entry {entry.seq}"))
+    assert found == []

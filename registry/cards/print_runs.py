@@ -21,6 +21,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.services import lock_head
+from ..sanctions import access as market
 from ..tasks.services import enqueue
 from ..workers import cardno
 from ..workers.models import Employment, Worker
@@ -133,12 +134,13 @@ def run_print(ring: KeyRing, ctx, *, today: date, public_url: str, batch: int = 
         # The head's lock before reading: a card another run (or a page) issued meanwhile is seen, not doubled.
         lock_head()
         workers = _workers(chunk)
+        listed = market.serious_listed_workers((w.id for w in workers.values()), today)
         issued = 0
         for number in chunk:
             worker = workers.get(number)
             if not _employed(worker, company) or services.current_card(worker, today) is not None:
                 continue
-            if status_of(worker, today).colour == "red":
+            if status_of(worker, today, listed=worker.id in listed).colour == "red":
                 continue
             services.issue_card(ring, account=account, company=company, worker=worker, today=today)
             issued += 1
@@ -147,13 +149,15 @@ def run_print(ring: KeyRing, ctx, *, today: date, public_url: str, batch: int = 
                          result={"phase": "issue", "issued": cursor["issued"], "cards": 0, "skipped": []})
     views, skipped = [], []
     workers = _workers(numbers)
+    # Read again for the printing: a listing that took effect since the batches were issued stops its cards.
+    listed = market.serious_listed_workers((w.id for w in workers.values()), today)
     for number in numbers:
         worker = workers.get(number)
         if not _employed(worker, company):
             skipped.append({"card_no": number, "reason": "not_employed"})
             continue
         card = services.current_card(worker, today)
-        if status_of(worker, today).colour == "red":
+        if status_of(worker, today, listed=worker.id in listed).colour == "red":
             # Never print a red worker's card, even one issued before the status turned.
             skipped.append({"card_no": number, "reason": "red"})
             continue

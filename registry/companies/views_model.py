@@ -1,7 +1,12 @@
 """Projections of a company for each audience."""
+from datetime import date
+
 from flask import current_app
 
+from .. import clock
 from ..masking import mask_name, mask_phone
+from ..sanctions import services as sanctions
+from ..sanctions.views_model import public_view as sanction_view
 from ..workers.vocab import OCCUPATIONS
 from . import changes as change_rules
 from . import districts
@@ -23,16 +28,22 @@ def profile_view(company) -> dict:
     }
 
 
-def public_view(company) -> dict:
-    """The public credit view: the profile, current staff by occupation, and room for later records."""
+def published_sanctions(company, today: date) -> list[dict]:
+    """The company's sanctions public today (`Sanction.is_public`), newest decision first, as the public sees them."""
+    return [sanction_view(s) for s in sanctions.published_for(company_id=company.id, today=today)]
+
+
+def public_view(company, today: date | None = None) -> dict:
+    """The public credit view: the profile, current staff by occupation, the sanctions public `today` (default:
+    the registry's today), and room for later records."""
     staff = [{"occupation": occ, "zh": OCCUPATIONS.get(occ, (occ, occ))[0], "en": OCCUPATIONS.get(occ, (occ, occ))[1],
               "count": n} for occ, n in staff_by_occupation(company)]
     return {
         **profile_view(company),
         "staff_by_occupation": staff,
         "staff_total": sum(s["count"] for s in staff),
-        # Arrive with later issues: published sanctions, commendations (red list), the credit score and grade.
-        "sanctions": [],
+        "sanctions": published_sanctions(company, clock.today() if today is None else today),
+        # Arrive with later issues: commendations (red list), the credit score and grade.
         "commendations": [],
         "score": None,
         "grade": None,

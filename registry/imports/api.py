@@ -41,9 +41,15 @@ class Imports(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(ImportArgs, location="multipart")
     @blp.response(202, QueuedSchema)
+    @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     def post(self, form, uscc):
-        """Upload a staff file (CSV in UTF-8 or GB18030, or .xlsx); a task imports it. Poll /tasks/{task_id}."""
+        """Upload a staff file (CSV in UTF-8 or GB18030, or .xlsx); a task imports it. Poll /tasks/{task_id}.
+
+        A company on the serious-dishonesty list answers 403 `company_listed`. A listing that takes effect while
+        the import runs stops it: the batches stored before stay, no later row is stored, and the task's result
+        carries `refused` (`company_listed`) and its report a line saying so.
+        """
         from .services import start_import
 
         account, company = _member_company(uscc)

@@ -4,7 +4,10 @@ first, then stores the valid rows in batches — one log entry per row.
 By default a file with any bad row stores nothing; with `keep_good` exactly the
 valid rows are stored. Each batch commits its rows, their entries and the task's
 progress together, so a killed jobs process resumes after the last committed
-batch and nothing is stored twice or half.
+batch and nothing is stored twice or half. A company a serious listing binds
+starts no import, and one that takes effect while an import runs stops it at
+the next batch: the batches before stay, nothing after is stored (docs/rules.md,
+"Market access").
 """
 from __future__ import annotations
 
@@ -19,13 +22,14 @@ from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
-from ..errors import field_error, not_found
+from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, blind_index_candidates, seal_bytes, state_hmac, unseal_bytes
 from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
 from ..models import new_ref
+from ..sanctions import access as market
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
@@ -76,6 +80,7 @@ def start_import(ring: KeyRing, *, account: Account, company: Company, filename:
     """Store the file sealed and queue its import; return the task (no log entry: the rows write theirs)."""
     require_member(account, company)
     require_verified(company)
+    market.require_company_not_listed(company, clock.today())
     if not content:
         raise field_error("file", "The file is empty.", "文件为空。", code="empty_file")
     if len(content) > MAX_BYTES:
@@ -153,7 +158,7 @@ def validate_file(ring: KeyRing, content: bytes, filename: str, *, company: Comp
     valid = []
     while converted:
         valid.append(prepare(converted.pop(), today))
-    conflicts = registry_conflicts(ring, valid, company)
+    conflicts = registry_conflicts(ring, valid, company, today=today)
     bad = {e.row for e in conflicts}
     valid = [p for p in valid if p.row not in bad]
     return Validation(total, valid, sorted([*errors, *conflicts], key=lambda e: (e.row, e.key)))
@@ -174,12 +179,16 @@ def _existing(ring: KeyRing, rows: list[Prepared]) -> dict[str, Worker]:
 
 
 def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company,
-                       existing: dict[str, Worker] | None = None) -> list:
-    """Rows naming a registered person under another name, or one the company already employs."""
+                       existing: dict[str, Worker] | None = None, *, today: date,
+                       listings: dict[int, list] | None = None) -> list:
+    """Rows naming a registered person under another name, one the company already employs, or one whose
+    serious listing bars home-service work (`worker_listed`, as single registration refuses them)."""
     existing = _existing(ring, rows) if existing is None else existing
     if not existing:
         return []
     ids = [w.id for w in existing.values()]
+    if listings is None:
+        listings = market.listings_of_workers(ids, today)
     employed, awaiting = set(), set()
     for i in range(0, len(ids), 900):
         for wid, is_active in db.session.execute(
@@ -195,6 +204,9 @@ def registry_conflicts(ring: KeyRing, rows: list[Prepared], company: Company,
         if w.name_state != state_hmac(ring, "name", p.name):
             errors.append(_row_error(p.row, "name", "The name does not match the person registered with this ID "
                                      "number.", "姓名与该证件号码已登记的人员不一致。", "identity_mismatch"))
+        elif any(market.bars(s) for s in listings.get(w.id, ())):
+            refusal = market.worker_listed_error()
+            errors.append(_row_error(p.row, "id_number", refusal.en, refusal.zh, refusal.code))
         elif w.id in employed:
             errors.append(_row_error(p.row, "id_number", "This person is already employed by the company.",
                                      "该人员已在本企业登记在职。", "already_employed"))
@@ -215,6 +227,22 @@ def _pending_notice(p: Prepared) -> staff_file.RowError:
     return _row_error(p.row, "id_number", en, zh + "。", "confirmation_pending")
 
 
+def _listing_notices(p: Prepared, listings: list) -> list[staff_file.RowError]:
+    """The report's lines for a row stored with warnings: one per listing in effect of the person (a notice)."""
+    return [_row_error(p.row, "id_number", w["message"]["en"], w["message"]["zh"], w["code"])
+            for w in market.warnings(listings)]
+
+
+def company_listed_line(stored: int) -> staff_file.FileError:
+    """The report's line when a serious listing of the company came into effect while the import ran."""
+    refusal = market.company_listed_error()
+    return staff_file.FileError(
+        refusal.code,
+        f"{refusal.en} The import stopped: the {stored} rows stored before the listing took effect stay stored; "
+        "no later row was stored.",
+        f"{refusal.zh}导入已中止：名单生效前已保存的 {stored} 行保持不变，之后的行均未保存。")
+
+
 # --- storing ---------------------------------------------------------------------
 
 @dataclass
@@ -222,8 +250,10 @@ class Stored:
     seqs: list[int]
     # Rows refused at storing time: the registry changed since validation (another import, say).
     conflicts: list
-    # Rows that attached an existing worker, pending their confirmation: said so in the report.
+    # Rows that attached an existing worker, pending their confirmation, and the warnings of a
+    # person's listings in effect: said so in the report.
     pending: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
 
 def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepared],
@@ -243,10 +273,15 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     today = today or clock.today()
     pending_until = today + timedelta(days=attach.confirm_days())
     # The log head's lock first: the workers this batch attaches to are then read
-    # after every other writer's commit, so their digests leave nothing out.
+    # after every other writer's commit, so their digests leave nothing out. A
+    # listing decision takes the same lock, so one approved before this batch is
+    # seen here, and the batch stores nothing (403 `company_listed`).
     lock_head()
+    market.require_company_not_listed(company, today)
     existing = _existing(ring, rows)
-    conflicts = registry_conflicts(ring, rows, company, existing) if existing else []
+    listings = market.listings_of_workers((w.id for w in existing.values()), today) if existing else {}
+    conflicts = registry_conflicts(ring, rows, company, existing, today=today,
+                                   listings=listings) if existing else []
     if conflicts:
         refused = {e.row for e in conflicts}
         rows = [p for p in rows if p.row not in refused]
@@ -275,15 +310,17 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     # What attached workers already have, for their canonical states.
     prior = canonical.load_worker_rows(w.id for w in existing.values())
 
-    employment_rows, attached_rows, record_rows, changes, notices = [], [], [], [], []
+    employment_rows, attached_rows, record_rows, changes, notices, warning_lines = [], [], [], [], [], []
     new_by_number = {p.number: w for p, w in zip(new_rows, worker_rows)}
     for p in rows:
         wid = worker_ids[p.number]
         attaching = p.number in existing
+        warned = listings.get(wid, []) if attaching else []
         e = {"worker_id": wid, "company_id": company.id, "occupation": p.engagement.occupation,
              "kind": p.engagement.kind, "start_date": p.engagement.start_date, "end_date": None,
              "social_insurance": p.engagement.social_insurance, "recorded_by": actor, "created_dt": now,
-             "pending_until": pending_until if attaching else None, "confirmed_dt": None, "confirmed_by": None}
+             "pending_until": pending_until if attaching else None, "confirmed_dt": None, "confirmed_by": None,
+             "listing_warnings": market.warning_refs(warned)}
         (attached_rows if attaching else employment_rows).append(e)
         recs = [] if attaching else [
             {"worker_id": wid, "company_id": company.id, "kind": kind, "result": f.get("result"),
@@ -293,6 +330,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
         record_rows.extend(recs)
         if attaching:
             notices.append(_pending_notice(p))
+            warning_lines.extend(_listing_notices(p, warned))
             # As in single registration, the phone stays as first registered.
             worker = existing[p.number]
             rows_of = prior[worker.id]
@@ -321,7 +359,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
                              now=now)
     if record_rows:
         db.session.execute(insert(WorkerRecord.__table__), record_rows)
-    return Stored(append_entries(ring, changes), conflicts, notices)
+    return Stored(append_entries(ring, changes), conflicts, notices, warning_lines)
 
 
 def refresh_statistics() -> None:
@@ -337,10 +375,25 @@ def refresh_statistics() -> None:
 
 # --- the task -----------------------------------------------------------------------
 
-def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int, pending: int = 0) -> dict:
-    # `pending`: stored rows that attached an existing worker and await their confirmation (in the report).
-    return {"phase": phase, "rows": rows, "errors": errors, "stored": stored, "pending": pending,
-            "keep_good": f.keep_good, "report": f.report_csv is not None}
+def _result(f: ImportFile, *, phase: str, rows: int, errors: int, stored: int, pending: int = 0, warnings: int = 0,
+            refused: ApiError | None = None) -> dict:
+    # `pending`: stored rows that attached an existing worker and await their confirmation (in the report);
+    # `warnings` (only when some): stored rows whose person has listings in effect (in the report);
+    # `refused` (only when it happened): why the import stopped storing (a serious listing of the company).
+    out = {"phase": phase, "rows": rows, "errors": errors, "stored": stored, "pending": pending,
+           "keep_good": f.keep_good, "report": f.report_csv is not None}
+    if warnings:
+        out["warnings"] = warnings
+    if refused is not None:
+        out["refused"] = {"code": refused.code, "message": {"zh": refused.zh, "en": refused.en}}
+    return out
+
+
+def _append_report(f: ImportFile, lines: list) -> None:
+    """Append lines to the file's report (without a second header line), creating it if need be."""
+    late = staff_file.report_csv(lines)
+    head = late.index(b"\r\n") + 2
+    f.report_csv = (f.report_csv or late[:head]) + late[head:]
 
 
 def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
@@ -349,6 +402,8 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
     company = db.session.get(Company, f.company_id)
     actor = f.uploaded_by
     cursor = ctx.cursor or {"phase": "validate"}
+    if cursor.get("refused"):
+        return  # stopped by a listing right after committing its end: nothing more to do
     # A resumed import judges rows as of the day it validated them.
     today = date.fromisoformat(cursor["today"]) if "today" in cursor else today
     content = file_content(ring, f)
@@ -382,16 +437,29 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
         if number % ANALYZE_EVERY == 0:
             refresh_statistics()
         rows = [prepared[r] for r in wanted[start:start + batch]]
-        stored = store_batch(ring, company=company, actor=actor, rows=rows)
-        if stored.conflicts or stored.pending:
-            late = staff_file.report_csv([*stored.conflicts, *stored.pending])
-            # Appended to the report (without its header line), committed with the batch.
-            f.report_csv = (f.report_csv or late[:late.index(b"\r\n") + 2]) + late[late.index(b"\r\n") + 2:]
+        try:
+            stored = store_batch(ring, company=company, actor=actor, rows=rows)
+        except ApiError as refusal:
+            if refusal.code != "company_listed":
+                raise
+            # A serious listing of the company took effect while the import ran: this batch and every later one
+            # store nothing; the batches committed before it stay. The task ends, its report says why.
+            db.session.rollback()
+            _append_report(f, [company_listed_line(cursor.get("stored", 0))])
+            cursor = {**cursor, "phase": "done", "refused": refusal.code}
+            ctx.commit_batch(start, len(wanted), cursor, result=_result(
+                f, phase="done", rows=cursor["rows"], errors=cursor["errors"], stored=cursor.get("stored", 0),
+                pending=cursor.get("pending", 0), warnings=cursor.get("warnings", 0), refused=refusal))
+            return
+        if stored.conflicts or stored.pending or stored.warnings:
+            # Appended to the report, committed with the batch.
+            _append_report(f, [*stored.conflicts, *stored.pending, *stored.warnings])
         done = start + len(rows)
         phase = "done" if done == len(wanted) else "store"
         cursor = {**cursor, "phase": phase, "next": done, "errors": cursor["errors"] + len(stored.conflicts),
                   "stored": cursor.get("stored", 0) + len(stored.seqs),
-                  "pending": cursor.get("pending", 0) + len(stored.pending)}
+                  "pending": cursor.get("pending", 0) + len(stored.pending),
+                  "warnings": cursor.get("warnings", 0) + len({e.row for e in stored.warnings})}
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
             f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
-            pending=cursor["pending"]))
+            pending=cursor["pending"], warnings=cursor["warnings"]))

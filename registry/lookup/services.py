@@ -2,7 +2,8 @@
 
 Read with one statement (no ORM objects): this is the registry's hottest
 path, a phone at the door waiting on it (bench/lookup.py). The status colour
-is the one pure function in workers.rules; nothing here decides anything else.
+is the one pure function in workers.rules, whether a sanction is public or
+binds today the ones in sanctions.rules; nothing here decides anything else.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from ..accounts.models import Agency
 from ..cards import qr
 from ..cards.models import Card
 from ..companies.models import Company
@@ -32,6 +34,10 @@ from ..database import one_statement_read
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
+from ..sanctions import access as sanction_access
+from ..sanctions import rules as sanction_rules
+from ..sanctions.models import Sanction, SanctionDecision
+from ..sanctions.public import published_view
 from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
@@ -40,22 +46,25 @@ from . import advice
 
 def _one_query():
     """Everything the view reads, in one round trip: UNION ALL of the worker, its current
-    employers, its records and its newest card, as tagged rows of one shape.
+    employers, its records, its newest card and its candidate sanctions, as tagged rows of one shape.
 
-    Four separate queries cost four round trips; one statement is also its own
+    Five separate queries cost five round trips; one statement is also its own
     consistent snapshot. The columns are typed in the first SELECT, which types
     the whole union.
     """
     wid = select(Worker.id).where(Worker.card_no == bindparam("card_no")).scalar_subquery()
     s, d, i = String(), Date(), Integer()
 
-    def row(tag, *, id=None, s1=None, s2=None, s3=None, s4=None, d1=None, d2=None, i1=None, b1=None, n1=None):
+    def row(tag, *, id=None, s1=None, s2=None, s3=None, s4=None, d1=None, d2=None, i1=None, b1=None, n1=None,
+            s5=None, s6=None, s7=None, s8=None, s9=None, s10=None):
         def col(value, type_):
             return value if value is not None else cast(null(), type_)
 
         return [literal(tag, s).label("tag"), col(id, i).label("id"), col(s1, s).label("s1"), col(s2, s).label("s2"),
                 col(s3, s).label("s3"), col(s4, s).label("s4"), col(d1, d).label("d1"), col(d2, d).label("d2"),
-                col(i1, i).label("i1"), col(b1, Boolean()).label("b1"), col(n1, Numeric(6, 1)).label("n1")]
+                col(i1, i).label("i1"), col(b1, Boolean()).label("b1"), col(n1, Numeric(6, 1)).label("n1"),
+                col(s5, s).label("s5"), col(s6, s).label("s6"), col(s7, s).label("s7"), col(s8, s).label("s8"),
+                col(s9, s).label("s9"), col(s10, s).label("s10")]
 
     worker = select(*row("w", id=Worker.id, s1=Worker.card_no, s2=Worker.name_masked)).where(
         Worker.card_no == bindparam("card_no"))
@@ -72,24 +81,42 @@ def _one_query():
                         i1=Card.serial, b1=Card.voided_on.is_not(None)))
             .join(Company, Company.id == Card.company_id)
             .where(Card.worker_id == wid, Card.serial == newest))
-    return union_all(worker, employers, records, card)
+    # Sanctions that may be public or bind today: a superset (states, decided within the longest window, read
+    # through ix_sanctions_worker); Python decides which are public or binding by the rules. Usually none.
+    candidate_states = [literal(x, s) for x in ("approved", "published", "expired")]  # fixed parameters: an expanding
+    # IN list is rendered only on SQLAlchemy's execution path, which _view_rows skips.
+    sanctions = (select(*row("s", id=Sanction.id, s1=Sanction.ref, s2=Sanction.kind, s3=Sanction.severity,
+                             s4=Sanction.state, s5=SanctionDecision.decision_no, s6=Sanction.legal_basis,
+                             s7=Agency.code, s8=Agency.name_zh, s9=Agency.name_en, s10=Agency.sector,
+                             d1=Sanction.decision_date, i1=Sanction.publish_months,
+                             b1=Sanction.published_dt.is_not(None)))
+                 .join(Agency, Agency.id == Sanction.agency_id)
+                 .outerjoin(SanctionDecision, SanctionDecision.sanction_id == Sanction.id)
+                 .where(Sanction.worker_id == wid, Sanction.state.in_(candidate_states),
+                        Sanction.decision_date <= bindparam("today", type_=d),
+                        Sanction.decision_date >= bindparam("since", type_=d)))
+    return union_all(worker, employers, records, card, sanctions)
 
 
 _VIEW_QUERY = _one_query()
 _COMPILED: dict = {}
 
 
-def _view_rows(conn, card_no: str) -> list[tuple]:
+def _view_rows(conn, card_no: str, today: date) -> list[tuple]:
     """Run the view's query as SQL compiled once per dialect, on the driver's own cursor.
 
     The values come as the driver gives them. Through SQLAlchemy's execution
     path the statement's cache key (a walk of the whole UNION) and a result
     object were rebuilt on every request, which cost more than the database.
+    Dates are bound as the column stores them: ISO text on SQLite.
     """
     compiled = _COMPILED.get(conn.dialect.name)
     if compiled is None:
         compiled = _COMPILED[conn.dialect.name] = _VIEW_QUERY.compile(dialect=conn.dialect)
-    params = compiled.construct_params({"card_no": card_no})
+    since = sanction_access.earliest_binding_decision(today)
+    if conn.dialect.name == "sqlite":
+        today, since = today.isoformat(), since.isoformat()
+    params = compiled.construct_params({"card_no": card_no, "today": today, "since": since})
     if compiled.positional:
         params = tuple(params[name] for name in compiled.positiontup)
     cursor = conn.connection.dbapi_connection.cursor()
@@ -135,6 +162,37 @@ class _Record:
 class _WorkerRow:
     card_no: str
     name_masked: str
+
+
+@dataclass(frozen=True)
+class _Sanction:
+    id: int
+    ref: str
+    kind: str
+    severity: str
+    state: str
+    decision_no: str | None
+    legal_basis: str
+    agency: dict
+    decision_date: date
+    months: int | None
+    published: bool
+
+    def in_effect(self, today: date) -> bool:
+        return sanction_rules.is_in_effect(kind=self.kind, state=self.state, decision_date=self.decision_date,
+                                           months=self.months, today=today)
+
+    def public(self, today: date) -> bool:
+        return sanction_rules.is_public(state=self.state, published=self.published, decision_date=self.decision_date,
+                                        months=self.months, today=today)
+
+    def view(self) -> dict:
+        end = sanction_rules.window_end(self.decision_date, self.months)
+        view = published_view(ref=self.ref, kind=self.kind, severity=self.severity, decision_no=self.decision_no,
+                              decision_date=self.decision_date, legal_basis=self.legal_basis, agency=self.agency,
+                              window_end=end)
+        # The answer is JSON written directly (see api.py): dates as ISO text.
+        return {**view, "decision_date": self.decision_date.isoformat(), "window_end": end.isoformat() if end else None}
 
 
 @dataclass(frozen=True)
@@ -192,10 +250,10 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     show no colour). `hotline` is the regulator's public line.
     """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
-    worker, employers, rows, latest_card = None, [], [], None
+    worker, employers, rows, latest_card, sanction_rows = None, [], [], None, []
     with one_statement_read(db.session) as conn:
-        result = _view_rows(conn, card_no)
-    for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1 in result:
+        result = _view_rows(conn, card_no, today)
+    for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1, s5, s6, s7, s8, s9, s10 in result:
         if tag == "r":
             rows.append(_Record(id_, s1, s2, s3, s4, _day(d1), _day(d2), i1, None if b1 is None else bool(b1),
                                 None if n1 is None else Decimal(str(n1))))
@@ -203,6 +261,10 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             employers.append(_Employer(s1, s2, s3, _day(d1), id_, s4))
         elif tag == "c":
             latest_card = _Card(i1, _day(d1), _day(d2), s1, s2, bool(b1))
+        elif tag == "s":
+            sanction_rows.append(_Sanction(id_, s1, s2, s3, s4, s5, s6,
+                                           {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, _day(d1), i1,
+                                           bool(b1)))
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:
@@ -215,8 +277,11 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     rows = [r for r in rows if r.id in current_ids]
     recs = [rules.Rec(id=r.id, kind=r.kind, result=r.result, on_date=r.on_date, valid_until=r.valid_until,
                       supersedes_id=r.supersedes_id, exam_passed=r.exam_passed) for r in rows]
-    # Sanctions (and so active serious listings) arrive with the sanctions issue.
-    status = rules.card_status(recs, today, employed=bool(employers), active_serious_listing=False)
+    listed = any(x.kind == "serious_list" and x.in_effect(today) for x in sanction_rows)
+    status = rules.card_status(recs, today, employed=bool(employers), active_serious_listing=listed)
+    # The sanctions public today, newest decision first (as sanctions.services.published_for orders them).
+    published = sorted((x for x in sanction_rows if x.public(today)), key=lambda x: (x.decision_date, x.id),
+                       reverse=True)
     # As cards.services.is_void: voided when its issuer ended the employment, or its issuer is no current employer.
     card_void = latest_card is not None and (latest_card.voided or latest_card.uscc not in {e.uscc for e in employers})
     identity = rules.latest(recs, "identity")
@@ -241,8 +306,8 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         "card": {"serial": latest_card.serial, "issued_on": latest_card.issued_on.isoformat(),
                  "valid_until": latest_card.valid_until.isoformat(), "company_uscc": latest_card.uscc,
                  "company_name": latest_card.name, "void": card_void} if latest_card else None,
-        # Room for what later issues add: published sanctions, the credit score and grade, reviews.
-        "sanctions": [],
+        "sanctions": [x.view() for x in published],
+        # Room for what later issues add: the credit score and grade, reviews.
         "score": None,
         "grade": None,
         "reviews": None,

@@ -515,7 +515,8 @@ def notices_for(*, worker_id: int | None = None, company_id: int | None = None) 
 
 def published_for(*, worker_id: int | None = None, company_id: int | None = None, today: date) -> list[Sanction]:
     """The sanctions of one subject that are public today, newest decision first."""
-    q = select(Sanction).where(Sanction.state.in_(("published", "expired"))).options(selectinload(Sanction.agency))
+    q = select(Sanction).where(Sanction.state.in_(("published", "expired"))).options(
+        selectinload(Sanction.agency), selectinload(Sanction.decision))
     q = q.where(Sanction.worker_id == worker_id) if worker_id is not None else q.where(
         Sanction.company_id == company_id)
     rows = db.session.execute(q.order_by(Sanction.decision_date.desc(), Sanction.id.desc())).scalars()

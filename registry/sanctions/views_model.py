@@ -15,6 +15,7 @@ from ..reports.services import reference_of
 from . import rules
 from . import services as sanctions
 from .models import Sanction
+from .public import published_view
 
 
 def _labels(table: dict, code: str | None) -> dict | None:
@@ -40,18 +41,10 @@ def subject_view(sanction: Sanction) -> dict:
 
 def public_view(sanction: Sanction) -> dict:
     """What the public sees of a published sanction (the card and company views, the search)."""
-    return {
-        "ref": sanction.ref,
-        "kind": sanction.kind,
-        "kind_label": _labels(rules.KINDS, sanction.kind),
-        "severity": sanction.severity,
-        "severity_label": _labels(rules.SEVERITIES, sanction.severity),
-        "decision_no": sanction.decision.decision_no if sanction.decision else None,
-        "decision_date": sanction.decision_date,
-        "legal_basis": sanction.legal_basis,
-        "agency": agency_view(sanction),
-        "window_end": sanction.window_end,
-    }
+    return published_view(ref=sanction.ref, kind=sanction.kind, severity=sanction.severity,
+                          decision_no=sanction.decision.decision_no if sanction.decision else None,
+                          decision_date=sanction.decision_date, legal_basis=sanction.legal_basis,
+                          agency=agency_view(sanction), window_end=sanction.window_end)
 
 
 def listing_view(sanction: Sanction) -> dict:

@@ -234,13 +234,16 @@ class SelfConfirm(MethodView):
     @worker_required
     @blp.response(200, ChangeSchema)
     @blp.alt_response(401, schema=ERRORS)
+    @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     def post(self, employment_id):
         """Confirm that a company which registered you (listed in `awaiting_confirmation`) employs you.
 
         Logged like any change of the worker (`log_index`); the company may
-        then open your detailed record, add records and issue your card.
+        then open your detailed record, add records and issue your card. A
+        company on the serious-dishonesty list answers 403 `company_listed`; a
+        serious listing of yours that bars home-service work, 409 `worker_listed`.
         """
         worker, _session = current_worker()
         now = clock.now()

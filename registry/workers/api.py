@@ -62,7 +62,12 @@ class Staff(MethodView):
     @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     def post(self, args, uscc):
-        """Register a person (a verified company): a new card number, or a new employment of an existing worker."""
+        """Register a person (a verified company): a new card number, or a new employment of an existing worker.
+
+        A company on the serious-dishonesty list (a listing in effect) answers 403 `company_listed`; an existing
+        worker whose serious listing bars home-service work, 409 `worker_listed`. The worker's other listings in
+        effect let the registration through, each in `warnings`, and the employment records them.
+        """
         account, company = _member_company(uscc)
         registered = services.register_with_retry(
             keyring(), account=account, company=company, today=today(),
@@ -71,7 +76,8 @@ class Staff(MethodView):
                                            args["social_insurance"]))
         out = {"card_no": registered.worker.card_no, "created": registered.created,
                "log_index": registered.recorded.seq, "employment_id": registered.employment.id,
-               "pending": registered.pending, "pending_until": registered.employment.pending_until}
+               "pending": registered.pending, "pending_until": registered.employment.pending_until,
+               "warnings": registered.warnings}
         commit()
         return out
 
@@ -182,6 +188,7 @@ class EmploymentConfirm(MethodView):
     @require(*COMPANY_ROLES)
     @blp.arguments(ConfirmArgs)
     @blp.response(200, ChangeSchema)
+    @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     @blp.alt_response(422, schema=ERRORS)
@@ -191,7 +198,9 @@ class EmploymentConfirm(MethodView):
         """Confirm your company's pending attachment with the code the worker gave you; it then counts as current.
 
         Wrong codes (never a right one) count against the card's attempt budget and burn the code
-        after 5 tries; a lapsed attachment answers `confirmation_lapsed` (409).
+        after 5 tries; a lapsed attachment answers `confirmation_lapsed` (409). Completing an attachment is
+        attaching: a company on the serious-dishonesty list answers 403 `company_listed`, a worker whose
+        serious listing bars home-service work 409 `worker_listed`.
         """
         account = bearer_account()
         worker = services.get_worker(card_no)
@@ -207,6 +216,7 @@ class ConfirmationCode(MethodView):
     @send_limit
     @require(*COMPANY_ROLES)
     @blp.response(200, ConfirmationSentSchema)
+    @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     @blp.alt_response(429, schema=ERRORS)

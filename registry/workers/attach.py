@@ -32,6 +32,7 @@ from ..keys.crypto import aad, unseal
 from ..log.actions import Action
 from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..notify import services as notify
+from ..sanctions import access as market
 from ..selfservice import codes
 from ..selfservice import services as selfservice
 from .models import Employment, Worker
@@ -108,6 +109,13 @@ def _awaiting(worker: Worker, employment_id: int, company_id: int | None = None)
     return employment
 
 
+def require_market_access(company: Company, worker: Worker, today: date) -> None:
+    """Completing an attachment is attaching: a company a serious listing binds (403 `company_listed`) and a
+    worker whose serious listing bars home-service work (409 `worker_listed`) are refused, as at registration."""
+    market.require_company_not_listed(company, today)
+    market.check_worker(worker.id, today)
+
+
 def _member(account: Account, company: Company | None) -> None:
     if company is None or account.company_id != company.id or account.role not in COMPANY_ROLES:
         raise not_found("employment", "待确认的用工记录")
@@ -120,6 +128,7 @@ def resend_code(ring: KeyRing, *, account: Account, company: Company, worker: Wo
     employment = _awaiting(worker, employment_id, company.id)
     if lapsed(employment, today):
         raise _lapsed_error()
+    require_market_access(company, worker, today)
     send_code(ring, worker=worker, employment=employment, company=company, actor_ref=account.ref,
               accessor_kind="company", organisation=company.name, now=now)
     return employment
@@ -146,6 +155,7 @@ def confirm_with_code(ring: KeyRing, *, account: Account, company: Company, work
     employment = _awaiting(worker, employment_id, company.id)
     if lapsed(employment, today):
         raise _lapsed_error()
+    require_market_access(company, worker, today)
     row = selfservice._match(ring, worker, "confirmation", code, now, employment.id)
     if row is None:
         raise _code_invalid()
@@ -159,6 +169,7 @@ def confirm_by_worker(ring: KeyRing, *, worker: Worker, employment_id: int, toda
     employment = _awaiting(worker, employment_id)
     if lapsed(employment, today):
         raise _lapsed_error()
+    require_market_access(employment.company, worker, today)
     return _confirm(ring, employment, worker, WORKER_ACTOR, now)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, and_, or_
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text, and_, or_
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,6 +71,9 @@ class Employment(db.Model):
     confirmed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The account ref of the employer who entered the worker's code, or "worker" (self-service).
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
+    # The public refs of the worker's listings in effect that the registration warned of (watch lists, serious
+    # listings whose measures do not bar the work); None when it warned of none (docs/rules.md, "Market access").
+    listing_warnings: Mapped[list | None] = mapped_column(JSON(none_as_null=True))
 
     worker: Mapped[Worker] = relationship(back_populates="employments")
     company = relationship("Company")

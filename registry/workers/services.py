@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, select
@@ -27,6 +27,7 @@ from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..masking import mask_name
 from ..models import new_ref
+from ..sanctions import access as market
 from . import cardno, rules
 from .models import AccessRecord, Employment, Worker, WorkerRecord
 
@@ -42,6 +43,8 @@ class Registered:
     created: bool
     recorded: Recorded
     employment: Employment
+    # The worker's listings in effect the registration went through with (docs/rules.md, "Market access").
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def pending(self) -> bool:
@@ -85,9 +88,16 @@ def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: 
 
 def register_worker(ring: KeyRing, *, account: Account, company: Company, person: Person, engagement: Engagement,
                     today: date) -> Registered:
-    """Register a person for a verified company: a new worker, or a new employment of an existing one."""
+    """Register a person for a verified company: a new worker, or a new employment of an existing one.
+
+    A company a serious listing binds registers nobody (403 `company_listed`);
+    an existing worker whose serious listing bars home-service work is not
+    attached (409 `worker_listed`); their other listings in effect go into the
+    answer's `warnings` and the employment's record of them.
+    """
     require_member(account, company)
     require_verified(company)
+    market.require_company_not_listed(company, today)
     checked = check_person(person, today)
     refuse_first(checked.problems)
     refuse_first(check_engagement(engagement, checked.id.birth_date, today))
@@ -102,6 +112,7 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
                               "姓名与该证件号码已登记的人员不一致。", code="identity_mismatch")
         from . import attach
 
+        listings = market.check_worker(worker.id, today)
         mine = [e for e in worker.employments if e.open and e.company_id == company.id]
         if any(e.active for e in mine):
             raise ApiError(409, "already_employed", "该人员已在本企业登记在职。",
@@ -115,12 +126,13 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         # The phone stays as first registered: codes for the worker's own account go
         # there, so another company must not be able to redirect them. Knowing the name and
         # ID number proves nothing: the attachment waits for the worker's confirmation.
+        employment.listing_warnings = market.warning_refs(listings)
         worker.employments.append(employment)
         attach.start_pending(ring, account=account, company=company, worker=worker, employment=employment,
                              today=today, now=clock.now())
         return Registered(worker, False, record_change(ring, actor=account.ref,
                                                        action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
-                          employment)
+                          employment, market.warnings(listings))
     ref = new_ref()
     worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(), id_kind=idr.kind,
                     registered_by=company.log_ref, **seal_identity(ring, ref, name=name, id_number=idr.number,
@@ -272,10 +284,13 @@ def rec(r: WorkerRecord) -> rules.Rec:
                      supersedes_id=r.supersedes_id, exam_passed=r.exam_passed)
 
 
-def status_of(worker: Worker, today: date) -> rules.Status:
-    # Sanctions (and so active serious listings) arrive with the sanctions issue.
+def status_of(worker: Worker, today: date, *, listed: bool | None = None) -> rules.Status:
+    """The worker's colour today. `listed`: whether a serious listing binds them, if the caller read it already
+    for a whole list (`sanctions.access.serious_listed_workers`); else one query here."""
+    if listed is None:
+        listed = market.serious_listed(worker.id, today)
     return rules.card_status([rec(r) for r in worker.records], today,
-                             employed=any(e.active for e in worker.employments), active_serious_listing=False)
+                             employed=any(e.active for e in worker.employments), active_serious_listing=listed)
 
 
 STAFF_PAGE_SIZE = 50
@@ -360,9 +375,12 @@ def staff(company: Company, *, today: date, occupation: str | None = None, statu
         q = q.where(Employment.occupation == occupation)
     out = []
     horizon = today + timedelta(days=30)
-    for emp in db.session.execute(q).scalars():
+    employments = db.session.execute(q).scalars().all()
+    # One query for the whole list's listings, not one per worker.
+    listed = market.serious_listed_workers((e.worker_id for e in employments), today)
+    for emp in employments:
         worker = emp.worker
-        st = status_of(worker, today)
+        st = status_of(worker, today, listed=worker.id in listed)
         if status and st.colour != status:
             continue
         if expiring:

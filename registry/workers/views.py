@@ -19,6 +19,7 @@ from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit, failed_attempt, send_limit
+from ..sanctions import access as market
 from ..selfservice.services import Refusal
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import attach, search, services, views_model
@@ -96,8 +97,11 @@ def _review(company) -> dict | None:
 
 def _register_page(form: RegisterForm, status: int = 200, **extra):
     company = account().company
+    # A company on the serious-dishonesty list registers nobody while the listing is in effect: no form.
+    listed = (market.company_listed_error()
+              if company.status == "verified" and market.company_listed(company.id, today()) else None)
     return render_template("web/workers/register.html", form=form, company=company, review=_review(company),
-                           occupations=OCCUPATIONS, kinds=EMPLOYMENT_KINDS, **extra), status
+                           listed=listed, occupations=OCCUPATIONS, kinds=EMPLOYMENT_KINDS, **extra), status
 
 
 @bp.route("/company/workers/new", methods=["GET", "POST"])
@@ -119,7 +123,11 @@ def register():
         error, extra = apply_api_error(form, exc)
         return _register_page(form, exc.status, error=error, extra=extra)
     card_no, masked, created = registered.worker.card_no, registered.worker.name_masked, registered.created
+    warnings = registered.warnings
     db.session.commit()
+    # The worker's listings in effect that let the registration through: shown where the page goes next.
+    for w in warnings:
+        flash_msg(w["message"]["zh"], w["message"]["en"], "warning")
     if created:
         flash_msg(f"已登记 {masked}，发放终身卡号 {card_no}。",
                   f"{masked} is registered; lifetime card number {card_no} issued.", "success")

@@ -69,7 +69,7 @@ def test_first_registration_issues_a_card_and_a_second_company_attaches(client, 
     until = (shanghai_today() + timedelta(days=7)).isoformat()
     assert r2.get_json() == {"card_no": card, "created": False, "log_index": r2.get_json()["log_index"],
                              "employment_id": r2.get_json()["employment_id"], "pending": True,
-                             "pending_until": until}
+                             "pending_until": until, "warnings": []}
     assert r1.get_json()["pending"] is False and r1.get_json()["pending_until"] is None
     assert count(Worker) == 1 and count(Employment) == 2
     actions = [db.session.get(LogEntry, r.get_json()["log_index"]).action for r in (r1, r2)]
