@@ -347,7 +347,8 @@ def sanction_state(ring, sanction) -> dict:
             for p in sanction.persons
         ],
         "notice": None if notice is None else {
-            "objection_days": notice.objection_days, "delivery_method": notice.delivery_method,
+            "reasons": notice.reasons_state, "objection_days": notice.objection_days,
+            "delivery_method": notice.delivery_method,
             "delivered_on": _d(notice.delivered_on), "notified_by": notice.notified_by,
             "notified": _dt(notice.notified_dt)},
         "decision": None if decision is None else {

@@ -381,6 +381,11 @@ def _sanction_subject(spec):
     return admin.company if admin is not None else None
 
 
+# What a listing's notice tells its subject (the case's facts stay with the regulators).
+_NOTICE_REASONS = ("经核查，你方在上门服务中多次违反服务合同约定，情节严重，拟依据《家政服务业信用体系建设办法》"
+                   "列入严重失信主体名单。")
+
+
 def ensure_demo_sanctions(ring: KeyRing) -> bool:
     """Sanctions of every severity against demo workers and companies, each at its point in the due process.
 
@@ -452,7 +457,8 @@ def ensure_demo_sanctions(ring: KeyRing) -> bool:
                         delivered = calendar.working_day_after(first_day, 2).day
                         today = history.at(calendar.working_day_after(delivered, 1).day)
                         delivery = {"delivery_method": method, "delivered_on": delivered}
-                    sanctions.notify_sanction(ring, regulator=proposer, sanction=sanction, today=today, **delivery)
+                    sanctions.notify_sanction(ring, regulator=proposer, sanction=sanction, today=today,
+                                              reasons=_NOTICE_REASONS, **delivery)
                     db.session.commit()
                     made = True
                 if sanction.state == "notified" and target != "notified":

@@ -8,6 +8,7 @@ from registry.sanctions.rules import (
     FACTS_MAX,
     KINDS,
     MEASURES_MAX,
+    NOTICE_REASONS_MAX,
     PERSON_ROLES,
     PERSONS_MAX,
     REASON_MAX,
@@ -78,7 +79,8 @@ class SanctionNoticeSchema(PublishedSanctionSchema):
     subject = fields.Nested(SanctionSubjectSchema)
     state = fields.String(metadata={"description": "proposed, notified, decided, approved, published or expired."})
     state_label = fields.Nested(MessageSchema)
-    reasons = fields.String(metadata={"description": "The facts the listing rests on."})
+    reasons = fields.String(allow_none=True, metadata={"description": "The notice's statement of reasons "
+                                                                    "(none before the notice)."})
     measures = fields.String(metadata={"description": "The measures it brings."})
     rights = fields.Nested(MessageSchema, metadata={"description": "The subject's rights: objection, review, suit."})
     delivery_method = fields.String(allow_none=True, metadata={"description": "sms, phone_call, post or in_person."})
@@ -184,6 +186,8 @@ class SanctionListArgs(Schema):
 
 
 class NotifySanctionArgs(Schema):
+    reasons = _text(NOTICE_REASONS_MAX, "The notice's statement of reasons, written for the subject (the case's facts "
+                                        "stay with the regulators).")
     objection_days = BoundedInteger(load_default=None, allow_none=True, minimum=1, maximum=30,
                                     metadata={"description": "Working days to object (default: the registry's, 5)."})
     delivery_method = fields.String(load_default=None, allow_none=True,

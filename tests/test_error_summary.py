@@ -12,6 +12,7 @@ import pytest
 
 from registry.extensions import limiter
 from registry.workers import idnumber
+from tests.support.sanctionutil import NOTICE_REASONS
 from tests.support.webutil import login, post_form, text
 
 TYPO = "JX0000000000L"  # a well-formed card number whose check character is wrong
@@ -227,7 +228,8 @@ def test_a_sanction_step_refused_names_the_reason_with_its_support_code(app, fac
     w = green_worker(factory)
     listing = record(factory, reg.account, worker=w.worker, kind="serious_list", severity="serious", months=12,
                      today=today())
-    sanctions.notify_sanction(factory.ring, regulator=reg.account, sanction=listing, today=today())
+    sanctions.notify_sanction(factory.ring, regulator=reg.account, sanction=listing, today=today(),
+                              reasons=NOTICE_REASONS)
     db.session.commit()
     page = f"/admin/sanctions/{listing.ref}"
     resp = post_form(browser, f"{page}/decide", {"decision_no": "商务信〔2026〕1号"}, page=page)

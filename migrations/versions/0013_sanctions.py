@@ -95,6 +95,9 @@ def upgrade():
     op.create_table('sanction_notices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sanction_id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=32), nullable=False),
+    sa.Column('reasons_enc', sa.Text(), nullable=False),
+    sa.Column('reasons_state', sa.String(length=64), nullable=False),
     sa.Column('objection_days', sa.Integer(), nullable=False),
     sa.Column('delivery_method', sa.String(length=16), nullable=False),
     sa.Column('delivered_on', sa.Date(), nullable=False),
@@ -102,6 +105,7 @@ def upgrade():
     sa.Column('notified_dt', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['sanction_id'], ['sanctions.id'], name=op.f('fk_sanction_notices_sanction_id_sanctions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sanction_notices')),
+    sa.UniqueConstraint('ref', name=op.f('uq_sanction_notices_ref')),
     sa.UniqueConstraint('sanction_id', name=op.f('uq_sanction_notices_sanction_id'))
     )
     op.create_table('sanction_persons',

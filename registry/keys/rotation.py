@@ -43,7 +43,7 @@ def sealed_columns() -> list[Sealed]:
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
-    from ..sanctions.models import Sanction, SanctionPerson
+    from ..sanctions.models import Sanction, SanctionNotice, SanctionPerson
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -62,6 +62,7 @@ def sealed_columns() -> list[Sealed]:
         Sealed(CardReport, "closing_note_enc", "card_reports", "closing_note", "ref"),
         Sealed(Sanction, "facts_enc", "sanctions", "facts", "ref"),
         Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"),
+        Sealed(SanctionNotice, "reasons_enc", "sanction_notices", "reasons", "ref"),
     ]
 
 

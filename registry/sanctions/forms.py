@@ -166,6 +166,8 @@ def _ids(form: FlaskForm, prefix: str) -> None:
 
 
 class NotifyForm(FlaskForm):
+    reasons = TextAreaField(validators=[Required("请填写告知事由。", "Give the reasons the subject is to read."),
+                                        MaxLength(rules.NOTICE_REASONS_MAX)], filters=[strip])
     objection_days = StringField(filters=[strip], validators=[SmallNumber(
         "Give the objection window in whole working days, such as 5.", "请用整数个工作日填写异议期，例如 5。")])
     delivery_method = RadioField(choices=list(rules.DELIVERY_METHODS), validate_choice=False, default="sms",

@@ -110,6 +110,11 @@ class SanctionNotice(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, unique=True)
+    # AES-GCM associated data binds the sealed reasons to this ref.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    # The statement of reasons written for the subject (it may name them): sealed, with its state HMAC.
+    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_state: Mapped[str] = mapped_column(String(64), nullable=False)
     # Working days after delivery in which the subject may object; the window's last day is derived.
     objection_days: Mapped[int] = mapped_column(Integer, nullable=False)
     delivery_method: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -57,6 +57,8 @@ FACTS_MAX = 2000
 MEASURES_MAX = 500
 DECISION_NO_MAX = 100
 REASON_MAX = 500
+# The notice's statement of reasons, written for the subject.
+NOTICE_REASONS_MAX = 2000
 PERSONS_MAX = 10
 
 

@@ -38,7 +38,7 @@ from ..workers.person import e164_mobile, normal_name
 from ..workers.services import check_card_no
 from . import rules
 from .models import Sanction, SanctionApproval, SanctionCorrection, SanctionDecision, SanctionNotice, SanctionPerson
-from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, PERSONS_MAX, REASON_MAX
+from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, NOTICE_REASONS_MAX, PERSONS_MAX, REASON_MAX
 
 # (The text limits above live with the rules, so the API's schemas declare the same ones.)
 # A decision is public by the 7th working day after its date (双公示).
@@ -264,10 +264,14 @@ def notice_text(sanction: Sanction, until: date) -> str:
             f"权利）。如有异议，请于 {until.isoformat()} 前提出。")
 
 
-def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date,
+def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date, reasons: str | None,
                     objection_days: int | None = None, delivery_method: str | None = None,
                     delivered_on: date | None = None) -> Changed:
     """Notice the subject of a proposed serious listing: reasons, basis, rights and the objection window.
+
+    The reasons are the notice's own text, written for the subject: the case's
+    facts stay with the regulators, since they may name a complainant or a
+    witness the subject must not learn of.
 
     The notice is shown in the company portal or the worker's self-service at
     once. By default it is also sent by text message to the mobile phone on
@@ -278,6 +282,7 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     if sanction.state != "proposed":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a notice.")
     problems = []
+    why = _text(reasons, "reasons", NOTICE_REASONS_MAX, required=True, problems=problems)
     days = objection_days_default() if objection_days is None else objection_days
     if not 1 <= days <= 30:
         problems.append(rules.Problem("objection_days", "out_of_range", "Allow 1 to 30 working days.",
@@ -304,8 +309,11 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
                                       "送达日期不能早于拟列入记录的日期。"))
     if problems:
         raise _problems_error(problems)
-    sanction.notice = SanctionNotice(objection_days=days, delivery_method=method, delivered_on=delivered_on,
-                                     notified_by=regulator.ref, notified_dt=clock.now())
+    notice = SanctionNotice(ref=new_ref(), objection_days=days, delivery_method=method, delivered_on=delivered_on,
+                            notified_by=regulator.ref, notified_dt=clock.now())
+    notice.reasons_enc = seal(ring, why, aad("sanction_notices", "reasons", notice.ref))
+    notice.reasons_state = state_hmac(ring, "reasons", why)
+    sanction.notice = notice
     sanction.state = "notified"
     if method == "sms":
         db.session.flush()
@@ -495,6 +503,14 @@ def list_sanctions(*, state: str | None = None, card_no: str | None = None, uscc
     if agency_code:
         q = q.where(Sanction.agency_id.in_(select(Agency.id).where(Agency.code == agency_code)))
     return list(db.session.execute(q.order_by(Sanction.id.desc()).limit(limit).offset(offset)).scalars())
+
+
+def notice_reasons(ring: KeyRing, sanction: Sanction) -> str | None:
+    """The notice's statement of reasons, opened (None before the notice)."""
+    notice = sanction.notice
+    if notice is None:
+        return None
+    return unseal(ring, notice.reasons_enc, aad("sanction_notices", "reasons", notice.ref))
 
 
 def facts_of(ring: KeyRing, sanction: Sanction) -> str:

@@ -234,7 +234,7 @@ def _step(ref: str, key: str, form_cls, run, done: tuple[str, str]):
 def notify(ref: str):
     def run(ring, regulator, s, form, today):
         days = form.objection_days.data
-        sanctions.notify_sanction(ring, regulator=regulator, sanction=s, today=today,
+        sanctions.notify_sanction(ring, regulator=regulator, sanction=s, today=today, reasons=form.reasons.data,
                                   objection_days=int(days) if days else None,
                                   delivery_method=form.delivery_method.data,
                                   delivered_on=form.delivered_on.data)

@@ -72,7 +72,7 @@ def notice_view(ring: KeyRing, sanction: Sanction, *, using: Schedule | None = N
         "subject": subject_view(sanction),
         "state": sanction.state,
         "state_label": _labels(rules.STATES, sanction.state),
-        "reasons": sanctions.facts_of(ring, sanction),
+        "reasons": sanctions.notice_reasons(ring, sanction),
         "measures": sanction.measures,
         "rights": {"zh": RIGHTS_ZH, "en": RIGHTS_EN},
         "delivery_method": notice.delivery_method if notice else None,

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.browserutil import PHONE
+from tests.support.sanctionutil import NOTICE_REASONS
 
 pytestmark = pytest.mark.browser
 
@@ -124,7 +125,8 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
     for subject in ({"worker": green.worker}, {"company": green.company}):
         listing = record(factory, regulator.account, kind="serious_list", severity="serious", months=12,
                          today=today(), **subject)
-        sanctions.notify_sanction(factory.ring, regulator=regulator.account, sanction=listing, today=today())
+        sanctions.notify_sanction(factory.ring, regulator=regulator.account, sanction=listing, today=today(),
+                                  reasons=NOTICE_REASONS)
         db.session.commit()
         noticed.append(listing.ref)
     fine = record(factory, regulator.account, worker=yellow.worker, kind="fine", severity="general", months=3,

@@ -13,6 +13,7 @@ from registry.log.verify import verify_local
 from registry.tlog import merkle, note
 from registry.workers.models import Worker, WorkerPhoto
 from tests.support.logutil import ORIGIN, sign, small_world, sql
+from tests.support.sanctionutil import NOTICE_REASONS
 
 
 def _png(colour=(200, 160, 120)) -> bytes:
@@ -74,7 +75,7 @@ def world(app, factory, clock):
     clock.freeze(start)
     s = record(factory, proposer, company=w["company"], kind="serious_list", severity="serious", today=start,
                persons=[{"role": "legal_representative", "name": "李建国"}])
-    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=start,
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=start, reasons=NOTICE_REASONS,
                               delivery_method="in_person", delivered_on=start)
     db.session.commit()
     clock.freeze(sanctions.objection_until(s).day + timedelta(days=1))

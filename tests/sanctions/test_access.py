@@ -31,7 +31,7 @@ from tests.support.cardworld import green_worker
 from tests.support.factory import bearer
 from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
 from tests.support.logutil import ORIGIN, sign
-from tests.support.sanctionutil import list_serious, record, regulators
+from tests.support.sanctionutil import NOTICE_REASONS, list_serious, record, regulators
 from tests.support.webutil import count, log_actions, login, post_form, text
 
 START = date(2026, 5, 29)  # a Friday
@@ -59,7 +59,8 @@ def decided_listing(factory, proposer, clock, **subject) -> Sanction:
     clock.freeze(START)
     s = record(factory, proposer, kind="serious_list", severity="serious", months=12, today=START, **subject)
     delivery = {} if "worker" in subject else {"delivery_method": "post", "delivered_on": START}
-    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=START, **delivery)
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=START,
+                              reasons=NOTICE_REASONS, **delivery)
     db.session.commit()
     clock.freeze(sanctions.objection_until(s).day + timedelta(days=1))
     sanctions.decide_sanction(factory.ring, regulator=proposer, sanction=s, today=shanghai_today(),

@@ -16,7 +16,7 @@ from registry.notify.models import OutboxMessage
 from registry.sanctions.models import Sanction
 from tests.support.cardworld import green_worker
 from tests.support.factory import bearer
-from tests.support.sanctionutil import BASIS, FACTS, MEASURES, regulators
+from tests.support.sanctionutil import BASIS, FACTS, MEASURES, NOTICE_REASONS, regulators
 from tests.support.selfutil import employ, signed_in
 
 START = date(2026, 6, 1)  # a Monday
@@ -156,9 +156,10 @@ def test_a_serious_listing_is_noticed_decided_after_the_window_approved_by_a_sec
     assert made["state"] == "proposed"
     api.refused(api.hk, f"/api/v1/sanctions/{ref}/decide", {"decision_no": "商务信〔2026〕9号"}, status=409,
                 code="wrong_state")
-    api.refused(api.prop, f"/api/v1/sanctions/{ref}/notify", {}, status=403, code="not_issuing_agency")
+    api.refused(api.prop, f"/api/v1/sanctions/{ref}/notify", {"reasons": NOTICE_REASONS}, status=403,
+                code="not_issuing_agency")
     sent = db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
-    assert api.act(api.hk, ref, "notify", {})["state"] == "notified"
+    assert api.act(api.hk, ref, "notify", {"reasons": NOTICE_REASONS})["state"] == "notified"
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == sent + 1
     seen = api.view(api.hk, ref)
@@ -201,15 +202,17 @@ def test_a_company_whose_phone_is_a_landline_is_noticed_by_a_delivery_the_regula
     ref = api.record(api.hk, body(subject_kind="company", uscc=company.uscc, kind="serious_list",
                                   severity="serious", decision_no=None, decision_date=None))["ref"]
     path = f"/api/v1/sanctions/{ref}/notify"
-    assert "delivery_method" in api.refused(api.hk, path, {}, status=422, code="invalid_input")["fields"]
-    assert "delivered_on" in api.refused(api.hk, path, {"delivery_method": "post"}, status=422,
+    why = {"reasons": NOTICE_REASONS}
+    assert "reasons" in api.refused(api.hk, path, {}, status=422, code="invalid_input")["fields"]
+    assert "delivery_method" in api.refused(api.hk, path, why, status=422, code="invalid_input")["fields"]
+    assert "delivered_on" in api.refused(api.hk, path, {**why, "delivery_method": "post"}, status=422,
                                          code="invalid_input")["fields"]
     tomorrow = (START + timedelta(days=1)).isoformat()
-    assert "delivered_on" in api.refused(api.hk, path, {"delivery_method": "post", "delivered_on": tomorrow},
+    assert "delivered_on" in api.refused(api.hk, path, {**why, "delivery_method": "post", "delivered_on": tomorrow},
                                          status=422, code="invalid_input")["fields"]
-    assert "objection_days" in api.refused(api.hk, path, {"objection_days": 0}, status=422,
+    assert "objection_days" in api.refused(api.hk, path, {**why, "objection_days": 0}, status=422,
                                            code="invalid_input")["fields"]
-    api.act(api.hk2, ref, "notify", {"delivery_method": "post", "delivered_on": START.isoformat(),
+    api.act(api.hk2, ref, "notify", {**why, "delivery_method": "post", "delivered_on": START.isoformat(),
                                      "objection_days": 10})
     notices = client.get(f"/api/v1/companies/{company.uscc}/notices",
                          headers=bearer(factory.token(admin.account))).get_json()
@@ -271,7 +274,7 @@ def test_changes_refuse_bad_input_with_their_fields(api, worker):
         assert field in err["fields"], (payload, err)
     api.refused(api.hk, path, {"legal_basis": BASIS, "reason": "更正"}, status=409, code="nothing_changed")
     api.refused(api.hk, "/api/v1/sanctions/0123456789abcdef0123456789abcdef/publish", status=404, code="not_found")
-    api.refused(api.hk, f"/api/v1/sanctions/{ref}/notify", {}, status=409, code="wrong_state")
+    api.refused(api.hk, f"/api/v1/sanctions/{ref}/notify", {"reasons": NOTICE_REASONS}, status=409, code="wrong_state")
     api.refused(api.hk, f"/api/v1/sanctions/{ref}/decide", {}, status=422, code="invalid_input")
     api.refused(api.hk, f"/api/v1/sanctions/{ref}/approve", status=409, code="wrong_state")
 
@@ -320,7 +323,7 @@ def test_any_regulator_records_and_reads_but_only_the_issuing_agency_changes(api
 def listing_of(api, payload: dict) -> str:
     ref = api.record(api.hk, body(kind="serious_list", severity="serious", decision_no=None, decision_date=None,
                                   **payload))["ref"]
-    api.act(api.hk, ref, "notify", {})
+    api.act(api.hk, ref, "notify", {"reasons": NOTICE_REASONS})
     return ref
 
 
@@ -355,8 +358,10 @@ def test_a_company_and_a_worker_read_only_their_own_notices(api, factory, client
 
     notice = client.get(f"/api/v1/companies/{a.uscc}/notices", headers=bearer(ta)).get_json()[0]
     assert notice["subject"] == {"kind": "company", "uscc": a.uscc, "name": a.name}
-    assert notice["state"] == "notified" and notice["reasons"] == FACTS and notice["measures"] == MEASURES
+    assert notice["state"] == "notified" and notice["reasons"] == NOTICE_REASONS and notice["measures"] == MEASURES
     assert notice["legal_basis"] == BASIS and notice["kind"] == "serious_list"
+    # The case's facts (they name the complainant) never reach the subject.
+    assert FACTS not in json.dumps(notice, ensure_ascii=False) and "13912345678" not in json.dumps(notice)
     assert "异议" in notice["rights"]["zh"] and "object" in notice["rights"]["en"]
     assert set(notice["objection_until"]) == {"day", "provisional"}
     assert notice["objection_until"]["day"] > START.isoformat() and notice["decision_no"] is None
@@ -393,7 +398,7 @@ def test_named_persons_and_subjects_are_masked_in_every_answer(api, factory, cli
                                   persons=[{"role": "legal_representative", "name": CANARY_NAME},
                                            {"role": "responsible", "name": CANARY_NAME,
                                             "card_no": person.card_no}]))["ref"]
-    api.act(api.hk, ref, "notify", {})
+    api.act(api.hk, ref, "notify", {"reasons": NOTICE_REASONS})
     own = api.record(api.hk, body(subject_kind="worker", card_no=person.card_no))["ref"]
     answers = [api.get(api.market, "/api/v1/sanctions"), api.view(api.prop, ref), api.view(api.prop, own),
                client.get(f"/api/v1/companies/{company.uscc}/notices",

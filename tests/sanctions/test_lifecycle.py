@@ -15,7 +15,7 @@ from registry.notify.models import OutboxMessage
 from registry.sanctions import services as sanctions
 from registry.sanctions.models import Sanction
 from tests.support.cardworld import green_worker
-from tests.support.sanctionutil import list_serious, record, regulators
+from tests.support.sanctionutil import NOTICE_REASONS, list_serious, record, regulators
 
 START = date(2026, 5, 29)  # a Friday
 
@@ -111,7 +111,7 @@ def test_decision_refused_while_the_objection_window_runs(world, factory, clock)
         sanctions.decide_sanction(factory.ring, regulator=proposer, sanction=s, today=START, decision_no="x")
     assert e.value.code == "wrong_state"
     db.session.rollback()
-    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=START)
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=START, reasons=NOTICE_REASONS)
     db.session.commit()
     until = sanctions.objection_until(s).day
     assert until > START
@@ -136,7 +136,8 @@ def test_four_eyes_the_approver_is_not_the_proposer(world, factory, clock):
     s = list_serious(factory, proposer, approver, clock, worker=w.worker, start=START, publish=False)
     assert s.state == "approved"
     s2 = record(factory, proposer, worker=w.worker, kind="serious_list", severity="serious", today=shanghai_today())
-    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s2, today=shanghai_today())
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s2, today=shanghai_today(),
+                              reasons=NOTICE_REASONS)
     db.session.commit()
     clock.freeze(sanctions.objection_until(s2).day + timedelta(days=1))
     sanctions.decide_sanction(factory.ring, regulator=approver, sanction=s2, today=shanghai_today(), decision_no="n")
@@ -166,10 +167,11 @@ def test_a_company_landline_needs_the_delivery_recorded(world, factory, clock):
     s = record(factory, reg, company=company, kind="serious_list", severity="serious", today=START,
                persons=[{"role": "legal_representative", "name": "李建国"}])
     with pytest.raises(ApiError) as e:
-        sanctions.notify_sanction(factory.ring, regulator=reg, sanction=s, today=START)
+        sanctions.notify_sanction(factory.ring, regulator=reg, sanction=s, today=START, reasons=NOTICE_REASONS)
     assert e.value.fields.keys() == {"delivery_method"}
     db.session.rollback()
-    sanctions.notify_sanction(factory.ring, regulator=reg, sanction=s, today=START, delivery_method="post",
+    sanctions.notify_sanction(factory.ring, regulator=reg, sanction=s, today=START,
+                              reasons=NOTICE_REASONS, delivery_method="post",
                               delivered_on=START - timedelta(days=0))
     db.session.commit()
     assert s.notice.delivery_method == "post"

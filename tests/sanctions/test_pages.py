@@ -25,6 +25,7 @@ from registry.sanctions.models import Sanction
 from registry.selfservice.services import issue_activation_code
 from tests.support.cardworld import green_worker
 from tests.support.sanctionutil import BASIS, FACTS, MEASURES
+from tests.support.sanctionutil import NOTICE_REASONS as WHY
 from tests.support.selfutil import PIN, last_activation_code
 from tests.support.webutil import login, post_form, text
 
@@ -118,7 +119,8 @@ def test_a_serious_listing_through_the_pages(world, factory, clock, app):
     page = text(a.get(f"/admin/sanctions/{ref}"))
     assert FACTS in page and 'id="step-notify"' in page and 'id="four-eyes"' not in page
     # The notice by text message (the worker's phone is a mobile).
-    resp = post_form(a, f"/admin/sanctions/{ref}/notify", {"objection_days": "5", "delivery_method": "sms"},
+    resp = post_form(a, f"/admin/sanctions/{ref}/notify",
+                     {"reasons": WHY, "objection_days": "5", "delivery_method": "sms"},
                      page=f"/admin/sanctions/{ref}")
     assert resp.status_code == 302
     assert db.session.execute(select(func.count()).select_from(OutboxMessage)
@@ -195,18 +197,22 @@ def test_a_company_listing_names_persons_masked_and_a_landline_needs_the_deliver
     assert 'id="landline"' in page
     # No text message can reach a landline: the regulator says how and when.
     before = log_size()
-    resp = post_form(a, f"/admin/sanctions/{ref}/notify", {"objection_days": "5", "delivery_method": "sms"},
+    resp = post_form(a, f"/admin/sanctions/{ref}/notify",
+                     {"reasons": WHY, "objection_days": "5", "delivery_method": "sms"},
                      page=f"/admin/sanctions/{ref}")
     assert resp.status_code == 422 and 'href="#notify-delivery_method"' in summary(text(resp))
-    resp = post_form(a, f"/admin/sanctions/{ref}/notify", {"objection_days": "5", "delivery_method": "post"},
+    resp = post_form(a, f"/admin/sanctions/{ref}/notify",
+                     {"reasons": WHY, "objection_days": "5", "delivery_method": "post"},
                      page=f"/admin/sanctions/{ref}")
     assert resp.status_code == 422 and 'href="#notify-delivered_on"' in summary(text(resp))
-    resp = post_form(a, f"/admin/sanctions/{ref}/notify", {"objection_days": "99", "delivery_method": "post",
+    resp = post_form(a, f"/admin/sanctions/{ref}/notify",
+                     {"reasons": WHY, "objection_days": "99", "delivery_method": "post",
                                                            "delivered_on": MON.isoformat()},
                      page=f"/admin/sanctions/{ref}")
     assert resp.status_code == 422 and 'href="#notify-objection_days"' in summary(text(resp))
     assert log_size() == before
-    resp = post_form(a, f"/admin/sanctions/{ref}/notify", {"objection_days": "", "delivery_method": "post",
+    resp = post_form(a, f"/admin/sanctions/{ref}/notify",
+                     {"reasons": WHY, "objection_days": "", "delivery_method": "post",
                                                            "delivered_on": MON.isoformat()},
                      page=f"/admin/sanctions/{ref}")
     assert resp.status_code == 302 and log_size() == before + 1
@@ -221,7 +227,9 @@ def test_a_company_listing_names_persons_masked_and_a_landline_needs_the_deliver
     assert 'id="notices"' in home and 'href="/company/notices"' in home
     notices = text(c.get("/company/notices"))
     item = notices.split(f'id="notice-{ref}"')[1].split("</article>")[0]
-    assert FACTS in item and BASIS in item and MEASURES in item and "您有权在异议期内" in item
+    assert WHY in item and BASIS in item and MEASURES in item and "您有权在异议期内" in item
+    # The case's facts name the complainant: they stay with the regulators.
+    assert FACTS not in item and "13912345678" not in item
     assert f'datetime="{until.isoformat()}"' in item
     assert PERSON not in notices
     # Another company sees none of it.
@@ -239,7 +247,7 @@ def test_the_worker_reads_their_own_notice_on_their_record(world, factory, app):
     other = green_worker(factory, name="李四", seed=21)
     a = signed_in(app, regs.a)
     ref = ref_of(post_form(a, "/admin/sanctions/new", listing_form(card_no=w.card_no)))
-    assert post_form(a, f"/admin/sanctions/{ref}/notify", {"delivery_method": "sms"},
+    assert post_form(a, f"/admin/sanctions/{ref}/notify", {"reasons": WHY, "delivery_method": "sms"},
                      page=f"/admin/sanctions/{ref}").status_code == 302
 
     def me(world_):
@@ -253,7 +261,8 @@ def test_the_worker_reads_their_own_notice_on_their_record(world, factory, app):
 
     page = me(w)
     item = page.split(f'id="notice-{ref}"')[1].split("</article>")[0]
-    assert FACTS in item and BASIS in item and "您有权在异议期内" in item and 'class="objection-until"' in item
+    assert WHY in item and BASIS in item and "您有权在异议期内" in item and 'class="objection-until"' in item
+    assert FACTS not in item and "13912345678" not in item
     page = me(other)
     assert 'id="notices"' not in page and ref not in page and FACTS not in page
 

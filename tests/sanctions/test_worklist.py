@@ -14,7 +14,7 @@ from registry.reports.services import file_report, reference_of
 from registry.sanctions import services as sanctions
 from registry.sanctions.worklist import worklist
 from tests.support.cardworld import green_worker
-from tests.support.sanctionutil import record
+from tests.support.sanctionutil import NOTICE_REASONS, record
 from tests.support.webutil import login, post_form, text
 
 WED = date(2026, 6, 3)  # a Wednesday; 7 working days later is Friday 12 June (no holiday in between)
@@ -112,7 +112,7 @@ def test_a_notice_is_ready_to_decide_the_day_after_its_objection_window(world, f
     s = record(factory, regs.a.account, worker=w.worker, kind="serious_list", severity="serious", months=12,
                today=WED)
     assert worklist(regs.a.account, WED).ready_to_decide == []
-    sanctions.notify_sanction(factory.ring, regulator=regs.a.account, sanction=s, today=WED)
+    sanctions.notify_sanction(factory.ring, regulator=regs.a.account, sanction=s, today=WED, reasons=NOTICE_REASONS)
     db.session.commit()
     until = sanctions.objection_until(s)
     assert worklist(regs.a.account, until.day).ready_to_decide == []
@@ -125,7 +125,7 @@ def test_a_decided_listing_awaits_a_second_regulator_and_says_who_cannot_approve
     w, regs = world
     s = record(factory, regs.a.account, worker=w.worker, kind="serious_list", severity="serious", months=12,
                today=WED)
-    sanctions.notify_sanction(factory.ring, regulator=regs.a.account, sanction=s, today=WED)
+    sanctions.notify_sanction(factory.ring, regulator=regs.a.account, sanction=s, today=WED, reasons=NOTICE_REASONS)
     db.session.commit()
     day = sanctions.objection_until(s).day + timedelta(days=1)
     clock.freeze(day)

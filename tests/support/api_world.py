@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from registry.clock import add_years
+from tests.support.sanctionutil import NOTICE_REASONS
 
 PASSWORD = "correct horse battery"
 XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
@@ -168,7 +169,7 @@ class World:
             decide = listing(subject_kind="worker", card_no=self.card_no)
             approve = listing(subject_kind="company", uscc=self.company_a.uscc)
             for s in (decide, approve):
-                sanctions.notify_sanction(ring, regulator=reg, sanction=s, today=clock.today())
+                sanctions.notify_sanction(ring, regulator=reg, sanction=s, today=clock.today(), reasons=NOTICE_REASONS)
             db.session.commit()
         finally:
             clock.follow(previous)
@@ -493,7 +494,7 @@ OPS = [
                   "decision_date": w.today.isoformat()}, "sanction:record", 201),
     Op("GET", "/api/v1/sanctions/{ref}", lambda w: f"/api/v1/sanctions/{w.sanction_refs['approve']}", REGULATORS),
     Op("POST", "/api/v1/sanctions/{ref}/notify", lambda w: f"/api/v1/sanctions/{w.sanction_refs['notify']}/notify",
-       ISSUER, lambda w: {"objection_days": 5}, "sanction:notify"),
+       ISSUER, lambda w: {"reasons": NOTICE_REASONS, "objection_days": 5}, "sanction:notify"),
     Op("POST", "/api/v1/sanctions/{ref}/decide", lambda w: f"/api/v1/sanctions/{w.sanction_refs['decide']}/decide",
        ISSUER, lambda w: {"decision_no": "商务信〔2026〕8号"}, "sanction:decide"),
     Op("POST", "/api/v1/sanctions/{ref}/approve",

@@ -9,6 +9,7 @@ from registry.sanctions import services as sanctions
 BASIS = "《家政服务合同》示范文本；《商务部家政服务业信用体系建设办法》第十二条"
 FACTS = "经查，当事人在服务中多次违约，投诉人王建国（13912345678）提供了证据。"
 MEASURES = "限制从事家政上门服务"
+NOTICE_REASONS = "拟列入严重失信主体名单：多次违约经查属实。"
 
 
 def regulators(factory, sector: str = "housekeeping", code: str | None = None):
@@ -45,7 +46,8 @@ def list_serious(factory, proposer, approver, clock, *, worker=None, company=Non
     s = record(factory, proposer, worker=worker, company=company, kind="serious_list", severity="serious",
                months=months, today=start, bars_home_service=bars_home_service)
     delivery = {} if worker is not None else {"delivery_method": "post", "delivered_on": start}
-    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=start, **delivery)
+    sanctions.notify_sanction(factory.ring, regulator=proposer, sanction=s, today=start,
+                              reasons=NOTICE_REASONS, **delivery)
     db.session.commit()
     until = sanctions.objection_until(s).day
     from datetime import timedelta

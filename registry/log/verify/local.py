@@ -149,6 +149,7 @@ SEALED = {
     # A sanction's facts (they may name people), and each named person's name.
     "sanction": [("facts_enc", "sanctions", "facts", "facts_state", "facts", "ref")],
     "sanction_person": [("name_enc", "sanction_persons", "name", "name_state", "name", "ref")],
+    "sanction_notice": [("reasons_enc", "sanction_notices", "reasons", "reasons_state", "reasons", "ref")],
 }
 
 
@@ -244,6 +245,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                     for person in rec.persons:
                         for p in _sealed_problems(ring, "sanction_person", person):
                             records.fail(f"sanction {ref}: named person: {p}", (kind, ref))
+                    if rec.notice is not None:
+                        for p in _sealed_problems(ring, "sanction_notice", rec.notice):
+                            records.fail(f"sanction {ref}: notice: {p}", (kind, ref))
             if kind == "worker":
                 for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
                     records.fail(f"worker {ref}: {p}", ("worker", ref))
