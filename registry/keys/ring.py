@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .. import clock
 
-# Fields that get a blind index for equality look-ups.
-INDEX_FIELDS = ("id_number", "phone")
+# Fields that get a blind index for equality look-ups (a person's name: as `crypto.name_key` folds it).
+INDEX_FIELDS = ("id_number", "phone", "name")
 
 SIGNING_PURPOSES = ("log", "card", "bulletin")
 SYMMETRIC_PURPOSES = ("field", "state", "household", "log-hmac") + tuple(f"index-{f}" for f in INDEX_FIELDS)
