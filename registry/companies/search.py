@@ -33,7 +33,7 @@ from . import grams, uscc
 from .models import Company, NameFold, NameGram
 
 # A gram held by at most this many companies makes a fragment rare: its matches are collected as a set.
-RARE = 5000
+RARE = 2500
 # Bigrams counted for a long fragment: enough to find its distinctive part (a brand) among the common ones.
 MAX_PROBES = 12
 
@@ -57,10 +57,12 @@ class Plan:
         return self.held_by <= RARE
 
 
-def _held_by(gram: str) -> int:
-    """How many companies hold `gram`, counted up to RARE + 1."""
-    capped = select(literal(1)).where(NameGram.gram == gram).limit(RARE + 1).subquery()
-    return db.session.execute(select(func.count()).select_from(capped)).scalar_one()
+def _held_by(needed: list[str]) -> list[int]:
+    """How many companies hold each gram, each counted up to RARE + 1 (one statement, a bounded walk each)."""
+    counts = [select(func.count()).select_from(
+        select(literal(1)).select_from(NameGram).where(NameGram.gram == g).limit(RARE + 1).subquery())
+        .scalar_subquery().label(f"n{i}") for i, g in enumerate(needed)]
+    return list(db.session.execute(select(*counts)).one())
 
 
 def _uscc_of(fragment: str) -> str | None:
@@ -74,14 +76,9 @@ def plan(fragment: str) -> Plan:
     needed = grams.fragment_grams(folded)
     if not needed:
         return Plan(folded, None, None, 0, False)
-    best, best_count = needed[0], None
-    for gram in needed[:MAX_PROBES]:
-        count = _held_by(gram)
-        if best_count is None or count < best_count:
-            best, best_count = gram, count
-        if count == 0:
-            break
-    return Plan(folded, _uscc_of(fragment), best, best_count, len(folded) > 2)
+    probed = needed[:MAX_PROBES]
+    held_by, best = min((n, i) for i, n in enumerate(_held_by(probed)))
+    return Plan(folded, _uscc_of(fragment), probed[best], held_by, len(folded) > 2)
 
 
 def _confirmed(p: Plan, company_id) -> ColumnElement[bool]:

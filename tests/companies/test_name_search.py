@@ -69,9 +69,9 @@ def fragments(names: dict[int, str], length: int, n: int, seed: int) -> list[str
     return out
 
 
-# RARE = 5000: every fragment here is rare (the matching ids as a set); RARE = 0: every fragment some company
+# RARE = 2500: every fragment here is rare (the matching ids as a set); RARE = 0: every fragment some company
 # holds is common (a correlated probe per row). Both must find the same companies.
-@pytest.mark.parametrize("rare", [5000, 0])
+@pytest.mark.parametrize("rare", [2500, 0])
 @pytest.mark.parametrize("length", [1, 2, 3, 5])
 def test_fragments_find_exactly_the_names_that_contain_them(names, monkeypatch, rare, length):
     monkeypatch.setattr(search, "RARE", rare)

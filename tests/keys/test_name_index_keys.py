@@ -1,4 +1,4 @@
-"""The full-name blind index: `keys init` creates its key, a rotation rebuilds it, the backfill fills what is missing."""
+"""The full-name blind index: `keys init` creates its key, a rotation rebuilds it, the backfill fills the gaps."""
 from __future__ import annotations
 
 import json
