@@ -59,6 +59,9 @@ UNLOGGED_TABLES = frozenset({
     "worker_logins", "worker_codes", "worker_sessions",
     # Accounts' signed-in browsers: credentials, like worker sessions and a token's last use.
     "account_sessions",
+    # How company names are searched (companies/search.py): derived from the names, which companies' states hold;
+    # no business state of their own, rebuilt from the names.
+    "company_name_grams", "company_name_folds",
 })
 
 

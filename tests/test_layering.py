@@ -9,7 +9,7 @@ import pytest
 
 REGISTRY = Path(__file__).resolve().parent.parent / "registry"
 
-PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "lookup/advice.py",
+PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "companies/grams.py", "lookup/advice.py",
         "workers/idnumber.py", "workers/cardno.py", "selfservice/consent_qr.py",
         "workers/person.py", "workers/rules.py", "selfservice/codes.py", "cards/qr.py", "masking.py",
         "tlog/merkle.py", "tlog/note.py", "accounts/roles.py", "sanctions/rules.py", "sanctions/public.py",

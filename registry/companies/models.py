@@ -51,6 +51,9 @@ class Company(LoggedAggregate, db.Model):
     accounts = relationship("Account", back_populates="company", order_by="Account.id")
     pledges: Mapped[list[Pledge]] = relationship(back_populates="company", order_by="Pledge.id")
     changes: Mapped[list[CompanyChange]] = relationship(back_populates="company", order_by="CompanyChange.id")
+    # What the name is searched by (companies/search.py): derived, kept by `search.index_name`.
+    name_grams: Mapped[list[NameGram]] = relationship(cascade="all, delete-orphan")
+    name_fold: Mapped[NameFold | None] = relationship(cascade="all, delete-orphan")
 
     @property
     def current_pledge(self) -> Pledge | None:
@@ -122,3 +125,28 @@ class ContactRead(db.Model):
     organisation: Mapped[str | None] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+
+
+class NameGram(db.Model):
+    """One character, or one pair of neighbouring characters, of a company's folded name (companies/grams.py).
+
+    Derived from the name and rebuilt from it (unlogged): a fragment of one or two characters is one look-up of
+    the primary key, a longer one starts from the companies holding its rarest bigram.
+    """
+
+    __tablename__ = "company_name_grams"
+    # On SQLite the primary key is the table (no rowid beside it): half the size, one B-tree to search.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True)
+
+
+class NameFold(db.Model):
+    """A company's name folded as searches compare it (NFKC, ASCII lower case): what a longer fragment is
+    confirmed against. Derived, like the grams."""
+
+    __tablename__ = "company_name_folds"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), primary_key=True, autoincrement=False)
+    folded: Mapped[str] = mapped_column(Text, nullable=False)

@@ -18,7 +18,7 @@ from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from . import changes as change_rules
-from . import districts, phones, pledge
+from . import districts, phones, pledge, search
 from . import uscc as uscc_mod
 from .access import is_member, require_member
 from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
@@ -94,9 +94,11 @@ def check_service_phone(raw: str | None) -> str | None:
 
 
 def _apply_material(company: Company, values: dict) -> None:
-    """Name, sectors, business model and conditions: what regulators verify."""
+    """Name, sectors, business model and conditions: what regulators verify (and the name's search keys)."""
     for field, value in values.items():
         setattr(company, field, value)
+    if "name" in values:
+        search.index_name(company)
 
 
 def _material_of(p: CompanyProfile) -> dict:

@@ -10,6 +10,8 @@ import base64
 import hashlib
 import hmac
 import os
+import re
+import unicodedata
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -76,6 +78,29 @@ def blind_index(ring: KeyRing, field: str, value: str) -> str:
 def blind_index_candidates(ring: KeyRing, field: str, value: str) -> list[str]:
     """Index values under every key still in use (old and new during a rotation)."""
     return [f"{k.id}:{_mac(k.material, field, value)}" for k in ring.keys(f"index-{field}") if k.state != "retired"]
+
+
+# The interpunct of names like 阿依古丽·买买提 and the look-alikes keyboards produce for it (as masking.py).
+_INTERPUNCTS = str.maketrans(dict.fromkeys("•・‧･", "·"))
+_SPACES = re.compile(r"\s+")
+
+
+def name_key(name: str) -> str:
+    """A person's name as its blind index takes it: NFKC (a compatibility ideograph is its unified form),
+    spaces trimmed and collapsed as registration does, interpunct look-alikes made `·`, case folded. Two ways
+    of typing the same full name give one key; a part of a name is another key."""
+    folded = unicodedata.normalize("NFKC", name or "").translate(_INTERPUNCTS)
+    return _SPACES.sub(" ", folded).strip().casefold()
+
+
+def name_index(ring: KeyRing, name: str) -> str:
+    """The current blind index of a person's full name (a worker's, a person a sanction names)."""
+    return blind_index(ring, "name", name_key(name))
+
+
+def name_index_candidates(ring: KeyRing, name: str) -> list[str]:
+    """The full name's index under every key still in use, for look-ups during a rotation."""
+    return blind_index_candidates(ring, "name", name_key(name))
 
 
 def state_hmac(ring: KeyRing, field: str, value: str) -> str:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .. import clock
 
-# Fields that get a blind index for equality look-ups.
+# Fields that get a blind index for equality look-ups (a person's name: as `crypto.name_key` folds it).
 INDEX_FIELDS = ("id_number", "phone", "name")
 
 SIGNING_PURPOSES = ("log", "card", "bulletin")

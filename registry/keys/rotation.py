@@ -8,16 +8,19 @@ verifiable, so it stays published. `household` has no stored values yet.
 An old key is retired only when a check finds no value that still uses it.
 Canonical states hold `state` HMACs, not ciphertext or index values, so no
 logged digest changes and rotation writes no log entries.
+
+The same task is the backfill of a blind index rows lack (workers registered
+before `index-name` existed): `start_backfill` queues it under the current key.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from ..errors import ApiError
 from ..extensions import db
-from .crypto import aad, blind_index, seal, seal_bytes, unseal, unseal_bytes
+from .crypto import aad, blind_index, name_index, seal, seal_bytes, unseal, unseal_bytes
 from .ring import NOT_ROTATABLE, PURPOSES, SIGNING_PURPOSES, KeyRing
 
 TASK_KIND = "keys.rotate"
@@ -66,14 +69,23 @@ def sealed_columns() -> list[Sealed]:
     ]
 
 
-def index_columns() -> dict[str, tuple[type, str, Sealed]]:
-    """field → (model, index column, the sealed column it is computed from)."""
+def index_columns() -> dict[str, list[tuple[type, str, Sealed]]]:
+    """field → every (model, index column, the sealed column it is computed from) indexed under its key."""
+    from ..sanctions.models import SanctionPerson
     from ..workers.models import Worker
 
     return {
-        "id_number": (Worker, "id_number_idx", Sealed(Worker, "id_number_enc", "workers", "id_number", "ref")),
-        "phone": (Worker, "phone_idx", Sealed(Worker, "phone_enc", "workers", "phone", "ref")),
+        "id_number": [(Worker, "id_number_idx", Sealed(Worker, "id_number_enc", "workers", "id_number", "ref"))],
+        "phone": [(Worker, "phone_idx", Sealed(Worker, "phone_enc", "workers", "phone", "ref"))],
+        # A person a sanction names is found by full name like a worker.
+        "name": [(Worker, "name_index", Sealed(Worker, "name_enc", "workers", "name", "ref")),
+                 (SanctionPerson, "name_idx", Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"))],
     }
+
+
+def _index_value(ring: KeyRing, field: str, plain: str) -> str:
+    """The blind index of a sealed value as its writers compute it (a name folded by `name_key` first)."""
+    return name_index(ring, plain) if field == "name" else blind_index(ring, field, plain)
 
 
 def _prefix(key_id: str, binary: bool):
@@ -83,6 +95,12 @@ def _prefix(key_id: str, binary: bool):
 def _not_under(col, key_id: str, binary: bool):
     """Rows whose value (non-null) is not under `key_id`."""
     return and_(col.is_not(None), func.substr(col, 1, len(key_id) + 1) != _prefix(key_id, binary))
+
+
+def _index_not_under(col, key_id: str):
+    """Rows whose blind index is not under `key_id`, or is missing (a worker registered before the index
+    existed: moving every value to the current key is also the backfill)."""
+    return or_(col.is_(None), func.substr(col, 1, len(key_id) + 1) != _prefix(key_id, False))
 
 
 def start_rotation(ring: KeyRing, purpose: str, *, actor: str):
@@ -98,15 +116,37 @@ def start_rotation(ring: KeyRing, purpose: str, *, actor: str):
     return key, task
 
 
+def missing_indexes() -> dict[str, int]:
+    """Per index purpose, how many rows have no blind index yet (only `index-name` can: it came after workers)."""
+    out = {}
+    for field, columns in index_columns().items():
+        n = sum(db.session.execute(select(func.count()).select_from(model).where(
+            getattr(model, column).is_(None))).scalar_one() for model, column, _src in columns)
+        if n:
+            out[f"index-{field}"] = n
+    return out
+
+
+def start_backfill(ring: KeyRing, *, actor: str) -> list:
+    """Queue, for each index purpose with rows lacking their index, the task that writes them: the rotation's
+    own task under the current key (it moves every value not under that key, missing ones included, and
+    retires nothing while any is left). Return the tasks queued (none when nothing is missing)."""
+    from ..tasks.services import enqueue
+
+    return [enqueue(TASK_KIND, {"purpose": purpose, "key_id": ring.current(purpose).id, "backfill": True},
+                    actor_ref=actor)
+            for purpose in missing_indexes()]
+
+
 def values_left(ring: KeyRing, purpose: str, key_id: str) -> int:
     """How many values are not yet under `key_id` (the new key)."""
     if purpose == "field":
         return sum(db.session.execute(select(func.count()).select_from(s.model).where(
             _not_under(getattr(s.model, s.column), key_id, s.binary))).scalar_one() for s in sealed_columns())
     if purpose.startswith("index-"):
-        model, column, _src = index_columns()[purpose.removeprefix("index-")]
-        return db.session.execute(select(func.count()).select_from(model).where(
-            _not_under(getattr(model, column), key_id, False))).scalar_one()
+        return sum(db.session.execute(select(func.count()).select_from(model).where(
+            _index_not_under(getattr(model, column), key_id))).scalar_one()
+            for model, column, _src in index_columns()[purpose.removeprefix("index-")])
     return 0
 
 
@@ -134,20 +174,28 @@ def _reseal_batch(ring: KeyRing, s: Sealed, key_id: str, after_id: int, batch: i
     return len(rows), rows[-1][0]
 
 
-def _reindex_batch(ring: KeyRing, field: str, key_id: str, after_id: int, batch: int) -> tuple[int, int]:
-    model, column, src = index_columns()[field]
+def _reindex_batch(ring: KeyRing, what: tuple[str, int], key_id: str, after_id: int, batch: int) -> tuple[int, int]:
+    field, which = what
+    model, column, src = index_columns()[field][which]
     col = getattr(model, column)
     rows = db.session.execute(
         select(model.id, getattr(model, src.ref_attr), getattr(model, src.column), col)
-        .where(model.id > after_id, _not_under(col, key_id, False)).order_by(model.id).limit(batch)).all()
+        .where(model.id > after_id, _index_not_under(col, key_id)).order_by(model.id).limit(batch)).all()
     if not rows:
         return 0, -1
     params = [{"b_id": row_id, "b_old": old_idx,
-               "b_new": blind_index(ring, field, unseal(ring, sealed, aad(src.aad_table, src.aad_column, ref)))}
+               "b_new": _index_value(ring, field, unseal(ring, sealed, aad(src.aad_table, src.aad_column, ref)))}
               for row_id, ref, sealed, old_idx in rows]
     table = model.__table__
-    db.session.execute(update(table).where(table.c.id == bindparam("b_id"), table.c[column] == bindparam("b_old"))
-                       .values({column: bindparam("b_new")}), params)
+    # Only if the row still holds what was read; a row being backfilled holds nothing yet.
+    moved = [p for p in params if p["b_old"] is not None]
+    filled = [{"b_id": p["b_id"], "b_new": p["b_new"]} for p in params if p["b_old"] is None]
+    if moved:
+        db.session.execute(update(table).where(table.c.id == bindparam("b_id"), table.c[column] == bindparam("b_old"))
+                           .values({column: bindparam("b_new")}), moved)
+    if filled:
+        db.session.execute(update(table).where(table.c.id == bindparam("b_id"), table.c[column].is_(None))
+                           .values({column: bindparam("b_new")}), filled)
     return len(rows), rows[-1][0]
 
 
@@ -166,7 +214,8 @@ def run_rotation(ring: KeyRing, ctx, *, batch: int = BATCH) -> None:
     if purpose == "field":
         steps = [("seal", s) for s in sealed_columns()]
     elif purpose.startswith("index-"):
-        steps = [("index", purpose.removeprefix("index-"))]
+        field = purpose.removeprefix("index-")
+        steps = [("index", (field, i)) for i in range(len(index_columns()[field]))]
     else:
         steps = []
     for _pass in range(MAX_PASSES):

@@ -25,7 +25,7 @@ from ..companies.models import Company
 from ..errors import ApiError, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, blind_index, seal, state_hmac, unseal
+from ..keys.crypto import aad, name_index, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import SYSTEM_ACTOR, Recorded, record_change
 from ..masking import mask_name
@@ -147,7 +147,7 @@ def _person(ring: KeyRing, raw: dict, index: int, problems: list) -> SanctionPer
     ref = new_ref()
     return SanctionPerson(ref=ref, role=role, name_enc=seal(ring, name, aad("sanction_persons", "name", ref)),
                           name_state=state_hmac(ring, "name", name), name_masked=mask_name(name),
-                          name_idx=blind_index(ring, "name", name), worker_id=worker.id if worker else None,
+                          name_idx=name_index(ring, name), worker_id=worker.id if worker else None,
                           worker=worker)
 
 

@@ -28,6 +28,9 @@ class Worker(LoggedAggregate, db.Model):
     name_state: Mapped[str] = mapped_column(String(64), nullable=False)
     # The one masking rule's output, kept so lists and public views need no decryption.
     name_masked: Mapped[str] = mapped_column(String(60), nullable=False)
+    # `<key id>:<hmac>` of the full name (`crypto.name_key`): found by exact full name; many people share one.
+    # Empty only for a worker registered before it existed, until `flask keys backfill` (or `keys init`) fills it.
+    name_index: Mapped[str | None] = mapped_column(String(80), index=True)
     id_number_enc: Mapped[str] = mapped_column(Text, nullable=False)
     id_number_state: Mapped[str] = mapped_column(String(64), nullable=False)
     # `<key id>:<hmac>`: one person, one worker (unique); look-ups try every active key.

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -22,7 +22,16 @@ from ..companies.models import Company
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, state_hmac, unseal
+from ..keys.crypto import (
+    aad,
+    blind_index,
+    blind_index_candidates,
+    name_index,
+    name_index_candidates,
+    seal,
+    state_hmac,
+    unseal,
+)
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..masking import mask_name
@@ -65,6 +74,13 @@ def find_by_id_number(ring: KeyRing, number: str) -> Worker | None:
     return db.session.execute(select(Worker).where(Worker.id_number_idx.in_(candidates))).scalar_one_or_none()
 
 
+def workers_by_exact_name(ring: KeyRing, name: str) -> Select:
+    """The ids of the workers whose full name is `name` (as `crypto.name_key` folds it), through its blind index
+    under every key still in use: a part of a name finds nobody, and neither does a worker whose index a
+    backfill has not written yet."""
+    return select(Worker.id).where(Worker.name_index.in_(name_index_candidates(ring, name)))
+
+
 def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:
     """The identity columns of the worker row `ref`, from the normalised name, ID number and phone.
 
@@ -77,6 +93,7 @@ def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: 
         "name_enc": seal(ring, name, aad("workers", "name", ref)),
         "name_state": state_hmac(ring, "name", name),
         "name_masked": mask_name(name),
+        "name_index": name_index(ring, name),
         "id_number_enc": seal(ring, id_number, aad("workers", "id_number", ref)),
         "id_number_state": state_hmac(ring, "id_number", id_number),
         "id_number_idx": blind_index(ring, "id_number", id_number),

@@ -61,12 +61,13 @@ class Factory:
         from registry.extensions import db
 
         n = next(_seq)
+        name = over.pop("name", f"测试企业{n}")
         kw = {}
         if "property" in sectors and "housekeeping" not in sectors:
             kw = dict(business_model=None, employee_conditions=None)
         kw.update(over)
         company, admin = services.register_company(
-            self.ring, uscc=self.uscc(), profile=self.profile(sectors=list(sectors), name=f"测试企业{n}", **kw),
+            self.ring, uscc=self.uscc(), profile=self.profile(sectors=list(sectors), name=name, **kw),
             admin_login=f"admin{n}", admin_name="赵管理", admin_password=password)
         db.session.commit()
         if verified:
