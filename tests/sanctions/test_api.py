@@ -243,7 +243,7 @@ def test_bad_input_names_the_fields_and_stores_nothing(api, worker, factory):
         ({"subject_kind": "company", "uscc": company.uscc,
           "persons": [{"role": "boss", "name": "郑国强"}]}, "persons.0.role"),
         ({"subject_kind": "company", "uscc": company.uscc,
-          "persons": [{"role": "responsible", "name": "郑国强", "card_no": worker.card_no[:-1] + ("1" if worker.card_no[-1] != "1" else "2")}]},
+          "persons": [{"role": "responsible", "name": "郑国强", "card_no": typo_of(worker.card_no)}]},
          "persons.0.card_no"),
         ({"subject_kind": "company", "uscc": company.uscc,
           "persons": [{"role": "responsible", "name": "郑国强"}] * 11}, "persons"),
@@ -315,10 +315,14 @@ def test_any_regulator_records_and_reads_but_only_the_issuing_agency_changes(api
     assert listed(api.market, "?limit=1&offset=1") == [by_market]
     assert client.get("/api/v1/sanctions?mine=1", headers=api.h(api.hk)).status_code == 422
     assert client.get("/api/v1/sanctions?state=gone", headers=api.h(api.hk)).status_code == 422
-    wrong = "1" if worker.card_no[-1] != "1" else "2"  # any check character but the right one
-    typo = client.get(f"/api/v1/sanctions?card_no={worker.card_no[:-1]}{wrong}", headers=api.h(api.hk))
+    typo = client.get(f"/api/v1/sanctions?card_no={typo_of(worker.card_no)}", headers=api.h(api.hk))
     assert typo.status_code == 422 and "card_no" in typo.get_json()["error"]["fields"]
     assert api.get(api.hk, "/api/v1/sanctions/not-a-ref", status=404)["error"]["code"] == "not_found"
+
+
+def typo_of(card_no: str) -> str:
+    """The card number with a wrong check character (never the right one by chance)."""
+    return card_no[:-1] + ("1" if card_no[-1] != "1" else "2")
 
 
 def listing_of(api, payload: dict) -> str:
