@@ -102,6 +102,7 @@ def insert_sanctions(engine, ring, subjects: list[Subject], agency_ids: list[int
     from registry.keys.crypto import name_index
     from registry.masking import mask_name
     from registry.models import new_ref
+    from registry.sanctions import rules
     from registry.sanctions.models import Sanction, SanctionDecision, SanctionPerson
     from registry.sanctions.search_terms import earliest_open_decision
 
@@ -127,7 +128,8 @@ def insert_sanctions(engine, ring, subjects: list[Subject], agency_ids: list[int
                 "company_id": subject.company_id, "agency_id": rng.choice(agency_ids), "kind": kind,
                 "severity": severity, "legal_basis": "《家政服务业信用建设指引》第十条", "facts_enc": "-",
                 "facts_state": "-", "measures": "限制从事家政上门服务", "bars_home_service": kind == "serious_list",
-                "publish_months": months, "origin_report_id": None, "state": state, "decision_date": decided,
+                "publish_months": months, "public_until": rules.window_end(decided, months),
+                "origin_report_id": None, "state": state, "decision_date": decided,
                 "published_by": "bench" if published else None, "published_dt": created if published else None,
                 "expired_dt": None, "proposed_by": "bench", "created_dt": created})
             decisions.append({"id": first_decision + i, "sanction_id": sid, "decision_no": f"商务罚〔2026〕{i + 1}号",

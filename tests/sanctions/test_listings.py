@@ -309,3 +309,29 @@ def test_a_thousand_items_cost_the_same_statements_as_two(client, factory, world
 
     run(few)()  # warm (token touch, caches)
     assert count_statements(run(many)) == count_statements(run(few))
+
+
+def test_each_result_is_the_listing_view(client, world):
+    from sqlalchemy import select
+
+    from registry.sanctions import views_model
+    from registry.sanctions.models import Sanction
+
+    body = client.get("/api/v1/listings").get_json()
+    assert len(body) == 3
+    for item in body:
+        s = db.session.execute(select(Sanction).where(Sanction.ref == item["ref"])).scalar_one()
+        view = json.loads(json.dumps(views_model.listing_view(s), default=date.isoformat, ensure_ascii=False))
+        assert item == view
+
+
+def test_a_corrected_window_moves_the_last_public_day(client, factory, clock, world):
+    s = world["s"]["haobang"]
+    sanctions.correct_sanction(factory.ring, regulator=world["hk"], sanction=s, today=START,
+                               changes={"severity": "general", "publish_months": 3}, reason="公示期有误")
+    db.session.commit()
+    assert s.public_until == s.window_end == date(2026, 8, 20)
+    clock.freeze(date(2026, 8, 20))
+    assert s.ref in refs(client)
+    clock.freeze(date(2026, 8, 21))
+    assert s.ref not in refs(client)
