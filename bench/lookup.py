@@ -4,7 +4,9 @@ A fresh database of the chosen engine gets a verified company with `--workers` w
 import's storing path (`store_batch`: sealed personal data, blind indexes, employments, identity, health,
 insurance, background and some training records, one log entry each, Core executemany 1,000 a batch); one
 worker in ten is also employed by a second company, and nine in ten get a card (a few a reissued second
-one). Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
+one). One worker in twenty has a sanction (`--sanctioned`; half of them published, some serious listings that turn
+the card red), written by bench/_sanctions.py with Core and without log entries, so the card view is measured with
+the sanctions present. Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
 wrk loads it on loopback: /healthz, then the card lookup over random existing card numbers, then /healthz
 again; the mean of the two /healthz runs is the baseline (the machine is shared and noisy).
 
@@ -19,7 +21,7 @@ steadier companion of `lookup_ratio`, and a large `others_cores` marks a run dis
 Any answer but 200 (or a socket error or timeout) fails the run: it still prints its figures, then exits 1.
 Debian's `wrk` is installed when missing. The last line is one flat JSON object.
 
-    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--seconds 15]
+    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--sanctioned 0.05] [--seconds 15]
                                     [--connections 16] [--path-template /api/v1/cards/{card_no}]
 """
 from __future__ import annotations
@@ -37,6 +39,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench._benchdb import database_url, drop_database, make_app
+from bench._sanctions import Subject, bench_agencies, insert_sanctions
 from bench._serve import WRK_SCRIPT, Server, ensure_wrk, free_port, run_wrk, say
 
 DB_NAME = "jiaxin_bench_lookup"
@@ -128,8 +131,9 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
     return len(rows)
 
 
-def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
-    """Migrate, store `n` workers and their cards; return the card numbers and the rows' counts."""
+def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0) -> tuple[list[str], dict]:
+    """Migrate, store `n` workers and their cards, and give `sanctioned` of them a sanction (half published;
+    bench/_sanctions.py, Core, no log entries); return the card numbers and the rows' counts."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text, update
 
@@ -174,6 +178,15 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
         db.session.commit()
         del rows, again
         cards = fill_cards(company.id, admin.account.ref, ring, day, share=0.9, seed=11)
+        sanctions = 0
+        if sanctioned:
+            agency_ids = bench_agencies(factory)
+            db.session.commit()
+            ids = list(db.session.execute(select(Worker.id).order_by(Worker.id)).scalars())
+            db.session.commit()
+            chosen = random.Random(13).sample(ids, int(len(ids) * sanctioned))
+            sanctions = insert_sanctions(db.engine, ring, [Subject(worker_id=w) for w in chosen], agency_ids,
+                                         day=day, published_share=0.5)
         if engine == "postgresql":
             # As autovacuum would have by the time anyone looks cards up.
             db.session.execute(text("ANALYZE"))
@@ -182,7 +195,7 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
         counts = {"workers": len(numbers),
                   "employments": db.session.execute(select(func.count()).select_from(Employment)).scalar_one(),
                   "records": db.session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one(),
-                  "cards": cards}
+                  "cards": cards, "sanctions": sanctions}
         db.session.remove()
         db.engine.dispose()
     return numbers, counts
@@ -197,6 +210,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--sanctioned", type=float, default=0.05,
+                        help="share of the workers with a sanction (half of them published)")
     parser.add_argument("--path-template", default="/api/v1/cards/{card_no}",
                         help="the looked-up path; {card_no} is replaced by a random existing card number")
     args = parser.parse_args()
@@ -207,10 +222,11 @@ def main() -> int:
         url = database_url(args.db, work, DB_NAME)
         try:
             start = time.perf_counter()
-            numbers, counts = fill(args.db, url, work, args.workers)
+            numbers, counts = fill(args.db, url, work, args.workers, sanctioned=args.sanctioned)
             fill_s = time.perf_counter() - start
             say(f"filled: {counts['workers']:,} workers, {counts['employments']:,} employments, "
-                f"{counts['records']:,} records, {counts['cards']:,} cards in {fill_s:.1f} s ({args.db})")
+                f"{counts['records']:,} records, {counts['cards']:,} cards, {counts['sanctions']:,} sanctions in "
+                f"{fill_s:.1f} s ({args.db})")
             card_file = work / "card_numbers.txt"
             card_file.write_text("\n".join(numbers) + "\n")
             script = work / "lookup.lua"
@@ -276,6 +292,7 @@ def main() -> int:
         "non_200": failures,
         "workers": counts["workers"],
         "cards": counts["cards"],
+        "sanctions": counts["sanctions"],
         "connections": args.connections,
         "seconds": args.seconds,
         "path_template": args.path_template,
