@@ -24,19 +24,19 @@ blp = api_blueprint("listings", __name__, "The public search of published sancti
 LISTINGS_PAGINATION_DOC = {
     **PAGINATION_HEADER_DOC,
     "description": PAGINATION_HEADER_DOC["description"] + (
-        f" The matches are counted up to {search.COUNT_CAP} (or to the end of the page asked, if further): past "
-        "that, `more` is true, `total` and `total_pages` are lower bounds, `last_page` is absent and `next_page` "
-        "is given while pages are full."),
+        " The matches are not all counted: `more` is true while there are results past this page, and then "
+        "`total` and `total_pages` are lower bounds (this page and one result more), `last_page` is absent and "
+        "`next_page` is given. On the last page `more` is false and `total` is exact."),
 }
 
 
 def search_header(page: int, page_size: int, found: search.Page) -> str:
-    """X-Pagination as for /log/checkpoints, with `more` when the count stopped at its cap."""
+    """X-Pagination as for /log/checkpoints, with `more`: results past this page (the total a lower bound)."""
     meta = json.loads(pagination_header(page, page_size, found.total))
     meta["more"] = found.more
     if found.more:
         meta.pop("last_page", None)
-        if len(found.rows) == page_size:
+        if found.rows:
             meta["next_page"] = page + 1
     return json.dumps(meta)
 

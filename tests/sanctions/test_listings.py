@@ -133,25 +133,31 @@ def test_a_worker_by_card_number(client, world):
 
 def test_pagination_header(client, world):
     s = world["s"]
-    resp = client.get("/api/v1/listings?page_size=1&page=2")
-    assert [x["ref"] for x in resp.get_json()] == [s["worker"].ref]
-    meta = json.loads(resp.headers["X-Pagination"])
-    assert meta == {"total": 3, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 2, "previous_page": 1,
-                    "next_page": 3, "more": False}
+    pages = [client.get(f"/api/v1/listings?page_size=1&page={n}") for n in (1, 2, 3, 4)]
+    assert [[x["ref"] for x in p.get_json()] for p in pages] == [[s["haobang"].ref], [s["worker"].ref],
+                                                                 [s["anxin"].ref], []]
+    meta = [json.loads(p.headers["X-Pagination"]) for p in pages]
+    # Before the last page: a lower bound (this page and one more), `more`, the next page, no last page.
+    assert meta[0] == {"total": 2, "total_pages": 2, "first_page": 1, "page": 1, "next_page": 2, "more": True}
+    assert meta[1] == {"total": 3, "total_pages": 3, "first_page": 1, "page": 2, "previous_page": 1,
+                       "next_page": 3, "more": True}
+    # The last page: exact.
+    assert meta[2] == {"total": 3, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 3, "previous_page": 2,
+                       "more": False}
+    # Past it: counted, so the header points back.
+    assert meta[3] == {"total": 3, "total_pages": 3, "first_page": 1, "last_page": 3, "more": False}
+    everything = json.loads(client.get("/api/v1/listings").headers["X-Pagination"])
+    assert everything == {"total": 3, "total_pages": 1, "first_page": 1, "last_page": 1, "page": 1, "more": False}
     empty = client.get("/api/v1/listings?q=不存在的企业")
     assert json.loads(empty.headers["X-Pagination"]) == {"total": 0, "total_pages": 0, "more": False}
 
 
-def test_a_capped_count_says_more(app, client, world, monkeypatch):
+def test_a_page_past_the_end_counts_up_to_the_cap(app, client, world, monkeypatch):
     from registry.sanctions import search
 
     monkeypatch.setattr(search, "COUNT_CAP", 2)
-    resp = client.get("/api/v1/listings?page_size=1")
-    meta = json.loads(resp.headers["X-Pagination"])
-    assert meta["more"] is True and meta["total"] == 2 and meta["next_page"] == 2 and "last_page" not in meta
-    # Past the cap, the count reaches the end of the page asked.
-    meta = json.loads(client.get("/api/v1/listings?page_size=1&page=3").headers["X-Pagination"])
-    assert meta["total"] == 3 and meta["more"] is False
+    meta = json.loads(client.get("/api/v1/listings?page_size=1&page=9").headers["X-Pagination"])
+    assert meta["more"] is True and meta["total"] == 2 and "next_page" not in meta
 
 
 @pytest.mark.parametrize("query", ["kind=fine_x", "severity=huge", "sector=mining", "district=110101",
