@@ -16,7 +16,7 @@ ITEM_MAX = 40
 class ListingSearchArgs(PageArgs):
     """The filters of the public search; every one optional, all of them combined (AND)."""
 
-    page_size = BoundedInteger(minimum=1, maximum=100, load_default=20)
+    page_size = BoundedInteger(minimum=1, maximum=100, load_default=10)
     q = fields.String(load_default=None, validate=validate.Length(max=Q_MAX), metadata={"description": (
         "A card number (a worker, or a company's sanction naming that worker); a USCC (that company); otherwise a "
         "fragment of a company's name OR a person's exact full name (never a fragment of a person's name).")})
