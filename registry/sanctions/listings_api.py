@@ -30,6 +30,10 @@ LISTINGS_PAGINATION_DOC = {
 }
 
 
+# One instance for every request (webargs builds a schema from a class on each call: a hot public path).
+SEARCH_ARGS = ListingSearchArgs()
+
+
 def search_header(page: int, page_size: int, found: search.Page) -> str:
     """X-Pagination as for /log/checkpoints, with `more`: results past this page (the total a lower bound)."""
     meta = json.loads(pagination_header(page, page_size, found.total))
@@ -49,7 +53,7 @@ def filters_of(args: dict) -> search.Filters:
 @blp.route("/listings")
 class Listings(MethodView):
     @lookup_limit
-    @blp.arguments(ListingSearchArgs, location="query")
+    @blp.arguments(SEARCH_ARGS, location="query")
     @blp.response(200, ListingSchema(many=True), headers={"X-Pagination": LISTINGS_PAGINATION_DOC})
     @blp.alt_response(422, schema=ERRORS)
     @blp.alt_response(429, schema=ERRORS)
