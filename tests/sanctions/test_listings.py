@@ -341,3 +341,12 @@ def test_a_corrected_window_moves_the_last_public_day(client, factory, clock, wo
     assert s.ref in refs(client)
     clock.freeze(date(2026, 8, 21))
     assert s.ref not in refs(client)
+
+
+def test_a_company_not_public_is_found_by_its_published_sanctions(client, factory, world):
+    pending, _ = factory.company(verified=False, name="成都待审家政服务有限公司")
+    s = publish(factory, world["hk"], record(factory, world["hk"], company=pending, months=6, today=START,
+                                             decision_no="商务罚〔2026〕21号"))
+    assert client.get(f"/api/v1/companies/{pending.uscc}").status_code == 404
+    assert refs(client, q="待审") == [s.ref]
+    assert refs(client, q=pending.uscc) == [s.ref]
