@@ -30,6 +30,7 @@ def upgrade():
     with op.batch_alter_table('sanctions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_until', sa.Date(), nullable=True))
         batch_op.create_index('ix_sanctions_public', ['state', 'public_until', 'decision_date'], unique=False)
+        batch_op.create_index('ix_sanctions_decided', ['decision_date', 'id'], unique=False)
     sanctions = sa.table('sanctions', sa.column('id', sa.Integer), sa.column('decision_date', sa.Date),
                          sa.column('publish_months', sa.Integer), sa.column('public_until', sa.Date))
     conn = op.get_bind()
@@ -43,5 +44,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('sanctions', schema=None) as batch_op:
+        batch_op.drop_index('ix_sanctions_decided')
         batch_op.drop_index('ix_sanctions_public')
         batch_op.drop_column('public_until')

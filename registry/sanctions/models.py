@@ -27,6 +27,9 @@ class Sanction(LoggedAggregate, db.Model):
         Index("ix_sanctions_worker", "worker_id", "state"),
         Index("ix_sanctions_company", "company_id", "state"),
         Index("ix_sanctions_public", "state", "public_until", "decision_date"),
+        # The search's order (newest decision first, then newest row): PostgreSQL walks it backwards and stops at
+        # the page, rather than sorting every public sanction (SQLite's decision_date index carries the rowid).
+        Index("ix_sanctions_decided", "decision_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
