@@ -4,7 +4,9 @@ A fresh database of the chosen engine gets a verified company with `--workers` w
 import's storing path (`store_batch`: sealed personal data, blind indexes, employments, identity, health,
 insurance, background and some training records, one log entry each, Core executemany 1,000 a batch); one
 worker in ten is also employed by a second company, and nine in ten get a card (a few a reissued second
-one). Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
+one). One worker in twenty has a sanction (`--sanctioned`; half of them published, some serious listings that turn
+the card red), written by bench/_sanctions.py with Core and without log entries, so the card view is measured with
+the sanctions present. Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
 wrk loads it on loopback: /healthz, then the card lookup over random existing card numbers, then /healthz
 again; the mean of the two /healthz runs is the baseline (the machine is shared and noisy).
 
@@ -19,7 +21,7 @@ steadier companion of `lookup_ratio`, and a large `others_cores` marks a run dis
 Any answer but 200 (or a socket error or timeout) fails the run: it still prints its figures, then exits 1.
 Debian's `wrk` is installed when missing. The last line is one flat JSON object.
 
-    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--seconds 15]
+    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--sanctioned 0.05] [--seconds 15]
                                     [--connections 16] [--path-template /api/v1/cards/{card_no}]
 """
 from __future__ import annotations
@@ -28,81 +30,21 @@ import argparse
 import json
 import os
 import random
-import resource
-import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench._benchdb import PG, ROOT, SECRET_KEY, database_url, drop_database, make_app
+from bench._benchdb import database_url, drop_database, make_app
+from bench._sanctions import Subject, bench_agencies, insert_sanctions
+from bench._serve import WRK_SCRIPT, Server, ensure_wrk, free_port, run_wrk, say
 
 DB_NAME = "jiaxin_bench_lookup"
 BATCH = 1000
 WARMUP_SECONDS = 3
-
-# One request per call, a card number drawn at random from the file named by the first argument and put into
-# the path template (the second); answers other than 200 are counted per thread and summed in done().
-WRK_SCRIPT = r"""
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  non200 = 0
-  local template = args[2]
-  reqs = {}
-  for line in io.lines(args[1]) do
-    if line ~= "" then
-      local path = template:gsub("{card_no}", line)
-      reqs[#reqs + 1] = wrk.format("GET", path)
-    end
-  end
-  n = #reqs
-  math.randomseed(os.time() * 1000 + tid)
-end
-
-function request()
-  return reqs[math.random(n)]
-end
-
-function response(status, headers, body)
-  if status ~= 200 then
-    non200 = non200 + 1
-  end
-end
-
-function done(summary, latency, requests)
-  local bad = 0
-  for _, t in ipairs(threads) do
-    bad = bad + t:get("non200")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "rps": %.2f, "p50_us": %d, "p90_us": %d, "p99_us": %d, '
-    .. '"max_us": %d, "mean_us": %.1f, "non_200": %d, "connect_errors": %d, "read_errors": %d, '
-    .. '"write_errors": %d, "timeouts": %d}\n',
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-    bad, e.connect, e.read, e.write, e.timeout))
-end
-"""
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
 
 
 # --- the database -----------------------------------------------------------------------------------------
@@ -189,8 +131,9 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
     return len(rows)
 
 
-def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
-    """Migrate, store `n` workers and their cards; return the card numbers and the rows' counts."""
+def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0) -> tuple[list[str], dict]:
+    """Migrate, store `n` workers and their cards, and give `sanctioned` of them a sanction (half published;
+    bench/_sanctions.py, Core, no log entries); return the card numbers and the rows' counts."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text, update
 
@@ -235,6 +178,15 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
         db.session.commit()
         del rows, again
         cards = fill_cards(company.id, admin.account.ref, ring, day, share=0.9, seed=11)
+        sanctions = 0
+        if sanctioned:
+            agency_ids = bench_agencies(factory)
+            db.session.commit()
+            ids = list(db.session.execute(select(Worker.id).order_by(Worker.id)).scalars())
+            db.session.commit()
+            chosen = random.Random(13).sample(ids, int(len(ids) * sanctioned))
+            sanctions = insert_sanctions(db.engine, ring, [Subject(worker_id=w) for w in chosen], agency_ids,
+                                         day=day, published_share=0.5)
         if engine == "postgresql":
             # As autovacuum would have by the time anyone looks cards up.
             db.session.execute(text("ANALYZE"))
@@ -243,213 +195,10 @@ def fill(engine: str, url: str, work: Path, n: int) -> tuple[list[str], dict]:
         counts = {"workers": len(numbers),
                   "employments": db.session.execute(select(func.count()).select_from(Employment)).scalar_one(),
                   "records": db.session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one(),
-                  "cards": cards}
+                  "cards": cards, "sanctions": sanctions}
         db.session.remove()
         db.engine.dispose()
     return numbers, counts
-
-
-# --- the server and the load ------------------------------------------------------------------------------
-
-
-def ensure_wrk() -> str:
-    path = shutil.which("wrk")
-    if path:
-        return path
-    say("installing Debian's wrk")
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    path = shutil.which("wrk")
-    if not path:
-        raise SystemExit("wrk is not installed and could not be installed")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def gunicorn_bin() -> str:
-    here = Path(sys.executable).parent / "gunicorn"
-    return str(here if here.exists() else ROOT / ".venv" / "bin" / "gunicorn")
-
-
-class Server:
-    """gunicorn serving wsgi:app in its own process group; stopped (the whole group) on exit."""
-
-    def __init__(self, url: str, work: Path, port: int):
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = work / "gunicorn.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("REGISTRY_", "GUNICORN_"))}
-        env.update({
-            "REGISTRY_DATABASE_URL": url,
-            "REGISTRY_KEYS_DIR": str(work / "keys"),
-            "REGISTRY_INSTANCE_PATH": str(work / "instance"),
-            "REGISTRY_SECRET_KEY": SECRET_KEY,
-            "REGISTRY_ENV": "development",
-            "REGISTRY_RATELIMIT_ENABLED": "false",
-        })
-        # No --access-logfile: gunicorn's access log stays off.
-        self.cmd = [gunicorn_bin(), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                    "wsgi:app"]
-        self.env = env
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self):
-        self._out = open(self.log, "wb")
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=self._out, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
-        self.proc = None
-        self._out.close()
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def get(self, path: str, timeout: float = 5) -> tuple[int, bytes]:
-        try:
-            with urllib.request.urlopen(self.base + path, timeout=timeout) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"gunicorn exited with {self.proc.returncode}:\n{self.log_tail()}")
-            try:
-                if self.get("/healthz", timeout=2)[0] == 200:
-                    return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer /healthz with 200 within {timeout:.0f} s:\n{self.log_tail()}")
-
-
-# --- where the CPU went during a run ------------------------------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    try:
-        # Fields after the command name: state is [0], ppid [1], utime [11], stime [12].
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-
-
-def _ticks(pids) -> int:
-    total = 0
-    for pid in pids:
-        f = _proc_stat(pid)
-        if f:
-            total += int(f[11]) + int(f[12])
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            f = _proc_stat(int(entry))
-            if f and int(f[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
-def _busy_ticks() -> tuple[int, int]:
-    """The machine's busy ticks (user, nice, system, irq, softirq) and its steal ticks, all cores."""
-    with open("/proc/stat") as fh:
-        cpu = [int(x) for x in fh.readline().split()[1:]]
-    return cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6], cpu[7]
-
-
-class CpuMeter:
-    """CPU seconds of gunicorn (master and workers), of the database backends serving it, of wrk, and of
-    everything else on the machine (other people's work on a shared machine) over one run."""
-
-    def __init__(self, server: Server, engine: str):
-        self.server, self.engine = server, engine
-
-    def _backends(self) -> list[int]:
-        if self.engine != "postgresql":
-            return []
-        import psycopg
-
-        with psycopg.connect(PG, autocommit=True) as conn:
-            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))]
-
-    def __enter__(self):
-        self.app_pids = [self.server.proc.pid, *_children(self.server.proc.pid)]
-        self.db_pids = self._backends()
-        self.start = (time.monotonic(), _ticks(self.app_pids), _ticks(self.db_pids), _children_cpu(),
-                      *_busy_ticks())
-        return self
-
-    def __exit__(self, *exc):
-        self.end = (time.monotonic(), _ticks(self.app_pids), _ticks(self.db_pids), _children_cpu(),
-                    *_busy_ticks())
-
-    def figures(self, requests: int) -> dict:
-        (t0, a0, d0, w0, b0, s0), (t1, a1, d1, w1, b1, s1) = self.start, self.end
-        app, dbs, wrk = (a1 - a0) / TICK, (d1 - d0) / TICK, w1 - w0
-        busy, wall = (b1 - b0) / TICK, t1 - t0
-        return {"app_cpu_ms_per_req": 1000 * app / max(requests, 1),
-                "db_cpu_ms_per_req": 1000 * dbs / max(requests, 1),
-                "wrk_cores": wrk / wall,
-                # Cores busy with anything but this benchmark (the bench's own Python process idles meanwhile).
-                "others_cores": max(0.0, busy - app - dbs - wrk) / wall,
-                "steal_cores": (s1 - s0) / TICK / wall}
-
-
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def run_wrk(wrk: str, server: Server, script: Path, numbers: Path, template: str, *, seconds: int,
-            connections: int, threads: int, engine: str) -> dict:
-    """One bounded wrk run: its figures (latencies in ms), the failure counts and where the CPU went."""
-    cmd = [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s",
-           "-s", str(script), server.base, "--", str(numbers), template]
-    with CpuMeter(server, engine) as meter:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
-    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-    if out.returncode != 0 or not lines:
-        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    r = json.loads(lines[-1])
-    return {"rps": r["rps"], "p50_ms": r["p50_us"] / 1000, "p90_ms": r["p90_us"] / 1000,
-            "p99_ms": r["p99_us"] / 1000, "max_ms": r["max_us"] / 1000, "requests": r["requests"],
-            "non_200": r["non_200"],
-            "socket_errors": r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"],
-            **meter.figures(r["requests"])}
 
 
 def main() -> int:
@@ -461,6 +210,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--sanctioned", type=float, default=0.05,
+                        help="share of the workers with a sanction (half of them published)")
     parser.add_argument("--path-template", default="/api/v1/cards/{card_no}",
                         help="the looked-up path; {card_no} is replaced by a random existing card number")
     args = parser.parse_args()
@@ -471,10 +222,11 @@ def main() -> int:
         url = database_url(args.db, work, DB_NAME)
         try:
             start = time.perf_counter()
-            numbers, counts = fill(args.db, url, work, args.workers)
+            numbers, counts = fill(args.db, url, work, args.workers, sanctioned=args.sanctioned)
             fill_s = time.perf_counter() - start
             say(f"filled: {counts['workers']:,} workers, {counts['employments']:,} employments, "
-                f"{counts['records']:,} records, {counts['cards']:,} cards in {fill_s:.1f} s ({args.db})")
+                f"{counts['records']:,} records, {counts['cards']:,} cards, {counts['sanctions']:,} sanctions in "
+                f"{fill_s:.1f} s ({args.db})")
             card_file = work / "card_numbers.txt"
             card_file.write_text("\n".join(numbers) + "\n")
             script = work / "lookup.lua"
@@ -485,7 +237,8 @@ def main() -> int:
                 status, body = server.get(args.path_template.replace("{card_no}", numbers[0]))
                 if status != 200:
                     say(f"GET {args.path_template} answered {status}: {body[:300]!r}")
-                load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads, engine=args.db)
+                load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads, engine=args.db,
+                            db_name=DB_NAME)
                 warm = dict(load, seconds=WARMUP_SECONDS)
                 warmups = [run_wrk(wrk, server, script, card_file, "/healthz", **warm),
                            run_wrk(wrk, server, script, card_file, args.path_template, **warm)]
@@ -539,6 +292,7 @@ def main() -> int:
         "non_200": failures,
         "workers": counts["workers"],
         "cards": counts["cards"],
+        "sanctions": counts["sanctions"],
         "connections": args.connections,
         "seconds": args.seconds,
         "path_template": args.path_template,

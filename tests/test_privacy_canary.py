@@ -166,6 +166,19 @@ def test_a_named_persons_real_name_never_appears_in_public_answers(app, client, 
         resp = client.get(url)
         assert resp.status_code == 200, url
         answers.append((url, resp.get_data(as_text=True)))
+    # The public search, by exact name (the API only: the page shows what was typed in its box), card and USCC,
+    # and the batch check a company and a regulator make.
+    for url in (f"/api/v1/listings?q={CANARY_NAME}", f"/api/v1/listings?q={card}", f"/api/v1/listings?q={a.uscc}",
+                "/api/v1/listings", f"/listings?q={card}", f"/listings?q={a.uscc}&lang=en", "/listings"):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        body = resp.get_data(as_text=True)
+        assert of_company.ref in body, url
+        answers.append((url, json.dumps(resp.get_json(), ensure_ascii=False) if resp.is_json else body))
+    for token in (tb, factory.token(factory.regulator_for("market"))):
+        resp = client.post("/api/v1/listings/check", json={"items": [card, a.uscc]}, headers=H(token))
+        assert resp.status_code == 200 and of_company.ref in resp.get_data(as_text=True)
+        answers.append(("listings check", json.dumps(resp.get_json(), ensure_ascii=False)))
     # The sanctions are there (the test can fail) ...
     assert all(of_company.ref in body or "商务罚〔2026〕1号" in body for url, body in answers if "companies" in url)
     assert all(of_worker.ref in body or "商务罚〔2026〕1号" in body for url, body in answers if "card" in url

@@ -7,7 +7,8 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import views
+    from . import listings_api, listings_views, views  # noqa: F401  (listings_views adds /listings to views.bp)
 
     api.register_blueprint(api_mod.blp)
+    api.register_blueprint(listings_api.blp)
     app.register_blueprint(views.bp)

@@ -15,6 +15,8 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import Optional, ValidationError
 
 from ..accounts.forms import MaxLength, Required, strip
+from ..accounts.models import SECTORS
+from ..companies import districts
 from ..errors import Msg
 from ..workers.forms import BAD_DATE, Choice
 from . import rules
@@ -250,3 +252,40 @@ class CorrectForm(FlaskForm):
                 changes["decision_date"] = self.decision_date.data
         return changes
 
+
+
+class ListingSearchForm(FlaskForm):
+    """The public search of published listings, /listings (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(validators=[MaxLength(200)], filters=[strip])
+    sector = SelectField(choices=["", *SECTORS], default="", validate_choice=False,
+                         validators=[Optional(), Choice(SECTORS, "Choose a sector from the list.",
+                                                        "请从列表中选择行业。")])
+    district = SelectField(choices=["", *districts.CODES], default="", validate_choice=False,
+                           validators=[Optional(), Choice(districts.CODES, "Choose a district from the list.",
+                                                          "请从列表中选择区县。")])
+    kind = SelectField(choices=["", *rules.KINDS], default="", validate_choice=False,
+                       validators=[Optional(), Choice(rules.KINDS, "Choose a kind from the list.",
+                                                      "请从列表中选择处罚种类。")])
+    severity = SelectField(choices=["", *rules.SEVERITIES], default="", validate_choice=False,
+                           validators=[Optional(), Choice(rules.SEVERITIES, "Choose a severity from the list.",
+                                                          "请从列表中选择严重程度。")])
+    decided_from = _optional_date()
+    decided_to = _optional_date()
+    page = StringField(default="1", filters=[strip])
+
+    def validate_decided_to(self, field):
+        if field.data and self.decided_from.data and field.data < self.decided_from.data:
+            raise ValidationError(Msg("The end of the range must not be before its start.",
+                                      "结束日期不能早于开始日期。"))
+
+    def validate_page(self, field):
+        text = field.data or "1"
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= PAGE_MAX):
+            raise ValidationError(Msg(f"Give a page number from 1 to {PAGE_MAX}.", f"请填写 1 至 {PAGE_MAX} 的页码。"))
+
+    def page_number(self) -> int:
+        return int(self.page.data or "1") if not self.page.errors else 1

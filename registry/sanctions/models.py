@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -26,6 +26,10 @@ class Sanction(LoggedAggregate, db.Model):
         Index("ix_sanctions_state", "state", "id"),
         Index("ix_sanctions_worker", "worker_id", "state"),
         Index("ix_sanctions_company", "company_id", "state"),
+        Index("ix_sanctions_public", "state", "public_until", "decision_date"),
+        # The search's order (newest decision first, then newest row): PostgreSQL walks it backwards and stops at
+        # the page, rather than sorting every public sanction (SQLite's decision_date index carries the rowid).
+        Index("ix_sanctions_decided", "decision_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -50,6 +54,9 @@ class Sanction(LoggedAggregate, db.Model):
     state: Mapped[str] = mapped_column(String(12), nullable=False)
     # Copied from the decision row so lists filter and sort in SQL; the decision row is the record.
     decision_date: Mapped[date | None] = mapped_column(Date, index=True)
+    # Derived, for the public search's SQL: window_end(decision_date, publish_months), kept by `_derive` below
+    # whenever the row is written. Not in the canonical state (its inputs are): an index column, like the grams.
+    public_until: Mapped[date | None] = mapped_column(Date)
     published_by: Mapped[str | None] = mapped_column(String(32))
     published_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expired_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -79,6 +86,13 @@ class Sanction(LoggedAggregate, db.Model):
     def is_in_effect(self, today: date) -> bool:
         return rules.is_in_effect(kind=self.kind, state=self.state, decision_date=self.decision_date,
                                   months=self.publish_months, today=today)
+
+
+@event.listens_for(Sanction, "before_insert")
+@event.listens_for(Sanction, "before_update")
+def _derive(_mapper, _connection, sanction: Sanction) -> None:
+    """Keep `public_until` the window's last day, whatever changed the decision date or the window."""
+    sanction.public_until = rules.window_end(sanction.decision_date, sanction.publish_months)
 
 
 class SanctionPerson(db.Model):

@@ -505,6 +505,10 @@ OPS = [
     Op("POST", "/api/v1/sanctions/{ref}/correct",
        lambda w: f"/api/v1/sanctions/{w.sanction_refs['correct']}/correct", ISSUER,
        lambda w: {"legal_basis": "《家政服务业信用建设指引》第十一条", "reason": "援引条文有误"}, "sanction:correct"),
+    # The public search of published listings; the batch check for companies and regulators (a POST that reads).
+    Op("GET", "/api/v1/listings", lambda w: "/api/v1/listings", EVERYONE),
+    Op("POST", "/api/v1/listings/check", lambda w: "/api/v1/listings/check",
+       frozenset({"a_admin", "a_user", "b_admin"}) | REGULATORS, lambda w: {"items": [_a(w), w.card_no]}, reads=True),
     # The subjects' notices: a company's members, the worker in self-service; each only their own.
     Op("GET", "/api/v1/companies/{uscc}/notices", lambda w: f"/api/v1/companies/{_a(w)}/notices",
        frozenset({"a_admin", "a_user"})),
