@@ -94,9 +94,14 @@ class SanctionDetail(MethodView):
         return views_model.regulator_view(keyring(), services.get_sanction(ref), today())
 
 
-def _issuer_and_sanction(ref: str):
+def _step(service, ref: str, **kwargs) -> dict:
+    """Move sanction `ref` one step with `service` for the signed-in regulator (the service checks the issuer and
+    the state), commit, and answer the entry and the new state."""
     regulator = services.require_regulator(bearer_account())
-    return regulator, services.get_sanction(ref)
+    sanction = services.get_sanction(ref)
+    out = _changed(service(keyring(), regulator=regulator, sanction=sanction, today=today(), **kwargs))
+    commit()
+    return out
 
 
 @blp.route("/sanctions/<ref>/notify")
@@ -115,11 +120,7 @@ class SanctionNotify(MethodView):
         where there is none (a company's landline) say how (`delivery_method`)
         and when (`delivered_on`) it was delivered.
         """
-        regulator, sanction = _issuer_and_sanction(ref)
-        changed = services.notify_sanction(keyring(), regulator=regulator, sanction=sanction, today=today(), **args)
-        out = _changed(changed)
-        commit()
-        return out
+        return _step(services.notify_sanction, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/decide")
@@ -134,11 +135,7 @@ class SanctionDecide(MethodView):
     def post(self, args, ref):
         """Decide a noticed listing once its objection window has ended (the issuing agency; 409
         `objection_window_open` before)."""
-        regulator, sanction = _issuer_and_sanction(ref)
-        changed = services.decide_sanction(keyring(), regulator=regulator, sanction=sanction, today=today(), **args)
-        out = _changed(changed)
-        commit()
-        return out
+        return _step(services.decide_sanction, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/approve")
@@ -151,11 +148,7 @@ class SanctionApprove(MethodView):
     def post(self, ref):
         """Approve a decided serious listing: a second regulator of the issuing agency, who neither proposed nor
         decided it (403 `four_eyes`). It binds from now."""
-        regulator, sanction = _issuer_and_sanction(ref)
-        changed = services.approve_sanction(keyring(), regulator=regulator, sanction=sanction, today=today())
-        out = _changed(changed)
-        commit()
-        return out
+        return _step(services.approve_sanction, ref)
 
 
 @blp.route("/sanctions/<ref>/publish")
@@ -167,11 +160,7 @@ class SanctionPublish(MethodView):
     @blp.alt_response(409, schema=ERRORS)
     def post(self, ref):
         """Publish a decided sanction (a listing: approved) within its window (the issuing agency)."""
-        regulator, sanction = _issuer_and_sanction(ref)
-        changed = services.publish_sanction(keyring(), regulator=regulator, sanction=sanction, today=today())
-        out = _changed(changed)
-        commit()
-        return out
+        return _step(services.publish_sanction, ref)
 
 
 @blp.route("/sanctions/<ref>/correct")
@@ -188,13 +177,8 @@ class SanctionCorrect(MethodView):
 
         A correction that changes nothing answers 409 `nothing_changed`.
         """
-        regulator, sanction = _issuer_and_sanction(ref)
         reason = args.pop("reason")
-        changed = services.correct_sanction(keyring(), regulator=regulator, sanction=sanction, today=today(),
-                                            changes=args, reason=reason)
-        out = _changed(changed)
-        commit()
-        return out
+        return _step(services.correct_sanction, ref, changes=args, reason=reason)
 
 
 @blp.route("/companies/<uscc:uscc>/notices")

@@ -538,16 +538,3 @@ def published_for(*, worker_id: int | None = None, company_id: int | None = None
     rows = db.session.execute(q.order_by(Sanction.decision_date.desc(), Sanction.id.desc())).scalars()
     return [s for s in rows if s.is_public(today)]
 
-
-def in_effect_for(*, worker_id: int | None = None, company_id: int | None = None, today: date) -> list[Sanction]:
-    """The listings (kinds that list) binding one subject today, whether or not published yet."""
-    q = select(Sanction).where(Sanction.kind.in_(rules.LISTING_KINDS),
-                               Sanction.state.in_(("decided", "approved", "published")))
-    q = q.where(Sanction.worker_id == worker_id) if worker_id is not None else q.where(
-        Sanction.company_id == company_id)
-    return [s for s in db.session.execute(q).scalars() if s.is_in_effect(today)]
-
-
-def serious_listing_in_effect(*, worker_id: int | None = None, company_id: int | None = None, today: date) -> bool:
-    return any(s.kind == "serious_list"
-               for s in in_effect_for(worker_id=worker_id, company_id=company_id, today=today))

@@ -12,6 +12,7 @@ from registry.errors import ApiError
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.notify.models import OutboxMessage
+from registry.sanctions import access
 from registry.sanctions import services as sanctions
 from registry.sanctions.models import Sanction
 from tests.support.cardworld import green_worker
@@ -100,8 +101,8 @@ def test_a_serious_listing_goes_through_notice_decision_approval_and_publication
                               .where(OutboxMessage.kind == "notice")).scalar_one() == 1
     decided = s.decision_date
     assert s.window_end == date(decided.year + 1, decided.month, decided.day)
-    assert sanctions.serious_listing_in_effect(worker_id=w.worker.id, today=decided)
-    assert not sanctions.serious_listing_in_effect(worker_id=w.worker.id, today=s.window_end + timedelta(days=1))
+    assert access.serious_listed(w.worker.id, decided)
+    assert not access.serious_listed(w.worker.id, s.window_end + timedelta(days=1))
 
 
 def test_decision_refused_while_the_objection_window_runs(world, factory, clock):
