@@ -283,3 +283,41 @@ def run_wrk(wrk: str, server: Server, script: Path, numbers: Path, template: str
             "socket_errors": r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"],
             **meter.figures(r["requests"])}
 
+
+
+WARMUP_SECONDS = 3
+
+
+def measure_against_healthz(wrk: str, server: Server, script: Path, terms: Path, template: str, **load) -> dict:
+    """Warm up, then /healthz, the endpoint, /healthz again (the baseline is the mean of the two /healthz runs)."""
+    warm = dict(load, seconds=WARMUP_SECONDS)
+    warmups = [run_wrk(wrk, server, script, terms, "/healthz", **warm),
+               run_wrk(wrk, server, script, terms, template, **warm)]
+    h1 = run_wrk(wrk, server, script, terms, "/healthz", **load)
+    target = run_wrk(wrk, server, script, terms, template, **load)
+    h2 = run_wrk(wrk, server, script, terms, "/healthz", **load)
+    return {"warmups": warmups, "h1": h1, "target": target, "h2": h2,
+            "alive": server.proc.poll() is None, "tail": server.log_tail(10)}
+
+
+def report_runs(m: dict, label: str, engine: str) -> tuple[float, int]:
+    """Print each measured run; return (endpoint req/s ÷ mean /healthz req/s, answers that were not 200)."""
+    h1, target, h2 = m["h1"], m["target"], m["h2"]
+    ratio = target["rps"] / ((h1["rps"] + h2["rps"]) / 2)
+    failures = sum(r["non_200"] + r["socket_errors"] for r in (*m["warmups"], h1, target, h2))
+    for name, r in (("healthz (before)", h1), (label, target), ("healthz (after)", h2)):
+        say(f"{name:17} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p90 {r['p90_ms']:6.2f} ms  "
+            f"p99 {r['p99_ms']:6.2f} ms  ({r['requests']:,} requests, {r['non_200']} not 200, "
+            f"{r['socket_errors']} socket errors)")
+        say(f"{'':17} server CPU {r['app_cpu_ms_per_req']:.2f} ms/request"
+            + (f" + database {r['db_cpu_ms_per_req']:.2f} ms" if engine == "postgresql" else "")
+            + f"; wrk {r['wrk_cores']:.2f} cores, other processes {r['others_cores']:.2f} cores, "
+            f"steal {r['steal_cores']:.2f} (of {os.cpu_count()})")
+    return ratio, failures
+
+
+def report_failures(m: dict, failures: int) -> None:
+    if failures:
+        say(f"FAILED: {failures} answers were not 200 (or got no answer); the server's log ends:\n{m['tail']}")
+    if not m["alive"]:
+        say("FAILED: gunicorn died during the run")

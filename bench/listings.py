@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import sys
@@ -35,10 +34,18 @@ from urllib.parse import quote
 from bench import lookup
 from bench._benchdb import database_url, drop_database, make_app
 from bench._sanctions import Subject, bench_agencies, insert_companies, insert_sanctions
-from bench._serve import WRK_SCRIPT, Server, ensure_wrk, free_port, run_wrk, say
+from bench._serve import (
+    WRK_SCRIPT,
+    Server,
+    ensure_wrk,
+    free_port,
+    measure_against_healthz,
+    report_failures,
+    report_runs,
+    say,
+)
 
 DB_NAME = "jiaxin_bench_listings"
-WARMUP_SECONDS = 3
 FRAGMENTS = 5000
 WORKER_SHARE = 0.3
 
@@ -126,37 +133,19 @@ def main() -> int:
                 status, body = server.get(template.replace("{q}", quote(cut[0], safe="")))
                 if status != 200:
                     say(f"GET {template} answered {status}: {body[:300]!r}")
-                load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads, engine=args.db,
-                            db_name=DB_NAME)
-                warm = dict(load, seconds=WARMUP_SECONDS)
-                warmups = [run_wrk(wrk, server, script, terms, "/healthz", **warm),
-                           run_wrk(wrk, server, script, terms, template, **warm)]
-                h1 = run_wrk(wrk, server, script, terms, "/healthz", **load)
-                found = run_wrk(wrk, server, script, terms, template, **load)
-                h2 = run_wrk(wrk, server, script, terms, "/healthz", **load)
-                alive = server.proc.poll() is None
-                tail = server.log_tail(10)
+                m = measure_against_healthz(wrk, server, script, terms, template, seconds=args.seconds,
+                                            connections=args.connections, threads=args.threads,
+                                            engine=args.db, db_name=DB_NAME)
         finally:
             drop_database(args.db, DB_NAME)
 
+    ratio, failures = report_runs(m, "listings search", args.db)
+    h1, found, h2 = m["h1"], m["target"], m["h2"]
     healthz_rps = (h1["rps"] + h2["rps"]) / 2
-    ratio = found["rps"] / healthz_rps
-    failures = sum(r["non_200"] + r["socket_errors"] for r in (*warmups, h1, found, h2))
-    for name, r in (("healthz (before)", h1), ("listings search", found), ("healthz (after)", h2)):
-        say(f"{name:17} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p90 {r['p90_ms']:6.2f} ms  "
-            f"p99 {r['p99_ms']:6.2f} ms  ({r['requests']:,} requests, {r['non_200']} not 200, "
-            f"{r['socket_errors']} socket errors)")
-        say(f"{'':17} server CPU {r['app_cpu_ms_per_req']:.2f} ms/request"
-            + (f" + database {r['db_cpu_ms_per_req']:.2f} ms" if args.db == "postgresql" else "")
-            + f"; wrk {r['wrk_cores']:.2f} cores, other processes {r['others_cores']:.2f} cores, "
-            f"steal {r['steal_cores']:.2f} (of {os.cpu_count()})")
     say(f"listing_ratio {ratio:.3f} (search ÷ mean healthz {healthz_rps:,.0f} req/s; target ≥ 0.3), "
         f"listing_p99_ms {found['p99_ms']:.2f} (target ≤ 50); {args.connections} connections, "
         f"gunicorn 2 sync workers, {args.db}, {args.seconds} s a run")
-    if failures:
-        say(f"FAILED: {failures} answers were not 200 (or got no answer); the server's log ends:\n{tail}")
-    if not alive:
-        say("FAILED: gunicorn died during the run")
+    report_failures(m, failures)
     print(json.dumps({
         "listing_ratio": round(ratio, 3),
         "listing_p99_ms": round(found["p99_ms"], 2),
@@ -176,7 +165,7 @@ def main() -> int:
         "seconds": args.seconds,
         "db": args.db,
     }))
-    return 1 if failures or not alive else 0
+    return 1 if failures or not m["alive"] else 0
 
 
 if __name__ == "__main__":

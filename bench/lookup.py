@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import signal
 import sys
@@ -40,11 +39,19 @@ from pathlib import Path
 
 from bench._benchdb import database_url, drop_database, make_app
 from bench._sanctions import Subject, bench_agencies, insert_sanctions
-from bench._serve import WRK_SCRIPT, Server, ensure_wrk, free_port, run_wrk, say
+from bench._serve import (
+    WRK_SCRIPT,
+    Server,
+    ensure_wrk,
+    free_port,
+    measure_against_healthz,
+    report_failures,
+    report_runs,
+    say,
+)
 
 DB_NAME = "jiaxin_bench_lookup"
 BATCH = 1000
-WARMUP_SECONDS = 3
 
 
 # --- the database -----------------------------------------------------------------------------------------
@@ -237,37 +244,19 @@ def main() -> int:
                 status, body = server.get(args.path_template.replace("{card_no}", numbers[0]))
                 if status != 200:
                     say(f"GET {args.path_template} answered {status}: {body[:300]!r}")
-                load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads, engine=args.db,
-                            db_name=DB_NAME)
-                warm = dict(load, seconds=WARMUP_SECONDS)
-                warmups = [run_wrk(wrk, server, script, card_file, "/healthz", **warm),
-                           run_wrk(wrk, server, script, card_file, args.path_template, **warm)]
-                h1 = run_wrk(wrk, server, script, card_file, "/healthz", **load)
-                card = run_wrk(wrk, server, script, card_file, args.path_template, **load)
-                h2 = run_wrk(wrk, server, script, card_file, "/healthz", **load)
-                alive = server.proc.poll() is None
-                tail = server.log_tail(10)
+                m = measure_against_healthz(wrk, server, script, card_file, args.path_template, seconds=args.seconds,
+                                            connections=args.connections, threads=args.threads,
+                                            engine=args.db, db_name=DB_NAME)
         finally:
             drop_database(args.db, DB_NAME)
 
+    ratio, failures = report_runs(m, "card lookup", args.db)
+    h1, card, h2 = m["h1"], m["target"], m["h2"]
     healthz_rps = (h1["rps"] + h2["rps"]) / 2
-    ratio = card["rps"] / healthz_rps
-    failures = sum(r["non_200"] + r["socket_errors"] for r in (*warmups, h1, card, h2))
-    for name, r in (("healthz (before)", h1), ("card lookup", card), ("healthz (after)", h2)):
-        say(f"{name:17} {r['rps']:8,.0f} req/s  p50 {r['p50_ms']:6.2f} ms  p90 {r['p90_ms']:6.2f} ms  "
-            f"p99 {r['p99_ms']:6.2f} ms  ({r['requests']:,} requests, {r['non_200']} not 200, "
-            f"{r['socket_errors']} socket errors)")
-        say(f"{'':17} server CPU {r['app_cpu_ms_per_req']:.2f} ms/request"
-            + (f" + database {r['db_cpu_ms_per_req']:.2f} ms" if args.db == "postgresql" else "")
-            + f"; wrk {r['wrk_cores']:.2f} cores, other processes {r['others_cores']:.2f} cores, "
-            f"steal {r['steal_cores']:.2f} (of {os.cpu_count()})")
     say(f"lookup_ratio {ratio:.3f} (card ÷ mean healthz {healthz_rps:,.0f} req/s; target ≥ 0.5), "
         f"lookup_p99_ms {card['p99_ms']:.2f} (target ≤ 20); {args.connections} connections, "
         f"gunicorn 2 sync workers, {args.db}, {counts['workers']:,} workers, {args.seconds} s a run")
-    if failures:
-        say(f"FAILED: {failures} answers were not 200 (or got no answer); the server's log ends:\n{tail}")
-    if not alive:
-        say("FAILED: gunicorn died during the run")
+    report_failures(m, failures)
     print(json.dumps({
         "lookup_ratio": round(ratio, 3),
         "lookup_p99_ms": round(card["p99_ms"], 2),
@@ -298,7 +287,7 @@ def main() -> int:
         "path_template": args.path_template,
         "db": args.db,
     }))
-    return 1 if failures or not alive else 0
+    return 1 if failures or not m["alive"] else 0
 
 
 if __name__ == "__main__":
