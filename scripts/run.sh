@@ -19,7 +19,10 @@ export REGISTRY_RATELIMIT_STORAGE_URL
 
 .venv/bin/python -m jobs &
 jobs_pid=$!
-.venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - --log-level warning wsgi:app &
+# The access log names the path only: a query string (a listings search by a person's full name) or a referer
+# holding one never reaches a log.
+.venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - \
+  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' --log-level warning wsgi:app &
 web_pid=$!
 
 stop() { kill "$web_pid" "$jobs_pid" 2>/dev/null || true; wait "$web_pid" "$jobs_pid" 2>/dev/null || true; }
