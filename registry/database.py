@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
+from datetime import date
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
@@ -131,3 +132,42 @@ def write_intent():
         yield
     finally:
         _begin_mode.reset(token)
+
+
+class Prepared:
+    """A read statement compiled once per dialect and run on the driver's own cursor: for the hot public paths.
+
+    Through SQLAlchemy's execution path a statement's cache key (a walk of the whole statement) and its result
+    object are rebuilt on every call, which costs more than the database does for the card view or a listings
+    page. Values go in by the statement's bind parameter names (those not given keep the values the statement
+    was built with); dates as the column stores them (ISO text on SQLite). Rows come back as the driver gives
+    them: on SQLite dates are ISO text (`as_date`) and booleans 0/1.
+    """
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._compiled: dict = {}
+
+    def rows(self, conn, params: dict) -> list[tuple]:
+        dialect = conn.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = self.statement.compile(dialect=dialect)
+        if dialect.name == "sqlite":
+            params = {k: v.isoformat() if isinstance(v, date) else v for k, v in params.items()}
+        values = compiled.construct_params(params)
+        if compiled.positional:
+            values = tuple(values[name] for name in compiled.positiontup)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(compiled.string, values)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+
+def as_date(value) -> date | None:
+    """A date from the driver: a date (PostgreSQL) or ISO text (SQLite)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

@@ -30,7 +30,7 @@ from ..accounts.models import Agency
 from ..cards import qr
 from ..cards.models import Card
 from ..companies.models import Company
-from ..database import one_statement_read
+from ..database import Prepared, as_date, one_statement_read
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
@@ -98,40 +98,13 @@ def _one_query():
     return union_all(worker, employers, records, card, sanctions)
 
 
-_VIEW_QUERY = _one_query()
-_COMPILED: dict = {}
+_VIEW_QUERY = Prepared(_one_query())
 
 
 def _view_rows(conn, card_no: str, today: date) -> list[tuple]:
-    """Run the view's query as SQL compiled once per dialect, on the driver's own cursor.
-
-    The values come as the driver gives them. Through SQLAlchemy's execution
-    path the statement's cache key (a walk of the whole UNION) and a result
-    object were rebuilt on every request, which cost more than the database.
-    Dates are bound as the column stores them: ISO text on SQLite.
-    """
-    compiled = _COMPILED.get(conn.dialect.name)
-    if compiled is None:
-        compiled = _COMPILED[conn.dialect.name] = _VIEW_QUERY.compile(dialect=conn.dialect)
+    """The view's rows: its one statement, compiled once (`database.Prepared`)."""
     since = sanction_access.earliest_binding_decision(today)
-    if conn.dialect.name == "sqlite":
-        today, since = today.isoformat(), since.isoformat()
-    params = compiled.construct_params({"card_no": card_no, "today": today, "since": since})
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup)
-    cursor = conn.connection.dbapi_connection.cursor()
-    try:
-        cursor.execute(compiled.string, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
-
-
-def _day(value) -> date | None:
-    """A date from the driver: a date (PostgreSQL) or ISO text (SQLite)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+    return _VIEW_QUERY.rows(conn, {"card_no": card_no, "today": today, "since": since})
 
 
 @dataclass(frozen=True)
@@ -255,15 +228,15 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         result = _view_rows(conn, card_no, today)
     for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1, s5, s6, s7, s8, s9, s10 in result:
         if tag == "r":
-            rows.append(_Record(id_, s1, s2, s3, s4, _day(d1), _day(d2), i1, None if b1 is None else bool(b1),
+            rows.append(_Record(id_, s1, s2, s3, s4, as_date(d1), as_date(d2), i1, None if b1 is None else bool(b1),
                                 None if n1 is None else Decimal(str(n1))))
         elif tag == "e":
-            employers.append(_Employer(s1, s2, s3, _day(d1), id_, s4))
+            employers.append(_Employer(s1, s2, s3, as_date(d1), id_, s4))
         elif tag == "c":
-            latest_card = _Card(i1, _day(d1), _day(d2), s1, s2, bool(b1))
+            latest_card = _Card(i1, as_date(d1), as_date(d2), s1, s2, bool(b1))
         elif tag == "s":
             sanction_rows.append(_Sanction(id_, s1, s2, s3, s4, s5, s6,
-                                           {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, _day(d1), i1,
+                                           {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, as_date(d1), i1,
                                            bool(b1)))
         else:
             worker = _WorkerRow(s1, s2)
