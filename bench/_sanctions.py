@@ -102,7 +102,7 @@ def insert_sanctions(engine, ring, subjects: list[Subject], agency_ids: list[int
     from registry.keys.crypto import name_index
     from registry.masking import mask_name
     from registry.models import new_ref
-    from registry.sanctions import rules
+    from registry.sanctions import listing_index, rules
     from registry.sanctions.models import Sanction, SanctionDecision, SanctionPerson
     from registry.sanctions.search_terms import earliest_open_decision
 
@@ -145,6 +145,8 @@ def insert_sanctions(engine, ring, subjects: list[Subject], agency_ids: list[int
         _insert(conn, SanctionPerson.__table__, persons)
         for table in (Sanction.__table__, SanctionDecision.__table__, SanctionPerson.__table__):
             _advance_sequence(conn, table)
+        # Core writes pass by the ORM listener that keeps the search's walk (sanctions/listing_index.py).
+        listing_index.rebuild(conn)
     return len(sanctions)
 
 

@@ -62,6 +62,9 @@ UNLOGGED_TABLES = frozenset({
     # How company names are searched (companies/search.py): derived from the names, which companies' states hold;
     # no business state of their own, rebuilt from the names.
     "company_name_grams", "company_name_folds",
+    # The public search's walk of company sanctions by name (sanctions/listing_index.py): derived likewise from
+    # the sanctions and the names.
+    "listing_grams",
 })
 
 

@@ -56,6 +56,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),
+        # How long a process remembers how many company sanctions each name gram has: the listings search starts
+        # from a fragment's rarest gram; the counts only choose where to start, never what is found.
+        "SEARCH_COUNTS_SECONDS": int(os.environ.get("REGISTRY_SEARCH_COUNTS_SECONDS", "300")),
         # What a new company is told to expect: a regulator's review in about this many working days.
         "REVIEW_WORKING_DAYS": int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5")),
         "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),

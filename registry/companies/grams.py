@@ -41,3 +41,12 @@ def fragment_grams(folded: str) -> list[str]:
     if len(folded) <= 2:
         return [folded] if folded else []
     return bigrams(folded)
+
+
+LIKE_ESCAPE = "/"
+
+
+def like_pattern(folded: str) -> str:
+    """`LIKE` pattern (escape character LIKE_ESCAPE) of the names containing `folded`: %, _ and / literal."""
+    escaped = folded.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"

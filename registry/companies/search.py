@@ -7,16 +7,9 @@ primary-key range: exact. A longer one starts from the companies holding its rar
 of the index itself: each is counted up to `RARE` + 1 rows (a bounded walk of the primary key), so a common
 pair (公司, 有限, 服务) never drives the search when a rarer one (安心) is there.
 
-Two ways in:
-
-- `company_ids_matching(fragment)`: a SELECT of the matching company ids, for `Company.id.in_(…)` or anything
-  that wants the set;
-- `company_matches(fragment, company_id)`: a condition on a company id column of a bigger query (the published
-  sanctions of the listings). When the fragment is rare it is that same `IN`, a small set; when even its rarest
-  gram is held by more than `RARE` companies (家政: one company in four) it is a correlated `EXISTS` on the
-  primary key instead, so a page of the outer query reads only as many rows as it shows, in its own order,
-  rather than first collecting every matching company (SQLite would build that set in full before the first
-  row; PostgreSQL plans both forms alike).
+`company_ids_matching(fragment)` is a SELECT of the matching company ids, for `Company.id.in_(…)` or anything
+that wants the set. (The public listings search walks its own index of sanctioned companies' names, in its own
+order: sanctions/listing_index.py.)
 
 The grams are derived data (unlogged; see docs/architecture.md, "Storage"): `index_name` keeps them with the name
 wherever it is set (registration, an approved change request), and migration 0015 built them for the companies
@@ -26,13 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, func, literal, select, true
+from sqlalchemy import Select, func, literal, select
 
 from ..extensions import db
 from . import grams, uscc
 from .models import Company, NameFold, NameGram
 
-# A gram held by at most this many companies makes a fragment rare: its matches are collected as a set.
+# Each gram is counted up to RARE + 1 companies: enough to tell the rarest of a fragment's bigrams.
 RARE = 2500
 # Bigrams counted for a long fragment: enough to find its distinctive part (a brand) among the common ones.
 MAX_PROBES = 12
@@ -51,10 +44,6 @@ class Plan:
     held_by: int
     # Whether the folded name must confirm (fragments of three characters or more).
     confirm: bool
-
-    @property
-    def rare(self) -> bool:
-        return self.held_by <= RARE
 
 
 def _held_by(needed: list[str]) -> list[int]:
@@ -81,12 +70,6 @@ def plan(fragment: str) -> Plan:
     return Plan(folded, _uscc_of(fragment), probed[best], held_by, len(folded) > 2)
 
 
-def _confirmed(p: Plan, company_id) -> ColumnElement[bool]:
-    """The folded name of `company_id` contains the fragment (LIKE, with %, _ and / escaped)."""
-    return exists(select(literal(1)).where(NameFold.company_id == company_id,
-                                           NameFold.folded.contains(p.folded, autoescape=True)))
-
-
 def _ids(p: Plan) -> Select:
     if p.gram is None:
         return select(Company.id)
@@ -109,26 +92,6 @@ def company_ids_matching(fragment: str, *, limit: int | None = None) -> Select:
         ids = q.subquery()
         q = select(ids.c[0]).order_by(ids.c[0]).limit(limit)
     return q
-
-
-def company_matches(fragment: str, company_id) -> ColumnElement[bool]:
-    """A condition on `company_id` (a column of the caller's query): that company matches the fragment.
-
-    Rare fragments: `company_id IN (the matching ids)`; common ones: a correlated probe of the primary key (and of
-    the folded name) per row of the caller's query, which then reads rows in its own order and stops at its
-    LIMIT.
-    """
-    p = plan(fragment)
-    if p.gram is None:
-        return true()
-    if p.rare:
-        return company_id.in_(_ids(p))
-    cond = exists(select(literal(1)).where(NameGram.gram == p.gram, NameGram.company_id == company_id))
-    if p.confirm:
-        cond = cond & _confirmed(p, company_id)
-    if p.uscc:
-        cond = cond | company_id.in_(select(Company.id).where(Company.uscc == p.uscc))
-    return cond
 
 
 def index_name(company: Company) -> None:

@@ -1,6 +1,6 @@
 """Sanctions and the shared blacklist (失信惩戒共鉴): recording, notice, decision, approval, publication, expiry,
 the public search of published listings, and the regulators' worklist."""
-from . import models  # noqa: F401  (the tables)
+from . import listing_index, models  # noqa: F401  (the tables; the search index follows every flush)
 
 
 def register(app):

@@ -95,6 +95,23 @@ def _derive(_mapper, _connection, sanction: Sanction) -> None:
     sanction.public_until = rules.window_end(sanction.decision_date, sanction.publish_months)
 
 
+class ListingGram(db.Model):
+    """One character or pair of characters of a company subject's folded name, with its sanction's decision date.
+
+    What the public search walks for a fragment of a company's name (`search`): the key (gram, decision_date,
+    sanction_id), read backwards, gives a gram's sanctions newest decision first, so a page reads about as many
+    rows as it shows. Derived (unlogged), kept by `listing_index` whenever a sanction's company or decision
+    date or a company's name changes; `listing_index.rebuild` makes it again from the sanctions and the names.
+    """
+
+    __tablename__ = "listing_grams"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    gram: Mapped[str] = mapped_column(String(2), primary_key=True)
+    decision_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id", ondelete="CASCADE"), primary_key=True)
+
+
 class SanctionPerson(db.Model):
     """A person a company's sanction names: the legal representative or a directly responsible person."""
 

@@ -7,18 +7,27 @@ today or later.
 
 How `q` is read is in `search_terms`. Persons are found by exact full name only (the blind index, under every
 key still in use) or by card number, and are always shown masked (`views_model.listing_view`).
+
+A fragment of a company's name walks `listing_grams` (models.ListingGram, kept by `listing_index`): the company
+sanctions under one gram of the fragment, newest decision first, confirmed against the folded name when the
+fragment is longer than two characters, up to the page's last row and one more. A fragment of one or two
+characters is its own gram; a longer one starts from its rarest bigram, by counts each process remembers for
+`SEARCH_COUNTS_SECONDS` (`GramCounts`): a count only chooses where the walk starts, never what it finds.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, fields
 from datetime import date
 
-from sqlalchemy import and_, false, func, literal, or_, select, union
+from flask import current_app
+from sqlalchemy import Date, and_, bindparam, false, func, literal, or_, select, union
 from sqlalchemy.orm import aliased, selectinload
 
 from ..accounts.models import Agency
-from ..companies.models import Company
-from ..companies.search import company_matches
+from ..companies import grams
+from ..companies.models import Company, NameFold
+from ..database import Prepared, as_date, one_statement_read
 from ..errors import field_error
 from ..extensions import db
 from ..keys import KeyRing
@@ -26,18 +35,25 @@ from ..keys.crypto import name_index_candidates
 from ..workers import services as workers
 from ..workers.models import Employment, Worker
 from . import access, rules, search_terms, views_model
-from .models import Sanction, SanctionDecision, SanctionPerson
+from .models import ListingGram, Sanction, SanctionDecision, SanctionPerson
 from .public import labels, published_view
 
 PUBLIC_STATES = ("published", "expired")
 # A page asked past the last one counts the matches, up to this many.
 COUNT_CAP = 1000
+# Each gram's company sanctions are counted up to this many: enough to tell a rare gram from a common one.
+RARE = 1000
+# Bigrams of a long fragment counted to find its rarest: enough to find its distinctive part (a brand).
+MAX_PROBES = 12
 
 
-def public_today(today: date):
-    """The SQL condition of `Sanction.is_public(today)`: published, decided by today, its window still open."""
-    return and_(Sanction.state.in_(PUBLIC_STATES), Sanction.published_dt.is_not(None),
-                Sanction.decision_date <= today, Sanction.public_until >= today)
+def public_today(today: date, s=Sanction):
+    """The SQL condition of `Sanction.is_public(today)`: published, decided by today, its window still open.
+
+    `today` is the bind parameter of that name (`s` an alias of Sanction, for a subquery)."""
+    day = bindparam("today", today, type_=Date)
+    return and_(s.state.in_([literal(x) for x in PUBLIC_STATES]), s.published_dt.is_not(None),
+                s.decision_date <= day, s.public_until >= day)
 
 
 @dataclass(frozen=True)
@@ -51,60 +67,167 @@ class Filters:
     decided_to: date | None = None
 
 
+FILTERS = tuple(f.name for f in fields(Filters) if f.name != "q")
+
+
 def card_no_typo(field: str = "q"):
     return field_error(field, "This card number's check character is wrong: check it against the card.",
                        "服务证编号校验位有误，请与证件核对。", code="card_no_typo")
-
-
-def _persons_named(condition):
-    return Sanction.id.in_(select(SanctionPerson.sanction_id).where(condition))
-
-
-def _q_condition(ring: KeyRing, term: search_terms.Term):
-    if term.kind == "card":
-        if term.typo:
-            raise card_no_typo()
-        worker_ids = select(Worker.id).where(Worker.card_no == term.value)
-        return or_(Sanction.worker_id.in_(worker_ids), _persons_named(SanctionPerson.worker_id.in_(worker_ids)))
-    if term.kind == "uscc":
-        return Sanction.company_id.in_(select(Company.id).where(Company.uscc == term.value))
-    # The persons of that exact name first, as a (usually empty) list of sanction ids: an OR of subqueries made
-    # PostgreSQL hash every company holding a common gram (200,000 rows) instead of probing page by page.
-    names = name_index_candidates(ring, term.value)
-    named = list(db.session.execute(union(
-        select(Sanction.id).where(Sanction.worker_id.in_(select(Worker.id).where(Worker.name_index.in_(names)))),
-        select(SanctionPerson.sanction_id).where(SanctionPerson.name_idx.in_(names)))).scalars()) if names else []
-    by_company = company_matches(term.value, Sanction.company_id)
-    return or_(by_company, Sanction.id.in_(named)) if named else by_company
-
-
-def _conditions(ring: KeyRing, f: Filters, today: date) -> list:
-    where = [public_today(today)]
-    term = search_terms.read_q(f.q)
-    if term.kind is not None:
-        where.append(_q_condition(ring, term))
-    if f.sector:
-        where.append(Sanction.agency_id.in_(select(Agency.id).where(Agency.sector == f.sector)))
-    if f.district:
-        employed_there = (select(Employment.worker_id).join(Company, Company.id == Employment.company_id)
-                          .where(Company.district == f.district, Employment.active))
-        where.append(or_(Sanction.company_id.in_(select(Company.id).where(Company.district == f.district)),
-                         Sanction.worker_id.in_(employed_there)))
-    if f.kind:
-        where.append(Sanction.kind == f.kind)
-    if f.severity:
-        where.append(Sanction.severity == f.severity)
-    if f.decided_from:
-        where.append(Sanction.decision_date >= f.decided_from)
-    if f.decided_to:
-        where.append(Sanction.decision_date <= f.decided_to)
-    return where
 
 
 def _loaded(q):
     return q.options(selectinload(Sanction.agency), selectinload(Sanction.decision), selectinload(Sanction.worker),
                      selectinload(Sanction.company),
                      selectinload(Sanction.persons).selectinload(SanctionPerson.worker))
+
+
+def _persons_named(condition):
+    return Sanction.id.in_(select(SanctionPerson.sanction_id).where(condition))
+
+
+# ---- which gram a fragment starts from ----
+
+_COUNT_STATEMENTS: dict[int, Prepared] = {}
+
+
+def _count_statement(n: int) -> Prepared:
+    """How many company sanctions hold each of `n` grams (:g0 …), each counted up to :cap (a bounded walk)."""
+    if n not in _COUNT_STATEMENTS:
+        counts = [select(func.count()).select_from(
+            select(literal(1)).select_from(ListingGram).where(ListingGram.gram == bindparam(f"g{i}"))
+            .limit(bindparam("cap")).subquery()).scalar_subquery().label(f"n{i}") for i in range(n)]
+        _COUNT_STATEMENTS[n] = Prepared(select(*counts))
+    return _COUNT_STATEMENTS[n]
+
+
+class GramCounts:
+    """How many company sanctions hold each gram (up to RARE + 1), remembered for `seconds` in this process."""
+
+    def __init__(self, seconds: float, size: int = 50_000, clock=time.monotonic) -> None:
+        self.seconds = seconds
+        self.size = size
+        self.clock = clock
+        self._seen: dict[str, tuple[int, float]] = {}
+
+    def held(self, conn, needed: list[str]) -> list[int]:
+        now = self.clock()
+        missing = [g for g in needed if (g not in self._seen) or self._seen[g][1] <= now]
+        if missing:
+            counted = _count_statement(len(missing)).rows(
+                conn, {"cap": RARE + 1, **{f"g{i}": g for i, g in enumerate(missing)}})[0]
+            if len(self._seen) + len(missing) > self.size:
+                self._seen.clear()
+            fresh = {g: (n, now + self.seconds) for g, n in zip(missing, counted)}
+            self._seen.update(fresh)
+            return [fresh[g][0] if g in fresh else self._seen[g][0] for g in needed]
+        return [self._seen[g][0] for g in needed]
+
+
+def gram_counts() -> GramCounts:
+    """This app's counts (one per process and app)."""
+    ext = current_app.extensions
+    if "listing_gram_counts" not in ext:
+        ext["listing_gram_counts"] = GramCounts(current_app.config["SEARCH_COUNTS_SECONDS"])
+    return ext["listing_gram_counts"]
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """How a fragment of a company's name is walked: from `gram` (None: the fragment folds to nothing, so every
+    company's name holds it), confirmed by `folded LIKE pattern` when `confirm`."""
+
+    gram: str | None
+    pattern: str
+    confirm: bool
+
+
+def fragment_plan(conn, counts: GramCounts, text: str) -> Fragment:
+    folded = grams.fold(text)
+    needed = grams.fragment_grams(folded)
+    pattern = grams.like_pattern(folded)
+    if not needed:
+        return Fragment(None, pattern, False)
+    if len(needed) == 1:
+        return Fragment(needed[0], pattern, len(folded) > 2)
+    probed = needed[:MAX_PROBES]
+    _n, best = min((n, i) for i, n in enumerate(counts.held(conn, probed)))
+    return Fragment(probed[best], pattern, True)
+
+
+# ---- the page ----
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a page's statement is made of; one compiled statement per shape (and dialect)."""
+
+    term: str | None
+    gram: bool = False
+    confirm: bool = False
+    names: int = 0
+    filters: tuple[str, ...] = ()
+
+
+def _filtered(s, shape: _Shape) -> list:
+    """Public today, and the filters `shape` has, on `s` (Sanction or an alias), as bind parameters."""
+    where = [public_today(None, s)]
+    present = set(shape.filters)
+    if "sector" in present:
+        where.append(s.agency_id.in_(select(Agency.id).where(Agency.sector == bindparam("sector"))))
+    if "district" in present:
+        employed_there = (select(Employment.worker_id).join(Company, Company.id == Employment.company_id)
+                          .where(Company.district == bindparam("district"), Employment.active))
+        where.append(or_(s.company_id.in_(select(Company.id).where(Company.district == bindparam("district"))),
+                         s.worker_id.in_(employed_there)))
+    if "kind" in present:
+        where.append(s.kind == bindparam("kind"))
+    if "severity" in present:
+        where.append(s.severity == bindparam("severity"))
+    if "decided_from" in present:
+        where.append(s.decision_date >= bindparam("decided_from", type_=Date))
+    if "decided_to" in present:
+        where.append(s.decision_date <= bindparam("decided_to", type_=Date))
+    return where
+
+
+def _by_name(shape: _Shape):
+    """Text: the company sanctions whose subject's name holds the fragment (the first :want of them, newest
+    decision first, walked on listing_grams) and the sanctions of persons of that exact full name."""
+    s = aliased(Sanction)
+    if shape.gram:
+        walk = (select(ListingGram.sanction_id.label("id")).join(s, s.id == ListingGram.sanction_id)
+                .where(ListingGram.gram == bindparam("gram"),
+                       ListingGram.decision_date <= bindparam("today", type_=Date),
+                       ListingGram.decision_date >= bindparam("since", type_=Date), *_filtered(s, shape))
+                .order_by(ListingGram.decision_date.desc(), ListingGram.sanction_id.desc()))
+    else:
+        walk = (select(s.id.label("id")).where(s.company_id.is_not(None), *_filtered(s, shape))
+                .order_by(s.decision_date.desc(), s.id.desc()))
+    if shape.confirm:
+        walk = walk.join(NameFold, NameFold.company_id == s.company_id).where(
+            NameFold.folded.like(bindparam("pattern"), escape=grams.LIKE_ESCAPE))
+    first = walk.limit(bindparam("want")).subquery()
+    ids = select(first.c.id)
+    if not shape.names:
+        return Sanction.id.in_(ids)
+    names = [bindparam(f"name{i}") for i in range(shape.names)]
+    w = aliased(Sanction)
+    return Sanction.id.in_(union(
+        ids,
+        select(w.id).where(w.worker_id.in_(select(Worker.id).where(Worker.name_index.in_(names)))),
+        select(SanctionPerson.sanction_id).where(SanctionPerson.name_idx.in_(names))))
+
+
+def _where(shape: _Shape) -> list:
+    where = _filtered(Sanction, shape)
+    if shape.term == "card":
+        worker_ids = select(Worker.id).where(Worker.card_no == bindparam("card_no"))
+        where.append(or_(Sanction.worker_id.in_(worker_ids),
+                         _persons_named(SanctionPerson.worker_id.in_(worker_ids))))
+    elif shape.term == "uscc":
+        where.append(Sanction.company_id.in_(select(Company.id).where(Company.uscc == bindparam("uscc"))))
+    elif shape.term == "text":
+        where.append(_by_name(shape))
+    return where
 
 
 # The page reads its subjects, agency and decision joined under aliases, so that the filters' subqueries on the
@@ -116,6 +239,44 @@ _PAGE_COLUMNS = (
     Sanction.publish_months, Sanction.state, Sanction.published_dt, Sanction.subject_kind,
     _agency.code, _agency.name_zh, _agency.name_en, _agency.sector, _decision.decision_no,
     _worker.card_no, _worker.name_masked, _company.uscc, _company.name)
+
+_STATEMENTS: dict[_Shape, tuple[Prepared, Prepared]] = {}
+
+
+def _statements(shape: _Shape) -> tuple[Prepared, Prepared]:
+    """The page (:limit rows from :offset) and the bounded count of a shape, compiled once."""
+    if shape not in _STATEMENTS:
+        where = _where(shape)
+        page = (select(*_PAGE_COLUMNS).select_from(Sanction)
+                .join(_agency, _agency.id == Sanction.agency_id)
+                .outerjoin(_decision, _decision.sanction_id == Sanction.id)
+                .outerjoin(_worker, _worker.id == Sanction.worker_id)
+                .outerjoin(_company, _company.id == Sanction.company_id)
+                .where(*where).order_by(Sanction.decision_date.desc(), Sanction.id.desc())
+                .limit(bindparam("limit")).offset(bindparam("offset")))
+        bounded = select(literal(1)).select_from(Sanction).where(*where).limit(bindparam("cap")).subquery()
+        _STATEMENTS[shape] = (Prepared(page), Prepared(select(func.count()).select_from(bounded)))
+    return _STATEMENTS[shape]
+
+
+_PERSON_STATEMENTS: dict[int, Prepared] = {}
+
+
+def _persons(conn, ids: list[int]) -> dict[int, list[dict]]:
+    """The persons the sanctions `ids` name (one statement per power of two of ids, padded)."""
+    n = 1 << (len(ids) - 1).bit_length()
+    if n not in _PERSON_STATEMENTS:
+        _PERSON_STATEMENTS[n] = Prepared(
+            select(SanctionPerson.sanction_id, SanctionPerson.role, SanctionPerson.name_masked, Worker.card_no)
+            .outerjoin(Worker, Worker.id == SanctionPerson.worker_id)
+            .where(SanctionPerson.sanction_id.in_([bindparam(f"s{i}") for i in range(n)]))
+            .order_by(SanctionPerson.id))
+    padded = ids + [0] * (n - len(ids))
+    out: dict[int, list[dict]] = {}
+    for sid, role, masked, card in _PERSON_STATEMENTS[n].rows(conn, {f"s{i}": v for i, v in enumerate(padded)}):
+        out.setdefault(sid, []).append({"role": role, "role_label": labels(rules.PERSON_ROLES, role),
+                                        "name_masked": masked, "card_no": card})
+    return out
 
 
 @dataclass(frozen=True)
@@ -132,65 +293,66 @@ class Page:
     more: bool
 
 
-def _persons(conn, ids: list[int]) -> dict[int, list[dict]]:
-    rows = conn.execute(
-        select(SanctionPerson.sanction_id, SanctionPerson.role, SanctionPerson.name_masked, Worker.card_no)
-        .outerjoin(Worker, Worker.id == SanctionPerson.worker_id)
-        .where(SanctionPerson.sanction_id.in_(ids)).order_by(SanctionPerson.id)).all()
-    out: dict[int, list[dict]] = {}
-    for sid, role, masked, card in rows:
-        out.setdefault(sid, []).append({"role": role, "role_label": labels(rules.PERSON_ROLES, role),
-                                        "name_masked": masked, "card_no": card})
-    return out
+def _shape_and_params(conn, ring: KeyRing, f: Filters, today: date, want: int) -> tuple[_Shape, dict]:
+    filters = tuple(name for name in FILTERS if getattr(f, name))
+    params = {"today": today, **{name: getattr(f, name) for name in filters}}
+    term = search_terms.read_q(f.q)
+    if term.kind == "card":
+        if term.typo:
+            raise card_no_typo()
+        return _Shape("card", filters=filters), {**params, "card_no": term.value}
+    if term.kind == "uscc":
+        return _Shape("uscc", filters=filters), {**params, "uscc": term.value}
+    if term.kind is None:
+        return _Shape(None, filters=filters), params
+    plan = fragment_plan(conn, gram_counts(), term.value)
+    names = name_index_candidates(ring, term.value)
+    params.update({f"name{i}": v for i, v in enumerate(names)}, gram=plan.gram, pattern=plan.pattern, want=want,
+                  since=search_terms.earliest_public_decision(today))
+    return _Shape("text", plan.gram is not None, plan.confirm, len(names), filters), params
 
 
 def search(ring: KeyRing, f: Filters, *, today: date, page: int, page_size: int) -> Page:
     """One page of the sanctions public today that match `f`, newest decision first, and the count of matches.
 
-    Core statements, no ORM objects (this is a public, hot path: bench/listings.py): the page and one row more
-    with its subjects, agencies and decision numbers in one statement, the persons it names in a second (plus
-    one bounded look at the name index for a company fragment). The matches are not counted: a count of a
-    fragment held by a few thousand companies walks every published sanction (measured: 60–180 ms at 50,000
-    sanctions, against under 2 ms for the page). The total is exact on the last page; before it, it is a lower
-    bound (this page and one more) and `more` is true.
+    A public, hot path (bench/listings.py): statements compiled once per shape (`database.Prepared`), no ORM
+    objects — the page and one row more with its subjects, agencies and decision numbers in one statement, the
+    persons it names in a second (and, for a long fragment whose grams' counts this process does not remember,
+    one bounded count). On PostgreSQL each runs in autocommit, its own snapshot. The matches are not counted:
+    a count of a fragment held by a few thousand companies walks every one. The total is exact on the last
+    page; before it, it is a lower bound (this page and one more) and `more` is true.
     Each view is `views_model.listing_view`'s (tested equal).
     """
-    where = _conditions(ring, f, today)
-    q = (select(*_PAGE_COLUMNS).select_from(Sanction)
-         .join(_agency, _agency.id == Sanction.agency_id)
-         .outerjoin(_decision, _decision.sanction_id == Sanction.id)
-         .outerjoin(_worker, _worker.id == Sanction.worker_id)
-         .outerjoin(_company, _company.id == Sanction.company_id)
-         .where(*where).order_by(Sanction.decision_date.desc(), Sanction.id.desc())
-         .offset((page - 1) * page_size).limit(page_size + 1))
-    conn = db.session.connection()
-    raw = conn.execute(q).all()
-    more = len(raw) > page_size
-    raw = raw[:page_size]
-    rows = [r for r in raw
-            if rules.is_public(state=r.state, published=r.published_dt is not None, decision_date=r.decision_date,
-                               months=r.publish_months, today=today)]
-    persons = _persons(conn, [r.id for r in rows]) if any(r.subject_kind == "company" for r in rows) else {}
-    hits = []
-    for r in rows:
-        subject = ({"kind": "worker", "card_no": r.card_no, "name_masked": r.name_masked}
-                   if r.subject_kind == "worker" else {"kind": "company", "uscc": r.uscc, "name": r.name})
-        view = published_view(ref=r.ref, kind=r.kind, severity=r.severity, decision_no=r.decision_no,
-                              decision_date=r.decision_date, legal_basis=r.legal_basis,
-                              agency={"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en,
-                                      "sector": r.sector},
-                              window_end=rules.window_end(r.decision_date, r.publish_months))
-        hits.append(Hit(r.id, {**view, "subject": subject, "persons": persons.get(r.id, [])}))
     offset = (page - 1) * page_size
+    with one_statement_read(db.session) as conn:
+        shape, params = _shape_and_params(conn, ring, f, today, offset + page_size + 1)
+        page_statement, count_statement = _statements(shape)
+        raw = page_statement.rows(conn, {**params, "limit": page_size + 1, "offset": offset})
+        more = len(raw) > page_size
+        raw = raw[:page_size]
+        rows = [r for r in raw
+                if rules.is_public(state=r[7], published=r[8] is not None, decision_date=as_date(r[4]),
+                                   months=r[6], today=today)]
+        persons = _persons(conn, [r[0] for r in rows]) if any(r[9] == "company" for r in rows) else {}
+        if not more and not raw and page > 1:
+            # Past the last page: count, up to COUNT_CAP, so the header can point back.
+            counted = count_statement.rows(conn, {**params, "cap": COUNT_CAP + 1})[0][0]
+            return Page([], min(counted, COUNT_CAP), counted > COUNT_CAP)
+    hits = []
+    for (sid, ref, kind, severity, decided, basis, months, _state, _published, subject_kind, code, name_zh, name_en,
+         sector, decision_no, card_no, name_masked, uscc, company_name) in rows:
+        decided = as_date(decided)
+        subject = ({"kind": "worker", "card_no": card_no, "name_masked": name_masked}
+                   if subject_kind == "worker" else {"kind": "company", "uscc": uscc, "name": company_name})
+        view = published_view(ref=ref, kind=kind, severity=severity, decision_no=decision_no,
+                              decision_date=decided, legal_basis=basis,
+                              agency={"code": code, "name_zh": name_zh, "name_en": name_en, "sector": sector},
+                              window_end=rules.window_end(decided, months))
+        hits.append(Hit(sid, {**view, "subject": subject, "persons": persons.get(sid, [])}))
     if more:
         # At least one more: a lower bound, never a count of every match (a common fragment matches thousands).
         return Page(hits, offset + page_size + 1, True)
-    if raw or page == 1:
-        return Page(hits, offset + len(raw), False)
-    # Past the last page: count, up to COUNT_CAP, so the header can point back.
-    bounded = select(literal(1)).select_from(Sanction).where(*where).limit(COUNT_CAP + 1).subquery()
-    counted = conn.execute(select(func.count()).select_from(bounded)).scalar_one()
-    return Page(hits, min(counted, COUNT_CAP), counted > COUNT_CAP)
+    return Page(hits, offset + len(raw), False)
 
 
 def listings(ring: KeyRing, f: Filters, *, today: date, page: int, page_size: int) -> tuple[list[dict], Page]:

@@ -47,11 +47,9 @@ def expected(names: dict[int, str], fragment: str) -> set[int]:
     return {cid for cid, name in names.items() if grams.fold(fragment) in grams.fold(name)}
 
 
-def found(fragment: str) -> tuple[set[int], set[int]]:
-    """What both ways in find: the id set, and the condition on a company id column."""
-    ids = set(db.session.execute(search.company_ids_matching(fragment)).scalars())
-    where = set(db.session.execute(select(Company.id).where(search.company_matches(fragment, Company.id))).scalars())
-    return ids, where
+def found(fragment: str) -> set[int]:
+    """The companies the search finds."""
+    return set(db.session.execute(search.company_ids_matching(fragment)).scalars())
 
 
 def fragments(names: dict[int, str], length: int, n: int, seed: int) -> list[str]:
@@ -69,18 +67,12 @@ def fragments(names: dict[int, str], length: int, n: int, seed: int) -> list[str
     return out
 
 
-# RARE = 2500: every fragment here is rare (the matching ids as a set); RARE = 0: every fragment some company
-# holds is common (a correlated probe per row). Both must find the same companies.
-@pytest.mark.parametrize("rare", [2500, 0])
 @pytest.mark.parametrize("length", [1, 2, 3, 5])
-def test_fragments_find_exactly_the_names_that_contain_them(names, monkeypatch, rare, length):
-    monkeypatch.setattr(search, "RARE", rare)
+def test_fragments_find_exactly_the_names_that_contain_them(names, length):
     seen_some = False
     for fragment in fragments(names, length, 60, seed=length):
         want = expected(names, fragment)
-        ids, where = found(fragment)
-        assert ids == want, fragment
-        assert where == want, fragment
+        assert found(fragment) == want, fragment
         seen_some = seen_some or bool(want)
     assert seen_some
 
@@ -90,14 +82,13 @@ def test_fragments_find_exactly_the_names_that_contain_them(names, monkeypatch, 
 @given(fragment=st.text(alphabet=NAME_CHARS + "鑫xＢ\t", max_size=6))
 def test_any_typed_fragment_finds_exactly_the_names_that_contain_it(names, fragment):
     want = expected(names, fragment)
-    ids, where = found(fragment)
-    assert ids == want and where == want
+    assert found(fragment) == want
 
 
 def test_like_wildcards_and_escapes_are_literal(names):
     for fragment in ("%", "_", "\\", "/", "0%", "%家", "a_b", "c\\d", "__", "%%", "/%"):
         want = expected(names, fragment)
-        assert found(fragment) == (want, want), fragment
+        assert found(fragment) == want, fragment
         if fragment in ("%", "_", "\\", "/"):
             assert want and want != set(names), fragment
 
@@ -105,13 +96,12 @@ def test_like_wildcards_and_escapes_are_literal(names):
 def test_folding_full_width_and_case(names):
     abc = next(cid for cid, name in names.items() if name.startswith("ABC（成都）"))
     for typed in ("abc", "ＡＢＣ", " aBc ", "(成都)", "（成都）家政"):
-        ids, where = found(typed)
-        assert abc in ids and abc in where, typed
+        assert abc in found(typed), typed
 
 
 def test_the_empty_fragment_matches_every_company_and_limit_takes_the_lowest_ids(names):
-    assert found("") == (set(names), set(names))
-    assert found("   ") == (set(names), set(names))
+    assert found("") == set(names)
+    assert found("   ") == set(names)
     some = sorted(expected(names, "家"))
     assert list(db.session.execute(search.company_ids_matching("家", limit=5)).scalars()) == some[:5]
     assert list(db.session.execute(search.company_ids_matching("", limit=3)).scalars()) == sorted(names)[:3]
@@ -120,7 +110,7 @@ def test_the_empty_fragment_matches_every_company_and_limit_takes_the_lowest_ids
 def test_a_fragment_starts_from_its_rarest_bigram(app, factory):
     add_companies(factory, [f"成都{c}家政服务有限公司" for c in "安佳美华康福瑞"] + ["成都淼淼家政服务有限公司"])
     plan = search.plan("淼淼家政服务有限")
-    assert (plan.gram, plan.held_by, plan.rare, plan.confirm) == ("淼淼", 1, True, True)
+    assert (plan.gram, plan.held_by, plan.confirm) == ("淼淼", 1, True)
     plan = search.plan("公司")
     assert (plan.gram, plan.held_by, plan.confirm) == ("公司", 8, False)
     assert search.plan("不存在的名字").held_by == 0
@@ -131,9 +121,9 @@ def test_uscc_is_found_exactly_in_any_case_and_spacing(app, factory):
     other, _ = factory.company(name="成都另一家政有限公司")
     code = company.uscc
     for typed in (code, code.lower(), f" {code[:6]} {code[6:]} "):
-        assert found(typed) == ({company.id}, {company.id}), typed
-    assert found(code[:10]) == (set(), set())
-    assert other.id not in found(code)[0]
+        assert found(typed) == {company.id}, typed
+    assert found(code[:10]) == set()
+    assert other.id not in found(code)
 
 
 def test_registration_indexes_the_name(app, client):
@@ -151,7 +141,7 @@ def test_registration_indexes_the_name(app, client):
     assert db.session.get(NameFold, company.id).folded == folded
     stored = set(db.session.execute(select(NameGram.gram).where(NameGram.company_id == company.id)).scalars())
     assert stored == grams.name_grams(folded)
-    assert found("abc家政") == ({company.id}, {company.id})
+    assert found("abc家政") == {company.id}
 
 
 def test_an_approved_rename_moves_the_name_grams(client, factory):
@@ -162,16 +152,16 @@ def test_an_approved_rename_moves_the_name_grams(client, factory):
             "contact": {"name": "李联系", "phone": "13800138000"}}
     change = client.put(f"/api/v1/companies/{company.uscc}/profile", json=body, headers=bearer(token)).get_json()
     # Requested, not approved: the verified name is what is found.
-    assert found("旧名鑫")[0] == {company.id} and found("新名淼")[0] == set()
+    assert found("旧名鑫") == {company.id} and found("新名淼") == set()
     hk = factory.token(factory.regulator_for("housekeeping"))
     resp = client.post(f"/api/v1/company-changes/{change['ref']}/decision", json={"decision": "approve"},
                        headers=bearer(hk))
     assert resp.status_code == 200, resp.get_json()
     db.session.expire_all()
     for fragment in ("旧", "旧名", "名鑫家", "鑫"):
-        assert found(fragment) == (set(), set()), fragment
+        assert found(fragment) == set(), fragment
     for fragment in ("新", "新名", "新名淼物业", "成都新名淼物业有限公司"):
-        assert found(fragment) == ({company.id}, {company.id}), fragment
+        assert found(fragment) == {company.id}, fragment
     stored = set(db.session.execute(select(NameGram.gram).where(NameGram.company_id == company.id)).scalars())
     assert stored == grams.name_grams("成都新名淼物业有限公司")
     assert db.session.get(NameFold, company.id).folded == "成都新名淼物业有限公司"
@@ -189,7 +179,7 @@ def test_the_migration_builds_the_grams_of_companies_registered_before_it(app, f
     assert set(db.session.execute(select(NameGram.gram, NameGram.company_id)).all()) == before
     assert {cid: grams.fold(name) for cid, name in made.items()} == dict(
         db.session.execute(select(NameFold.company_id, NameFold.folded)).all())
-    assert found("安心家政")[0] == expected(made, "安心家政") != set()
+    assert found("安心家政") == expected(made, "安心家政") != set()
 
 
 # --- the pure rules -------------------------------------------------------------------------------------------
