@@ -111,16 +111,17 @@ class GramCounts:
 
     def held(self, conn, needed: list[str]) -> list[int]:
         now = self.clock()
-        missing = [g for g in needed if (g not in self._seen) or self._seen[g][1] <= now]
+        known = {g: seen[0] for g in needed if (seen := self._seen.get(g)) is not None and seen[1] > now}
+        missing = [g for g in needed if g not in known]
         if missing:
             counted = _count_statement(len(missing)).rows(
                 conn, {"cap": RARE + 1, **{f"g{i}": g for i, g in enumerate(missing)}})[0]
             if len(self._seen) + len(missing) > self.size:
                 self._seen.clear()
-            fresh = {g: (n, now + self.seconds) for g, n in zip(missing, counted)}
-            self._seen.update(fresh)
-            return [fresh[g][0] if g in fresh else self._seen[g][0] for g in needed]
-        return [self._seen[g][0] for g in needed]
+            for g, n in zip(missing, counted):
+                known[g] = n
+                self._seen[g] = (n, now + self.seconds)
+        return [known[g] for g in needed]
 
 
 def gram_counts() -> GramCounts:

@@ -111,6 +111,10 @@ def test_remembered_counts_choose_the_start_never_the_results(app, factory, cloc
     ticks[0] = 61.0
     assert counts.held(db.session.connection(), bigrams) == [3, 5, 4]
     assert sorted(found(factory, "安心家政", START)) == sorted([first, second])
+    # A full memory starts again rather than growing; what it answers stays right.
+    small = search.GramCounts(60, size=2)
+    assert small.held(db.session.connection(), ["安心", "心家"]) == [3, 5]
+    assert small.held(db.session.connection(), ["家政", "安心"]) == [4, 3]
 
 
 def test_percent_underscore_and_slash_in_a_fragment_are_literal(app, factory, clock):
