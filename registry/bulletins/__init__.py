@@ -1,0 +1,1 @@
+"""Public disclosure bulletins (公示公告): ..."""
