@@ -1,1 +1,1 @@
-"""Public disclosure bulletins (公示公告): monthly and weekly periods and the open-data change files between them."""
+"""Public disclosure bulletins (公示公告): the monthly and weekly signed PDFs and open data of the blacklist."""

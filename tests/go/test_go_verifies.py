@@ -1,4 +1,5 @@
-"""Interoperability: Go's golang.org/x/mod/sumdb/note and sumdb/tlog verify the live log over HTTP.
+"""Interoperability: Go's golang.org/x/mod/sumdb/note and sumdb/tlog verify the live log over HTTP
+(and note.Open reads a signed bulletin manifest).
 
 `make test` installs Debian's golang-go and golang-golang-x-mod-dev (scripts/bootstrap.sh); no module
 proxy is reachable, so the verifier is built in GOPATH mode. A missing Go is a failure, not a skip.
@@ -11,8 +12,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import text
 
+from registry.bulletins import manifest
+from registry.tlog.note import verifier_key
 from tests.support.logutil import append_synthetic, sign, small_world
 
 pytestmark = pytest.mark.go
@@ -89,3 +94,19 @@ def test_go_refuses_a_tampered_log(app, factory, live_server, verifier):
     result = run_go(verifier, live_server)
     assert result.returncode == 1
     assert "entry 4: tlog.CheckRecord" in result.stderr
+
+
+def test_go_opens_a_signed_bulletin_manifest(verifier, tmp_path):
+    """A bulletin manifest is a plain signed note: Go's note.Open reads what registry.bulletins signs."""
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    body = manifest.manifest_text(ORIGIN, "2026-11", 2, [("b.pdf", b"%PDF"), ("a.csv", "名称\n".encode())])
+    signed = manifest.sign(body, manifest.key_name(ORIGIN), key)
+    vkey = verifier_key(manifest.key_name(ORIGIN), key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+    path = tmp_path / "MANIFEST"
+    path.write_text(signed, encoding="utf-8")
+    result = subprocess.run([str(verifier), "-note", vkey, str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == body
+    path.write_text(signed.replace(" v2\n", " v3\n"), encoding="utf-8")
+    result = subprocess.run([str(verifier), "-note", vkey, str(path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "note.Open" in result.stderr

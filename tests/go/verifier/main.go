@@ -3,6 +3,7 @@
 // implementation of C2SP signed notes and RFC 6962 / RFC 9162 proofs.
 //
 //	verifier BASE_URL
+//	verifier -note VKEY FILE   (note.Open one signed note, e.g. a bulletin manifest; print its text)
 //
 // It fetches /api/v1/log/key (one verifier key a line), verifies the latest checkpoint with
 // note.Open, then for every entry checks its leaf hash (tlog.RecordHash) and its inclusion
@@ -289,9 +290,35 @@ func run(base string) (int64, error) {
 	return latest.size, nil
 }
 
+// openNote is `verifier -note VKEY FILE`: note.Open one signed note (a bulletin manifest) with one
+// verifier key and print its text.
+func openNote(vkey, path string) error {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return fmt.Errorf("note.NewVerifier: %v", err)
+	}
+	msg, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	n, err := note.Open(msg, note.VerifierList(v))
+	if err != nil {
+		return fmt.Errorf("note.Open: %v", err)
+	}
+	fmt.Print(n.Text)
+	return nil
+}
+
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "-note" {
+		if err := openNote(os.Args[2], os.Args[3]); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: verifier BASE_URL")
+		fmt.Fprintln(os.Stderr, "usage: verifier BASE_URL | verifier -note VKEY FILE")
 		os.Exit(2)
 	}
 	size, err := run(strings.TrimRight(os.Args[1], "/"))
