@@ -139,6 +139,7 @@ def _register_domains(app: Flask) -> None:
     csrf.exempt(health_bp)
     from . import (
         accounts,
+        bulletins,
         cards,
         companies,
         imports,
@@ -152,6 +153,6 @@ def _register_domains(app: Flask) -> None:
         workers,
     )
 
-    for module in (accounts, companies, workers, cards, lookup, reports, sanctions, selfservice, imports, notify, tasks,
-                   log):
+    for module in (accounts, companies, workers, cards, lookup, reports, sanctions, bulletins, selfservice, imports,
+                   notify, tasks, log):
         module.register(app)

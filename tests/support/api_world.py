@@ -437,6 +437,8 @@ OPS = [
        frozenset({"a_admin", "a_user"})),
     # Cards: the public keys; issuing, printing and the photo for the current employer only.
     Op("GET", "/api/v1/cards/keys", lambda w: "/api/v1/cards/keys", EVERYONE),
+    # Bulletins: the public keys their manifests are signed with.
+    Op("GET", "/api/v1/bulletins/keys", lambda w: "/api/v1/bulletins/keys", EVERYONE),
     Op("GET", "/api/v1/cards/{card_no}", lambda w: f"/api/v1/cards/{w.card_no}", EVERYONE),
     Op("POST", "/api/v1/workers/{card_no}/cards", lambda w: f"/api/v1/workers/{w.card_no}/cards",
        frozenset({"a_admin", "a_user"}), None, "card:issue", 201),
