@@ -43,6 +43,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "sanction_approvals": ("sanction",),
     "sanction_corrections": ("sanction",),
     "calendar_years": ("calendar",),
+    "bulletins": ("bulletin",),
+    "bulletin_files": ("bulletin",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -387,9 +389,41 @@ def calendar_state(ring, row) -> dict:
     }
 
 
+def bulletin_state(ring, bulletin) -> dict:
+    """One version of a period's bulletin: the period, version and state, when it was made, the checkpoint it cites,
+    the signing key's id, the signed manifest's SHA-256, and each file's name, media type, size and SHA-256 (never
+    its content), in id order; the withdrawal (reason, by whom, when) once withdrawn. The log thus commits to every
+    byte published. Public facts, in clear."""
+    from .bulletins.models import BulletinFile
+    from .extensions import db
+
+    files = db.session.execute(
+        select(BulletinFile.name, BulletinFile.media_type, BulletinFile.size, BulletinFile.sha256)
+        .where(BulletinFile.bulletin_id == bulletin.id).order_by(BulletinFile.id)).all()
+    withdrawn = (bulletin.withdrawn_reason, bulletin.withdrawn_by, bulletin.withdrawn_at)
+    return {
+        "v": VERSION,
+        "kind": "bulletin",
+        "salt": bulletin.salt,
+        "period": {"kind": bulletin.period_kind, "key": bulletin.period_key},
+        "version": bulletin.version,
+        "state": bulletin.state,
+        "made": _dt(bulletin.made_at),
+        "checkpoint": {"size": bulletin.checkpoint_size, "root": bulletin.checkpoint_root},
+        "key_id": bulletin.key_id,
+        "manifest_sha256": hashlib.sha256(bulletin.manifest.encode("utf-8")).hexdigest(),
+        "files": [{"name": f.name, "media_type": f.media_type, "size": f.size, "sha256": f.sha256} for f in files],
+        "created_by": bulletin.created_by,
+        # Read whenever any of its columns is set, so a reason slipped into a current bulletin changes the digest.
+        "withdrawn": None if withdrawn == (None, None, None) else {
+            "reason": withdrawn[0], "by": withdrawn[1], "at": _dt(withdrawn[2])},
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
+    from .bulletins.models import Bulletin
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .reports.models import CardReport
@@ -408,12 +442,15 @@ def state_of(ring, aggregate) -> dict:
         return agency_state(ring, aggregate)
     if isinstance(aggregate, CalendarYear):
         return calendar_state(ring, aggregate)
+    if isinstance(aggregate, Bulletin):
+        return bulletin_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
 def aggregate_roots():
     """(kind, model) for every aggregate root, for replay."""
     from .accounts.models import Agency
+    from .bulletins.models import Bulletin
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .reports.models import CardReport
@@ -421,7 +458,7 @@ def aggregate_roots():
     from .workers.models import Worker
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
-            ("sanction", Sanction), ("calendar", CalendarYear))
+            ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin))
 
 
 def canonical_json(value) -> bytes:

@@ -5,5 +5,6 @@ def register(app):
     """Attach this domain's API."""
     from ..extensions import api
     from . import api as api_mod
+    from . import models  # noqa: F401 — the aggregate's tables, for the metadata and the log's replay
 
     api.register_blueprint(api_mod.blp)

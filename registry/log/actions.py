@@ -46,6 +46,9 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     ACCOUNT_TOKEN_REVOKE = "account:token:revoke"  # noqa: S105
     # An operator loads a year's official working-day schedule (or a corrected one).
     CALENDAR_LOAD = "calendar:load"
+    # A public disclosure bulletin's version is published (its files and signed manifest), or withdrawn.
+    BULLETIN_PUBLISH = "bulletin:publish"
+    BULLETIN_WITHDRAW = "bulletin:withdraw"
 
     def __str__(self) -> str:
         return self.value

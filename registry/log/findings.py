@@ -1,9 +1,10 @@
 """What a local verification found, as operators read it: one finding per business record, one for the log itself.
 
 Pure: it takes the report's failures, which record each is about, and each record's public name (a worker's
-card number, a company's USCC, an agency's code, a report's ref) and returns bilingual findings that say what
-to do. A finding's English text is also its alarm's message, and names the record only, never the problems: the
-same record found wrong again is the same alarm, counted, not a new one (registry/log/alarms.py).
+card number, a company's USCC, an agency's code, a report's ref, a bulletin's period and version) and returns
+bilingual findings that say what to do. A finding's English text is also its alarm's message, and names the record
+only, never the problems: the same record found wrong again is the same alarm, counted, not a new one
+(registry/log/alarms.py).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ _NAMES = {
     "agency": ("code", "机构 {}", "Agency {}"),
     "report": ("ref", "举报 {}", "Report {}"),
     "calendar": ("year", "{} 年工作日历", "Working-day calendar {}"),
+    "bulletin": ("period", "公示公告 {}", "Bulletin {}"),
     "subject": ("log_ref", "日志对象 {}", "Log subject {}"),
 }
 

@@ -62,8 +62,9 @@ def record_outcome(report: Report) -> Outcome:
 
 def public_names(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(kind, log_ref) → the name operators know the record by: card number, USCC, agency code, report ref, the
-    calendar's year."""
+    calendar's year, a bulletin's period and version ("2026-11 v2")."""
     from ..accounts.models import Agency
+    from ..bulletins.models import Bulletin
     from ..calendar.models import CalendarYear
     from ..companies.models import Company
     from ..reports.models import CardReport
@@ -79,4 +80,9 @@ def public_names(keys: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
             rows = db.session.execute(
                 select(model.log_ref, column).where(model.log_ref.in_(refs[start:start + 500])))
             names.update({(kind, ref): str(name) for ref, name in rows})
+    refs = sorted(ref for k, ref in keys if k == "bulletin")
+    for start in range(0, len(refs), 500):
+        rows = db.session.execute(select(Bulletin.log_ref, Bulletin.period_key, Bulletin.version)
+                                  .where(Bulletin.log_ref.in_(refs[start:start + 500])))
+        names.update({("bulletin", ref): f"{key} v{version}" for ref, key, version in rows})
     return names

@@ -94,6 +94,19 @@ def world(app, factory, clock):
     w["calendar"] = load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[],
                                   source="国办发明电〔2026〕N号").row
     db.session.commit()
+    # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
+    from registry.bulletins import periods
+    from registry.bulletins.services import publish
+    from registry.log.checkpoints import tree_root
+    from registry.log.services import log_size
+
+    november = periods.parse("2026-11")
+    size = log_size()
+    w["bulletin"] = publish(factory.ring, actor="system", period=november, made_at=november.ends_at,
+                            files=[("sanctions-2026-11.csv", "text/csv", "ref,名称\n".encode()),
+                                   ("bulletin-2026-11.pdf", "application/pdf", b"%PDF-1.7 ...")],
+                            checkpoint_size=size, checkpoint_root=tree_root(size).hex(), origin=ORIGIN).bulletin
+    db.session.commit()
     sign(factory.ring)
     _ = w["company"].uscc  # load before raw edits
     return w
@@ -256,6 +269,9 @@ BUSINESS_EDITS = {
     "sanction_approvals": ("approved_by", "f" * 32),
     "sanction_corrections": ("reason", "伪造"),
     "calendar_years": ("source", "伪造的通知"),
+    "bulletins": ("checkpoint_root", "0" * 64),
+    # Not the size or SHA-256: those are also checked against the content (tests/bulletins/test_services.py).
+    "bulletin_files": ("media_type", "text/html"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -278,6 +294,8 @@ AGGREGATE_OF = {
     "sanction_approvals": lambda row: row.sanction,
     "sanction_corrections": lambda row: row.sanction,
     "calendar_years": lambda row: row,
+    "bulletins": lambda row: row,
+    "bulletin_files": lambda row: row.bulletin,
 }
 
 
@@ -319,6 +337,21 @@ def test_an_edited_calendar_day_is_named(world, factory):
     db.session.execute(update(CalendarYear.__table__).where(CalendarYear.id == row.id).values(workdays=["2027-01-02"]))
     db.session.commit()
     assert verify(factory).failures == [f"calendar {row.log_ref}: canonical state digest differs from entry {seq}"]
+
+
+def test_a_bulletins_replaced_file_and_edited_manifest_are_named(world, factory):
+    """A bulletin's state holds each file's size and SHA-256, not its bytes: the bytes are checked against the row,
+    and the manifest against its signature and the files (see tests/bulletins/test_services.py for each case)."""
+    b = world["bulletin"]
+    seq = latest_seq(b.log_ref)
+    sql("UPDATE bulletin_files SET content = :c WHERE bulletin_id = :i AND name = 'bulletin-2026-11.pdf'",
+        c=b"%PDF-1.7 ..!", i=b.id)
+    assert verify(factory).failures == [
+        f"bulletin {b.log_ref}: file bulletin-2026-11.pdf: content does not match its SHA-256"]
+    sql("UPDATE bulletins SET manifest = :m WHERE id = :i", m=b.manifest.replace("2026-11 v1", "2026-11 v2"), i=b.id)
+    failures = verify(factory).failures
+    assert failures[0] == f"bulletin {b.log_ref}: canonical state digest differs from entry {seq}"
+    assert failures[2].startswith(f"bulletin {b.log_ref}: manifest does not verify") and len(failures) == 3
 
 
 def test_an_edited_dependent_row_is_named(world, factory):

@@ -6,8 +6,9 @@
                     and the root at every checkpoint size;
   check_checkpoints each checkpoint's root against the entries, and its consistency with the one before;
   check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest;
-  replay            every business record's canonical state against its subject's latest digest, and every
-                    sealed personal value against its state HMAC.
+  replay            every business record's canonical state against its subject's latest digest, every
+                    sealed personal value against its state HMAC, and every bulletin's stored files and signed
+                    manifest against its row.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def verify_local(ring: KeyRing, origin: str) -> Report:
     report.failures.extend(signatures.failures)
     check_checkpoints(opened, tree, report)
     latest = check_entries(ring, report)
-    replay(ring, latest, report)
+    replay(ring, latest, report, origin=origin)
     return report
 
 
@@ -205,9 +206,15 @@ def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, s
     return out
 
 
-def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) -> int:
-    """Recompute every business record's canonical state; return how many records were replayed."""
+def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *, origin: str | None = None) -> int:
+    """Recompute every business record's canonical state; return how many records were replayed.
+
+    A bulletin's state names its files' sizes and SHA-256 and its manifest's SHA-256, not the bytes: each stored
+    file must match its row and the manifest must be signed over them (`bulletins.services.integrity_problems`,
+    under `origin`'s bulletin key name when given).
+    """
     from ...accounts.models import Account
+    from ...bulletins.services import integrity_problems
 
     records = Counted(report)
     seen: set[str] = set()
@@ -248,6 +255,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report) ->
                     if rec.notice is not None:
                         for p in _sealed_problems(ring, "sanction_notice", rec.notice):
                             records.fail(f"sanction {ref}: notice: {p}", (kind, ref))
+                if kind == "bulletin":
+                    for p in integrity_problems(ring, rec, origin):
+                        records.fail(f"bulletin {ref}: {p}", (kind, ref))
             if kind == "worker":
                 for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
                     records.fail(f"worker {ref}: {p}", ("worker", ref))
