@@ -57,3 +57,13 @@ def expire_sanctions(_run: JobRun) -> None:
     count = sanctions.expire_due(keyring(), today())
     if count:
         log.info("recorded the end of %d sanctions' windows", count)
+
+
+def queue_bulletins(_run: JobRun) -> None:
+    """Queue the generation of every ended month and week that has no current bulletin (bulletins.generate)."""
+    from registry import clock
+    from registry.bulletins import generate
+
+    queued = generate.queue_ended(clock.now())
+    if queued:
+        log.info("queued the bulletins of %d periods", len(queued))

@@ -46,6 +46,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workers.lapse_attachments", "jobs.housekeeping:lapse_attachments", 3600),
     # Whether a sanction is public is computed when read; this records each window's end in the log.
     Schedule("sanctions.expire", "jobs.housekeeping:expire_sanctions", 3600),
+    # Each ended month and ISO week gets its disclosure bulletin, made by a queued task (bulletins.generate).
+    Schedule("bulletins.queue", "jobs.housekeeping:queue_bulletins", 3600),
     # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.
     Schedule("log.verify", "jobs.verification:verify_log", 3600, long=True),
 )

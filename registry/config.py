@@ -59,6 +59,12 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # How long a process remembers how many company sanctions each name gram has: the listings search starts
         # from a fragment's rarest gram; the counts only choose where to start, never what is found.
         "SEARCH_COUNTS_SECONDS": int(os.environ.get("REGISTRY_SEARCH_COUNTS_SECONDS", "300")),
+        # The issuing body a disclosure bulletin's title page names.
+        "BULLETIN_ISSUER_ZH": os.environ.get("REGISTRY_BULLETIN_ISSUER_ZH",
+                                             "家信信用登记平台（商务、住建、市场监管部门联合公示）"),
+        "BULLETIN_ISSUER_EN": os.environ.get(
+            "REGISTRY_BULLETIN_ISSUER_EN",
+            "Jiaxin credit registry (joint disclosure of the commerce, housing and market regulators)"),
         # What a new company is told to expect: a regulator's review in about this many working days.
         "REVIEW_WORKING_DAYS": int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5")),
         "PIN_LOCK_MINUTES": int(os.environ.get("REGISTRY_PIN_LOCK_MINUTES", "15")),

@@ -110,7 +110,27 @@ def ensure_demo(ring: KeyRing) -> bool:
     made = ensure_demo_sanctions(ring) or made
     made = ensure_demo_cards(ring) or made
     made = ensure_demo_self_service(ring) or made
+    made = ensure_demo_bulletin(ring) or made
     return made
+
+
+def ensure_demo_bulletin(ring: KeyRing) -> bool:
+    """The bulletin of the last month that has ended, as the hourly schedule would make it (once)."""
+    from flask import current_app
+
+    from .bulletins import generate, periods
+    from .bulletins.models import Bulletin
+
+    if db.session.execute(select(Bulletin.id).limit(1)).first() is not None:
+        return False
+    from . import clock
+
+    period = periods.previous(periods.month_of(clock.today()))
+    config = current_app.config
+    generate.generate(ring, period, origin=config["LOG_ORIGIN"], public_url=config["PUBLIC_URL"],
+                      issuer=(config["BULLETIN_ISSUER_ZH"], config["BULLETIN_ISSUER_EN"]))
+    db.session.commit()
+    return True
 
 
 # The demo worker whose self-service account is active (card number + this PIN at /me/login).
@@ -552,7 +572,16 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
     worker = demo_self_service_worker()
     self_service = {"card_no": worker.card_no, "pin": DEMO_PIN} if worker is not None else None
     return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers,
-            "self_service": self_service, "sanctions": _demo_sanctions_json(demo_usccs)}
+            "self_service": self_service, "sanctions": _demo_sanctions_json(demo_usccs),
+            "bulletins": _demo_bulletins_json()}
+
+
+def _demo_bulletins_json() -> list[dict]:
+    """Every bulletin version: its ref, period and version, and whether it is current."""
+    from .bulletins.models import Bulletin
+
+    return [{"ref": b.ref, "period": b.period_key, "version": b.version, "state": b.state}
+            for b in db.session.execute(select(Bulletin).order_by(Bulletin.period_key, Bulletin.version)).scalars()]
 
 
 def _demo_sanctions_json(demo_usccs: set[str]) -> list[dict]:

@@ -23,6 +23,7 @@ def test_demo_json_lists_every_account_with_a_working_token(app, runner, client)
             assert pyotp.TOTP(account["totp_secret"]).now().isdigit()
         else:
             assert account["totp_secret"] is None
+    assert [(b["version"], b["state"]) for b in data["bulletins"]] == [(1, "current")]
     workers = data["workers"]
     assert 45 <= len({w["card_no"] for w in workers}) <= 60
     by_uscc = {c["uscc"]: c for c in data["companies"]}
@@ -48,6 +49,12 @@ def test_demo_is_idempotent(app, runner, clock):
     assert registry_clock.now() == datetime(2026, 7, 15, 9, tzinfo=registry_clock.SHANGHAI)
     size, sanctions = log_size(), db.session.query(Sanction).count()
     assert sanctions == 5
+    from registry.bulletins import services as bulletins
+
+    # The last month that has ended has its bulletin, published and current.
+    june = bulletins.current("2026-06")
+    assert june is not None and june.version == 1 and {f.name.rsplit(".", 1)[1] for f in june.files} == {
+        "pdf", "csv", "jsonl"}
     assert sorted(s.state for s in db.session.query(Sanction)) == ["decided", "decided", "notified", "published",
                                                                   "published"]
     clock.freeze(date(2026, 7, 22))
@@ -55,6 +62,7 @@ def test_demo_is_idempotent(app, runner, clock):
     db.session.rollback()
     assert log_size() == size
     assert db.session.query(Sanction).count() == sanctions
+    assert [b.period_key for b in bulletins.listing(1, 10).bulletins] == ["2026-06"]  # no second one
     report = verify_local(keyring(app), app.config["LOG_ORIGIN"])
     assert report.ok, report.failures
 

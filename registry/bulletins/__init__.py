@@ -2,9 +2,13 @@
 
 
 def register(app):
-    """Attach this domain's API."""
+    """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import models  # noqa: F401 — the aggregate's tables, for the metadata and the log's replay
+    from . import (
+        models,  # noqa: F401 — the aggregate's tables, for the metadata and the log's replay
+        regulator_views,
+    )
 
     api.register_blueprint(api_mod.blp)
+    app.register_blueprint(regulator_views.bp)

@@ -5,7 +5,8 @@ import importlib
 import os
 
 # Modules whose import registers handlers with @task_handler.
-HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.keys.tasks", "registry.cards.tasks")
+HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.keys.tasks", "registry.cards.tasks",
+                                     "registry.bulletins.tasks")
 
 
 def load_handler_modules() -> None:

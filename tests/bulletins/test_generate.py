@@ -1,0 +1,163 @@
+"""Making a period's bulletin: the queued task `bulletins.generate` end to end (gathered, rendered, published with
+its signed manifest and one log entry), its progress, the change files from the previous bulletin, what the hourly
+schedule queues, the refusals of an on-demand request, and a generation that dies before its last commit leaving
+nothing behind, completed by the next run."""
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.bulletins import generate, manifest, opendata, periods
+from registry.bulletins import services as bulletins
+from registry.bulletins.api import keys_view
+from registry.bulletins.models import Bulletin
+from registry.clock import SHANGHAI
+from registry.errors import ApiError
+from registry.extensions import db
+from registry.log.models import LogEntry
+from registry.log.verify import verify_local
+from registry.sanctions import services as sanctions
+from registry.tasks.models import Task
+from registry.tlog import note
+from tests.support.importutil import run_queued_tasks
+from tests.support.sanctionutil import record, regulators
+
+D = date.fromisoformat
+JUNE, JULY = periods.parse("2026-06"), periods.parse("2026-07")
+
+
+def at(day: str, clock_time: time = time(12)) -> datetime:
+    return datetime.combine(D(day), clock_time, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def world(app, factory, clock):
+    """Two sanctions published in June 2026 (one of them ending in July) and one in July."""
+    clock.freeze(at("2026-06-02"))
+    hk, _ = regulators(factory, "housekeeping", code="hk-generate")
+    anxin, _ = factory.company(name="成都安心家政服务有限公司", district="510105")
+    haobang, _ = factory.company(name="成都好帮手物业管理有限公司", district="510107")
+    made = {}
+
+    def add(name, company, moment, **kw):
+        clock.freeze(moment)
+        day = moment.date()
+        s = record(factory, hk, company=company, today=day, decision_date=day,
+                   decision_no=f"商务罚〔2026〕{len(made) + 1}号", **kw)
+        sanctions.publish_sanction(factory.ring, regulator=hk, sanction=s, today=day)
+        db.session.commit()
+        made[name] = s
+
+    add("june", anxin, at("2026-06-03"), months=6)
+    add("june_short", haobang, at("2026-06-10"), kind="warning", severity="minor", months=1)
+    add("july", haobang, at("2026-07-06"), months=3)
+    return {"made": made, "factory": factory, "clock": clock}
+
+
+def queue_and_run(app, period):
+    task = generate.queue(period, actor_ref="test")
+    db.session.commit()
+    task_id = task.id
+    assert run_queued_tasks(app) == 1
+    return db.session.get(Task, task_id)
+
+
+def by_part(bulletin: Bulletin) -> dict[str, bytes]:
+    names = opendata.file_names(bulletin.period_key, bulletin.version)
+    stored = {f.name: f.content for f in bulletin.files}
+    return {part: stored[name] for part, name in names.items()}
+
+
+def test_the_task_publishes_every_file_signed_and_logged(app, world):
+    world["clock"].freeze(at("2026-07-08"))
+    before = db.session.execute(select(func.count()).select_from(LogEntry)).scalar_one()
+    task = queue_and_run(app, JUNE)
+    assert task.state == "done" and (task.progress_done, task.progress_total) == (4, 4)
+    b = bulletins.current("2026-06")
+    assert task.result["published"] == {"ref": b.ref, "version": 1, "log_index": task.result["published"]["log_index"]}
+    entry = db.session.execute(select(LogEntry).where(LogEntry.seq >= before)).scalars().all()
+    assert [e.action for e in entry] == ["bulletin:publish"]
+    files = by_part(b)
+    assert set(files) == set(opendata.file_names("2026-06", 1))
+    assert files["pdf"].startswith(b"%PDF")
+    assert files["full.csv"].startswith("\ufeff".encode())
+    full = opendata.parse_jsonl(files["full.jsonl"])
+    assert {r["ref"] for r in full} == {world["made"]["june"].ref, world["made"]["june_short"].ref}
+    # The first bulletin of its kind: everything is added.
+    assert files["added.jsonl"] == files["full.jsonl"] and files["removed.jsonl"] == b""
+    verifiers = [note.parse_verifier_key(k["verifier_key"])
+                 for k in keys_view(world["factory"].ring, app.config["LOG_ORIGIN"])["keys"]]
+    opened = manifest.open_manifest(b.manifest, verifiers)
+    assert opened.period == "2026-06" and opened.version == 1
+    assert all(manifest.check_file(opened, f.name, f.content) for f in b.files)
+    assert verify_local(world["factory"].ring, app.config["LOG_ORIGIN"]).ok
+
+
+def test_the_next_bulletin_s_change_files_lead_from_the_previous_full_file_to_its_own(app, world):
+    world["clock"].freeze(at("2026-07-02"))
+    queue_and_run(app, JUNE)
+    world["clock"].freeze(at("2026-08-03"))
+    queue_and_run(app, JULY)
+    june, july = by_part(bulletins.current("2026-06")), by_part(bulletins.current("2026-07"))
+    made = world["made"]
+    assert [r["ref"] for r in opendata.parse_jsonl(july["added.jsonl"])] == [made["july"].ref]
+    assert [r["ref"] for r in opendata.parse_jsonl(july["removed.jsonl"])] == [made["june_short"].ref]
+    from registry.bulletins import changes
+
+    rebuilt = changes.apply(opendata.parse_jsonl(june["full.jsonl"]),
+                            changes.Changes(added=opendata.parse_jsonl(july["added.jsonl"]),
+                                            removed=opendata.parse_jsonl(july["removed.jsonl"]),
+                                            changed=opendata.parse_jsonl(july["changed.jsonl"])))
+    assert changes.sorted_lines(rebuilt) == changes.sorted_lines(opendata.parse_jsonl(july["full.jsonl"]))
+
+
+def test_the_schedule_queues_each_ended_month_and_week_once(app, world):
+    world["clock"].freeze(at("2026-07-01", time(0, 30)))
+    queued = generate.queue_ended(at("2026-07-01", time(0, 30)))
+    db.session.commit()
+    # The log began on 2 June 2026 (a Tuesday of week 23): June and weeks 23 to 26 have ended.
+    assert queued == ["2026-06", "2026-W23", "2026-W24", "2026-W25", "2026-W26"]
+    assert generate.queue_ended(at("2026-07-01", time(0, 30))) == []  # queued already
+    assert run_queued_tasks(app) == 5
+    assert generate.queue_ended(at("2026-07-01", time(0, 30))) == []  # published
+    assert [b.period_key for b in db.session.execute(select(Bulletin).order_by(Bulletin.period_key)).scalars()] == \
+        ["2026-06", "2026-W23", "2026-W24", "2026-W25", "2026-W26"]
+
+
+def test_an_on_demand_request_is_refused_before_the_end_twice_or_while_current(app, world):
+    world["clock"].freeze(at("2026-06-30", time(23, 59)))
+    with pytest.raises(ApiError) as e:
+        generate.queue(JUNE, actor_ref="test")
+    assert (e.value.status, e.value.code) == (422, "period_not_ended")
+    world["clock"].freeze(at("2026-07-01", time(0)))
+    generate.queue(JUNE, actor_ref="test")
+    db.session.commit()
+    with pytest.raises(ApiError) as e:
+        generate.queue(JUNE, actor_ref="test")
+    assert (e.value.status, e.value.code) == (409, "bulletin_pending")
+    run_queued_tasks(app)
+    with pytest.raises(ApiError) as e:
+        generate.queue(JUNE, actor_ref="test")
+    assert (e.value.status, e.value.code) == (409, "bulletin_current_exists")
+
+
+def test_a_generation_that_dies_before_its_last_commit_leaves_nothing_and_the_rerun_completes(app, world):
+    world["clock"].freeze(at("2026-07-02"))
+    ring = world["factory"].ring
+    before = db.session.execute(select(func.count()).select_from(LogEntry)).scalar_one()
+
+    def die_after_the_files(done):
+        if done == 3:
+            raise KeyboardInterrupt("killed")  # as a kill would: nothing after this runs
+
+    with pytest.raises(KeyboardInterrupt):
+        generate.generate(ring, JUNE, origin=app.config["LOG_ORIGIN"], public_url="https://x.example",
+                          issuer=("发布机构", "Issuer"), progress=die_after_the_files)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(Bulletin)).scalar_one() == 0
+    assert db.session.execute(select(func.count()).select_from(LogEntry)).scalar_one() == before
+    queue_and_run(app, JUNE)
+    assert [b.version for b in bulletins.versions("2026-06")] == [1]
+    assert verify_local(ring, app.config["LOG_ORIGIN"]).ok
