@@ -1,27 +1,26 @@
-"""Benchmark: the bulletin PDF of 10,000 records, against a naive WeasyPrint render of the same rows.
+"""Benchmark: generating the bulletin of a month with 10,000 published records, against a naive WeasyPrint render.
 
-For now it renders a synthetic `Content` (bench/_names.py names, deterministic for a seed): `--full` records in the
-full list (default 10,000) plus `--published` and `--ended` (a few hundred each); `--db sqlite|postgresql` is
-accepted and only reported — the lead will wire the real generation from the database (gather.py) in here.
+A fresh database of the chosen engine gets `--companies` companies and `--records` published sanctions against
+them (bench/_sanctions.py, Core, without log entries), decided and published during the month before the current
+one, their windows open past its end; so that month's bulletin lists them all in its full list (and as published
+in the month). Then two measurements, each in a fresh child process (`python -m bench.bulletin --child …`), one
+after the other:
 
-Two measurements, each in a fresh child process (`python -m bench.bulletin --child …`), one after the other:
+- naive: the month's content gathered (not timed), then one HTML document holding one table with all its rows
+  (the bulletin's cells and stylesheet, WeasyPrint's default automatic table layout), one `write_pdf` in that one
+  process (timed);
+- project: the real generation, timed whole (`bulletins.generate.generate`: gather from the database, render the
+  PDF with its worker processes, write the open-data files, sign and publish with its log entry, commit).
 
-- naive: one HTML document holding one table with all the rows (all three sections' records, the same cells
-  and stylesheet as the bulletin's tables but WeasyPrint's default automatic table layout), one `write_pdf` in
-  that one process;
-- project: `registry.bulletins.render.pdf(content)`, the real generation (parts rendered by child workers,
-  joined, page numbers drawn over).
-
-Each child times only the rendering (not building the synthetic content) and reports its own peak RSS plus the
-peak RSS of every process it started (each child reaped with wait4, which gives that child's ru_maxrss): the sum
-of per-process peaks, an upper bound of what was resident at once. Then
+Each child reports its own peak RSS plus the peak RSS of every process it started (each child reaped with wait4,
+which gives that child's ru_maxrss): the sum of per-process peaks, an upper bound of what was resident at once.
 
     bulletin_time_ratio = project wall time ÷ naive wall time   (target ≤ 0.5)
     bulletin_rss_ratio  = project summed peak RSS ÷ naive peak RSS (target ≤ 0.5)
 
 The last line is one flat JSON object.
 
-    .venv/bin/python -m bench.bulletin [--db sqlite|postgresql] [--full 10000] [--published 300] [--ended 200]
+    .venv/bin/python -m bench.bulletin [--db sqlite|postgresql] [--records 10000] [--companies 20000]
 """
 from __future__ import annotations
 
@@ -33,70 +32,64 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
+from datetime import time as clock_time
+from pathlib import Path
 
-from bench._benchdb import ROOT
-from bench._names import company_names, person_names
+from bench._benchdb import ROOT, database_url, drop_database, make_app
 from bench._serve import say
 
-SEED = 13
+DB_NAME = "jiaxin_bench_bulletin"
 
 
-def synthetic(full: int, published: int, ended: int, seed: int = SEED):
-    """A bulletin of November 2026 with the given numbers of records, names as realistic as bench/_names.py's."""
-    from registry.bulletins.content import Content, Person, Record, Stats
-    from registry.bulletins.periods import parse
+def last_month():
+    from registry import clock
+    from registry.bulletins import periods
+
+    return periods.previous(periods.month_of(clock.today()))
+
+
+def fill(engine: str, url: str, work: Path, *, companies: int, records: int) -> dict:
+    """Companies and `records` sanctions published during last month; the counts."""
+    from sqlalchemy import func, select, text, update
+
+    from bench._sanctions import Subject, bench_agencies, insert_companies, insert_sanctions
     from registry.clock import SHANGHAI
-    from registry.companies.districts import DISTRICTS
-    from registry.masking import mask_name
-    from registry.sanctions.rules import KINDS, SEVERITIES
+    from registry.extensions import db
+    from registry.keys import keyring
+    from registry.sanctions.models import Sanction
+    from tests.support.factory import Factory
 
-    rng = random.Random(seed)
-    n = full + published + ended
-    companies = company_names(n, seed=seed)
-    people = person_names(2 * n, seed=seed)
-    agencies = (("CD-SW", "成都市商务局", "housekeeping"), ("CD-ZJ", "成都市住房和城乡建设局", "property"),
-                ("CD-SJ", "成都市市场监督管理局", "market"))
-    period = parse("2026-11")
+    app = make_app(url, work)
+    period = last_month()
+    with app.app_context():
+        from flask_migrate import upgrade
 
-    def record(i: int) -> Record:
-        code, agency, sector = rng.choice(agencies)
-        kind, severity = rng.choice(tuple(KINDS)), rng.choice(tuple(SEVERITIES))
-        decided = date(2026, 1, 1) + timedelta(days=rng.randrange(330))
-        worker = rng.random() < 0.3
-        district = rng.choice(DISTRICTS).code if rng.random() < 0.95 else None
-        persons = () if worker or rng.random() < 0.8 else (
-            Person("legal_representative", "法定代表人", mask_name(people[2 * i + 1])),)
-        return Record(
-            ref=f"S2026{i:07d}", subject_kind="worker" if worker else "company",
-            subject_id=f"JX{i:011d}" if worker else f"91510100MA{rng.randrange(10 ** 8):08d}",
-            subject_name=mask_name(people[2 * i]) if worker else companies[i], district=district,
-            kind=kind, kind_zh=KINDS[kind][0], severity=severity, severity_zh=SEVERITIES[severity][0],
-            decision_no=f"成{agency[3:5]}罚〔2026〕{rng.randrange(1, 9999)}号" if rng.random() < 0.9 else None,
-            decision_date=decided, legal_basis="《家政服务业管理暂行办法》第二十四条",
-            agency_code=code, agency_zh=agency, sector=sector,
-            window_end=decided + timedelta(days=365 * (1 + rng.randrange(3))), persons=persons)
+        from registry.log.services import ensure_head
 
-    records = [record(i) for i in range(n)]
-    all_full = tuple(records[:full])
-
-    def count(key) -> dict:
-        out: dict = {}
-        for r in all_full:
-            out[key(r)] = out.get(key(r), 0) + 1
-        return out
-
-    stats = Stats(by_sector=count(lambda r: r.sector), by_district=count(lambda r: r.district),
-                  by_kind=count(lambda r: r.kind), by_severity=count(lambda r: r.severity),
-                  trend=tuple((f"{2025 + (m > 12)}-{(m - 1) % 12 + 1:02d}", rng.randrange(200, 900))
-                              for m in range(12, 24)))
-    return Content(period=period, version=1, issuer_zh="成都市社会信用体系建设工作领导小组办公室",
-                   issuer_en="Chengdu Social Credit System Office",
-                   made_at=datetime(2026, 12, 1, 2, 0, tzinfo=SHANGHAI), checkpoint_size=1_234_567,
-                   checkpoint_root="ab" * 32, verify_url="https://xinyong.example.cn/bulletins/2026-11/v1",
-                   published=tuple(records[full:full + published]), ended=tuple(records[full + published:]),
-                   full=all_full, stats=stats)
+        ring = keyring()
+        ring.ensure_all()
+        upgrade()
+        ensure_head()
+        db.session.commit()
+        agency_ids = bench_agencies(Factory(app))
+        db.session.commit()
+        made = insert_companies(db.engine, companies, seed=3)
+        rng = random.Random(4)
+        subjects = [Subject(company_id=rng.choice(made)[0]) for _ in range(records)]
+        # Decided within last month and published on its last day at noon: all public at its end.
+        insert_sanctions(db.engine, ring, subjects, agency_ids, day=period.last, published_share=1.0)
+        published = datetime.combine(period.last, clock_time(12), tzinfo=SHANGHAI)
+        db.session.execute(update(Sanction).values(published_dt=published, decision_date=period.first))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        counts = {"sanctions": db.session.execute(select(func.count()).select_from(Sanction)).scalar_one(),
+                  "companies": len(made)}
+        db.session.remove()
+        db.engine.dispose()
+    return counts
 
 
 def naive_html(content) -> str:
@@ -131,20 +124,42 @@ def child(kind: str, args) -> None:
     """One measurement in this fresh process; prints one JSON line."""
     import warnings
 
-    content = synthetic(args.full, args.published, args.ended)
-    peaks = _reap_with_rusage()
-    start = time.perf_counter()
-    if kind == "naive":
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
-            from weasyprint import HTML
-            from weasyprint.urls import URLFetcher
-        data = HTML(string=naive_html(content), url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
-    else:
-        from registry.bulletins import render
+    from flask import current_app
 
-        data = render.pdf(content)
-    wall = time.perf_counter() - start
+    from registry.bulletins import gather, generate
+    from registry.keys import keyring
+
+    app = make_app(args.url, Path(args.work))
+    period = last_month()
+    peaks = _reap_with_rusage()
+    with app.app_context():
+        config = current_app.config
+        issuer = (config["BULLETIN_ISSUER_ZH"], config["BULLETIN_ISSUER_EN"])
+        if kind == "naive":
+            size, root = generate.cited_checkpoint()
+            content = gather.gather(period, version=1, issuer_zh=issuer[0], issuer_en=issuer[1],
+                                    made_at=datetime.now().astimezone(), checkpoint_size=size,
+                                    checkpoint_root=root, verify_url="https://jiaxin.example/bulletins/verify")
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="HarfBuzz-Subset", category=DeprecationWarning)
+                from weasyprint import HTML
+                from weasyprint.urls import URLFetcher
+            data = HTML(string=naive_html(content), url_fetcher=URLFetcher(allowed_protocols=["data"])).write_pdf()
+            rows = len(content.published) + len(content.ended) + len(content.full)
+        else:
+            from registry.bulletins import opendata
+            from registry.extensions import db
+
+            start = time.perf_counter()
+            published = generate.generate(keyring(), period, origin=config["LOG_ORIGIN"],
+                                          public_url=config["PUBLIC_URL"], issuer=issuer)
+            db.session.commit()
+            b = published.bulletin
+            pdf_name = opendata.file_names(b.period_key, b.version)["pdf"]
+            data = next(f.content for f in b.files if f.name == pdf_name)
+            rows = len(opendata.parse_jsonl(next(f.content for f in b.files if f.name.endswith("-full.jsonl"))))
+        wall = time.perf_counter() - start
     from io import BytesIO
 
     from pypdf import PdfReader
@@ -152,12 +167,11 @@ def child(kind: str, args) -> None:
     unreaped = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss > max(peaks.values(), default=0)
     print(json.dumps({"wall_s": wall, "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                       "children_kb": sum(peaks.values()), "children": len(peaks), "unreaped": unreaped,
-                      "pages": len(PdfReader(BytesIO(data)).pages), "bytes": len(data)}), flush=True)
+                      "pages": len(PdfReader(BytesIO(data)).pages), "bytes": len(data), "rows": rows}), flush=True)
 
 
 def measure(kind: str, args) -> dict:
-    cmd = [sys.executable, "-m", "bench.bulletin", "--child", kind, "--full", str(args.full),
-           "--published", str(args.published), "--ended", str(args.ended)]
+    cmd = [sys.executable, "-m", "bench.bulletin", "--child", kind, "--url", args.url, "--work", args.work]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -174,24 +188,34 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--full", type=int, default=10_000, help="records in the full list")
-    parser.add_argument("--published", type=int, default=300)
-    parser.add_argument("--ended", type=int, default=200)
+    parser.add_argument("--records", type=int, default=10_000, help="sanctions published last month")
+    parser.add_argument("--companies", type=int, default=20_000)
     parser.add_argument("--child", choices=["naive", "project"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args)
         return 0
 
-    rows = args.full + args.published + args.ended
-    say(f"bulletin of {args.full:,} + {args.published:,} + {args.ended:,} records (synthetic; --db {args.db} "
-        f"not used yet), {os.cpu_count()} cores")
-    naive = measure("naive", args)
-    say(f"naive   {naive['wall_s']:7.1f} s  {naive['rss_mb']:7.0f} MB peak RSS  {naive['pages']} pages  "
-        f"{naive['bytes'] / 1e6:.1f} MB (one table of {rows:,} rows, one process)")
-    project = measure("project", args)
-    say(f"project {project['wall_s']:7.1f} s  {project['rss_mb']:7.0f} MB peak RSS summed over "
-        f"{1 + project['children']} processes  {project['pages']} pages  {project['bytes'] / 1e6:.1f} MB")
+    with tempfile.TemporaryDirectory(prefix="jiaxin-bench-bulletin-") as tmp:
+        work = Path(tmp)
+        args.work, args.url = str(work), database_url(args.db, work, DB_NAME)
+        try:
+            start = time.perf_counter()
+            counts = fill(args.db, args.url, work, companies=args.companies, records=args.records)
+            say(f"filled: {counts['companies']:,} companies, {counts['sanctions']:,} sanctions published in "
+                f"{last_month().key} in {time.perf_counter() - start:.1f} s ({args.db}), {os.cpu_count()} cores")
+            naive = measure("naive", args)
+            say(f"naive   {naive['wall_s']:7.1f} s  {naive['rss_mb']:7.0f} MB peak RSS  {naive['pages']} pages  "
+                f"{naive['bytes'] / 1e6:.1f} MB (one table of {naive['rows']:,} rows, one process)")
+            project = measure("project", args)
+            say(f"project {project['wall_s']:7.1f} s  {project['rss_mb']:7.0f} MB peak RSS summed over "
+                f"{1 + project['children']} processes  {project['pages']} pages  {project['bytes'] / 1e6:.1f} MB "
+                f"(the whole generation: gather, PDF, open data, signed and published; {project['rows']:,} in "
+                f"its full list)")
+        finally:
+            drop_database(args.db, DB_NAME)
     time_ratio = project["wall_s"] / naive["wall_s"]
     rss_ratio = project["rss_mb"] / naive["rss_mb"]
     say(f"bulletin_time_ratio {time_ratio:.3f}, bulletin_rss_ratio {rss_ratio:.3f} (targets ≤ 0.5)")
@@ -208,8 +232,7 @@ def main() -> int:
         "naive_rss_mb": round(naive["rss_mb"], 1),
         "naive_pages": naive["pages"],
         "naive_pdf_mb": round(naive["bytes"] / 1e6, 2),
-        "records": rows,
-        "full": args.full,
+        "records": project["rows"],
         "cores": os.cpu_count(),
         "db": args.db,
     }))
