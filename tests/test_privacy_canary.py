@@ -123,6 +123,32 @@ def test_canaries_never_leak(app, client, factory, caplog):
     assert found == []
 
 
+def bulletin_files(app, factory, clock, expected_ref: str) -> list[tuple[str, str]]:
+    """Make May 2026's bulletin (on 1 June) and return each of its files as text, checking the sanction is in."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from registry.bulletins import generate, periods
+
+    clock.freeze(date(2026, 6, 1))
+    config = app.config
+    made = generate.generate(factory.ring, periods.parse("2026-05"), origin=config["LOG_ORIGIN"],
+                             public_url=config["PUBLIC_URL"], issuer=("发布机构", "Issuer")).bulletin
+    db.session.commit()
+    out = [("bulletin manifest", made.manifest)]
+    for f in made.files:
+        if f.name.endswith(".pdf"):
+            # Without any white space: a value wrapped inside a narrow cell is still found whole.
+            body = "".join("".join(page.extract_text() for page in PdfReader(BytesIO(f.content)).pages).split())
+        else:
+            body = f.content.decode("utf-8-sig")
+        out.append((f"bulletin file {f.name}", body))
+    missing = [who for who, body in out if ("-full." in who or who.endswith(".pdf")) and expected_ref not in body]
+    assert missing == []
+    return out
+
+
 def test_a_named_persons_real_name_never_appears_in_public_answers(app, client, factory, clock, caplog):
     """Published sanctions naming the canary (a company's legal representative and responsible person, the
     canary's own listing, facts quoting the name): every public answer and page, the registration's warnings to
@@ -187,6 +213,9 @@ def test_a_named_persons_real_name_never_appears_in_public_answers(app, client, 
     warned = client.post(f"/api/v1/companies/{b.uscc}/workers", json=person, headers=H(tb))
     assert warned.status_code == 201 and [w["ref"] for w in warned.get_json()["warnings"]] == [of_worker.ref]
     answers.append(("company B registration", json.dumps(warned.get_json(), ensure_ascii=False)))
+    # The month's disclosure bulletin: every file it publishes (the PDF's extracted text, the open data) and its
+    # signed manifest.
+    answers += bulletin_files(app, factory, clock, of_company.ref)
 
     found = []
     for n in needles(canary_id):
