@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     """Add every command: `demo` and each domain's groups (called once, by the app factory)."""
     # Imported here: the domains' command modules load their models, which the factory has set up by now.
     from .accounts.cli import register_cli as accounts
+    from .bulletins.cli import register_cli as bulletins
     from .calendar.cli import register_cli as calendar
     from .imports.cli import register_cli as staff_import
     from .keys.cli import register_cli as keys
@@ -49,5 +50,5 @@ def register(app: Flask) -> None:
     from .tasks.cli import register_cli as tasks
 
     app.cli.add_command(demo)
-    for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar):
+    for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar, bulletins):
         register_domain_cli(app)

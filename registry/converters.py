@@ -42,8 +42,17 @@ class UsccConverter(BaseConverter):
     PATTERN = f"^{_CHAR}{{{uscc.LENGTH}}}$"
 
 
+class RefConverter(BaseConverter):
+    """`<ref:…>`: a record's public reference, 32 lowercase hex characters (models.new_ref); anything else names
+    nothing (404). Declared, so a client or fuzzer knows the shape and a static route beside it (`/bulletins/keys`)
+    is never taken for one."""
+
+    regex = "[0-9a-f]{32}"
+    PATTERN = "^[0-9a-f]{32}$"
+
+
 def register(app, api) -> None:
-    app.url_map.converters.update(int=BoundedInt, card_no=CardNoConverter, uscc=UsccConverter)
+    app.url_map.converters.update(int=BoundedInt, card_no=CardNoConverter, uscc=UsccConverter, ref=RefConverter)
     api.register_converter(BoundedInt, lambda _c: {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
     api.register_converter(CardNoConverter, lambda _c: {
         "type": "string", "pattern": CardNoConverter.PATTERN,
@@ -53,3 +62,5 @@ def register(app, api) -> None:
         "type": "string", "pattern": UsccConverter.PATTERN,
         "description": "A unified social credit code: 18 characters (written so; the registry also forgives lower "
                        "case and spaces)."})
+    api.register_converter(RefConverter, lambda _c: {
+        "type": "string", "pattern": RefConverter.PATTERN, "description": "A public reference: 32 lowercase hex."})

@@ -61,7 +61,11 @@ class BulletinFile(db.Model):
     """One published file of a bulletin (a dependent row: no log_ref of its own)."""
 
     __tablename__ = "bulletin_files"
-    __table_args__ = (UniqueConstraint("bulletin_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("bulletin_id", "name"),
+        # The verify page and `flask bulletins verify`: which published file has this SHA-256 (migration 0020).
+        Index("ix_bulletin_files_sha256", "sha256"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletins.id"), nullable=False)

@@ -204,6 +204,29 @@ class World:
             self._card_print_task_id = task_id
         return self._card_print_task_id
 
+    @property
+    def bulletin_ref(self) -> str:
+        """A bulletin of last month, published citing the latest signed checkpoint (made on first use)."""
+        if self.__dict__.get("_bulletin_ref") is None:
+            from sqlalchemy import select
+
+            from registry import clock
+            from registry.bulletins import periods
+            from registry.bulletins import services as bulletins
+            from registry.extensions import db
+            from registry.log.models import LogCheckpoint
+
+            cp = db.session.execute(select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)).scalar_one()
+            period = periods.previous(periods.month_of(clock.today()))
+            published = bulletins.publish(
+                self.f.ring, actor="system", period=period, made_at=clock.now(),
+                files=[(f"jiaxin-bulletin-{period.key}-v1.pdf", "application/pdf", b"%PDF-1.7 world\n%%EOF\n")],
+                checkpoint_size=cp.size, checkpoint_root=bytes(cp.root).hex(),
+                origin=self.f.app.config["LOG_ORIGIN"])
+            db.session.commit()
+            self._bulletin_ref = published.bulletin.ref
+        return self._bulletin_ref
+
     def new_id(self) -> str:
         from datetime import date
 
@@ -437,7 +460,9 @@ OPS = [
        frozenset({"a_admin", "a_user"})),
     # Cards: the public keys; issuing, printing and the photo for the current employer only.
     Op("GET", "/api/v1/cards/keys", lambda w: "/api/v1/cards/keys", EVERYONE),
-    # Bulletins: the public keys their manifests are signed with.
+    # Bulletins: every version published, and the public keys their manifests are signed with (never rate limited).
+    Op("GET", "/api/v1/bulletins", lambda w: "/api/v1/bulletins", EVERYONE),
+    Op("GET", "/api/v1/bulletins/{ref}", lambda w: f"/api/v1/bulletins/{w.bulletin_ref}", EVERYONE),
     Op("GET", "/api/v1/bulletins/keys", lambda w: "/api/v1/bulletins/keys", EVERYONE),
     Op("GET", "/api/v1/cards/{card_no}", lambda w: f"/api/v1/cards/{w.card_no}", EVERYONE),
     Op("POST", "/api/v1/workers/{card_no}/cards", lambda w: f"/api/v1/workers/{w.card_no}/cards",
