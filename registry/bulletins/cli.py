@@ -1,5 +1,8 @@
 """`flask --app wsgi bulletins …`: the public disclosure bulletins' commands.
 
+`bulletins generate --period 2026-11` (or `2026-W48`) makes an ended period's next version here and now, with a
+progress bar, as the hourly schedule's task would (`--queue` leaves it to the jobs process instead).
+
 `bulletins verify FILE…` tells, for each file, whether it is a file Jiaxin published: its SHA-256 must be a stored
 bulletin file's, and that bulletin's stored manifest must open under one of the key ring's `bulletin` keys and list
 the file with that SHA-256. A file of a withdrawn version is genuine (it was published; the archive keeps it) and
@@ -63,6 +66,39 @@ def bulletins_verify(paths):
             click.echo(f"NOT genuine / 不是真实文件: {path}: not a file Jiaxin published / 不是家信发布的文件 "
                        f"(SHA-256 {digest})")
     sys.exit(0 if all_genuine else 1)
+
+
+@bulletins_cli.command("generate")
+@click.option("--period", required=True, help="An ended month (2026-11) or ISO week (2026-W48).")
+@click.option("--queue", is_flag=True, help="Leave the generation to the jobs process instead of running it here.")
+def bulletins_generate(period, queue):
+    """Make and publish PERIOD's bulletin (its next version, if its current one was withdrawn)."""
+    from ..cli_util import fail
+    from ..errors import ApiError
+    from ..extensions import db
+    from ..log.services import SYSTEM_ACTOR
+    from ..tasks.progress import run_here
+    from . import generate
+
+    try:
+        task = generate.queue(generate.period_of(period), actor_ref=SYSTEM_ACTOR)
+    except ApiError as exc:
+        fail(exc)
+    db.session.commit()
+    if queue:
+        click.echo(f"{period}: queued as task {task.id}; follow it with `flask --app wsgi tasks show {task.id}`",
+                   err=True)
+        return
+    view = run_here(current_app._get_current_object(), task.id, f"bulletin {period}")
+    published = (view["result"] or {}).get("published")
+    if view["state"] != "done":
+        click.echo(f"{period}: {view['state']}: {view.get('error')}", err=True)
+        raise SystemExit(1)
+    if published is None:
+        click.echo(f"{period}: another process published it first; nothing was published twice", err=True)
+        return
+    click.echo(f"{period}: published version {published['version']} ({published['ref']}), log entry "
+               f"{published['log_index']}")
 
 
 def register_cli(app: Flask) -> None:

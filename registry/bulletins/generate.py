@@ -148,6 +148,9 @@ def run_generation(ring: KeyRing, ctx, *, origin: str, public_url: str, issuer: 
     period = periods.parse(ctx.args["period"])
 
     def progress(done: int) -> None:
+        # Nothing is written before the publication: end the read (on SQLite a snapshot held through the render
+        # could not become the progress's write once another connection has written) and record the step.
+        db.session.rollback()
         ctx.commit_batch(done, STEPS, {"step": done})
 
     progress(0)

@@ -9,6 +9,7 @@ import threading
 import click
 from flask import Flask
 
+from ..database import read_only_transactions
 from ..extensions import db
 from . import services
 from .models import Task
@@ -23,8 +24,11 @@ def run_here(app: Flask, task_id: int, label: str) -> dict:
     finished = threading.Event()
 
     def follow(bar) -> None:
-        # Its own app context and session: the task commits in the main thread.
+        # Its own app context and session: the task commits in the main thread. It only reads, so its
+        # transactions begin DEFERRED: an IMMEDIATE one would take SQLite's write lock every 0.3 s, and a task
+        # whose own transaction had read first could not then write (SQLite answers it "locked" at once).
         shown = 0
+        read_only_transactions()
         with app.app_context():
             while not finished.wait(0.3):
                 t = db.session.get(Task, task_id)

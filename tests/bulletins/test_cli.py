@@ -92,3 +92,27 @@ def test_a_file_whose_stored_manifest_was_forged_exits_1(runner, published, tmp_
 def test_a_missing_file_is_a_usage_error(runner, published, tmp_path):
     result = run(runner, tmp_path / "nope.pdf")
     assert result.exit_code == 2
+
+
+def test_generate_makes_an_ended_period_here_and_refuses_bad_or_early_periods(app, runner, factory, clock, tmp_path):
+    """`bulletins generate --period` runs the generation in the command's own process; the files it publishes
+    verify with `bulletins verify`; a period not ended, malformed or already current is refused, saying why."""
+    from datetime import datetime
+
+    from registry.clock import SHANGHAI
+
+    clock.freeze(datetime(2026, 7, 3, 9, tzinfo=SHANGHAI))
+    factory.company()
+    db.session.commit()
+    early = runner.invoke(args=["bulletins", "generate", "--period", "2026-07"])
+    assert early.exit_code == 1 and "2026-07 has not ended yet" in early.output
+    bad = runner.invoke(args=["bulletins", "generate", "--period", "2026-13"])
+    assert bad.exit_code == 1 and 'A period is a month such as "2026-11"' in bad.output
+    made = runner.invoke(args=["bulletins", "generate", "--period", "2026-W26"])
+    assert made.exit_code == 0, made.output
+    b = bulletins.current("2026-W26")
+    assert b is not None and f"published version 1 ({b.ref})" in made.output
+    paths = [write(tmp_path, f.name, f.content) for f in b.files]
+    assert run(runner, *paths).exit_code == 0
+    again = runner.invoke(args=["bulletins", "generate", "--period", "2026-W26"])
+    assert again.exit_code == 1 and "is published and current" in again.output

@@ -479,3 +479,16 @@ def test_the_archive_and_the_feed_read_in_a_fixed_number_of_statements(app, clie
     few = count_statements(fetch)
     weeks(3, 12)
     assert count_statements(fetch) == few
+
+
+def test_the_archive_page_documents_exactly_the_open_data_columns(client, archive):
+    """The columns table on /bulletins names each column of the files, in the files' order (opendata.COLUMNS)."""
+    import re
+
+    from registry.bulletins.opendata import COLUMNS
+
+    page = text(client.get("/bulletins"))
+    table = page[page.index('class="bulletin-columns"'):]
+    named = [n.strip() for code in re.findall(r"<code>([^<]+)</code>", table[:table.index("</table>")])
+             for n in code.split("/")]
+    assert named == list(COLUMNS)
