@@ -8,8 +8,8 @@ queue gives it to the next jobs process, and that run starts again and completes
 there first cannot both publish: the second finds the period's current version (or loses the unique insert) and
 ends without publishing anything.
 
-The task reports its progress in four steps (content, PDF, open data, published), so a page or the command's bar
-can follow it.
+The task reports its progress in four steps (content gathered, open data written, PDF rendered, published), so a
+page or the command's bar can follow it.
 """
 from __future__ import annotations
 
@@ -112,12 +112,15 @@ def queue_ended(now: datetime) -> list[str]:
 MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8", ".jsonl": "application/jsonl"}
 
 
-def make_files(content, previous: list[dict]) -> list[tuple[str, str, bytes]]:
-    """Every file of one bulletin, (name, media type, bytes): the PDF, the full open-data files and the changes."""
+def make_files(content, previous: list[dict], progress=lambda done: None) -> list[tuple[str, str, bytes]]:
+    """Every file of one bulletin, (name, media type, bytes): the open data (full files and the changes since
+    `previous`, the previous bulletin's full list), step 2, then the PDF, step 3."""
     from . import render
 
-    made = {**opendata.files(content, previous),
-            opendata.file_names(content.period.key, content.version)["pdf"]: render.pdf(content)}
+    made = opendata.files(content, previous)
+    progress(2)
+    made[opendata.file_names(content.period.key, content.version)["pdf"]] = render.pdf(content)
+    progress(3)
     return [(name, MEDIA_TYPES[name[name.rindex("."):]], data) for name, data in sorted(made.items())]
 
 
@@ -135,9 +138,9 @@ def generate(ring: KeyRing, period: Period, *, origin: str, public_url: str, iss
     content = gather.gather(period, version=version, issuer_zh=issuer[0], issuer_en=issuer[1], made_at=made_at,
                             checkpoint_size=size, checkpoint_root=root,
                             verify_url=f"{public_url.rstrip('/')}/bulletins/verify")
+    previous = previous_records(period)
     progress(1)
-    files = make_files(content, previous_records(period))
-    progress(3)
+    files = make_files(content, previous, progress)
     return services.publish(ring, actor=actor, period=period, files=files, made_at=made_at, checkpoint_size=size,
                             checkpoint_root=root, origin=origin)
 
