@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from registry.bulletins import opendata
 from registry.bulletins.gather import first_public_day, gather
@@ -17,6 +16,7 @@ from registry.sanctions import services as sanctions
 from registry.workers import services as workers
 from tests.support.cardworld import REAL_NAME, green_worker
 from tests.support.sanctionutil import record, regulators
+from tests.support.statements import count_statements
 
 JUNE = parse("2026-06")
 PERSON = "张伟国"
@@ -251,18 +251,6 @@ def test_no_real_name_in_any_file(world):
             assert needle not in text
 
 
-def count_statements(fn) -> int:
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_a_fixed_number_of_statements(world):

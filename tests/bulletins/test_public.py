@@ -11,15 +11,14 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from registry import canonical
 from registry.bulletins import manifest, periods
 from registry.bulletins import services as bulletins
 from registry.extensions import db
-from registry.log.models import LogCheckpoint
 from registry.tlog import note
-from tests.support.logutil import sign, sql
+from tests.support.logutil import sql
+from tests.support.statements import count_statements
 from tests.support.webutil import csrf, text
 
 OCTOBER, NOVEMBER = periods.parse("2026-10"), periods.parse("2026-11")
@@ -30,16 +29,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@pytest.fixture
-def cited(app, factory):
-    """A log with one real record and a signed checkpoint: (size, root hex) for bulletins to cite."""
-    from registry.calendar.services import load_schedule
-
-    load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[], source="测试通知")
-    db.session.commit()
-    assert sign(factory.ring).status == "signed"
-    cp = db.session.execute(select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)).scalar_one()
-    return cp.size, bytes(cp.root).hex()
 
 
 def publish(app, factory, cited, period, files, made_at=None):
@@ -443,20 +432,6 @@ def test_the_form_needs_its_csrf_token(client, archive):
 # --- cost -----------------------------------------------------------------------------------------------------------
 
 
-def count_statements(fn) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_the_archive_and_the_feed_read_in_a_fixed_number_of_statements(app, client, factory, cited):

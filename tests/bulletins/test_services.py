@@ -18,7 +18,7 @@ from registry.bulletins.models import Bulletin, BulletinFile
 from registry.clock import SHANGHAI
 from registry.errors import ApiError
 from registry.extensions import db
-from registry.log.models import LogCheckpoint, LogEntry
+from registry.log.models import LogEntry
 from registry.log.services import SYSTEM_ACTOR
 from registry.log.verify import verify_local
 from registry.tlog import note
@@ -31,16 +31,6 @@ CSV = "\ufeffref,名称,决定日期\nab12,成都某家政服务有限公司,202
 FILES = [("bulletin-2026-11.pdf", "application/pdf", PDF), ("sanctions-2026-11.csv", "text/csv; charset=utf-8", CSV)]
 
 
-@pytest.fixture
-def cited(app, factory):
-    """A log with one real record (a loaded calendar year) and a signed checkpoint: (size, root hex) to cite."""
-    from registry.calendar.services import load_schedule
-
-    load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[], source="测试通知")
-    db.session.commit()
-    assert sign(factory.ring).status == "signed"
-    cp = db.session.execute(select(LogCheckpoint).order_by(LogCheckpoint.size.desc()).limit(1)).scalar_one()
-    return cp.size, bytes(cp.root).hex()
 
 
 def publish(factory, cited, *, period=NOVEMBER, files=FILES, made_at=MADE, actor=SYSTEM_ACTOR, **over):
