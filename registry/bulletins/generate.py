@@ -53,11 +53,16 @@ def previous_records(period: Period) -> list[dict]:
     return [] if full is None else opendata.parse_jsonl(full.content)
 
 
-def pending(period_key: str) -> bool:
-    """Whether a generation of this period is queued or running."""
+def pending_periods() -> set[str]:
+    """The periods whose generation is queued or running (one statement)."""
     rows = db.session.execute(select(Task.args).where(Task.kind == TASK_KIND,
                                                       Task.state.in_(("queued", "running")))).scalars()
-    return any((args or {}).get("period") == period_key for args in rows)
+    return {(args or {}).get("period") for args in rows}
+
+
+def pending(period_key: str) -> bool:
+    """Whether a generation of this period is queued or running."""
+    return period_key in pending_periods()
 
 
 def period_of(text: str) -> Period:
@@ -100,10 +105,12 @@ def queue_ended(now: datetime) -> list[str]:
     since = registry_start()
     if since is None:
         return []
+    # Two statements, however many periods have ended: those with a current version, those under way.
+    skip = services.current_periods() | pending_periods()
     queued = []
     for kind in periods.KINDS:
         for period in periods.ended(kind, now, since):
-            if services.current(period.key) is None and not pending(period.key):
+            if period.key not in skip:
                 tasks.enqueue(TASK_KIND, {"period": period.key}, actor_ref=SYSTEM_ACTOR)
                 queued.append(period.key)
     return queued

@@ -39,8 +39,8 @@ from . import manifest, periods
 from .models import CURRENT, MAX_MEDIA_TYPE, MAX_REASON, WITHDRAWN, Bulletin, BulletinFile
 from .periods import Period
 
-__all__ = ["Listing", "Published", "Withdrawn", "current", "file", "get", "integrity_problems", "listing",
-           "publish", "versions", "withdraw"]
+__all__ = ["Listing", "Published", "Withdrawn", "current", "current_periods", "file", "get", "integrity_problems",
+           "listing", "publish", "versions", "withdraw"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
 # A media type as `type/subtype`, optionally with parameters: printable ASCII, no spaces around the slash.
@@ -221,6 +221,11 @@ def current(period_key: str) -> Bulletin | None:
     return db.session.execute(
         select(Bulletin).where(Bulletin.period_key == period_key, Bulletin.state == CURRENT)
         .order_by(Bulletin.version.desc()).limit(1)).scalar_one_or_none()
+
+
+def current_periods() -> set[str]:
+    """The keys of the periods that have a current bulletin."""
+    return set(db.session.execute(select(Bulletin.period_key).where(Bulletin.state == CURRENT)).scalars())
 
 
 def versions(period_key: str) -> list[Bulletin]:

@@ -161,3 +161,18 @@ def test_a_generation_that_dies_before_its_last_commit_leaves_nothing_and_the_re
     queue_and_run(app, JUNE)
     assert [b.version for b in bulletins.versions("2026-06")] == [1]
     assert verify_local(ring, app.config["LOG_ORIGIN"]).ok
+
+
+def test_the_schedule_reads_a_fixed_number_of_statements_however_many_periods_ended(app, world):
+    """A month after the log began 5 periods have ended; a year later 70. The schedule's reads are the same few:
+    only its inserts (one per task queued) grow with the periods."""
+    from tests.support.statements import count_statements
+
+    def reads(now) -> int:
+        queued = []
+        statements = count_statements(lambda: queued.extend(generate.queue_ended(now)))
+        db.session.rollback()
+        return statements - len(queued)
+
+    soon, late = reads(at("2026-07-01", time(0, 30))), reads(at("2027-07-01", time(0, 30)))
+    assert soon == late
