@@ -150,9 +150,10 @@ def _register_domains(app: Flask) -> None:
         sanctions,
         selfservice,
         tasks,
+        trace,
         workers,
     )
 
     for module in (accounts, companies, workers, cards, lookup, reports, sanctions, bulletins, selfservice, imports,
-                   notify, tasks, log):
+                   trace, notify, tasks, log):
         module.register(app)

@@ -45,6 +45,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "calendar_years": ("calendar",),
     "bulletins": ("bulletin",),
     "bulletin_files": ("bulletin",),
+    "services": ("service",),
+    "service_reviews": ("service",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -67,6 +69,8 @@ UNLOGGED_TABLES = frozenset({
     # The public search's walk of company sanctions by name (sanctions/listing_index.py): derived likewise from
     # the sanctions and the names.
     "listing_grams",
+    # A service's review code (a credential, like a worker's codes) and regulators' household queries (reads).
+    "review_codes", "household_queries",
 })
 
 
@@ -420,6 +424,42 @@ def bulletin_state(ring, bulletin) -> dict:
     }
 
 
+def service_state(ring, service) -> dict:
+    """A service record with its review (if any), from the ORM row."""
+    return service_state_from(ring, service, worker=service.worker.log_ref, company=service.company.log_ref,
+                              review=service.review)
+
+
+def service_state_from(ring, service, *, worker: str, company: str, review=None) -> dict:
+    """A service record's state from its row (an ORM object or anything with the same attributes), the worker's
+    and the company's log_refs, and its review.
+
+    The household only as HMACs of its references (the global and the company's): the public log says nothing of
+    who was served, and an edit to either reference changes the digest. Both texts of a review only as HMACs.
+    """
+    return {
+        "v": VERSION,
+        "kind": "service",
+        "salt": service.salt,
+        "worker": worker,
+        "company": company,
+        "service_type": service.service_type,
+        "district": service.district,
+        "start": _dt(service.start_dt),
+        "end": _dt(service.end_dt),
+        "household": _h(ring, "household_ref", service.household_ref),
+        "company_household": _h(ring, "company_household", service.company_household),
+        "overrides": None if service.overrides is None else sorted(service.overrides),
+        "override_reason": _h(ring, "override_reason", service.override_reason),
+        "recorded_by": service.recorded_by,
+        "created": _dt(service.created_dt),
+        "review": None if review is None else {
+            "rating": review.rating, "tags": sorted(review.tags), "text": review.text_state,
+            "reviewed": _dt(review.reviewed_dt), "reply": review.reply_state, "replied_by": review.replied_by,
+            "replied": _dt(review.replied_dt)},
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
@@ -428,6 +468,7 @@ def state_of(ring, aggregate) -> dict:
     from .companies.models import Company
     from .reports.models import CardReport
     from .sanctions.models import Sanction
+    from .trace.models import ServiceRecord
     from .workers.models import Worker
 
     if isinstance(aggregate, Worker):
@@ -444,6 +485,8 @@ def state_of(ring, aggregate) -> dict:
         return calendar_state(ring, aggregate)
     if isinstance(aggregate, Bulletin):
         return bulletin_state(ring, aggregate)
+    if isinstance(aggregate, ServiceRecord):
+        return service_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
@@ -455,10 +498,11 @@ def aggregate_roots():
     from .companies.models import Company
     from .reports.models import CardReport
     from .sanctions.models import Sanction
+    from .trace.models import ServiceRecord
     from .workers.models import Worker
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
-            ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin))
+            ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord))
 
 
 def canonical_json(value) -> bytes:

@@ -53,6 +53,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # Worker self-service: code validity, the PIN lock-out, how long a worker stays signed in.
         "ACTIVATION_CODE_HOURS": int(os.environ.get("REGISTRY_ACTIVATION_CODE_HOURS", "72")),
         "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
+        # How long a customer's review code lasts (it is sent when the service is recorded).
+        "REVIEW_CODE_DAYS": int(os.environ.get("REGISTRY_REVIEW_CODE_DAYS", "14")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),

@@ -21,7 +21,8 @@ bp = Blueprint("web", __name__)
 # The blueprints that serve HTML pages (the API blueprints are others).
 WEB_BLUEPRINTS = frozenset({"web", "accounts_web", "companies_web", "notify_web", "workers_web",
                             "imports_web", "log_web", "cards_web", "lookup_web", "selfservice_web", "reports_web",
-                            "tasks_web", "sanctions_web", "bulletins_web", "bulletins_regulator"})
+                            "tasks_web", "sanctions_web", "bulletins_web", "bulletins_regulator", "trace_web",
+                            "trace_import_web", "reviews_web", "complaints_web"})
 # Pages a user who must change their password may still reach.
 PASSWORD_CHANGE_EXEMPT = frozenset({"accounts_web.password", "accounts_web.logout"})
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")

@@ -15,7 +15,8 @@ PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "c
         "tlog/merkle.py", "tlog/note.py", "accounts/roles.py", "sanctions/rules.py", "sanctions/public.py",
         "sanctions/search_terms.py", "calendar/workdays.py", "calendar/builtin.py",
         "bulletins/periods.py", "bulletins/changes.py", "bulletins/manifest.py",
-        "bulletins/content.py", "bulletins/opendata.py", *sorted(
+        "bulletins/content.py", "bulletins/opendata.py", "trace/household.py", "trace/rules.py", "trace/vocab.py",
+        *sorted(
             str(p.relative_to(REGISTRY)) for p in (REGISTRY / "imports" / "staff_file").glob("*.py"))]
 IMPURE = ("flask", "sqlalchemy", "werkzeug", "registry.extensions", "registry.database", "registry.errors")
 

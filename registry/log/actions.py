@@ -49,6 +49,10 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     # A public disclosure bulletin's version is published (its files and signed manifest), or withdrawn.
     BULLETIN_PUBLISH = "bulletin:publish"
     BULLETIN_WITHDRAW = "bulletin:withdraw"
+    # A company records a service (追溯); the customer reviews it once (anonymous); the company replies once.
+    SERVICE_RECORD = "service:record"
+    SERVICE_REVIEW = "service:review"
+    SERVICE_REPLY = "service:reply"
 
     def __str__(self) -> str:
         return self.value

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, text
@@ -93,6 +94,15 @@ def world(app, factory, clock):
 
     w["calendar"] = load_schedule(factory.ring, actor="cli", year=2027, holidays=["2027-01-01"], workdays=[],
                                   source="国办发明电〔2026〕N号").row
+    db.session.commit()
+    # A service record with its review: the services and service_reviews tables.
+    from registry.clock import now as utcnow
+    from registry.trace.reviews import add_review
+    from tests.support.traceutil import record as record_service
+
+    w["service"] = record_service(factory, SimpleNamespace(company=w["company"], admin=w["admin"],
+                                                           worker=w["workers"][0]))
+    add_review(factory.ring, service=w["service"], rating=4, tags=["punctual"], text="准时，干活细致", now=utcnow())
     db.session.commit()
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
@@ -272,6 +282,8 @@ BUSINESS_EDITS = {
     "bulletins": ("checkpoint_root", "0" * 64),
     # Not the size or SHA-256: those are also checked against the content (tests/bulletins/test_services.py).
     "bulletin_files": ("media_type", "text/html"),
+    "services": ("district", "伪造区"),
+    "service_reviews": ("rating", 1),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -296,6 +308,8 @@ AGGREGATE_OF = {
     "calendar_years": lambda row: row,
     "bulletins": lambda row: row,
     "bulletin_files": lambda row: row.bulletin,
+    "services": lambda row: row,
+    "service_reviews": lambda row: row.service,
 }
 
 

@@ -72,7 +72,7 @@ def test_hash_is_keyed_bound_to_kind_and_worker_and_hides_the_code():
     assert h != codes.code_hash(KEY, "consent", "f" * 32, "7KQ3M9TB")
     assert h != codes.code_hash(KEY, "consent", REF, "7KQ3M9TC")
     with pytest.raises(ValueError):
-        codes.code_hash(KEY, "review", REF, "7KQ3M9TB")
+        codes.code_hash(KEY, "reset", REF, "7KQ3M9TB")
 
 
 def test_verify_accepts_what_a_person_types_and_nothing_else():

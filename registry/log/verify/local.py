@@ -16,6 +16,7 @@ import binascii
 import hashlib
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ... import canonical
 from ...extensions import db
@@ -151,6 +152,9 @@ SEALED = {
     "sanction": [("facts_enc", "sanctions", "facts", "facts_state", "facts", "ref")],
     "sanction_person": [("name_enc", "sanction_persons", "name", "name_state", "name", "ref")],
     "sanction_notice": [("reasons_enc", "sanction_notices", "reasons", "reasons_state", "reasons", "ref")],
+    # A service's review: the customer's text and the company's reply.
+    "service_review": [("text_enc", "service_reviews", "text", "text_state", "text", "ref"),
+                       ("reply_enc", "service_reviews", "reply", "reply_state", "reply", "ref")],
 }
 
 
@@ -222,8 +226,11 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
     for kind, model in canonical.aggregate_roots():
         ids = db.session.execute(select(model.id).order_by(model.id)).scalars().all()
         for start in range(0, len(ids), 500):
-            batch = db.session.execute(
-                select(model).where(model.id.in_(ids[start:start + 500])).order_by(model.id)).scalars().all()
+            q = select(model).where(model.id.in_(ids[start:start + 500])).order_by(model.id)
+            if kind == "service":
+                # A service's state names its worker and company and holds its review: loaded per batch.
+                q = q.options(selectinload(model.worker), selectinload(model.company), selectinload(model.review))
+            batch = db.session.execute(q).scalars().all()
             accounts: dict[int, list] = {}
             if kind in ("company", "agency"):
                 # One query per batch for the accounts the batch's records own, not one per record.
@@ -255,6 +262,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     if rec.notice is not None:
                         for p in _sealed_problems(ring, "sanction_notice", rec.notice):
                             records.fail(f"sanction {ref}: notice: {p}", (kind, ref))
+                if kind == "service" and rec.review is not None:
+                    for p in _sealed_problems(ring, "service_review", rec.review):
+                        records.fail(f"service {ref}: review: {p}", (kind, ref))
                 if kind == "bulletin":
                     for p in integrity_problems(ring, rec, origin):
                         records.fail(f"bulletin {ref}: {p}", (kind, ref))

@@ -1,0 +1,19 @@
+"""Traceability (追溯): service records, the household reference, review codes and reviews.
+
+A company records each service one of its workers performs: who, what, where
+(the district), when, and for which household. The customer's phone is used
+once, to derive the household reference and to send the review code, and is
+then dropped (docs/privacy.md, "Customers"). Reviews hang on a service and sit
+in its aggregate (`service`).
+"""
+from . import models  # noqa: F401  (the tables)
+
+
+def register(app):
+    """Attach this domain's API and pages."""
+    from ..extensions import api
+    from . import api as api_mod
+    from . import views
+
+    api.register_blueprint(api_mod.blp)
+    app.register_blueprint(views.bp)
