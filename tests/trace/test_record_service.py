@@ -104,3 +104,46 @@ def test_bad_fields_are_all_named_and_nothing_is_stored(app, factory, world):
     assert "12345" not in json.dumps(refused.value.fields, ensure_ascii=False)
     db.session.rollback()
     assert db.session.execute(select(ServiceRecord)).first() is None
+
+
+# --- the review code --------------------------------------------------------------------------------------
+
+def test_the_code_opens_its_service_once_and_burns_after_five_wrong_tries(app, factory, world):
+    from registry.clock import now as utcnow
+    from registry.selfservice.services import Refusal
+    from registry.trace.codes import match_code
+
+    service = record(factory, world)
+    reference, code = last_review_code(factory)
+    found, row = match_code(factory.ring, reference=reference.lower(), code=code.lower(), now=utcnow())
+    assert found.id == service.id and row.failures == 0
+    wrong = "22222222" if code.replace("-", "") != "22222222" else "33333333"
+    for tries in range(1, 6):
+        with pytest.raises(Refusal) as refused:
+            match_code(factory.ring, reference=reference, code=wrong, now=utcnow())
+        assert refused.value.code == "review_code_invalid" and set(refused.value.fields) == {"reference", "code"}
+        db.session.commit()
+        assert db.session.get(ReviewCode, row.id).failures == tries
+    assert db.session.get(ReviewCode, row.id).burnt_dt is not None
+    # Burnt: the right code no longer opens it.
+    with pytest.raises(Refusal):
+        match_code(factory.ring, reference=reference, code=code, now=utcnow())
+
+
+def test_an_expired_or_used_code_is_refused_like_a_wrong_one(app, factory, world):
+    from registry.clock import now as utcnow
+    from registry.selfservice.services import Refusal
+    from registry.trace.codes import match_code
+
+    record(factory, world)
+    reference, code = last_review_code(factory)
+    with pytest.raises(Refusal):
+        match_code(factory.ring, reference=reference, code=code, now=utcnow() + timedelta(days=14, seconds=1))
+    db.session.rollback()
+    _service, row = match_code(factory.ring, reference=reference, code=code, now=utcnow())
+    row.used_dt = utcnow()
+    db.session.commit()
+    with pytest.raises(Refusal):
+        match_code(factory.ring, reference=reference, code=code, now=utcnow())
+    db.session.rollback()
+    assert match_code(factory.ring, reference=reference, code=code, now=utcnow(), allow_used=True)
