@@ -40,6 +40,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "LOOKUP_LIMIT": os.environ.get("REGISTRY_LOOKUP_LIMIT", "300 per minute"),
         "ATTEMPT_LIMIT": os.environ.get("REGISTRY_ATTEMPT_LIMIT", "10 per 15 minutes"),
         "LOGIN_FAILURE_LIMIT": os.environ.get("REGISTRY_LOGIN_FAILURE_LIMIT", "10 per 15 minutes"),
+        # Household queries per regulator account: trusted users, but a stolen token must not sweep phones.
+        "HOUSEHOLD_QUERY_LIMIT": os.environ.get("REGISTRY_HOUSEHOLD_QUERY_LIMIT", "600 per hour"),
         "PUBLIC_URL": os.environ.get("REGISTRY_PUBLIC_URL", "http://127.0.0.1:5000"),
         # The regulator's public hotline residents are told to call (Chengdu's 12345 citizen service line).
         "REGULATOR_HOTLINE": os.environ.get("REGISTRY_REGULATOR_HOTLINE", "12345"),

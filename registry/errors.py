@@ -58,6 +58,7 @@ _ZH = [
     (r"^Not a valid boolean\.$", "不是有效的布尔值。"),
     (r"^Not a valid date\.$", "不是有效的日期。"),
     (r"^Not a valid datetime\.$", "不是有效的日期时间。"),
+    (r"^Not a valid aware datetime\.$", "须为带时区的日期时间（如 2026-05-01T09:00:00+08:00）。"),
     (r"^Not a valid list\.$", "不是有效的列表。"),
     (r"^Not a valid email address\.$", "不是有效的电子邮件地址。"),
     (r"^Not a valid mapping type\.$", "不是有效的对象。"),

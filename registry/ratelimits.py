@@ -12,6 +12,10 @@ Only these are limited (the log and bulletin endpoints never are: docs/log.md, "
 - failed sign-ins, per client address (`LOGIN_FAILURE_LIMIT`): accounts' in
   accounts.views, workers' PIN sign-ins here (`pin_failures`), so one address
   cannot try a few common PINs on many cards.
+- household queries (a phone typed, a household's services answered), per
+  regulator account (`HOUSEHOLD_QUERY_LIMIT`), API and page alike, every query
+  counting: regulators are trusted, but a stolen token or session must not
+  sweep phone numbers.
 
 A limit is keyed on what the request names, never on whether that record
 exists, so a 429 says nothing about existence. `REGISTRY_RATELIMIT_ENABLED=false`
@@ -94,6 +98,30 @@ send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMP
 pin_failures = _switchable(limiter.shared_limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="pin-failures", methods=["POST"],
     deduct_when=lambda response: response.status_code in (401, 423)))
+
+
+def account_key() -> str:
+    """The account a request acts as (its bearer token on the API, its session on a page); the client address when
+    it names none or a bad token (which the handler then refuses)."""
+    from flask_login import current_user
+
+    from .accounts.auth import bearer_account
+    from .errors import ApiError
+
+    if request.headers.get("Authorization"):
+        try:
+            account = bearer_account()
+        except ApiError:
+            account = None
+    else:
+        account = current_user if current_user and current_user.is_authenticated else None
+    return f"account:{account.ref}" if account is not None else f"address:{request.remote_addr}"
+
+
+# Household queries: one budget per account, API and pages together; every query counts.
+household_limit = _switchable(limiter.shared_limit(lambda: current_app.config["HOUSEHOLD_QUERY_LIMIT"],
+                                                   scope="household-queries", key_func=account_key,
+                                                   methods=["POST"]))
 
 
 def retry_after_only_when_refused(response):

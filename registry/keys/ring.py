@@ -29,8 +29,10 @@ SIGNING_PURPOSES = ("log", "card", "bulletin")
 SYMMETRIC_PURPOSES = ("field", "state", "household", "log-hmac") + tuple(f"index-{f}" for f in INDEX_FIELDS)
 PURPOSES = SYMMETRIC_PURPOSES + SIGNING_PURPOSES
 # The state key keys the HMACs inside canonical states: rotating it would
-# change every logged digest, so it is never rotated.
-NOT_ROTATABLE = ("state",)
+# change every logged digest, so it is never rotated. The household key keys the customers' household references
+# (service records): they cannot be recomputed without the customers' phones, which the registry never keeps, so
+# a new key would split every household in two.
+NOT_ROTATABLE = ("state", "household")
 
 
 class KeyError_(LookupError):  # noqa: N801 — the builtin's name, marked as ours

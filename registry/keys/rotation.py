@@ -4,7 +4,8 @@
 every blind index is recomputed under the new key; until the task finishes,
 look-ups and the uniqueness check try both keys. Signing keys (`card`,
 `bulletin`, `log`) only change who signs next: what the old key signed stays
-verifiable, so it stays published. `household` has no stored values yet.
+verifiable, so it stays published. `household` is not rotatable (`NOT_ROTATABLE`): the household
+references cannot be recomputed under a new key without every customer's phone, which the registry never keeps.
 An old key is retired only when a check finds no value that still uses it.
 Canonical states hold `state` HMACs, not ciphertext or index values, so no
 logged digest changes and rotation writes no log entries.

@@ -28,7 +28,7 @@ from ..selfservice import codes
 from ..selfservice.services import code_key
 from ..workers.models import Worker
 from ..workers.person import Problem
-from ..workers.services import active_employment, status_of
+from ..workers.services import active_employment, check_card_no, get_worker_or_none, status_of
 from . import household, rules
 from .models import REFERENCE_CHARS, ReviewCode, ServiceRecord
 
@@ -59,11 +59,26 @@ def household_key(ring: KeyRing) -> bytes:
     return ring.current("household").material
 
 
+def global_household_ref(ring: KeyRing, e164: str) -> str:
+    """The global household reference of this phone: what regulators query by (no company involved)."""
+    return household.household_ref(household_key(ring), e164)
+
+
 def household_refs(ring: KeyRing, company: Company, e164: str) -> tuple[str, str]:
     """(the global household reference, the company's derivation of it) for this phone."""
-    key = household_key(ring)
-    ref = household.household_ref(key, e164)
-    return ref, household.company_household(key, company.log_ref, ref)
+    ref = global_household_ref(ring, e164)
+    return ref, household.company_household(household_key(ring), company.log_ref, ref)
+
+
+def worker_for_service(card_no: str | None) -> Worker:
+    """The worker a service names: 422 on `card_no` for a malformed number or one nobody holds (the company is
+    filling a form: the field is wrong, not the address)."""
+    worker = get_worker_or_none(check_card_no(card_no))
+    if worker is None:
+        raise ApiError(422, "card_not_found", "没有人持有这个卡号。", "Nobody holds this card number.",
+                       {"card_no": {"zh": "没有人持有这个卡号，请核对。",
+                                    "en": "Nobody holds this card number: check it."}})
+    return worker
 
 
 def review_code_days() -> int:

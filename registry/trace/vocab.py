@@ -42,3 +42,12 @@ def words(vocabulary: dict[str, tuple[str, str]], code: str) -> dict[str, str]:
     """{"zh", "en"} for a code; an unknown code (stored before it was retired from a page) shows as itself."""
     zh, en = vocabulary.get(code, (code, code))
     return {"zh": zh, "en": en}
+
+# Why a regulator queries a household's services (the phone typed, the reference derived): chosen from this list
+# and kept, with who and when, in the private query record (`household_queries`).
+QUERY_PURPOSES: dict[str, tuple[str, str]] = {
+    "complaint": ("处理投诉", "Complaint handling"),
+    "incident": ("事件调查", "Incident investigation"),
+    "safety_check": ("安全检查", "Safety check"),
+    "court_police": ("法院或公安机关调取", "Court or police request"),
+}

@@ -21,6 +21,7 @@ from ..keys import keyring
 from ..ratelimits import attempt_limit, failed_attempt, send_limit
 from ..sanctions import access as market
 from ..selfservice.services import Refusal
+from ..trace import views as trace_pages
 from ..web import COLOURS, account, apply_api_error, flash_msg, role_required, t
 from . import attach, search, services, views_model
 from .forms import (
@@ -250,10 +251,12 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
                 # No place on the page for this form: show all its messages at the top.
                 extra = [*(extra or []), *(e for f in form for e in f.errors)]
         grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
+        latest = trace_pages.latest_services(user, worker)
         html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
                                slots=slots, end_form=end_form, to_void=to_void, failed_key=failed_key, error=error,
                                extra=extra or [], opened=opened,
-                               card_section=card_section(worker) if employer is not None else None)
+                               card_section=card_section(worker) if employer is not None else None,
+                               services=latest)
     return html, status
 
 

@@ -128,6 +128,8 @@ class World:
         self._card_print_task_id = None
         # Sanctions by the housekeeping agency in each state an operation acts on (see _sanctions).
         self.sanction_refs = self._sanctions(factory)
+        # Traceability: company A recorded a service of its worker, so the trace queries have one to answer.
+        self.service_ref = self._service(factory, reg.worker)
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
@@ -187,6 +189,16 @@ class World:
             persons=[{"role": "legal_representative", "name": "郑国强"}], **common).sanction.ref
         db.session.commit()
         return refs
+
+    def _service(self, factory, worker) -> str:
+        from registry.extensions import db
+        from registry.trace import services as trace
+        from tests.support.traceutil import fields
+
+        done = trace.record_service(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                                    worker=worker, fields=fields(WORLD_CUSTOMER_PHONE), now=_utcnow())
+        db.session.commit()
+        return done.service.ref
 
     @property
     def card_print_task_id(self) -> int:
@@ -345,6 +357,24 @@ class Op:
     @property
     def id(self) -> str:
         return f"{self.method} {self.template}"
+
+
+# The customer of the world's service (a canary: it must never come back in any answer).
+WORLD_CUSTOMER_PHONE = "13912340077"
+
+
+def _utcnow():
+    from registry.clock import now
+
+    return now()
+
+
+def _service_body(w: World) -> dict:
+    from datetime import timedelta
+
+    start = _utcnow().replace(microsecond=0) - timedelta(hours=4)
+    return {"card_no": w.card_no, "service_type": "cleaning", "phone": WORLD_CUSTOMER_PHONE, "district": "锦江区",
+            "start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat(), "override_reason": None}
 
 
 def _a(w): return w.company_a.uscc
@@ -540,6 +570,21 @@ OPS = [
     Op("GET", "/api/v1/companies/{uscc}/notices", lambda w: f"/api/v1/companies/{_a(w)}/notices",
        frozenset({"a_admin", "a_user"})),
     Op("GET", "/api/v1/self/notices", lambda w: "/api/v1/self/notices", WORKER),
+    # --- traceability (追溯): recording a service; a company's, a worker's and a household's services ---
+    Op("POST", "/api/v1/companies/{uscc}/services", lambda w: f"/api/v1/companies/{_a(w)}/services",
+       frozenset({"a_admin", "a_user"}), _service_body, "service:record", 201),
+    Op("GET", "/api/v1/companies/{uscc}/services", lambda w: f"/api/v1/companies/{_a(w)}/services",
+       frozenset({"a_admin", "a_user"})),
+    # The recording company (B has only a pending attachment and recorded nothing: 404); regulators by the
+    # detailed record's rule (the employer's sector housekeeping, and market supervision).
+    Op("GET", "/api/v1/workers/{card_no}/services", lambda w: f"/api/v1/workers/{w.card_no}/services",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"})),
+    # Any regulator queries a household by phone (in the body); the query record is unlogged by design.
+    Op("POST", "/api/v1/households/services", lambda w: "/api/v1/households/services", REGULATORS,
+       lambda w: {"phone": WORLD_CUSTOMER_PHONE, "purpose": "complaint", "note": "12345 工单 2026-001"},
+       logged=False),
+    Op("GET", "/api/v1/household-queries", lambda w: "/api/v1/household-queries",
+       frozenset({"regadmin_hk", "operator"})),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),
