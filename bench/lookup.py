@@ -202,9 +202,10 @@ def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0,
             from bench._reviews import insert_reviews
 
             ids = list(db.session.execute(select(Worker.id).order_by(Worker.id)).scalars())
+            company_id = company.id  # read before the commit: reading it after would open a (writing) transaction
             db.session.commit()
             chosen = random.Random(19).sample(ids, int(len(ids) * reviewed))
-            reviews = insert_reviews(db.engine, chosen, company.id)
+            reviews = insert_reviews(db.engine, chosen, company_id)
         if engine == "postgresql":
             # As autovacuum would have by the time anyone looks cards up.
             db.session.execute(text("ANALYZE"))
