@@ -6,9 +6,11 @@ insurance, background and some training records, one log entry each, Core execut
 worker in ten is also employed by a second company, and nine in ten get a card (a few a reissued second
 one). One worker in twenty has a sanction (`--sanctioned`; half of them published, some serious listings that turn
 the card red), written by bench/_sanctions.py with Core and without log entries, so the card view is measured with
-the sanctions present. Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and
-wrk loads it on loopback: /healthz, then the card lookup over random existing card numbers, then /healthz
-again; the mean of the two /healthz runs is the baseline (the machine is shared and noisy).
+the sanctions present. `--reviewed` gives that share of the workers 1 to 40 reviewed services each
+(bench/_reviews.py, Core, no log entries), so the review summary the card view reads is measured too.
+Then gunicorn serves `wsgi:app` (2 sync workers, rate limits off, no access log) on 127.0.0.1 and wrk loads it
+on loopback: /healthz, then the card lookup over random existing card numbers, then /healthz again; the mean of
+the two /healthz runs is the baseline (the machine is shared and noisy).
 
     lookup_ratio  = card requests/s ÷ mean /healthz requests/s   (target ≥ 0.5 at 16 connections)
     lookup_p99_ms = the card lookup's 99th-percentile latency    (target ≤ 20 at 16 connections)
@@ -21,8 +23,8 @@ steadier companion of `lookup_ratio`, and a large `others_cores` marks a run dis
 Any answer but 200 (or a socket error or timeout) fails the run: it still prints its figures, then exits 1.
 Debian's `wrk` is installed when missing. The last line is one flat JSON object.
 
-    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--sanctioned 0.05] [--seconds 15]
-                                    [--connections 16] [--path-template /api/v1/cards/{card_no}]
+    .venv/bin/python -m bench.lookup [--db sqlite|postgresql] [--workers 100000] [--sanctioned 0.05] [--reviewed 0.0]
+                                    [--seconds 15] [--connections 16] [--path-template /api/v1/cards/{card_no}]
 """
 from __future__ import annotations
 
@@ -138,7 +140,8 @@ def fill_cards(company_id: int, issuer: str, ring, day: date, share: float, seed
     return len(rows)
 
 
-def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0) -> tuple[list[str], dict]:
+def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0,
+         reviewed: float = 0.0) -> tuple[list[str], dict]:
     """Migrate, store `n` workers and their cards, and give `sanctioned` of them a sanction (half published;
     bench/_sanctions.py, Core, no log entries); return the card numbers and the rows' counts."""
     from flask_migrate import upgrade
@@ -194,6 +197,15 @@ def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0) 
             chosen = random.Random(13).sample(ids, int(len(ids) * sanctioned))
             sanctions = insert_sanctions(db.engine, ring, [Subject(worker_id=w) for w in chosen], agency_ids,
                                          day=day, published_share=0.5)
+        reviews = 0
+        if reviewed:
+            from bench._reviews import insert_reviews
+
+            ids = list(db.session.execute(select(Worker.id).order_by(Worker.id)).scalars())
+            company_id = company.id  # read before the commit: reading it after would open a (writing) transaction
+            db.session.commit()
+            chosen = random.Random(19).sample(ids, int(len(ids) * reviewed))
+            reviews = insert_reviews(db.engine, chosen, company_id)
         if engine == "postgresql":
             # As autovacuum would have by the time anyone looks cards up.
             db.session.execute(text("ANALYZE"))
@@ -202,7 +214,7 @@ def fill(engine: str, url: str, work: Path, n: int, *, sanctioned: float = 0.0) 
         counts = {"workers": len(numbers),
                   "employments": db.session.execute(select(func.count()).select_from(Employment)).scalar_one(),
                   "records": db.session.execute(select(func.count()).select_from(WorkerRecord)).scalar_one(),
-                  "cards": cards, "sanctions": sanctions}
+                  "cards": cards, "sanctions": sanctions, "reviews": reviews}
         db.session.remove()
         db.engine.dispose()
     return numbers, counts
@@ -219,6 +231,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--sanctioned", type=float, default=0.05,
                         help="share of the workers with a sanction (half of them published)")
+    parser.add_argument("--reviewed", type=float, default=0.0,
+                        help="share of the workers with reviewed services (1 to 40 reviews each, bench/_reviews.py)")
     parser.add_argument("--path-template", default="/api/v1/cards/{card_no}",
                         help="the looked-up path; {card_no} is replaced by a random existing card number")
     args = parser.parse_args()
@@ -229,10 +243,12 @@ def main() -> int:
         url = database_url(args.db, work, DB_NAME)
         try:
             start = time.perf_counter()
-            numbers, counts = fill(args.db, url, work, args.workers, sanctioned=args.sanctioned)
+            numbers, counts = fill(args.db, url, work, args.workers, sanctioned=args.sanctioned,
+                                   reviewed=args.reviewed)
             fill_s = time.perf_counter() - start
             say(f"filled: {counts['workers']:,} workers, {counts['employments']:,} employments, "
-                f"{counts['records']:,} records, {counts['cards']:,} cards, {counts['sanctions']:,} sanctions in "
+                f"{counts['records']:,} records, {counts['cards']:,} cards, {counts['sanctions']:,} sanctions, "
+                f"{counts['reviews']:,} reviews in "
                 f"{fill_s:.1f} s ({args.db})")
             card_file = work / "card_numbers.txt"
             card_file.write_text("\n".join(numbers) + "\n")
@@ -281,7 +297,7 @@ def main() -> int:
         "non_200": failures,
         "workers": counts["workers"],
         "cards": counts["cards"],
-        "sanctions": counts["sanctions"],
+        "sanctions": counts["sanctions"], "reviews": counts["reviews"],
         "connections": args.connections,
         "seconds": args.seconds,
         "path_template": args.path_template,

@@ -67,3 +67,13 @@ def queue_bulletins(_run: JobRun) -> None:
     queued = generate.queue_ended(clock.now())
     if queued:
         log.info("queued the bulletins of %d periods", len(queued))
+
+
+def prune_customer_messages(_run: JobRun) -> None:
+    """Delete the outbox's messages to customers (review codes) older than CUSTOMER_MESSAGE_DAYS (30)."""
+    from registry import clock
+    from registry.notify import services as notify
+
+    count = notify.prune_customer_messages(clock.now())
+    if count:
+        log.info("deleted %d messages to customers older than their keeping time", count)

@@ -48,6 +48,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("sanctions.expire", "jobs.housekeeping:expire_sanctions", 3600),
     # Each ended month and ISO week gets its disclosure bulletin, made by a queued task (bulletins.generate).
     Schedule("bulletins.queue", "jobs.housekeeping:queue_bulletins", 3600),
+    # Messages to customers (review codes) leave the outbox after CUSTOMER_MESSAGE_DAYS (docs/privacy.md).
+    Schedule("notify.prune_customer_messages", "jobs.housekeeping:prune_customer_messages", 86400),
     # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.
     Schedule("log.verify", "jobs.verification:verify_log", 3600, long=True),
 )

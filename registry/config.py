@@ -57,6 +57,10 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "CONSENT_CODE_MINUTES": int(os.environ.get("REGISTRY_CONSENT_CODE_MINUTES", "30")),
         # How long a customer's review code lasts (it is sent when the service is recorded).
         "REVIEW_CODE_DAYS": int(os.environ.get("REGISTRY_REVIEW_CODE_DAYS", "14")),
+        # Failed review-code attempts per client address (the review page and POST /reviews).
+        "REVIEW_ATTEMPT_LIMIT": os.environ.get("REGISTRY_REVIEW_ATTEMPT_LIMIT", "10 per 15 minutes"),
+        # How long the outbox keeps a message to a customer (a review code) before deleting it.
+        "CUSTOMER_MESSAGE_DAYS": int(os.environ.get("REGISTRY_CUSTOMER_MESSAGE_DAYS", "30")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),

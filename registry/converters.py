@@ -51,8 +51,17 @@ class RefConverter(BaseConverter):
     PATTERN = "^[0-9a-f]{32}$"
 
 
+class ServiceReferenceConverter(BaseConverter):
+    """`<service_reference:…>`: a service's public reference as the customer reads it (1A2B-3C4D-5E6F) or without
+    its dashes, either case (trace/services.py normalise_reference); anything else names nothing (404)."""
+
+    regex = "[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}"
+    PATTERN = "^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$"
+
+
 def register(app, api) -> None:
-    app.url_map.converters.update(int=BoundedInt, card_no=CardNoConverter, uscc=UsccConverter, ref=RefConverter)
+    app.url_map.converters.update(int=BoundedInt, card_no=CardNoConverter, uscc=UsccConverter, ref=RefConverter,
+                                  service_reference=ServiceReferenceConverter)
     api.register_converter(BoundedInt, lambda _c: {"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
     api.register_converter(CardNoConverter, lambda _c: {
         "type": "string", "pattern": CardNoConverter.PATTERN,
@@ -64,3 +73,7 @@ def register(app, api) -> None:
                        "case and spaces)."})
     api.register_converter(RefConverter, lambda _c: {
         "type": "string", "pattern": RefConverter.PATTERN, "description": "A public reference: 32 lowercase hex."})
+    api.register_converter(ServiceReferenceConverter, lambda _c: {
+        "type": "string", "pattern": ServiceReferenceConverter.PATTERN,
+        "description": "A service's public reference, as its customer's text message gives it (the registry also "
+                       "forgives lower case and missing dashes)."})

@@ -9,6 +9,10 @@ Only these are limited (the log and bulletin endpoints never are: docs/log.md, "
 - confirmation codes sent again, per card number (`ATTEMPT_LIMIT` too, every
   send counting, in a budget of their own), so a company cannot flood the
   worker's phone, nor spend the worker's attempt budget by sending;
+- failed review-code attempts (a customer's review, `/review` and
+  `POST /reviews`), per client address (`REVIEW_ATTEMPT_LIMIT`): the code is
+  bound to a service reference the guesser chooses, so the address is what
+  the guesses share;
 - failed sign-ins, per client address (`LOGIN_FAILURE_LIMIT`): accounts' in
   accounts.views, workers' PIN sign-ins here (`pin_failures`), so one address
   cannot try a few common PINs on many cards.
@@ -93,6 +97,12 @@ attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATT
 # Confirmation codes sent again: every send counts, per card, apart from the attempt budget above.
 send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-sends",
                                               key_func=card_key, methods=["POST"]))
+
+# Failed review-code attempts, per client address: any refusal counts (a wrong or malformed code, a bad form), a
+# review left never does. Each code also burns after 5 wrong tries (trace/codes.py), whatever the address.
+review_attempt_limit = _switchable(limiter.shared_limit(
+    lambda: current_app.config["REVIEW_ATTEMPT_LIMIT"], scope="review-attempts", methods=["POST"],
+    deduct_when=attempt_failed))
 
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
 pin_failures = _switchable(limiter.shared_limit(

@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
+from .reviews import ReviewSummarySchema
 from .sanctions import PublishedSanctionSchema
 
 
@@ -118,6 +119,8 @@ class CompanyPublicSchema(Schema):
                                 metadata={"description": "Commendations, the red list (arrive with sanctions)."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade AAA–C (arrives with scores)."})
+    reviews = fields.Nested(ReviewSummarySchema, metadata={
+        "description": "The summary of customers' reviews of the company's recorded services."})
 
 
 class MaterialSchema(Schema):

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields
 
 from .common import MessageSchema
+from .reviews import ReviewSummarySchema
 from .sanctions import PublishedSanctionSchema
 from .workers import StatusSchema
 
@@ -70,7 +71,8 @@ class CardViewSchema(Schema):
         "description": "The sanctions public today (published, today within the window), newest decision first."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
-    reviews = fields.Dict(allow_none=True, metadata={"description": "Review summary (arrives with reviews)."})
+    reviews = fields.Nested(ReviewSummarySchema, metadata={
+        "description": "The summary of customers' reviews of the worker's recorded services."})
     show_colour = fields.Boolean(metadata={
         "description": "False when a scanned QR is anything but genuine: show no status colour, lead with "
                        "`instruction`, and keep the record behind a disclosure."})

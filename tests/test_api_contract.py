@@ -29,6 +29,7 @@ def table_counts() -> dict:
 def world(app, factory, monkeypatch):
     # The walks repeat guessing endpoints on one card (activation, PIN, consent); the limit is tested apart.
     monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "1000 per minute")
+    monkeypatch.setitem(app.config, "REVIEW_ATTEMPT_LIMIT", "1000 per minute")
     return World(factory)
 
 

@@ -39,7 +39,7 @@ def test_the_openapi_document_is_valid_openapi_3_0_3(client):
 
 def _known_path_parameters(world: World) -> dict:
     return {"uscc": world.company_a.uscc, "card_no": world.card_no, "task_id": world.task_id, "index": 0,
-            "ref": world.accounts["a_user"].ref, "code": "hk"}
+            "ref": world.accounts["a_user"].ref, "code": "hk", "reference": world.reviewed_reference}
 
 
 def _strategy(operation, known: dict, mode: GenerationMode):
@@ -63,6 +63,7 @@ def _takes_input(operation) -> bool:
 def test_fuzz_every_operation(app, factory, monkeypatch, principal):
     # The guessing limits (10 per card) would answer most of the fuzzer's attempts with 429 and hide the handlers.
     monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "100000 per minute")
+    monkeypatch.setitem(app.config, "REVIEW_ATTEMPT_LIMIT", "100000 per minute")
     monkeypatch.setitem(app.config, "LOOKUP_LIMIT", "100000 per minute")
     world = World(factory)
     headers = world.headers(principal)

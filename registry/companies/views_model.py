@@ -7,6 +7,7 @@ from .. import clock
 from ..masking import mask_name, mask_phone
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
+from ..trace.reviews import company_summary as review_summary
 from ..workers.vocab import OCCUPATIONS
 from . import changes as change_rules
 from . import districts
@@ -47,6 +48,7 @@ def public_view(company, today: date | None = None) -> dict:
         "commendations": [],
         "score": None,
         "grade": None,
+        "reviews": review_summary(company.id),
     }
 
 

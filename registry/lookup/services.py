@@ -38,6 +38,9 @@ from ..sanctions import access as sanction_access
 from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction, SanctionDecision
 from ..sanctions.public import published_view
+from ..trace import review_rules
+from ..trace.models import ServiceReview
+from ..trace.reviews import summary_from_rows
 from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.vocab import OCCUPATIONS
@@ -95,7 +98,15 @@ def _one_query():
                  .where(Sanction.worker_id == wid, Sanction.state.in_(candidate_states),
                         Sanction.decision_date <= bindparam("today", type_=d),
                         Sanction.decision_date >= bindparam("since", type_=d)))
-    return union_all(worker, employers, records, card, sanctions)
+    # Reviews: one count-and-sum row, and the tags of the newest reviews (trace/review_rules.py summarises them),
+    # both read through ix_service_reviews_worker_id.
+    review_totals = select(*row("v", id=func.count(), i1=func.sum(ServiceReview.rating))).where(
+        ServiceReview.worker_id == wid)
+    newest_reviews = (select(ServiceReview.tags).where(ServiceReview.worker_id == wid)
+                      .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc())
+                      .limit(review_rules.RECENT_REVIEWS).subquery())
+    review_tags = select(*row("g", s1=cast(newest_reviews.c.tags, s)))
+    return union_all(worker, employers, records, card, sanctions, review_totals, review_tags)
 
 
 _VIEW_QUERY = Prepared(_one_query())
@@ -223,7 +234,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     show no colour). `hotline` is the regulator's public line.
     """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
-    worker, employers, rows, latest_card, sanction_rows = None, [], [], None, []
+    worker, employers, rows, latest_card, sanction_rows, review_rows = None, [], [], None, [], []
     with one_statement_read(db.session) as conn:
         result = _view_rows(conn, card_no, today)
     for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1, s5, s6, s7, s8, s9, s10 in result:
@@ -234,6 +245,10 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             employers.append(_Employer(s1, s2, s3, as_date(d1), id_, s4))
         elif tag == "c":
             latest_card = _Card(i1, as_date(d1), as_date(d2), s1, s2, bool(b1))
+        elif tag == "v":
+            review_rows.append(("n", id_, i1, None))
+        elif tag == "g":
+            review_rows.append(("t", None, None, s1))
         elif tag == "s":
             sanction_rows.append(_Sanction(id_, s1, s2, s3, s4, s5, s6,
                                            {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, as_date(d1), i1,
@@ -280,10 +295,10 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
                  "valid_until": latest_card.valid_until.isoformat(), "company_uscc": latest_card.uscc,
                  "company_name": latest_card.name, "void": card_void} if latest_card else None,
         "sanctions": [x.view() for x in published],
-        # Room for what later issues add: the credit score and grade, reviews.
+        # Room for what later issues add: the credit score and grade.
         "score": None,
         "grade": None,
-        "reviews": None,
+        "reviews": summary_from_rows(review_rows),
         "regulator_hotline": hotline,
     }
     verdict = None

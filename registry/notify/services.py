@@ -8,10 +8,11 @@ a company never sees a code meant for a worker or a customer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from .. import clock
 from ..extensions import db
@@ -80,3 +81,19 @@ def read_outbox(ring: KeyRing, limit: int = 100) -> list[dict]:
         "recipient": unseal(ring, m.recipient_enc, aad("outbox", "recipient", m.ref)),
         "text": unseal(ring, m.text_enc, aad("outbox", "text", m.ref)),
     } for m in rows]
+
+
+def customer_message_days() -> int:
+    return current_app.config["CUSTOMER_MESSAGE_DAYS"]
+
+
+def prune_customer_messages(now: datetime, days: int | None = None) -> int:
+    """Delete the outbox's messages to customers older than `days` (CUSTOMER_MESSAGE_DAYS, 30): a review code
+    has expired long before, and what is left is a masked phone and a service reference nobody needs. How many.
+
+    Messages to workers stay: they are the operators' record of what a worker was sent.
+    """
+    cutoff = now - timedelta(days=customer_message_days() if days is None else days)
+    result = db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.in_(sorted(CUSTOMER_KINDS)),
+                                                            OutboxMessage.created_dt < cutoff))
+    return result.rowcount or 0

@@ -13,7 +13,10 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import views
+    from . import reviews_api, reviews_views, views
 
     api.register_blueprint(api_mod.blp)
     app.register_blueprint(views.bp)
+    # Reviews: the customer's review with the code, the company's reply, the company's list.
+    api.register_blueprint(reviews_api.blp)
+    app.register_blueprint(reviews_views.bp)

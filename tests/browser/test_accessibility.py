@@ -131,6 +131,23 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         noticed.append(listing.ref)
     fine = record(factory, regulator.account, worker=yellow.worker, kind="fine", severity="general", months=3,
                   today=today())
+    # Two reviewed services of the green worker, one replied to, and one awaiting review: the card and company
+    # pages show the summaries, the company's reviews page a reply and a reply form.
+    from registry.trace import reviews as trace_reviews
+    from tests.support.traceutil import last_review_code
+    from tests.support.traceutil import record as record_service
+
+    for n, (stars, tags) in enumerate([(5, ["punctual", "careful"]), (4, ["polite"])]):
+        record_service(factory, green, phone=f"1391234000{n}")
+        ref_, code_ = last_review_code(factory)
+        trace_reviews.leave_review(factory.ring, reference=ref_, code=code_, rating=stars, tags=tags,
+                                   text="阿姨很细心。", now=now())
+        db.session.commit()
+    service = trace_reviews.company_service(green.company, ref_)
+    trace_reviews.reply(factory.ring, account=green.admin, company=green.company, service=service, text="谢谢！",
+                        now=now())
+    db.session.commit()
+    record_service(factory, green, phone="13912340009")
     sign_if_grown(factory.ring, app.config["LOG_ORIGIN"])
     db.session.commit()
 
@@ -148,6 +165,7 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         phone.check("card number with a typo", f"/c/{green.card_no[:-1]}{'A' if green.card_no[-1] != 'A' else 'B'}",
                     refused=True)
         phone.check("company public page", f"/companies/{green.company.uscc}")
+        phone.check("review form", "/review")
         phone.check("log verification", "/log")
         phone.check("report form", f"/c/{yellow.card_no}/report")
         for code_ in LANGS:
@@ -194,6 +212,7 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         desk.sign_in(green.admin.login, "correct horse battery")
         desk.check("company page", "/company")
         desk.check("company notices", "/company/notices")
+        desk.check("company reviews", "/company/reviews")
         desk.check("staff list", "/company/workers")
         desk.check("worker detail", f"/workers/{green.card_no}")
         desk.page.click("form[action='/logout'] button")

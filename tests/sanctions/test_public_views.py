@@ -3,19 +3,16 @@ today, in the API and on the pages, drop one the day after its window, change th
 ends, and the card view stays one database round trip."""
 from __future__ import annotations
 
-import contextlib
-import tempfile
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.sanctions import services as sanctions
-from tests.conftest import ON_POSTGRES
 from tests.support.cardworld import green_worker
 from tests.support.sanctionutil import BASIS, list_serious, record, regulators
+from tests.support.statements import round_trips
 from tests.support.webutil import text
 
 START = date(2026, 5, 29)
@@ -151,55 +148,6 @@ def test_a_company_that_is_not_public_stays_invisible_whatever_its_sanctions(cli
 
 
 # --- one round trip -------------------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def round_trips():
-    """Count the database round trips made through connections checked out meanwhile.
-
-    PostgreSQL: the protocol's ReadyForQuery messages in libpq's trace (one per
-    completed exchange). SQLite: the statements the library ran, transaction
-    control left out (SQLite is in the process; its statements stand for the
-    trips a server would cost).
-    """
-    counted: list[str] = []
-    traced = []
-    trace = tempfile.TemporaryFile()
-
-    def checkout(dbapi_connection, _record, _proxy):
-        traced.append(dbapi_connection)
-        if ON_POSTGRES:
-            import psycopg
-
-            dbapi_connection.pgconn.trace(trace.fileno())
-            dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-        else:
-            dbapi_connection.set_trace_callback(counted.append)
-
-    db.session.rollback()  # the test's own connection goes back to the pool: the request checks one out
-    db.session.close()
-    event.listen(db.engine, "checkout", checkout)
-
-    def count() -> int:
-        if ON_POSTGRES:
-            trace.seek(0)
-            return sum(1 for line in trace.read().decode(errors="replace").splitlines()
-                       if line.startswith("B") and "ReadyForQuery" in line)
-        control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
-        return sum(1 for sql in counted if not sql.lstrip().upper().startswith(control))
-
-    counts: list[int] = []
-    try:
-        yield lambda: counts[0]
-    finally:
-        event.remove(db.engine, "checkout", checkout)
-        for conn in traced:
-            if ON_POSTGRES:
-                conn.pgconn.untrace()
-            else:
-                conn.set_trace_callback(None)
-        counts.append(count())
-        trace.close()
-
 
 @pytest.mark.parametrize("sanctioned", [False, True], ids=["none", "published_and_listed"])
 def test_the_card_view_is_one_round_trip(client, factory, clock, world, sanctioned):

@@ -130,6 +130,11 @@ class World:
         self.sanction_refs = self._sanctions(factory)
         # Traceability: company A recorded a service of its worker, so the trace queries have one to answer.
         self.service_ref = self._service(factory, reg.worker)
+        # Reviews: a service of the worker by company A that its customer reviewed (A replies to it), and a fresh
+        # service whose code the next review spends (review_body records more when they run out).
+        self._review_codes: list[tuple[str, str]] = []
+        self.reviewed_reference = self._reviewed_service(factory)
+        self._review_codes.append(self._record_service(factory))
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
@@ -199,6 +204,42 @@ class World:
                                     worker=worker, fields=fields(WORLD_CUSTOMER_PHONE), now=_utcnow())
         db.session.commit()
         return done.service.ref
+    # --- services and reviews (traceability) ---
+
+    def _record_service(self, factory) -> tuple[str, str]:
+        """Company A records a service of the world's worker: (its reference, the code its customer got)."""
+        from registry.clock import now as utcnow
+        from registry.extensions import db
+        from registry.trace import services as trace
+        from registry.workers.services import get_worker
+        from tests.support.traceutil import fields, last_review_code
+
+        self.n += 1
+        trace.record_service(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                             worker=get_worker(self.card_no), now=utcnow(),
+                             fields=fields(f"139{self.n:08d}", override_reason="客户指定此人"))
+        db.session.commit()
+        return last_review_code(factory)
+
+    def _reviewed_service(self, factory) -> str:
+        from registry.clock import now as utcnow
+        from registry.extensions import db
+        from registry.trace import reviews
+
+        reference, code = self._record_service(factory)
+        reviews.leave_review(factory.ring, reference=reference, code=code, rating=4, tags=["punctual"],
+                             text="很准时。", now=utcnow())
+        db.session.commit()
+        return reference
+
+    def review_body(self) -> dict:
+        """A review with an unspent code (a service is recorded for it when none is left: that writes its own entry,
+        so the one-entry walk, which reviews once, always finds one ready)."""
+        if not self._review_codes:
+            self._review_codes.append(self._record_service(self.f))
+        reference, code = self._review_codes.pop()
+        return {"reference": reference, "code": code, "rating": 5, "tags": ["punctual", "careful"],
+                "text": "阿姨很细心。"}
 
     @property
     def card_print_task_id(self) -> int:
@@ -585,6 +626,15 @@ OPS = [
        logged=False),
     Op("GET", "/api/v1/household-queries", lambda w: "/api/v1/household-queries",
        frozenset({"regadmin_hk", "operator"})),
+    # Reviews: anyone holding a service's review code reviews it (no account: the anonymous principal, and any
+    # account alike); company A's members reply once to a review of their service and list their reviews.
+    Op("POST", "/api/v1/reviews", lambda w: "/api/v1/reviews", EVERYONE, lambda w: w.review_body(), "service:review",
+       201),
+    Op("POST", "/api/v1/companies/{uscc}/services/{reference}/reply",
+       lambda w: f"/api/v1/companies/{_a(w)}/services/{w.reviewed_reference}/reply", frozenset({"a_admin", "a_user"}),
+       lambda w: {"text": "感谢您的评价！"}, "service:reply", 201),
+    Op("GET", "/api/v1/companies/{uscc}/reviews", lambda w: f"/api/v1/companies/{_a(w)}/reviews",
+       frozenset({"a_admin", "a_user"})),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),
