@@ -90,6 +90,22 @@ attempt_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATT
 send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"], scope="card-sends",
                                               key_func=card_key, methods=["POST"]))
 
+# Failed attempts at a complaint's tracking code, per complaint reference whoever makes them (like the card attempts
+# above: a success never counts, so the complainant is never locked out by following their own complaint).
+def reference_key() -> str:
+    """The complaint reference a request names (JSON body or form), normalised so variants share a budget."""
+    body = request.get_json(silent=True) if request.is_json else None
+    raw = (body.get("reference") if isinstance(body, dict) else None) or request.form.get("reference") or ""
+    if not isinstance(raw, str):
+        raw = ""
+    return "complaint:" + "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
+
+
+tracking_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
+                                                  scope="tracking-attempts", key_func=reference_key, methods=["POST"],
+                                                  deduct_when=attempt_failed))
+
+
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
 pin_failures = _switchable(limiter.shared_limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="pin-failures", methods=["POST"],
