@@ -106,6 +106,14 @@ tracking_limit = _switchable(limiter.shared_limit(lambda: current_app.config["AT
                                                   deduct_when=attempt_failed))
 
 
+# Complaints filed by phone that match no service of the card's worker, per card number whoever makes them: a
+# budget of their own (not the worker's attempt budget above, which a stranger could otherwise spend), so nobody can
+# try many phones to learn whom a worker served.
+phone_match_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
+                                                     scope="complaint-phones", key_func=card_key, methods=["POST"],
+                                                     deduct_when=attempt_failed))
+
+
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
 pin_failures = _switchable(limiter.shared_limit(
     lambda: current_app.config["LOGIN_FAILURE_LIMIT"], scope="pin-failures", methods=["POST"],

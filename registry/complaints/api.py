@@ -2,7 +2,7 @@
 regulators of the subject's sector (market supervision: all), answered by the subject.
 
 Filing and tracking are anonymous and limited per client address like a card look-up; filing by phone also spends
-the card's attempt budget when no service matches (so the household of a worker cannot be probed), and wrong
+the card's budget of phone attempts when no service matches (so the household of a worker cannot be probed), and wrong
 tracking codes spend the reference's. Each change is one service call and one log entry (`log_index`).
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
 from ..companies.access import require_member
 from ..keys import keyring
-from ..ratelimits import attempt_limit, lookup_limit, tracking_limit
+from ..ratelimits import lookup_limit, phone_match_limit, tracking_limit
 from ..reports.services import worker_for_card
 from ..selfservice.api import current_worker, refusals_commit, worker_required
 from ..workers.attach import WORKER_ACTOR
@@ -102,7 +102,7 @@ class CardComplaint(MethodView):
 
 @blp.route("/cards/<card_no:card_no>/complaints/by-phone")
 class PhoneComplaint(MethodView):
-    @attempt_limit
+    @phone_match_limit
     @lookup_limit
     @blp.arguments(PhoneComplaintArgs)
     @blp.response(201, ComplaintFiledSchema)
@@ -113,7 +113,7 @@ class PhoneComplaint(MethodView):
         """Complain about a card's worker with the mobile number a service of theirs was recorded for (anonymous).
 
         The number must match a service of this worker (422 `no_matching_service` otherwise, which spends the
-        card's attempt budget); it is used once to find the service and is never stored. The complaint links
+        card's budget of phone attempts); it is used once to find the service and is never stored. The complaint links
         the newest matching service.
         """
         worker = worker_for_card(card_no)

@@ -479,7 +479,7 @@ OPS = [
        upload_name="photo.png", form=lambda w: {"consent_on": w.today.isoformat()}),
     # Reports about a card: anyone files one; the regulators who handle it (the employer's sector, market) close it.
     Op("POST", "/api/v1/cards/{card_no}/reports", lambda w: f"/api/v1/cards/{w.card_no}/reports", EVERYONE,
-       lambda w: {"reason": "misconduct", "text": "服务中态度恶劣", "q": None}, "report:file", 201),
+       lambda w: {"reason": "not_holder", "text": "照片与来人不符", "q": None}, "report:file", 201),
     Op("GET", "/api/v1/reports", lambda w: "/api/v1/reports", REGULATORS),
     Op("POST", "/api/v1/reports/{ref}/close", lambda w: f"/api/v1/reports/{w.report_ref}/close",
        frozenset({"reg_hk", "regadmin_hk", "reg_market"}), lambda w: {"note": "已联系企业核实处理。"}, "report:close"),
