@@ -30,10 +30,13 @@ CORRECT_FIELDS = Msg("Please correct the marked fields.", "请修改标出的内
 _FILED = "jiaxin.complaint_filed"
 
 
-@bp.context_processor
-def _vocab():
+def _vocab() -> dict:
     return {"categories": rules.CATEGORIES, "states": rules.STATES, "step_words": rules.STEP_WORDS,
             "subject_kinds": rules.SUBJECT_KINDS}
+
+
+# The complaint pages' words, also when another domain's page shows one of them (the report page's misconduct).
+bp.context_processor(_vocab)
 
 
 def _contact(form) -> services.Contact:
@@ -51,7 +54,7 @@ def _filed(filed: services.Filed):
 # --- filing from a card page ---------------------------------------------------------------------
 
 def _card_page(worker, form, status: int = 200, **extra):
-    return render_template("web/complaints/card.html", worker=worker, form=form, **extra), status
+    return render_template("web/complaints/card.html", worker=worker, form=form, **_vocab(), **extra), status
 
 
 @bp.route("/c/<card_no>/complain", methods=["GET", "POST"])
