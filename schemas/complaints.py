@@ -188,7 +188,7 @@ class ResponseArgs(Schema):
 class PublicComplaintSchema(Schema):
     category = fields.String()
     category_label = fields.Nested(MessageSchema)
-    concluded_on = fields.Date()
+    concluded_on = fields.String(metadata={"description": "The day it was concluded (ISO date, Asia/Shanghai)."})
     agency = fields.Nested(ComplaintAgencySchema)
 
 

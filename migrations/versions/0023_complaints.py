@@ -23,6 +23,13 @@ branch_labels = None
 depends_on = None
 
 
+def _sqlite() -> bool:
+    # Batch mode would rebuild `sanctions` on SQLite to add or drop a column with a foreign key, and the rows that
+    # point at it (notices, decisions, persons, grams) refuse the rebuild's DROP TABLE. SQLite (3.35+) adds such a
+    # column, and drops it, in place.
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade():
     op.create_table('complaints',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -104,6 +111,10 @@ def upgrade():
     with op.batch_alter_table('complaint_responses', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_responses_complaint_id'), ['complaint_id'], unique=False)
 
+    if _sqlite():
+        op.execute("ALTER TABLE sanctions ADD COLUMN origin_complaint_id INTEGER "
+                   "CONSTRAINT fk_sanctions_origin_complaint_id_complaints REFERENCES complaints (id)")
+        return
     with op.batch_alter_table('sanctions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('origin_complaint_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_sanctions_origin_complaint_id_complaints'), 'complaints',
@@ -111,9 +122,12 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('sanctions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_sanctions_origin_complaint_id_complaints'), type_='foreignkey')
-        batch_op.drop_column('origin_complaint_id')
+    if _sqlite():
+        op.execute("ALTER TABLE sanctions DROP COLUMN origin_complaint_id")
+    else:
+        with op.batch_alter_table('sanctions', schema=None) as batch_op:
+            batch_op.drop_constraint(batch_op.f('fk_sanctions_origin_complaint_id_complaints'), type_='foreignkey')
+            batch_op.drop_column('origin_complaint_id')
 
     with op.batch_alter_table('complaint_responses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_complaint_responses_complaint_id'))
