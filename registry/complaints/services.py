@@ -47,6 +47,7 @@ from ..models import new_ref
 from ..selfservice import codes
 from ..selfservice.services import code_key
 from ..trace import codes as review_codes
+from ..trace import household
 from ..trace.models import ServiceRecord
 from ..trace.services import household_key, normalise_reference
 from ..trace.services import reference_of as service_reference
@@ -224,8 +225,6 @@ def file_by_phone(ring: KeyRing, *, worker: Worker, phone: str | None, category:
     body, contact = _common(category, text, contact, problems)
     if problems:
         raise _problems_error(problems)
-    from ..trace import household
-
     household_ref = household.household_ref(household_key(ring), e164)
     del e164
     service = db.session.execute(
