@@ -2,7 +2,7 @@
 origin in a substantiated complaint
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-05 10:00:00.000000
 
 `complaints` is a logged aggregate (`complaint:file`, `complaint:accept`, `complaint:reject`,
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
