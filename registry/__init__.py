@@ -142,6 +142,7 @@ def _register_domains(app: Flask) -> None:
         bulletins,
         cards,
         companies,
+        complaints,
         imports,
         log,
         lookup,
@@ -155,5 +156,5 @@ def _register_domains(app: Flask) -> None:
     )
 
     for module in (accounts, companies, workers, cards, lookup, reports, sanctions, bulletins, selfservice, imports,
-                   trace, notify, tasks, log):
+                   trace, complaints, notify, tasks, log):
         module.register(app)

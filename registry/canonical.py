@@ -47,6 +47,10 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "bulletin_files": ("bulletin",),
     "services": ("service",),
     "service_reviews": ("service",),
+    # Complaints (投诉): the regulators' steps and the subject's responses sit in the complaint's aggregate.
+    "complaints": ("complaint",),
+    "complaint_steps": ("complaint",),
+    "complaint_responses": ("complaint",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -349,7 +353,7 @@ def sanction_state(ring, sanction) -> dict:
         "measures": sanction.measures,
         "bars_home_service": sanction.bars_home_service,
         "publish_months": sanction.publish_months,
-        "origin": None if sanction.origin_report is None else {"report": sanction.origin_report.log_ref},
+        "origin": _sanction_origin(sanction),
         "state": sanction.state,
         "proposed_by": sanction.proposed_by,
         "created": _dt(sanction.created_dt),
@@ -375,6 +379,19 @@ def sanction_state(ring, sanction) -> dict:
             for c in sanction.corrections
         ],
     }
+
+
+def _sanction_origin(sanction) -> dict | None:
+    """Where the case came from: a card report and/or a substantiated complaint, by log_ref.
+
+    `complaint` appears only when set, so the digests of sanctions logged before complaints existed stay valid.
+    """
+    origin = {}
+    if sanction.origin_report is not None:
+        origin["report"] = sanction.origin_report.log_ref
+    if getattr(sanction, "origin_complaint", None) is not None:
+        origin["complaint"] = sanction.origin_complaint.log_ref
+    return origin or None
 
 
 def calendar_state(ring, row) -> dict:
@@ -460,12 +477,48 @@ def service_state_from(ring, service, *, worker: str, company: str, review=None)
     }
 
 
+def complaint_state(ring, complaint) -> dict:
+    """A complaint: its subject and service (log_refs), how and why it was filed, each regulator's step and each
+    response of the subject, in order.
+
+    Every text (the complaint, the complainant's contact, the reasons, the responses) only as its state HMAC, the
+    tracking code's hash only as an HMAC of it. Deadlines are derived, never stored: the days here and the calendar.
+    """
+    subject = complaint.worker if complaint.subject_kind == "worker" else complaint.company
+    agency = complaint.concluded_agency
+    return {
+        "v": VERSION,
+        "kind": "complaint",
+        "salt": complaint.salt,
+        "subject": {"kind": complaint.subject_kind, "ref": subject.log_ref},
+        "service": None if complaint.service is None else complaint.service.log_ref,
+        "method": complaint.method,
+        "category": complaint.category,
+        "text": complaint.text_state,
+        "contact": {"name": complaint.contact_name_state, "phone": complaint.contact_phone_state},
+        "tracking": _h(ring, "tracking_hash", complaint.tracking_hash),
+        "state": complaint.state,
+        "accept_days": complaint.accept_days,
+        "conclude_days": complaint.conclude_days,
+        "filed": _dt(complaint.filed_dt),
+        "filed_on": _d(complaint.filed_on),
+        "accepted_on": _d(complaint.accepted_on),
+        "concluded_on": _d(complaint.concluded_on),
+        "concluded_agency": None if agency is None else agency.log_ref,
+        "steps": [{"step": s.step, "state": s.state, "reason": s.reason_state, "by": s.by,
+                   "agency": s.agency.log_ref, "at": _dt(s.at_dt)} for s in complaint.steps],
+        "responses": [{"by_kind": r.by_kind, "by": r.by, "text": r.text_state, "at": _dt(r.at_dt)}
+                      for r in complaint.responses],
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
     from .bulletins.models import Bulletin
     from .calendar.models import CalendarYear
     from .companies.models import Company
+    from .complaints.models import Complaint
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -487,6 +540,8 @@ def state_of(ring, aggregate) -> dict:
         return bulletin_state(ring, aggregate)
     if isinstance(aggregate, ServiceRecord):
         return service_state(ring, aggregate)
+    if isinstance(aggregate, Complaint):
+        return complaint_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
@@ -496,13 +551,15 @@ def aggregate_roots():
     from .bulletins.models import Bulletin
     from .calendar.models import CalendarYear
     from .companies.models import Company
+    from .complaints.models import Complaint
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
     from .workers.models import Worker
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
-            ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord))
+            ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord),
+            ("complaint", Complaint))
 
 
 def canonical_json(value) -> bytes:

@@ -64,6 +64,10 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),
+        # Complaints: working days to accept or reject after filing, and to conclude after acceptance
+        # (《市场监督管理投诉举报处理暂行办法》: 7 and 45).
+        "COMPLAINT_ACCEPT_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_ACCEPT_WORKING_DAYS", "7")),
+        "COMPLAINT_CONCLUDE_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_CONCLUDE_WORKING_DAYS", "45")),
         # How long a process remembers how many company sanctions each name gram has: the listings search starts
         # from a fragment's rarest gram; the counts only choose where to start, never what is found.
         "SEARCH_COUNTS_SECONDS": int(os.environ.get("REGISTRY_SEARCH_COUNTS_SECONDS", "300")),

@@ -103,6 +103,29 @@ send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMP
 review_attempt_limit = _switchable(limiter.shared_limit(
     lambda: current_app.config["REVIEW_ATTEMPT_LIMIT"], scope="review-attempts", methods=["POST"],
     deduct_when=attempt_failed))
+# Failed attempts at a complaint's tracking code, per complaint reference whoever makes them (like the card attempts
+# above: a success never counts, so the complainant is never locked out by following their own complaint).
+def reference_key() -> str:
+    """The complaint reference a request names (JSON body or form), normalised so variants share a budget."""
+    body = request.get_json(silent=True) if request.is_json else None
+    raw = (body.get("reference") if isinstance(body, dict) else None) or request.form.get("reference") or ""
+    if not isinstance(raw, str):
+        raw = ""
+    return "complaint:" + "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
+
+
+tracking_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
+                                                  scope="tracking-attempts", key_func=reference_key, methods=["POST"],
+                                                  deduct_when=attempt_failed))
+
+
+# Complaints filed by phone that match no service of the card's worker, per card number whoever makes them: a
+# budget of their own (not the worker's attempt budget above, which a stranger could otherwise spend), so nobody can
+# try many phones to learn whom a worker served.
+phone_match_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
+                                                     scope="complaint-phones", key_func=card_key, methods=["POST"],
+                                                     deduct_when=attempt_failed))
+
 
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.
 pin_failures = _switchable(limiter.shared_limit(

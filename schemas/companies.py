@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
+from .complaints import PublicComplaintsSchema
 from .reviews import ReviewSummarySchema
 from .sanctions import PublishedSanctionSchema
 
@@ -115,6 +116,8 @@ class CompanyPublicSchema(Schema):
     staff_total = fields.Integer(metadata={"description": "Current staff, all occupations."})
     sanctions = fields.List(fields.Nested(PublishedSanctionSchema), metadata={
         "description": "The sanctions public today (published, today within the window), newest decision first."})
+    complaints = fields.Nested(PublicComplaintsSchema, metadata={
+        "description": "Substantiated complaints about the company (no other complaint is ever public)."})
     commendations = fields.List(fields.Dict(),
                                 metadata={"description": "Commendations, the red list (arrive with sanctions)."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})

@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields
 
 from .common import MessageSchema
+from .complaints import PublicComplaintsSchema
 from .reviews import ReviewSummarySchema
 from .sanctions import PublishedSanctionSchema
 from .workers import StatusSchema
@@ -69,6 +70,8 @@ class CardViewSchema(Schema):
     qr = fields.Nested(QrVerdictSchema, metadata={"description": "Present when `q` (from a scanned QR) is given."})
     sanctions = fields.List(fields.Nested(PublishedSanctionSchema), metadata={
         "description": "The sanctions public today (published, today within the window), newest decision first."})
+    complaints = fields.Nested(PublicComplaintsSchema, metadata={
+        "description": "Substantiated complaints about the worker (no other complaint is ever public)."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
     reviews = fields.Nested(ReviewSummarySchema, metadata={

@@ -8,7 +8,8 @@ from .common import BoundedInteger, ChangeSchema, MessageSchema
 
 class ReportArgs(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(REPORT_REASONS)),
-                           metadata={"description": "fake | not_holder | misconduct | other"})
+                           metadata={"description": "fake | not_holder | other (misconduct: refused with "
+                                                    "`misconduct_is_a_complaint`; file a complaint instead)"})
     text = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
                          metadata={"description": "What happened (optional, at most 500 characters; "
                                                   "stored encrypted)."})

@@ -105,6 +105,8 @@ class RegulatorSanctionSchema(SanctionNoticeSchema):
     publish_months = fields.Integer(allow_none=True, metadata={"description": "None: not published (minor)."})
     persons = fields.List(fields.Nested(SanctionPersonSchema))
     origin_report = fields.String(allow_none=True, metadata={"description": "The card report's reference."})
+    origin_complaint = fields.String(allow_none=True, metadata={
+        "description": "The reference of the substantiated complaint the case came from."})
     proposed_by = fields.String(metadata={"description": "Account references, here and below."})
     decided_by = fields.String(allow_none=True)
     approved_by = fields.List(fields.String())
@@ -161,6 +163,8 @@ class RecordSanctionArgs(Schema):
                           validate=validate.Length(max=PERSONS_MAX),
                           metadata={"description": "A company's legal representative and responsible persons."})
     origin_report = _text(30, "The reference of the card report the case came from.", required=False)
+    origin_complaint = _text(30, "The reference of the substantiated complaint about this subject the case came "
+                                 "from.", required=False)
 
 
 class SanctionRecordedSchema(ChangeSchema):

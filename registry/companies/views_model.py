@@ -4,6 +4,7 @@ from datetime import date
 from flask import current_app
 
 from .. import clock
+from ..complaints import public as complaints_public
 from ..masking import mask_name, mask_phone
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
@@ -44,6 +45,8 @@ def public_view(company, today: date | None = None) -> dict:
         "staff_by_occupation": staff,
         "staff_total": sum(s["count"] for s in staff),
         "sanctions": published_sanctions(company, clock.today() if today is None else today),
+        # Substantiated complaints about the company only (complaints/public.py).
+        "complaints": complaints_public.for_company(company.id),
         # Arrive with later issues: commendations (red list), the credit score and grade.
         "commendations": [],
         "score": None,

@@ -53,6 +53,14 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     SERVICE_RECORD = "service:record"
     SERVICE_REVIEW = "service:review"
     SERVICE_REPLY = "service:reply"
+    # Complaints (投诉): filed (anonymous), each regulator's step, the subject's responses.
+    COMPLAINT_FILE = "complaint:file"
+    COMPLAINT_ACCEPT = "complaint:accept"
+    COMPLAINT_REJECT = "complaint:reject"
+    COMPLAINT_INVESTIGATE = "complaint:investigate"
+    COMPLAINT_SUBSTANTIATE = "complaint:substantiate"
+    COMPLAINT_DISMISS = "complaint:dismiss"
+    COMPLAINT_RESPOND = "complaint:respond"
 
     def __str__(self) -> str:
         return self.value

@@ -30,6 +30,8 @@ from ..accounts.models import Agency
 from ..cards import qr
 from ..cards.models import Card
 from ..companies.models import Company
+from ..complaints import public as complaints_public
+from ..complaints.models import Complaint
 from ..database import Prepared, as_date, one_statement_read
 from ..errors import ApiError
 from ..extensions import db
@@ -106,7 +108,14 @@ def _one_query():
                       .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc())
                       .limit(review_rules.RECENT_REVIEWS).subquery())
     review_tags = select(*row("g", s1=cast(newest_reviews.c.tags, s)))
-    return union_all(worker, employers, records, card, sanctions, review_totals, review_tags)
+    # --- complaints: only substantiated ones are public (complaints/public.py); usually none. ---
+    complaints = (select(*row("k", id=Complaint.id, s1=Complaint.category, s7=Agency.code, s8=Agency.name_zh,
+                              s9=Agency.name_en, d1=Complaint.concluded_on))
+                  .join(Agency, Agency.id == Complaint.concluded_agency_id)
+                  .where(Complaint.worker_id == wid, Complaint.subject_kind == literal("worker", s),
+                         Complaint.state == literal("substantiated", s)))
+    # --- end of complaints ---
+    return union_all(worker, employers, records, card, sanctions, review_totals, review_tags, complaints)
 
 
 _VIEW_QUERY = Prepared(_one_query())
@@ -235,6 +244,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
     worker, employers, rows, latest_card, sanction_rows, review_rows = None, [], [], None, [], []
+    complaint_items = []
     with one_statement_read(db.session) as conn:
         result = _view_rows(conn, card_no, today)
     for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1, s5, s6, s7, s8, s9, s10 in result:
@@ -253,6 +263,9 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             sanction_rows.append(_Sanction(id_, s1, s2, s3, s4, s5, s6,
                                            {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, as_date(d1), i1,
                                            bool(b1)))
+        elif tag == "k":
+            complaint_items.append(complaints_public.public_item(
+                category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9}))
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:
@@ -295,6 +308,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
                  "valid_until": latest_card.valid_until.isoformat(), "company_uscc": latest_card.uscc,
                  "company_name": latest_card.name, "void": card_void} if latest_card else None,
         "sanctions": [x.view() for x in published],
+        "complaints": complaints_public.summary(complaint_items),
         # Room for what later issues add: the credit score and grade.
         "score": None,
         "grade": None,

@@ -33,7 +33,10 @@ class CardReports(MethodView):
     @blp.alt_response(422, schema=ERRORS)
     @blp.alt_response(429, schema=ERRORS)
     def post(self, args, card_no):
-        """Report a card (anyone): a suspected fake, not the holder, misconduct, or other; to the regulators' queue.
+        """Report a card (anyone): a suspected fake, not the holder, or other; to the regulators' queue.
+
+        Misconduct during a service is a complaint (`POST /api/v1/cards/{card_no}/complaints`): `misconduct`
+        answers 422 `misconduct_is_a_complaint` naming that endpoint.
 
         With `q` (from a scanned QR) the report records the verdict on that QR.
         A number whose check character is wrong answers 422 `card_no_typo`.

@@ -16,6 +16,9 @@ REPORT_REASONS = {
     "misconduct": ("服务中的不当行为", "Misconduct during a service"),
     "other": ("其他", "Other"),
 }
+# What a card report is filed for now. Misconduct during a service is a complaint (complaints/), with due process;
+# reports stored with `misconduct` before complaints existed keep their reason and stay readable.
+FILED_REASONS = ("fake", "not_holder", "other")
 REPORT_STATES = ("open", "closed")
 
 

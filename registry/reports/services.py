@@ -41,7 +41,7 @@ from ..lookup import services as lookup
 from ..models import new_ref
 from ..workers.models import Employment, Worker
 from ..workers.services import check_card_no
-from .models import REPORT_REASONS, REPORT_STATES, CardReport
+from .models import FILED_REASONS, REPORT_REASONS, REPORT_STATES, CardReport
 
 TEXT_MAX = 500
 NOTE_MAX = 500
@@ -100,8 +100,17 @@ def qr_verdict(ring: KeyRing, worker: Worker, q: str | None, today: date) -> qr.
                     latest_void=latest is not None and cards.is_void(worker, latest), today=today)
 
 
+def misconduct_is_a_complaint() -> ApiError:
+    en = ("Misconduct during a service is a complaint: file it with POST /api/v1/cards/{card_no}/complaints "
+          "(or by the phone the service was booked with, or with its review code).")
+    zh = "服务中的不当行为请按投诉提交（投诉服务人员），监管部门将依投诉程序处理。"
+    return ApiError(422, "misconduct_is_a_complaint", zh, en, {"reason": {"en": en, "zh": zh}})
+
+
 def check_reason(reason: str | None) -> str:
-    if reason not in REPORT_REASONS:
+    if reason == "misconduct":
+        raise misconduct_is_a_complaint()
+    if reason not in FILED_REASONS:
         raise field_error("reason", "Choose a reason: " + ", ".join(REPORT_REASONS) + ".",
                           "请选择举报原因。")
     return reason

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..accounts.roles import REGULATOR_ROLES
 from ..cards import qr
 from ..clock import today
+from ..complaints import views as complaint_pages
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -44,6 +45,9 @@ def report_card(card_no: str):
     if request.method == "GET":
         return _report_page(worker, ReportForm(formdata=None, q=request.args.get("q", "")))
     form = ReportForm()
+    if form.reason.data == "misconduct":
+        # Misconduct is a complaint: the complaint form, the resident's words carried over, nothing filed yet.
+        return complaint_pages.misconduct_page(worker, form.text.data)
     if not form.validate():
         return _report_page(worker, form, 400, error=CORRECT_FIELDS)
     ring = keyring()

@@ -99,6 +99,7 @@ class SanctionForm(FlaskForm):
     decision_no = StringField(validators=[MaxLength(sanctions.DECISION_NO_MAX)], filters=[strip])
     decision_date = _optional_date()
     origin_report = StringField(validators=[MaxLength(20)], filters=[strip])
+    origin_complaint = StringField(validators=[MaxLength(20)], filters=[strip])
     person1_role = SelectField(choices=["", *rules.PERSON_ROLES], validate_choice=False)
     person1_name = StringField(validators=[MaxLength(50)], filters=[strip])
     person1_card_no = StringField(validators=[MaxLength(30)], filters=[strip])
@@ -157,6 +158,7 @@ class SanctionForm(FlaskForm):
             "publish_months": _number(self.publish_months.data),
             "decision_no": self.decision_no.data or None, "decision_date": self.decision_date.data,
             "origin_report": self.origin_report.data or None,
+            "origin_complaint": self.origin_complaint.data or None,
         }
 
 

@@ -49,8 +49,10 @@ class Sanction(LoggedAggregate, db.Model):
     bars_home_service: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # The publicity window in months (None: not published — a minor sanction only).
     publish_months: Mapped[int | None] = mapped_column(Integer)
-    # Where the case came from: a card report (by its row) for now; complaints arrive with traceability.
+    # Where the case came from: a card report (by its row).
     origin_report_id: Mapped[int | None] = mapped_column(ForeignKey("card_reports.id"))
+    # Or a substantiated complaint about the same subject (complaints/).
+    origin_complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     state: Mapped[str] = mapped_column(String(12), nullable=False)
     # Copied from the decision row so lists filter and sort in SQL; the decision row is the record.
     decision_date: Mapped[date | None] = mapped_column(Date, index=True)
@@ -67,6 +69,7 @@ class Sanction(LoggedAggregate, db.Model):
     company = relationship("Company")
     agency = relationship("Agency")
     origin_report = relationship("CardReport")
+    origin_complaint = relationship("Complaint")
     persons: Mapped[list[SanctionPerson]] = relationship(order_by="SanctionPerson.id", back_populates="sanction")
     notice: Mapped[SanctionNotice | None] = relationship(back_populates="sanction", uselist=False)
     decision: Mapped[SanctionDecision | None] = relationship(back_populates="sanction", uselist=False)

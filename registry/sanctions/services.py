@@ -22,6 +22,8 @@ from ..accounts.roles import REGULATOR_ROLES
 from ..calendar import services as calendar
 from ..companies import uscc as uscc_mod
 from ..companies.models import Company
+from ..complaints import services as complaints
+from ..complaints.models import Complaint
 from ..errors import ApiError, forbidden, not_found
 from ..extensions import db
 from ..keys import KeyRing
@@ -129,6 +131,31 @@ def _origin(reference: str | None) -> CardReport | None:
     return report
 
 
+def _origin_complaint(reference: str | None, *, worker: Worker | None, company: Company | None) -> Complaint | None:
+    """The substantiated complaint about this same subject a sanction cites as its origin (None: none cited)."""
+    if not reference:
+        return None
+    complaint = complaints.find_by_reference(reference)
+    if complaint is None:
+        raise ApiError(422, "invalid_input", "输入有误。", "The input is not valid.",
+                       {"origin_complaint": {"en": "No complaint has this reference.", "zh": "没有该编号的投诉。"}})
+    if complaint.state != "substantiated":
+        raise ApiError(422, "complaint_not_substantiated", "只有经查属实的投诉才能作为处罚的案件来源。",
+                       "Only a substantiated complaint can be a sanction's origin.",
+                       {"origin_complaint": {"en": "This complaint is not substantiated.",
+                                             "zh": "该投诉未被认定属实。"}})
+    if complaint.subject_kind == "worker":
+        same = worker is not None and complaint.worker_id == worker.id
+    else:
+        same = company is not None and complaint.company_id == company.id
+    if not same:
+        raise ApiError(422, "complaint_other_subject", "该投诉针对的不是本处罚的当事人。",
+                       "The complaint is about someone other than this sanction's subject.",
+                       {"origin_complaint": {"en": "This complaint is about another subject.",
+                                             "zh": "该投诉针对的是其他当事人。"}})
+    return complaint
+
+
 def _person(ring: KeyRing, raw: dict, index: int, problems: list) -> SanctionPerson | None:
     field = f"persons.{index}"
     role = raw.get("role")
@@ -155,7 +182,8 @@ def record_sanction(ring: KeyRing, *, regulator: Account, today: date, subject_k
                     uscc: str | None = None, kind: str, severity: str, legal_basis: str, facts: str, measures: str,
                     bars_home_service: bool = False, publish_months: int | None = None,
                     decision_no: str | None = None, decision_date: date | None = None,
-                    persons: list[dict] | None = None, origin_report: str | None = None) -> Changed:
+                    persons: list[dict] | None = None, origin_report: str | None = None,
+                    origin_complaint: str | None = None) -> Changed:
     """Record a sanction against a worker (by card number) or a company (by USCC), issued by the regulator's agency.
 
     A serious-dishonesty listing starts as a proposal: the subject is noticed
@@ -201,6 +229,7 @@ def record_sanction(ring: KeyRing, *, regulator: Account, today: date, subject_k
     worker = _worker_by_card(card_no) if subject_kind == "worker" else None
     company = _company_by_uscc(uscc) if subject_kind == "company" else None
     origin = _origin(origin_report)
+    from_complaint = _origin_complaint(origin_complaint, worker=worker, company=company)
     named = [_person(ring, p, i, problems) for i, p in enumerate(persons or [])]
     if problems:
         raise _problems_error(problems)
@@ -209,7 +238,8 @@ def record_sanction(ring: KeyRing, *, regulator: Account, today: date, subject_k
     sanction = Sanction(subject_kind=subject_kind, worker=worker, company=company, agency=regulator.agency,
                         agency_id=regulator.agency_id, kind=kind, severity=severity, legal_basis=basis,
                         measures=measures_text, bars_home_service=bool(bars_home_service),
-                        publish_months=publish_months, origin_report=origin, state=rules.first_state(kind),
+                        publish_months=publish_months, origin_report=origin, origin_complaint=from_complaint,
+                        state=rules.first_state(kind),
                         proposed_by=regulator.ref, created_dt=clock.now())
     # The ref binds the sealed facts to this row: mint it before sealing.
     sanction.ref = new_ref()
@@ -472,7 +502,7 @@ def _viewed():
     return (selectinload(Sanction.persons).selectinload(SanctionPerson.worker), selectinload(Sanction.agency),
             selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.notice),
             selectinload(Sanction.decision), selectinload(Sanction.approvals), selectinload(Sanction.corrections),
-            selectinload(Sanction.origin_report))
+            selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint))
 
 
 def get_sanction(ref: str) -> Sanction:

@@ -12,6 +12,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..complaints import rules as complaint_rules
+from ..complaints import services as complaints
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -59,7 +61,17 @@ def worklist_page():
     refs = [r for item in work.awaiting_approval for r in item.cannot_approve]
     return render_template("web/sanctions/worklist.html", regulator=regulator, work=work,
                            logins=worklist.logins_of(refs),
-                           reports=[_report_row(r) for r in work.open_reports])
+                           reports=[_report_row(r) for r in work.open_reports],
+                           complaints_due=[_complaint_row(d) for d in work.complaints_due])
+
+
+def _complaint_row(due) -> dict:
+    """A complaint with its deadline as the worklist lists it: no text (the complaint's page shows that)."""
+    c = due.complaint
+    return {"ref": c.ref, "reference": complaints.reference_of(c), "subject": complaints.subject_view(c),
+            "category_label": complaints.words(complaint_rules.CATEGORIES, c.category),
+            "state_label": complaints.words(complaint_rules.STATES, c.state), "kind": due.kind,
+            "deadline": due.deadline, "overdue": due.overdue}
 
 
 def _report_row(report) -> dict:
@@ -118,7 +130,8 @@ def new():
         subject = args.get("subject_kind", "")
         form = SanctionForm(formdata=None, subject_kind=subject if subject in rules.SUBJECT_KINDS else None,
                             card_no=args.get("card_no", "")[:30], uscc=args.get("uscc", "")[:30],
-                            origin_report=args.get("origin_report", "")[:20])
+                            origin_report=args.get("origin_report", "")[:20],
+                            origin_complaint=args.get("origin_complaint", "")[:20])
         return _new_page(form)
     regulator = account()
     form = SanctionForm()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..calendar.services import Schedule
+from ..complaints.services import reference_of as complaint_reference
 from ..keys import KeyRing
 from ..reports.services import reference_of
 from . import rules
@@ -102,6 +103,8 @@ def regulator_view(ring: KeyRing, sanction: Sanction, today: date, *, using: Sch
         "publish_months": sanction.publish_months,
         "persons": listing_view(sanction)["persons"],
         "origin_report": None if sanction.origin_report is None else reference_of(sanction.origin_report),
+        "origin_complaint": None if sanction.origin_complaint is None else complaint_reference(
+            sanction.origin_complaint),
         "proposed_by": sanction.proposed_by,
         "decided_by": decision.decided_by if decision else None,
         "approved_by": [a.approved_by for a in sanction.approvals],

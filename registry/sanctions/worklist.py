@@ -5,7 +5,9 @@
   is past that day; a deadline counted in a year without the official calendar is provisional;
 - notices whose objection window has ended: ready for the listing decision;
 - serious listings decided and awaiting a second regulator (four eyes), with who may not approve them;
-- the open card reports the regulator handles (`reports.services.queue` scopes them).
+- the open card reports the regulator handles (`reports.services.queue` scopes them);
+- the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
+  within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -20,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Account
 from ..calendar.services import Deadline
+from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
@@ -61,6 +64,7 @@ class Worklist:
     ready_to_decide: list[ReadyToDecide]
     awaiting_approval: list[AwaitingApproval]
     open_reports: list[CardReport]
+    complaints_due: list[complaints.Due] = ()
 
     @property
     def overdue(self) -> int:
@@ -108,7 +112,8 @@ def worklist(account: Account, today: date) -> Worklist:
     ready.sort(key=lambda i: (i.objection_until.day, i.sanction.id))
     approval.sort(key=lambda i: (i.sanction.decision_date, i.sanction.id))
     return Worklist(today=today, publication=publication, ready_to_decide=ready, awaiting_approval=approval,
-                    open_reports=reports.queue(account, state="open"))
+                    open_reports=reports.queue(account, state="open"),
+                    complaints_due=complaints.worklist_due(account, today))
 
 
 def logins_of(refs) -> dict[str, str]:

@@ -35,8 +35,9 @@ from ..companies.uscc import ALPHABET
 LENGTH = 8
 PIN_MIN = 6
 PIN_MAX = 12
-# `review`: a customer's review code, bound to the service's ref instead of a worker's.
-KINDS = ("activation", "consent", "confirmation", "review")
+# `review`: a customer's review code, bound to the service's ref instead of a worker's; `tracking`: a complainant's
+# tracking code, bound to the complaint's ref.
+KINDS = ("activation", "consent", "confirmation", "review", "tracking")
 
 # Full-width ASCII (U+FF01-U+FF5E) sits at a fixed offset from its half-width form.
 _FULLWIDTH = {c + 0xFEE0: c for c in range(0x21, 0x7F)}

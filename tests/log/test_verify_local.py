@@ -104,6 +104,17 @@ def world(app, factory, clock):
                                                            worker=w["workers"][0]))
     add_review(factory.ring, service=w["service"], rating=4, tags=["punctual"], text="准时，干活细致", now=utcnow())
     db.session.commit()
+    # A complaint about the first worker, accepted by a regulator and answered by the worker:
+    # the complaints, complaint_steps and complaint_responses tables.
+    from registry.complaints import services as complaints
+    from tests.support.complaintutil import file_card, step
+
+    filed = file_card(factory, w["workers"][0], contact=complaints.Contact("王女士", "13900002222"))
+    step(factory, proposer, filed.complaint, "accept")
+    complaints.respond(factory.ring, complaint=filed.complaint, by_kind="worker", by="worker",
+                       text="当天按约定完成服务。", now=utcnow())
+    db.session.commit()
+    w["complaint"] = filed.complaint
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
     from registry.bulletins.services import publish
@@ -284,6 +295,9 @@ BUSINESS_EDITS = {
     "bulletin_files": ("media_type", "text/html"),
     "services": ("district", "伪造区"),
     "service_reviews": ("rating", 1),
+    "complaints": ("category", "fraud"),
+    "complaint_steps": ("by", "f" * 32),
+    "complaint_responses": ("by_kind", "company"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -310,6 +324,9 @@ AGGREGATE_OF = {
     "bulletin_files": lambda row: row.bulletin,
     "services": lambda row: row,
     "service_reviews": lambda row: row.service,
+    "complaints": lambda row: row,
+    "complaint_steps": lambda row: row.complaint,
+    "complaint_responses": lambda row: row.complaint,
 }
 
 
@@ -614,3 +631,21 @@ def test_a_stored_hash_beyond_the_tree_is_named(many_checkpoints, factory):
     index = merkle.stored_hash_count(log_size()) + 3
     sql("INSERT INTO log_hashes (id, hash) VALUES (:i, :h)", i=index, h=b"\x01" * 32)
     assert tree_failures(factory, 10000)[0] == [f"stored hashes: 1 beyond the tree (first: index {index})"]
+
+
+def test_a_complaints_sealed_texts_are_checked(world, factory):
+    """The complaint's text and contact, each step's reason and each response: a swapped or re-sealed value is named."""
+    from registry.keys.crypto import aad, seal
+
+    c = world["complaint"]
+    step, response = c.steps[0], c.responses[0]
+    sql("UPDATE complaints SET contact_phone_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "13900009999", aad("complaints", "contact_phone", c.ref)), i=c.id)
+    sql("UPDATE complaint_steps SET reason_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "改过的理由", aad("complaint_steps", "reason", "0" * 32)), i=step.id)
+    sql("UPDATE complaint_responses SET text_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "改过的答复", aad("complaint_responses", "text", response.ref)), i=response.id)
+    assert verify(factory).failures == [
+        f"complaint {c.log_ref}: contact_phone does not match its state HMAC",
+        f"complaint {c.log_ref}: step accept: reason does not decrypt for this row",
+        f"complaint {c.log_ref}: response: text does not match its state HMAC"]

@@ -208,7 +208,7 @@ def test_a_worker_with_no_employer_is_for_market_supervision(client, factory, wo
 
 
 def test_the_queue_filters_by_state_and_reference(client, factory, world):
-    first, second = file(world, factory), file(world, factory, reason="misconduct")
+    first, second = file(world, factory), file(world, factory, reason="not_holder")
     hk = factory.token(regulator(factory, "housekeeping").account)
     assert [r["ref"] for r in queue(client, hk)] == [second.ref, first.ref]  # newest first
     assert [r["ref"] for r in queue(client, hk, reference=reference_of(first).lower())] == [first.ref]

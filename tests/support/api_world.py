@@ -135,6 +135,8 @@ class World:
         self._review_codes: list[tuple[str, str]] = []
         self.reviewed_reference = self._reviewed_service(factory)
         self._review_codes.append(self._record_service(factory))
+        # Complaints (see _complaints): about the worker (by card) and about company A (by a service's review code).
+        self._complaints(factory, reg.worker)
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
@@ -240,6 +242,31 @@ class World:
         reference, code = self._review_codes.pop()
         return {"reference": reference, "code": code, "rating": 5, "tags": ["punctual", "careful"],
                 "text": "阿姨很细心。"}
+    # The customer whose services company A's worker performed (the phone of the by-phone complaint).
+    CUSTOMER_PHONE = "13912340077"
+
+    def _complaints(self, factory, worker) -> None:
+        """A received complaint about the world's worker, filed from the card page (its tracking code kept); one
+        about company A, filed with a service's review code; a service for the by-phone complaint."""
+        from registry.extensions import db
+        from tests.support.complaintutil import file_card, file_code, serve
+
+        admin = self.accounts["a_admin"]
+        filed = file_card(factory, worker)
+        self.complaint_ref, self.complaint_reference = filed.complaint.ref, filed.reference
+        self.complaint_tracking = filed.tracking_code
+        _service, reference, code = serve(factory, company=self.company_a, admin=admin, worker=worker,
+                                          phone=self.CUSTOMER_PHONE)
+        self.company_complaint_ref = file_code(factory, reference=reference, code=code, about="company").complaint.ref
+        _service, reference, code = serve(factory, company=self.company_a, admin=admin, worker=worker,
+                                          phone="13912340078")
+        self._review_pair = {"reference": reference, "code": code}
+        db.session.commit()
+
+    def review_pair(self) -> dict:
+        """A service of the world's worker with no complaint yet, and its review code, as the customer's message
+        gives them (one complaint per service by code: a second filing answers 409)."""
+        return dict(self._review_pair)
 
     @property
     def card_print_task_id(self) -> int:
@@ -550,7 +577,7 @@ OPS = [
        upload_name="photo.png", form=lambda w: {"consent_on": w.today.isoformat()}),
     # Reports about a card: anyone files one; the regulators who handle it (the employer's sector, market) close it.
     Op("POST", "/api/v1/cards/{card_no}/reports", lambda w: f"/api/v1/cards/{w.card_no}/reports", EVERYONE,
-       lambda w: {"reason": "misconduct", "text": "服务中态度恶劣", "q": None}, "report:file", 201),
+       lambda w: {"reason": "not_holder", "text": "照片与来人不符", "q": None}, "report:file", 201),
     Op("GET", "/api/v1/reports", lambda w: "/api/v1/reports", REGULATORS),
     Op("POST", "/api/v1/reports/{ref}/close", lambda w: f"/api/v1/reports/{w.report_ref}/close",
        frozenset({"reg_hk", "regadmin_hk", "reg_market"}), lambda w: {"note": "已联系企业核实处理。"}, "report:close"),
@@ -635,6 +662,35 @@ OPS = [
        lambda w: {"text": "感谢您的评价！"}, "service:reply", 201),
     Op("GET", "/api/v1/companies/{uscc}/reviews", lambda w: f"/api/v1/companies/{_a(w)}/reviews",
        frozenset({"a_admin", "a_user"})),
+    # Complaints (投诉): anyone files (three ways) and follows one with its tracking code (a POST that reads); the
+    # regulators who handle the subject (the employer's sector: housekeeping; market: all) read and step; the subject
+    # responds: the worker in self-service, company A's members.
+    Op("POST", "/api/v1/complaints/by-code", lambda w: "/api/v1/complaints/by-code", EVERYONE,
+       lambda w: {**w.review_pair(), "about": "worker", "category": "quality", "text": "迟到两小时且未告知",
+                  "contact": {"name": "王先生", "phone": "13900001111"}}, "complaint:file", 201),
+    Op("POST", "/api/v1/cards/{card_no}/complaints", lambda w: f"/api/v1/cards/{w.card_no}/complaints", EVERYONE,
+       lambda w: {"category": "abuse", "text": "服务时言语辱骂老人", "contact": None}, "complaint:file", 201),
+    Op("POST", "/api/v1/cards/{card_no}/complaints/by-phone",
+       lambda w: f"/api/v1/cards/{w.card_no}/complaints/by-phone", EVERYONE,
+       lambda w: {"phone": w.CUSTOMER_PHONE, "category": "theft", "text": "服务后家中现金不见了"},
+       "complaint:file", 201),
+    Op("POST", "/api/v1/complaints/track", lambda w: "/api/v1/complaints/track", EVERYONE,
+       lambda w: {"reference": w.complaint_reference, "tracking_code": w.complaint_tracking}, reads=True),
+    Op("GET", "/api/v1/complaints", lambda w: "/api/v1/complaints", REGULATORS),
+    Op("GET", "/api/v1/complaints/{ref}", lambda w: f"/api/v1/complaints/{w.complaint_ref}",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
+    Op("POST", "/api/v1/complaints/{ref}/steps", lambda w: f"/api/v1/complaints/{w.complaint_ref}/steps",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
+       lambda w: {"step": "accept", "reason": "属于管辖范围，予以受理。"}, "complaint:accept"),
+    Op("GET", "/api/v1/self/complaints", lambda w: "/api/v1/self/complaints", WORKER),
+    Op("POST", "/api/v1/self/complaints/{ref}/responses",
+       lambda w: f"/api/v1/self/complaints/{w.complaint_ref}/responses", WORKER,
+       lambda w: {"text": "当天我按约定时间到达，有签到记录。"}, "complaint:respond", 201),
+    Op("GET", "/api/v1/companies/{uscc}/complaints", lambda w: f"/api/v1/companies/{_a(w)}/complaints",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/complaints/{ref}/responses",
+       lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.company_complaint_ref}/responses",
+       frozenset({"a_admin", "a_user"}), lambda w: {"text": "已核实，当天服务按合同完成。"}, "complaint:respond", 201),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

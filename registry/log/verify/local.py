@@ -155,6 +155,13 @@ SEALED = {
     # A service's review: the customer's text and the company's reply.
     "service_review": [("text_enc", "service_reviews", "text", "text_state", "text", "ref"),
                        ("reply_enc", "service_reviews", "reply", "reply_state", "reply", "ref")],
+    # A complaint: its text and the complainant's contact; each step's reason; each response of the subject.
+    "complaint": [("text_enc", "complaints", "text", "text_state", "text", "ref"),
+                  ("contact_name_enc", "complaints", "contact_name", "contact_name_state", "contact_name", "ref"),
+                  ("contact_phone_enc", "complaints", "contact_phone", "contact_phone_state", "contact_phone",
+                   "ref")],
+    "complaint_step": [("reason_enc", "complaint_steps", "reason", "reason_state", "reason", "ref")],
+    "complaint_response": [("text_enc", "complaint_responses", "text", "text_state", "text", "ref")],
 }
 
 
@@ -265,6 +272,13 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                 if kind == "service" and rec.review is not None:
                     for p in _sealed_problems(ring, "service_review", rec.review):
                         records.fail(f"service {ref}: review: {p}", (kind, ref))
+                if kind == "complaint":
+                    for step in rec.steps:
+                        for p in _sealed_problems(ring, "complaint_step", step):
+                            records.fail(f"complaint {ref}: step {step.step}: {p}", (kind, ref))
+                    for response in rec.responses:
+                        for p in _sealed_problems(ring, "complaint_response", response):
+                            records.fail(f"complaint {ref}: response: {p}", (kind, ref))
                 if kind == "bulletin":
                     for p in integrity_problems(ring, rec, origin):
                         records.fail(f"bulletin {ref}: {p}", (kind, ref))
