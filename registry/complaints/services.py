@@ -15,8 +15,9 @@ evaluated when read). Each step is one of `rules.STEPS`, with a reason; the subj
 decision; the complainant follows it with the tracking code given once at filing (kept only as an HMAC).
 
 What is sealed: the text, the complainant's contact, each reason, each response (AES-GCM bound to the row's ref,
-with a state HMAC for the canonical state). The complaint's text is masked of phone and ID numbers by
-`trace.textmask` once that module exists (see docs/privacy.md, "Complaints"); until then it is sealed as typed.
+with a state HMAC for the canonical state). The complaint's text, each reason and each response are masked of
+phone and ID numbers (`trace.textmask`, as reviews are) before sealing: the subject and the complainant read
+them, and neither should learn the other's numbers (docs/privacy.md, "Complaints").
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ from ..trace import household
 from ..trace.models import ServiceRecord
 from ..trace.services import household_key, normalise_reference
 from ..trace.services import reference_of as service_reference
+from ..trace.textmask import mask_text
 from ..trace.vocab import SERVICE_TYPES
 from ..workers.models import Employment, Worker
 from ..workers.person import Problem, e164_mobile
@@ -118,8 +120,11 @@ def clean_text(value) -> str:
 
 
 def _text(value, field: str, limit: int, problems: list, *, required: bool = True,
-          missing_en: str = "Required.", missing_zh: str = "必填。") -> str | None:
+          missing_en: str = "Required.", missing_zh: str = "必填。", masked: bool = True) -> str | None:
+    """The cleaned text (phone and ID numbers masked unless `masked` is False), or None with a problem."""
     text = clean_text(value)
+    if masked:
+        text = mask_text(text)
     if not text:
         if required:
             problems.append(Problem(field, "required", missing_en, missing_zh))
@@ -135,7 +140,7 @@ def _common(category, text, contact: Contact | None, problems: list) -> tuple[st
                                 "请选择投诉类别。"))
     body = _text(text, "text", rules.TEXT_MAX, problems, missing_en="Say what happened.", missing_zh="请说明投诉事由。")
     contact = contact or Contact()
-    name = _text(contact.name, "contact.name", rules.CONTACT_NAME_MAX, problems, required=False)
+    name = _text(contact.name, "contact.name", rules.CONTACT_NAME_MAX, problems, required=False, masked=False)
     phone = None
     if clean_text(contact.phone):
         phone = phones.normalise(clean_text(contact.phone))

@@ -20,6 +20,7 @@ from registry.log.services import ANONYMOUS_ACTOR
 from registry.reports.models import CardReport
 from registry.trace.models import ReviewCode
 from registry.trace.reviews import add_review
+from registry.trace.textmask import mask_text
 from tests.support.cardworld import green_worker
 from tests.support.complaintutil import REASONS, TEXT, file_card, file_code, serve, step, walk
 from tests.support.factory import bearer
@@ -88,6 +89,16 @@ def test_filing_from_the_card_writes_one_anonymous_entry_and_seals_text_and_cont
     opened = complaints.contact_of(factory.ring, c)
     assert (opened.name, opened.phone) == ("王建国", "13900004444")
     assert canonical.state_of(factory.ring, c)["contact"]["phone"] == c.contact_phone_state
+
+
+def test_phone_and_id_numbers_in_the_text_are_masked_before_sealing(client, factory, world):
+    typed = "她留的电话 139 1234 5678，身份证 510104198503091234，都不对"
+    resp = client.post(f"/api/v1/cards/{world.card_no}/complaints", json=body(text=typed))
+    assert resp.status_code == 201, resp.get_json()
+    (c,) = all_complaints()
+    stored = complaints._open(factory.ring, c.text_enc, "complaints", "text", c.ref)
+    assert stored == mask_text(typed) and stored != typed
+    assert "5678" in stored and "1234 5678" not in stored and "198503091234" not in stored
 
 
 def test_filing_by_review_code_about_the_worker_or_the_company_links_the_service(client, factory, world):
