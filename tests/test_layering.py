@@ -16,6 +16,7 @@ PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "c
         "sanctions/search_terms.py", "calendar/workdays.py", "calendar/builtin.py",
         "bulletins/periods.py", "bulletins/changes.py", "bulletins/manifest.py",
         "bulletins/content.py", "bulletins/opendata.py", "trace/household.py", "trace/rules.py", "trace/vocab.py",
+        "trace/service_file.py",
         *sorted(
             str(p.relative_to(REGISTRY)) for p in (REGISTRY / "imports" / "staff_file").glob("*.py"))]
 IMPURE = ("flask", "sqlalchemy", "werkzeug", "registry.extensions", "registry.database", "registry.errors")
