@@ -75,6 +75,9 @@ UNLOGGED_TABLES = frozenset({
     "listing_grams",
     # A service's review code (a credential, like a worker's codes) and regulators' household queries (reads).
     "review_codes", "household_queries",
+    # An uploaded service file while its import runs (sealed; its content deleted when the task ends), like the
+    # staff files.
+    "service_files",
 })
 
 

@@ -6,7 +6,8 @@ import os
 
 # Modules whose import registers handlers with @task_handler.
 HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.keys.tasks", "registry.cards.tasks",
-                                     "registry.bulletins.tasks")
+                                     "registry.bulletins.tasks",
+                                     "registry.trace.import_tasks")
 
 
 def load_handler_modules() -> None:

@@ -56,6 +56,9 @@ ABANDONED = _Failure(
 )
 
 _HANDLERS: dict[str, Callable[[TaskContext], None]] = {}
+# Called in the transaction that ends a task of the kind (done or failed), before it commits: what must not outlive
+# the task goes with it (an uploaded file's personal data, say).
+_ENDINGS: dict[str, Callable[[int, str], None]] = {}
 
 
 def task_handler(kind: str):
@@ -101,6 +104,20 @@ class TaskContext:
         self.cursor = cursor
         if self._stop_requested():
             raise TaskInterrupted()
+
+
+def on_task_end(kind: str):
+    """Register the decorated `fn(task_id, state) -> None` to run in the commit that ends a task of `kind`.
+
+    It runs when the task is done, fails for good, or is abandoned by `reclaim_expired`; never when it goes back
+    to the queue. It must not commit.
+    """
+
+    def register(fn: Callable[[int, str], None]):
+        _ENDINGS[kind] = fn
+        return fn
+
+    return register
 
 
 def enqueue(kind: str, args: dict, *, actor_ref: str, owner_ref: str | None = None) -> Task:
@@ -175,7 +192,7 @@ def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[
     handler = _HANDLERS.get(kind)
     if handler is None:
         log.error("task %d: no handler for kind %s", task_id, kind)
-        return _end(task_id, owner, "failed", UNKNOWN_KIND.as_error())
+        return _end(task_id, owner, "failed", UNKNOWN_KIND.as_error(), kind)
     try:
         handler(TaskContext(task, owner, lease_seconds, stop_requested))
     except LeaseLost:
@@ -191,13 +208,16 @@ def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[
         frames = "".join(traceback.format_tb(exc.__traceback__))
         log.error("task %d (%s) attempt %d raised %s\n%s", task_id, kind, attempts, type(exc).__name__, frames)
         state = "failed" if attempts >= MAX_ATTEMPTS else "queued"
-        return _end(task_id, owner, state, TASK_FAILED.as_error(type=type(exc).__name__))
-    return _end(task_id, owner, "done", None)
+        return _end(task_id, owner, state, TASK_FAILED.as_error(type=type(exc).__name__), kind)
+    return _end(task_id, owner, "done", None, kind)
 
 
-def _end(task_id: int, owner: str, state: str, error: dict | None) -> str:
+def _end(task_id: int, owner: str, state: str, error: dict | None, kind: str | None = None) -> str:
     """Settle a task as done, failed or queued again, releasing its lease."""
     finished = clock.now() if state in ("done", "failed") else None
+    if finished is not None and kind in _ENDINGS:
+        # Committed by _settle below, or rolled back with it if another owner holds the task.
+        _ENDINGS[kind](task_id, state)
     _settle(task_id, owner, state=state, error=error, finished_dt=finished, lease_owner=None, lease_until_dt=None)
     log.info("task %d -> %s", task_id, state)
     return state
@@ -236,6 +256,8 @@ def reclaim_expired(grace_seconds: float = RECLAIM_GRACE_SECONDS) -> dict[str, i
             task.state = "failed"
             task.error = ABANDONED.as_error()
             task.finished_dt = clock.now()
+            if task.kind in _ENDINGS:
+                _ENDINGS[task.kind](task.id, "failed")
             counts["failed"] += 1
         else:
             task.state = "queued"

@@ -6,17 +6,20 @@ once, to derive the household reference and to send the review code, and is
 then dropped (docs/privacy.md, "Customers"). Reviews hang on a service and sit
 in its aggregate (`service`).
 """
-from . import models  # noqa: F401  (the tables)
+from . import import_models, models  # noqa: F401  (the tables)
 
 
 def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import reviews_api, reviews_views, views
+    from . import import_api, import_views, reviews_api, reviews_views, views
 
     api.register_blueprint(api_mod.blp)
     app.register_blueprint(views.bp)
     # Reviews: the customer's review with the code, the company's reply, the company's list.
     api.register_blueprint(reviews_api.blp)
     app.register_blueprint(reviews_views.bp)
+    # Service files: upload, progress, report (a queued task, `trace/imports.py`).
+    api.register_blueprint(import_api.blp)
+    app.register_blueprint(import_views.bp)

@@ -307,6 +307,24 @@ class World:
             self._bulletin_ref = published.bulletin.ref
         return self._bulletin_ref
 
+    @property
+    def service_import_task_id(self) -> int:
+        """A finished service import of company A with a report (its one row names no known card; made on first
+        use)."""
+        if self.__dict__.get("_service_import_task_id") is None:
+            from registry.extensions import db
+            from registry.trace.imports import start_import
+            from tests.support.importutil import run_queued_tasks
+
+            content = ("服务证号,服务类型,客户手机号,服务区县,开始时间,结束时间\n"
+                       "JX0000000000,保洁,1,锦江区,x,y\n").encode()
+            task = start_import(self.f.ring, account=self.accounts["a_admin"], company=self.company_a,
+                                filename="bad.csv", content=content, keep_good=False)
+            db.session.commit()
+            self._service_import_task_id = task.id
+            run_queued_tasks(self.f.app)
+        return self._service_import_task_id
+
     def new_id(self) -> str:
         from datetime import date
 
@@ -540,6 +558,17 @@ OPS = [
        lambda w: f"/api/v1/companies/{_a(w)}/imports/{w.report_task_id}/report", frozenset({"a_admin", "a_user"})),
     Op("GET", "/api/v1/imports/template.csv", lambda w: "/api/v1/imports/template.csv", EVERYONE),
     Op("GET", "/api/v1/imports/template.xlsx", lambda w: "/api/v1/imports/template.xlsx", EVERYONE),
+    # Service records by file (追溯): the company's members upload and follow; each row is one service:record.
+    Op("POST", "/api/v1/companies/{uscc}/services/imports", lambda w: f"/api/v1/companies/{_a(w)}/services/imports",
+       frozenset({"a_admin", "a_user"}), None, "service:record", 202, upload=lambda w: _service_csv(w, 3), entries=3,
+       queued=True),
+    Op("GET", "/api/v1/companies/{uscc}/services/imports/{task_id}",
+       lambda w: f"/api/v1/companies/{_a(w)}/services/imports/{w.service_import_task_id}",
+       frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/companies/{uscc}/services/imports/{task_id}/report",
+       lambda w: f"/api/v1/companies/{_a(w)}/services/imports/{w.service_import_task_id}/report",
+       frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/services/imports/template.csv", lambda w: "/api/v1/services/imports/template.csv", EVERYONE),
     Op("GET", "/api/v1/vocab/occupations", lambda w: "/api/v1/vocab/occupations", EVERYONE),
     Op("GET", "/api/v1/vocab/employment-kinds", lambda w: "/api/v1/vocab/employment-kinds", EVERYONE),
     Op("GET", "/api/v1/vocab/record-kinds", lambda w: "/api/v1/vocab/record-kinds", EVERYONE),
@@ -713,6 +742,16 @@ def _staff_csv(w: World, n: int) -> bytes:
 
     w.n += 1
     return csv_bytes(person_rows(n, today=w.today, seed=1000 + w.n))
+
+
+def _service_csv(w: World, n: int) -> bytes:
+    """`n` services of the world's worker by company A, with a reason in case the worker no longer qualifies
+    (another operation may have ended the employment or listed the worker)."""
+    from registry.clock import now as utcnow
+    from tests.support.serviceimportutil import service_csv, service_rows
+
+    w.n += 1
+    return service_csv(service_rows(n, [w.card_no], now=utcnow(), seed=2000 + w.n, override_reason="合同约定的服务"))
 
 
 def call(client, world: World, op: Op, principal: str, body=None):

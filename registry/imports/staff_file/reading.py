@@ -7,7 +7,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -26,6 +26,30 @@ SNIFF_BYTES = 64 * 1024
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and WPS .et)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What one kind of file looks like: its columns, how a header names them, its groups and words.
+
+    The staff file is `STAFF`; another file the registry reads the same way
+    (the service file, `registry/trace/service_file.py`) brings its own.
+    """
+
+    by_key: dict[str, Column]
+    column_for_header: Callable[[str], Column | None]
+    required: list[Column]
+    # Optional all-or-nothing column groups, and each group's words (zh, en).
+    groups: dict[str, list[Column]]
+    group_words: dict[str, tuple[str, str]]
+    # The refusal of a file with a header and no data rows.
+    empty: FileError
+    # Render an .xlsx date-time cell with its time (YYYY-MM-DD HH:MM[:SS]) rather than its date alone.
+    datetimes: bool = False
+
+
+STAFF = Layout(BY_KEY, column_for_header, PERSON_COLUMNS, GROUPS, RECORD_KINDS,
+               FileError("empty_file", "The file has no staff rows.", "文件中没有人员数据。"))
 
 
 class NumberCell(str):
@@ -63,15 +87,15 @@ SAVE_AS = ("Save it from Excel as “CSV UTF-8” or as an .xlsx workbook, or st
            "请在 Excel 中另存为“CSV UTF-8”或 .xlsx 工作簿，或使用模板。")
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
-    """Read an uploaded staff file; never raises on bad content."""
+def read_table(data: bytes, filename: str = "", layout: Layout = STAFF) -> Table:
+    """Read an uploaded file (the staff file unless another `layout` is given); never raises on bad content."""
     if len(data) > MAX_BYTES:
         return _refuse("too_large", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.",
                        f"文件超过 {MAX_BYTES // (1024 * 1024)} MB，请拆分后分批导入。")
     if not data.removeprefix(codecs.BOM_UTF8).strip():
-        return _empty()
+        return _empty(layout)
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, layout)
     if data.startswith(OLE_MAGIC):
         return _refuse("not_a_table", "Old Excel files (.xls) cannot be read. " + SAVE_AS[0],
                        "无法读取旧版 Excel 文件（.xls）。" + SAVE_AS[1])
@@ -94,11 +118,11 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if text.lstrip().startswith("<"):
         return _refuse("not_a_table", "The file is a web page or XML, not a table. " + SAVE_AS[0],
                        "文件是网页或 XML，不是表格。" + SAVE_AS[1], "csv", encoding)
-    return _read_csv(text, encoding)
+    return _read_csv(text, encoding, layout)
 
 
-def _empty() -> Table:
-    return _refuse("empty_file", "The file has no staff rows.", "文件中没有人员数据。")
+def _empty(layout: Layout) -> Table:
+    return Table(format="", errors=[layout.empty])
 
 
 def _is_utf16(sample: bytes) -> bool:
@@ -138,7 +162,7 @@ def _decode(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _read_csv(text: str, encoding: str) -> Table:
+def _read_csv(text: str, encoding: str, layout: Layout) -> Table:
     end = text.find("\n")
     first_line = text if end < 0 else text[:end]
     # Excel writes commas; some locales semicolons; pasted sheets tabs.
@@ -146,13 +170,13 @@ def _read_csv(text: str, encoding: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = enumerate(reader, start=1)
     try:
-        return _build("csv", encoding, rows, fallback=(encoding == "gb18030"))
+        return _build("csv", encoding, rows, layout, fallback=(encoding == "gb18030"))
     except csv.Error:
         return _refuse("not_a_table", f"The file cannot be read as CSV near row {reader.line_num}. " + SAVE_AS[0],
                        f"文件在第 {reader.line_num} 行附近无法按 CSV 读取。" + SAVE_AS[1], "csv", encoding)
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, layout: Layout) -> Table:
     unreadable = ("not_a_table", "The file cannot be opened as an .xlsx workbook. " + SAVE_AS[0],
                   "无法作为 .xlsx 工作簿打开该文件。" + SAVE_AS[1], "xlsx")
     try:
@@ -176,9 +200,9 @@ def _read_xlsx(data: bytes) -> Table:
             sheet = workbook.worksheets[0]
             # Some writers record a wrong sheet size; read what is really there.
             sheet.reset_dimensions()
-            rows = ((n, [_cell_text(v) for v in values])
+            rows = ((n, [_cell_text(v, layout.datetimes) for v in values])
                     for n, values in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1))
-            return _build("xlsx", None, rows, fallback=False)
+            return _build("xlsx", None, rows, layout, fallback=False)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error on a malformed workbook
         return _refuse(*unreadable)
     finally:
@@ -186,13 +210,15 @@ def _read_xlsx(data: bytes) -> Table:
             workbook.close()
 
 
-def _cell_text(value) -> str:
-    """Render an .xlsx cell value as a CSV export would show it."""
+def _cell_text(value, datetimes: bool = False) -> str:
+    """Render an .xlsx cell value as a CSV export would show it (a date-time as its date, unless `datetimes`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, datetime):
+        if datetimes:
+            return value.strftime("%Y-%m-%d %H:%M:%S" if value.second else "%Y-%m-%d %H:%M")
         return value.date().isoformat()
     if isinstance(value, (date, time)):
         return value.isoformat()
@@ -205,7 +231,8 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def _build(fmt: str, encoding: str | None, rows: Iterator[tuple[int, list[str]]], *, fallback: bool) -> Table:
+def _build(fmt: str, encoding: str | None, rows: Iterator[tuple[int, list[str]]], layout: Layout, *,
+           fallback: bool) -> Table:
     """Find the header, map it to columns and collect the filled cells of every non-blank row."""
     table = Table(format=fmt, encoding=encoding)
     positions: dict[int, str] | None = None
@@ -216,10 +243,10 @@ def _build(fmt: str, encoding: str | None, rows: Iterator[tuple[int, list[str]]]
             continue
         if positions is None:
             table.headers = [cell.strip() for cell in cells]
-            positions, table.errors = _map_header(table.headers, fallback=fallback)
+            positions, table.errors = _map_header(table.headers, layout, fallback=fallback)
             if table.errors:
                 return table
-            table.columns = [BY_KEY[positions[i]] for i in sorted(positions)]
+            table.columns = [layout.by_key[positions[i]] for i in sorted(positions)]
             continue
         count += 1
         if count > MAX_ROWS:
@@ -238,7 +265,7 @@ def _build(fmt: str, encoding: str | None, rows: Iterator[tuple[int, list[str]]]
             raw[key] = cell if isinstance(cell, NumberCell) else cell.strip()
         table.rows.append((number, raw))
     if positions is None or not table.rows:
-        return _empty()
+        return _empty(layout)
     if unnamed:
         table.rows = []
         table.errors = [FileError("extra_column", f"Column {_letter(i)} has data (from row {n}) but no header.",
@@ -254,7 +281,7 @@ def _quote_header(text: str) -> str:
     return f"“{text[:30]}”"
 
 
-def _map_header(headers: list[str], *, fallback: bool) -> tuple[dict[int, str], list[FileError]]:
+def _map_header(headers: list[str], layout: Layout, *, fallback: bool) -> tuple[dict[int, str], list[FileError]]:
     """Map header cells to column keys by position, or say why the header is not acceptable."""
     positions: dict[int, str] = {}
     seen: dict[str, int] = {}
@@ -263,7 +290,7 @@ def _map_header(headers: list[str], *, fallback: bool) -> tuple[dict[int, str], 
     for i, text in enumerate(headers):
         if not text:
             continue
-        col = column_for_header(text)
+        col = layout.column_for_header(text)
         if col is None:
             unknown.append(i)
         elif col.key in seen:
@@ -292,14 +319,14 @@ def _map_header(headers: list[str], *, fallback: bool) -> tuple[dict[int, str], 
             "use the template's column names.",
             f"第 {_letter(i)} 列的表头{quoted}不是已知的列名，请使用模板中的列名。"))
     present = set(seen)
-    for col in PERSON_COLUMNS:
+    for col in layout.required:
         if col.key not in present:
             errors.append(FileError("missing_column", f"The required column “{col.en}” ({col.zh}) is missing.",
                                     f"缺少必需的列“{col.zh}”。"))
-    for group, cols in GROUPS.items():
+    for group, cols in layout.groups.items():
         have = [c for c in cols if c.key in present]
         if have and len(have) < len(cols):
-            zh_kind, en_kind = RECORD_KINDS[group]
+            zh_kind, en_kind = layout.group_words[group]
             for col in cols:
                 if col.key not in present:
                     errors.append(FileError(

@@ -1,0 +1,37 @@
+"""Uploaded service files: sealed while their import waits, their content deleted when it ends."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .. import clock
+from ..extensions import db
+from ..models import UTCDateTime, new_ref
+
+
+class ServiceFile(db.Model):
+    """A company's uploaded service file. It holds customers' phones, which the registry never keeps: the content
+    is sealed while the import waits and runs, and set to NULL in the commit that ends its task (done or failed);
+    its size, digest and report (which quotes no cell) stay. Unlogged, like the staff files."""
+
+    __tablename__ = "service_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # AES-GCM associated data binds the sealed content to this ref.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), nullable=False, index=True)
+    uploaded_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Loaded only when read; NULL once the task ended (`deleted_dt`).
+    content_enc: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    deleted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    keep_good: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    # Filled by the validation phase: the data rows to store, and the report (row, column, rule: no cell's value).
+    valid_rows: Mapped[list | None] = mapped_column(JSON)
+    report_csv: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

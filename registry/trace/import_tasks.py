@@ -1,0 +1,17 @@
+"""The service-import task handler (loaded by the jobs process and the web), and its ending."""
+from flask import current_app
+
+from ..clock import now
+from ..keys import keyring
+from ..tasks.services import TaskContext, on_task_end, task_handler
+from .imports import TASK_KIND, forget_file, run_import
+
+
+@task_handler(TASK_KIND)
+def services_import(ctx: TaskContext) -> None:
+    """Import one uploaded service file."""
+    run_import(keyring(), ctx, now=now(), batch=current_app.config["IMPORT_BATCH"])
+
+
+# The uploaded file's content goes in the commit that ends its task, done or failed.
+on_task_end(TASK_KIND)(forget_file)
