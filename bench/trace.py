@@ -1,6 +1,7 @@
-"""Benchmark: service records (追溯) through the real file import, against the storage floor.
+"""Benchmark: service records (追溯) through the real file import, against the storage floor; then the
+household query under load, against /healthz of the same server.
 
-Phase 1 (here): 1,000,000 service records imported as the jobs process
+Phase 1: 1,000,000 service records imported as the jobs process
 imports them — in files of at most 100,000 rows, each its own upload and task,
 run one after another by the task handler in a child process (reading, every
 row judged, household HMACs, review codes, sealed messages to customers,
@@ -11,9 +12,21 @@ Core executemany in batches of 1,000, values read from the import's database
 beforehand (only the inserts are timed). `trace_import_ratio` is floor time /
 import time (target >= 0.2); `trace_import_rss_mb` the importing process's
 peak RSS plus, on PostgreSQL, its backend's private memory (target < 500 MB).
-The last line is one flat JSON object.
 
-    .venv/bin/python -m bench.trace [--db sqlite|postgresql] [--rows 1000000] [--workers 500]
+Phase 2, on the import's database (the 1,000,000 services, each for a household of its own phone): gunicorn
+serves `wsgi:app` (2 sync workers, rate limits off, no access log) and wrk loads it on loopback as
+bench/listings.py does: /healthz, then `POST /api/v1/households/services` with a regulator's token and the phone
+of a recorded household drawn at random from several thousand per request (each query also writes its private
+query record, as in production), then /healthz again.
+
+    household_ratio  = household queries/s ÷ mean /healthz requests/s   (target ≥ 0.3 at 16 connections)
+    household_p99_ms = the query's 99th-percentile latency              (target ≤ 50 at 16 connections)
+
+Any answer but 200 fails the run (it still prints its figures, then exits 1). The last line is one flat JSON
+object.
+
+    .venv/bin/python -m bench.trace [--db sqlite|postgresql] [--rows 1000000] [--workers 500] [--seconds 15]
+                                    [--connections 16]
 """
 from __future__ import annotations
 
@@ -29,10 +42,33 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench._benchdb import ROOT, database_url, drop_database, make_app
+from bench._serve import (
+    WRK_SCRIPT,
+    Server,
+    ensure_wrk,
+    free_port,
+    measure_against_healthz,
+    report_failures,
+    report_runs,
+    say,
+)
 from bench.import_workers import BackendMemory, backend_pid
 
 FILE_ROWS = 100_000
 BATCH = 1000
+# Phones of recorded households the query draws from.
+SAMPLE_PHONES = 5000
+HOUSEHOLD_PATH = "/api/v1/households/services"
+# bench/_serve.py's script, with each line of the terms file posted as the JSON body of the household query
+# (under a regulator's token) instead of put into a GET path; /healthz stays a GET.
+HOUSEHOLD_SCRIPT = WRK_SCRIPT.replace(
+    'reqs[#reqs + 1] = wrk.format("GET", path)',
+    'if template == "/healthz" then\n'
+    '        reqs[#reqs + 1] = wrk.format("GET", path)\n'
+    '      else\n'
+    '        reqs[#reqs + 1] = wrk.format("POST", template, {["Authorization"] = "Bearer {TOKEN}", '
+    '["Content-Type"] = "application/json"}, line)\n'
+    '      end')
 
 
 def child_setup(url: str, work: Path, workers: int) -> None:
@@ -145,17 +181,71 @@ def floor(url: str, work: Path, import_url: str) -> float:
     return seconds
 
 
-def write_files(work: Path, cards: list[str], rows: int) -> int:
-    """The service files (at most FILE_ROWS rows each), generated here so the importer's memory is its own."""
+def write_files(work: Path, cards: list[str], rows: int) -> tuple[int, list[str]]:
+    """The service files (at most FILE_ROWS rows each), generated here so the importer's memory is its own; and
+    a sample of the customers' phones, for the household query."""
     from registry.clock import now
     from tests.support.serviceimportutil import service_csv, service_rows
 
-    files = 0
+    files, phones = 0, []
+    rng = random.Random(15)
     for start in range(0, rows, FILE_ROWS):
         n = min(FILE_ROWS, rows - start)
-        (work / f"services-{files}.csv").write_bytes(service_csv(service_rows(n, cards, now=now(), seed=files)))
+        file_rows = service_rows(n, cards, now=now(), seed=files)
+        phones += [r["phone"] for r in rng.sample(file_rows, min(n, SAMPLE_PHONES // max(1, rows // FILE_ROWS)))]
+        (work / f"services-{files}.csv").write_bytes(service_csv(file_rows))
         files += 1
-    return files
+    return files, phones
+
+
+def regulator_token(url: str, work: Path, engine: str) -> str:
+    """A housekeeping regulator's API token on the import's database (and fresh planner statistics)."""
+    from sqlalchemy import text
+
+    from registry.extensions import db
+    from tests.support.factory import Factory
+
+    app = make_app(url, work)
+    with app.app_context():
+        factory = Factory(app)
+        account = factory.agency_user(factory.agency(sector="housekeeping", code="bench-hk")).account
+        token = factory.token(account, name="bench")
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        if engine == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM"))
+        db.session.remove()
+        db.engine.dispose()
+    return token
+
+
+def household_phase(args, work: Path, url: str, phones: list[str]) -> tuple[dict, bool]:
+    """wrk on the household query beside /healthz; (its figures for the summary line, whether it failed)."""
+    wrk = ensure_wrk()
+    token = regulator_token(url, work, args.db)
+    terms = work / "households.txt"
+    terms.write_text("".join(json.dumps({"phone": p, "purpose": "complaint"}) + "\n" for p in phones))
+    script = work / "households.lua"
+    script.write_text(HOUSEHOLD_SCRIPT.replace("{TOKEN}", token))
+    with Server(url, work, free_port()) as server:
+        server.wait_ready()
+        m = measure_against_healthz(wrk, server, script, terms, HOUSEHOLD_PATH, seconds=args.seconds,
+                                    connections=args.connections, threads=args.threads, engine=args.db,
+                                    db_name="jiaxin_bench_trace")
+    ratio, failures = report_runs(m, "household query", args.db)
+    h1, found, h2 = m["h1"], m["target"], m["h2"]
+    healthz_rps = (h1["rps"] + h2["rps"]) / 2
+    say(f"household_ratio {ratio:.3f} (query ÷ mean healthz {healthz_rps:,.0f} req/s; target ≥ 0.3), "
+        f"household_p99_ms {found['p99_ms']:.2f} (target ≤ 50); {args.connections} connections, "
+        f"gunicorn 2 sync workers, {args.db}, {args.seconds} s a run")
+    report_failures(m, failures)
+    return ({"household_ratio": round(ratio, 3), "household_p99_ms": round(found["p99_ms"], 2),
+             "household_rps": round(found["rps"], 1), "household_p50_ms": round(found["p50_ms"], 2),
+             "household_cpu_ms": round(found["app_cpu_ms_per_req"] + found["db_cpu_ms_per_req"], 3),
+             "healthz_rps": round(healthz_rps, 1),
+             "others_cores": round(max(r["others_cores"] for r in (h1, found, h2)), 2),
+             "non_200": failures}, bool(failures) or not m["alive"])
 
 
 def run(module: str, *args: str) -> dict:
@@ -163,27 +253,31 @@ def run(module: str, *args: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=500)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each measured wrk run")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--setup", nargs=2, metavar=("URL", "WORK"), help=argparse.SUPPRESS)
     parser.add_argument("--child", nargs=3, metavar=("URL", "WORK", "FILES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.setup:
         child_setup(args.setup[0], Path(args.setup[1]), args.workers)
-        return
+        return 0
     if args.child:
         child_import(args.child[0], Path(args.child[1]), int(args.child[2]))
-        return
+        return 0
     out: dict = {}
+    failed = False
     with tempfile.TemporaryDirectory(prefix="jiaxin-bench-") as tmp:
         work = Path(tmp)
         # --- phase 1: the file import beside its storage floor ---
         import_url = database_url(args.db, work, "jiaxin_bench_trace")
         cards = run("bench.trace", "--workers", str(args.workers), "--setup", import_url, str(work))["cards"]
-        files = write_files(work, cards, args.rows)
+        files, phones = write_files(work, cards, args.rows)
         child = run("bench.trace", "--child", import_url, str(work), str(files))
         assert set(child["states"]) == {"done"} and child["stored"] == args.rows, child
         floor_url = database_url(args.db, work, "jiaxin_bench_trace_floor")
@@ -200,14 +294,16 @@ def main() -> None:
                     "trace_import_ratio": round(floor_seconds / child["seconds"], 3),
                     "trace_import_rss_mb": round(rss, 1), "trace_files": files})
 
-        # --- phase 2: the household query under wrk (`household_ratio`, `household_p99_ms`) ---
-        # Built together with the household endpoint: a regulator's token, random phones of the households
-        # recorded above (import_url keeps the 1,000,000 services), served as bench/_serve.py serves, beside
-        # /healthz. Its results join `out` here, before the summary line.
-
-        drop_database(args.db, "jiaxin_bench_trace")
-    print(json.dumps({**out, "rows": args.rows, "db": args.db}))
+        # --- phase 2: the household query under wrk, on the import's services ---
+        try:
+            figures, failed = household_phase(args, work, import_url, phones)
+            out.update(figures)
+        finally:
+            drop_database(args.db, "jiaxin_bench_trace")
+    print(json.dumps({**out, "rows": args.rows, "connections": args.connections, "seconds": args.seconds,
+                      "db": args.db}))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,7 +18,7 @@ from ..keys import keyring
 from ..ratelimits import lookup_limit, phone_match_limit, tracking_limit
 from ..reports.services import worker_for_card
 from ..selfservice import services as selfservice
-from ..selfservice.views import _need_sign_in, _signed_in
+from ..selfservice.views import need_sign_in, signed_in
 from ..web import account, apply_api_error, flash_msg, role_required
 from ..workers.attach import WORKER_ACTOR
 from . import rules, services
@@ -215,9 +215,9 @@ def _own_page(template: str, rows, **extra):
 
 @bp.get("/me/complaints")
 def my_complaints():
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     return _own_page("web/complaints/own.html", services.about_worker(worker), who="worker",
                      action=lambda ref: url_for(".my_response", ref=ref))
@@ -225,9 +225,9 @@ def my_complaints():
 
 @bp.post("/me/complaints/<ref>/responses")
 def my_response(ref: str):
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     complaint = services.own_complaint(ref, worker=worker)
     return _respond(lambda ring, text, now: services.respond(ring, complaint=complaint, by_kind="worker",

@@ -103,7 +103,7 @@ def _attempt(form, page: str, run, **extra):
     return render_template(page, form=form, error=error, extra=unplaced, **extra), status
 
 
-def _signed_in():
+def signed_in():
     """(worker, session) of the page's worker session, or None (a dead token is dropped, with the code it kept)."""
     raw = session.get(TOKEN)
     found = services.worker_for_token(raw, clock.now()) if raw else None
@@ -145,9 +145,9 @@ def _viewing(card_no: str) -> datetime | None:
     return None
 
 
-def _need_sign_in():
+def need_sign_in():
     flash_msg("请先用卡号和 PIN 登录。", "Please sign in with your card number and PIN first.", "info")
-    return redirect(url_for(".login"))
+    return redirect(url_for("selfservice_web.login"))
 
 
 # --- activation and sign-in ---------------------------------------------------------------------
@@ -180,7 +180,7 @@ def login():
     form = SignInForm()
     page = "web/selfservice/login.html"
     if not form.is_submitted():
-        if _signed_in() is not None:
+        if signed_in() is not None:
             return redirect(url_for(".me"))
         return render_template(page, form=form)
     if not form.validate():
@@ -195,23 +195,23 @@ def login():
 
 @bp.post("/me/logout")
 def logout():
-    found = _signed_in()
+    found = signed_in()
     if found is not None:
         services.sign_out(found[1], clock.now())
         db.session.commit()
     session.pop(TOKEN, None)
     session.pop(SHOWN_CODE, None)
     flash_msg("已退出。", "You are signed out.", "success")
-    return redirect(url_for(".login"))
+    return redirect(url_for("selfservice_web.login"))
 
 
 # --- the worker's own pages ---------------------------------------------------------------------
 
 @bp.get("/me")
 def me():
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     ring = keyring()
     return render_template("web/selfservice/me.html", view=views_model.own_view(ring, worker,
@@ -224,9 +224,9 @@ def me():
 
 @bp.post("/me/consent-codes")
 def consent_code():
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     issued = services.create_consent_code(keyring(), worker=worker, now=clock.now())
     card_no = worker.card_no
@@ -239,9 +239,9 @@ def consent_code():
 
 @bp.get("/me/consent-codes")
 def consent_code_shown():
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     shown = _shown_code(worker)
     if shown is None:
@@ -259,9 +259,9 @@ def consent_code_shown():
 @bp.post("/me/employments/<int:employment_id>/<any(confirm, decline):answer>")
 def answer_employment(employment_id: int, answer: str):
     """The worker confirms, or refuses, a company that registered them (the form's CSRF token guards it)."""
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     now = clock.now()
     run = attach.confirm_by_worker if answer == "confirm" else attach.decline_by_worker
@@ -281,9 +281,9 @@ def answer_employment(employment_id: int, answer: str):
 
 @bp.get("/me/state.json")
 def state():
-    found = _signed_in()
+    found = signed_in()
     if found is None:
-        return _need_sign_in()
+        return need_sign_in()
     worker, _session = found
     from flask import json
 
