@@ -148,6 +148,14 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
                         now=now())
     db.session.commit()
     record_service(factory, green, phone="13912340009")
+    # A complaint with that service's code, about the green worker: the complaint pages have one to show.
+    from registry.complaints import services as complaints
+
+    ref_, code_ = last_review_code(factory)
+    complaint = complaints.file_by_code(factory.ring, reference=ref_, code=code_, about="worker", category="quality",
+                                        text="约定的卫生间清洁没有做。", contact=complaints.Contact("张女士", None),
+                                        now=now()).complaint
+    db.session.commit()
     sign_if_grown(factory.ring, app.config["LOG_ORIGIN"])
     db.session.commit()
 
@@ -166,6 +174,9 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
                     refused=True)
         phone.check("company public page", f"/companies/{green.company.uscc}")
         phone.check("review form", "/review")
+        phone.check("complaint with a review code", "/complain")
+        phone.check("complaint from a card page", f"/c/{green.card_no}/complain")
+        phone.check("complaint tracking", "/complaints/track")
         phone.check("log verification", "/log")
         phone.check("report form", f"/c/{yellow.card_no}/report")
         for code_ in LANGS:
@@ -208,11 +219,16 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
             phone.page.wait_for_selector("#consent-scanned", state="visible")
             phone.audit(f"consent form opened from the QR [{code_}]")
 
+        worker.check("complaints about the worker", "/me/complaints")
+
         # A company admin, then a regulator, at a desk.
         desk.sign_in(green.admin.login, "correct horse battery")
         desk.check("company page", "/company")
         desk.check("company notices", "/company/notices")
         desk.check("company reviews", "/company/reviews")
+        desk.check("record a service", "/company/services/new")
+        desk.check("company services", "/company/services")
+        desk.check("complaints about the company", "/company/complaints")
         desk.check("staff list", "/company/workers")
         desk.check("worker detail", f"/workers/{green.card_no}")
         desk.page.click("form[action='/logout'] button")
@@ -231,6 +247,17 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
             desk.audit(f"record a sanction with errors [{code_}]")
         desk.check("a noticed listing with its steps", f"/admin/sanctions/{noticed[0]}")
         desk.check("a fine to publish", f"/admin/sanctions/{fine.ref}")
+        desk.check("complaints queue", "/admin/complaints")
+        desk.check("a complaint with its step form", f"/admin/complaints/{complaint.ref}")
+        desk.check("household query", "/regulator/households")
+        for code_ in LANGS:
+            # A query answered: the results table (the phone is not kept, the query is recorded).
+            desk.page.goto(f"{live_server}/regulator/households?lang={code_}")
+            desk.page.fill("#phone", "13912340000")
+            desk.page.check("#purpose-complaint")
+            desk.page.click("#household-query button[type=submit]")
+            desk.page.wait_for_selector("#household-results")
+            desk.audit(f"household query answered [{code_}]")
     finally:
         phone.close()
         desk.close()
