@@ -3,12 +3,12 @@ regulators of each sector; and a search of everything the database holds for a c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
 from registry.extensions import db
 from tests.support.cardworld import CardWorld, green_worker
+from tests.support.dbfile import file_hits
 from tests.support.traceutil import record
 
 
@@ -60,10 +60,5 @@ def database_holds(app, needle: str) -> list[str]:
         for row in db.session.execute(select(table)).all():
             if needle in repr(tuple(row)):
                 found.append(table.name)
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for part in (path, Path(f"{path}-wal")):
-            if part.exists() and needle.encode() in part.read_bytes():
-                found.append(part.name)
+    found += [name for name, _needle in file_hits(app.config["SQLALCHEMY_DATABASE_URI"], [needle])]
     return found
