@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -26,6 +23,7 @@ from registry.trace.models import ReviewCode, ServiceRecord
 from registry.trace.service_file import SHANGHAI
 from tests.conftest import ON_POSTGRES
 from tests.support.cardworld import green_worker
+from tests.support.dbfile import file_hits
 from tests.support.importutil import run_queued_tasks
 from tests.support.logutil import ORIGIN, sign
 from tests.support.serviceimportutil import service_csv, service_rows, service_xlsx
@@ -285,17 +283,5 @@ def test_the_customer_phone_is_nowhere_in_the_database_after_imports(app, client
         db.session.rollback()
     else:
         db.session.rollback()
-        # The database file and its write-ahead log (what is not yet checkpointed is there), read by another
-        # process: closing a descriptor of the file here would drop this process's SQLite locks on it (POSIX).
-        path = Path(base_config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
-        script = ("import sys, pathlib\n"
-                  "needles = sys.argv[2:]\n"
-                  "for suffix in ('', '-wal', '-journal'):\n"
-                  "    p = pathlib.Path(sys.argv[1] + suffix)\n"
-                  "    data = p.read_bytes() if p.exists() else b''\n"
-                  "    for n in needles:\n"
-                  "        if n.encode() in data or n.encode('utf-16-le') in data:\n"
-                  "            print(p.name, n)\n")
-        found = subprocess.run([sys.executable, "-c", script, str(path), *needles], capture_output=True, text=True,
-                               check=True).stdout
-        assert found == "", found
+        # The database file and its write-ahead log (what is not yet checkpointed is there).
+        assert file_hits(base_config["SQLALCHEMY_DATABASE_URI"], needles) == []
