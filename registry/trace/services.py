@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from ..accounts.models import Account
+from ..clock import local_date
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
 from ..errors import ApiError
@@ -121,7 +122,7 @@ def record_service(ring: KeyRing, *, account: Account, company: Company, worker:
     require_member(account, company)
     require_verified(company)
     checked, problems = rules.check_service(fields, now)
-    needed = rules.overrides_needed(colour=status_of(worker, now.date()).colour,
+    needed = rules.overrides_needed(colour=status_of(worker, local_date(now)).colour,
                                     employed_here=active_employment(worker, company) is not None)
     missing = rules.override_problem(needed, checked.override_reason if checked else fields.override_reason)
     if missing is not None:
