@@ -110,6 +110,7 @@ def ensure_demo(ring: KeyRing) -> bool:
     made = ensure_demo_sanctions(ring) or made
     made = ensure_demo_cards(ring) or made
     made = ensure_demo_self_service(ring) or made
+    made = ensure_demo_trace(ring) or made
     made = ensure_demo_bulletin(ring) or made
     return made
 
@@ -573,7 +574,7 @@ def demo_json(ring: KeyRing, with_tokens: bool = True) -> dict:
     self_service = {"card_no": worker.card_no, "pin": DEMO_PIN} if worker is not None else None
     return {"accounts": out_accounts, "companies": out_companies, "workers": out_workers,
             "self_service": self_service, "sanctions": _demo_sanctions_json(demo_usccs),
-            "bulletins": _demo_bulletins_json()}
+            "bulletins": _demo_bulletins_json(), **_demo_trace_json()}
 
 
 def _demo_bulletins_json() -> list[dict]:
@@ -603,3 +604,205 @@ def _demo_sanctions_json(demo_usccs: set[str]) -> list[dict]:
             out.append({"ref": s.ref, "subject": s.worker.card_no if s.worker is not None else s.company.uscc,
                         "state": s.state, "kind": s.kind, "severity": s.severity})
     return out
+
+
+# --- traceability: services, reviews, complaints ---------------------------------------------------------------
+
+# The demo's customers: the phones its services are recorded for. Never stored (only the household references are);
+# a regulator may type one into the household query (README, "Demo data").
+DEMO_HOUSEHOLDS = ("13900000101", "13900000102", "13900000103", "13900000104", "13900000105")
+
+# The demo's services, in the order they are recorded: (company key, whose — "reviewed" for the worker whose card
+# shows reviews and complaints, "other" for a green worker of that company —, service type, district, household,
+# days ago it began, hours, the customer's review (rating, tags, text) or None, the company's reply or None).
+DEMO_SERVICES = [
+    ("anxin", "reviewed", "cleaning", "锦江区", 0, 12, 3,
+     (5, ["punctual", "tidy"], "阿姨很细心，厨房和卫生间擦得很干净。"), None),
+    ("anxin", "reviewed", "deep_cleaning", "武侯区", 1, 9, 5,
+     (4, ["professional"], "深度保洁很到位，就是比约定晚结束半小时。"),
+     "感谢您的评价，我们会提醒服务人员合理安排时间。"),
+    ("anxin", "reviewed", "cleaning", "锦江区", 2, 6, 3,
+     (2, ["late", "careless"], "迟到了四十分钟，还打碎了一个花瓶没有说。"),
+     "非常抱歉，我们已与您联系协商赔偿，并对服务人员进行了再培训。"),
+    ("anxin", "reviewed", "cleaning", "青羊区", 3, 3, 2, None, None),
+    ("anxin", "other", "child_care", "成华区", 4, 4, 6, None, None),
+    ("tianfu", "other", "elder_care", "双流区", 4, 5, 8, (5, ["careful", "polite"], "护理员很耐心，老人很满意。"),
+     None),
+]
+
+# Two complaints about the reviewed worker, decided by `demo-commerce`: one substantiated (on the public card) and
+# one unfounded (shown nowhere public). (how filed, household for a phone, category, text, target, reasons per step)
+DEMO_COMPLAINTS = [
+    ("household_phone", 2, "quality", "保洁时打碎花瓶后把碎片藏起来，没有告诉我们，还迟到了四十分钟。", "substantiated",
+     {"accept": "材料齐全，属于本部门管辖范围，予以受理。",
+      "investigate": "已调取服务记录，约谈服务企业和服务人员。",
+      "substantiate": "经调查，服务人员损坏物品后未如实告知，投诉事实成立；企业已赔偿并对其进行再培训。"}),
+    ("card_page", None, "theft", "服务结束后发现家中少了现金。", "unfounded",
+     {"accept": "材料齐全，属于本部门管辖范围，予以受理。",
+      "investigate": "已调取服务记录，询问投诉人家属和服务人员。",
+      "dismiss": "经调查，服务期间投诉人家属全程在场，现金另有去向，投诉事实不成立。"}),
+]
+_COMPLAINT_PATHS = {"substantiated": ("accept", "investigate", "substantiate"),
+                    "unfounded": ("accept", "investigate", "dismiss")}
+
+
+def _green(workers: list, today, skip: set[int]):
+    from .workers.services import status_of
+
+    return next((w for w in workers if w.id not in skip and status_of(w, today).colour == "green"), None)
+
+
+def _demo_trace_workers(today) -> dict | None:
+    """{(company key, "reviewed" | "other"): worker} — none of them the banner's example card, the self-service
+    worker, the people two companies share, or a sanctioned worker."""
+    anxin, tianfu = _demo_staff("anxin"), _demo_staff("tianfu")
+    if anxin is None or tianfu is None:
+        return None
+    shared_or_listed = {w.id for i, w in enumerate(anxin[2]) if i in (0, 1, 2, 5)}
+    shared_or_listed |= {w.id for i, w in enumerate(tianfu[2]) if i == 1}
+    shared_or_listed |= {w.id for w in tianfu[2] if w.id in {x.id for x in anxin[2]}}
+    me = demo_self_service_worker()
+    if me is not None:
+        shared_or_listed.add(me.id)
+    reviewed = _green(anxin[2], today, shared_or_listed)
+    other = _green(anxin[2], today, shared_or_listed | {reviewed.id}) if reviewed else None
+    other_tianfu = _green(tianfu[2], today, shared_or_listed)
+    if None in (reviewed, other, other_tianfu):
+        return None
+    return {("anxin", "reviewed"): reviewed, ("anxin", "other"): other, ("tianfu", "other"): other_tianfu}
+
+
+def _demo_services() -> list:
+    """The services the demo companies recorded, in the order they were recorded."""
+    from .trace.models import ServiceRecord
+
+    admins = [_account(c[6][0][0]) for c in COMPANIES]
+    ids = [a.company_id for a in admins if a is not None]
+    return db.session.execute(select(ServiceRecord).where(ServiceRecord.company_id.in_(ids))
+                              .order_by(ServiceRecord.id)).scalars().all()
+
+
+def _review_code(ring: KeyRing, reference: str) -> str | None:
+    """The review code the customer of this service was sent (the development outbox keeps it 30 days)."""
+    import re
+
+    from .notify.services import read_outbox
+
+    for m in read_outbox(ring, limit=500):
+        if m["kind"] == "review_code" and f"服务编号 {reference}）" in m["text"]:
+            found = re.search(r"评价码 ([0-9A-Z]{4}-[0-9A-Z]{4})", m["text"])
+            return found.group(1) if found else None
+    return None
+
+
+def ensure_demo_trace(ring: KeyRing) -> bool:
+    """Services recorded by demo companies, the customers' reviews (with the code each was sent) and the company's
+    replies, and two complaints about one worker taken to their conclusions: one substantiated, one unfounded.
+
+    Everything goes through the services, as a company, a customer and a
+    regulator would. Each part is found again (services by position, a review on
+    its service, complaints about the worker) and only what is missing is made,
+    so a second run adds nothing.
+    """
+    from datetime import timedelta
+
+    from . import clock
+    from .complaints import rules as complaint_rules
+    from .complaints import services as complaints
+    from .complaints.models import Complaint
+    from .errors import ApiError
+    from .trace import reviews
+    from .trace import rules as trace_rules
+    from .trace import services as trace
+
+    made = False
+    now = clock.now()
+    done = _demo_services()
+    if len(done) < len(DEMO_SERVICES):
+        workers = _demo_trace_workers(clock.today())
+        if workers is None:
+            return False
+        if done:  # a run that stopped half-way: the reviewed worker is the one already served
+            workers[("anxin", "reviewed")] = done[0].worker
+        for key, whose, service_type, district, household, days_ago, hours, _review, _reply in \
+                DEMO_SERVICES[len(done):]:
+            admin = _account(next(c[6][0][0] for c in COMPANIES if c[0] == key))
+            start = (now - timedelta(days=days_ago)).replace(hour=1, minute=30, second=0, microsecond=0)
+            fields = trace_rules.ServiceFields(service_type=service_type, phone=DEMO_HOUSEHOLDS[household],
+                                               district=district, start=start, end=start + timedelta(hours=hours),
+                                               override_reason=None)
+            trace.record_service(ring, account=admin, company=admin.company, worker=workers[(key, whose)],
+                                 fields=fields, now=now)
+            db.session.commit()
+            made = True
+        done = _demo_services()
+    for service, (key, _whose, *_rest, review, reply) in zip(done, DEMO_SERVICES, strict=False):
+        reference = trace.reference_of(service.ref)
+        if review is not None and service.review is None:
+            code = _review_code(ring, reference)
+            if code is None:
+                continue  # the message is gone (30 days): this review is not left
+            rating, tags, text = review
+            try:
+                reviews.leave_review(ring, reference=reference, code=code, rating=rating, tags=tags, text=text,
+                                     now=clock.now())
+            except ApiError:  # the code expired (14 days) before this run
+                db.session.rollback()
+                continue
+            db.session.commit()
+            made = True
+        if reply is not None and service.review is not None and service.review.reply_enc is None:
+            admin = _account(next(c[6][0][0] for c in COMPANIES if c[0] == key))
+            reviews.reply(ring, account=admin, company=admin.company, service=service, text=reply, now=clock.now())
+            db.session.commit()
+            made = True
+    if not done:
+        return made
+    worker = done[0].worker
+    regulator = _account("demo-commerce")
+    filed = db.session.execute(select(Complaint).where(Complaint.worker_id == worker.id)
+                               .order_by(Complaint.id)).scalars().all()
+    for method, household, category, text, _target, _reasons in DEMO_COMPLAINTS[len(filed):]:
+        if method == "household_phone":
+            complaints.file_by_phone(ring, worker=worker, phone=DEMO_HOUSEHOLDS[household], category=category,
+                                     text=text, now=clock.now())
+        else:
+            complaints.file_from_card(ring, worker=worker, category=category, text=text, now=clock.now())
+        db.session.commit()
+        made = True
+    filed = db.session.execute(select(Complaint).where(Complaint.worker_id == worker.id)
+                               .order_by(Complaint.id)).scalars().all()
+    for complaint, (*_rest, target, reasons) in zip(filed, DEMO_COMPLAINTS, strict=False):
+        for step in _COMPLAINT_PATHS[target]:
+            if complaint.state != target and step in complaint_rules.steps_from(complaint.state):
+                complaints.take_step(ring, regulator=regulator, complaint=complaint, step=step, reason=reasons[step],
+                                     now=clock.now())
+                db.session.commit()
+                made = True
+    return made
+
+
+def _demo_trace_json() -> dict:
+    """What the demo's traceability made: `services` (reference, card, company, type, reviewed), `reviews` (the
+    service's reference, card, rating, tags, replied) and `complaints` (reference, card, category, state, public)."""
+    from .complaints import rules as complaint_rules
+    from .complaints.models import Complaint
+    from .complaints.services import reference_of as complaint_reference
+    from .trace.services import reference_of
+
+    services = _demo_services()
+    out_services, out_reviews = [], []
+    for s in services:
+        reference = reference_of(s.ref)
+        out_services.append({"reference": reference, "card_no": s.worker.card_no, "company_uscc": s.company.uscc,
+                             "service_type": s.service_type, "reviewed": s.review is not None})
+        if s.review is not None:
+            out_reviews.append({"service_reference": reference, "card_no": s.worker.card_no,
+                                "rating": s.review.rating, "tags": list(s.review.tags),
+                                "replied": s.review.reply_enc is not None})
+    workers = {s.worker_id for s in services}
+    rows = db.session.execute(select(Complaint).where(Complaint.worker_id.in_(workers))
+                              .order_by(Complaint.id)).scalars().all() if workers else []
+    out_complaints = [{"reference": complaint_reference(c), "card_no": c.worker.card_no, "category": c.category,
+                       "state": c.state, "public": complaint_rules.is_public(c.state)} for c in rows]
+    return {"services": out_services, "reviews": out_reviews, "complaints": out_complaints}

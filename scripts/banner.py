@@ -41,6 +41,9 @@ for a in data["accounts"]:
 print()
 if data.get("workers"):
     print(f"Demo card page: {base}/c/{data['workers'][0]['card_no']}")
+substantiated = [c for c in data.get("complaints", []) if c.get("public")]
+if substantiated:
+    print(f"Demo card with reviews and a substantiated complaint: {base}/c/{substantiated[0]['card_no']}")
 if data.get("self_service"):
     print(f"Demo worker self-service: card {data['self_service']['card_no']}, PIN {data['self_service']['pin']}"
           f" at {base}/me/login")

@@ -36,19 +36,24 @@ def test_demo_json_lists_every_account_with_a_working_token(app, runner, client)
 
 
 def test_demo_is_idempotent(app, runner, clock):
-    """A second run, days later, adds no sanction and no log entry; the log, back-dated sanction history and all,
-    verifies; and the demo gives the clock back as it found it."""
+    """A second run, days later, adds no sanction, service, review, complaint or log entry; the log, back-dated
+    sanction history and all, verifies; and the demo gives the clock back as it found it."""
     from registry import clock as registry_clock
+    from registry.complaints.models import Complaint
     from registry.extensions import db
     from registry.log.services import log_size
     from registry.log.verify import verify_local
     from registry.sanctions.models import Sanction
+    from registry.trace.models import ServiceRecord, ServiceReview
 
     clock.freeze(datetime(2026, 7, 15, 9, tzinfo=registry_clock.SHANGHAI))
     assert runner.invoke(args=["demo"]).exit_code == 0
     assert registry_clock.now() == datetime(2026, 7, 15, 9, tzinfo=registry_clock.SHANGHAI)
     size, sanctions = log_size(), db.session.query(Sanction).count()
     assert sanctions == 5
+    trace = (db.session.query(ServiceRecord).count(), db.session.query(ServiceReview).count(),
+             db.session.query(Complaint).count())
+    assert trace == (6, 4, 2)
     from registry.bulletins import services as bulletins
 
     # The last month that has ended has its bulletin, published and current.
@@ -62,6 +67,8 @@ def test_demo_is_idempotent(app, runner, clock):
     db.session.rollback()
     assert log_size() == size
     assert db.session.query(Sanction).count() == sanctions
+    assert (db.session.query(ServiceRecord).count(), db.session.query(ServiceReview).count(),
+            db.session.query(Complaint).count()) == trace
     assert [b.period_key for b in bulletins.listing(1, 10).bulletins] == ["2026-06"]  # no second one
     report = verify_local(keyring(app), app.config["LOG_ORIGIN"])
     assert report.ok, report.failures
@@ -183,3 +190,48 @@ def test_demo_json_twice_keeps_one_live_demo_token_per_account(app, runner, clie
     # Each revocation is a change like any other: one log entry each.
     revoked = db.session.query(LogEntry).filter(LogEntry.action == Action.ACCOUNT_TOKEN_REVOKE).count()
     assert revoked == len(first["accounts"])
+
+
+def test_demo_services_reviews_and_complaints(app, runner, client):
+    """Services by two demo companies, reviews left with the codes their customers were sent (one replied to), and
+    two complaints about one worker: the substantiated one on the public card, the unfounded one nowhere public."""
+    from registry.complaints.models import Complaint
+    from registry.extensions import db
+    from registry.log.models import LogEntry
+    from registry.trace.models import ReviewCode
+
+    result = runner.invoke(args=["demo", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    services, reviews, complaints = data["services"], data["reviews"], data["complaints"]
+    demo_usccs = {c["uscc"] for c in data["companies"]}
+    assert len(services) == 6 and {s["company_uscc"] for s in services} <= demo_usccs
+    assert len({s["company_uscc"] for s in services}) == 2
+    # Each review spent the code its customer was sent, through the same service as a customer's form.
+    db.session.rollback()
+    assert db.session.query(ReviewCode).filter(ReviewCode.used_dt.isnot(None)).count() == len(reviews) == 4
+    assert {r["service_reference"] for r in reviews} == {s["reference"] for s in services if s["reviewed"]}
+    assert sorted(r["rating"] for r in reviews) == [2, 4, 5, 5] and sum(r["replied"] for r in reviews) == 2
+    actions = [a for (a,) in db.session.query(LogEntry.action)]
+    assert actions.count("service:record") == 6 and actions.count("service:review") == 4
+    assert actions.count("service:reply") == 2
+    # The complaints: one substantiated, one unfounded, both about the worker with three reviews.
+    assert [(c["state"], c["public"]) for c in complaints] == [("substantiated", True), ("unfounded", False)]
+    (card,) = {c["card_no"] for c in complaints}
+    assert sum(r["card_no"] == card for r in reviews) == 3
+    assert db.session.query(Complaint).count() == 2
+    # Not the banner's example card, the self-service worker, or a sanctioned worker.
+    assert card not in (data["workers"][0]["card_no"], data["self_service"]["card_no"])
+    assert card not in {s["subject"] for s in data["sanctions"]}
+    view = client.get(f"/api/v1/cards/{card}").get_json()
+    assert view["status"]["colour"] == "green"
+    assert view["reviews"]["count"] == 3 and view["reviews"]["average"] == "3.7"
+    assert view["complaints"]["substantiated"] == 1
+    assert [c["category"] for c in view["complaints"]["list"]] == ["quality"]
+    page = client.get(f"/c/{card}").get_data(as_text=True)
+    assert 'id="reviews-title"' in page and 'id="complaints"' in page
+    # The unfounded complaint's category appears in no public answer.
+    for url in (f"/api/v1/cards/{card}", f"/c/{card}", f"/companies/{view['employers'][0]['uscc']}",
+                f"/api/v1/companies/{view['employers'][0]['uscc']}"):
+        body = client.get(url).get_data(as_text=True)
+        assert "theft" not in body.lower() and "财物丢失或被盗" not in body, url
