@@ -40,3 +40,11 @@ def file_hits(url: str, needles) -> list[tuple[str, str]]:
     out = subprocess.run([sys.executable, "-c", _SCRIPT, str(path), json.dumps(list(needles))],
                          capture_output=True, text=True, check=True).stdout
     return [tuple(hit) for hit in json.loads(out)]
+
+
+def read_in_child(path: Path) -> bytes:
+    """A database file's bytes, read by another process (see the module's docstring); b"" if it does not exist."""
+    if not path.exists():
+        return b""
+    return subprocess.run([sys.executable, "-c", "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read())",
+                           str(path)], capture_output=True, check=True).stdout

@@ -36,6 +36,7 @@ from registry.notify.services import CUSTOMER_KINDS, read_outbox
 from registry.trace.models import ServiceRecord
 from registry.web import LOCAL_TZ
 from tests.conftest import ON_POSTGRES
+from tests.support.dbfile import read_in_child
 from tests.support.factory import bearer
 from tests.support.importutil import run_queued_tasks
 from tests.support.serviceimportutil import service_csv, service_rows
@@ -126,7 +127,8 @@ def every_column() -> list[tuple[str, str, str]]:
 
 
 def database_files(app) -> list[tuple[str, str, str]]:
-    """On SQLite, the database file and its write-ahead log byte for byte, after a checkpoint."""
+    """On SQLite, the database file and its write-ahead log byte for byte, after a checkpoint (read by another
+    process: see tests/support/dbfile.py)."""
     if ON_POSTGRES:
         return []
     db.session.remove()
@@ -135,12 +137,12 @@ def database_files(app) -> list[tuple[str, str, str]]:
     found = []
     wal = Path(f"{path}-wal")
     if wal.exists():
-        found += finds_in_bytes(wal.name, wal.read_bytes())
+        found += finds_in_bytes(wal.name, read_in_child(wal))
     with db.engine.begin() as conn:
         conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
     for part in (path, wal, Path(f"{path}-journal")):
         if part.exists():
-            found += finds_in_bytes(part.name, part.read_bytes())
+            found += finds_in_bytes(part.name, read_in_child(part))
     assert path.stat().st_size > 0
     return found
 
