@@ -737,7 +737,7 @@ def ensure_demo_trace(ring: KeyRing) -> bool:
             made = True
         done = _demo_services()
     for service, (key, _whose, *_rest, review, reply) in zip(done, DEMO_SERVICES, strict=False):
-        reference = trace.reference_of(service.ref)
+        reference = trace.reference_of(service.reference)
         if review is not None and service.review is None:
             code = _review_code(ring, reference)
             if code is None:

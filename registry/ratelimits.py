@@ -103,15 +103,17 @@ send_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMP
 review_attempt_limit = _switchable(limiter.shared_limit(
     lambda: current_app.config["REVIEW_ATTEMPT_LIMIT"], scope="review-attempts", methods=["POST"],
     deduct_when=attempt_failed))
-# Failed attempts at a complaint's tracking code, per complaint reference whoever makes them (like the card attempts
-# above: a success never counts, so the complainant is never locked out by following their own complaint).
+# Failed attempts at a complaint's tracking code, per client address and complaint reference (a success never
+# counts). Keyed on the address too: the complaint's subject sees its reference, and must not be able to lock the
+# complainant out by spending the budget; the code's 39.6 bits keep guessing from many addresses hopeless anyway.
 def reference_key() -> str:
-    """The complaint reference a request names (JSON body or form), normalised so variants share a budget."""
+    """The client address and the complaint reference a request names (JSON body or form), normalised so
+    variants share a budget."""
     body = request.get_json(silent=True) if request.is_json else None
     raw = (body.get("reference") if isinstance(body, dict) else None) or request.form.get("reference") or ""
     if not isinstance(raw, str):
         raw = ""
-    return "complaint:" + "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
+    return f"{request.remote_addr}:complaint:" + "".join(ch for ch in raw.upper() if ch.isalnum())[:16]
 
 
 tracking_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
@@ -119,12 +121,27 @@ tracking_limit = _switchable(limiter.shared_limit(lambda: current_app.config["AT
                                                   deduct_when=attempt_failed))
 
 
-# Complaints filed by phone that match no service of the card's worker, per card number whoever makes them: a
+# Complaints filed by phone that match no service of the card's worker, per client address and card number: a
 # budget of their own (not the worker's attempt budget above, which a stranger could otherwise spend), so nobody can
-# try many phones to learn whom a worker served.
+# try many phones to learn whom a worker served. Only a miss counts (`phone_missed`), not a form with a mistake, and
+# the address is part of the key, so nobody can spend the budget to keep others from complaining about a card.
+_PHONE_MISSED = "jiaxin.phone_missed"
+
+
+def phone_missed() -> None:
+    """Count this request against the phone-match budget: its phone matched no service of the card's worker."""
+    request.environ[_PHONE_MISSED] = True
+
+
+def _address_card_key() -> str:
+    return f"{request.remote_addr}:{card_key()}"
+
+
 phone_match_limit = _switchable(limiter.shared_limit(lambda: current_app.config["ATTEMPT_LIMIT"],
-                                                     scope="complaint-phones", key_func=card_key, methods=["POST"],
-                                                     deduct_when=attempt_failed))
+                                                     scope="complaint-phones", key_func=_address_card_key,
+                                                     methods=["POST"],
+                                                     deduct_when=lambda response: bool(
+                                                         request.environ.get(_PHONE_MISSED))))
 
 
 # Failed PIN sign-ins (401, or 423 once locked), per client address, whatever the card.

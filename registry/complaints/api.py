@@ -30,9 +30,9 @@ from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
-from ..companies.access import require_member
+from ..errors import ApiError
 from ..keys import keyring
-from ..ratelimits import lookup_limit, phone_match_limit, tracking_limit
+from ..ratelimits import lookup_limit, phone_match_limit, phone_missed, review_attempt_limit, tracking_limit
 from ..reports.services import worker_for_card
 from ..selfservice.api import current_worker, refusals_commit, worker_required
 from ..workers.attach import WORKER_ACTOR
@@ -55,6 +55,7 @@ def _filed(filed: services.Filed) -> dict:
 
 @blp.route("/complaints/by-code")
 class ComplaintByCode(MethodView):
+    @review_attempt_limit
     @lookup_limit
     @blp.arguments(CodeComplaintArgs)
     @blp.response(201, ComplaintFiledSchema)
@@ -117,8 +118,13 @@ class PhoneComplaint(MethodView):
         the newest matching service.
         """
         worker = worker_for_card(card_no)
-        filed = services.file_by_phone(keyring(), worker=worker, phone=args["phone"], category=args["category"],
-                                       text=args["text"], contact=_contact(args), now=clock.now())
+        try:
+            filed = services.file_by_phone(keyring(), worker=worker, phone=args["phone"], category=args["category"],
+                                           text=args["text"], contact=_contact(args), now=clock.now())
+        except ApiError as refusal:
+            if refusal.code == "no_matching_service":
+                phone_missed()
+            raise
         answer = _filed(filed)
         commit()
         return answer
@@ -226,7 +232,7 @@ class CompanyComplaints(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc):
         """The complaints about your company, newest first (its members)."""
-        company = companies.get_company(uscc)
+        company = companies.member_company(bearer_account(), uscc)
         rows = services.about_company(bearer_account(), company)
         ring, today = keyring(), clock.today()
         return [services.own_view(ring, c, today) for c in rows]
@@ -243,8 +249,7 @@ class CompanyRespond(MethodView):
     def post(self, args, uscc, ref):
         """Respond for your company to a complaint about it before it is decided (its members; up to 5 times)."""
         account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
+        company = companies.member_company(account, uscc)
         complaint = services.own_complaint(ref, company=company)
         recorded = services.respond_as_company(keyring(), account=account, company=company, complaint=complaint,
                                                text=args["text"], now=clock.now())

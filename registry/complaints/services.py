@@ -319,6 +319,13 @@ def _by_ref(ref: str) -> Complaint | None:
                               .options(*_loaded())).scalar_one_or_none()
 
 
+def _lock(complaint: Complaint) -> None:
+    """Lock the complaint's row and read its state again: two steps (or responses) at once are taken one after
+    the other, so the second sees the first's state (substantiate and dismiss together: one of them is refused)."""
+    db.session.execute(select(Complaint).where(Complaint.id == complaint.id).with_for_update()
+                       .execution_options(populate_existing=True))
+
+
 def get_complaint(account: Account, ref: str) -> Complaint:
     """The complaint with this ref if `account` handles it; 404 otherwise, whether or not it exists."""
     complaint = _by_ref(ref)
@@ -343,6 +350,7 @@ def take_step(ring: KeyRing, *, regulator: Account, complaint: Complaint, step: 
     """A regulator who handles the complaint takes one step (rules.STEPS) with a reason; one entry."""
     if not handles(regulator, complaint):
         raise forbidden()
+    _lock(complaint)
     problems: list[Problem] = []
     why = _text(reason, "reason", rules.REASON_MAX, problems, missing_en="Give the reason for this step.",
                 missing_zh="请填写理由。")
@@ -403,6 +411,7 @@ def own_complaint(ref: str, *, worker: Worker | None = None, company: Company | 
 def respond(ring: KeyRing, *, complaint: Complaint, by_kind: str, by: str, text: str | None,
             now: datetime) -> Recorded:
     """The subject's response before a decision (at most rules.RESPONSES_MAX), sealed; one entry, by `by`."""
+    _lock(complaint)
     problems: list[Problem] = []
     body = _text(text, "text", rules.RESPONSE_MAX, problems, missing_en="Write your response.",
                  missing_zh="请填写答复内容。")
@@ -488,9 +497,19 @@ def due(complaints: list[Complaint], today: date, *, using=None) -> list[Due]:
     return out
 
 
+WORKLIST_BATCH = 1000
+
+
 def worklist_due(account: Account, today: date) -> list[Due]:
     """The open complaints `account` handles that are overdue or due soon, earliest deadline first."""
-    items = [d for d in due(queue(account, open_only=True, limit=1000), today) if d.overdue or d.due_soon]
+    items, offset = [], 0
+    while True:
+        # Every open complaint, a thousand at a time: the oldest, most overdue ones come last in the queue's order.
+        batch = queue(account, open_only=True, limit=WORKLIST_BATCH, offset=offset)
+        items += [d for d in due(batch, today) if d.overdue or d.due_soon]
+        if len(batch) < WORKLIST_BATCH:
+            break
+        offset += WORKLIST_BATCH
     return sorted(items, key=lambda d: (d.deadline.day, d.complaint.id))
 
 

@@ -15,7 +15,7 @@ from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
-from ..ratelimits import lookup_limit, phone_match_limit, tracking_limit
+from ..ratelimits import lookup_limit, phone_match_limit, phone_missed, review_attempt_limit, tracking_limit
 from ..reports.services import worker_for_card
 from ..selfservice import services as selfservice
 from ..selfservice.views import need_sign_in, signed_in
@@ -67,17 +67,22 @@ def complain_card(card_no: str):
     if request.method == "GET":
         return _card_page(worker, CardComplaintForm(formdata=None))
     form = CardComplaintForm()
+    typed_phone = form.phone.data
+    # The customer's phone is never shown back: a refused form comes back with the field empty.
+    form.phone.raw_data, form.phone.data = [], ""
     if not form.validate():
         return _card_page(worker, form, 400, error=CORRECT_FIELDS)
     ring, now = keyring(), clock.now()
     try:
-        if form.phone.data:
-            filed = services.file_by_phone(ring, worker=worker, phone=form.phone.data, category=form.category.data,
+        if typed_phone:
+            filed = services.file_by_phone(ring, worker=worker, phone=typed_phone, category=form.category.data,
                                            text=form.text.data, contact=_contact(form), now=now)
         else:
             filed = services.file_from_card(ring, worker=worker, category=form.category.data, text=form.text.data,
                                             contact=_contact(form), now=now)
     except ApiError as exc:
+        if exc.code == "no_matching_service":
+            phone_missed()
         error, extra = apply_api_error(form, exc, {"contact.name": "contact_name", "contact.phone": "contact_phone"})
         return _card_page(worker, form, exc.status, error=error, extra=extra)
     return _filed(filed)
@@ -96,6 +101,7 @@ def _code_page(form, status: int = 200, **extra):
 
 
 @bp.route("/complain", methods=["GET", "POST"])
+@review_attempt_limit
 @lookup_limit
 def complain_by_code():
     """A customer's complaint about a service, with the reference and review code of its text message."""

@@ -80,9 +80,14 @@ class ServicesFilterForm(FlaskForm):
         """[from, to] as whole Shanghai days: from the start of the first to the end of the last."""
         from datetime import time, timedelta
 
-        first = datetime.combine(self.start_from.data, time(), LOCAL_TZ) if self.start_from.data else None
-        last = (datetime.combine(self.start_to.data, time(), LOCAL_TZ) + timedelta(days=1)
-                if self.start_to.data else None)
+        def day(value, after: int):
+            # A day outside the years a filter takes goes on unmoved: company_services refuses it with its field.
+            if value is None:
+                return None
+            moment = datetime.combine(value, time(), LOCAL_TZ)
+            return moment + timedelta(days=after) if value.year < 9999 else moment
+
+        first, last = day(self.start_from.data, 0), day(self.start_to.data, 1)
         return first, last
 
 

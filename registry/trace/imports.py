@@ -219,7 +219,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[servi
         w = facts[r.card_no]
         ref = new_ref()
         global_ref = household.household_ref(hkey, s.e164)
-        row = {"ref": ref, "reference": ref[:REFERENCE_CHARS], "log_ref": new_ref(), "salt": new_ref(),
+        row = {"ref": ref, "reference": new_ref()[:REFERENCE_CHARS], "log_ref": new_ref(), "salt": new_ref(),
                "worker_id": w.id, "company_id": company.id, "service_type": s.service_type, "district": s.district,
                "start_dt": s.start, "end_dt": s.end, "household_ref": global_ref,
                "company_household": household.company_household(hkey, company.log_ref, global_ref),
@@ -229,7 +229,7 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[servi
         code = codes.generate()
         code_rows.append({"code_hash": codes.code_hash(ckey, "review", ref, code), "expires_dt": expires,
                           "failures": 0, "burnt_dt": None, "used_dt": None, "created_dt": now})
-        messages.append(review_message(e164=s.e164, company_name=company.name, reference=reference_of(ref),
+        messages.append(review_message(e164=s.e164, company_name=company.name, reference=reference_of(row["reference"]),
                                        code=code, days=days))
         state = canonical.service_state_from(ring, SimpleNamespace(**row), worker=w.log_ref, company=company.log_ref)
         changes.append(Change(actor, Action.SERVICE_RECORD, row["log_ref"], canonical.digest(state)))

@@ -37,6 +37,7 @@ from ..workers.services import active_employment, check_card_no, may_view
 from . import views_model
 from .models import HouseholdQuery, ServiceRecord
 from .services import global_household_ref
+from .textmask import mask_text
 from .vocab import QUERY_PURPOSES
 
 # A household query answers at most this many services, the newest first (said in the answer and the docs):
@@ -93,10 +94,18 @@ def worker_services(account: Account, worker: Worker, *, page: int, page_size: i
 
 # --- a company's own services ---------------------------------------------------------------------------------
 
+FILTER_YEARS = (2000, 2199)
+
+
 def company_services(company: Company, *, card_no: str | None, start_from: datetime | None,
                      start_to: datetime | None, page: int, page_size: int) -> Page:
     """The services `company` recorded, newest first: of one worker (a card number nobody holds: none), and with
     a start in [start_from, start_to)."""
+    for name, value in (("from", start_from), ("to", start_to)):
+        # Years the registry can hold: the first and last days of the calendar overflow once moved to UTC.
+        if value is not None and not FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]:
+            raise field_error(name, f"Give a date between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}.",
+                              f"请填写 {FILTER_YEARS[0]}—{FILTER_YEARS[1]} 年之间的日期。")
     if start_from is not None and start_to is not None and start_to <= start_from:
         raise field_error("to", "`to` must come after `from`.", "结束时间须晚于开始时间。")
     q = select(ServiceRecord).where(ServiceRecord.company_id == company.id)
@@ -157,6 +166,8 @@ def household_services(ring: KeyRing, *, regulator: Account, phone: str, purpose
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX:
         raise field_error("note", f"Use at most {NOTE_MAX} characters.", f"最多 {NOTE_MAX} 个字符。")
+    # The note is kept for good and read by operators: a phone typed into it (the household's, even) is masked.
+    note = mask_text(note) if note else note
     e164 = e164_mobile(phone) if isinstance(phone, str) else None
     if e164 is None:
         raise phone_problem()

@@ -69,11 +69,14 @@ def leave_review(ring: KeyRing, *, reference: str | None, code: str | None, rati
 
 
 def company_service(company: Company, reference: str | None) -> ServiceRecord:
-    """One of the company's services by its public reference; anything else (another company's too): not found."""
+    """One of the company's services by its service number (the head of its ref, never the customer's reference),
+    locked for the reply; anything else (another company's too): not found."""
     head = normalise_reference(reference)
+    # A range on the unique ref index: the refs that start with these 12 hex characters.
     service = None if head is None else db.session.execute(
-        select(ServiceRecord).where(ServiceRecord.reference == head, ServiceRecord.company_id == company.id)
-        .order_by(ServiceRecord.id).limit(1)).scalar_one_or_none()
+        select(ServiceRecord).where(ServiceRecord.ref >= head, ServiceRecord.ref < head + "g",
+                                    ServiceRecord.company_id == company.id)
+        .order_by(ServiceRecord.id).limit(1).with_for_update()).scalar_one_or_none()
     if service is None:
         raise not_found("service", "服务记录")
     return service

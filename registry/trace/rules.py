@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..workers.person import Problem, e164_mobile
+from .textmask import mask_text
 from .vocab import SERVICE_TYPES
 
 DISTRICT_MAX = 40
@@ -94,7 +95,8 @@ def check_service(f: ServiceFields, now: datetime) -> tuple[CheckedService | Non
     elif start is not None and end - start > LONGEST:
         problems.append(Problem("end", "too_long", f"A service lasts at most {LONGEST.days} days.",
                                 f"一次服务最长 {LONGEST.days} 天。"))
-    reason = _printable(f.override_reason) if isinstance(f.override_reason, str) else ""
+    # Kept with the record and read by the company and regulators: phone and ID numbers typed into it are masked.
+    reason = mask_text(_printable(f.override_reason)) if isinstance(f.override_reason, str) else ""
     if len(reason) > OVERRIDE_REASON_MAX:
         problems.append(Problem("override_reason", "override_reason_too_long",
                                 f"Use at most {OVERRIDE_REASON_MAX} characters.",

@@ -124,7 +124,8 @@ def parse_datetime(text: str) -> datetime:
             return local.astimezone(UTC)
         if _ISO_OFFSET.fullmatch(cell):
             return datetime.fromisoformat(cell).astimezone(UTC)
-    except ValueError:
+    except (ValueError, OverflowError):
+        # OverflowError: the first or last days of the calendar, once moved to UTC.
         raise _Bad("no_such_time", "There is no such day or time.", "该日期或时间不存在。") from None
     raise _Bad(*BAD_TIME)
 

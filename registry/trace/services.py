@@ -43,7 +43,13 @@ class ServiceRecorded:
 
 
 def reference_of(ref: str) -> str:
-    """The service's public reference, as the customer reads it: three groups of four (1A2B-3C4D-5E6F)."""
+    """12 hex characters as people read them: three groups of four (1A2B-3C4D-5E6F).
+
+    A service has two such numbers. The customer's `reference` (its own random column, only in the customer's
+    message) opens the service with the review code. The service number everyone else reads is the head of the
+    service's `ref`: the company, regulators and the complaint's subject see that one, never the customer's, so
+    a company cannot spend its customers' code tries (5 wrong ones burn a code) to keep bad reviews away.
+    """
     head = ref[:REFERENCE_CHARS].upper()
     return "-".join(head[i:i + 4] for i in range(0, REFERENCE_CHARS, 4))
 
@@ -132,7 +138,7 @@ def record_service(ring: KeyRing, *, account: Account, company: Company, worker:
     ref = new_ref()
     global_ref, company_ref = household_refs(ring, company, checked.e164)
     service = ServiceRecord(
-        ref=ref, reference=ref[:REFERENCE_CHARS], worker_id=worker.id, worker=worker, company_id=company.id,
+        ref=ref, reference=new_ref()[:REFERENCE_CHARS], worker_id=worker.id, worker=worker, company_id=company.id,
         company=company, service_type=checked.service_type, district=checked.district, start_dt=checked.start,
         end_dt=checked.end, household_ref=global_ref, company_household=company_ref,
         overrides=needed or None, override_reason=checked.override_reason if needed else None,
@@ -141,7 +147,7 @@ def record_service(ring: KeyRing, *, account: Account, company: Company, worker:
     db.session.flush()
     row, code = review_code_row(ring, ref, now)
     db.session.add(ReviewCode(service_id=service.id, **row))
-    notify.send(ring, review_message(e164=checked.e164, company_name=company.name, reference=reference_of(ref),
-                                     code=code, days=review_code_days()))
+    notify.send(ring, review_message(e164=checked.e164, company_name=company.name,
+                                     reference=reference_of(service.reference), code=code, days=review_code_days()))
     return ServiceRecorded(service, record_change(ring, actor=account.ref, action=Action.SERVICE_RECORD,
                                                   aggregate=service))

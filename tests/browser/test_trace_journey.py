@@ -155,8 +155,9 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     shot(page, "1-record")
     page.click("#record-service button[type=submit]")
     page.wait_for_url(f"{live_server}/company/services/recorded")
-    reference = page.locator("#reference").inner_text().strip()
-    assert re.fullmatch(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", reference), reference
+    # The service number the company reads; the customer's own reference is only in their text message.
+    number = page.locator("#reference").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", number), number
     expect(page.locator("#recorded")).to_contain_text(world.card_no)
     expect(page.locator("#code-sent")).to_contain_text("客户已收到一条短信")
     expect(page.locator("#code-sent")).to_contain_text("本企业看不到")
@@ -167,7 +168,7 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     page.click("#recorded a[href='/company/services']")
     page.wait_for_url(f"{live_server}/company/services")
     expect(page.locator("#services-count")).to_have_text("1")
-    row = page.locator(f"tr.service-row[data-reference='{reference}']")
+    row = page.locator(f"tr.service-row[data-reference='{number}']")
     expect(row).to_contain_text("日常保洁")
     expect(row).to_contain_text("锦江区")
     expect(row).to_contain_text("2026-03-02 09:00")
@@ -179,18 +180,21 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     page = sign_in(operator.login, operator.password, operator, lands="/agency/users")
     page.click(".site-nav a[href='/admin/outbox']")
     page.wait_for_url(f"{live_server}/admin/outbox")
-    message = page.locator("tbody tr", has_text=f"服务编号 {reference}")
+    message = page.locator("tbody tr", has_text="服务编号")
     expect(message).to_have_count(1)
     expect(message.locator("td").nth(2)).to_have_text("评价码")
     expect(message.locator("code")).to_have_text(mask_phone(CUSTOMER_E164))
     found = re.search(r"评价码 ([0-9A-Z]{4}-[0-9A-Z]{4})", message.inner_text())
     assert found, message.inner_text()
     code = found.group(1)
+    reference = re.search(r"服务编号 ([0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4})", message.inner_text()).group(1)
+    assert reference != number
     without_phones(page, CUSTOMER_PHONE)
     shot(page, "2-outbox")
     # The company's pages never had the code.
     for html in (recorded_html, services_html):
         assert code not in html and code.replace("-", "") not in html
+        assert reference not in html
 
     # 3. The customer, with no account, reviews the service: four stars, two tags, words with a phone number.
     page = open_page()
@@ -233,7 +237,7 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     page.click("#reviews-link")
     page.wait_for_url(f"{live_server}/company/reviews")
     expect(page.locator("#company-reviews")).to_have_attribute("data-count", "1")
-    review = page.locator(f"#review-{reference}")
+    review = page.locator(f"#review-{number}")
     expect(review.locator(".review-text")).to_have_text(REVIEW_TEXT.replace(REVIEW_PHONE, REVIEW_MASKED))
     expect(review.locator(".tag[data-tag='punctual']")).to_have_text("准时")
     without_phones(page, REVIEW_PHONE, CUSTOMER_PHONE)
@@ -252,7 +256,7 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     mine = page.locator("article.complaint", has_text=complaint_reference)
     expect(mine).to_have_attribute("data-state", "received")
     expect(mine).to_contain_text("服务质量")
-    expect(mine).to_contain_text(reference)
+    expect(mine).to_contain_text(number)
     expect(page.locator("article.complaint", has_text=unfounded_reference).locator("form.respond")).to_have_count(0)
     expect(page.locator("body")).not_to_contain_text(COMPLAINT_TEXT[:10])
     mine.locator("textarea").fill(RESPONSE)
@@ -275,7 +279,7 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
     page.wait_for_url(re.compile(r"/admin/complaints/[^/]+$"))
     complaint_url = page.url
     expect(page.locator("#state")).to_have_attribute("data-state", "received")
-    expect(page.locator("#service")).to_contain_text(reference)
+    expect(page.locator("#service")).to_contain_text(number)
     expect(page.locator(".complaint-text")).to_have_text(COMPLAINT_TEXT.replace(COMPLAINT_PHONE, COMPLAINT_MASKED))
     expect(page.locator("#history .response")).to_contain_text(RESPONSE)
     without_phones(page, COMPLAINT_PHONE, CUSTOMER_PHONE)

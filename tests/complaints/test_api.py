@@ -171,6 +171,24 @@ def test_phone_attempts_are_limited_per_card(client, app, factory, world, monkey
     for i in range(3):
         assert client.post(url, json={"phone": f"1391234{i:04d}", "category": "other", "text": "x"}).status_code == 422
     assert client.post(url, json={"phone": "13912349999", "category": "other", "text": "x"}).status_code == 429
+    # Per client address: another address still complains about the card.
+    serve(factory, company=world.company, admin=world.admin, worker=world.worker, phone=CUSTOMER)
+    other = client.post(url, json={"phone": CUSTOMER, "category": "other", "text": "x"},
+                        environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert other.status_code == 201, other.get_json()
+
+
+def test_only_a_phone_that_matches_nothing_spends_the_phone_budget(client, app, factory, world, monkeypatch):
+    """A form with a mistake (no category, no text, a phone of the wrong shape) is not a guess at whom the worker
+    served: nobody can spend the budget with bad forms to keep residents from complaining."""
+    monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "3 per 15 minutes")
+    serve(factory, company=world.company, admin=world.admin, worker=world.worker, phone=CUSTOMER)
+    url = f"/api/v1/cards/{world.card_no}/complaints/by-phone"
+    for body in ({"phone": CUSTOMER, "text": "x"}, {"phone": CUSTOMER, "category": "other"},
+                 {"phone": "12345", "category": "other", "text": "x"}, {"phone": CUSTOMER, "category": "rude",
+                                                                       "text": "x"}):
+        assert client.post(url, json=body).status_code in (400, 422)
+    assert client.post(url, json={"phone": CUSTOMER, "category": "other", "text": "x"}).status_code == 201
 
 
 @pytest.mark.parametrize("payload,field", [
@@ -374,7 +392,7 @@ def test_a_subject_answers_only_its_own_complaints(client, factory, world, regs)
     assert client.post(f"/api/v1/companies/{world.company.uscc}/complaints/{about_worker.ref}/responses",
                        json={"text": "x"}, headers=bearer(a_token)).status_code == 404
     assert client.post(f"/api/v1/companies/{world.company.uscc}/complaints/{about_a.ref}/responses",
-                       json={"text": "x"}, headers=bearer(other_token)).status_code == 403
+                       json={"text": "x"}, headers=bearer(other_token)).status_code == 404
     listed = client.get(f"/api/v1/companies/{world.company.uscc}/complaints", headers=bearer(a_token)).get_json()
     assert [x["ref"] for x in listed] == [about_a.ref] and listed[0]["responses"][0]["text"] == "已核实。"
 

@@ -224,15 +224,22 @@ class World:
         return last_review_code(factory)
 
     def _reviewed_service(self, factory) -> str:
+        from sqlalchemy import select
+
         from registry.clock import now as utcnow
         from registry.extensions import db
         from registry.trace import reviews
+        from registry.trace.models import ServiceRecord
+        from registry.trace.services import normalise_reference, reference_of
 
         reference, code = self._record_service(factory)
         reviews.leave_review(factory.ring, reference=reference, code=code, rating=4, tags=["punctual"],
                              text="很准时。", now=utcnow())
         db.session.commit()
-        return reference
+        # The company replies with the service number, never the customer's reference.
+        service = db.session.execute(select(ServiceRecord).where(
+            ServiceRecord.reference == normalise_reference(reference))).scalar_one()
+        return reference_of(service.ref)
 
     def review_body(self) -> dict:
         """A review with an unspent code (a service is recorded for it when none is left: that writes its own entry,

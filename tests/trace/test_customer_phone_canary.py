@@ -34,6 +34,7 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.notify.services import CUSTOMER_KINDS, read_outbox
 from registry.trace.models import ServiceRecord
+from registry.trace.services import normalise_reference, reference_of
 from registry.web import LOCAL_TZ
 from tests.conftest import ON_POSTGRES
 from tests.support.dbfile import read_in_child
@@ -198,7 +199,9 @@ def test_no_customer_phone_is_kept_shown_or_logged_by_any_flow(app, client, fact
         "district": "锦江区", "start": start.isoformat(), "end": end.isoformat()}))
     assert resp.status_code == 201, resp.get_json()
     ref_api, code_api = last_review_code(factory)
-    assert resp.get_json()["reference"] == ref_api
+    # The company reads the service number, never the customer's reference (which opens the service with the code).
+    number_api = resp.get_json()["reference"]
+    assert number_api != ref_api
 
     # 2. One by page, the phone spaced 3-4-4.
     start, end = window(9)
@@ -209,6 +212,8 @@ def test_no_customer_phone_is_kept_shown_or_logged_by_any_flow(app, client, fact
     keep("recorded page", company.get(resp.headers["Location"]))
     ref_page, code_page = last_review_code(factory)
     assert ref_page != ref_api
+    number_page = reference_of(db.session.execute(select(ServiceRecord).where(
+        ServiceRecord.reference == normalise_reference(ref_page))).scalar_one().ref)
 
     # 3. The service file by API (good rows, two spellings of its canary) and by page (a bad row kept out: a
     # report is written), each run by the real task handler.
@@ -241,7 +246,7 @@ def test_no_customer_phone_is_kept_shown_or_logged_by_any_flow(app, client, fact
         "reference": ref_api, "code": code_api, "rating": 2, "tags": ["late"],
         "text": f"阿姨迟到了，有事打我电话 {spaced(CANARY['review_text'])}，或 +86{CANARY['review_text']}。"}))
     assert resp.status_code == 201, resp.get_json()
-    resp = keep("reply api", client.post(f"/api/v1/companies/{uscc}/services/{ref_api}/reply",
+    resp = keep("reply api", client.post(f"/api/v1/companies/{uscc}/services/{number_api}/reply",
                                          headers=bearer(company_token),
                                          json={"text": f"抱歉！请拨{full_width(CANARY['reply_text'])}找主管。"}))
     assert resp.status_code == 201, resp.get_json()
@@ -251,7 +256,7 @@ def test_no_customer_phone_is_kept_shown_or_logged_by_any_flow(app, client, fact
         "text": f"很好，推荐！我的手机{spaced(CANARY['review_page_text'], '-')}"}))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     keep("review thanks", reviewer.get(resp.headers["Location"]))
-    resp = keep("reply page", post_form(company, f"/company/reviews/{ref_page}/reply",
+    resp = keep("reply page", post_form(company, f"/company/reviews/{number_page}/reply",
                                         {"text": f"谢谢！回访电话 {CANARY['reply_page_text']}"},
                                         page="/company/reviews"))
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
@@ -305,7 +310,7 @@ def test_no_customer_phone_is_kept_shown_or_logged_by_any_flow(app, client, fact
     assert resp.status_code == 200 and resp.get_json()["services"] == []
     resp = keep("household page", post_form(regulator, "/regulator/households", {
         "phone": "+86" + CANARY["record_page"], "purpose": "safety_check", "note": "巡查"}))
-    assert resp.status_code == 200 and ref_page in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and number_page in resp.get_data(as_text=True)
 
     # Everything else the flows left for someone to read.
     for label, c, url, headers in (

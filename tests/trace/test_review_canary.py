@@ -13,7 +13,8 @@ from registry.extensions import db
 from registry.keys.crypto import aad, unseal
 from registry.log.models import LogEntry
 from registry.notify.services import read_outbox
-from registry.trace.models import ServiceReview
+from registry.trace.models import ServiceRecord, ServiceReview
+from registry.trace.services import reference_of
 from tests.support.cardworld import green_worker
 from tests.support.dbfile import file_hits
 from tests.support.traceutil import CUSTOMER_E164, CUSTOMER_PHONE, last_review_code, record
@@ -60,7 +61,8 @@ def test_a_phone_typed_in_a_review_or_a_reply_is_kept_nowhere(app, client, facto
     assert resp.status_code == 201, resp.get_json()
     token = factory.token(world.admin)
     headers = {"Authorization": f"Bearer {token}"}
-    resp = keep(client.post(f"/api/v1/companies/{world.company.uscc}/services/{reference}/reply", headers=headers,
+    number = reference_of(db.session.execute(select(ServiceRecord)).scalar_one().ref)
+    resp = keep(client.post(f"/api/v1/companies/{world.company.uscc}/services/{number}/reply", headers=headers,
                             json={"text": f"抱歉！请拨{FULL_WIDTH}找主管，或+86{CANARY}。"}))
     assert resp.status_code == 201, resp.get_json()
     keep(client.get(f"/api/v1/companies/{world.company.uscc}/reviews", headers=headers))

@@ -10,6 +10,7 @@ from registry.extensions import db
 from registry.notify.models import OutboxMessage
 from registry.notify.services import prune_customer_messages
 from registry.trace.models import ReviewCode, ServiceReview
+from registry.trace.services import reference_of
 from tests.support.cardworld import green_worker
 from tests.support.traceutil import last_review_code, record
 from tests.support.webutil import count, csrf_from, login, post_form, text
@@ -85,9 +86,11 @@ def test_the_page_is_rate_limited_per_address(app, client, factory, world, monke
 
 
 def test_the_company_reads_its_reviews_and_replies_once_on_its_page(client, factory, world):
-    record(factory, world)
-    reference, code = last_review_code(factory)
-    assert post_form(client, "/review", form(reference, code)).status_code == 302
+    service = record(factory, world)
+    customers, code = last_review_code(factory)
+    assert post_form(client, "/review", form(customers, code)).status_code == 302
+    # The company reads and replies with the service number, never the customer's reference.
+    reference = reference_of(service.ref)
     login(client, world.admin.login, "correct horse battery")
     home = text(client.get("/company"))
     assert 'id="reviews-link"' in home

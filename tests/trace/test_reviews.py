@@ -13,6 +13,7 @@ from registry.keys.crypto import aad, unseal
 from registry.log.models import LogEntry
 from registry.log.services import ANONYMOUS_ACTOR
 from registry.trace.models import ReviewCode, ServiceReview
+from registry.trace.services import reference_of
 from tests.support.cardworld import green_worker
 from tests.support.traceutil import CUSTOMER_PHONE, last_review_code, record
 from tests.support.webutil import count
@@ -166,10 +167,15 @@ def test_the_anonymous_endpoint_needs_no_token(client):
 # --- the company's reply and list ------------------------------------------------------------------------------
 
 def reviewed(client, factory, world, **over):
+    """A service its customer reviewed, and its service number (what the company reads and replies with)."""
     service = record(factory, world, **over.pop("record", {}))
     reference, code = last_review_code(factory)
     assert leave(client, reference, code, **over).status_code == 201
-    return service, reference
+    return service, service_number(service)
+
+
+def service_number(service) -> str:
+    return reference_of(service.ref)
 
 
 def reply_url(world, reference):
@@ -194,10 +200,30 @@ def test_the_company_replies_once(client, factory, world):
 
 
 def test_a_service_without_a_review_cannot_be_replied_to(client, factory, world):
-    record(factory, world)
-    reference, _code = last_review_code(factory)
-    resp = client.post(reply_url(world, reference), json={"text": "谢谢"}, headers=auth(factory, world.admin))
+    service = record(factory, world)
+    resp = client.post(reply_url(world, service_number(service)), json={"text": "谢谢"},
+                       headers=auth(factory, world.admin))
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "not_reviewed"
+
+
+def test_the_company_never_holds_the_customers_reference(client, factory, world):
+    """The customer's reference is half of what opens the service: a company that held it could spend the code's
+    five tries and so keep bad reviews away. The company reads (and replies with) the service number instead."""
+    service = record(factory, world)
+    customers, code = last_review_code(factory)
+    assert customers != service_number(service)
+    headers = auth(factory, world.admin)
+    answers = [client.get(f"/api/v1/companies/{world.company.uscc}/services", headers=headers),
+               client.get(f"/api/v1/workers/{world.card_no}/services", headers=headers)]
+    for resp in answers:
+        assert resp.status_code == 200
+        flat = resp.get_data(as_text=True)
+        assert customers not in flat and customers.replace("-", "").lower() not in flat
+        assert service_number(service) in flat
+    assert leave(client, customers, code).status_code == 201
+    # The customer's reference names nothing on the company's reply path.
+    resp = client.post(reply_url(world, customers), json={"text": "谢谢"}, headers=headers)
+    assert resp.status_code == 404
 
 
 def test_the_reply_reference_is_forgiven_and_bad_text_refused(client, factory, world):

@@ -74,3 +74,10 @@ def test_overrides_needed(colour, employed, needed):
     assert (problem is None) == (not needed)
     if problem:
         assert problem.field == "override_reason" and problem.code == "override_reason_required"
+
+
+def test_phone_and_id_numbers_in_the_override_reason_are_masked():
+    checked, problems = judge(override_reason="客户 13912345678 指定此人，证件 510104198503091234")
+    assert problems == []
+    assert "13912345678" not in checked.override_reason and "198503091234" not in checked.override_reason
+    assert checked.override_reason.startswith("客户 139****5678 指定此人")
