@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from .. import clock
 from ..errors import ApiError, field_error, forbidden, not_found
@@ -283,12 +282,9 @@ def revoke_token(ring: KeyRing, *, account: Account, token_id: int) -> Recorded:
 def account_for_token(raw: str) -> tuple[Account, ApiToken] | None:
     if not raw.startswith(sec.TOKEN_PREFIX):
         return None
-    # One statement for the token, its account and the account's owner: every authenticated call needs them.
     token = db.session.execute(
         select(ApiToken).where(ApiToken.token_hash == sec.token_digest(raw))
-        .options(joinedload(ApiToken.account).joinedload(Account.agency),
-                 joinedload(ApiToken.account).joinedload(Account.company))
-    ).unique().scalar_one_or_none()
+    ).scalar_one_or_none()
     if token is None or token.revoked_dt is not None or token.account.disabled:
         return None
     return token.account, token
