@@ -138,12 +138,11 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
     from tests.support.traceutil import record as record_service
 
     for n, (stars, tags) in enumerate([(5, ["punctual", "careful"]), (4, ["polite"])]):
-        record_service(factory, green, phone=f"1391234000{n}")
+        service = record_service(factory, green, phone=f"1391234000{n}")
         ref_, code_ = last_review_code(factory)
         trace_reviews.leave_review(factory.ring, reference=ref_, code=code_, rating=stars, tags=tags,
                                    text="阿姨很细心。", now=now())
         db.session.commit()
-    service = trace_reviews.company_service(green.company, ref_)
     trace_reviews.reply(factory.ring, account=green.admin, company=green.company, service=service, text="谢谢！",
                         now=now())
     db.session.commit()
