@@ -8,14 +8,13 @@ window's end the search no longer finds it. Time moves with the `clock` fixture 
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
-import pyotp
 import pytest
 
 from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.browserutil import TotpAgent as Regulator
 
 pytestmark = pytest.mark.browser
 
@@ -29,25 +28,6 @@ FACTS = "经查，投诉人王建国（13912345678）反映的欠薪事实属实
 DECISION_NO = "成商务信〔2026〕17号"
 
 
-class Regulator:
-    """A regulator account and the TOTP steps it has used: the registry refuses a code's step twice."""
-
-    def __init__(self, new):
-        self.login, self.password, self.secret = new.account.login, new.password, new.totp_secret
-        self.last_step = -1
-
-    def code(self) -> str:
-        totp = pyotp.TOTP(self.secret)
-        step = max(totp.timecode(_utcnow()), self.last_step + 1)
-        # The registry also accepts the next step (clock drift); for one further, wait.
-        while step > totp.timecode(_utcnow()) + 1:
-            time.sleep(1)
-        self.last_step = step
-        return totp.generate_otp(step)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def test_a_serious_listing_from_record_to_the_end_of_its_window(app, factory, clock, live_server, browser,

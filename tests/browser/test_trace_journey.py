@@ -9,14 +9,13 @@ the services. Time moves with the `clock` fixture (the live server follows it).
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyotp
 import pytest
 
 from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.browserutil import TotpAgent as Agent
 
 pytestmark = pytest.mark.browser
 
@@ -38,25 +37,6 @@ REASONS = {
 }
 
 
-class Agent:
-    """An agency account (regulator or operator) and the TOTP steps it has used: a step is refused twice."""
-
-    def __init__(self, new):
-        self.login, self.password, self.secret = new.account.login, new.password, new.totp_secret
-        self.last_step = -1
-
-    def code(self) -> str:
-        totp = pyotp.TOTP(self.secret)
-        step = max(totp.timecode(_utcnow()), self.last_step + 1)
-        # The registry also accepts the next step (clock drift); for one further, wait.
-        while step > totp.timecode(_utcnow()) + 1:
-            time.sleep(1)
-        self.last_step = step
-        return totp.generate_otp(step)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, factory, clock, live_server, browser,

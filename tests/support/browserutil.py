@@ -15,3 +15,28 @@ def keep_screenshot(shot: Path) -> None:
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(target) / shot.name)
+
+
+class TotpAgent:
+    """An agency account (regulator or operator) signing in with TOTP, and the steps it has used: the registry
+    refuses a code's step twice, so each sign-in takes the next unused one (waiting when it is too far ahead).
+
+    TOTP runs on the wall clock, not the registry's (tests freeze that one)."""
+
+    def __init__(self, new):
+        self.login, self.password, self.secret = new.account.login, new.password, new.totp_secret
+        self.last_step = -1
+
+    def code(self) -> str:
+        import time
+        from datetime import UTC, datetime
+
+        import pyotp
+
+        totp = pyotp.TOTP(self.secret)
+        step = max(totp.timecode(datetime.now(UTC)), self.last_step + 1)
+        # The registry also accepts the next step (clock drift); for one further, wait.
+        while step > totp.timecode(datetime.now(UTC)) + 1:
+            time.sleep(1)
+        self.last_step = step
+        return totp.generate_otp(step)
