@@ -99,34 +99,37 @@ def start_import(ring: KeyRing, *, account: Account, company: Company, filename:
 
 # --- reading imports --------------------------------------------------------------------
 
-def recent_imports(company_id: int, limit: int) -> list[tuple[ImportFile, Task | None, str | None]]:
-    """The company's newest imports, newest first, each with its task and the uploader's login."""
+def recent_imports(company_id: int, limit: int, *, model=ImportFile) -> list[tuple]:
+    """The company's newest imports, newest first, each with its task and the uploader's login.
+
+    `model`: the uploaded file's table — staff files here, service files (`trace.import_models.ServiceFile`) alike.
+    """
     rows = db.session.execute(
-        select(ImportFile, Task, Account.login)
-        .outerjoin(Task, Task.id == ImportFile.task_id)
-        .outerjoin(Account, Account.ref == ImportFile.uploaded_by)
-        .where(ImportFile.company_id == company_id)
-        .order_by(ImportFile.id.desc()).limit(limit)).all()
+        select(model, Task, Account.login)
+        .outerjoin(Task, Task.id == model.task_id)
+        .outerjoin(Account, Account.ref == model.uploaded_by)
+        .where(model.company_id == company_id)
+        .order_by(model.id.desc()).limit(limit)).all()
     return [(f, task, login) for f, task, login in rows]
 
 
-def _company_file(company_id: int, task_id: int) -> ImportFile | None:
-    return db.session.execute(select(ImportFile).where(ImportFile.task_id == task_id,
-                                                       ImportFile.company_id == company_id)).scalar_one_or_none()
+def _company_file(company_id: int, task_id: int, model):
+    return db.session.execute(select(model).where(model.task_id == task_id,
+                                                  model.company_id == company_id)).scalar_one_or_none()
 
 
-def company_import(company_id: int, task_id: int) -> tuple[ImportFile, Task]:
+def company_import(company_id: int, task_id: int, *, model=ImportFile) -> tuple:
     """The company's import run by this task, and the task; another company's import does not exist (404)."""
-    f = _company_file(company_id, task_id)
+    f = _company_file(company_id, task_id, model)
     task = db.session.get(Task, task_id) if f is not None else None
     if f is None or task is None:
         raise not_found("import", "导入任务")
     return f, task
 
 
-def import_report(company_id: int, task_id: int) -> bytes:
+def import_report(company_id: int, task_id: int, *, model=ImportFile) -> bytes:
     """The per-row report of the company's import run by this task; 404 until it has one, or if not theirs."""
-    f = _company_file(company_id, task_id)
+    f = _company_file(company_id, task_id, model)
     if f is None or f.report_csv is None:
         raise not_found("report", "报告")
     return f.report_csv

@@ -31,8 +31,9 @@ from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
-from ..errors import field_error, not_found
+from ..errors import field_error
 from ..extensions import db
+from ..imports import services as staff_imports
 from ..imports import staff_file
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal_bytes, unseal_bytes
@@ -96,35 +97,17 @@ def forget_file(task_id: int, _state: str) -> None:
 
 def recent_imports(company_id: int, limit: int) -> list[tuple[ServiceFile, Task | None, str | None]]:
     """The company's newest service imports, newest first, each with its task and the uploader's login."""
-    rows = db.session.execute(
-        select(ServiceFile, Task, Account.login)
-        .outerjoin(Task, Task.id == ServiceFile.task_id)
-        .outerjoin(Account, Account.ref == ServiceFile.uploaded_by)
-        .where(ServiceFile.company_id == company_id)
-        .order_by(ServiceFile.id.desc()).limit(limit)).all()
-    return [(f, task, login) for f, task, login in rows]
-
-
-def _company_file(company_id: int, task_id: int) -> ServiceFile | None:
-    return db.session.execute(select(ServiceFile).where(ServiceFile.task_id == task_id,
-                                                        ServiceFile.company_id == company_id)).scalar_one_or_none()
+    return staff_imports.recent_imports(company_id, limit, model=ServiceFile)
 
 
 def company_import(company_id: int, task_id: int) -> tuple[ServiceFile, Task]:
     """The company's service import run by this task, and the task; another company's does not exist (404)."""
-    f = _company_file(company_id, task_id)
-    task = db.session.get(Task, task_id) if f is not None else None
-    if f is None or task is None:
-        raise not_found("import", "导入任务")
-    return f, task
+    return staff_imports.company_import(company_id, task_id, model=ServiceFile)
 
 
 def import_report(company_id: int, task_id: int) -> bytes:
-    """The per-row report of the company's import run by this task; 404 until it has one, or if not theirs."""
-    f = _company_file(company_id, task_id)
-    if f is None or f.report_csv is None:
-        raise not_found("report", "报告")
-    return f.report_csv
+    """The per-row report of the company's service import run by this task; 404 until it has one, or if not theirs."""
+    return staff_imports.import_report(company_id, task_id, model=ServiceFile)
 
 
 def file_content(ring: KeyRing, f: ServiceFile) -> bytes | None:
