@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import time
 from datetime import date
 
@@ -122,6 +123,61 @@ def reading_only():
         yield
     finally:
         reset_transactions(token)
+
+
+def holds_write_lock() -> bool:
+    """Whether this context's transactions begin IMMEDIATE: a writing request's, which on SQLite holds the write
+    lock from its first statement on. What it writes besides should ride along with its commit."""
+    return _begin_mode.get() == "IMMEDIATE"
+
+
+def reads_first(view):
+    """Decorate a POST view that authenticates and checks its input before it writes (`writing_now`).
+
+    Its transaction begins DEFERRED, so on SQLite it holds no write lock while
+    it reads the token, parses and checks; `writing_now()` then takes the lock
+    only around the statements that must be one transaction. A view whose whole
+    request held the lock would let one such request run at a time. Put it next
+    to the route, before anything that reads the database.
+    """
+    from .extensions import db
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        db.session.rollback()
+        token = read_only_transactions()
+        try:
+            return view(*args, **kwargs)
+        finally:
+            db.session.rollback()
+            reset_transactions(token)
+
+    return wrapper
+
+
+@contextlib.contextmanager
+def writing_now():
+    """In a `reads_first` view: end the read transaction (committing anything it holds, expiring nothing) and go
+    on in an IMMEDIATE one, which on SQLite takes the write lock at its first statement. PostgreSQL needs no such step: the read
+    transaction simply goes on."""
+    from .extensions import db
+
+    if not is_sqlite(db.engine):
+        yield
+        return
+    # What the read transaction loaded (the account, say) stays loaded: it only read, and reloading would put
+    # those reads inside the lock.
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+    token = _begin_mode.set("IMMEDIATE")
+    try:
+        yield
+    finally:
+        _begin_mode.reset(token)
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from .. import clock
 from ..api_util import documents_security
-from ..database import write_intent
+from ..database import holds_write_lock, write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
 from . import sessions
@@ -51,7 +51,7 @@ def _touch(token: ApiToken) -> None:
     now = clock.now()
     if token.last_used_dt and now - token.last_used_dt < LAST_USED_GRANULARITY:
         return
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    if holds_write_lock():
         # A writing request already holds the (SQLite) write lock on its own
         # connection: ride along with its commit instead of waiting on it.
         token.last_used_dt = now
@@ -114,7 +114,7 @@ def _seen(row: AccountSession, now) -> None:
     if now - row.last_seen_dt < sessions.SEEN_GRANULARITY:
         return
     stmt = update(AccountSession).where(AccountSession.id == row.id).values(last_seen_dt=now)
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    if holds_write_lock():
         # A writing request holds the (SQLite) write lock already: ride along with its commit. A statement,
         # not the loaded row, so a service that then ends the account's sessions finds nothing to update.
         db.session.execute(stmt)

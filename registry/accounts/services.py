@@ -282,9 +282,14 @@ def revoke_token(ring: KeyRing, *, account: Account, token_id: int) -> Recorded:
 def account_for_token(raw: str) -> tuple[Account, ApiToken] | None:
     if not raw.startswith(sec.TOKEN_PREFIX):
         return None
-    token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == sec.token_digest(raw))
-    ).scalar_one_or_none()
-    if token is None or token.revoked_dt is not None or token.account.disabled:
+    # One statement for both (every API request runs it): the token and its account joined.
+    row = db.session.execute(
+        select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
+        .where(ApiToken.token_hash == sec.token_digest(raw))
+    ).first()
+    if row is None:
         return None
-    return token.account, token
+    token, account = row
+    if token.revoked_dt is not None or account.disabled:
+        return None
+    return account, token

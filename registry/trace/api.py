@@ -26,6 +26,7 @@ from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..api_util import ERRORS, api_blueprint, commit
 from ..companies import services as companies
+from ..database import reads_first, writing_now
 from ..keys import keyring
 from ..ratelimits import household_limit
 from ..workers.services import get_worker
@@ -114,6 +115,7 @@ class WorkerServices(MethodView):
 
 @blp.route("/households/services")
 class HouseholdServices(MethodView):
+    @reads_first
     @household_limit
     @require(*REGULATOR_ROLES)
     @blp.arguments(HouseholdQueryArgs)
@@ -130,11 +132,14 @@ class HouseholdServices(MethodView):
         That record is not a change of business data, so no log entry (no
         `log_index`). Limited per account (REGISTRY_HOUSEHOLD_QUERY_LIMIT).
         """
-        found = queries.household_services(keyring(), regulator=bearer_account(), phone=args["phone"],
-                                           purpose=args["purpose"], note=args.get("note"), now=clock.now())
+        regulator = bearer_account()
+        # The read and its record, one short write transaction.
+        with writing_now():
+            found = queries.household_services(keyring(), regulator=regulator, phone=args["phone"],
+                                               purpose=args["purpose"], note=args.get("note"), now=clock.now())
+            commit()
         out = {"services": [views_model.regulator_view(f) for f in found.services], "query_id": found.query_id,
                "limit": queries.HOUSEHOLD_LIMIT}
-        commit()
         # JSON written directly (the schema documents it): the hot path of the household query.
         return Response(json.dumps(out, ensure_ascii=False, separators=(",", ":"), default=_iso),
                         mimetype="application/json")

@@ -12,6 +12,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
+from ..database import reads_first, writing_now
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -147,6 +148,7 @@ def household_form():
 
 
 @bp.post("/regulator/households")
+@reads_first
 @household_limit
 @role_required(*REGULATOR_ROLES)
 def household_query():
@@ -154,15 +156,19 @@ def household_query():
     form = HouseholdForm()
     if not form.validate():
         return _household_page(form, 400, error=CORRECT_FIELDS)
+    regulator = account()
     try:
-        found = queries.household_services(keyring(), regulator=account(), phone=form.phone.data,
-                                           purpose=form.purpose.data, note=form.note.data or None, now=clock.now())
+        # The read and its record, one short write transaction.
+        with writing_now():
+            found = queries.household_services(keyring(), regulator=regulator, phone=form.phone.data,
+                                               purpose=form.purpose.data, note=form.note.data or None,
+                                               now=clock.now())
+            db.session.commit()
     except ApiError as exc:
         error, extra = apply_api_error(form, exc)
         return _household_page(form, exc.status, error=error, extra=extra)
     views = [views_model.regulator_view(f) for f in found.services]
     query_id = found.query_id
-    db.session.commit()
     return _household_page(HouseholdForm(formdata=None), views=views, query_id=query_id,
                            limit=queries.HOUSEHOLD_LIMIT, asked=True)
 

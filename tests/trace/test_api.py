@@ -318,6 +318,20 @@ def test_any_regulator_finds_the_household_across_companies_and_the_query_is_rec
         assert database_holds(client.application, needle) == [], needle
 
 
+def test_a_household_query_keeps_its_tokens_last_use(client, world):
+    # The query reads before it takes any write lock (`database.reads_first`); the token's last use is still kept,
+    # in a transaction of its own, as on every other request.
+    from registry.accounts.models import ApiToken
+
+    reg = world.regs["property"]
+    db.session.execute(ApiToken.__table__.update().where(ApiToken.account_id == reg.id).values(last_used_dt=None))
+    db.session.commit()
+    assert _query(client, world).status_code == 200
+    db.session.rollback()
+    used = db.session.execute(select(ApiToken.last_used_dt).where(ApiToken.account_id == reg.id)).scalars().all()
+    assert used and all(u is not None and abs(u - utcnow()) < timedelta(minutes=1) for u in used)
+
+
 def test_a_household_nobody_served_finds_nothing_and_is_still_recorded(client, world):
     resp = _query(client, world, who="market", phone="13700000000", purpose="court_police", note=None)
     assert resp.status_code == 200 and resp.get_json()["services"] == []
