@@ -158,8 +158,8 @@ def reads_first(view):
 @contextlib.contextmanager
 def writing_now():
     """In a `reads_first` view: end the read transaction (committing anything it holds, expiring nothing) and go
-    on in an IMMEDIATE one, which on SQLite takes the write lock at its first statement. PostgreSQL needs no such step: the read
-    transaction simply goes on."""
+    on in an IMMEDIATE one, which on SQLite takes the write lock at its first statement. PostgreSQL needs no
+    such step: the read transaction simply goes on."""
     from .extensions import db
 
     if not is_sqlite(db.engine):
