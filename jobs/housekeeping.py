@@ -60,10 +60,15 @@ def expire_sanctions(_run: JobRun) -> None:
 
 
 def queue_bulletins(_run: JobRun) -> None:
-    """Queue the generation of every ended month and week that has no current bulletin (bulletins.generate)."""
+    """Withdraw every current bulletin that carries a record changed since it was made (bulletins/follow.py), then
+    queue the generation of every ended month and week that has no current bulletin (bulletins.generate)."""
     from registry import clock
-    from registry.bulletins import generate
+    from registry.bulletins import follow, generate
+    from registry.keys import keyring
 
+    withdrawn = follow.withdraw_affected(keyring())
+    if withdrawn:
+        log.info("withdrew the bulletins of %d periods to reissue them: %s", len(withdrawn), ", ".join(withdrawn))
     queued = generate.queue_ended(clock.now())
     if queued:
         log.info("queued the bulletins of %d periods", len(queued))

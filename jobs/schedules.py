@@ -46,7 +46,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("workers.lapse_attachments", "jobs.housekeeping:lapse_attachments", 3600),
     # Whether a sanction is public is computed when read; this records each window's end in the log.
     Schedule("sanctions.expire", "jobs.housekeeping:expire_sanctions", 3600),
-    # Each ended month and ISO week gets its disclosure bulletin, made by a queued task (bulletins.generate).
+    # Each ended month and ISO week gets its disclosure bulletin, made by a queued task (bulletins.generate); a
+    # current one that carries a record changed since is withdrawn first, and so made again (bulletins/follow.py).
     Schedule("bulletins.queue", "jobs.housekeeping:queue_bulletins", 3600),
     # Messages to customers (review codes) leave the outbox after CUSTOMER_MESSAGE_DAYS (docs/privacy.md).
     Schedule("notify.prune_customer_messages", "jobs.housekeeping:prune_customer_messages", 86400),

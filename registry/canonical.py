@@ -73,6 +73,9 @@ UNLOGGED_TABLES = frozenset({
     # The public search's walk of company sanctions by name (sanctions/listing_index.py): derived likewise from
     # the sanctions and the names.
     "listing_grams",
+    # Which sanctions each bulletin version carries (bulletins/follow.py): derived from what it published, which
+    # the bulletin's state commits to.
+    "bulletin_records",
     # A service's review code (a credential, like a worker's codes) and regulators' household queries (reads).
     "review_codes", "household_queries",
     # An uploaded service file while its import runs (sealed; its content deleted when the task ends), like the

@@ -26,7 +26,7 @@ from ..log.models import LogEntry
 from ..log.services import log_size
 from ..tasks import services as tasks
 from ..tasks.models import Task
-from . import opendata, periods, services
+from . import follow, opendata, periods, services
 from .periods import Period
 
 TASK_KIND = "bulletins.generate"
@@ -148,8 +148,10 @@ def generate(ring: KeyRing, period: Period, *, origin: str, public_url: str, iss
     previous = previous_records(period)
     progress(1)
     files = make_files(content, previous, progress)
-    return services.publish(ring, actor=actor, period=period, files=files, made_at=made_at, checkpoint_size=size,
-                            checkpoint_root=root, origin=origin)
+    published = services.publish(ring, actor=actor, period=period, files=files, made_at=made_at,
+                                 checkpoint_size=size, checkpoint_root=root, origin=origin)
+    follow.index(published.bulletin.id, follow.carried_refs(content, previous))
+    return published
 
 
 def run_generation(ring: KeyRing, ctx, *, origin: str, public_url: str, issuer: tuple[str, str]) -> None:

@@ -77,3 +77,20 @@ class BulletinFile(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
 
     bulletin: Mapped[Bulletin] = relationship(back_populates="files")
+
+
+class BulletinRecord(db.Model):
+    """A sanction one bulletin version carries, in any section or change file: which bulletins a repair, withdrawal
+    or correction of that sanction affects (`follow.py`). Derived, unlogged: written with the publication from
+    what it published, like the public search's grams."""
+
+    __tablename__ = "bulletin_records"
+    __table_args__ = (
+        # A sanction's bulletins: the follow-up's join from a changed sanction.
+        Index("ix_bulletin_records_sanction", "sanction_ref", "bulletin_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    bulletin_id: Mapped[int] = mapped_column(ForeignKey("bulletins.id"), primary_key=True)
+    # The sanction's public ref, as the open-data files name it.
+    sanction_ref: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -4,70 +4,27 @@ schedule queues, the refusals of an on-demand request, and a generation that die
 nothing behind, completed by the next run."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import time
 
 import pytest
 from sqlalchemy import func, select
 
-from registry.bulletins import generate, manifest, opendata, periods
+from registry.bulletins import generate, manifest, opendata
 from registry.bulletins import services as bulletins
 from registry.bulletins.api import keys_view
 from registry.bulletins.models import Bulletin
-from registry.clock import SHANGHAI
 from registry.errors import ApiError
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
-from registry.sanctions import services as sanctions
-from registry.tasks.models import Task
 from registry.tlog import note
+from tests.support.bulletinutil import JULY, JUNE, at, by_part, queue_and_run, three_sanctions
 from tests.support.importutil import run_queued_tasks
-from tests.support.sanctionutil import record, regulators
-
-D = date.fromisoformat
-JUNE, JULY = periods.parse("2026-06"), periods.parse("2026-07")
-
-
-def at(day: str, clock_time: time = time(12)) -> datetime:
-    return datetime.combine(D(day), clock_time, tzinfo=SHANGHAI)
 
 
 @pytest.fixture
 def world(app, factory, clock):
-    """Two sanctions published in June 2026 (one of them ending in July) and one in July."""
-    clock.freeze(at("2026-06-02"))
-    hk, _ = regulators(factory, "housekeeping", code="hk-generate")
-    anxin, _ = factory.company(name="成都安心家政服务有限公司", district="510105")
-    haobang, _ = factory.company(name="成都好帮手物业管理有限公司", district="510107")
-    made = {}
-
-    def add(name, company, moment, **kw):
-        clock.freeze(moment)
-        day = moment.date()
-        s = record(factory, hk, company=company, today=day, decision_date=day,
-                   decision_no=f"商务罚〔2026〕{len(made) + 1}号", **kw)
-        sanctions.publish_sanction(factory.ring, regulator=hk, sanction=s, today=day)
-        db.session.commit()
-        made[name] = s
-
-    add("june", anxin, at("2026-06-03"), months=6)
-    add("june_short", haobang, at("2026-06-10"), kind="warning", severity="minor", months=1)
-    add("july", haobang, at("2026-07-06"), months=3)
-    return {"made": made, "factory": factory, "clock": clock}
-
-
-def queue_and_run(app, period):
-    task = generate.queue(period, actor_ref="test")
-    db.session.commit()
-    task_id = task.id
-    assert run_queued_tasks(app) == 1
-    return db.session.get(Task, task_id)
-
-
-def by_part(bulletin: Bulletin) -> dict[str, bytes]:
-    names = opendata.file_names(bulletin.period_key, bulletin.version)
-    stored = {f.name: f.content for f in bulletin.files}
-    return {part: stored[name] for part, name in names.items()}
+    return three_sanctions(factory, clock)
 
 
 def test_the_task_publishes_every_file_signed_and_logged(app, world):
