@@ -91,6 +91,9 @@ class AccessRowSchema(Schema):
 class StateSchema(Schema):
     kind = fields.String()
     log_ref = fields.String(metadata={"description": "The `subject` of the worker's log entries."})
+    actor_ref = fields.String(metadata={
+        "description": "The worker's self-service actor: the `actor` of every entry their own actions write "
+                       "(confirming or declining an employer, responding to a complaint), never their `log_ref`."})
     state = fields.Dict(metadata={"description": "The canonical state (RFC 8785 hashes to `digest`)."})
     salt = fields.String()
     digest = fields.String()

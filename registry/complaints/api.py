@@ -35,7 +35,6 @@ from ..keys import keyring
 from ..ratelimits import lookup_limit, phone_match_limit, phone_missed, review_attempt_limit, tracking_limit
 from ..reports.services import worker_for_card
 from ..selfservice.api import current_worker, refusals_commit, worker_required
-from ..workers.attach import WORKER_ACTOR
 from . import services
 
 blp = api_blueprint("complaints", __name__,
@@ -218,8 +217,8 @@ class SelfRespond(MethodView):
         """Respond to a complaint about you before it is decided (up to 5 times); the regulators read it."""
         worker, _session = current_worker()
         complaint = services.own_complaint(ref, worker=worker)
-        recorded = services.respond(keyring(), complaint=complaint, by_kind="worker", by=WORKER_ACTOR,
-                                    text=args["text"], now=clock.now())
+        recorded = services.respond_as_worker(keyring(), worker=worker, complaint=complaint, text=args["text"],
+                                              now=clock.now())
         commit()
         return {"log_index": recorded.seq}
 

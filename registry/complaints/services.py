@@ -56,6 +56,7 @@ from ..trace.textmask import mask_text
 from ..trace.vocab import SERVICE_TYPES
 from ..workers.models import Employment, Worker
 from ..workers.person import Problem, e164_mobile
+from ..workers.services import self_actor
 from . import rules
 from .models import REFERENCE_CHARS, Complaint, ComplaintResponse, ComplaintStep
 
@@ -425,6 +426,15 @@ def respond(ring: KeyRing, *, complaint: Complaint, by_kind: str, by: str, text:
     row.text_state = state_hmac(ring, "text", body)
     complaint.responses.append(row)
     return record_change(ring, actor=by, action=Action.COMPLAINT_RESPOND, aggregate=complaint)
+
+
+def respond_as_worker(ring: KeyRing, *, worker: Worker, complaint: Complaint, text: str | None,
+                      now: datetime) -> Recorded:
+    """The worker's own response in self-service: by, and the entry's actor, their self-service actor (never their
+    log_ref, which would tie the complaint to them in the public log)."""
+    if complaint.subject_kind != "worker" or complaint.worker_id != worker.id:
+        raise not_found("complaint", "投诉")
+    return respond(ring, complaint=complaint, by_kind="worker", by=self_actor(worker), text=text, now=now)
 
 
 def respond_as_company(ring: KeyRing, *, account: Account, company: Company, complaint: Complaint,

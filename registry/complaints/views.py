@@ -20,7 +20,6 @@ from ..reports.services import worker_for_card
 from ..selfservice import services as selfservice
 from ..selfservice.views import need_sign_in, signed_in
 from ..web import account, apply_api_error, flash_msg, role_required
-from ..workers.attach import WORKER_ACTOR
 from . import rules, services
 from .forms import CardComplaintForm, CodeComplaintForm, QueueFilterForm, ResponseForm, StepForm, TrackForm
 
@@ -236,8 +235,8 @@ def my_response(ref: str):
         return need_sign_in()
     worker, _session = found
     complaint = services.own_complaint(ref, worker=worker)
-    return _respond(lambda ring, text, now: services.respond(ring, complaint=complaint, by_kind="worker",
-                                                            by=WORKER_ACTOR, text=text, now=now),
+    return _respond(lambda ring, text, now: services.respond_as_worker(ring, worker=worker, complaint=complaint,
+                                                                      text=text, now=now),
                     url_for(".my_complaints"))
 
 

@@ -293,7 +293,8 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     for p in new_rows:
         ref = new_ref()
         worker_rows.append({
-            "ref": ref, "log_ref": new_ref(), "salt": new_ref(), "card_no": cardno.new_card_no(),
+            "ref": ref, "log_ref": new_ref(), "salt": new_ref(), "actor_ref": new_ref(),
+            "card_no": cardno.new_card_no(),
             "id_kind": p.id_kind, **seal_identity(ring, ref, name=p.name, id_number=p.number, phone=p.phone),
             "registered_by": company.log_ref, "created_dt": now,
         })

@@ -108,9 +108,11 @@ def access_list(worker: Worker) -> list[dict]:
 
 
 def own_state(ring: KeyRing, worker: Worker) -> dict:
-    """The worker's canonical state, its salt and digest, and the index of its latest log entry."""
+    """The worker's canonical state, its salt and digest, the index of its latest log entry, and their own
+    self-service actor (to find the entries their own actions wrote)."""
     found = record_state(ring, "worker", worker)
-    return {**found, "salt": worker.salt, "origin": current_app.config["LOG_ORIGIN"]}
+    return {**found, "salt": worker.salt, "actor_ref": worker.actor_ref,
+            "origin": current_app.config["LOG_ORIGIN"]}
 
 
 def photo_data_uri(ring: KeyRing, worker: Worker) -> str | None:

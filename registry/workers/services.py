@@ -81,6 +81,28 @@ def workers_by_exact_name(ring: KeyRing, name: str) -> Select:
     return select(Worker.id).where(Worker.name_index.in_(name_index_candidates(ring, name)))
 
 
+# The actor of the entries a worker's own action wrote before each worker had a self-service actor (migration
+# 0024): every worker alike. Only old entries and old rows (`confirmed_by`, a complaint response's `by`) hold it.
+LEGACY_WORKER_ACTOR = "worker"
+
+
+def self_actor(worker: Worker) -> str:
+    """The log's `actor` for an entry the worker's own action writes (self-service): the worker's `actor_ref`.
+
+    The one way to it: every service a worker acts through for themself passes this as `actor` to
+    `record_change`, and stores it wherever the row records who acted. Random and minted with the worker, never
+    the worker's `log_ref` (the subject of their own entries): the log must not name the worker as an actor on
+    another record. See docs/privacy.md, "Who acts for a worker".
+    """
+    return worker.actor_ref
+
+
+def is_self_actor(worker: Worker, actor: str | None) -> bool:
+    """Whether `actor` (an entry's actor, a `confirmed_by`, a response's `by`) is this worker acting for themself,
+    including the one shared `worker` actor of entries written before self-service actors."""
+    return actor is not None and actor in (worker.actor_ref, LEGACY_WORKER_ACTOR)
+
+
 def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:
     """The identity columns of the worker row `ref`, from the normalised name, ID number and phone.
 
@@ -151,9 +173,9 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
                                                        action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
                           employment, market.warnings(listings))
     ref = new_ref()
-    worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), card_no=cardno.new_card_no(), id_kind=idr.kind,
-                    registered_by=company.log_ref, **seal_identity(ring, ref, name=name, id_number=idr.number,
-                                                                    phone=phone))
+    worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), actor_ref=new_ref(), card_no=cardno.new_card_no(),
+                    id_kind=idr.kind, registered_by=company.log_ref,
+                    **seal_identity(ring, ref, name=name, id_number=idr.number, phone=phone))
     worker.employments.append(employment)
     db.session.add(worker)
     return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,

@@ -111,8 +111,8 @@ def world(app, factory, clock):
 
     filed = file_card(factory, w["workers"][0], contact=complaints.Contact("王女士", "13900002222"))
     step(factory, proposer, filed.complaint, "accept")
-    complaints.respond(factory.ring, complaint=filed.complaint, by_kind="worker", by="worker",
-                       text="当天按约定完成服务。", now=utcnow())
+    complaints.respond_as_worker(factory.ring, worker=w["workers"][0], complaint=filed.complaint,
+                                 text="当天按约定完成服务。", now=utcnow())
     db.session.commit()
     w["complaint"] = filed.complaint
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.

@@ -5,7 +5,8 @@
   check_tree        (in .tree) every entry's leaf hash from its body, every stored hash recomputed and compared,
                     and the root at every checkpoint size;
   check_checkpoints each checkpoint's root against the entries, and its consistency with the one before;
-  check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest;
+  check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest; no
+                    actor that is a subject;
   replay            every business record's canonical state against its subject's latest digest, every
                     sealed personal value against its state HMAC, and every bulletin's stored files and signed
                     manifest against its row.
@@ -113,10 +114,15 @@ _LEAF_PROBLEM = ": leaf hash does not match its body"  # check_tree's to name
 
 
 def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[str, tuple[int, str]]:
-    """Check every entry's HMAC, canonical body, numbering and columns; return each subject's latest (seq, digest)."""
+    """Check every entry's HMAC, canonical body, numbering and columns; return each subject's latest (seq, digest).
+
+    And that no entry's actor is a subject of the log: a record's log_ref as an actor (a worker's, say, instead of
+    their self-service actor) would tie that record to the entry's subject in the public log.
+    """
     keys = HmacKeys(ring)
     entries = Counted(report)
     latest: dict[str, tuple[int, str]] = {}
+    actors: dict[str, int] = {}  # each actor → the first entry naming it
     count = 0
     e = LogEntry.__table__.c
     result = db.session.connection().execute(
@@ -130,8 +136,18 @@ def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[
                 entries.fail(p)
         if fields is not None and isinstance(fields.get("subject"), str):
             latest[fields["subject"]] = (seq, fields.get("digest"))
+        if fields is not None and isinstance(fields.get("actor"), str):
+            actors.setdefault(fields["actor"], seq)
     entries.close("entries")
     report.note(f"entries: {count} HMACs, bodies and numbering checked")
+    subjects_acting = Counted(report)
+    for actor, seq in sorted(actors.items(), key=lambda kv: kv[1]):
+        if actor in latest:
+            subjects_acting.fail(f"entry {seq}: its actor is a record's log_ref (the subject of entry "
+                                 f"{latest[actor][0]})")
+    subjects_acting.close("actors")
+    report.note(f"actors: {len(actors)} distinct, none a subject of the log" if not subjects_acting.n
+                else f"actors: {len(actors)} distinct checked against the log's subjects")
     return latest
 
 

@@ -1,0 +1,218 @@
+"""Who acts for a worker: each worker's own self-service actor, never their log_ref (issue #15, item 2).
+
+A worker has no account. Every entry a worker's own action writes — confirming or declining an employer in
+self-service, responding to a complaint — names that worker's `actor_ref` as its actor: random, minted with the
+worker, one per worker. The worker's `log_ref` (the subject of their own entries) never appears as an actor: it
+would tie the worker to the other record (a complaint) in the public log.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+
+from registry import canonical
+from registry.clock import now as utcnow
+from registry.clock import today as shanghai_today
+from registry.complaints import services as complaints
+from registry.extensions import db
+from registry.log.models import LogEntry
+from registry.log.verify import verify_local
+from registry.workers import services as workers
+from registry.workers.models import Employment, Worker
+from tests.support.complaintutil import file_card, step
+from tests.support.selfutil import H, employ, signed_in
+from tests.support.webutil import post_form
+
+ORIGIN = "jiaxin.example/log"
+HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _attach(factory, company, admin, worker) -> int:
+    """`company` registers the same person again: a pending attachment; its employment id."""
+    person = workers.open_personal_data(factory.ring, worker)
+    reg = workers.register_worker(factory.ring, account=admin.account, company=company, today=shanghai_today(),
+                                  person=workers.Person(person["name"], person["id_number"], "13700000000"),
+                                  engagement=workers.Engagement("cleaner", "labour_contract", shanghai_today(),
+                                                                True))
+    db.session.commit()
+    assert reg.pending
+    return reg.employment.id
+
+
+def _entries() -> list[dict]:
+    db.session.rollback()
+    return [json.loads(body) for body in db.session.execute(select(LogEntry.body).order_by(LogEntry.seq)).scalars()]
+
+
+def test_no_entry_names_a_worker_log_ref_as_its_actor_and_each_worker_acts_as_themself(app, client, factory):
+    a, a_admin = factory.company()
+    b, b_admin = factory.company()
+    market = factory.agency_user(factory.agency(sector="market")).account
+    # Registration: two workers by company A (one phone: each activation code is read as it is sent).
+    first = employ(factory, a, a_admin.account)
+    second = employ(factory, a, a_admin.account, name="李建华")
+    first_token = signed_in(client, factory, a_admin.account, first)
+    second_token = signed_in(client, factory, a_admin.account, second)
+    own: dict[int, str] = {}  # log index → the card number of the worker whose own action wrote it
+
+    # Company B attaches both; the first confirms in self-service, the second declines (ends it).
+    pending = _attach(factory, b, b_admin, first)
+    resp = client.post(f"/api/v1/self/employments/{pending}/confirm", headers=H(first_token))
+    assert resp.status_code == 200, resp.get_json()
+    own[resp.get_json()["log_index"]] = first.card_no
+    declined = _attach(factory, b, b_admin, second)
+    resp = client.post(f"/api/v1/self/employments/{declined}/decline", headers=H(second_token))
+    assert resp.status_code == 200, resp.get_json()
+    own[resp.get_json()["log_index"]] = second.card_no
+
+    # A complaint about each; each worker responds (the first twice: the same actor both times).
+    for worker, token, n in ((first, first_token, 2), (second, second_token, 1)):
+        filed = file_card(factory, worker)
+        step(factory, market, filed.complaint, "accept")
+        for i in range(n):
+            resp = client.post(f"/api/v1/self/complaints/{filed.complaint.ref}/responses",
+                               json={"text": f"当天按约定完成服务。{i}"}, headers=H(token))
+            assert resp.status_code == 201, resp.get_json()
+            own[resp.get_json()["log_index"]] = worker.card_no
+
+    entries = _entries()
+    rows = {w.card_no: w for w in db.session.execute(select(Worker)).scalars()}
+    log_refs = {w.log_ref for w in rows.values()}
+    actor_refs = {w.card_no: w.actor_ref for w in rows.values()}
+    # No entry's actor is any worker's log_ref (nor any record's: no actor is a subject).
+    assert not {e["actor"] for e in entries} & log_refs
+    assert not {e["actor"] for e in entries} & {e["subject"] for e in entries}
+    # Each worker's own actions carry that worker's actor ref; the refs are random, distinct, not the log_ref.
+    assert len(own) == 5
+    for e in entries:
+        if e["seq"] in own:
+            assert e["actor"] == actor_refs[own[e["seq"]]], e
+    assert {e["action"] for e in entries if e["seq"] in own} == {
+        "worker:employ:confirm", "worker:employment:end", "complaint:respond"}
+    assert len(set(actor_refs.values())) == 2 and all(HEX32.fullmatch(r) for r in actor_refs.values())
+    for w in rows.values():
+        assert w.actor_ref not in (w.log_ref, w.ref, w.salt)
+    # And no one else's entry carries a worker's actor ref: the actor marks the worker's own actions only.
+    assert {e["seq"] for e in entries if e["actor"] in set(actor_refs.values())} == set(own)
+    # The state names who confirmed as the entry does, and says it was the worker themself.
+    state = canonical.worker_state(factory.ring, rows[first.card_no])
+    confirmed = db.session.get(Employment, pending)
+    assert confirmed.confirmed_by == state["self_actor"] == actor_refs[first.card_no]
+    assert workers.is_self_actor(rows[first.card_no], confirmed.confirmed_by)
+    assert not workers.is_self_actor(rows[second.card_no], confirmed.confirmed_by)
+    assert "self_actor" not in canonical.worker_state(factory.ring, rows[second.card_no])
+    # The worker finds their own actor beside their state, to look their actions up in the public log.
+    got = client.get("/api/v1/self/state", headers=H(first_token)).get_json()
+    assert got["actor_ref"] == actor_refs[first.card_no] and got["log_ref"] == rows[first.card_no].log_ref
+    report = verify_local(factory.ring, ORIGIN)
+    assert report.ok, report.failures
+
+
+def test_the_page_response_and_the_page_confirmation_use_the_worker_actor(app, factory):
+    from tests.selfservice.test_pages import activated_client
+
+    company, admin = factory.company()
+    other, other_admin = factory.company()
+    market = factory.agency_user(factory.agency(sector="market")).account
+    worker = employ(factory, company, admin.account)
+    employment_id = _attach(factory, other, other_admin, worker)
+    c = activated_client(app, factory, company, admin, worker)
+    assert post_form(c, f"/me/employments/{employment_id}/confirm", page="/me").status_code == 302
+    filed = file_card(factory, worker)
+    step(factory, market, filed.complaint, "accept")
+    resp = post_form(c, f"/me/complaints/{filed.complaint.ref}/responses", {"text": "我当天按时完成了服务。"},
+                     page="/me/complaints")
+    assert resp.status_code == 302
+    entries = _entries()
+    actor = db.session.execute(select(Worker.actor_ref).where(Worker.card_no == worker.card_no)).scalar_one()
+    assert [(e["action"], e["actor"]) for e in entries if e["action"] in (
+        "worker:employ:confirm", "complaint:respond")] == [("worker:employ:confirm", actor),
+                                                          ("complaint:respond", actor)]
+    assert verify_local(factory.ring, ORIGIN).ok
+
+
+def test_a_response_to_a_complaint_about_someone_else_is_not_found(app, factory):
+    from registry.errors import ApiError
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    other = employ(factory, company, admin.account, name="李建华")
+    market = factory.agency_user(factory.agency(sector="market")).account
+    filed = file_card(factory, worker)
+    step(factory, market, filed.complaint, "accept")
+    with pytest.raises(ApiError) as refused:
+        complaints.respond_as_worker(factory.ring, worker=other, complaint=filed.complaint, text="不是我",
+                                     now=utcnow())
+    assert refused.value.status == 404
+    db.session.rollback()
+    assert filed.complaint.responses == []
+
+
+def test_verify_names_an_entry_whose_actor_is_a_worker_log_ref(app, factory):
+    """Written past the services (as a bug would): `log verify` finds it."""
+    from registry.log.actions import Action
+    from registry.log.services import record_change
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    filed = file_card(factory, worker)
+    assert verify_local(factory.ring, ORIGIN).ok
+    db.session.add(filed.complaint)
+    recorded = record_change(factory.ring, actor=worker.log_ref, action=Action.COMPLAINT_RESPOND,
+                             aggregate=filed.complaint)
+    db.session.commit()
+    report = verify_local(factory.ring, ORIGIN)
+    assert any(f.startswith(f"entry {recorded.seq}: its actor is a record's log_ref") for f in report.failures), \
+        report.failures
+
+
+def _revision_before_self_actors() -> str:
+    """The revision migration `…_worker_actor_refs` follows (found by its file, so renumbering keeps this true)."""
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory(str(Path(__file__).resolve().parents[2] / "migrations"))
+    (mine,) = [r for r in scripts.walk_revisions() if r.path.endswith("_worker_actor_refs.py")]
+    return mine.down_revision
+
+
+def test_the_migration_gives_every_existing_worker_a_fresh_random_actor_and_keeps_every_digest(app, factory):
+    from flask_migrate import downgrade, upgrade
+
+    from registry.log.actions import Action
+    from registry.log.services import record_change
+
+    company, admin = factory.company()
+    other, other_admin = factory.company()
+    made = [employ(factory, company, admin.account, name=n) for n in ("陈秀英", "李建华", "王芳")]
+    # A confirmation from before self-service actors: confirmed_by and the entry's actor the shared "worker".
+    employment_id = _attach(factory, other, other_admin, made[0])
+    employment = db.session.get(Employment, employment_id)
+    employment.confirmed_dt, employment.confirmed_by = utcnow(), workers.LEGACY_WORKER_ACTOR
+    record_change(factory.ring, actor=workers.LEGACY_WORKER_ACTOR, action=Action.WORKER_EMPLOY_CONFIRM,
+                  aggregate=employment.worker)
+    db.session.commit()
+    cards = [w.card_no for w in made]
+    before = {w.card_no: w.actor_ref for w in made}
+    assert verify_local(factory.ring, ORIGIN).ok
+    db.session.remove()
+    downgrade(revision=_revision_before_self_actors())
+    upgrade()
+    db.session.remove()
+    rows = db.session.execute(select(Worker).where(Worker.card_no.in_(cards))).scalars().all()
+    refs = [w.actor_ref for w in rows]
+    assert len(rows) == 3 and len(set(refs)) == 3 and all(HEX32.fullmatch(r) for r in refs)
+    assert not set(refs) & set(before.values())  # fresh, not re-derived
+    assert not set(refs) & {x for w in rows for x in (w.log_ref, w.ref, w.salt)}
+    # No state changed: the legacy confirmation names "worker", not the new ref.
+    legacy = next(w for w in rows if w.card_no == cards[0])
+    assert workers.is_self_actor(legacy, db.session.get(Employment, employment_id).confirmed_by)
+    assert "self_actor" not in canonical.worker_state(factory.ring, legacy)
+    report = verify_local(factory.ring, ORIGIN)
+    assert report.ok, report.failures
+    # A worker registered after the migration gets one too.
+    assert HEX32.fullmatch(employ(factory, company, admin.account, name="赵敏").actor_ref)
