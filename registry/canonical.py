@@ -283,8 +283,7 @@ def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> 
     import builds states for a whole batch without reading them back.
 
     `cards` and `photo` appear in the state only once the worker has one, so
-    the digests of workers logged before cards existed stay valid; `self_actor`
-    (the worker's self-service actor ref) only once an employment names it.
+    the digests of workers logged before cards existed stay valid.
     """
     # Links between records inside the aggregate are positions in this list, not database ids.
     position = {r.id: i for i, (r, _ref) in enumerate(records)}
@@ -310,11 +309,6 @@ def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> 
             for r, ref in records
         ],
     }
-    # The worker's self-service actor, once the state names it (an employment the worker confirmed themself), so
-    # the state itself says that `confirmed_by` is the worker: states that never name it keep their digests.
-    actor = getattr(worker, "actor_ref", None)
-    if actor is not None and any(getattr(e, "confirmed_by", None) == actor for e, _ref in employments):
-        state["self_actor"] = actor
     if cards:
         state["cards"] = [_card(c, ref) for c, ref in cards]
     if photo is not None:

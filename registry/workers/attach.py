@@ -36,7 +36,7 @@ from ..sanctions import access as market
 from ..selfservice import codes
 from ..selfservice import services as selfservice
 from .models import Employment, Worker
-from .services import record_access, self_actor
+from .services import OWN_RECORD_ACTOR, record_access
 
 
 def confirm_days() -> int:
@@ -164,23 +164,23 @@ def confirm_with_code(ring: KeyRing, *, account: Account, company: Company, work
 def confirm_by_worker(ring: KeyRing, *, worker: Worker, employment_id: int, today: date,
                       now: datetime) -> Recorded:
     """The signed-in worker confirms a pending attachment themself (their session proves it is them); the entry's
-    actor, and `confirmed_by`, is the worker's self-service actor."""
+    actor, and `confirmed_by`, is `OWN_RECORD_ACTOR`: the entry is on the worker's own record."""
     employment = _awaiting(worker, employment_id)
     if lapsed(employment, today):
         raise _lapsed_error()
     require_market_access(employment.company, worker, today)
-    return _confirm(ring, employment, worker, self_actor(worker), now)
+    return _confirm(ring, employment, worker, OWN_RECORD_ACTOR, now)
 
 
 def decline_by_worker(ring: KeyRing, *, worker: Worker, employment_id: int, today: date,
                       now: datetime) -> Recorded:
-    """The signed-in worker refuses a pending attachment: it ends at once, unconfirmed (actor: the worker's
-    self-service actor)."""
+    """The signed-in worker refuses a pending attachment: it ends at once, unconfirmed (actor: `OWN_RECORD_ACTOR`,
+    the entry is on the worker's own record)."""
     employment = _awaiting(worker, employment_id)
     employment.end_date = max(today, employment.start_date)
     for old in selfservice._live_codes(worker, "confirmation", now, employment.id):
         old.burnt_dt = now
-    return record_change(ring, actor=self_actor(worker), action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
+    return record_change(ring, actor=OWN_RECORD_ACTOR, action=Action.WORKER_EMPLOYMENT_END, aggregate=worker)
 
 
 def end_lapsed(ring: KeyRing, *, today: date, now: datetime, limit: int = 1000) -> list[int]:

@@ -40,8 +40,9 @@ class Worker(LoggedAggregate, db.Model):
     phone_idx: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     registered_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
-    # The log's `actor` of every entry the worker's own action writes (self-service): random, minted with the row,
-    # never the log_ref (the subject of the worker's entries) nor derived from anything personal.
+    # The log's `actor` of every entry the worker's own action writes on another record (self-service): random,
+    # minted with the row, never the log_ref (the subject of the worker's entries) nor derived from anything
+    # personal; entries on the worker's own record use `services.OWN_RECORD_ACTOR`.
     # `services.self_actor(worker)` is the one way to it. A unique index, not a constraint: SQLite adds it in place.
     actor_ref: Mapped[str] = mapped_column(String(32), nullable=False, default=new_ref, index=True, unique=True)
 
@@ -76,8 +77,8 @@ class Employment(db.Model):
     # Kept after confirmation or lapse, so the history shows the attachment waited.
     pending_until: Mapped[date | None] = mapped_column(Date)
     confirmed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Who confirmed, as the entry's actor: the account ref of the employer who entered the worker's code, or the
-    # worker's own `actor_ref` (self-service; "worker" in confirmations before self-service actors existed).
+    # Who confirmed, as the entry's actor: the account ref of the employer who entered the worker's code, or
+    # "worker" (`services.OWN_RECORD_ACTOR`: the worker themself, in self-service).
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     # The public refs of the worker's listings in effect that the registration warned of (watch lists, serious
     # listings whose measures do not bar the work); None when it warned of none (docs/rules.md, "Market access").

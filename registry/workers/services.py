@@ -81,26 +81,30 @@ def workers_by_exact_name(ring: KeyRing, name: str) -> Select:
     return select(Worker.id).where(Worker.name_index.in_(name_index_candidates(ring, name)))
 
 
-# The actor of the entries a worker's own action wrote before each worker had a self-service actor (migration
-# 0024): every worker alike. Only old entries and old rows (`confirmed_by`, a complaint response's `by`) hold it.
-LEGACY_WORKER_ACTOR = "worker"
+# The actor of an entry a worker's own action writes on their OWN record (confirming or declining an employer in
+# self-service): one value shared by every worker. The entry's subject, the worker's log_ref, already says whose
+# record it is; the worker's own actor ref there would tie their log_ref to it in the public log, and through it
+# to every other record they acted on (the complaints they answered). Also what every worker action wrote before
+# each worker had an actor ref (migration 0024).
+OWN_RECORD_ACTOR = "worker"
 
 
 def self_actor(worker: Worker) -> str:
-    """The log's `actor` for an entry the worker's own action writes (self-service): the worker's `actor_ref`.
+    """The log's `actor` for an entry the worker's own action writes on ANOTHER record (a response to a complaint
+    about them, an objection, a repair application): the worker's `actor_ref`.
 
-    The one way to it: every service a worker acts through for themself passes this as `actor` to
-    `record_change`, and stores it wherever the row records who acted. Random and minted with the worker, never
-    the worker's `log_ref` (the subject of their own entries): the log must not name the worker as an actor on
-    another record. See docs/privacy.md, "Who acts for a worker".
+    The one way to it: every such service passes this as `actor` to `record_change`, and stores it wherever the
+    row records who acted. Random and minted with the worker, never the worker's `log_ref` (the subject of their
+    own entries): the log must not name the worker on another record. Entries on the worker's own record use
+    `OWN_RECORD_ACTOR`. See docs/privacy.md, "Who acts for a worker".
     """
     return worker.actor_ref
 
 
 def is_self_actor(worker: Worker, actor: str | None) -> bool:
-    """Whether `actor` (an entry's actor, a `confirmed_by`, a response's `by`) is this worker acting for themself,
-    including the one shared `worker` actor of entries written before self-service actors."""
-    return actor is not None and actor in (worker.actor_ref, LEGACY_WORKER_ACTOR)
+    """Whether `actor` (an entry's actor, a `confirmed_by`, a response's `by`) is this worker acting for themself:
+    their actor ref, or the shared actor of entries on their own record (and of every worker entry before 0024)."""
+    return actor is not None and actor in (worker.actor_ref, OWN_RECORD_ACTOR)
 
 
 def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:

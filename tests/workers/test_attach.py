@@ -301,12 +301,12 @@ def test_the_worker_confirms_in_self_service(w):
     resp = w.client.post(f"/api/v1/self/employments/{w.employment_id}/confirm", headers=bearer(token))
     assert resp.status_code == 200, resp.get_json()
     entry = db.session.get(LogEntry, resp.get_json()["log_index"])
-    # The worker's own self-service actor: theirs alone, never their log_ref (the entry's subject).
+    # An entry on the worker's own record: the shared worker actor, never their log_ref (the entry's subject) nor
+    # their own actor ref (which would tie the two together in the public log).
     worker = w.worker()
-    assert (entry.action, json.loads(entry.body)["actor"]) == ("worker:employ:confirm", worker.actor_ref)
-    assert entry.subject == worker.log_ref != worker.actor_ref
-    assert w.employment().confirmed_by == worker.actor_ref
-    assert canonical.worker_state(w.f.ring, w.worker())["self_actor"] == worker.actor_ref
+    assert (entry.action, json.loads(entry.body)["actor"]) == ("worker:employ:confirm", "worker")
+    assert entry.subject == worker.log_ref
+    assert w.employment().confirmed_by == "worker"
     assert w.client.get(f"/api/v1/workers/{w.card_no}", headers=bearer(w.tb)).status_code == 200
     me = w.client.get("/api/v1/self", headers=bearer(token)).get_json()
     assert me["awaiting_confirmation"] == [] and len(me["employments"]) == 2

@@ -1,9 +1,11 @@
 """Who acts for a worker: each worker's own self-service actor, never their log_ref (issue #15, item 2).
 
-A worker has no account. Every entry a worker's own action writes — confirming or declining an employer in
-self-service, responding to a complaint — names that worker's `actor_ref` as its actor: random, minted with the
-worker, one per worker. The worker's `log_ref` (the subject of their own entries) never appears as an actor: it
-would tie the worker to the other record (a complaint) in the public log.
+A worker has no account. Every entry a worker's own action writes on another record — responding to a complaint
+about them — names that worker's `actor_ref` as its actor: random, minted with the worker, one per worker. An entry
+on the worker's own record (confirming or declining an employer in self-service) names the shared actor `worker`:
+its subject already says whose record it is, and the worker's actor ref there would tie their log_ref to every
+other record they acted on. The worker's `log_ref` never appears as an actor: it would tie the worker to the other
+record (a complaint) in the public log.
 """
 from __future__ import annotations
 
@@ -56,17 +58,18 @@ def test_no_entry_names_a_worker_log_ref_as_its_actor_and_each_worker_acts_as_th
     second = employ(factory, a, a_admin.account, name="李建华")
     first_token = signed_in(client, factory, a_admin.account, first)
     second_token = signed_in(client, factory, a_admin.account, second)
-    own: dict[int, str] = {}  # log index → the card number of the worker whose own action wrote it
+    own: dict[int, str] = {}  # log index → the card number of the worker whose action on another record wrote it
+    on_own_record: list[int] = []  # log indexes of the workers' actions on their own records
 
     # Company B attaches both; the first confirms in self-service, the second declines (ends it).
     pending = _attach(factory, b, b_admin, first)
     resp = client.post(f"/api/v1/self/employments/{pending}/confirm", headers=H(first_token))
     assert resp.status_code == 200, resp.get_json()
-    own[resp.get_json()["log_index"]] = first.card_no
+    on_own_record.append(resp.get_json()["log_index"])
     declined = _attach(factory, b, b_admin, second)
     resp = client.post(f"/api/v1/self/employments/{declined}/decline", headers=H(second_token))
     assert resp.status_code == 200, resp.get_json()
-    own[resp.get_json()["log_index"]] = second.card_no
+    on_own_record.append(resp.get_json()["log_index"])
 
     # A complaint about each; each worker responds (the first twice: the same actor both times).
     for worker, token, n in ((first, first_token, 2), (second, second_token, 1)):
@@ -85,25 +88,27 @@ def test_no_entry_names_a_worker_log_ref_as_its_actor_and_each_worker_acts_as_th
     # No entry's actor is any worker's log_ref (nor any record's: no actor is a subject).
     assert not {e["actor"] for e in entries} & log_refs
     assert not {e["actor"] for e in entries} & {e["subject"] for e in entries}
-    # Each worker's own actions carry that worker's actor ref; the refs are random, distinct, not the log_ref.
-    assert len(own) == 5
+    # Each worker's responses carry that worker's actor ref; the refs are random, distinct, not the log_ref.
+    assert len(own) == 3
     for e in entries:
         if e["seq"] in own:
             assert e["actor"] == actor_refs[own[e["seq"]]], e
-    assert {e["action"] for e in entries if e["seq"] in own} == {
-        "worker:employ:confirm", "worker:employment:end", "complaint:respond"}
+    assert {e["action"] for e in entries if e["seq"] in own} == {"complaint:respond"}
     assert len(set(actor_refs.values())) == 2 and all(HEX32.fullmatch(r) for r in actor_refs.values())
     for w in rows.values():
         assert w.actor_ref not in (w.log_ref, w.ref, w.salt)
     # And no one else's entry carries a worker's actor ref: the actor marks the worker's own actions only.
     assert {e["seq"] for e in entries if e["actor"] in set(actor_refs.values())} == set(own)
-    # The state names who confirmed as the entry does, and says it was the worker themself.
-    state = canonical.worker_state(factory.ring, rows[first.card_no])
+    # On their own records the shared actor: no entry about a worker names any worker's actor ref, so the public
+    # log never ties a worker's log_ref to the complaints they answered.
+    by_seq = {e["seq"]: e for e in entries}
+    assert [(by_seq[s]["action"], by_seq[s]["actor"]) for s in on_own_record] == [
+        ("worker:employ:confirm", "worker"), ("worker:employment:end", "worker")]
+    assert not {e["actor"] for e in entries if e["subject"] in log_refs} & set(actor_refs.values())
     confirmed = db.session.get(Employment, pending)
-    assert confirmed.confirmed_by == state["self_actor"] == actor_refs[first.card_no]
+    assert confirmed.confirmed_by == "worker"
     assert workers.is_self_actor(rows[first.card_no], confirmed.confirmed_by)
-    assert not workers.is_self_actor(rows[second.card_no], confirmed.confirmed_by)
-    assert "self_actor" not in canonical.worker_state(factory.ring, rows[second.card_no])
+    assert "self_actor" not in canonical.worker_state(factory.ring, rows[first.card_no])
     # The worker finds their own actor beside their state, to look their actions up in the public log.
     got = client.get("/api/v1/self/state", headers=H(first_token)).get_json()
     assert got["actor_ref"] == actor_refs[first.card_no] and got["log_ref"] == rows[first.card_no].log_ref
@@ -111,7 +116,7 @@ def test_no_entry_names_a_worker_log_ref_as_its_actor_and_each_worker_acts_as_th
     assert report.ok, report.failures
 
 
-def test_the_page_response_and_the_page_confirmation_use_the_worker_actor(app, factory):
+def test_the_page_response_names_the_worker_s_actor_and_the_page_confirmation_the_shared_one(app, factory):
     from tests.selfservice.test_pages import activated_client
 
     company, admin = factory.company()
@@ -129,7 +134,7 @@ def test_the_page_response_and_the_page_confirmation_use_the_worker_actor(app, f
     entries = _entries()
     actor = db.session.execute(select(Worker.actor_ref).where(Worker.card_no == worker.card_no)).scalar_one()
     assert [(e["action"], e["actor"]) for e in entries if e["action"] in (
-        "worker:employ:confirm", "complaint:respond")] == [("worker:employ:confirm", actor),
+        "worker:employ:confirm", "complaint:respond")] == [("worker:employ:confirm", "worker"),
                                                           ("complaint:respond", actor)]
     assert verify_local(factory.ring, ORIGIN).ok
 
@@ -192,8 +197,8 @@ def test_the_migration_gives_every_existing_worker_a_fresh_random_actor_and_keep
     # A confirmation from before self-service actors: confirmed_by and the entry's actor the shared "worker".
     employment_id = _attach(factory, other, other_admin, made[0])
     employment = db.session.get(Employment, employment_id)
-    employment.confirmed_dt, employment.confirmed_by = utcnow(), workers.LEGACY_WORKER_ACTOR
-    record_change(factory.ring, actor=workers.LEGACY_WORKER_ACTOR, action=Action.WORKER_EMPLOY_CONFIRM,
+    employment.confirmed_dt, employment.confirmed_by = utcnow(), workers.OWN_RECORD_ACTOR
+    record_change(factory.ring, actor=workers.OWN_RECORD_ACTOR, action=Action.WORKER_EMPLOY_CONFIRM,
                   aggregate=employment.worker)
     db.session.commit()
     cards = [w.card_no for w in made]
