@@ -8,7 +8,7 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import listings_api, listings_views, repair_api, views  # noqa: F401  (listings_views adds /listings)
+    from . import listings_api, listings_views, repair_api, repair_views, views  # noqa: F401  (adds to views.bp)
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(listings_api.blp)
