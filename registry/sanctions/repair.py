@@ -38,6 +38,16 @@ from .models import Sanction, SanctionRepair, SanctionWithdrawal
 from .services import Changed, _missing, _problems_error, _text, require_issuer, require_regulator, subject_phone
 
 
+def _lock(sanction: Sanction, *rows) -> None:
+    """Lock the sanction's row and read it, its applications and its withdrawal again: two steps at once are taken
+    one after the other, so the second sees the first (two applications, or approve and withdraw, together)."""
+    db.session.execute(select(Sanction).where(Sanction.id == sanction.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    db.session.expire(sanction, ["repairs", "withdrawal"])
+    for row in rows:
+        db.session.refresh(row)
+
+
 def _require_state(sanction: Sanction) -> None:
     problem = rr.repair_problem(state=sanction.state, decision_date=sanction.decision_date)
     if problem == "window_over":
@@ -69,6 +79,7 @@ def apply_for_repair(ring: KeyRing, *, sanction: Sanction, applicant_kind: str, 
     """
     if applicant_kind not in rr.APPLICANT_KINDS:
         raise ValueError(applicant_kind)
+    _lock(sanction)
     _require_state(sanction)
     if any(r.state == "pending" for r in sanction.repairs):
         raise ApiError(409, "repair_pending", "已有一份信用修复申请正在审核。",
@@ -98,6 +109,7 @@ def decide_repair(ring: KeyRing, *, regulator: Account, sanction: Sanction, repa
                   approve: bool, reason: str | None) -> Changed:
     """A regulator of the issuing agency approves (the sanction is repaired at once) or rejects (reasons needed)."""
     require_issuer(regulator, sanction)
+    _lock(sanction, repair)
     target = "approved" if approve else "rejected"
     if not rr.may_decide_repair(repair.state, target):
         raise ApiError(409, "wrong_state", "该申请已审核。", "The application has already been decided.")
@@ -152,6 +164,7 @@ def record_revocation(ring: KeyRing, *, regulator: Account, sanction: Sanction, 
     """Any regulator records that the decision was revoked (e.g. the review body): pending the issuing agency's
     withdrawal, which is due within 3 days of `revoked_on`."""
     require_regulator(regulator)
+    _lock(sanction)
     _require_withdrawable(sanction)
     if sanction.withdrawal is not None:
         raise ApiError(409, "revocation_recorded", "已登记该决定被撤销，待作出决定的机关撤回。",
@@ -172,6 +185,7 @@ def withdraw_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, 
     authority, the day of the revocation and the reason are required.
     """
     require_issuer(regulator, sanction)
+    _lock(sanction)
     _require_withdrawable(sanction)
     pending = sanction.withdrawal
     now = clock.now()
