@@ -355,3 +355,29 @@ def test_nothing_to_withdraw_before_a_decision(client, factory, clock, world):
     with pytest.raises(ApiError):
         repair.record_revocation(factory.ring, regulator=world["admin"], sanction=listing, today=START,
                                  authority="court", revoked_on=START, reason="x")
+
+
+def test_each_step_reads_the_sanction_again_under_its_lock(factory, clock, world):
+    """An application made meanwhile (here written behind the loaded object's back, as another request would) is
+    seen: a second application is refused, not stored beside the first."""
+    from sqlalchemy import insert
+
+    from registry.sanctions.models import SanctionRepair
+
+    s = record(factory, world["issuer"], company=world["company"], kind="warning", severity="minor", months=1,
+               today=START)
+    assert s.repairs == []  # loaded, empty
+    db.session.execute(insert(SanctionRepair.__table__).values(
+        sanction_id=s.id, ref="a" * 32, applicant_kind="company", applicant=world["admin"].ref, statement_enc="x",
+        statement_state="x", pledge="x", applied_dt=clock_now(), state="pending"))
+    with pytest.raises(ApiError) as e:
+        repair.apply_for_repair(factory.ring, sanction=s, applicant_kind="company", applicant=world["admin"].ref,
+                                today=START, statement=STATEMENT, pledge=True)
+    assert e.value.code == "repair_pending"
+    db.session.rollback()
+
+
+def clock_now():
+    from registry.clock import now
+
+    return now()
