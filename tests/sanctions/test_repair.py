@@ -77,6 +77,14 @@ def public_refs(today: date, **filters) -> list[str]:
     return [h.view["ref"] for h in found.rows]
 
 
+def checked(client, factory, account, item: str) -> tuple[bool, list[str]]:
+    """The batch check's answer for one USCC or card number: whether a listing binds it, its public sanctions."""
+    resp = client.post("/api/v1/listings/check", json={"items": [item]}, headers=bearer(factory, account))
+    assert resp.status_code == 200, resp.get_json()
+    [r] = resp.get_json()["results"]
+    return r["listed"], [x["ref"] for x in r["sanctions"]]
+
+
 # --- the minimum period ---------------------------------------------------------------------------------------
 
 def test_a_repair_before_the_minimum_period_is_refused_with_the_day_it_becomes_possible(client, factory, clock,
@@ -158,6 +166,7 @@ def test_an_approved_repair_of_a_company_listing_ends_publication_sharing_and_pu
     today = shanghai_today()
     assert access.company_listed(company.id, today)
     assert s.ref in public_refs(today, q=company.uscc)
+    assert checked(client, factory, issuer, company.uscc) == (True, [s.ref])
     assert [x["ref"] for x in client.get(f"/api/v1/companies/{company.uscc}").get_json()["sanctions"]] == [s.ref]
     # A year after the decision, not before.
     clock.freeze(add_months(s.decision_date, 12))
@@ -176,6 +185,7 @@ def test_an_approved_repair_of_a_company_listing_ends_publication_sharing_and_pu
     access.require_company_not_listed(company, today)  # no refusal: the company registers workers again
     assert s.ref not in public_refs(today) and s.ref not in public_refs(today, q=company.uscc)
     assert client.get(f"/api/v1/companies/{company.uscc}").get_json()["sanctions"] == []
+    assert checked(client, factory, issuer, company.uscc) == (False, [])
     assert "列入严重失信主体名单" not in client.get(f"/companies/{company.uscc}").get_data(as_text=True)
     assert worklist.worklist(issuer, today).repairs_pending == []
     assert actions(s)[-2:] == ["sanction:repair:apply", "sanction:repair:approve"]
