@@ -42,6 +42,9 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "sanction_decisions": ("sanction",),
     "sanction_approvals": ("sanction",),
     "sanction_corrections": ("sanction",),
+    # Credit repair applications and the withdrawal of a revoked decision sit in the sanction's aggregate.
+    "sanction_repairs": ("sanction",),
+    "sanction_withdrawals": ("sanction",),
     "calendar_years": ("calendar",),
     "bulletins": ("bulletin",),
     "bulletin_files": ("bulletin",),
@@ -346,7 +349,7 @@ def sanction_state(ring, sanction) -> dict:
     """
     subject = sanction.worker if sanction.subject_kind == "worker" else sanction.company
     notice, decision = sanction.notice, sanction.decision
-    return {
+    state = {
         "v": VERSION,
         "kind": "sanction",
         "salt": sanction.salt,
@@ -385,6 +388,22 @@ def sanction_state(ring, sanction) -> dict:
             for c in sanction.corrections
         ],
     }
+    # Repairs and the withdrawal appear only once a sanction has them, so earlier digests stay valid.
+    repairs = getattr(sanction, "repairs", None)
+    if repairs:
+        state["repairs"] = [
+            {"ref": r.ref, "applicant_kind": r.applicant_kind, "applicant": r.applicant,
+             "statement": r.statement_state, "pledge": r.pledge, "applied": _dt(r.applied_dt), "state": r.state,
+             "decided_by": r.decided_by, "decided": _dt(r.decided_dt), "reason": r.reason}
+            for r in repairs
+        ]
+    withdrawal = getattr(sanction, "withdrawal", None)
+    if withdrawal is not None:
+        state["withdrawal"] = {
+            "authority": withdrawal.authority, "revoked_on": _d(withdrawal.revoked_on), "reason": withdrawal.reason,
+            "recorded_by": withdrawal.recorded_by, "recorded": _dt(withdrawal.recorded_dt),
+            "withdrawn_by": withdrawal.withdrawn_by, "withdrawn": _dt(withdrawal.withdrawn_dt)}
+    return state
 
 
 def _sanction_origin(sanction) -> dict | None:

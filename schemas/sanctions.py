@@ -77,7 +77,8 @@ class SanctionNoticeSchema(PublishedSanctionSchema):
     """What the subject sees of a listing noticed to it: reasons, basis, measures, rights, the objection window."""
 
     subject = fields.Nested(SanctionSubjectSchema)
-    state = fields.String(metadata={"description": "proposed, notified, decided, approved, published or expired."})
+    state = fields.String(metadata={"description": "proposed, notified, decided, approved, published, expired, "
+                                                   "repaired or withdrawn."})
     state_label = fields.Nested(MessageSchema)
     reasons = fields.String(allow_none=True, metadata={"description": "The notice's statement of reasons "
                                                                     "(none before the notice)."})
@@ -95,6 +96,32 @@ class SanctionCorrectionSchema(Schema):
     reason = fields.String()
     corrected_by = fields.String(metadata={"description": "The regulator's account reference."})
     corrected_dt = fields.DateTime()
+
+
+class SanctionRepairSchema(Schema):
+    """A credit repair application: the obligations met, the pledge signed, the issuing agency's answer."""
+
+    ref = fields.String(metadata={"description": "The application's reference."})
+    applicant_kind = fields.String(metadata={"description": "company (a member) or worker (self-service)."})
+    statement = fields.String(metadata={"description": "The obligations met, as the applicant stated them."})
+    pledge = fields.String(metadata={"description": "The credit pledge as signed."})
+    applied_dt = fields.DateTime()
+    state = fields.String(metadata={"description": "pending, approved or rejected."})
+    state_label = fields.Nested(MessageSchema)
+    decided_dt = fields.DateTime(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "The issuing agency's reasons."})
+
+
+class SanctionWithdrawalSchema(Schema):
+    """A revoked decision: who revoked it, when, why; withdrawn (or pending) against its 3-day limit."""
+
+    authority = fields.String(metadata={"description": "review, court or agency."})
+    authority_label = fields.Nested(MessageSchema)
+    revoked_on = fields.Date()
+    reason = fields.String()
+    withdraw_by = fields.Date(metadata={"description": "The last day to withdraw it (3 days after the revocation)."})
+    withdrawn_dt = fields.DateTime(allow_none=True, metadata={"description": "None: still pending."})
+    late = fields.Boolean(metadata={"description": "Withdrawn after its last day."})
 
 
 class RegulatorSanctionSchema(SanctionNoticeSchema):
@@ -117,6 +144,8 @@ class RegulatorSanctionSchema(SanctionNoticeSchema):
     publication_deadline = fields.Nested(SanctionDeadlineSchema, allow_none=True,
                                          metadata={"description": "The 7th working day after the decision."})
     corrections = fields.List(fields.Nested(SanctionCorrectionSchema))
+    repairs = fields.List(fields.Nested(SanctionRepairSchema))
+    withdrawal = fields.Nested(SanctionWithdrawalSchema, allow_none=True)
     created_dt = fields.DateTime()
 
 

@@ -47,7 +47,7 @@ def sealed_columns() -> list[Sealed]:
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
-    from ..sanctions.models import Sanction, SanctionNotice, SanctionPerson
+    from ..sanctions.models import Sanction, SanctionNotice, SanctionPerson, SanctionRepair
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -67,6 +67,7 @@ def sealed_columns() -> list[Sealed]:
         Sealed(Sanction, "facts_enc", "sanctions", "facts", "ref"),
         Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"),
         Sealed(SanctionNotice, "reasons_enc", "sanction_notices", "reasons", "ref"),
+        Sealed(SanctionRepair, "statement_enc", "sanction_repairs", "statement", "ref"),
     ]
 
 

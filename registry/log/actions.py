@@ -37,6 +37,13 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     SANCTION_PUBLISH = "sanction:publish"
     SANCTION_EXPIRE = "sanction:expire"
     SANCTION_CORRECT = "sanction:correct"
+    # Credit repair (信用修复): the subject applies; the issuing agency approves (repaired) or rejects.
+    SANCTION_REPAIR_APPLY = "sanction:repair:apply"
+    SANCTION_REPAIR_APPROVE = "sanction:repair:approve"
+    SANCTION_REPAIR_REJECT = "sanction:repair:reject"
+    # A revoked decision: its revocation recorded (pending withdrawal), then withdrawn by the issuing agency.
+    SANCTION_REVOCATION = "sanction:revocation"
+    SANCTION_WITHDRAW = "sanction:withdraw"
     ACCOUNT_DISABLE = "account:disable"
     ACCOUNT_ENABLE = "account:enable"
     ACCOUNT_PASSWORD_CHANGE = "account:password:change"  # noqa: S105

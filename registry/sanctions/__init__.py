@@ -1,4 +1,5 @@
 """Sanctions and the shared blacklist (失信惩戒共鉴): recording, notice, decision, approval, publication, expiry,
+credit repair and withdrawal,
 the public search of published listings, and the regulators' worklist."""
 from . import listing_index, models  # noqa: F401  (the tables; the search index follows every flush)
 
@@ -7,8 +8,9 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import listings_api, listings_views, views  # noqa: F401  (listings_views adds /listings to views.bp)
+    from . import listings_api, listings_views, repair_api, repair_views, views  # noqa: F401  (adds to views.bp)
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(listings_api.blp)
+    api.register_blueprint(repair_api.blp)
     app.register_blueprint(views.bp)

@@ -19,7 +19,7 @@ from ..accounts.models import SECTORS
 from ..companies import districts
 from ..errors import Msg
 from ..workers.forms import BAD_DATE, Choice
-from . import rules
+from . import repair_rules, rules
 from . import services as sanctions
 
 # Named persons a company's sanction can carry on the page (the API takes up to services.PERSONS_MAX).
@@ -291,3 +291,56 @@ class ListingSearchForm(FlaskForm):
 
     def page_number(self) -> int:
         return int(self.page.data or "1") if not self.page.errors else 1
+
+
+# --- credit repair and withdrawal (repair.py) ---------------------------------------------------------------------
+
+class RepairApplyForm(FlaskForm):
+    """The subject's application: the obligations met, and the credit pledge signed (the box ticked)."""
+
+    statement = TextAreaField(validators=[Required("请说明已履行的义务和整改情况。",
+                                                   "Say which obligations were met and what was corrected."),
+                                          MaxLength(repair_rules.STATEMENT_MAX)], filters=[strip])
+    pledge = BooleanField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _ids(self, "repair")
+
+
+class RepairDecideForm(FlaskForm):
+    """The issuing agency's answer to an application: approve, or reject with reasons (the service checks)."""
+
+    decision = RadioField(choices=["approve", "reject"], validate_choice=False,
+                          validators=[Required("请选择通过或不予修复。", "Choose approve or reject."),
+                                      Choice(("approve", "reject"))])
+    reason = TextAreaField(validators=[MaxLength(repair_rules.REPAIR_REASON_MAX)], filters=[strip])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _ids(self, "repair-decide")
+
+
+class RevocationForm(FlaskForm):
+    """A revoked decision: who revoked it, when, why (all required by the service)."""
+
+    authority = RadioField(choices=list(repair_rules.AUTHORITIES), validate_choice=False,
+                           validators=[Optional(), Choice(repair_rules.AUTHORITIES)])
+    revoked_on = _optional_date()
+    reason = TextAreaField(validators=[MaxLength(repair_rules.WITHDRAW_REASON_MAX)], filters=[strip])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _ids(self, "revocation")
+
+    def service_args(self) -> dict:
+        return {"authority": self.authority.data or None, "revoked_on": self.revoked_on.data,
+                "reason": self.reason.data or None}
+
+
+class WithdrawForm(RevocationForm):
+    """The issuing agency's withdrawal: with a revocation recorded nothing is needed, else the same three fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _ids(self, "withdraw")

@@ -1,4 +1,5 @@
-"""Sanctions (an aggregate): the root, its named persons, notice, decision, approvals and corrections.
+"""Sanctions (an aggregate): the root, its named persons, notice, decision, approvals, corrections, repair
+applications and withdrawal.
 
 Nothing is ever deleted: a sanction moves through its states (rules.STATES)
 and each move is one log entry. Personal data — a named person's real name,
@@ -77,6 +78,8 @@ class Sanction(LoggedAggregate, db.Model):
                                                              back_populates="sanction")
     corrections: Mapped[list[SanctionCorrection]] = relationship(order_by="SanctionCorrection.id",
                                                                  back_populates="sanction")
+    repairs: Mapped[list[SanctionRepair]] = relationship(order_by="SanctionRepair.id", back_populates="sanction")
+    withdrawal: Mapped[SanctionWithdrawal | None] = relationship(back_populates="sanction", uselist=False)
 
     @property
     def window_end(self) -> date | None:
@@ -200,3 +203,57 @@ class SanctionCorrection(db.Model):
     corrected_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     sanction: Mapped[Sanction] = relationship(back_populates="corrections")
+
+
+class SanctionRepair(db.Model):
+    """A credit repair application (信用修复) by the subject, and the issuing agency's answer (repair_rules).
+
+    The statement of obligations met may name people: sealed, with its state HMAC. The pledge is the public
+    credit pledge's text as the applicant signed it. Documents (the proof of obligations met) are not held here:
+    the sealed-attachments module attaches them to this row by its ref (see docs/architecture.md).
+    """
+
+    __tablename__ = "sanction_repairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
+    # The reference in URLs, and the binding of the sealed statement (AES-GCM associated data).
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    # "company" (a member of the sanctioned company, by account ref) or "worker" (the worker in self-service).
+    applicant_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    applicant: Mapped[str] = mapped_column(String(32), nullable=False)
+    statement_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    statement_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    pledge: Mapped[str] = mapped_column(Text, nullable=False)
+    applied_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    state: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The regulator's reasons (a rejection must give them); public-facing, so they name no one.
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    sanction: Mapped[Sanction] = relationship(back_populates="repairs")
+
+
+class SanctionWithdrawal(db.Model):
+    """The withdrawal (撤回) of a decision revoked by review, a court or the agency: recorded, then withdrawn.
+
+    A regulator records the revocation (who revoked it, on what day, why); the issuing agency withdraws the
+    sanction from publication, sharing and punishment, within 3 days of the revocation (行政处罚法 art. 48). When
+    the issuing agency withdraws at once, both are the one step. The reason is published: it names no one.
+    """
+
+    __tablename__ = "sanction_withdrawals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, unique=True)
+    authority: Mapped[str] = mapped_column(String(8), nullable=False)
+    revoked_on: Mapped[date] = mapped_column(Date, nullable=False)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False)
+    recorded_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    # Unset while the withdrawal is pending (the worklist shows it against its 3-day limit).
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32))
+    withdrawn_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sanction: Mapped[Sanction] = relationship(back_populates="withdrawal")

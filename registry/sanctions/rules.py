@@ -43,6 +43,10 @@ STATES = {
     "approved": ("已复核", "Approved by a second regulator"),
     "published": ("已公示", "Published"),
     "expired": ("公示期满", "Publication window ended"),
+    # Ended before its window by an approved credit repair, or withdrawn because the decision was revoked
+    # (repair_rules): neither public nor in effect from that moment.
+    "repaired": ("已信用修复", "Credit repaired"),
+    "withdrawn": ("已撤回", "Withdrawn (decision revoked)"),
 }
 DELIVERY_METHODS = {
     "sms": ("短信", "Text message"),

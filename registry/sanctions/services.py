@@ -502,7 +502,8 @@ def _viewed():
     return (selectinload(Sanction.persons).selectinload(SanctionPerson.worker), selectinload(Sanction.agency),
             selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.notice),
             selectinload(Sanction.decision), selectinload(Sanction.approvals), selectinload(Sanction.corrections),
-            selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint))
+            selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint),
+            selectinload(Sanction.repairs), selectinload(Sanction.withdrawal))
 
 
 def get_sanction(ref: str) -> Sanction:

@@ -19,9 +19,19 @@ from ..extensions import db
 from ..keys import keyring
 from ..reports import services as reports
 from ..web import account, apply_api_error, flash_msg, role_required, t
-from . import rules, views_model, worklist
+from . import repair_rules, rules, views_model, worklist
 from . import services as sanctions
-from .forms import CorrectForm, DecideForm, ListFilterForm, NotifyForm, SanctionForm, StepForm
+from .forms import (
+    CorrectForm,
+    DecideForm,
+    ListFilterForm,
+    NotifyForm,
+    RepairDecideForm,
+    RevocationForm,
+    SanctionForm,
+    StepForm,
+    WithdrawForm,
+)
 
 bp = Blueprint("sanctions_web", __name__)
 
@@ -200,14 +210,20 @@ def _sanction_page(regulator, sanction, status: int = 200, *, failed: tuple | No
         "approve": StepForm(formdata=None),
         "publish": StepForm(formdata=None),
         "correct": CorrectForm.current(sanction, view["facts"]),
+        # Credit repair and withdrawal (repair_views.py).
+        "repair_decide": RepairDecideForm(formdata=None),
+        "revocation": RevocationForm(formdata=None),
+        "withdraw": WithdrawForm(formdata=None),
     }
     if failed is not None:
         forms[failed[0]] = failed[1]
     refs = [view["proposed_by"], view["decided_by"], sanction.published_by, *view["approved_by"],
-            *(c["corrected_by"] for c in view["corrections"])]
+            *(c["corrected_by"] for c in view["corrections"]), *(r.decided_by for r in sanction.repairs),
+            *((sanction.withdrawal.recorded_by, sanction.withdrawal.withdrawn_by) if sanction.withdrawal else ())]
     deadline = view["publication_deadline"]
     return render_template(
         "web/sanctions/sanction.html", regulator=regulator, s=sanction, view=view, issuer=issuer, today=today,
+        repair_rules=repair_rules, authority_labels={k: t(*v) for k, v in repair_rules.AUTHORITIES.items()},
         steps=_steps(regulator, sanction, today) if issuer else {}, forms=forms,
         failed=failed[0] if failed else None, error=error, extra=extra or [],
         landline=issuer and sanction.state == "proposed" and _landline(ring, sanction),

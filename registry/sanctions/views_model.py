@@ -13,7 +13,7 @@ from ..calendar.services import Schedule
 from ..complaints.services import reference_of as complaint_reference
 from ..keys import KeyRing
 from ..reports.services import reference_of
-from . import rules
+from . import repair, rules
 from . import services as sanctions
 from .models import Sanction
 from .public import published_view
@@ -115,5 +115,7 @@ def regulator_view(ring: KeyRing, sanction: Sanction, today: date, *, using: Sch
         "publication_deadline": _deadline(sanctions.publication_deadline(sanction, using=using)),
         "corrections": [{"fields": c.fields.split(","), "reason": c.reason, "corrected_by": c.corrected_by,
                          "corrected_dt": c.corrected_dt} for c in sanction.corrections],
+        "repairs": [repair.repair_view(ring, r) for r in sanction.repairs],
+        "withdrawal": repair.withdrawal_view(sanction.withdrawal),
         "created_dt": sanction.created_dt,
     }

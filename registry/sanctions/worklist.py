@@ -6,6 +6,9 @@
 - notices whose objection window has ended: ready for the listing decision;
 - serious listings decided and awaiting a second regulator (four eyes), with who may not approve them;
 - the open card reports the regulator handles (`reports.services.queue` scopes them);
+- credit repair applications to the agency's sanctions awaiting its answer, oldest first;
+- withdrawals pending: a decision recorded as revoked (`repair.record_revocation`) that the agency has not yet
+  withdrawn, due within 3 days of the revocation (行政处罚法 art. 48; `repair_rules.withdraw_by`), overdue after;
 - the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
   within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`).
 
@@ -26,9 +29,9 @@ from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
-from . import rules
+from . import repair_rules, rules
 from . import services as sanctions
-from .models import Sanction
+from .models import Sanction, SanctionRepair, SanctionWithdrawal
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,24 @@ class AwaitingApproval:
 
 
 @dataclass(frozen=True)
+class RepairPending:
+    """A credit repair application awaiting the issuing agency's answer."""
+
+    sanction: Sanction
+    repair: SanctionRepair
+
+
+@dataclass(frozen=True)
+class WithdrawalDue:
+    """A decision recorded as revoked and not yet withdrawn: withdraw by `withdraw_by` (overdue after it)."""
+
+    sanction: Sanction
+    withdrawal: SanctionWithdrawal
+    withdraw_by: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
 class Worklist:
     today: date
     publication: list[PublicationDue]
@@ -65,6 +86,8 @@ class Worklist:
     awaiting_approval: list[AwaitingApproval]
     open_reports: list[CardReport]
     complaints_due: list[complaints.Due] = ()
+    repairs_pending: list[RepairPending] = ()
+    withdrawals_due: list[WithdrawalDue] = ()
 
     @property
     def overdue(self) -> int:
@@ -113,7 +136,33 @@ def worklist(account: Account, today: date) -> Worklist:
     approval.sort(key=lambda i: (i.sanction.decision_date, i.sanction.id))
     return Worklist(today=today, publication=publication, ready_to_decide=ready, awaiting_approval=approval,
                     open_reports=reports.queue(account, state="open"),
-                    complaints_due=complaints.worklist_due(account, today))
+                    complaints_due=complaints.worklist_due(account, today),
+                    repairs_pending=repairs_pending(account.agency_id),
+                    withdrawals_due=withdrawals_due(account.agency_id, today))
+
+
+def repairs_pending(agency_id: int) -> list[RepairPending]:
+    """The agency's sanctions' repair applications awaiting an answer, oldest first."""
+    rows = db.session.execute(
+        select(SanctionRepair, Sanction).join(Sanction, Sanction.id == SanctionRepair.sanction_id)
+        .where(Sanction.agency_id == agency_id, SanctionRepair.state == "pending")
+        .options(selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.decision))
+        .order_by(SanctionRepair.applied_dt, SanctionRepair.id)).all()
+    return [RepairPending(s, r) for r, s in rows]
+
+
+def withdrawals_due(agency_id: int, today: date) -> list[WithdrawalDue]:
+    """The agency's decisions recorded as revoked and not yet withdrawn, soonest due first."""
+    rows = db.session.execute(
+        select(SanctionWithdrawal, Sanction).join(Sanction, Sanction.id == SanctionWithdrawal.sanction_id)
+        .where(Sanction.agency_id == agency_id, SanctionWithdrawal.withdrawn_dt.is_(None))
+        .options(selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.decision))
+        .order_by(SanctionWithdrawal.revoked_on, SanctionWithdrawal.id)).all()
+    out = []
+    for w, s in rows:
+        by = repair_rules.withdraw_by(w.revoked_on)
+        out.append(WithdrawalDue(s, w, by, today > by))
+    return out
 
 
 def logins_of(refs) -> dict[str, str]:

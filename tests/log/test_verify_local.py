@@ -89,6 +89,19 @@ def world(app, factory, clock):
                                changes={"measures": "限制参与政府采购"}, reason="措施表述有误")
     db.session.commit()
     w["sanction"] = s
+    # A company's minor warning with a window, its repair applied for, its revocation recorded: the
+    # sanction_repairs and sanction_withdrawals tables.
+    from registry.sanctions import repair
+
+    minor = record(factory, proposer, company=w["company"], kind="warning", severity="minor", months=1,
+                   today=today(), decision_no="商务警〔2026〕2号")
+    repair.apply_for_repair(factory.ring, sanction=minor, applicant_kind="company", applicant=w["admin"].ref,
+                            today=today(), statement="已按要求整改，并向投诉人赔礼道歉。", pledge=True)
+    db.session.commit()
+    repair.record_revocation(factory.ring, regulator=approver, sanction=minor, today=today(), authority="review",
+                             revoked_on=today(), reason="行政复议决定撤销原处罚决定")
+    db.session.commit()
+    w["minor_sanction"] = minor
     # A loaded working-day schedule: the calendar_years table.
     from registry.calendar.services import load_schedule
 
@@ -289,6 +302,8 @@ BUSINESS_EDITS = {
     "sanction_decisions": ("decision_no", "伪〔2026〕1号"),
     "sanction_approvals": ("approved_by", "f" * 32),
     "sanction_corrections": ("reason", "伪造"),
+    "sanction_repairs": ("state", "approved"),
+    "sanction_withdrawals": ("reason", "伪造"),
     "calendar_years": ("source", "伪造的通知"),
     "bulletins": ("checkpoint_root", "0" * 64),
     # Not the size or SHA-256: those are also checked against the content (tests/bulletins/test_services.py).
@@ -319,6 +334,8 @@ AGGREGATE_OF = {
     "sanction_decisions": lambda row: row.sanction,
     "sanction_approvals": lambda row: row.sanction,
     "sanction_corrections": lambda row: row.sanction,
+    "sanction_repairs": lambda row: row.sanction,
+    "sanction_withdrawals": lambda row: row.sanction,
     "calendar_years": lambda row: row,
     "bulletins": lambda row: row,
     "bulletin_files": lambda row: row.bulletin,
@@ -649,3 +666,15 @@ def test_a_complaints_sealed_texts_are_checked(world, factory):
         f"complaint {c.log_ref}: contact_phone does not match its state HMAC",
         f"complaint {c.log_ref}: step accept: reason does not decrypt for this row",
         f"complaint {c.log_ref}: response: text does not match its state HMAC"]
+
+
+def test_a_repair_applications_sealed_statement_is_checked(world, factory):
+    """The statement of obligations met, re-sealed with another text: named as not matching its state HMAC."""
+    from registry.keys.crypto import aad, seal
+
+    s = world["minor_sanction"]
+    application = s.repairs[0]
+    sql("UPDATE sanction_repairs SET statement_enc = :e WHERE id = :i",
+        e=seal(factory.ring, "改过的说明", aad("sanction_repairs", "statement", application.ref)), i=application.id)
+    assert verify(factory).failures == [
+        f"sanction {s.log_ref}: repair application: statement does not match its state HMAC"]

@@ -158,7 +158,9 @@ def test_a_serious_listing_through_the_pages(world, factory, clock, app):
     other = signed_in(app, regs.other)
     page = text(other.get(f"/admin/sanctions/{ref}"))
     assert FACTS in page and 'id="not-issuer"' in page and 'id="steps"' not in page
-    assert '<form method="post" action="/admin/sanctions' not in page
+    # Its one form: recording that the decision was revoked (any regulator may; the issuer withdraws).
+    assert re.findall(r'<form method="post" action="(/admin/sanctions[^"]*)"', page) == [
+        f"/admin/sanctions/{ref}/revocation"]
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     for step in ("approve", "publish", "notify", "decide", "correct"):
         resp = other.post(f"/admin/sanctions/{ref}/{step}", data={"csrf_token": token, "reason": "x"})

@@ -194,6 +194,28 @@ class World:
             ring, regulator=reg, today=clock.today(), subject_kind="company", uscc=self.company_a.uscc,
             kind="criticism", severity="general", decision_no="商务罚〔2026〕4号", decision_date=clock.today(),
             persons=[{"role": "legal_representative", "name": "郑国强"}], **common).sanction.ref
+        # Credit repair and withdrawal: minor warnings with a window (repairable from their decision day) of
+        # company A and of the worker (apply); one of company A's with a pending application (decide); fines to
+        # record a revocation of (any regulator) and to withdraw (the issuing agency).
+        from registry.sanctions import repair
+
+        def minor(**subject):
+            return sanctions.record_sanction(
+                ring, regulator=reg, today=clock.today(), kind="warning", severity="minor", publish_months=1,
+                decision_no="商务警〔2026〕6号", decision_date=clock.today(), **subject, **common).sanction
+
+        refs["repair_company"] = minor(subject_kind="company", uscc=self.company_a.uscc).ref
+        refs["repair_worker"] = minor(subject_kind="worker", card_no=self.card_no).ref
+        pending = minor(subject_kind="company", uscc=self.company_a.uscc)
+        self.repair_ref = repair.apply_for_repair(
+            ring, sanction=pending, applicant_kind="company", applicant=self.accounts["a_admin"].ref,
+            today=clock.today(), statement="已按要求完成整改。", pledge=True).sanction.repairs[-1].ref
+        refs["repair_decide"] = pending.ref
+        for name, subject in (("revocation", {"subject_kind": "worker", "card_no": self.card_no}),
+                              ("withdraw", {"subject_kind": "company", "uscc": self.company_a.uscc})):
+            refs[name] = sanctions.record_sanction(
+                ring, regulator=reg, today=clock.today(), kind="fine", severity="general", publish_months=3,
+                decision_no="商务罚〔2026〕7号", decision_date=clock.today(), **subject, **common).sanction.ref
         db.session.commit()
         return refs
 
@@ -666,6 +688,30 @@ OPS = [
     Op("POST", "/api/v1/sanctions/{ref}/correct",
        lambda w: f"/api/v1/sanctions/{w.sanction_refs['correct']}/correct", ISSUER,
        lambda w: {"legal_basis": "《家政服务业信用建设指引》第十一条", "reason": "援引条文有误"}, "sanction:correct"),
+    # Credit repair: the subject applies (company A's members; the worker in self-service) and reads its own
+    # sanctions; the issuing agency decides. A revoked decision: any regulator records the revocation; the issuing
+    # agency withdraws it.
+    Op("GET", "/api/v1/companies/{uscc}/sanctions", lambda w: f"/api/v1/companies/{_a(w)}/sanctions",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/companies/{uscc}/sanctions/{ref}/repairs",
+       lambda w: f"/api/v1/companies/{_a(w)}/sanctions/{w.sanction_refs['repair_company']}/repairs",
+       frozenset({"a_admin", "a_user"}), lambda w: {"statement": "已缴纳罚款并完成整改。", "pledge": True},
+       "sanction:repair:apply", 201),
+    Op("GET", "/api/v1/self/sanctions", lambda w: "/api/v1/self/sanctions", WORKER),
+    Op("POST", "/api/v1/self/sanctions/{ref}/repairs",
+       lambda w: f"/api/v1/self/sanctions/{w.sanction_refs['repair_worker']}/repairs", WORKER,
+       lambda w: {"statement": "已按要求整改并赔偿客户损失。", "pledge": True}, "sanction:repair:apply", 201),
+    Op("POST", "/api/v1/sanctions/{ref}/repairs/{repair_ref}/decide",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['repair_decide']}/repairs/{w.repair_ref}/decide", ISSUER,
+       lambda w: {"decision": "approve", "reason": "义务已履行。"}, "sanction:repair:approve"),
+    Op("POST", "/api/v1/sanctions/{ref}/revocation",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['revocation']}/revocation", REGULATORS,
+       lambda w: {"authority": "review", "revoked_on": w.today.isoformat(), "reason": "行政复议决定撤销原处罚决定。"},
+       "sanction:revocation"),
+    Op("POST", "/api/v1/sanctions/{ref}/withdraw",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['withdraw']}/withdraw", ISSUER,
+       lambda w: {"authority": "court", "revoked_on": w.today.isoformat(), "reason": "人民法院判决撤销原处罚决定。"},
+       "sanction:withdraw"),
     # The public search of published listings; the batch check for companies and regulators (a POST that reads).
     Op("GET", "/api/v1/listings", lambda w: "/api/v1/listings", EVERYONE),
     Op("POST", "/api/v1/listings/check", lambda w: "/api/v1/listings/check",

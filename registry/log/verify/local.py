@@ -168,6 +168,8 @@ SEALED = {
     "sanction": [("facts_enc", "sanctions", "facts", "facts_state", "facts", "ref")],
     "sanction_person": [("name_enc", "sanction_persons", "name", "name_state", "name", "ref")],
     "sanction_notice": [("reasons_enc", "sanction_notices", "reasons", "reasons_state", "reasons", "ref")],
+    # A credit repair application's statement of the obligations met (it may name people).
+    "sanction_repair": [("statement_enc", "sanction_repairs", "statement", "statement_state", "statement", "ref")],
     # A service's review: the customer's text and the company's reply.
     "service_review": [("text_enc", "service_reviews", "text", "text_state", "text", "ref"),
                        ("reply_enc", "service_reviews", "reply", "reply_state", "reply", "ref")],
@@ -285,6 +287,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     if rec.notice is not None:
                         for p in _sealed_problems(ring, "sanction_notice", rec.notice):
                             records.fail(f"sanction {ref}: notice: {p}", (kind, ref))
+                    for application in rec.repairs:
+                        for p in _sealed_problems(ring, "sanction_repair", application):
+                            records.fail(f"sanction {ref}: repair application: {p}", (kind, ref))
                 if kind == "service" and rec.review is not None:
                     for p in _sealed_problems(ring, "service_review", rec.review):
                         records.fail(f"service {ref}: review: {p}", (kind, ref))
