@@ -22,11 +22,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select, union_all
 
 from ..extensions import db
 from ..keys import KeyRing
-from ..sanctions.models import Sanction, SanctionCorrection
+from ..sanctions.models import Sanction, SanctionCorrection, SanctionRepair, SanctionWithdrawal
 from . import services
 from .content import Content
 from .models import CURRENT, MAX_REASON, Bulletin, BulletinRecord
@@ -37,7 +37,8 @@ SYSTEM_ACTOR = "system:bulletins"
 FOLLOWED_FIELDS = frozenset({"legal_basis", "severity", "decision_no", "decision_date", "publish_months"})
 # How many sanction refs a withdrawal's reason names before it says how many more.
 REASON_REFS = 5
-WHY = {"corrected": ("已更正", "corrected")}
+WHY = {"corrected": ("已更正", "corrected"), "repaired": ("已信用修复", "repaired (credit repair)"),
+       "withdrawn": ("已撤销撤回", "withdrawn (decision revoked)")}
 
 
 def carried_refs(content: Content, previous: Iterable[dict]) -> set[str]:
@@ -64,17 +65,29 @@ class Affected:
 
 def affected() -> list[Affected]:
     """The current versions that carry a sanction changed after they were made, oldest period first."""
+    # Every change a bulletin may follow, as (sanction, when, why, corrected fields): corrections, approved
+    # repairs, withdrawals. One statement with the current versions that carry the sanction and were made before.
+    c, r, w = SanctionCorrection, SanctionRepair, SanctionWithdrawal
+    changes = union_all(
+        select(c.sanction_id.label("sanction_id"), c.corrected_dt.label("at"), literal("corrected").label("why"),
+               c.fields.label("fields")),
+        select(r.sanction_id, r.decided_dt, literal("repaired"), literal("")).where(r.state == "approved"),
+        select(w.sanction_id, w.withdrawn_dt, literal("withdrawn"), literal("")).where(w.withdrawn_dt.is_not(None)),
+    ).subquery()
     rows = db.session.execute(
-        select(Bulletin, BulletinRecord.sanction_ref, SanctionCorrection.fields)
+        select(Bulletin, BulletinRecord.sanction_ref, changes.c.why, changes.c.fields)
         .join(BulletinRecord, BulletinRecord.bulletin_id == Bulletin.id)
         .join(Sanction, Sanction.ref == BulletinRecord.sanction_ref)
-        .join(SanctionCorrection, SanctionCorrection.sanction_id == Sanction.id)
-        .where(Bulletin.state == CURRENT, SanctionCorrection.corrected_dt > Bulletin.made_at)).all()
+        .join(changes, changes.c.sanction_id == Sanction.id)
+        .where(Bulletin.state == CURRENT, changes.c.at > Bulletin.made_at)).all()
     found: dict[int, tuple[Bulletin, dict[str, str]]] = {}
-    for bulletin, ref, fields in rows:
-        if FOLLOWED_FIELDS.isdisjoint(fields.split(",")):
+    for bulletin, ref, why, fields in rows:
+        if why == "corrected" and FOLLOWED_FIELDS.isdisjoint(fields.split(",")):
             continue
-        found.setdefault(bulletin.id, (bulletin, {}))[1][ref] = "corrected"
+        known = found.setdefault(bulletin.id, (bulletin, {}))[1]
+        # A record both corrected and then repaired or withdrawn is named by what ends it.
+        if known.get(ref) in (None, "corrected"):
+            known[ref] = why
     out = [Affected(b, tuple(sorted(changes.items()))) for b, changes in found.values()]
     return sorted(out, key=lambda a: (a.bulletin.period_kind, a.bulletin.period_key))
 

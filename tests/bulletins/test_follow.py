@@ -1,7 +1,7 @@
 """Bulletins follow their records (bulletins/follow.py): each version keeps which sanctions it carries; a later
-correction of a field a bulletin prints withdraws exactly the current versions that carry that sanction, once,
-however often the hourly schedule runs, and the schedule's queue makes their next versions from the records as
-they stand."""
+repair, withdrawal, or correction of a field a bulletin prints withdraws exactly the current versions that carry
+that sanction, once, however often the hourly schedule runs, and the schedule's queue makes their next versions
+from the records as they stand."""
 from __future__ import annotations
 
 from datetime import time
@@ -101,6 +101,55 @@ def test_a_correction_reissues_exactly_the_bulletins_that_carry_it_once_however_
     db.session.commit()
     assert len(withdrawals()) == 1
     assert verify_local(world["factory"].ring, app.config["LOG_ORIGIN"]).ok
+
+
+def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once_however_often_the_schedule_runs(
+        app, world):
+    from registry.sanctions import repair
+
+    ring, hk, june = world["factory"].ring, world["hk"], world["made"]["june"]
+    # June's six-month fine (一般) may be repaired once three months have passed: on both months' bulletins.
+    world["clock"].freeze(at("2026-09-10"))
+    applied = repair.apply_for_repair(ring, sanction=june, applicant_kind="company", applicant="member",
+                                      today=at("2026-09-10").date(), statement="罚款已缴清，整改完成。", pledge=True)
+    db.session.commit()
+    [application] = applied.sanction.repairs
+    repair.decide_repair(ring, regulator=hk, sanction=june, repair=application, today=at("2026-09-10").date(),
+                         approve=True, reason=None)
+    db.session.commit()
+    world["clock"].freeze(at("2026-09-10", time(13)))
+    for _ in range(2):  # the hourly schedule, twice
+        queue_bulletins(None)
+        db.session.commit()
+    withdrawn = {b.period_key: b for b in db.session.execute(
+        select(Bulletin).where(Bulletin.state == "withdrawn")).scalars()}
+    assert sorted(withdrawn) == ["2026-06", "2026-07"] and len(withdrawals()) == 2
+    assert all(june.ref in b.withdrawn_reason and "修复" in b.withdrawn_reason for b in withdrawn.values())
+    db.session.rollback()
+    for _ in range(2):  # months are queued before weeks: June's and July's next versions
+        assert task_worker_tick(app, "test-worker")
+    for key, left in (("2026-06", {world["made"]["june_short"].ref}), ("2026-07", {world["made"]["july"].ref})):
+        again = bulletins.current(key)
+        assert again.version == 2
+        assert {r["ref"] for r in opendata.parse_jsonl(by_part(again)["full.jsonl"])} == left
+        assert june.ref not in carried(key)
+    queue_bulletins(None)
+    db.session.commit()
+    assert len(withdrawals()) == 2
+    assert verify_local(world["factory"].ring, app.config["LOG_ORIGIN"]).ok
+
+
+def test_a_withdrawn_decision_affects_the_bulletins_that_carry_it(world):
+    from registry.sanctions import repair
+
+    world["clock"].freeze(at("2026-08-05"))
+    repair.withdraw_sanction(world["factory"].ring, regulator=world["hk"], sanction=world["made"]["july"],
+                             today=at("2026-08-05").date(), authority="court", revoked_on=at("2026-08-04").date(),
+                             reason="人民法院判决撤销该处罚决定")
+    db.session.commit()
+    [affected] = follow.affected()
+    assert affected.bulletin.period_key == "2026-07"
+    assert affected.changes == ((world["made"]["july"].ref, "withdrawn"),)
 
 
 def test_a_correction_made_before_the_bulletin_withdraws_nothing(app, factory, clock):
