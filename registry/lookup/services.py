@@ -7,7 +7,7 @@ binds today the ones in sanctions.rules; nothing here decides anything else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -37,6 +37,7 @@ from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
 from ..sanctions import access as sanction_access
+from ..sanctions import objections
 from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction, SanctionDecision
 from ..sanctions.public import published_view
@@ -170,6 +171,7 @@ class _Sanction:
     decision_date: date
     months: int | None
     published: bool
+    objection_pending: bool = False
 
     def in_effect(self, today: date) -> bool:
         return sanction_rules.is_in_effect(kind=self.kind, state=self.state, decision_date=self.decision_date,
@@ -183,7 +185,7 @@ class _Sanction:
         end = sanction_rules.window_end(self.decision_date, self.months)
         view = published_view(ref=self.ref, kind=self.kind, severity=self.severity, decision_no=self.decision_no,
                               decision_date=self.decision_date, legal_basis=self.legal_basis, agency=self.agency,
-                              window_end=end)
+                              window_end=end, objection_pending=self.objection_pending)
         # The answer is JSON written directly (see api.py): dates as ISO text.
         return {**view, "decision_date": self.decision_date.isoformat(), "window_end": end.isoformat() if end else None}
 
@@ -283,6 +285,11 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     # The sanctions public today, newest decision first (as sanctions.services.published_for orders them).
     published = sorted((x for x in sanction_rows if x.public(today)), key=lambda x: (x.decision_date, x.id),
                        reverse=True)
+    if published:
+        # Usually none are public; when some are, one more statement says which have an objection pending.
+        with one_statement_read(db.session) as conn:
+            objected = objections.pending_ids(conn, [x.id for x in published])
+        published = [replace(x, objection_pending=x.id in objected) for x in published]
     # As cards.services.is_void: voided when its issuer ended the employment, or its issuer is no current employer.
     card_void = latest_card is not None and (latest_card.voided or latest_card.uscc not in {e.uscc for e in employers})
     identity = rules.latest(recs, "identity")

@@ -1,5 +1,6 @@
 """Sanctions and the shared blacklist (失信惩戒共鉴): recording, notice, decision, approval, publication, expiry,
 the public search of published listings, and the regulators' worklist."""
+from .. import attachments  # noqa: F401  (the objections' documents' table)
 from . import listing_index, models  # noqa: F401  (the tables; the search index follows every flush)
 
 
@@ -7,8 +8,9 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import listings_api, listings_views, views  # noqa: F401  (listings_views adds /listings to views.bp)
+    from . import listings_api, listings_views, objections_api, views  # noqa: F401  (listings_views adds /listings)
 
     api.register_blueprint(api_mod.blp)
+    api.register_blueprint(objections_api.blp)
     api.register_blueprint(listings_api.blp)
     app.register_blueprint(views.bp)

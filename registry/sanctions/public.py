@@ -19,8 +19,9 @@ def labels(table: dict, code: str | None) -> dict | None:
 
 
 def published_view(*, ref: str, kind: str, severity: str, decision_no: str | None, decision_date: date | None,
-                   legal_basis: str, agency: dict, window_end: date | None) -> dict:
-    """Kind, severity, decision number and date, basis, issuing agency and the window's last day."""
+                   legal_basis: str, agency: dict, window_end: date | None, objection_pending: bool) -> dict:
+    """Kind, severity, decision number and date, basis, issuing agency and the window's last day; and whether an
+    objection of its subject is being handled (`objection_pending`: every public appearance says so)."""
     return {
         "ref": ref,
         "kind": kind,
@@ -32,4 +33,5 @@ def published_view(*, ref: str, kind: str, severity: str, decision_no: str | Non
         "legal_basis": legal_basis,
         "agency": agency,
         "window_end": window_end,
+        "objection_pending": objection_pending,
     }

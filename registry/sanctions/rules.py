@@ -43,6 +43,8 @@ STATES = {
     "approved": ("已复核", "Approved by a second regulator"),
     "published": ("已公示", "Published"),
     "expired": ("公示期满", "Publication window ended"),
+    # No longer public, no longer in effect (an upheld objection; a withdrawal): the log keeps what it was.
+    "withdrawn": ("已撤销", "Withdrawn"),
 }
 DELIVERY_METHODS = {
     "sms": ("短信", "Text message"),

@@ -38,7 +38,7 @@ from ..reports.services import normalise_reference
 from ..workers.models import Worker
 from ..workers.person import e164_mobile, normal_name
 from ..workers.services import check_card_no
-from . import rules
+from . import objection_rules, rules
 from .models import Sanction, SanctionApproval, SanctionCorrection, SanctionDecision, SanctionNotice, SanctionPerson
 from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, NOTICE_REASONS_MAX, PERSONS_MAX, REASON_MAX
 
@@ -359,6 +359,9 @@ def decide_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     if sanction.state != "notified":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a decision.")
     until = objection_until(sanction).day
+    if any(objection_rules.blocks_decision(state=o.state, in_window=o.in_window) for o in sanction.objections):
+        raise ApiError(409, "objection_unanswered", "当事人在异议期内提出的异议尚未答复，答复后方可作出决定。",
+                       "The subject objected within the window and has not been answered yet: answer it first.")
     if today <= until:
         raise ApiError(409, "objection_window_open", f"异议期至 {until.isoformat()} 届满，届满后方可作出决定。",
                        f"The objection window runs until {until.isoformat()}; decide after it ends.")
@@ -439,6 +442,15 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
                      reason: str) -> Changed:
     """Correct fields of a recorded sanction, with the reason; the log keeps every earlier state."""
     require_issuer(regulator, sanction)
+    apply_correction(ring, regulator=regulator, sanction=sanction, today=today, changes=changes, reason=reason)
+    return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_CORRECT,
+                                           aggregate=sanction))
+
+
+def apply_correction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date, changes: dict,
+                     reason: str, field_prefix: str = "") -> None:
+    """Check and apply a correction with its `SanctionCorrection` row, recording nothing (the caller records its
+    one entry: a correction, or an upheld objection). `field_prefix` names the fields at fault under it."""
     problems = []
     unknown = sorted(set(changes) - set(CORRECTABLE))
     if unknown:
@@ -460,7 +472,7 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
         if field in changes:
             values[field] = _text(changes[field], field, limit, required=True, problems=problems)
     if problems:
-        raise _problems_error(problems)
+        raise _problems_error([rules.Problem(field_prefix + p.field, p.code, p.en, p.zh) for p in problems])
     changed = []
     for field in CORRECTABLE:
         if field not in changes:
@@ -486,8 +498,6 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
         raise ApiError(409, "nothing_changed", "更正内容与现有记录相同。", "The correction changes nothing.")
     sanction.corrections.append(SanctionCorrection(fields=",".join(changed), reason=why,
                                                    corrected_by=regulator.ref, corrected_dt=clock.now()))
-    return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_CORRECT,
-                                           aggregate=sanction))
 
 
 # ---- reading ----

@@ -7,7 +7,9 @@
 - serious listings decided and awaiting a second regulator (four eyes), with who may not approve them;
 - the open card reports the regulator handles (`reports.services.queue` scopes them);
 - the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
-  within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`).
+  within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`);
+- every pending objection to the agency's sanctions with its deadline (accept or reject within 2 working days of
+  filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -26,7 +28,7 @@ from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
-from . import rules
+from . import objections, rules
 from . import services as sanctions
 from .models import Sanction
 
@@ -65,10 +67,15 @@ class Worklist:
     awaiting_approval: list[AwaitingApproval]
     open_reports: list[CardReport]
     complaints_due: list[complaints.Due] = ()
+    objections_due: list[objections.Due] = ()
 
     @property
     def overdue(self) -> int:
         return sum(1 for item in self.publication if item.overdue)
+
+    @property
+    def objections_overdue(self) -> int:
+        return sum(1 for item in self.objections_due if item.overdue)
 
 
 def four_eyes_excluded(sanction: Sanction) -> tuple[str, ...]:
@@ -113,7 +120,8 @@ def worklist(account: Account, today: date) -> Worklist:
     approval.sort(key=lambda i: (i.sanction.decision_date, i.sanction.id))
     return Worklist(today=today, publication=publication, ready_to_decide=ready, awaiting_approval=approval,
                     open_reports=reports.queue(account, state="open"),
-                    complaints_due=complaints.worklist_due(account, today))
+                    complaints_due=complaints.worklist_due(account, today),
+                    objections_due=objections.due(objections.pending_for_agency(account.agency_id), today))
 
 
 def logins_of(refs) -> dict[str, str]:
