@@ -504,7 +504,7 @@ def apply_correction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
 
 def _loaded():
     return (selectinload(Sanction.persons), selectinload(Sanction.agency), selectinload(Sanction.worker),
-            selectinload(Sanction.company))
+            selectinload(Sanction.company), selectinload(Sanction.objections))
 
 
 def _viewed():
@@ -512,7 +512,8 @@ def _viewed():
     return (selectinload(Sanction.persons).selectinload(SanctionPerson.worker), selectinload(Sanction.agency),
             selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.notice),
             selectinload(Sanction.decision), selectinload(Sanction.approvals), selectinload(Sanction.corrections),
-            selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint))
+            selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint),
+            selectinload(Sanction.objections))
 
 
 def get_sanction(ref: str) -> Sanction:
@@ -572,7 +573,7 @@ def notices_for(*, worker_id: int | None = None, company_id: int | None = None) 
 def published_for(*, worker_id: int | None = None, company_id: int | None = None, today: date) -> list[Sanction]:
     """The sanctions of one subject that are public today, newest decision first."""
     q = select(Sanction).where(Sanction.state.in_(("published", "expired"))).options(
-        selectinload(Sanction.agency), selectinload(Sanction.decision))
+        selectinload(Sanction.agency), selectinload(Sanction.decision), selectinload(Sanction.objections))
     q = q.where(Sanction.worker_id == worker_id) if worker_id is not None else q.where(
         Sanction.company_id == company_id)
     rows = db.session.execute(q.order_by(Sanction.decision_date.desc(), Sanction.id.desc())).scalars()
