@@ -8,7 +8,13 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import listings_api, listings_views, objections_api, views  # noqa: F401  (listings_views adds /listings)
+    from . import (  # noqa: F401  (listings_views, objections_views add their pages to views.bp)
+        listings_api,
+        listings_views,
+        objections_api,
+        objections_views,
+        views,
+    )
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(objections_api.blp)

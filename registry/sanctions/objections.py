@@ -147,6 +147,16 @@ def own_sanction(ref: str, *, worker: Worker | None = None, company: Company | N
     return sanction
 
 
+def objectable_for(*, worker_id: int | None = None, company_id: int | None = None) -> list[Sanction]:
+    """The sanctions this worker or company may object to now (noticed or decided, not withdrawn), newest first."""
+    q = select(Sanction).where(Sanction.state.in_(orules.OBJECTABLE_STATES))
+    if worker_id is not None:
+        q = q.where(Sanction.subject_kind == "worker", Sanction.worker_id == worker_id)
+    else:
+        q = q.where(Sanction.subject_kind == "company", Sanction.company_id == company_id)
+    return list(db.session.execute(q.order_by(Sanction.id.desc())).scalars())
+
+
 def objections_of(*, worker_id: int | None = None, company_id: int | None = None) -> list[SanctionObjection]:
     """The objections this worker or company filed, newest first."""
     q = select(SanctionObjection).join(Sanction, Sanction.id == SanctionObjection.sanction_id)
