@@ -77,7 +77,7 @@ def card_no_typo(field: str = "q"):
 
 def _loaded(q):
     return q.options(selectinload(Sanction.agency), selectinload(Sanction.decision), selectinload(Sanction.worker),
-                     selectinload(Sanction.company),
+                     selectinload(Sanction.company), selectinload(Sanction.objections),
                      selectinload(Sanction.persons).selectinload(SanctionPerson.worker))
 
 
