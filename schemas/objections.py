@@ -15,8 +15,7 @@ class FileObjectionArgs(Schema):
     reasons = fields.String(metadata={"description": f"Required: why you object (at most {REASONS_MAX} "
                                                      "characters; stored encrypted)."})
     documents = Upload(metadata={"description": "Up to 5 parts named `documents`: PDF, JPEG or PNG (judged by the "
-                                                "content), at most 5 MiB each; stored encrypted. The whole request "
-                                                "is at most 21 MiB."})
+                                                "content), at most 5 MiB each; stored encrypted."})
 
 
 class ObjectionFiledSchema(ChangeSchema):

@@ -20,6 +20,12 @@ class Problem:
     zh: str
 
 
+def body_limit() -> int:
+    """The largest request body that carries MAX_FILES documents of MAX_BYTES, with its form and framing: the
+    routes that take documents raise Flask's MAX_CONTENT_LENGTH (21 MiB) to it."""
+    return MAX_FILES * (MAX_BYTES + 1) + 64 * 1024
+
+
 def sniff(data: bytes) -> str | None:
     """The content type the file's first bytes prove (PDF, JPEG or PNG), or None."""
     return next((kind for kind, magic in MAGIC.items() if data.startswith(magic)), None)

@@ -33,6 +33,17 @@ blp = api_blueprint("objections", __name__, "Objections to sanctions: filed by t
                                             "answered by the issuing agency.")
 
 
+FILING_ENDPOINTS = ("objections.CompanyObjection", "objections.SelfObjection")
+
+
+@blp.url_value_preprocessor
+def _body_limit(endpoint, _values):
+    """Let a filing's body carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set before
+    anything reads the form."""
+    if endpoint in FILING_ENDPOINTS:
+        request.max_content_length = attachment_rules.body_limit()
+
+
 def _files() -> list[bytes]:
     """The `documents` parts' bytes (each read to one byte past the limit: a larger file is refused by size)."""
     return [f.read(attachment_rules.MAX_BYTES + 1) for f in request.files.getlist("documents")]

@@ -2,7 +2,7 @@
 /me/objections for the worker signed in) and the issuing agency's step on the regulator's sanction page."""
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, url_for
+from flask import Response, redirect, render_template, request, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
@@ -32,6 +32,14 @@ def _page(subject: dict, *, worker_id=None, company_id=None, status: int = 200, 
     return render_template("web/sanctions/objections.html", subject=subject, sanctions=open_, objections=mine,
                            failed=failed, form=form or ObjectionForm(formdata=None), blank=ObjectionForm(formdata=None),
                            error=error, extra=extra, max_files=attachment_rules.MAX_FILES), status
+
+
+@bp.url_value_preprocessor
+def _body_limit(endpoint, _values):
+    """A filing's body may carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set before the
+    CSRF check reads the form."""
+    if endpoint in ("sanctions_web.company_object", "sanctions_web.my_object"):
+        request.max_content_length = attachment_rules.body_limit()
 
 
 def _files(form) -> list[bytes]:

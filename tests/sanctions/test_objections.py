@@ -359,3 +359,22 @@ def test_an_objection_after_the_window_does_not_block_the_decision(client, facto
 def test_a_proposed_listing_not_yet_noticed_takes_no_objection(client, factory, w):
     s = record(factory, w.hk, company=w.company, kind="serious_list", severity="serious", months=12, today=START)
     assert file(client, w.company.uscc, s.ref, w.t_admin).status_code == 404
+
+
+def test_a_filing_may_carry_more_than_the_usual_body_limit(client, app, w, monkeypatch):
+    """Five documents of the full size fit in one filing, though the body is over MAX_CONTENT_LENGTH (scaled down
+    here: a 1,000-byte document limit and a 2,000-byte body limit elsewhere)."""
+    from registry.attachments import rules as arules
+
+    monkeypatch.setattr(arules, "MAX_BYTES", 1000)
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2000)
+    full = PDF + b"\0" * (1000 - len(PDF))
+    resp = file(client, w.company.uscc, w.fine.ref, w.t_admin, documents=[(f"{i}.pdf", full) for i in range(5)])
+    assert resp.status_code == 201, resp.get_json()
+    o = db.session.execute(select(SanctionObjection)).scalar_one()
+    assert [a.size for a in db.session.execute(select(Attachment).where(Attachment.owner_id == o.id)).scalars()] \
+        == [1000] * 5
+    # Beyond five full documents and the form, the body is refused before anything is read.
+    too_big = file(client, w.company.uscc, w.fine.ref, w.t_admin,
+                   documents=[(f"{i}.pdf", full + b"\0" * 20_000) for i in range(5)])
+    assert too_big.status_code == 413
