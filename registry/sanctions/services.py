@@ -39,7 +39,15 @@ from ..workers.models import Worker
 from ..workers.person import e164_mobile, normal_name
 from ..workers.services import check_card_no
 from . import objection_rules, rules
-from .models import Sanction, SanctionApproval, SanctionCorrection, SanctionDecision, SanctionNotice, SanctionPerson
+from .models import (
+    Sanction,
+    SanctionApproval,
+    SanctionCorrection,
+    SanctionDecision,
+    SanctionNotice,
+    SanctionObjection,
+    SanctionPerson,
+)
 from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, NOTICE_REASONS_MAX, PERSONS_MAX, REASON_MAX
 
 # (The text limits above live with the rules, so the API's schemas declare the same ones.)
@@ -359,7 +367,13 @@ def decide_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     if sanction.state != "notified":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a decision.")
     until = objection_until(sanction).day
-    if any(objection_rules.blocks_decision(state=o.state, in_window=o.in_window) for o in sanction.objections):
+    # The row's lock first: an objection filed at the same moment (it takes the same lock) is either seen here, or
+    # finds the sanction decided and so outside the window.
+    db.session.execute(select(Sanction.id).where(Sanction.id == sanction.id).with_for_update())
+    blocking = db.session.execute(
+        select(SanctionObjection.state, SanctionObjection.in_window).where(SanctionObjection.sanction_id == sanction.id)
+    ).all()
+    if any(objection_rules.blocks_decision(state=state, in_window=bool(in_window)) for state, in_window in blocking):
         raise ApiError(409, "objection_unanswered", "当事人在异议期内提出的异议尚未答复，答复后方可作出决定。",
                        "The subject objected within the window and has not been answered yet: answer it first.")
     if today <= until:
