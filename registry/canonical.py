@@ -45,6 +45,10 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     # Credit repair applications and the withdrawal of a revoked decision sit in the sanction's aggregate.
     "sanction_repairs": ("sanction",),
     "sanction_withdrawals": ("sanction",),
+    # The subject's objections (异议), and the documents attached to them (a generic table: each owner kind's
+    # aggregate lists it; credit repair adds its own kind here).
+    "sanction_objections": ("sanction",),
+    "attachments": ("sanction",),
     "calendar_years": ("calendar",),
     "bulletins": ("bulletin",),
     "bulletin_files": ("bulletin",),
@@ -403,7 +407,28 @@ def sanction_state(ring, sanction) -> dict:
             "authority": withdrawal.authority, "revoked_on": _d(withdrawal.revoked_on), "reason": withdrawal.reason,
             "recorded_by": withdrawal.recorded_by, "recorded": _dt(withdrawal.recorded_dt),
             "withdrawn_by": withdrawal.withdrawn_by, "withdrawn": _dt(withdrawal.withdrawn_dt)}
+    # Objections appear only once there is one, so the digests of sanctions logged before objections existed stay
+    # valid.
+    objections = getattr(sanction, "objections", None)
+    if objections:
+        state["objections"] = _objections(ring, objections)
     return state
+
+
+def _objections(ring, objections) -> list[dict]:
+    """Each objection in id order: who filed it, its reasons and answer only as state HMACs, its documents (type,
+    size and the HMAC of each file's SHA-256), its state and days. Deadlines are derived, never stored."""
+    from .attachments import services as attachments
+    from .sanctions.objections import OWNER_KIND
+
+    files = attachments.for_owners(OWNER_KIND, [o.id for o in objections])
+    return [{"filed_by_kind": o.filed_by_kind, "filed_by": o.filed_by, "reasons": o.reasons_state,
+             "documents": attachments.state_entries(files[o.id]), "in_window": o.in_window, "state": o.state,
+             "accept_days": o.accept_days, "answer_days": o.answer_days, "filed": _dt(o.filed_dt),
+             "filed_on": _d(o.filed_on), "accepted_by": o.accepted_by, "accepted_on": _d(o.accepted_on),
+             "answered_by": o.answered_by, "answered_on": _d(o.answered_on), "answered": _dt(o.answered_dt),
+             "answer": o.answer_state, "outcome": o.outcome}
+            for o in objections]
 
 
 def _sanction_origin(sanction) -> dict | None:

@@ -64,6 +64,12 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),
+        # Objections to a sanction: working days to accept or reject after filing, and to answer after acceptance
+        # (the Guangzhou public credit platform's practice: 2 and 10).
+        "SANCTION_OBJECTION_ACCEPT_WORKING_DAYS": int(os.environ.get(
+            "REGISTRY_SANCTION_OBJECTION_ACCEPT_WORKING_DAYS", "2")),
+        "SANCTION_OBJECTION_ANSWER_WORKING_DAYS": int(os.environ.get(
+            "REGISTRY_SANCTION_OBJECTION_ANSWER_WORKING_DAYS", "10")),
         # Complaints: working days to accept or reject after filing, and to conclude after acceptance
         # (《市场监督管理投诉举报处理暂行办法》: 7 and 45).
         "COMPLAINT_ACCEPT_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_ACCEPT_WORKING_DAYS", "7")),

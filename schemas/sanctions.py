@@ -44,6 +44,8 @@ class PublishedSanctionSchema(Schema):
     legal_basis = fields.String()
     agency = fields.Nested(SanctionAgencySchema, metadata={"description": "The issuing agency."})
     window_end = fields.Date(allow_none=True, metadata={"description": "The last day it is published."})
+    objection_pending = fields.Boolean(metadata={
+        "description": "True while an objection of its subject is being handled (received or accepted)."})
 
 
 # ---- the regulators' API and the subjects' notices ----

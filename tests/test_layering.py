@@ -18,7 +18,7 @@ PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "c
         "bulletins/periods.py", "bulletins/changes.py", "bulletins/manifest.py",
         "bulletins/content.py", "bulletins/opendata.py", "trace/household.py", "trace/rules.py", "trace/vocab.py",
         "trace/textmask.py", "trace/review_rules.py",
-        "complaints/rules.py",
+        "complaints/rules.py", "sanctions/objection_rules.py", "attachments/rules.py",
         "trace/service_file.py",
         *sorted(
             str(p.relative_to(REGISTRY)) for p in (REGISTRY / "imports" / "staff_file").glob("*.py"))]

@@ -2,7 +2,7 @@
 reissues exactly the bulletins that carry it (bulletins/follow.py)
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-05 12:00:00.000000
 
 Derived and unlogged, like the public search's grams. Versions published before this revision are indexed from
@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0027'
-down_revision = '0025'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

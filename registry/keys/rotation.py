@@ -43,11 +43,12 @@ class Sealed:
 
 def sealed_columns() -> list[Sealed]:
     from ..accounts.models import Account
+    from ..attachments.models import Attachment
     from ..companies.models import Company
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
-    from ..sanctions.models import Sanction, SanctionNotice, SanctionPerson, SanctionRepair
+    from ..sanctions.models import Sanction, SanctionNotice, SanctionObjection, SanctionPerson, SanctionRepair
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -68,6 +69,10 @@ def sealed_columns() -> list[Sealed]:
         Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"),
         Sealed(SanctionNotice, "reasons_enc", "sanction_notices", "reasons", "ref"),
         Sealed(SanctionRepair, "statement_enc", "sanction_repairs", "statement", "ref"),
+        Sealed(SanctionObjection, "reasons_enc", "sanction_objections", "reasons", "ref"),
+        Sealed(SanctionObjection, "answer_enc", "sanction_objections", "answer", "ref"),
+        # Documents (objections' and any other owner's): re-sealed like photos; their state HMACs do not change.
+        Sealed(Attachment, "content_enc", "attachments", "content", "ref", binary=True),
     ]
 
 

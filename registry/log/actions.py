@@ -44,6 +44,13 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     # A revoked decision: its revocation recorded (pending withdrawal), then withdrawn by the issuing agency.
     SANCTION_REVOCATION = "sanction:revocation"
     SANCTION_WITHDRAW = "sanction:withdraw"
+    # Objections (异议) to a sanction: the subject files one; the issuing agency accepts or rejects it, then upholds
+    # it (correcting or withdrawing the sanction in the same entry) or dismisses it.
+    SANCTION_OBJECTION_FILE = "sanction:objection:file"
+    SANCTION_OBJECTION_ACCEPT = "sanction:objection:accept"
+    SANCTION_OBJECTION_REJECT = "sanction:objection:reject"
+    SANCTION_OBJECTION_UPHOLD = "sanction:objection:uphold"
+    SANCTION_OBJECTION_DISMISS = "sanction:objection:dismiss"
     ACCOUNT_DISABLE = "account:disable"
     ACCOUNT_ENABLE = "account:enable"
     ACCOUNT_PASSWORD_CHANGE = "account:password:change"  # noqa: S105

@@ -37,8 +37,9 @@ from ..errors import ApiError
 from ..extensions import db
 from ..keys import KeyRing
 from ..sanctions import access as sanction_access
+from ..sanctions import objection_rules
 from ..sanctions import rules as sanction_rules
-from ..sanctions.models import Sanction, SanctionDecision
+from ..sanctions.models import Sanction, SanctionDecision, SanctionObjection
 from ..sanctions.public import published_view
 from ..trace import review_rules
 from ..trace.models import ServiceReview
@@ -90,10 +91,15 @@ def _one_query():
     # through ix_sanctions_worker); Python decides which are public or binding by the rules. Usually none.
     candidate_states = [literal(x, s) for x in ("approved", "published", "expired")]  # fixed parameters: an expanding
     # IN list is rendered only on SQLAlchemy's execution path, which _view_rows skips.
+    # d2: the day the pending objection (if any) was filed — the public view's `objection_pending`, in the same trip.
+    pending_states = [literal(x, s) for x in objection_rules.PENDING_STATES]
+    objected_on = (select(func.min(SanctionObjection.filed_on))
+                   .where(SanctionObjection.sanction_id == Sanction.id, SanctionObjection.state.in_(pending_states))
+                   .scalar_subquery())
     sanctions = (select(*row("s", id=Sanction.id, s1=Sanction.ref, s2=Sanction.kind, s3=Sanction.severity,
                              s4=Sanction.state, s5=SanctionDecision.decision_no, s6=Sanction.legal_basis,
                              s7=Agency.code, s8=Agency.name_zh, s9=Agency.name_en, s10=Agency.sector,
-                             d1=Sanction.decision_date, i1=Sanction.publish_months,
+                             d1=Sanction.decision_date, d2=objected_on, i1=Sanction.publish_months,
                              b1=Sanction.published_dt.is_not(None)))
                  .join(Agency, Agency.id == Sanction.agency_id)
                  .outerjoin(SanctionDecision, SanctionDecision.sanction_id == Sanction.id)
@@ -170,6 +176,7 @@ class _Sanction:
     decision_date: date
     months: int | None
     published: bool
+    objection_pending: bool = False
 
     def in_effect(self, today: date) -> bool:
         return sanction_rules.is_in_effect(kind=self.kind, state=self.state, decision_date=self.decision_date,
@@ -183,7 +190,7 @@ class _Sanction:
         end = sanction_rules.window_end(self.decision_date, self.months)
         view = published_view(ref=self.ref, kind=self.kind, severity=self.severity, decision_no=self.decision_no,
                               decision_date=self.decision_date, legal_basis=self.legal_basis, agency=self.agency,
-                              window_end=end)
+                              window_end=end, objection_pending=self.objection_pending)
         # The answer is JSON written directly (see api.py): dates as ISO text.
         return {**view, "decision_date": self.decision_date.isoformat(), "window_end": end.isoformat() if end else None}
 
@@ -262,7 +269,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         elif tag == "s":
             sanction_rows.append(_Sanction(id_, s1, s2, s3, s4, s5, s6,
                                            {"code": s7, "name_zh": s8, "name_en": s9, "sector": s10}, as_date(d1), i1,
-                                           bool(b1)))
+                                           bool(b1), d2 is not None))
         elif tag == "k":
             complaint_items.append(complaints_public.public_item(
                 category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9}))

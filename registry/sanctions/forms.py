@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, MultipleFileField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
 from ..accounts.forms import MaxLength, Required, strip
@@ -344,3 +344,17 @@ class WithdrawForm(RevocationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _ids(self, "withdraw")
+
+
+class ObjectionForm(FlaskForm):
+    """The subject's objection: reasons and up to 5 documents (the service judges the files and the reasons)."""
+
+    reasons = TextAreaField(filters=[strip])
+    documents = MultipleFileField()
+
+
+class ObjectionStepForm(FlaskForm):
+    """The issuing agency's step on an objection; the page upholds only by withdrawing (a correction: the API)."""
+
+    step = StringField()
+    reason = TextAreaField(filters=[strip])

@@ -80,6 +80,8 @@ class Sanction(LoggedAggregate, db.Model):
                                                                  back_populates="sanction")
     repairs: Mapped[list[SanctionRepair]] = relationship(order_by="SanctionRepair.id", back_populates="sanction")
     withdrawal: Mapped[SanctionWithdrawal | None] = relationship(back_populates="sanction", uselist=False)
+    objections: Mapped[list[SanctionObjection]] = relationship(order_by="SanctionObjection.id",
+                                                               back_populates="sanction")
 
     @property
     def window_end(self) -> date | None:
@@ -257,3 +259,44 @@ class SanctionWithdrawal(db.Model):
     withdrawn_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sanction: Mapped[Sanction] = relationship(back_populates="withdrawal")
+
+
+class SanctionObjection(db.Model):
+    """The subject's objection (异议) to the sanction: reasons and documents, and the issuing agency's answer.
+
+    A dependent row of the sanction's aggregate: filing and each step is one entry of the sanction. The reasons
+    and the answer are sealed with their state HMACs; the documents are `attachments` owned by
+    (`sanction_objection`, id). The working days each deadline counts are fixed when it starts.
+    """
+
+    __tablename__ = "sanction_objections"
+    __table_args__ = (Index("ix_sanction_objections_state", "state", "sanction_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
+    # The objection's ref in URLs and the binding of its sealed texts.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    # "company" (a member's account ref in filed_by) or "worker" (the worker's actor).
+    filed_by_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    filed_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Filed inside a serious listing's notice window (before the decision): it blocks the decision while pending.
+    in_window: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
+    accept_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+    filed_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    filed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    accepted_by: Mapped[str | None] = mapped_column(String(32))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The reason for rejecting, upholding or dismissing: sealed, with its state HMAC.
+    answer_enc: Mapped[str | None] = mapped_column(Text)
+    answer_state: Mapped[str | None] = mapped_column(String(64))
+    # Upheld: "correct" or "withdraw" (objection_rules.OUTCOMES).
+    outcome: Mapped[str | None] = mapped_column(String(12))
+
+    sanction: Mapped[Sanction] = relationship(back_populates="objections")

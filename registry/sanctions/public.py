@@ -19,9 +19,12 @@ def labels(table: dict, code: str | None) -> dict | None:
 
 
 def published_view(*, ref: str, kind: str, severity: str, decision_no: str | None, decision_date: date | None,
-                   legal_basis: str, agency: dict, window_end: date | None) -> dict:
-    """Kind, severity, decision number and date, basis, issuing agency and the window's last day."""
-    return {
+                   legal_basis: str, agency: dict, window_end: date | None,
+                   objection_pending: bool | None = None) -> dict:
+    """Kind, severity, decision number and date, basis, issuing agency and the window's last day; and whether an
+    objection of its subject is being handled (`objection_pending`: the card and company views and the search say
+    so). None leaves the mark out: a disclosure bulletin is a period's record and does not carry it yet."""
+    view = {
         "ref": ref,
         "kind": kind,
         "kind_label": labels(rules.KINDS, kind),
@@ -33,3 +36,6 @@ def published_view(*, ref: str, kind: str, severity: str, decision_no: str | Non
         "agency": agency,
         "window_end": window_end,
     }
+    if objection_pending is not None:
+        view["objection_pending"] = objection_pending
+    return view

@@ -34,7 +34,7 @@ from ..keys import KeyRing
 from ..keys.crypto import name_index_candidates
 from ..workers import services as workers
 from ..workers.models import Employment, Worker
-from . import access, rules, search_terms, views_model
+from . import access, objections, rules, search_terms, views_model
 from .models import ListingGram, Sanction, SanctionDecision, SanctionPerson
 from .public import labels, published_view
 
@@ -77,7 +77,7 @@ def card_no_typo(field: str = "q"):
 
 def _loaded(q):
     return q.options(selectinload(Sanction.agency), selectinload(Sanction.decision), selectinload(Sanction.worker),
-                     selectinload(Sanction.company),
+                     selectinload(Sanction.company), selectinload(Sanction.objections),
                      selectinload(Sanction.persons).selectinload(SanctionPerson.worker))
 
 
@@ -335,6 +335,7 @@ def search(ring: KeyRing, f: Filters, *, today: date, page: int, page_size: int)
                 if rules.is_public(state=r[7], published=r[8] is not None, decision_date=as_date(r[4]),
                                    months=r[6], today=today)]
         persons = _persons(conn, [r[0] for r in rows]) if any(r[9] == "company" for r in rows) else {}
+        objected = objections.pending_ids(conn, [r[0] for r in rows])
         if not more and not raw and page > 1:
             # Past the last page: count, up to COUNT_CAP, so the header can point back.
             counted = count_statement.rows(conn, {**params, "cap": COUNT_CAP + 1})[0][0]
@@ -348,7 +349,7 @@ def search(ring: KeyRing, f: Filters, *, today: date, page: int, page_size: int)
         view = published_view(ref=ref, kind=kind, severity=severity, decision_no=decision_no,
                               decision_date=decided, legal_basis=basis,
                               agency={"code": code, "name_zh": name_zh, "name_en": name_en, "sector": sector},
-                              window_end=rules.window_end(decided, months))
+                              window_end=rules.window_end(decided, months), objection_pending=sid in objected)
         hits.append(Hit(sid, {**view, "subject": subject, "persons": persons.get(sid, [])}))
     if more:
         # At least one more: a lower bound, never a count of every match (a common fragment matches thousands).

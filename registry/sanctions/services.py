@@ -38,8 +38,16 @@ from ..reports.services import normalise_reference
 from ..workers.models import Worker
 from ..workers.person import e164_mobile, normal_name
 from ..workers.services import check_card_no
-from . import rules
-from .models import Sanction, SanctionApproval, SanctionCorrection, SanctionDecision, SanctionNotice, SanctionPerson
+from . import objection_rules, rules
+from .models import (
+    Sanction,
+    SanctionApproval,
+    SanctionCorrection,
+    SanctionDecision,
+    SanctionNotice,
+    SanctionObjection,
+    SanctionPerson,
+)
 from .rules import BASIS_MAX, DECISION_NO_MAX, FACTS_MAX, MEASURES_MAX, NOTICE_REASONS_MAX, PERSONS_MAX, REASON_MAX
 
 # (The text limits above live with the rules, so the API's schemas declare the same ones.)
@@ -359,6 +367,15 @@ def decide_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     if sanction.state != "notified":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a decision.")
     until = objection_until(sanction).day
+    # The row's lock first: an objection filed at the same moment (it takes the same lock) is either seen here, or
+    # finds the sanction decided and so outside the window.
+    db.session.execute(select(Sanction.id).where(Sanction.id == sanction.id).with_for_update())
+    blocking = db.session.execute(
+        select(SanctionObjection.state, SanctionObjection.in_window).where(SanctionObjection.sanction_id == sanction.id)
+    ).all()
+    if any(objection_rules.blocks_decision(state=state, in_window=bool(in_window)) for state, in_window in blocking):
+        raise ApiError(409, "objection_unanswered", "当事人在异议期内提出的异议尚未答复，答复后方可作出决定。",
+                       "The subject objected within the window and has not been answered yet: answer it first.")
     if today <= until:
         raise ApiError(409, "objection_window_open", f"异议期至 {until.isoformat()} 届满，届满后方可作出决定。",
                        f"The objection window runs until {until.isoformat()}; decide after it ends.")
@@ -439,6 +456,15 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
                      reason: str) -> Changed:
     """Correct fields of a recorded sanction, with the reason; the log keeps every earlier state."""
     require_issuer(regulator, sanction)
+    apply_correction(ring, regulator=regulator, sanction=sanction, today=today, changes=changes, reason=reason)
+    return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_CORRECT,
+                                           aggregate=sanction))
+
+
+def apply_correction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date, changes: dict,
+                     reason: str, field_prefix: str = "") -> None:
+    """Check and apply a correction with its `SanctionCorrection` row, recording nothing (the caller records its
+    one entry: a correction, or an upheld objection). `field_prefix` names the fields at fault under it."""
     problems = []
     unknown = sorted(set(changes) - set(CORRECTABLE))
     if unknown:
@@ -460,7 +486,7 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
         if field in changes:
             values[field] = _text(changes[field], field, limit, required=True, problems=problems)
     if problems:
-        raise _problems_error(problems)
+        raise _problems_error([rules.Problem(field_prefix + p.field, p.code, p.en, p.zh) for p in problems])
     changed = []
     for field in CORRECTABLE:
         if field not in changes:
@@ -486,15 +512,13 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
         raise ApiError(409, "nothing_changed", "更正内容与现有记录相同。", "The correction changes nothing.")
     sanction.corrections.append(SanctionCorrection(fields=",".join(changed), reason=why,
                                                    corrected_by=regulator.ref, corrected_dt=clock.now()))
-    return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_CORRECT,
-                                           aggregate=sanction))
 
 
 # ---- reading ----
 
 def _loaded():
     return (selectinload(Sanction.persons), selectinload(Sanction.agency), selectinload(Sanction.worker),
-            selectinload(Sanction.company))
+            selectinload(Sanction.company), selectinload(Sanction.objections))
 
 
 def _viewed():
@@ -503,7 +527,7 @@ def _viewed():
             selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.notice),
             selectinload(Sanction.decision), selectinload(Sanction.approvals), selectinload(Sanction.corrections),
             selectinload(Sanction.origin_report), selectinload(Sanction.origin_complaint),
-            selectinload(Sanction.repairs), selectinload(Sanction.withdrawal))
+            selectinload(Sanction.repairs), selectinload(Sanction.withdrawal), selectinload(Sanction.objections))
 
 
 def get_sanction(ref: str) -> Sanction:
@@ -563,7 +587,7 @@ def notices_for(*, worker_id: int | None = None, company_id: int | None = None) 
 def published_for(*, worker_id: int | None = None, company_id: int | None = None, today: date) -> list[Sanction]:
     """The sanctions of one subject that are public today, newest decision first."""
     q = select(Sanction).where(Sanction.state.in_(("published", "expired"))).options(
-        selectinload(Sanction.agency), selectinload(Sanction.decision))
+        selectinload(Sanction.agency), selectinload(Sanction.decision), selectinload(Sanction.objections))
     q = q.where(Sanction.worker_id == worker_id) if worker_id is not None else q.where(
         Sanction.company_id == company_id)
     rows = db.session.execute(q.order_by(Sanction.decision_date.desc(), Sanction.id.desc())).scalars()

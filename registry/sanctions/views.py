@@ -19,7 +19,7 @@ from ..extensions import db
 from ..keys import keyring
 from ..reports import services as reports
 from ..web import account, apply_api_error, flash_msg, role_required, t
-from . import repair_rules, rules, views_model, worklist
+from . import objection_rules, objections, repair_rules, rules, views_model, worklist
 from . import services as sanctions
 from .forms import (
     CorrectForm,
@@ -229,6 +229,8 @@ def _sanction_page(regulator, sanction, status: int = 200, *, failed: tuple | No
         landline=issuer and sanction.state == "proposed" and _landline(ring, sanction),
         logins=worklist.logins_of(refs), corrected_fields=CORRECTED_FIELDS,
         overdue=bool(deadline) and sanction.state in ("decided", "approved") and today > deadline["day"],
+        objections=[objections.view(ring, o, today) for o in sanction.objections],
+        objection_steps=objection_rules.steps_from, objection_words=objection_rules.STEP_WORDS,
     ), status
 
 

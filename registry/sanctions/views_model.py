@@ -16,6 +16,7 @@ from ..reports.services import reference_of
 from . import repair, rules
 from . import services as sanctions
 from .models import Sanction
+from .objections import is_pending
 from .public import published_view
 
 
@@ -45,7 +46,8 @@ def public_view(sanction: Sanction) -> dict:
     return published_view(ref=sanction.ref, kind=sanction.kind, severity=sanction.severity,
                           decision_no=sanction.decision.decision_no if sanction.decision else None,
                           decision_date=sanction.decision_date, legal_basis=sanction.legal_basis,
-                          agency=agency_view(sanction), window_end=sanction.window_end)
+                          agency=agency_view(sanction), window_end=sanction.window_end,
+                          objection_pending=is_pending(sanction))
 
 
 def listing_view(sanction: Sanction) -> dict:

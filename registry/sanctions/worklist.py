@@ -10,7 +10,9 @@
 - withdrawals pending: a decision recorded as revoked (`repair.record_revocation`) that the agency has not yet
   withdrawn, due within 3 days of the revocation (行政处罚法 art. 48; `repair_rules.withdraw_by`), overdue after;
 - the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
-  within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`).
+  within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`);
+- every pending objection to the agency's sanctions with its deadline (accept or reject within 2 working days of
+  filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -29,7 +31,7 @@ from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
-from . import repair_rules, rules
+from . import objections, repair_rules, rules
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
 
@@ -88,10 +90,15 @@ class Worklist:
     complaints_due: list[complaints.Due] = ()
     repairs_pending: list[RepairPending] = ()
     withdrawals_due: list[WithdrawalDue] = ()
+    objections_due: list[objections.Due] = ()
 
     @property
     def overdue(self) -> int:
         return sum(1 for item in self.publication if item.overdue)
+
+    @property
+    def objections_overdue(self) -> int:
+        return sum(1 for item in self.objections_due if item.overdue)
 
 
 def four_eyes_excluded(sanction: Sanction) -> tuple[str, ...]:
@@ -138,7 +145,8 @@ def worklist(account: Account, today: date) -> Worklist:
                     open_reports=reports.queue(account, state="open"),
                     complaints_due=complaints.worklist_due(account, today),
                     repairs_pending=repairs_pending(account.agency_id),
-                    withdrawals_due=withdrawals_due(account.agency_id, today))
+                    withdrawals_due=withdrawals_due(account.agency_id, today),
+                    objections_due=objections.due(objections.pending_for_agency(account.agency_id), today))
 
 
 def repairs_pending(agency_id: int) -> list[RepairPending]:

@@ -125,3 +125,40 @@ def test_the_state_and_household_keys_are_never_rotated(runner, factory, purpose
     result = runner.invoke(args=["keys", "rotate", purpose])
     assert result.exit_code != 0
     assert factory.ring.current(purpose).id == old
+
+
+def test_rotating_field_reseals_objections_and_their_documents(app, runner, factory, clock):
+    """An objection's reasons, answer and documents move to the new key; their state HMACs, so every digest, stay."""
+    from datetime import date
+
+    from registry.attachments import services as attachments
+    from registry.attachments.models import Attachment
+    from registry.clock import now as utcnow
+    from registry.keys.rotation import values_left
+    from registry.sanctions import objections
+    from tests.support.sanctionutil import record, regulators
+
+    clock.freeze(date(2027, 3, 1))
+    company, admin = factory.company()
+    reg, _ = regulators(factory, code="hk-rot")
+    fine = record(factory, reg, company=company, kind="fine", severity="general", months=3, today=date(2027, 3, 1))
+    doc = b"%PDF-1.7\n% evidence\n"
+    o = objections.file_as_company(factory.ring, account=admin.account, company=company, sanction=fine,
+                                   reasons="依据有误。", files=[doc], now=utcnow()).objection
+    db.session.commit()
+    objections.take_step(factory.ring, regulator=reg, sanction=fine, objection=o, step="reject", reason="超出范围。",
+                         today=date(2027, 3, 1))
+    db.session.commit()
+    ring = factory.ring
+    result = runner.invoke(args=["keys", "rotate", "field"])
+    assert result.exit_code == 0, result.output
+    new = ring.current("field").id
+    db.session.rollback()
+    assert values_left(ring, "field", new) == 0
+    row = db.session.execute(select(Attachment)).scalar_one()
+    assert bytes(row.content_enc).startswith((new + ":").encode())
+    assert attachments.open_content(ring, row) == doc
+    o = db.session.get(type(o), o.id)
+    assert o.reasons_enc.startswith(new + ":") and o.answer_enc.startswith(new + ":")
+    assert objections.reasons_of(ring, o) == "依据有误。" and objections.answer_of(ring, o) == "超出范围。"
+    all_digests_replay(ring)

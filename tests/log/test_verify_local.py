@@ -11,6 +11,7 @@ from registry import canonical
 from registry.extensions import db
 from registry.log.models import LogAlarm, LogCheckpoint, LogEntry
 from registry.log.verify import verify_local
+from registry.sanctions.models import SanctionObjection
 from registry.tlog import merkle, note
 from registry.workers.models import Worker, WorkerPhoto
 from tests.support.logutil import ORIGIN, sign, small_world, sql
@@ -28,6 +29,7 @@ def _png(colour=(200, 160, 120)) -> bytes:
 
 
 PHOTO = _png()
+DOCUMENT = b"%PDF-1.7\n% an objection's document\n"
 
 
 @pytest.fixture
@@ -87,6 +89,17 @@ def world(app, factory, clock):
     db.session.commit()
     sanctions.correct_sanction(factory.ring, regulator=proposer, sanction=s, today=today(),
                                changes={"measures": "限制参与政府采购"}, reason="措施表述有误")
+    db.session.commit()
+    # The company objects with a document, and the issuing agency accepts it: sanction_objections, attachments.
+    from registry.clock import now as utc_now
+    from registry.sanctions import objections
+
+    w["objection"] = objections.file_as_company(
+        factory.ring, account=w["admin"], company=w["company"], sanction=s, reasons="措施与事实不符，附说明。",
+        files=[DOCUMENT], now=utc_now()).objection
+    db.session.commit()
+    objections.take_step(factory.ring, regulator=proposer, sanction=s, objection=w["objection"], step="accept",
+                         reason=None, today=today())
     db.session.commit()
     w["sanction"] = s
     # A company's minor warning with a window, its repair applied for, its revocation recorded: the
@@ -304,6 +317,8 @@ BUSINESS_EDITS = {
     "sanction_corrections": ("reason", "伪造"),
     "sanction_repairs": ("state", "approved"),
     "sanction_withdrawals": ("reason", "伪造"),
+    "sanction_objections": ("filed_by_kind", "worker"),
+    "attachments": ("content_type", "image/png"),
     "calendar_years": ("source", "伪造的通知"),
     "bulletins": ("checkpoint_root", "0" * 64),
     # Not the size or SHA-256: those are also checked against the content (tests/bulletins/test_services.py).
@@ -336,6 +351,8 @@ AGGREGATE_OF = {
     "sanction_corrections": lambda row: row.sanction,
     "sanction_repairs": lambda row: row.sanction,
     "sanction_withdrawals": lambda row: row.sanction,
+    "sanction_objections": lambda row: row.sanction,
+    "attachments": lambda row: db.session.get(SanctionObjection, row.owner_id).sanction,
     "calendar_years": lambda row: row,
     "bulletins": lambda row: row,
     "bulletin_files": lambda row: row.bulletin,
@@ -483,6 +500,31 @@ def test_a_swapped_photo_ciphertext_is_named(world, factory):
     sql("UPDATE worker_photos SET photo_enc = :e WHERE id = :i",
         e=seal_bytes(factory.ring, PHOTO, aad("worker_photos", "photo", "0" * 32)), i=photo.id)
     assert verify(factory).failures == [f"worker {worker.log_ref}: photo does not decrypt for this row"]
+
+
+def _document_row(objection):
+    from registry.attachments.models import Attachment
+
+    return db.session.execute(select(Attachment).where(Attachment.owner_kind == "sanction_objection",
+                                                       Attachment.owner_id == objection.id)).scalar_one()
+
+
+def test_a_swapped_or_replaced_objection_document_is_named(world, factory):
+    """A document sealed for another row does not open; one replaced under its own ref does not match its HMAC."""
+    from registry.keys.crypto import aad, seal_bytes
+
+    s, objection = world["sanction"], world["objection"]
+    doc = _document_row(objection)
+    doc_id, doc_ref, label = doc.id, doc.ref, objection.ref[:8]
+    assert verify(factory).ok
+    sql("UPDATE attachments SET content_enc = :e WHERE id = :i",
+        e=seal_bytes(factory.ring, DOCUMENT, aad("attachments", "content", "0" * 32)), i=doc_id)
+    assert verify(factory).failures == [f"sanction {s.log_ref}: objection {label}: document 0 does not decrypt "
+                                        "for this row"]
+    sql("UPDATE attachments SET content_enc = :e WHERE id = :i",
+        e=seal_bytes(factory.ring, b"%PDF-1.7 forged", aad("attachments", "content", doc_ref)), i=doc_id)
+    assert verify(factory).failures == [f"sanction {s.log_ref}: objection {label}: document 0 does not match its "
+                                        "state HMAC"]
 
 
 def test_a_replaced_photo_is_named(world, factory):

@@ -5,7 +5,8 @@ every page, with the right total.
 Sanctions are written straight to their table with random states, publication, decision dates and windows
 (states the services would never leave them in included: the search must hold whatever the rows say), then
 searched with random filters on random days; the expectation is `Sanction.is_public(today)` and the filters
-checked in Python.
+checked in Python. Each sanction may have an objection in any state: every answer carries `objection_pending`
+exactly while one is pending (received or accepted).
 """
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from sqlalchemy import delete
 
 from registry.clock import add_months
 from registry.extensions import db
-from registry.sanctions import rules, search
-from registry.sanctions.models import Sanction
+from registry.sanctions import objection_rules, rules, search
+from registry.sanctions.models import Sanction, SanctionObjection
 from tests.support.cardworld import green_worker
 from tests.support.sanctionutil import regulators
 
@@ -52,6 +53,8 @@ ROW = {
     "decision_date": st.one_of(st.none(), days, st.tuples(st.integers(min_value=-3, max_value=3)),
                                st.tuples(st.integers(min_value=0, max_value=60))),
     "months": st.one_of(st.none(), st.integers(min_value=1, max_value=36)),
+    # The subject's objections, in any states (none, mostly).
+    "objections": st.lists(st.sampled_from(list(objection_rules.STATES)), max_size=2),
 }
 any_row = st.fixed_dictionaries(ROW)
 # A row published and decided within the last two months of its window's length: mostly public, so pages fill.
@@ -101,8 +104,26 @@ def _insert(world, rows, today: date) -> list[Sanction]:
             published_dt=datetime(2026, 4, 1, tzinfo=UTC) if r["published"] else None,
             proposed_by="test"))
     db.session.add_all(made)
+    db.session.flush()
+    for s, r in zip(made, rows):
+        for state in r["objections"]:
+            db.session.add(SanctionObjection(
+                sanction_id=s.id, filed_by_kind=s.subject_kind, filed_by="test", reasons_enc="x", reasons_state="x",
+                in_window=False, state=state, accept_days=2, filed_dt=datetime(2026, 4, 1, tzinfo=UTC),
+                filed_on=date(2026, 4, 1)))
     db.session.commit()
     return made
+
+
+def _pending(made) -> set[int]:
+    return {s.id for s in made if any(o.state in objection_rules.PENDING_STATES for o in s.objections)}
+
+
+def _remove(made) -> None:
+    ids = [s.id for s in made]
+    db.session.execute(delete(SanctionObjection).where(SanctionObjection.sanction_id.in_(ids)))
+    db.session.execute(delete(Sanction).where(Sanction.id.in_(ids)))
+    db.session.commit()
 
 
 def _expected(world, made, f: search.Filters, today: date) -> list[int]:
@@ -149,6 +170,7 @@ def test_the_search_answers_exactly_the_public_sanctions_that_match(histories, r
             q = histories["companies"][int(q[5:])].uscc
         f = search.Filters(**{**asked, "q": q})
         want = _expected(histories, made, search.Filters(**asked), today)
+        pending = _pending(made)
         got, page = [], 1
         while True:
             found = search.search(histories["ring"], f, today=today, page=page, page_size=page_size)
@@ -162,6 +184,8 @@ def test_the_search_answers_exactly_the_public_sanctions_that_match(histories, r
             # Never a repaired or withdrawn record, never one whose window has ended (expired, recorded or not).
             assert not any(by_id[h.id].state in ("repaired", "withdrawn") for h in found.rows)
             assert all(by_id[h.id].window_end >= today >= by_id[h.id].decision_date for h in found.rows)
+            # The mark, always and only while an objection is pending.
+            assert all(h.view["objection_pending"] is (h.id in pending) for h in found.rows)
             got += [h.id for h in found.rows]
             if len(found.rows) < page_size:
                 break
@@ -169,14 +193,14 @@ def test_the_search_answers_exactly_the_public_sanctions_that_match(histories, r
         assert got == want
     finally:
         db.session.rollback()
-        db.session.execute(delete(Sanction).where(Sanction.id.in_([s.id for s in made])))
-        db.session.commit()
+        _remove(made)
 
 
 def test_the_edges_of_a_window_to_the_day(histories):
     """A one-month window decided on 31 January ends 28 February (29 in a leap year): public on it, not after."""
     made = _insert(histories, [{"subject": 1, "agency": 0, "kind": "fine", "severity": "minor", "state": "published",
-                                "published": True, "decision_date": date(2027, 1, 31), "months": 1}], date(2027, 1, 31))
+                                "published": True, "decision_date": date(2027, 1, 31), "months": 1,
+                                "objections": []}], date(2027, 1, 31))
     try:
         ring, f = histories["ring"], search.Filters()
         def ids(day):
@@ -190,5 +214,4 @@ def test_the_edges_of_a_window_to_the_day(histories):
         assert ids(date(2027, 3, 1)) == []
         assert ids(date(2027, 2, 28) + timedelta(days=1)) == []
     finally:
-        db.session.execute(delete(Sanction).where(Sanction.id == made[0].id))
-        db.session.commit()
+        _remove(made)

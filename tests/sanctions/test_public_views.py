@@ -37,7 +37,7 @@ def public_fields(s) -> dict:
     return {"ref": s.ref, "kind": s.kind, "severity": s.severity, "decision_no": s.decision.decision_no,
             "decision_date": s.decision_date.isoformat(), "legal_basis": s.legal_basis,
             "agency": {"code": a.code, "name_zh": a.name_zh, "name_en": a.name_en, "sector": a.sector},
-            "window_end": s.window_end.isoformat()}
+            "window_end": s.window_end.isoformat(), "objection_pending": False}
 
 
 def shown(view: dict) -> list[dict]:

@@ -15,6 +15,7 @@ from tests.support.sanctionutil import NOTICE_REASONS
 
 PASSWORD = "correct horse battery"
 XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
+OBJECTION_PDF = b"%PDF-1.7\n% the company's evidence\n"
 
 # "worker" is the world's worker signed in to self-service (a worker session token, not an account's).
 PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator",
@@ -216,6 +217,23 @@ class World:
             refs[name] = sanctions.record_sanction(
                 ring, regulator=reg, today=clock.today(), kind="fine", severity="general", publish_months=3,
                 decision_no="商务罚〔2026〕7号", decision_date=clock.today(), **subject, **common).sanction.ref
+        # Objections: decided fines of company A and of the worker for their subjects to object to, and a third
+        # (company A's) with an objection received, for the issuing agency's step and the document download.
+        def fine(**subject):
+            return sanctions.record_sanction(
+                ring, regulator=reg, today=clock.today(), kind="fine", severity="general", publish_months=3,
+                decision_no="商务罚〔2026〕6号", decision_date=clock.today(), **subject, **common).sanction
+
+        refs["object_company"] = fine(subject_kind="company", uscc=self.company_a.uscc).ref
+        refs["object_worker"] = fine(subject_kind="worker", card_no=self.card_no).ref
+        objected = fine(subject_kind="company", uscc=self.company_a.uscc)
+        db.session.commit()
+        from registry.sanctions import objections
+
+        self.objection_ref = objections.file_as_company(
+            ring, account=self.accounts["a_admin"], company=self.company_a, sanction=objected,
+            reasons="罚款依据有误。", files=[OBJECTION_PDF], now=clock.now()).objection.ref
+        refs["objected"] = objected.ref
         db.session.commit()
         return refs
 
@@ -720,6 +738,27 @@ OPS = [
     Op("GET", "/api/v1/companies/{uscc}/notices", lambda w: f"/api/v1/companies/{_a(w)}/notices",
        frozenset({"a_admin", "a_user"})),
     Op("GET", "/api/v1/self/notices", lambda w: "/api/v1/self/notices", WORKER),
+    # Objections (异议): the subject files one with documents (company A's members for its fine; the worker in
+    # self-service for theirs); every regulator reads them; only the issuing agency steps and opens the documents.
+    Op("POST", "/api/v1/companies/{uscc}/sanctions/{ref}/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/sanctions/{w.sanction_refs['object_company']}/objections",
+       frozenset({"a_admin", "a_user"}), None, "sanction:objection:file", 201, upload=lambda w: OBJECTION_PDF,
+       upload_field="documents", upload_name="evidence.pdf", form=lambda w: {"reasons": "事实认定有误，附证据。"}),
+    Op("GET", "/api/v1/companies/{uscc}/objections", lambda w: f"/api/v1/companies/{_a(w)}/objections",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/self/sanctions/{ref}/objections",
+       lambda w: f"/api/v1/self/sanctions/{w.sanction_refs['object_worker']}/objections", WORKER, None,
+       "sanction:objection:file", 201, upload=lambda w: OBJECTION_PDF, upload_field="documents",
+       upload_name="evidence.pdf", form=lambda w: {"reasons": "当天我不在该户服务。"}),
+    Op("GET", "/api/v1/self/objections", lambda w: "/api/v1/self/objections", WORKER),
+    Op("GET", "/api/v1/sanctions/{ref}/objections",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['objected']}/objections", REGULATORS),
+    Op("POST", "/api/v1/sanctions/{ref}/objections/{objection_ref}/steps",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['objected']}/objections/{w.objection_ref}/steps", ISSUER,
+       lambda w: {"step": "accept", "reason": None, "outcome": None, "changes": None}, "sanction:objection:accept"),
+    Op("GET", "/api/v1/sanctions/{ref}/objections/{objection_ref}/documents/{position}",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['objected']}/objections/{w.objection_ref}/documents/0",
+       ISSUER),
     # --- traceability (追溯): recording a service; a company's, a worker's and a household's services ---
     Op("POST", "/api/v1/companies/{uscc}/services", lambda w: f"/api/v1/companies/{_a(w)}/services",
        frozenset({"a_admin", "a_user"}), _service_body, "service:record", 201),

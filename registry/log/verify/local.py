@@ -170,6 +170,9 @@ SEALED = {
     "sanction_notice": [("reasons_enc", "sanction_notices", "reasons", "reasons_state", "reasons", "ref")],
     # A credit repair application's statement of the obligations met (it may name people).
     "sanction_repair": [("statement_enc", "sanction_repairs", "statement", "statement_state", "statement", "ref")],
+    # A subject's objection: its reasons and the issuing agency's answer (its documents: `attachments.problems`).
+    "sanction_objection": [("reasons_enc", "sanction_objections", "reasons", "reasons_state", "reasons", "ref"),
+                           ("answer_enc", "sanction_objections", "answer", "answer_state", "answer", "ref")],
     # A service's review: the customer's text and the company's reply.
     "service_review": [("text_enc", "service_reviews", "text", "text_state", "text", "ref"),
                        ("reply_enc", "service_reviews", "reply", "reply_state", "reply", "ref")],
@@ -235,6 +238,21 @@ def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, s
     return out
 
 
+def _objection_problems(ring: KeyRing, sanction) -> list[str]:
+    """Each objection's sealed texts against their state HMACs, and each of its documents: it must open under the
+    associated data naming its row, and the SHA-256 of what opens must match its state HMAC (like a photo)."""
+    from ...attachments import services as attachments
+    from ...sanctions.objections import OWNER_KIND
+
+    objections = getattr(sanction, "objections", None) or []
+    out = []
+    for o in objections:
+        out += [f"objection {o.ref[:8]}: {p}" for p in _sealed_problems(ring, "sanction_objection", o)]
+    by_id = {o.id: o.ref[:8] for o in objections}
+    out += [f"objection {by_id[oid]}: {p}" for oid, p in attachments.problems(ring, OWNER_KIND, list(by_id))]
+    return out
+
+
 def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *, origin: str | None = None) -> int:
     """Recompute every business record's canonical state; return how many records were replayed.
 
@@ -290,6 +308,8 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     for application in rec.repairs:
                         for p in _sealed_problems(ring, "sanction_repair", application):
                             records.fail(f"sanction {ref}: repair application: {p}", (kind, ref))
+                    for p in _objection_problems(ring, rec):
+                        records.fail(f"sanction {ref}: {p}", (kind, ref))
                 if kind == "service" and rec.review is not None:
                     for p in _sealed_problems(ring, "service_review", rec.review):
                         records.fail(f"service {ref}: review: {p}", (kind, ref))
