@@ -22,11 +22,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, literal, select, union_all
+from sqlalchemy import case, exists, insert, literal, null, or_, select, union_all
 
 from ..extensions import db
 from ..keys import KeyRing
-from ..sanctions.models import Sanction, SanctionCorrection, SanctionRepair, SanctionWithdrawal
+from ..sanctions.models import Sanction, SanctionCorrection
 from . import services
 from .content import Content
 from .models import CURRENT, MAX_REASON, Bulletin, BulletinRecord
@@ -35,6 +35,8 @@ SYSTEM_ACTOR = "system:bulletins"
 # The corrected fields a bulletin prints (opendata.COLUMNS: the basis, severity, decision number and date, and the
 # window's end, from publish_months).
 FOLLOWED_FIELDS = frozenset({"legal_basis", "severity", "decision_no", "decision_date", "publish_months"})
+# A sanction in these states is public nowhere, bulletins included (`withheld`, `affected`).
+ENDED_STATES = ("repaired", "withdrawn")
 # How many sanction refs a withdrawal's reason names before it says how many more.
 REASON_REFS = 5
 WHY = {"corrected": ("已更正", "corrected"), "repaired": ("已信用修复", "repaired (credit repair)"),
@@ -65,21 +67,22 @@ class Affected:
 
 def affected() -> list[Affected]:
     """The current versions that carry a sanction changed after they were made, oldest period first."""
-    # Every change a bulletin may follow, as (sanction, when, why, corrected fields): corrections, approved
-    # repairs, withdrawals. One statement with the current versions that carry the sanction and were made before.
-    c, r, w = SanctionCorrection, SanctionRepair, SanctionWithdrawal
+    # Every change a bulletin may follow, as (sanction, when, why, corrected fields): a correction made after the
+    # version; a sanction repaired or withdrawn, whenever (by its state, not a time: a repair that committed while
+    # a version was being gathered is followed too). One statement with the current versions that carry them.
+    c, s = SanctionCorrection, Sanction
     changes = union_all(
         select(c.sanction_id.label("sanction_id"), c.corrected_dt.label("at"), literal("corrected").label("why"),
                c.fields.label("fields")),
-        select(r.sanction_id, r.decided_dt, literal("repaired"), literal("")).where(r.state == "approved"),
-        select(w.sanction_id, w.withdrawn_dt, literal("withdrawn"), literal("")).where(w.withdrawn_dt.is_not(None)),
+        select(s.id, null(), case((s.state == "repaired", literal("repaired")), else_=literal("withdrawn")),
+               literal("")).where(s.state.in_(ENDED_STATES)),
     ).subquery()
     rows = db.session.execute(
         select(Bulletin, BulletinRecord.sanction_ref, changes.c.why, changes.c.fields)
         .join(BulletinRecord, BulletinRecord.bulletin_id == Bulletin.id)
         .join(Sanction, Sanction.ref == BulletinRecord.sanction_ref)
         .join(changes, changes.c.sanction_id == Sanction.id)
-        .where(Bulletin.state == CURRENT, changes.c.at > Bulletin.made_at)).all()
+        .where(Bulletin.state == CURRENT, or_(changes.c.at.is_(None), changes.c.at > Bulletin.made_at))).all()
     found: dict[int, tuple[Bulletin, dict[str, str]]] = {}
     for bulletin, ref, why, fields in rows:
         if why == "corrected" and FOLLOWED_FIELDS.isdisjoint(fields.split(",")):
@@ -93,17 +96,33 @@ def affected() -> list[Affected]:
 
 
 def reason(changes: tuple[tuple[str, str], ...]) -> str:
-    """The withdrawal's reason, in Chinese and English, naming the changed records (at most REASON_REFS of them)."""
+    """The withdrawal's reason, in Chinese and English: the corrected records by ref (at most REASON_REFS of them),
+    the repaired and withdrawn ones only counted — they are public nowhere any more, and a ref would point into the
+    archived files at the record that ended."""
     by_why: dict[str, list[str]] = defaultdict(list)
     for ref, why in changes:
         by_why[why].append(ref)
     zh, en = [], []
     for why, refs in sorted(by_why.items()):
+        if why != "corrected":
+            zh.append(f"{len(refs)} 条记录{WHY[why][0]}")
+            en.append(f"{len(refs)} record{'s' if len(refs) > 1 else ''} {WHY[why][1]}")
+            continue
         shown = ", ".join(refs[:REASON_REFS]) + (f" +{len(refs) - REASON_REFS}" if len(refs) > REASON_REFS else "")
         zh.append(f"记录{WHY[why][0]}：{shown}")
         en.append(f"records {WHY[why][1]}: {shown}")
     text = f"所载记录变更，依规重新发布（{'；'.join(zh)}）。 Reissued because {'; '.join(en)}."
     return text[:MAX_REASON]
+
+
+def withheld(bulletin_id: int) -> bool:
+    """Whether a version's files (its PDF and open data) are withheld: it carries a sanction since repaired or
+    withdrawn, which is public nowhere from that moment — not in the current version until it is made again, not
+    in a withdrawn one in the archive. Its manifest and its files' digests stay, so what was published can still
+    be verified."""
+    return db.session.execute(select(exists().where(
+        BulletinRecord.bulletin_id == bulletin_id, BulletinRecord.sanction_ref == Sanction.ref,
+        Sanction.state.in_(ENDED_STATES)))).scalar_one()
 
 
 def withdraw_affected(ring: KeyRing) -> list[str]:

@@ -19,7 +19,7 @@ from ..errors import Msg, error_body, respond
 from ..extensions import limiter
 from ..keys import keyring
 from ..web import t
-from . import archive, feed
+from . import archive, feed, follow
 from . import services as bulletins
 from .forms import VerifyForm
 from .views_model import absolute, period_words, public_view
@@ -154,8 +154,14 @@ def _immutable(resp: Response) -> Response:
 
 @files_bp.get("/bulletins/<ref:ref>/<name>")
 def download(ref, name):
-    """One published file, byte for byte: an attachment under its own name and media type, its SHA-256 as ETag."""
+    """One published file, byte for byte: an attachment under its own name and media type, its SHA-256 as ETag.
+    410 for the files of a version that carries a record since repaired or withdrawn (`follow.withheld`)."""
     f = bulletins.file(ref, name)
+    if follow.withheld(f.bulletin_id):
+        return respond(410, error_body(
+            "bulletin_withheld", "该版本所载记录已信用修复或撤回，依法停止公示，文件不再提供；请查看现行版本。",
+            "A record this version carried has since been repaired or withdrawn and may no longer be published: "
+            "its files are withheld. See the current version."), [("Cache-Control", "no-store")])
     resp = send_file(io.BytesIO(bytes(f.content)), mimetype=f.media_type, as_attachment=True, download_name=f.name,
                      conditional=True, etag=f.sha256, last_modified=f.bulletin.made_at, max_age=ONE_YEAR)
     # As published (werkzeug would add a charset to a text/* type that names none).

@@ -73,8 +73,7 @@ def _problems_error(problems) -> ApiError:
 def _lock(sanction: Sanction) -> None:
     """Lock the sanction's row and read it and its objections again: two filings or two steps at once are taken
     one after the other, so the second sees the first's."""
-    db.session.execute(select(Sanction).where(Sanction.id == sanction.id).with_for_update()
-                       .execution_options(populate_existing=True))
+    sanctions.lock_sanction(sanction)
     db.session.execute(select(SanctionObjection).where(SanctionObjection.sanction_id == sanction.id)
                        .execution_options(populate_existing=True)).scalars().all()
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account
+from ..calendar import services as calendar
 from ..companies.access import require_member
 from ..companies.models import Company
 from ..errors import ApiError, not_found
@@ -34,6 +35,7 @@ from ..notify import services as notify
 from ..workers.models import Worker
 from . import repair_rules as rr
 from . import rules
+from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
 from .services import Changed, _missing, _problems_error, _text, require_issuer, require_regulator, subject_phone
 
@@ -41,9 +43,7 @@ from .services import Changed, _missing, _problems_error, _text, require_issuer,
 def _lock(sanction: Sanction, *rows) -> None:
     """Lock the sanction's row and read it, its applications and its withdrawal again: two steps at once are taken
     one after the other, so the second sees the first (two applications, or approve and withdraw, together)."""
-    db.session.execute(select(Sanction).where(Sanction.id == sanction.id).with_for_update()
-                       .execution_options(populate_existing=True))
-    db.session.expire(sanction, ["repairs", "withdrawal"])
+    sanctions.lock_sanction(sanction)
     for row in rows:
         db.session.refresh(row)
 
@@ -271,11 +271,10 @@ def repair_view(ring: KeyRing, repair: SanctionRepair) -> dict:
 def withdrawal_view(w: SanctionWithdrawal | None) -> dict | None:
     if w is None:
         return None
+    by = rr.withdraw_by(w.revoked_on, calendar.schedule())
     return {"authority": w.authority, "authority_label": _labels(rr.AUTHORITIES, w.authority),
-            "revoked_on": w.revoked_on, "reason": w.reason, "withdraw_by": rr.withdraw_by(w.revoked_on),
-            "withdrawn_dt": w.withdrawn_dt,
-            "late": w.withdrawn_dt is not None and w.withdrawn_dt.astimezone(clock.SHANGHAI).date() > rr.withdraw_by(
-                w.revoked_on)}
+            "revoked_on": w.revoked_on, "reason": w.reason, "withdraw_by": by, "withdrawn_dt": w.withdrawn_dt,
+            "late": w.withdrawn_dt is not None and w.withdrawn_dt.astimezone(clock.SHANGHAI).date() > by}
 
 
 def own_view(ring: KeyRing, sanction: Sanction, today: date) -> dict:

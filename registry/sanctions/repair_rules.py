@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from ..calendar import workdays
 from ..clock import add_months
 from .rules import WINDOW_MONTHS
 
@@ -85,6 +86,7 @@ def may_withdraw(state: str) -> bool:
     return state in WITHDRAWABLE_STATES
 
 
-def withdraw_by(revoked_on: date) -> date:
-    """The last day to withdraw a decision revoked or changed on `revoked_on`: 3 days, starting the next day."""
-    return revoked_on + timedelta(days=WITHDRAW_WITHIN_DAYS)
+def withdraw_by(revoked_on: date, schedule: workdays.Schedule) -> date:
+    """The last day to withdraw a decision revoked or changed on `revoked_on`: the 3rd working day after it
+    (行政处罚法 art. 48's 三日 are working days, art. 85), on the official calendar `schedule`."""
+    return workdays.working_day_after(revoked_on, WITHDRAW_WITHIN_DAYS, schedule).day

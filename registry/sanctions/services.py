@@ -90,6 +90,23 @@ def require_issuer(account: Account | None, sanction: Sanction) -> Account:
     return account
 
 
+def lock_sanction(sanction: Sanction) -> None:
+    """Lock the sanction's row (PostgreSQL: FOR UPDATE; SQLite: the write transaction holds the lock already) and
+    read it, and what its steps check, again: a step that read the state before another step committed would
+    otherwise write over it (a publication undoing a withdrawal that committed while it waited, say)."""
+    db.session.execute(select(Sanction).where(Sanction.id == sanction.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    db.session.expire(sanction, ["repairs", "withdrawal", "objections", "approvals", "decision", "notice"])
+
+
+def _refuse_if_revoked(sanction: Sanction) -> None:
+    """A decision recorded as revoked awaits its withdrawal: it is neither approved nor published any more."""
+    if sanction.withdrawal is not None:
+        raise ApiError(409, "decision_revoked", "该决定已登记为被撤销，等待撤回，不能再复核或公示。",
+                       "The decision is recorded as revoked and awaits its withdrawal: it cannot be approved or "
+                       "published.")
+
+
 def _text(value, field: str, limit: int, *, required: bool, problems: list) -> str | None:
     text = "".join(ch for ch in (value or "") if ch.isprintable() or ch in "\n\t").strip()
     text = unicodedata.normalize("NFC", text)
@@ -317,6 +334,7 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     regulator says how and when it was delivered.
     """
     require_issuer(regulator, sanction)
+    lock_sanction(sanction)
     if sanction.state != "proposed":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a notice.")
     problems = []
@@ -364,12 +382,12 @@ def decide_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
                     decision_date: date | None = None) -> Changed:
     """Decide a noticed listing once its objection window has ended; its window and 7 days count from this date."""
     require_issuer(regulator, sanction)
+    # The row's lock first: an objection filed at the same moment (it takes the same lock) is either seen here, or
+    # finds the sanction decided and so outside the window.
+    lock_sanction(sanction)
     if sanction.state != "notified":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting a decision.")
     until = objection_until(sanction).day
-    # The row's lock first: an objection filed at the same moment (it takes the same lock) is either seen here, or
-    # finds the sanction decided and so outside the window.
-    db.session.execute(select(Sanction.id).where(Sanction.id == sanction.id).with_for_update())
     blocking = db.session.execute(
         select(SanctionObjection.state, SanctionObjection.in_window).where(SanctionObjection.sanction_id == sanction.id)
     ).all()
@@ -400,8 +418,10 @@ def decide_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
 def approve_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date) -> Changed:
     """A second regulator of the issuing agency approves a decided listing (four eyes); it binds from now."""
     require_issuer(regulator, sanction)
+    lock_sanction(sanction)
     if not rules.needs_four_eyes(sanction.kind) or sanction.state != "decided":
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction is not awaiting approval.")
+    _refuse_if_revoked(sanction)
     if regulator.ref in (sanction.proposed_by, sanction.decision.decided_by):
         raise ApiError(403, "four_eyes", "复核须由提出和作出决定以外的另一名监管人员进行。",
                        "A second regulator, not the one who proposed or decided it, must approve.")
@@ -414,11 +434,13 @@ def approve_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
 def publish_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, today: date) -> Changed:
     """Publish a decided (for a listing: approved) sanction with a window that has not ended."""
     require_issuer(regulator, sanction)
+    lock_sanction(sanction)
     if not rules.publishable(kind=sanction.kind, state=sanction.state, months=sanction.publish_months):
         if sanction.state in ("decided", "approved") and not sanction.publish_months:
             raise ApiError(409, "not_published", "轻微失信信息原则上不公示；如需公示，请先更正公示期。",
                            "A minor sanction is not published unless a window is set: correct its window first.")
         raise ApiError(409, "wrong_state", "该记录当前状态不能执行此操作。", "The sanction cannot be published now.")
+    _refuse_if_revoked(sanction)
     if today > sanction.window_end:
         raise ApiError(409, "window_over", "公示期已届满，不再公示。", "Its publication window has already ended.")
     sanction.published_by = regulator.ref
@@ -445,6 +467,10 @@ def expire_due(ring: KeyRing, today: date, *, limit: int = 1000) -> int:
         if count >= limit:
             break
         if sanction.window_end < today:
+            # Locked and read again: a repair or withdrawal that committed meanwhile is not turned into an expiry.
+            lock_sanction(sanction)
+            if sanction.state not in ("decided", "approved", "published") or not sanction.window_end < today:
+                continue
             sanction.state = "expired"
             sanction.expired_dt = clock.now()
             record_change(ring, actor=SYSTEM_ACTOR, action=Action.SANCTION_EXPIRE, aggregate=sanction)
@@ -456,6 +482,7 @@ def correct_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, t
                      reason: str) -> Changed:
     """Correct fields of a recorded sanction, with the reason; the log keeps every earlier state."""
     require_issuer(regulator, sanction)
+    lock_sanction(sanction)
     apply_correction(ring, regulator=regulator, sanction=sanction, today=today, changes=changes, reason=reason)
     return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_CORRECT,
                                            aggregate=sanction))

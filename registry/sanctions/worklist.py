@@ -8,7 +8,8 @@
 - the open card reports the regulator handles (`reports.services.queue` scopes them);
 - credit repair applications to the agency's sanctions awaiting its answer, oldest first;
 - withdrawals pending: a decision recorded as revoked (`repair.record_revocation`) that the agency has not yet
-  withdrawn, due within 3 days of the revocation (行政处罚法 art. 48; `repair_rules.withdraw_by`), overdue after;
+  withdrawn, due within 3 working days of the revocation (行政处罚法 arts. 48, 85; `repair_rules.withdraw_by`),
+  overdue after;
 - the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
   within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`);
 - every pending objection to the agency's sanctions with its deadline (accept or reject within 2 working days of
@@ -26,6 +27,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Account
+from ..calendar import services as calendar
 from ..calendar.services import Deadline
 from ..complaints import services as complaints
 from ..extensions import db
@@ -116,7 +118,9 @@ def _open_sanctions(agency_id: int) -> list[Sanction]:
         and_(Sanction.state == "decided", Sanction.kind == "serious_list"),
         and_(Sanction.state.in_(("decided", "approved")), Sanction.publish_months.is_not(None)),
     )
-    q = (select(Sanction).where(Sanction.agency_id == agency_id, wanted)
+    # A decision recorded as revoked is neither approved nor published any more: it waits in withdrawals_due.
+    revoked = select(SanctionWithdrawal.id).where(SanctionWithdrawal.sanction_id == Sanction.id).exists()
+    q = (select(Sanction).where(Sanction.agency_id == agency_id, wanted, ~revoked)
          .options(selectinload(Sanction.decision), selectinload(Sanction.notice), selectinload(Sanction.worker),
                   selectinload(Sanction.company), selectinload(Sanction.agency))
          .order_by(Sanction.id))
@@ -167,8 +171,9 @@ def withdrawals_due(agency_id: int, today: date) -> list[WithdrawalDue]:
         .options(selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.decision))
         .order_by(SanctionWithdrawal.revoked_on, SanctionWithdrawal.id)).all()
     out = []
+    using = calendar.schedule()
     for w, s in rows:
-        by = repair_rules.withdraw_by(w.revoked_on)
+        by = repair_rules.withdraw_by(w.revoked_on, using)
         out.append(WithdrawalDue(s, w, by, today > by))
     return out
 

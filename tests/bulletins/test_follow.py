@@ -104,7 +104,7 @@ def test_a_correction_reissues_exactly_the_bulletins_that_carry_it_once_however_
 
 
 def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once_however_often_the_schedule_runs(
-        app, world):
+        app, client, world):
     from registry.sanctions import repair
 
     ring, hk, june = world["factory"].ring, world["hk"], world["made"]["june"]
@@ -114,9 +114,18 @@ def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once
                                       today=at("2026-09-10").date(), statement="罚款已缴清，整改完成。", pledge=True)
     db.session.commit()
     [application] = applied.sanction.repairs
+    june_v1 = bulletins.current("2026-06")
+    pdf = next(f.name for f in june_v1.files if f.name.endswith(".pdf"))
+    assert client.get(f"/bulletins/{june_v1.ref}/{pdf}").status_code == 200
     repair.decide_repair(ring, regulator=hk, sanction=june, repair=application, today=at("2026-09-10").date(),
                          approve=True, reason=None)
     db.session.commit()
+    # Public nowhere from that moment: the versions that carry it withhold their files at once (the manifest, with
+    # the files' digests, stays), before the schedule has made them again.
+    for f in june_v1.files:
+        resp = client.get(f"/bulletins/{june_v1.ref}/{f.name}", headers={"Accept": "application/json"})
+        assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "bulletin_withheld", f.name
+    assert client.get(f"/bulletins/{june_v1.ref}/manifest").status_code == 200
     world["clock"].freeze(at("2026-09-10", time(13)))
     for _ in range(2):  # the hourly schedule, twice
         queue_bulletins(None)
@@ -124,7 +133,9 @@ def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once
     withdrawn = {b.period_key: b for b in db.session.execute(
         select(Bulletin).where(Bulletin.state == "withdrawn")).scalars()}
     assert sorted(withdrawn) == ["2026-06", "2026-07"] and len(withdrawals()) == 2
-    assert all(june.ref in b.withdrawn_reason and "修复" in b.withdrawn_reason for b in withdrawn.values())
+    # The reason counts the repaired record; it names no ref that would point into the archived files.
+    assert all(june.ref not in b.withdrawn_reason and "1 条记录已信用修复" in b.withdrawn_reason
+               and "1 record repaired" in b.withdrawn_reason for b in withdrawn.values())
     db.session.rollback()
     for _ in range(2):  # months are queued before weeks: June's and July's next versions
         assert task_worker_tick(app, "test-worker")
@@ -133,6 +144,8 @@ def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once
         assert again.version == 2
         assert {r["ref"] for r in opendata.parse_jsonl(by_part(again)["full.jsonl"])} == left
         assert june.ref not in carried(key)
+        assert client.get(f"/bulletins/{again.ref}/{pdf.replace('-v1', '-v2').replace('2026-06', key)}"
+                          ).status_code == 200
     queue_bulletins(None)
     db.session.commit()
     assert len(withdrawals()) == 2

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from registry.calendar import services as calendar
 from registry.clock import add_months
 from registry.clock import today as shanghai_today
 from registry.errors import ApiError
@@ -310,9 +311,11 @@ def test_a_revoked_decision_is_pending_on_the_worklist_then_withdrawn_at_once(cl
     assert s.ref in public_refs(revoked)
     resp = revoke(client, factory, issuer, s, revoked_on=revoked.isoformat())
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "revocation_recorded"
-    for day, overdue in ((revoked, False), (revoked + timedelta(days=3), False), (revoked + timedelta(days=4), True)):
+    # Due on the 3rd working day after the revocation (行政处罚法 arts. 48, 85), overdue the day after.
+    by = calendar.working_day_after(revoked, 3).day
+    for day, overdue in ((revoked, False), (by, False), (by + timedelta(days=1), True)):
         [due] = worklist.worklist(issuer, day).withdrawals_due
-        assert (due.sanction.ref, due.withdraw_by, due.overdue) == (s.ref, revoked + timedelta(days=3), overdue)
+        assert (due.sanction.ref, due.withdraw_by, due.overdue) == (s.ref, by, overdue)
     assert worklist.worklist(world["other"], revoked).withdrawals_due == []
     # Only the issuing agency withdraws.
     resp = withdraw(client, factory, world["other"], s)
@@ -394,3 +397,34 @@ def clock_now():
     from registry.clock import now
 
     return now()
+
+
+def test_a_publication_that_read_the_sanction_before_a_withdrawal_does_not_undo_it(factory, clock, world):
+    """The withdrawal committed (here written behind the loaded object's back, as another request would) while the
+    publication held the sanction as `decided`: under its lock the publication reads `withdrawn` and refuses."""
+    from sqlalchemy import update
+
+    s = record(factory, world["issuer"], company=world["company"], months=3, today=START)
+    assert s.state == "decided"  # loaded
+    db.session.execute(update(Sanction).where(Sanction.id == s.id).values(state="withdrawn"))
+    with pytest.raises(ApiError) as e:
+        sanctions.publish_sanction(factory.ring, regulator=world["issuer"], sanction=s, today=START)
+    assert e.value.code == "wrong_state"
+    db.session.rollback()
+
+
+def test_a_decision_recorded_as_revoked_is_not_published(client, factory, clock, world):
+    issuer = world["issuer"]
+    fine = record(factory, issuer, company=world["company"], months=3, today=START)
+    today = shanghai_today()
+    assert fine.ref in {i.sanction.ref for i in worklist.worklist(issuer, today).publication}
+    assert revoke(client, factory, world["other"], fine, revoked_on=today.isoformat()).status_code == 200
+    db.session.rollback()
+    with pytest.raises(ApiError) as e:
+        sanctions.publish_sanction(factory.ring, regulator=issuer, sanction=fine, today=today)
+    assert e.value.code == "decision_revoked"
+    db.session.rollback()
+    # Off the worklist's publication list; on its withdrawals.
+    wl = worklist.worklist(issuer, today)
+    assert fine.ref not in {i.sanction.ref for i in wl.publication}
+    assert [d.sanction.ref for d in wl.withdrawals_due] == [fine.ref]

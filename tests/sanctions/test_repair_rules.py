@@ -87,7 +87,13 @@ def test_neither_a_repaired_nor_a_withdrawn_sanction_is_public_or_in_effect_what
 
 
 @pytest.mark.parametrize(("revoked", "last"), [
-    (date(2026, 6, 1), date(2026, 6, 4)), (date(2026, 12, 30), date(2027, 1, 2)), (date(2028, 2, 27), date(2028, 3, 1)),
+    # A Monday: Thursday. A Friday: the next Wednesday (the weekend is no working day).
+    (date(2026, 6, 1), date(2026, 6, 4)), (date(2026, 6, 5), date(2026, 6, 10)),
+    # Across National Day 2026 (1–7 October off; Saturday 10 October a make-up working day): 8, 9, 10 October;
+    # and from the 8th: 9, 10 and Monday 12 October.
+    (date(2026, 9, 30), date(2026, 10, 10)), (date(2026, 10, 8), date(2026, 10, 12)),
 ])
-def test_a_withdrawal_is_due_3_days_after_the_revocation(revoked, last):
-    assert rr.withdraw_by(revoked) == last
+def test_a_withdrawal_is_due_on_the_3rd_working_day_after_the_revocation(revoked, last):
+    from registry.calendar.workdays import Schedule
+
+    assert rr.withdraw_by(revoked, Schedule()) == last
