@@ -154,10 +154,11 @@ def worklist(account: Account, today: date) -> Worklist:
 
 
 def repairs_pending(agency_id: int) -> list[RepairPending]:
-    """The agency's sanctions' repair applications awaiting an answer, oldest first."""
+    """The agency's sanctions' repair applications awaiting an answer, oldest first: not those of a sanction since
+    withdrawn, which has nothing left to repair (`decide_repair` refuses them)."""
     rows = db.session.execute(
         select(SanctionRepair, Sanction).join(Sanction, Sanction.id == SanctionRepair.sanction_id)
-        .where(Sanction.agency_id == agency_id, SanctionRepair.state == "pending")
+        .where(Sanction.agency_id == agency_id, SanctionRepair.state == "pending", Sanction.state != "withdrawn")
         .options(selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.decision))
         .order_by(SanctionRepair.applied_dt, SanctionRepair.id)).all()
     return [RepairPending(s, r) for r, s in rows]

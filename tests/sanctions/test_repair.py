@@ -282,11 +282,14 @@ def test_a_pending_repair_cannot_be_approved_once_the_sanction_was_withdrawn(cli
     issuer, company = world["issuer"], world["company"]
     s = record(factory, issuer, company=company, kind="warning", severity="minor", months=3, today=START)
     applied = apply_company(client, factory, world, s).get_json()
+    assert [p.repair.ref for p in worklist.worklist(issuer, START).repairs_pending] == [applied["ref"]]
     repair.withdraw_sanction(factory.ring, regulator=issuer, sanction=s, today=START, authority="agency",
                              revoked_on=START, reason="本机关自行撤销原决定")
     db.session.commit()
     resp = decide(client, factory, issuer, s, applied["ref"])
     assert resp.status_code == 409 and resp.get_json()["error"]["code"] == "already_ended"
+    # Nothing left to answer: off the worklist.
+    assert worklist.worklist(issuer, START).repairs_pending == []
 
 
 # --- withdrawal -----------------------------------------------------------------------------------------------
