@@ -365,3 +365,24 @@ def test_the_derivation_is_the_documented_hmac_and_refuses_the_worker_s_own_reco
     assert not workers.is_self_actor(worker, worker.actor_ref, subject)  # the seed is never an actor
     assert not workers.is_self_actor(worker, None, subject)
     assert workers.is_self_actor(worker, workers.OWN_RECORD_ACTOR, worker.log_ref)
+
+
+def test_verify_names_an_entry_whose_actor_is_a_worker_s_actor_ref(app, factory):
+    """Written past the services (as the registry did before actors were per record): `log verify` finds it."""
+    from registry.log.actions import Action
+    from registry.log.services import record_change
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    filed = file_card(factory, worker)
+    db.session.add(filed.complaint)
+    record_change(factory.ring, actor=workers.self_actor(worker, filed.complaint.log_ref),
+                  action=Action.COMPLAINT_RESPOND, aggregate=filed.complaint)
+    db.session.commit()
+    assert verify_local(factory.ring, ORIGIN).ok
+    recorded = record_change(factory.ring, actor=worker.actor_ref, action=Action.COMPLAINT_RESPOND,
+                             aggregate=filed.complaint)
+    db.session.commit()
+    report = verify_local(factory.ring, ORIGIN)
+    assert [f for f in report.failures if f.startswith(f"entry {recorded.seq}: its actor is a worker's actor_ref")], \
+        report.failures
