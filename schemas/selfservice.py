@@ -92,8 +92,12 @@ class StateSchema(Schema):
     kind = fields.String()
     log_ref = fields.String(metadata={"description": "The `subject` of the worker's log entries."})
     actor_ref = fields.String(metadata={
-        "description": "The worker's self-service actor: the `actor` of every entry their own actions write "
-                       "(confirming or declining an employer, responding to a complaint), never their `log_ref`."})
+        "description": "The seed of the worker's self-service actors, never itself an actor: the `actor` of an "
+                       "entry the worker's own action writes on another record (a response to a complaint, an "
+                       "objection or a repair application for their sanction) is the first 32 hex characters of "
+                       "HMAC-SHA256 keyed by this value over the entry's `subject` (both ASCII), a different one "
+                       "on each record; entries on the worker's own record (confirming or declining an employer) "
+                       "name `worker`. Keep it to yourself: whoever holds it can find every record you acted on."})
     state = fields.Dict(metadata={"description": "The canonical state (RFC 8785 hashes to `digest`)."})
     salt = fields.String()
     digest = fields.String()

@@ -1,15 +1,18 @@
-"""workers.actor_ref: each worker's own actor in the log (self-service), distinct from the worker's log_ref
+"""workers.actor_ref: the seed of each worker's self-service actors in the log, distinct from the worker's log_ref
 
 Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-05 14:00:00.000000
 
-Every entry a worker's own action writes (confirming or declining an employer in self-service, responding to a
-complaint) names the worker's `actor_ref` as its actor, never the worker's `log_ref`: an actor equal to a subject
-would tie the worker to the other record in the public log. Every existing worker gets a fresh random ref here
+The `actor_ref` is the seed of the worker's self-service actors, never itself an actor: an entry a worker's own
+action writes on another record (responding to a complaint, an objection, a repair application) names
+`workers.services.self_actor(worker, subject_log_ref)`, HMAC-SHA256 of that record's log_ref keyed by the actor_ref,
+a different actor on each record; entries on the worker's own record (confirming or declining an employer) name the
+shared `OWN_RECORD_ACTOR` (`worker`). Never the worker's `log_ref`: an actor equal to a subject would tie the worker
+to the other record in the public log. Every existing worker gets a fresh random ref here
 (`secrets.token_hex(16)`, as `registry.models.new_ref`), derived from nothing about them. Entries and rows written
-before keep the one shared actor `worker`. No canonical state changes: a worker's state names `self_actor` only once
-an employment names it as `confirmed_by`, which no row can do yet.
+before keep the one shared actor `worker`. No canonical state changes: the actor ref is in no canonical state (a
+worker's own record names `worker`; other records name the derived actor, which only new rows carry).
 
 The unique index, not a unique constraint, and on SQLite a column added in place (NOT NULL needs a default there,
 so the DDL keeps `DEFAULT ''`, which nothing relies on: every insert sets the ref): rebuilding `workers` in batch

@@ -102,8 +102,8 @@ class ComplaintResponse(db.Model):
     # AES-GCM associated data binds the sealed text to this ref.
     ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
     by_kind: Mapped[str] = mapped_column(String(8), nullable=False)
-    # The entry's actor: a company member's account ref, or the worker's self-service actor (`Worker.actor_ref`;
-    # "worker" in responses written before self-service actors existed).
+    # The entry's actor: a company member's account ref, or the worker's self-service actor on this complaint
+    # (`workers.services.self_actor(worker, complaint.log_ref)`; "worker" in responses written before migration 0024).
     by: Mapped[str] = mapped_column(String(32), nullable=False)
     text_enc: Mapped[str] = mapped_column(Text, nullable=False)
     text_state: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -434,7 +434,8 @@ def respond_as_worker(ring: KeyRing, *, worker: Worker, complaint: Complaint, te
     log_ref, which would tie the complaint to them in the public log)."""
     if complaint.subject_kind != "worker" or complaint.worker_id != worker.id:
         raise not_found("complaint", "投诉")
-    return respond(ring, complaint=complaint, by_kind="worker", by=self_actor(worker), text=text, now=now)
+    return respond(ring, complaint=complaint, by_kind="worker", by=self_actor(worker, complaint.log_ref), text=text,
+                   now=now)
 
 
 def respond_as_company(ring: KeyRing, *, account: Account, company: Company, complaint: Complaint,

@@ -221,7 +221,8 @@ class SanctionRepair(db.Model):
     sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
     # The reference in URLs, and the binding of the sealed statement (AES-GCM associated data).
     ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
-    # "company" (a member of the sanctioned company, by account ref) or "worker" (the worker in self-service).
+    # "company" (a member of the sanctioned company, by account ref) or "worker" (the worker in self-service, by
+    # their actor on this sanction: `workers.services.self_actor(worker, sanction.log_ref)`); the entry's actor.
     applicant_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     applicant: Mapped[str] = mapped_column(String(32), nullable=False)
     statement_enc: Mapped[str] = mapped_column(Text, nullable=False)
@@ -276,7 +277,8 @@ class SanctionObjection(db.Model):
     sanction_id: Mapped[int] = mapped_column(ForeignKey("sanctions.id"), nullable=False, index=True)
     # The objection's ref in URLs and the binding of its sealed texts.
     ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
-    # "company" (a member's account ref in filed_by) or "worker" (the worker's actor).
+    # "company" (a member's account ref in filed_by) or "worker" (the worker's actor on this sanction:
+    # `workers.services.self_actor(worker, sanction.log_ref)`).
     filed_by_kind: Mapped[str] = mapped_column(String(8), nullable=False)
     filed_by: Mapped[str] = mapped_column(String(32), nullable=False)
     reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)

@@ -128,8 +128,8 @@ def file_as_worker(ring: KeyRing, *, worker: Worker, sanction: Sanction, reasons
     """The sanctioned worker objects in self-service (404 for a sanction of anyone else)."""
     if sanction.subject_kind != "worker" or sanction.worker_id != worker.id:
         raise not_found("sanction", "处罚记录")
-    return file_objection(ring, sanction=sanction, filed_by_kind="worker", filed_by=self_actor(worker),
-                          reasons=reasons, files=files, now=now)
+    return file_objection(ring, sanction=sanction, filed_by_kind="worker",
+                          filed_by=self_actor(worker, sanction.log_ref), reasons=reasons, files=files, now=now)
 
 
 def own_sanction(ref: str, *, worker: Worker | None = None, company: Company | None = None) -> Sanction:

@@ -74,7 +74,8 @@ def apply_for_repair(ring: KeyRing, *, sanction: Sanction, applicant_kind: str, 
                      statement: str, pledge: bool) -> Changed:
     """The subject applies for the repair of its sanction: the obligations met, and the credit pledge signed.
 
-    `applicant_kind`/`applicant`: "company" and the member's account ref, or "worker" and the worker's actor.
+    `applicant_kind`/`applicant`: "company" and the member's account ref, or "worker" and the worker's actor on this
+    sanction (`workers.services.self_actor(worker, sanction.log_ref)`).
     The caller has checked that the applicant is the sanction's subject.
     """
     if applicant_kind not in rr.APPLICANT_KINDS:

@@ -103,7 +103,7 @@ class SelfRepair(MethodView):
         worker, _session = current_worker()
         sanction = repair.own_sanction(ref, worker=worker)
         out = _applied(repair.apply_for_repair(keyring(), sanction=sanction, applicant_kind="worker",
-                                               applicant=self_actor(worker), today=today(), **args))
+                                               applicant=self_actor(worker, sanction.log_ref), today=today(), **args))
         commit()
         return out
 

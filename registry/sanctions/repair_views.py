@@ -87,7 +87,7 @@ def my_repair(ref: str):
         return need_sign_in()
     worker, _session = found
     sanction = repair.own_sanction(ref, worker=worker)
-    return _apply(sanction, "worker", self_actor(worker), url_for(".my_sanctions"))
+    return _apply(sanction, "worker", self_actor(worker, sanction.log_ref), url_for(".my_sanctions"))
 
 
 # --- the regulators -----------------------------------------------------------------------------------------------

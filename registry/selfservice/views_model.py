@@ -108,8 +108,9 @@ def access_list(worker: Worker) -> list[dict]:
 
 
 def own_state(ring: KeyRing, worker: Worker) -> dict:
-    """The worker's canonical state, its salt and digest, the index of its latest log entry, and their own
-    self-service actor (to find the entries their own actions wrote)."""
+    """The worker's canonical state, its salt and digest, the index of its latest log entry, and their actor ref
+    (the seed of their per-record actors: to recompute the actor of, and so find, the entries their own actions
+    wrote on other records; `workers.services.derive_self_actor`)."""
     found = record_state(ring, "worker", worker)
     return {**found, "salt": worker.salt, "actor_ref": worker.actor_ref,
             "origin": current_app.config["LOG_ORIGIN"]}

@@ -40,10 +40,11 @@ class Worker(LoggedAggregate, db.Model):
     phone_idx: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
     registered_by: Mapped[str] = mapped_column(String(32), nullable=False)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
-    # The log's `actor` of every entry the worker's own action writes on another record (self-service): random,
-    # minted with the row, never the log_ref (the subject of the worker's entries) nor derived from anything
-    # personal; entries on the worker's own record use `services.OWN_RECORD_ACTOR`.
-    # `services.self_actor(worker)` is the one way to it. A unique index, not a constraint: SQLite adds it in place.
+    # The seed of the worker's self-service actors: random, minted with the row, derived from nothing personal, and
+    # never itself an actor. An entry the worker's own action writes on another record names
+    # `services.self_actor(worker, subject_log_ref)`, derived from this and that record's log_ref (one actor per
+    # record, so the public cannot link the records); entries on the worker's own record use
+    # `services.OWN_RECORD_ACTOR`. A unique index, not a constraint: SQLite adds it in place.
     actor_ref: Mapped[str] = mapped_column(String(32), nullable=False, default=new_ref, index=True, unique=True)
 
     employments: Mapped[list[Employment]] = relationship(back_populates="worker", order_by="Employment.id")

@@ -4,6 +4,8 @@ Each changes one worker aggregate, records its log entry last, never commits.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -83,28 +85,50 @@ def workers_by_exact_name(ring: KeyRing, name: str) -> Select:
 
 # The actor of an entry a worker's own action writes on their OWN record (confirming or declining an employer in
 # self-service): one value shared by every worker. The entry's subject, the worker's log_ref, already says whose
-# record it is; the worker's own actor ref there would tie their log_ref to it in the public log, and through it
-# to every other record they acted on (the complaints they answered). Also what every worker action wrote before
-# each worker had an actor ref (migration 0024).
+# record it is; an actor of the worker's own there would tie their log_ref to it in the public log. Also what
+# every worker action wrote before each worker had an actor ref (migration 0024).
 OWN_RECORD_ACTOR = "worker"
 
 
-def self_actor(worker: Worker) -> str:
-    """The log's `actor` for an entry the worker's own action writes on ANOTHER record (a response to a complaint
-    about them, an objection, a repair application): the worker's `actor_ref`.
+def derive_self_actor(actor_ref: str, subject_log_ref: str) -> str:
+    """The worker's actor on the record `subject_log_ref`: the first 32 hex characters of
+    HMAC-SHA256(key = `actor_ref` as ASCII, message = `subject_log_ref` as ASCII).
+
+    Keyed by the worker's own `actor_ref` alone (no key of the ring), so it never changes with a key rotation and
+    the worker, who reads their `actor_ref` in `GET /api/v1/self/state`, can recompute it for any entry's subject:
+    `printf %s SUBJECT | openssl dgst -sha256 -hmac ACTOR_REF`, first 32 characters.
+    """
+    return hmac.new(actor_ref.encode("ascii"), subject_log_ref.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
+def self_actor(worker: Worker, subject_log_ref: str) -> str:
+    """The log's `actor` for an entry the worker's own action writes on ANOTHER record, the one whose log_ref is
+    `subject_log_ref` (a response to a complaint about them, an objection to or a repair application for their
+    sanction): `derive_self_actor(worker.actor_ref, subject_log_ref)`, one actor per worker and record.
 
     The one way to it: every such service passes this as `actor` to `record_change`, and stores it wherever the
-    row records who acted. Random and minted with the worker, never the worker's `log_ref` (the subject of their
-    own entries): the log must not name the worker on another record. Entries on the worker's own record use
+    row records who acted (a response's `by`, an objection's `filed_by`, a repair's `applicant`), so row and entry
+    agree. Never the worker's `log_ref` (the subject of their own entries) and never their `actor_ref` itself
+    (their seed: one actor shared by all their records would let anyone who ties one record to the worker, such
+    as their public sanction, find every other record they acted on). Entries on the worker's own record use
     `OWN_RECORD_ACTOR`. See docs/privacy.md, "Who acts for a worker".
     """
-    return worker.actor_ref
+    if not subject_log_ref or subject_log_ref == worker.log_ref:
+        raise ValueError("a worker's own record takes OWN_RECORD_ACTOR; another record needs its log_ref")
+    return derive_self_actor(worker.actor_ref, subject_log_ref)
 
 
-def is_self_actor(worker: Worker, actor: str | None) -> bool:
-    """Whether `actor` (an entry's actor, a `confirmed_by`, a response's `by`) is this worker acting for themself:
-    their actor ref, or the shared actor of entries on their own record (and of every worker entry before 0024)."""
-    return actor is not None and actor in (worker.actor_ref, OWN_RECORD_ACTOR)
+def is_self_actor(worker: Worker, actor: str | None, subject_log_ref: str) -> bool:
+    """Whether `actor` (an entry's actor, a `confirmed_by`, a response's `by`) on the record `subject_log_ref` is
+    this worker acting for themself: their actor for that record, or the shared `OWN_RECORD_ACTOR` (on their own
+    record, and on every worker entry before migration 0024)."""
+    if actor is None:
+        return False
+    if actor == OWN_RECORD_ACTOR:
+        return True
+    if not subject_log_ref or subject_log_ref == worker.log_ref:
+        return False
+    return hmac.compare_digest(actor, self_actor(worker, subject_log_ref))
 
 
 def seal_identity(ring: KeyRing, ref: str, *, name: str, id_number: str, phone: str) -> dict:

@@ -22,6 +22,7 @@ from registry.trace.models import ReviewCode
 from registry.trace.reviews import add_review
 from registry.trace.textmask import mask_text
 from registry.workers.models import Worker
+from registry.workers.services import self_actor
 from tests.support.cardworld import green_worker
 from tests.support.complaintutil import REASONS, TEXT, file_card, file_code, serve, step, walk
 from tests.support.factory import bearer
@@ -360,10 +361,11 @@ def test_the_worker_responds_in_self_service_until_a_decision(client, factory, w
     resp = client.post(url, json={"text": "当天按时到达，有签到记录。"}, headers=H(token))
     assert resp.status_code == 201
     logged = entry(resp.get_json()["log_index"])
-    # The worker's own self-service actor, never their log_ref.
-    actor, log_ref = db.session.execute(select(Worker.actor_ref, Worker.log_ref)
-                                        .where(Worker.card_no == world.card_no)).one()
-    assert (logged["action"], logged["actor"]) == ("complaint:respond", actor) and actor != log_ref
+    # The worker's own self-service actor on this complaint, never their log_ref nor their actor_ref itself.
+    worker = db.session.execute(select(Worker).where(Worker.card_no == world.card_no)).scalar_one()
+    actor = self_actor(worker, c.log_ref)
+    assert (logged["action"], logged["actor"]) == ("complaint:respond", actor)
+    assert actor not in (worker.log_ref, worker.actor_ref) and logged["subject"] == c.log_ref
     walk(factory, regs["market"], c, "investigating")
     for i in range(4):
         assert client.post(url, json={"text": f"补充说明 {i}"}, headers=H(token)).status_code == 201

@@ -20,6 +20,7 @@ from registry.notify.models import OutboxMessage
 from registry.sanctions import access, repair, search, worklist
 from registry.sanctions import services as sanctions
 from registry.sanctions.models import Sanction
+from registry.workers.services import self_actor
 from tests.support.cardworld import green_worker
 from tests.support.sanctionutil import list_serious, record, regulators
 from tests.support.selfutil import activate, last_activation_code
@@ -210,10 +211,13 @@ def test_an_approved_repair_of_a_workers_listing_turns_the_card_and_frees_the_wo
     db.session.rollback()
     entry = db.session.execute(select(LogEntry).where(LogEntry.subject == s.log_ref)
                                .order_by(LogEntry.seq.desc()).limit(1)).scalar_one()
-    # The worker's own self-service actor on the sanction's entry: never their log_ref, nor the shared `worker`.
+    # The worker's own self-service actor on this sanction: never their log_ref, nor their actor_ref itself, nor
+    # the shared `worker`; the application's row names it too.
     db.session.refresh(w.worker)
-    assert entry.action == "sanction:repair:apply" and json.loads(entry.body)["actor"] == w.worker.actor_ref
-    assert w.worker.actor_ref != w.worker.log_ref
+    actor = json.loads(entry.body)["actor"]
+    assert entry.action == "sanction:repair:apply" and actor == self_actor(w.worker, s.log_ref)
+    assert actor not in (w.worker.actor_ref, w.worker.log_ref, "worker")
+    assert [r.applicant for r in s.repairs] == [actor]
     outbox = db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
     assert decide(client, factory, second, s, resp.get_json()["ref"]).status_code == 200
     db.session.expire_all()

@@ -6,7 +6,7 @@
                     and the root at every checkpoint size;
   check_checkpoints each checkpoint's root against the entries, and its consistency with the one before;
   check_entries     every entry's HMAC, canonical body, numbering and columns; each subject's latest digest; no
-                    actor that is a subject;
+                    actor that is a subject or a worker's `actor_ref`;
   replay            every business record's canonical state against its subject's latest digest, every
                     sealed personal value against its state HMAC, and every bulletin's stored files and signed
                     manifest against its row.
@@ -117,7 +117,9 @@ def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[
     """Check every entry's HMAC, canonical body, numbering and columns; return each subject's latest (seq, digest).
 
     And that no entry's actor is a subject of the log: a record's log_ref as an actor (a worker's, say, instead of
-    their self-service actor) would tie that record to the entry's subject in the public log.
+    their self-service actor) would tie that record to the entry's subject in the public log. Nor a worker's
+    `actor_ref`: it is the seed of their per-record actors, and as an actor on several records it would tie them
+    together (docs/log.md, "Who acts for a worker").
     """
     keys = HmacKeys(ring)
     entries = Counted(report)
@@ -141,14 +143,30 @@ def check_entries(ring: KeyRing, report: Report, *, chunk: int = CHUNK) -> dict[
     entries.close("entries")
     report.note(f"entries: {count} HMACs, bodies and numbering checked")
     subjects_acting = Counted(report)
+    seeds = _worker_seeds(list(actors), chunk)
     for actor, seq in sorted(actors.items(), key=lambda kv: kv[1]):
         if actor in latest:
             subjects_acting.fail(f"entry {seq}: its actor is a record's log_ref (the subject of entry "
                                  f"{latest[actor][0]})")
+        elif actor in seeds:
+            subjects_acting.fail(f"entry {seq}: its actor is a worker's actor_ref (the seed of their per-record "
+                                 f"actors, never an actor)")
     subjects_acting.close("actors")
-    report.note(f"actors: {len(actors)} distinct, none a subject of the log" if not subjects_acting.n
-                else f"actors: {len(actors)} distinct checked against the log's subjects")
+    report.note(f"actors: {len(actors)} distinct, none a subject of the log nor a worker's actor_ref"
+                if not subjects_acting.n else f"actors: {len(actors)} distinct checked against the log's subjects "
+                                              f"and the workers' actor_refs")
     return latest
+
+
+def _worker_seeds(actors: list[str], chunk: int) -> set[str]:
+    """The entries' actors that are some worker's `actor_ref`, looked up a chunk at a time."""
+    from ...workers.models import Worker
+
+    found: set[str] = set()
+    for i in range(0, len(actors), chunk):
+        found.update(db.session.execute(select(Worker.actor_ref)
+                                        .where(Worker.actor_ref.in_(actors[i:i + chunk]))).scalars())
+    return found
 
 
 SEALED = {
