@@ -88,8 +88,8 @@ class CompanyRepair(MethodView):
     @blp.alt_response(422, schema=ERRORS)
     def post(self, args, uscc, ref):
         """Apply for the credit repair of your company's sanction (its members), as multipart/form-data: the
-        obligations met (`statement`, and up to 5 `documents` proving them), and the credit pledge signed. 409 `repair_too_early` before the minimum period, with the first possible day in
-        `fields.earliest`."""
+        obligations met (`statement`, and up to 5 `documents` proving them), and the credit pledge signed.
+        409 `repair_too_early` before the minimum period, with the first possible day in `fields.earliest`."""
         account = bearer_account()
         company = companies.member_company(account, uscc)
         sanction = repair.own_sanction(ref, company=company)

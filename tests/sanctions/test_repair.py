@@ -4,8 +4,8 @@ card colour, market access and the company view; only the issuing agency decides
 from __future__ import annotations
 
 import json
-from io import BytesIO
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -153,11 +153,13 @@ def test_only_the_subject_applies(client, factory, clock, world):
                today=START)
     # A member of another company: the sanction is not theirs (404, whether or not it exists).
     resp = client.post(f"/api/v1/companies/{world['company'].uscc}/sanctions/{s.ref}/repairs",
-                       data=form(), content_type="multipart/form-data", headers=bearer(factory, world["stranger_admin"]))
+                       data=form(), content_type="multipart/form-data",
+                       headers=bearer(factory, world["stranger_admin"]))
     assert resp.status_code == 404
     other = factory.company()[0]
     resp = client.post(f"/api/v1/companies/{other.uscc}/sanctions/{s.ref}/repairs",
-                       data=form(), content_type="multipart/form-data", headers=bearer(factory, world["stranger_admin"]))
+                       data=form(), content_type="multipart/form-data",
+                       headers=bearer(factory, world["stranger_admin"]))
     assert resp.status_code == 404
     # The worker in self-service: not their sanction.
     token = signed_in(client, factory, w.admin, w.worker)
