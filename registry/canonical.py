@@ -46,7 +46,7 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "sanction_repairs": ("sanction",),
     "sanction_withdrawals": ("sanction",),
     # The subject's objections (异议), and the documents attached to them (a generic table: each owner kind's
-    # aggregate lists it; credit repair adds its own kind here).
+    # aggregate lists it: objections' `sanction_objection`, repair applications' `sanction_repair`).
     "sanction_objections": ("sanction",),
     "attachments": ("sanction",),
     "calendar_years": ("calendar",),
@@ -395,12 +395,7 @@ def sanction_state(ring, sanction) -> dict:
     # Repairs and the withdrawal appear only once a sanction has them, so earlier digests stay valid.
     repairs = getattr(sanction, "repairs", None)
     if repairs:
-        state["repairs"] = [
-            {"ref": r.ref, "applicant_kind": r.applicant_kind, "applicant": r.applicant,
-             "statement": r.statement_state, "pledge": r.pledge, "applied": _dt(r.applied_dt), "state": r.state,
-             "decided_by": r.decided_by, "decided": _dt(r.decided_dt), "reason": r.reason}
-            for r in repairs
-        ]
+        state["repairs"] = _repairs(ring, repairs)
     withdrawal = getattr(sanction, "withdrawal", None)
     if withdrawal is not None:
         state["withdrawal"] = {
@@ -413,6 +408,26 @@ def sanction_state(ring, sanction) -> dict:
     if objections:
         state["objections"] = _objections(ring, objections)
     return state
+
+
+def _repairs(ring, repairs) -> list[dict]:
+    """Each repair application: its statement only as a state HMAC, and its documents (type, size and the HMAC of
+    each file's SHA-256) under `documents` only when it has some, so applications logged without documents (or
+    before documents existed) keep their digests."""
+    from .attachments import services as attachments
+    from .sanctions.repair import OWNER_KIND
+
+    files = attachments.for_owners(OWNER_KIND, [r.id for r in repairs if r.id is not None])
+    out = []
+    for r in repairs:
+        entry = {"ref": r.ref, "applicant_kind": r.applicant_kind, "applicant": r.applicant,
+                 "statement": r.statement_state, "pledge": r.pledge, "applied": _dt(r.applied_dt), "state": r.state,
+                 "decided_by": r.decided_by, "decided": _dt(r.decided_dt), "reason": r.reason}
+        documents = files.get(r.id)
+        if documents:
+            entry["documents"] = attachments.state_entries(documents)
+        out.append(entry)
+    return out
 
 
 def _objections(ring, objections) -> list[dict]:

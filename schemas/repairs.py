@@ -1,4 +1,5 @@
 """Credit repair (信用修复) and withdrawal of sanctions: the subject's application, the regulators' steps."""
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from registry.sanctions.repair_rules import (
@@ -8,15 +9,20 @@ from registry.sanctions.repair_rules import (
     WITHDRAW_REASON_MAX,
 )
 
-from .common import ChangeSchema, MessageSchema, StrictBoolean
+from .common import ChangeSchema, FormBoolean, MessageSchema
 from .sanctions import PublishedSanctionSchema, SanctionRepairSchema, SanctionWithdrawalSchema
 
 
 class RepairApplyArgs(Schema):
+    """multipart/form-data: the fields `statement` and `pledge`, and up to 5 file parts `documents`."""
+
     statement = fields.String(required=True, validate=validate.Length(min=1, max=STATEMENT_MAX), metadata={
-        "description": "The obligations met: what was corrected, paid or done, and when."})
-    pledge = StrictBoolean(required=True, metadata={"description": "true: you sign the credit pledge "
-                                                                  "(`pledge_text` of your sanctions' list)."})
+        "description": "The obligations met: what was corrected, paid or done, and when (stored encrypted)."})
+    pledge = FormBoolean(required=True, metadata={"description": "`true`: you sign the credit pledge "
+                                                                "(`pledge_text` of your sanctions' list)."})
+    documents = Upload(metadata={"description": "Optional, up to 5 parts named `documents` proving the obligations "
+                                                "met: PDF, JPEG or PNG (judged by the content), at most 5 MiB each; "
+                                                "stored encrypted, opened only by the issuing agency."})
 
 
 class RepairAppliedSchema(ChangeSchema):

@@ -100,6 +100,16 @@ class SanctionCorrectionSchema(Schema):
     corrected_dt = fields.DateTime()
 
 
+class RepairDocumentSchema(Schema):
+    """A document of a repair application, without its bytes (the issuing agency downloads it by position)."""
+
+    ref = fields.String()
+    position = fields.Integer(metadata={"description": "0 to 4, in the order handed in; the download's number."})
+    content_type = fields.String()
+    size = fields.Integer()
+    created_dt = fields.DateTime()
+
+
 class SanctionRepairSchema(Schema):
     """A credit repair application: the obligations met, the pledge signed, the issuing agency's answer."""
 
@@ -112,6 +122,8 @@ class SanctionRepairSchema(Schema):
     state_label = fields.Nested(MessageSchema)
     decided_dt = fields.DateTime(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "The issuing agency's reasons."})
+    documents = fields.List(fields.Nested(RepairDocumentSchema), metadata={
+        "description": "The documents proving the obligations met (none for an application without)."})
 
 
 class SanctionWithdrawalSchema(Schema):

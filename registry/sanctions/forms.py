@@ -296,12 +296,14 @@ class ListingSearchForm(FlaskForm):
 # --- credit repair and withdrawal (repair.py) ---------------------------------------------------------------------
 
 class RepairApplyForm(FlaskForm):
-    """The subject's application: the obligations met, and the credit pledge signed (the box ticked)."""
+    """The subject's application: the obligations met (and documents), the credit pledge signed (the box ticked)."""
 
     statement = TextAreaField(validators=[Required("请说明已履行的义务和整改情况。",
                                                    "Say which obligations were met and what was corrected."),
                                           MaxLength(repair_rules.STATEMENT_MAX)], filters=[strip])
     pledge = BooleanField()
+    # Up to 5 documents proving the obligations met (the service judges the files).
+    documents = MultipleFileField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,6 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..accounts.models import Account
+from ..attachments import rules as attachment_rules
+from ..attachments import services as attachments
 from ..calendar import services as calendar
 from ..companies.access import require_member
 from ..companies.models import Company
@@ -38,6 +40,9 @@ from . import rules
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
 from .services import Changed, _missing, _problems_error, _text, require_issuer, require_regulator, subject_phone
+
+# The owner kind of a repair application's documents in the generic `attachments` table (objections have theirs).
+OWNER_KIND = "sanction_repair"
 
 
 def _lock(sanction: Sanction, *rows) -> None:
@@ -70,14 +75,26 @@ def too_early_error(earliest: date) -> ApiError:
                     {"earliest": {"en": day, "zh": day}})
 
 
+def _apply_error(problems) -> ApiError:
+    """422 `invalid_input` naming every field at fault; a lone document problem answers its own code (as an
+    objection's does: `file_type`, `file_too_large`, `file_empty`, `too_many_files`), the file's position in the
+    field (`documents.2`)."""
+    error = _problems_error(problems)
+    if len(problems) == 1 and problems[0].field.split(".")[0] == "documents":
+        error.code = problems[0].code
+    return error
+
+
 def apply_for_repair(ring: KeyRing, *, sanction: Sanction, applicant_kind: str, applicant: str, today: date,
-                     statement: str, pledge: bool) -> Changed:
-    """The subject applies for the repair of its sanction: the obligations met, and the credit pledge signed.
+                     statement: str, pledge: bool, files: list[bytes] | None = None) -> Changed:
+    """The subject applies for the repair of its sanction: the obligations met (in words, and up to 5 documents
+    proving them: PDF, JPEG or PNG, at most 5 MiB each, stored sealed), and the credit pledge signed.
 
     `applicant_kind`/`applicant`: "company" and the member's account ref, or "worker" and the worker's actor on this
     sanction (`workers.services.self_actor(worker, sanction.log_ref)`).
     The caller has checked that the applicant is the sanction's subject.
     """
+    files = list(files or [])
     if applicant_kind not in rr.APPLICANT_KINDS:
         raise ValueError(applicant_kind)
     _lock(sanction)
@@ -90,18 +107,22 @@ def apply_for_repair(ring: KeyRing, *, sanction: Sanction, applicant_kind: str, 
     text = _text(statement, "statement", rr.STATEMENT_MAX, required=True, problems=problems)
     if pledge is not True:
         problems.append(rules.Problem("pledge", "required", "Sign the credit pledge.", "请签署信用承诺。"))
+    _kinds, file_problems = attachment_rules.check_files(files)
+    problems += file_problems
     if earliest is not None:
         # Too early whatever the form says: the date first, so the applicant knows when to come back.
         raise too_early_error(earliest)
     if problems:
-        raise _problems_error(problems)
+        raise _apply_error(problems)
     repair = SanctionRepair(ref=new_ref(), applicant_kind=applicant_kind, applicant=applicant, pledge=rr.PLEDGE_TEXT,
                             applied_dt=clock.now(), state="pending")
     repair.statement_enc = seal(ring, text, aad("sanction_repairs", "statement", repair.ref))
     repair.statement_state = state_hmac(ring, "statement", text)
-    # Documents (proof of the obligations met): the sealed-attachments module attaches them to `repair.ref` here,
-    # in this same transaction, before the entry is recorded (docs/architecture.md, "Sanctions").
     sanction.repairs.append(repair)
+    # Documents (proof of the obligations met): sealed and attached to the application's row, in this same
+    # transaction, before the one entry is recorded (its state lists them: `canonical.py`).
+    db.session.flush()
+    attachments.add(ring, owner_kind=OWNER_KIND, owner_id=repair.id, files=files, by=applicant)
     return Changed(sanction, record_change(ring, actor=applicant, action=Action.SANCTION_REPAIR_APPLY,
                                            aggregate=sanction))
 
@@ -257,6 +278,14 @@ def get_repair(sanction: Sanction, repair_ref: str) -> SanctionRepair:
     raise not_found("repair", "信用修复申请")
 
 
+def document(repair: SanctionRepair, position: int):
+    """One document of an application (the caller has checked who may read it); 404 for no such position."""
+    found = next((a for a in attachments.for_owner(OWNER_KIND, repair.id) if a.position == position), None)
+    if found is None:
+        raise not_found("document", "材料")
+    return found
+
+
 def statement_of(ring: KeyRing, repair: SanctionRepair) -> str:
     return unseal(ring, repair.statement_enc, aad("sanction_repairs", "statement", repair.ref))
 
@@ -266,7 +295,8 @@ def repair_view(ring: KeyRing, repair: SanctionRepair) -> dict:
     return {"ref": repair.ref, "applicant_kind": repair.applicant_kind, "statement": statement_of(ring, repair),
             "pledge": repair.pledge, "applied_dt": repair.applied_dt, "state": repair.state,
             "state_label": _labels(rr.REPAIR_STATES, repair.state), "decided_dt": repair.decided_dt,
-            "reason": repair.reason}
+            "reason": repair.reason,
+            "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, repair.id)]}
 
 
 def withdrawal_view(w: SanctionWithdrawal | None) -> dict | None:

@@ -8,6 +8,7 @@ agency's worklist then shows the withdrawal due). Each change is one service cal
 """
 from __future__ import annotations
 
+from flask import Response, request
 from flask.views import MethodView
 
 from schemas.repairs import (
@@ -23,6 +24,8 @@ from schemas.sanctions import SanctionChangedSchema
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
+from ..attachments import rules as attachment_rules
+from ..attachments import services as attachments
 from ..clock import today
 from ..companies import services as companies
 from ..keys import keyring
@@ -33,6 +36,26 @@ from . import repair, services
 blp = api_blueprint("sanction repairs", __name__,
                     "Credit repair (信用修复) applied for by the subject and decided by the issuing agency; the "
                     "withdrawal of revoked decisions.")
+
+
+APPLY_ENDPOINTS = ("sanction repairs.CompanyRepair", "sanction repairs.SelfRepair")
+
+
+@blp.url_value_preprocessor
+def _body_limit(endpoint, _values):
+    """Let an application's body carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set
+    before anything reads the form."""
+    if endpoint in APPLY_ENDPOINTS:
+        request.max_content_length = attachment_rules.body_limit()
+
+
+def _files() -> list[bytes]:
+    """The `documents` parts' bytes (each read to one byte past the limit: a larger file is refused by size)."""
+    return [f.read(attachment_rules.MAX_BYTES + 1) for f in request.files.getlist("documents")]
+
+
+def _apply_args(args: dict) -> dict:
+    return {"statement": args["statement"], "pledge": args["pledge"], "files": _files()}
 
 
 def _applied(changed: services.Changed) -> dict:
@@ -57,21 +80,21 @@ class CompanySanctions(MethodView):
 @blp.route("/companies/<uscc:uscc>/sanctions/<ref>/repairs")
 class CompanyRepair(MethodView):
     @require(*COMPANY_ROLES)
-    @blp.arguments(RepairApplyArgs)
+    @blp.arguments(RepairApplyArgs, location="multipart")
     @blp.response(201, RepairAppliedSchema)
     @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     @blp.alt_response(422, schema=ERRORS)
     def post(self, args, uscc, ref):
-        """Apply for the credit repair of your company's sanction (its members): the obligations met, and the
-        credit pledge signed. 409 `repair_too_early` before the minimum period, with the first possible day in
-        `fields.earliest`."""
+        """Apply for the credit repair of your company's sanction (its members), as multipart/form-data: the
+        obligations met (`statement`, and up to 5 `documents` proving them), and the credit pledge signed.
+        409 `repair_too_early` before the minimum period, with the first possible day in `fields.earliest`."""
         account = bearer_account()
         company = companies.member_company(account, uscc)
         sanction = repair.own_sanction(ref, company=company)
         out = _applied(repair.apply_for_repair(keyring(), sanction=sanction, applicant_kind="company",
-                                               applicant=account.ref, today=today(), **args))
+                                               applicant=account.ref, today=today(), **_apply_args(args)))
         commit()
         return out
 
@@ -91,19 +114,21 @@ class SelfSanctions(MethodView):
 @blp.route("/self/sanctions/<ref>/repairs")
 class SelfRepair(MethodView):
     @worker_required
-    @blp.arguments(RepairApplyArgs)
+    @blp.arguments(RepairApplyArgs, location="multipart")
     @blp.response(201, RepairAppliedSchema)
     @blp.alt_response(401, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     @blp.alt_response(409, schema=ERRORS)
     @blp.alt_response(422, schema=ERRORS)
     def post(self, args, ref):
-        """Apply for the credit repair of your sanction: the obligations met, and the credit pledge signed.
+        """Apply for the credit repair of your sanction, as multipart/form-data: the obligations met (`statement`,
+        and up to 5 `documents` proving them), and the credit pledge signed.
         409 `repair_too_early` before the minimum period, with the first possible day in `fields.earliest`."""
         worker, _session = current_worker()
         sanction = repair.own_sanction(ref, worker=worker)
         out = _applied(repair.apply_for_repair(keyring(), sanction=sanction, applicant_kind="worker",
-                                               applicant=self_actor(worker, sanction.log_ref), today=today(), **args))
+                                               applicant=self_actor(worker, sanction.log_ref), today=today(),
+                                               **_apply_args(args)))
         commit()
         return out
 
@@ -167,3 +192,20 @@ class SanctionWithdraw(MethodView):
         """Withdraw a revoked decision (the issuing agency): no longer public, shared or binding, at once. With a
         revocation recorded nothing is required; otherwise `authority`, `revoked_on` and `reason`."""
         return _step(repair.withdraw_sanction, ref, **args)
+
+
+@blp.route("/sanctions/<ref>/repairs/<repair_ref>/documents/<int:position>")
+class RepairDocument(MethodView):
+    @require(*REGULATOR_ROLES)
+    @blp.response(200, content_type="application/octet-stream")
+    @blp.alt_response(403, schema=ERRORS)
+    @blp.alt_response(404, schema=ERRORS)
+    def get(self, ref, repair_ref, position):
+        """One document of a repair application (the issuing agency's regulators, who decide it)."""
+        regulator = services.require_regulator(bearer_account())
+        sanction = services.get_sanction(ref)
+        services.require_issuer(regulator, sanction)
+        row = repair.document(repair.get_repair(sanction, repair_ref), position)
+        return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
+            "Content-Disposition": f'attachment; filename="repair-{position}"', "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff"})

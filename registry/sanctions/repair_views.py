@@ -8,10 +8,12 @@ error and nothing stored (the subject's page: the error as a message).
 """
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import Response, redirect, render_template, request, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..attachments import rules as attachment_rules
+from ..attachments import services as attachments
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import keyring
@@ -28,7 +30,19 @@ from .views import CORRECT_FIELDS, INVALID, _sanction_page, bp
 def _own_page(rows, **extra):
     ring, today = keyring(), clock.today()
     return render_template("web/sanctions/own.html", rows=[repair.own_view(ring, s, today) for s in rows],
-                           pledge_text=repair_rules.PLEDGE_TEXT, **extra)
+                           pledge_text=repair_rules.PLEDGE_TEXT, max_files=attachment_rules.MAX_FILES, **extra)
+
+
+@bp.url_value_preprocessor
+def _body_limit(endpoint, _values):
+    """An application's body may carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set before
+    the CSRF check reads the form."""
+    if endpoint in ("sanctions_web.company_repair", "sanctions_web.my_repair"):
+        request.max_content_length = attachment_rules.body_limit()
+
+
+def _files(form) -> list[bytes]:
+    return [f.read(attachment_rules.MAX_BYTES + 1) for f in (form.documents.data or []) if getattr(f, "filename", "")]
 
 
 def _apply(sanction, applicant_kind: str, applicant: str, back: str):
@@ -39,11 +53,14 @@ def _apply(sanction, applicant_kind: str, applicant: str, back: str):
         return redirect(back)
     try:
         repair.apply_for_repair(keyring(), sanction=sanction, applicant_kind=applicant_kind, applicant=applicant,
-                                today=clock.today(), statement=form.statement.data, pledge=bool(form.pledge.data))
+                                today=clock.today(), statement=form.statement.data, pledge=bool(form.pledge.data),
+                                files=_files(form))
     except ApiError as exc:
         db.session.rollback()
         if exc.code == "invalid_input" and "pledge" in exc.fields:
             flash_msg("请勾选并签署信用承诺。", "Tick the box to sign the credit pledge.", "error")
+        elif any(f.split(".")[0] == "documents" for f in exc.fields):
+            flash_msg(*_document_message(exc), "error")
         else:
             flash_msg(exc.zh, exc.en, "error")
         return redirect(back)
@@ -51,6 +68,23 @@ def _apply(sanction, applicant_kind: str, applicant: str, back: str):
     flash_msg("已提交信用修复申请，作出决定的机关审核后会通知您。",
               "Your repair application is sent; the issuing agency will answer it and tell you.", "success")
     return redirect(back)
+
+
+def _document_message(exc: ApiError) -> tuple[str, str]:
+    """The refusal of the documents, naming each file at fault by its number (1 to 5) and what is wrong with it."""
+    zh, en = [], []
+    for name, problem in exc.fields.items():
+        head, _, index = name.partition(".")
+        if head != "documents":
+            continue
+        text = problem if isinstance(problem, dict) else {}
+        if index.isdigit():
+            zh.append(f"第 {int(index) + 1} 份材料：{text.get('zh', '')}")
+            en.append(f"Document {int(index) + 1}: {text.get('en', '')}")
+        else:
+            zh.append(text.get("zh", ""))
+            en.append(text.get("en", ""))
+    return "；".join(zh) + " 未保存任何内容。", " ".join(en) + " Nothing was stored."
 
 
 @bp.get("/company/sanctions")
@@ -91,6 +125,19 @@ def my_repair(ref: str):
 
 
 # --- the regulators -----------------------------------------------------------------------------------------------
+
+@bp.get("/admin/sanctions/<ref>/repairs/<repair_ref>/documents/<int:position>")
+@role_required(*REGULATOR_ROLES)
+def repair_document(ref: str, repair_ref: str, position: int):
+    """One document of a repair application, for the issuing agency's regulators (they decide it), as a download."""
+    regulator = account()
+    target = sanctions.get_sanction(ref)
+    sanctions.require_issuer(regulator, target)
+    row = repair.document(repair.get_repair(target, repair_ref), position)
+    return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
+        "Content-Disposition": f'attachment; filename="repair-{position}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
 
 def _regulator_step(ref: str, key: str, form, run, done: tuple[str, str], *, issuer_only: bool = True):
     regulator = account()

@@ -162,3 +162,40 @@ def test_rotating_field_reseals_objections_and_their_documents(app, runner, fact
     assert o.reasons_enc.startswith(new + ":") and o.answer_enc.startswith(new + ":")
     assert objections.reasons_of(ring, o) == "依据有误。" and objections.answer_of(ring, o) == "超出范围。"
     all_digests_replay(ring)
+
+
+def test_rotating_field_reseals_repair_applications_and_their_documents(app, runner, factory, clock):
+    """A repair application's statement and documents move to the new key; their state HMACs, so every digest,
+    stay (the generic attachments table: whatever owns the document)."""
+    from datetime import date
+
+    from registry.attachments import services as attachments
+    from registry.attachments.models import Attachment
+    from registry.keys.rotation import values_left
+    from registry.sanctions import repair
+    from tests.support.sanctionutil import record, regulators
+
+    clock.freeze(date(2027, 3, 1))
+    company, admin = factory.company()
+    reg, _ = regulators(factory, code="hk-rot-rep")
+    warning = record(factory, reg, company=company, kind="warning", severity="minor", months=1,
+                     today=date(2027, 3, 1))
+    docs = [b"%PDF-1.7\n% receipt\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 16]
+    application = repair.apply_for_repair(factory.ring, sanction=warning, applicant_kind="company",
+                                          applicant=admin.account.ref, today=date(2027, 3, 1),
+                                          statement="已缴纳罚款。", pledge=True, files=docs).sanction.repairs[-1]
+    db.session.commit()
+    ring = factory.ring
+    result = runner.invoke(args=["keys", "rotate", "field"])
+    assert result.exit_code == 0, result.output
+    new = ring.current("field").id
+    db.session.rollback()
+    assert values_left(ring, "field", new) == 0
+    rows = attachments.for_owner(repair.OWNER_KIND, application.id)
+    assert [bytes(r.content_enc).startswith((new + ":").encode()) for r in rows] == [True, True]
+    assert [attachments.open_content(ring, r) for r in rows] == docs
+    assert db.session.execute(select(func.count()).select_from(Attachment)).scalar_one() == 2
+    application = db.session.get(type(application), application.id)
+    assert application.statement_enc.startswith(new + ":")
+    assert repair.statement_of(ring, application) == "已缴纳罚款。"
+    all_digests_replay(ring)

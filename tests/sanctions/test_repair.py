@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -63,9 +64,17 @@ def actions(s: Sanction) -> list[str]:
                                    .order_by(LogEntry.seq)).scalars())
 
 
-def apply_company(client, factory, world, s, *, statement=STATEMENT, pledge=True, account=None):
+def form(statement=STATEMENT, pledge=True, files=()) -> dict:
+    """An application's multipart body: the statement, the pledge ("true"/"false") and the `documents` parts."""
+    data = {"statement": statement, "pledge": "true" if pledge else "false"}
+    if files:
+        data["documents"] = [(BytesIO(body), name) for name, body in files]
+    return data
+
+
+def apply_company(client, factory, world, s, *, statement=STATEMENT, pledge=True, account=None, files=()):
     return client.post(f"/api/v1/companies/{world['company'].uscc}/sanctions/{s.ref}/repairs",
-                       json={"statement": statement, "pledge": pledge},
+                       data=form(statement, pledge, files), content_type="multipart/form-data",
                        headers=bearer(factory, account or world["admin"]))
 
 
@@ -146,16 +155,18 @@ def test_only_the_subject_applies(client, factory, clock, world):
                today=START)
     # A member of another company: the sanction is not theirs (404, whether or not it exists).
     resp = client.post(f"/api/v1/companies/{world['company'].uscc}/sanctions/{s.ref}/repairs",
-                       json={"statement": STATEMENT, "pledge": True}, headers=bearer(factory, world["stranger_admin"]))
+                       data=form(), content_type="multipart/form-data",
+                       headers=bearer(factory, world["stranger_admin"]))
     assert resp.status_code == 404
     other = factory.company()[0]
     resp = client.post(f"/api/v1/companies/{other.uscc}/sanctions/{s.ref}/repairs",
-                       json={"statement": STATEMENT, "pledge": True}, headers=bearer(factory, world["stranger_admin"]))
+                       data=form(), content_type="multipart/form-data",
+                       headers=bearer(factory, world["stranger_admin"]))
     assert resp.status_code == 404
     # The worker in self-service: not their sanction.
     token = signed_in(client, factory, w.admin, w.worker)
-    resp = client.post(f"/api/v1/self/sanctions/{s.ref}/repairs", json={"statement": STATEMENT, "pledge": True},
-                       headers={"Authorization": f"Bearer {token}"})
+    resp = client.post(f"/api/v1/self/sanctions/{s.ref}/repairs", data=form(),
+                       content_type="multipart/form-data", headers={"Authorization": f"Bearer {token}"})
     assert resp.status_code == 404
 
 
@@ -205,8 +216,8 @@ def test_an_approved_repair_of_a_workers_listing_turns_the_card_and_frees_the_wo
     headers = {"Authorization": f"Bearer {token}"}
     [own] = client.get("/api/v1/self/sanctions", headers=headers).get_json()
     assert own["ref"] == s.ref and own["repairable"] and own["state"] == "published"
-    resp = client.post(f"/api/v1/self/sanctions/{s.ref}/repairs", json={"statement": STATEMENT, "pledge": True},
-                       headers=headers)
+    resp = client.post(f"/api/v1/self/sanctions/{s.ref}/repairs", data=form(),
+                       content_type="multipart/form-data", headers=headers)
     assert resp.status_code == 201, resp.get_json()
     db.session.rollback()
     entry = db.session.execute(select(LogEntry).where(LogEntry.subject == s.log_ref)

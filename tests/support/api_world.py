@@ -16,6 +16,7 @@ from tests.support.sanctionutil import NOTICE_REASONS
 PASSWORD = "correct horse battery"
 XIAMEN = "91350203M0001QAY9B"  # genuine early code that fails its checksum
 OBJECTION_PDF = b"%PDF-1.7\n% the company's evidence\n"
+REPAIR_PDF = b"%PDF-1.7\n% the receipt of the fine paid\n"
 
 # "worker" is the world's worker signed in to self-service (a worker session token, not an account's).
 PRINCIPALS = ("anon", "a_admin", "a_user", "b_admin", "reg_hk", "regadmin_hk", "reg_prop", "reg_market", "operator",
@@ -210,7 +211,8 @@ class World:
         pending = minor(subject_kind="company", uscc=self.company_a.uscc)
         self.repair_ref = repair.apply_for_repair(
             ring, sanction=pending, applicant_kind="company", applicant=self.accounts["a_admin"].ref,
-            today=clock.today(), statement="已按要求完成整改。", pledge=True).sanction.repairs[-1].ref
+            today=clock.today(), statement="已按要求完成整改。", pledge=True,
+            files=[REPAIR_PDF]).sanction.repairs[-1].ref
         refs["repair_decide"] = pending.ref
         for name, subject in (("revocation", {"subject_kind": "worker", "card_no": self.card_no}),
                               ("withdraw", {"subject_kind": "company", "uscc": self.company_a.uscc})):
@@ -713,15 +715,21 @@ OPS = [
        frozenset({"a_admin", "a_user"})),
     Op("POST", "/api/v1/companies/{uscc}/sanctions/{ref}/repairs",
        lambda w: f"/api/v1/companies/{_a(w)}/sanctions/{w.sanction_refs['repair_company']}/repairs",
-       frozenset({"a_admin", "a_user"}), lambda w: {"statement": "已缴纳罚款并完成整改。", "pledge": True},
-       "sanction:repair:apply", 201),
+       frozenset({"a_admin", "a_user"}), None, "sanction:repair:apply", 201, upload=lambda w: REPAIR_PDF,
+       upload_field="documents", upload_name="receipt.pdf",
+       form=lambda w: {"statement": "已缴纳罚款并完成整改。", "pledge": "true"}),
     Op("GET", "/api/v1/self/sanctions", lambda w: "/api/v1/self/sanctions", WORKER),
     Op("POST", "/api/v1/self/sanctions/{ref}/repairs",
-       lambda w: f"/api/v1/self/sanctions/{w.sanction_refs['repair_worker']}/repairs", WORKER,
-       lambda w: {"statement": "已按要求整改并赔偿客户损失。", "pledge": True}, "sanction:repair:apply", 201),
+       lambda w: f"/api/v1/self/sanctions/{w.sanction_refs['repair_worker']}/repairs", WORKER, None,
+       "sanction:repair:apply", 201, upload=lambda w: REPAIR_PDF, upload_field="documents",
+       upload_name="receipt.pdf", form=lambda w: {"statement": "已按要求整改并赔偿客户损失。", "pledge": "true"}),
     Op("POST", "/api/v1/sanctions/{ref}/repairs/{repair_ref}/decide",
        lambda w: f"/api/v1/sanctions/{w.sanction_refs['repair_decide']}/repairs/{w.repair_ref}/decide", ISSUER,
        lambda w: {"decision": "approve", "reason": "义务已履行。"}, "sanction:repair:approve"),
+    # A repair application's documents: only the issuing agency, which decides it, opens them.
+    Op("GET", "/api/v1/sanctions/{ref}/repairs/{repair_ref}/documents/{position}",
+       lambda w: f"/api/v1/sanctions/{w.sanction_refs['repair_decide']}/repairs/{w.repair_ref}/documents/0",
+       ISSUER),
     Op("POST", "/api/v1/sanctions/{ref}/revocation",
        lambda w: f"/api/v1/sanctions/{w.sanction_refs['revocation']}/revocation", REGULATORS,
        lambda w: {"authority": "review", "revoked_on": w.today.isoformat(), "reason": "行政复议决定撤销原处罚决定。"},

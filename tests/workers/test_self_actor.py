@@ -188,7 +188,8 @@ def test_a_worker_acting_on_several_records_has_a_different_actor_on_each_and_ca
     assert resp.status_code == 201, resp.get_json()
     mine[resp.get_json()["log_index"]] = objected.log_ref
     resp = client.post(f"/api/v1/self/sanctions/{repaired.ref}/repairs",
-                       json={"statement": "已全额缴纳罚款，并完成整改。", "pledge": True}, headers=H(token))
+                       data={"statement": "已全额缴纳罚款，并完成整改。", "pledge": "true"},
+                       content_type="multipart/form-data", headers=H(token))
     assert resp.status_code == 201, resp.get_json()
     db.session.rollback()
     seq = db.session.execute(select(LogEntry.seq).where(LogEntry.subject == repaired.log_ref)

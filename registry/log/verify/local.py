@@ -271,6 +271,21 @@ def _objection_problems(ring: KeyRing, sanction) -> list[str]:
     return out
 
 
+def _repair_problems(ring: KeyRing, sanction) -> list[str]:
+    """Each repair application's sealed statement against its state HMAC, and each of its documents (opened under
+    the associated data naming its row, its SHA-256 against its state HMAC), like an objection's."""
+    from ...attachments import services as attachments
+    from ...sanctions.repair import OWNER_KIND
+
+    out = []
+    for application in sanction.repairs:
+        out += [f"repair application: {p}" for p in _sealed_problems(ring, "sanction_repair", application)]
+    by_id = {r.id: r.ref[:8] for r in sanction.repairs}
+    out += [f"repair application {by_id[rid]}: {p}"
+            for rid, p in attachments.problems(ring, OWNER_KIND, list(by_id))]
+    return out
+
+
 def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *, origin: str | None = None) -> int:
     """Recompute every business record's canonical state; return how many records were replayed.
 
@@ -323,9 +338,8 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     if rec.notice is not None:
                         for p in _sealed_problems(ring, "sanction_notice", rec.notice):
                             records.fail(f"sanction {ref}: notice: {p}", (kind, ref))
-                    for application in rec.repairs:
-                        for p in _sealed_problems(ring, "sanction_repair", application):
-                            records.fail(f"sanction {ref}: repair application: {p}", (kind, ref))
+                    for p in _repair_problems(ring, rec):
+                        records.fail(f"sanction {ref}: {p}", (kind, ref))
                     for p in _objection_problems(ring, rec):
                         records.fail(f"sanction {ref}: {p}", (kind, ref))
                 if kind == "service" and rec.review is not None:
