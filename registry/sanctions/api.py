@@ -38,7 +38,7 @@ from . import services, views_model
 blp = api_blueprint("sanctions", __name__, "Sanctions and listings shared by every regulator; the subjects' notices.")
 
 
-def _changed(changed: services.Changed) -> dict:
+def changed_answer(changed: services.Changed) -> dict:
     """The answer of a change: its entry and the state it left the sanction in (read before the commit)."""
     return {"log_index": changed.recorded.seq, "state": changed.sanction.state}
 
@@ -77,7 +77,7 @@ class Sanctions(MethodView):
         `decision_date` required) and starts `decided`.
         """
         changed = services.record_sanction(keyring(), regulator=bearer_account(), today=today(), **args)
-        out = {**_changed(changed), "ref": changed.sanction.ref}
+        out = {**changed_answer(changed), "ref": changed.sanction.ref}
         commit()
         return out
 
@@ -94,12 +94,12 @@ class SanctionDetail(MethodView):
         return views_model.regulator_view(keyring(), services.get_sanction(ref), today())
 
 
-def _step(service, ref: str, **kwargs) -> dict:
+def step_answer(service, ref: str, **kwargs) -> dict:
     """Move sanction `ref` one step with `service` for the signed-in regulator (the service checks the issuer and
     the state), commit, and answer the entry and the new state."""
     regulator = services.require_regulator(bearer_account())
     sanction = services.get_sanction(ref)
-    out = _changed(service(keyring(), regulator=regulator, sanction=sanction, today=today(), **kwargs))
+    out = changed_answer(service(keyring(), regulator=regulator, sanction=sanction, today=today(), **kwargs))
     commit()
     return out
 
@@ -120,7 +120,7 @@ class SanctionNotify(MethodView):
         where there is none (a company's landline) say how (`delivery_method`)
         and when (`delivered_on`) it was delivered.
         """
-        return _step(services.notify_sanction, ref, **args)
+        return step_answer(services.notify_sanction, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/decide")
@@ -135,7 +135,7 @@ class SanctionDecide(MethodView):
     def post(self, args, ref):
         """Decide a noticed listing once its objection window has ended (the issuing agency; 409
         `objection_window_open` before)."""
-        return _step(services.decide_sanction, ref, **args)
+        return step_answer(services.decide_sanction, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/approve")
@@ -148,7 +148,7 @@ class SanctionApprove(MethodView):
     def post(self, ref):
         """Approve a decided serious listing: a second regulator of the issuing agency, who neither proposed nor
         decided it (403 `four_eyes`). It binds from now."""
-        return _step(services.approve_sanction, ref)
+        return step_answer(services.approve_sanction, ref)
 
 
 @blp.route("/sanctions/<ref>/publish")
@@ -160,7 +160,7 @@ class SanctionPublish(MethodView):
     @blp.alt_response(409, schema=ERRORS)
     def post(self, ref):
         """Publish a decided sanction (a listing: approved) within its window (the issuing agency)."""
-        return _step(services.publish_sanction, ref)
+        return step_answer(services.publish_sanction, ref)
 
 
 @blp.route("/sanctions/<ref>/correct")
@@ -178,7 +178,7 @@ class SanctionCorrect(MethodView):
         A correction that changes nothing answers 409 `nothing_changed`.
         """
         reason = args.pop("reason")
-        return _step(services.correct_sanction, ref, changes=args, reason=reason)
+        return step_answer(services.correct_sanction, ref, changes=args, reason=reason)
 
 
 @blp.route("/companies/<uscc:uscc>/notices")

@@ -32,6 +32,7 @@ from ..keys import keyring
 from ..selfservice.api import current_worker, worker_required
 from ..workers.services import self_actor
 from . import repair, services
+from .api import changed_answer, step_answer
 
 blp = api_blueprint("sanction repairs", __name__,
                     "Credit repair (信用修复) applied for by the subject and decided by the issuing agency; the "
@@ -133,15 +134,6 @@ class SelfRepair(MethodView):
         return out
 
 
-def _step(service, ref: str, **kwargs) -> dict:
-    regulator = services.require_regulator(bearer_account())
-    sanction = services.get_sanction(ref)
-    changed = service(keyring(), regulator=regulator, sanction=sanction, today=today(), **kwargs)
-    out = {"log_index": changed.recorded.seq, "state": changed.sanction.state}
-    commit()
-    return out
-
-
 @blp.route("/sanctions/<ref>/repairs/<repair_ref>/decide")
 class RepairDecide(MethodView):
     @require(*REGULATOR_ROLES)
@@ -159,7 +151,7 @@ class RepairDecide(MethodView):
         application = repair.get_repair(sanction, repair_ref)
         changed = repair.decide_repair(keyring(), regulator=regulator, sanction=sanction, repair=application,
                                        today=today(), approve=args["decision"] == "approve", reason=args["reason"])
-        out = {"log_index": changed.recorded.seq, "state": changed.sanction.state}
+        out = changed_answer(changed)
         commit()
         return out
 
@@ -175,8 +167,8 @@ class SanctionRevocation(MethodView):
     @blp.alt_response(422, schema=ERRORS)
     def post(self, args, ref):
         """Record that a decision was revoked or changed (any regulator, e.g. the review body): the issuing agency
-        must withdraw it within 3 days of `revoked_on`, and its worklist shows it until then."""
-        return _step(repair.record_revocation, ref, **args)
+        must withdraw it within 3 working days of `revoked_on`, and its worklist shows it until then."""
+        return step_answer(repair.record_revocation, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/withdraw")
@@ -191,7 +183,7 @@ class SanctionWithdraw(MethodView):
     def post(self, args, ref):
         """Withdraw a revoked decision (the issuing agency): no longer public, shared or binding, at once. With a
         revocation recorded nothing is required; otherwise `authority`, `revoked_on` and `reason`."""
-        return _step(repair.withdraw_sanction, ref, **args)
+        return step_answer(repair.withdraw_sanction, ref, **args)
 
 
 @blp.route("/sanctions/<ref>/repairs/<repair_ref>/documents/<int:position>")
