@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -230,6 +231,20 @@ def withdraw_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, 
                                            aggregate=sanction))
 
 
+def answer_working_days() -> int:
+    return int(current_app.config.get("SANCTION_REPAIR_ANSWER_WORKING_DAYS", rr.DEFAULT_ANSWER_WORKING_DAYS))
+
+
+def answer_deadline(repair: SanctionRepair, *, using=None) -> calendar.Deadline | None:
+    """A pending application's deadline: the issuing agency answers by the SANCTION_REPAIR_ANSWER_WORKING_DAYS-th
+    working day after the day it was made (Asia/Shanghai). Derived when read, never stored: a change of the
+    setting moves the deadline of every application still pending. None once answered."""
+    if repair.state != "pending":
+        return None
+    return rr.answer_by(clock.local_date(repair.applied_dt), answer_working_days(),
+                        calendar.schedule() if using is None else using)
+
+
 # ---- reading ----
 
 def _with_steps():
@@ -284,8 +299,12 @@ def repair_view(ring: KeyRing, repair: SanctionRepair) -> dict:
     return {"ref": repair.ref, "applicant_kind": repair.applicant_kind, "statement": statement_of(ring, repair),
             "pledge": repair.pledge, "applied_dt": repair.applied_dt, "state": repair.state,
             "state_label": _labels(rr.REPAIR_STATES, repair.state), "decided_dt": repair.decided_dt,
-            "reason": repair.reason,
+            "reason": repair.reason, "answer_by": _deadline_view(answer_deadline(repair)),
             "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, repair.id)]}
+
+
+def _deadline_view(d: calendar.Deadline | None) -> dict | None:
+    return None if d is None else {"day": d.day, "provisional": d.provisional}
 
 
 def withdrawal_view(w: SanctionWithdrawal | None) -> dict | None:
