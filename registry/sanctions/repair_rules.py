@@ -39,10 +39,11 @@ AUTHORITIES = {
     "court": ("人民法院", "A court"),
     "agency": ("作出决定的机关", "The issuing agency itself"),
 }
-# Working days after the application's day within which the issuing agency answers a repair application (approves
-# or rejects): the registry's DEFAULT, configurable (`SANCTION_REPAIR_ANSWER_WORKING_DAYS`).
-# 《信用修复管理办法》 and its 2023 trial version (国家发展改革委令第58号) set time limits for accepting and deciding an application; the exact
-# figures are not in this repository's sources, so this default must be checked against the measures (docs/rules.md).
+# Working days after the application's day within which the issuing agency answers a repair application
+# (approves or rejects): the registry's DEFAULT, configurable (`SANCTION_REPAIR_ANSWER_WORKING_DAYS`).
+# 《信用修复管理办法》 and its 2023 trial version (国家发展改革委令第58号) set time limits
+# for accepting and deciding an application; the exact figures are not in this
+# repository's sources, so this default must be checked against the measures (docs/rules.md).
 DEFAULT_ANSWER_WORKING_DAYS = 10
 # Days after the revocation within which the decision is withdrawn (art. 48: 三日内), counted from the next day.
 WITHDRAW_WITHIN_DAYS = 3
