@@ -32,7 +32,7 @@ def w(app, factory, clock):
         pass
 
     x = W()
-    x.reg, x.other, x.company, x.s = reg, other, company, s
+    x.reg, x.other, x.company, x.s, x.admin_login = reg, other, company, s, admin.account.login
     x.t_admin, x.t_reg = factory.token(admin.account), factory.token(reg.account)
     return x
 
@@ -93,3 +93,12 @@ def test_the_worklist_page_shows_the_deadline(app, client, w, clock):
     assert login(c, w.reg.account.login, w.reg.password, w.reg.totp_secret).status_code == 302
     page = text(c.get("/regulator"))
     assert "2027-03-15" in page and "is-overdue" in page.split('id="repairs-pending"')[1].split("</section>")[0]
+
+
+
+def test_the_subject_reads_the_deadline_on_its_page(app, client, w):
+    apply(client, w)
+    c = app.test_client()
+    login(c, w.admin_login, "correct horse battery")
+    page = text(c.get("/company/sanctions"))
+    assert 'class="answer-by"' in page and '<time datetime="2027-03-15">' in page
