@@ -70,6 +70,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
             "REGISTRY_SANCTION_OBJECTION_ACCEPT_WORKING_DAYS", "2")),
         "SANCTION_OBJECTION_ANSWER_WORKING_DAYS": int(os.environ.get(
             "REGISTRY_SANCTION_OBJECTION_ANSWER_WORKING_DAYS", "10")),
+        # The registry's default for answering a credit repair application (to be checked against 《信用修复管理办法》).
+        "SANCTION_REPAIR_ANSWER_WORKING_DAYS": int(os.environ.get(
+            "REGISTRY_SANCTION_REPAIR_ANSWER_WORKING_DAYS", "10")),
         # Complaints: working days to accept or reject after filing, and to conclude after acceptance
         # (《市场监督管理投诉举报处理暂行办法》: 7 and 45).
         "COMPLAINT_ACCEPT_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_ACCEPT_WORKING_DAYS", "7")),

@@ -110,6 +110,11 @@ class RepairDocumentSchema(Schema):
     created_dt = fields.DateTime()
 
 
+class RepairDeadlineSchema(Schema):
+    day = fields.Date()
+    provisional = fields.Boolean(metadata={"description": "Counted across a year without the official calendar."})
+
+
 class SanctionRepairSchema(Schema):
     """A credit repair application: the obligations met, the pledge signed, the issuing agency's answer."""
 
@@ -122,6 +127,9 @@ class SanctionRepairSchema(Schema):
     state_label = fields.Nested(MessageSchema)
     decided_dt = fields.DateTime(allow_none=True)
     reason = fields.String(allow_none=True, metadata={"description": "The issuing agency's reasons."})
+    answer_by = fields.Nested(RepairDeadlineSchema, allow_none=True, metadata={
+        "description": "While pending: the last day for the issuing agency's answer (working days; null once "
+                       "answered)."})
     documents = fields.List(fields.Nested(RepairDocumentSchema), metadata={
         "description": "The documents proving the obligations met (none for an application without)."})
 

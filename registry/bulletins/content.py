@@ -44,6 +44,9 @@ class Record:
     sector: str  # the issuing agency's: housekeeping | property | market
     window_end: date | None  # the publication window's last day
     persons: tuple[Person, ...] = ()
+    # An objection (异议) to the sanction was pending when the bulletin was made (a snapshot: the bulletin is not made
+    # again when one is filed or answered; the next one shows the mark as it stands then).
+    objection_pending: bool = False
 
 
 @dataclass(frozen=True)

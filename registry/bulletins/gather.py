@@ -41,11 +41,17 @@ subject (a worker by card number and stored masked name, a company by USCC and n
 stored masked name and card number; the labels come from `public.labels`/`published_view`, as the search's. No
 sealed column is read, and nothing is masked here (names are masked once, when stored).
 
-Four statements whatever the number of records (a month can list 10,000 and more): the sanctions with their
-agencies, decisions and subjects; the persons they name; their worker subjects' employers' districts; the
-publication days of the twelve months for the trend. A bulletin is made after its period ends, so nothing
-published later can enter any of them (each is bounded by `P.ends_at`); only a correction made while they run
-could be seen by one statement and not another.
+A record's `objection_pending` is whether an objection to the sanction was pending (received or accepted,
+`objection_rules.PENDING_STATES`) when the bulletin was **made** — not at the period's end: the bulletin is a
+snapshot of the records as they stand when it is made, as the public views show them then. Filing or answering an
+objection later does not make the bulletin again (`follow.py` follows repairs, withdrawals and corrections only);
+the next bulletin carries the mark as it then stands, and its change files list the record as changed.
+
+Five statements whatever the number of records (a month can list 10,000 and more): the sanctions with their
+agencies, decisions and subjects; the persons they name; their worker subjects' employers' districts; which of
+them have an objection pending; the publication days of the twelve months for the trend. A bulletin is made after
+its period ends, so nothing published later can enter any of them (each is bounded by `P.ends_at`); only a
+correction (or an objection) made while they run could be seen by one statement and not another.
 """
 from __future__ import annotations
 
@@ -59,7 +65,8 @@ from ..clock import SHANGHAI, add_months, local_date
 from ..companies.models import Company
 from ..extensions import db
 from ..sanctions import rules
-from ..sanctions.models import Sanction, SanctionDecision, SanctionPerson
+from ..sanctions.models import Sanction, SanctionDecision, SanctionObjection, SanctionPerson
+from ..sanctions.objection_rules import PENDING_STATES
 from ..sanctions.public import labels, published_view
 from ..workers.models import Employment, Worker
 from .content import Content, Person, Record, Stats
@@ -153,6 +160,14 @@ def _employer_districts(where) -> dict[int, str]:
     return dict(rows)  # the last one per worker wins: the latest started
 
 
+def _objections_pending(where) -> set[int]:
+    """The ids of the candidate sanctions with an objection pending now."""
+    o = SanctionObjection.__table__.c
+    return set(db.session.execute(
+        select(o.sanction_id).where(o.state.in_(PENDING_STATES),
+                                    o.sanction_id.in_(select(Sanction.id).where(where))).distinct()).scalars())
+
+
 def gather(period: Period, *, version: int, issuer_zh: str, issuer_en: str, made_at: datetime,
            checkpoint_size: int, checkpoint_root: str, verify_url: str) -> Content:
     """The content of `period`'s bulletin, version `version`, made at `made_at` (after the period ended)."""
@@ -176,6 +191,7 @@ def gather(period: Period, *, version: int, issuer_zh: str, issuer_en: str, made
         .where(where).order_by(Sanction.decision_date.desc(), Sanction.id.desc())).all()
     persons = _persons(where)
     districts = _employer_districts(where)
+    pending = _objections_pending(where)
 
     published: list[Record] = []
     ended: list[Record] = []
@@ -200,7 +216,7 @@ def gather(period: Period, *, version: int, issuer_zh: str, issuer_en: str, made
             decision_no=view["decision_no"], decision_date=view["decision_date"],
             legal_basis=view["legal_basis"], agency_code=r.code, agency_zh=r.name_zh,
             sector=r.sector or UNKNOWN, window_end=view["window_end"],
-            persons=tuple(persons.get(r.id, ())))
+            persons=tuple(persons.get(r.id, ())), objection_pending=r.id in pending)
         if period.first <= first:
             published.append(record)
         if period.first <= record.window_end <= period.last:

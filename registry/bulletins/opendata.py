@@ -34,6 +34,7 @@ The columns (each file has all of them; the JSON Lines keys are the same names):
 | `sector` | the issuing agency's sector: `housekeeping`, `property` or `market` |
 | `window_end` | the last day of the publication window, YYYY-MM-DD |
 | `persons` | the persons a company's decision names, masked (below); CSV: joined by "; ", JSON: a list |
+| `objection_pending` | `true` when an objection (异议) to it was pending as the bulletin was made, else `false` |
 
 A person is `role_zh:masked_name` (法定代表人:张**), or `role_zh:masked_name:card_no` for a registered worker.
 
@@ -59,7 +60,7 @@ from .content import Content, Person, Record
 PREFIX = "jiaxin-bulletin"
 COLUMNS = ("ref", "subject_kind", "subject_id", "subject_name", "district", "kind", "kind_zh", "severity",
            "severity_zh", "decision_no", "decision_date", "legal_basis", "agency_code", "agency_zh", "sector",
-           "window_end", "persons")
+           "window_end", "persons", "objection_pending")
 CHANGES = ("added", "removed", "changed")
 FULL = "full"
 KINDS = (FULL, *CHANGES)
@@ -94,6 +95,7 @@ def record_dict(r: Record) -> dict:
         "sector": r.sector,
         "window_end": r.window_end.isoformat() if r.window_end is not None else None,
         "persons": [person_text(p) for p in r.persons],
+        "objection_pending": r.objection_pending,
     }
 
 
@@ -104,6 +106,8 @@ def _dicts(records: Iterable[Record | dict]) -> list[dict]:
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         value = PERSONS_SEPARATOR.join(value)
     text = str(value)

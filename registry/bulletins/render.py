@@ -149,6 +149,7 @@ class _Row:
     window_end: str
     persons: tuple[str, ...]
     legal_basis: str
+    objection_pending: bool = False
 
 
 def _row(r: Record) -> _Row:
@@ -160,7 +161,7 @@ def _row(r: Record) -> _Row:
         window_end=r.window_end.isoformat() if r.window_end else "—",
         persons=tuple(f"{p.role_zh} {p.name_masked}" + (f"（{p.card_no}）" if p.card_no else "")
                       for p in r.persons),
-        legal_basis=r.legal_basis,
+        legal_basis=r.legal_basis, objection_pending=r.objection_pending,
     )
 
 

@@ -16,6 +16,7 @@ from ..extensions import db, limiter
 from ..keys import keyring
 from ..ratelimits import lookup_limit
 from ..sanctions import services as sanctions
+from ..sanctions import subject_notices
 from ..web import account, apply_api_error, flash_msg, home_for, role_required
 from . import districts, pledge, services, views_model
 from .forms import (
@@ -86,7 +87,8 @@ def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = N
         user_form=user_form or CompanyUserForm(formdata=None),
         review=views_model.review_view(company) if company.status == "pending" else None,
         phone_form=phone_form or ServicePhoneForm(formdata=None, service_phone=company.service_phone or ""),
-        notices=sanctions.notices_for(company_id=company.id), **extra), status
+        notices=sanctions.notices_for(company_id=company.id),
+        notifications=subject_notices.for_subject(company_id=company.id), **extra), status
 
 
 @bp.get("/company")

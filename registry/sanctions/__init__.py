@@ -16,6 +16,7 @@ def register(app):
         objections_views,
         repair_api,
         repair_views,
+        subject_notices_api,
         views,
     )
 
@@ -23,4 +24,5 @@ def register(app):
     api.register_blueprint(objections_api.blp)
     api.register_blueprint(listings_api.blp)
     api.register_blueprint(repair_api.blp)
+    api.register_blueprint(subject_notices_api.blp)
     app.register_blueprint(views.bp)

@@ -35,7 +35,7 @@ from ..models import new_ref
 from ..workers.models import Worker
 from ..workers.services import self_actor
 from . import objection_rules as orules
-from . import rules
+from . import rules, subject_notices
 from . import services as sanctions
 from .models import Sanction, SanctionObjection, SanctionWithdrawal
 
@@ -109,6 +109,7 @@ def file_objection(ring: KeyRing, *, sanction: Sanction, filed_by_kind: str, fil
     sanction.objections.append(row)
     db.session.flush()
     attachments.add(ring, owner_kind=OWNER_KIND, owner_id=row.id, files=files, by=filed_by)
+    subject_notices.tell(ring, sanction, "objection_filed")  # the receipt
     return Filed(row, record_change(ring, actor=filed_by, action=Action.SANCTION_OBJECTION_FILE,
                                     aggregate=sanction))
 
@@ -223,6 +224,7 @@ def take_step(ring: KeyRing, *, regulator: Account, sanction: Sanction, objectio
         else:
             _withdraw(sanction, regulator=regulator, today=today)
     objection.state = target
+    subject_notices.tell_objection_step(ring, sanction, objection)
     return record_change(ring, actor=regulator.ref, action=STEP_ACTIONS[step], aggregate=sanction)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -33,13 +34,12 @@ from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import record_change
 from ..models import new_ref
-from ..notify import services as notify
 from ..workers.models import Worker
 from . import repair_rules as rr
-from . import rules
+from . import rules, subject_notices
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
-from .services import Changed, _missing, _problems_error, _text, require_issuer, require_regulator, subject_phone
+from .services import Changed, _missing, _problems_error, _text, require_issuer, require_regulator
 
 # The owner kind of a repair application's documents in the generic `attachments` table (objections have theirs).
 OWNER_KIND = "sanction_repair"
@@ -123,6 +123,7 @@ def apply_for_repair(ring: KeyRing, *, sanction: Sanction, applicant_kind: str, 
     # transaction, before the one entry is recorded (its state lists them: `canonical.py`).
     db.session.flush()
     attachments.add(ring, owner_kind=OWNER_KIND, owner_id=repair.id, files=files, by=applicant)
+    subject_notices.tell(ring, sanction, "repair_applied")  # the receipt
     return Changed(sanction, record_change(ring, actor=applicant, action=Action.SANCTION_REPAIR_APPLY,
                                            aggregate=sanction))
 
@@ -148,8 +149,7 @@ def decide_repair(ring: KeyRing, *, regulator: Account, sanction: Sanction, repa
     repair.reason = why
     if approve:
         sanction.state = "repaired"
-    _tell(ring, sanction, "信用修复申请已通过，相关失信信息已停止公示和共享，惩戒措施同时解除。" if approve else
-          "信用修复申请未获通过，理由请登录查看。")
+    subject_notices.tell(ring, sanction, f"repair_{target}")
     action = Action.SANCTION_REPAIR_APPROVE if approve else Action.SANCTION_REPAIR_REJECT
     return Changed(sanction, record_change(ring, actor=regulator.ref, action=action, aggregate=sanction))
 
@@ -226,19 +226,23 @@ def withdraw_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, 
         pending.withdrawn_by = regulator.ref
         pending.withdrawn_dt = now
     sanction.state = "withdrawn"
-    _tell(ring, sanction, "因原决定被依法撤销或变更，相关失信信息已撤回，停止公示和共享。")
+    subject_notices.tell(ring, sanction, "withdrawn")
     return Changed(sanction, record_change(ring, actor=regulator.ref, action=Action.SANCTION_WITHDRAW,
                                            aggregate=sanction))
 
 
-def _tell(ring: KeyRing, sanction: Sanction, what: str) -> None:
-    """A text message to the subject's mobile on record (none to a landline): no names, no facts."""
-    phone = subject_phone(ring, sanction)
-    if phone is None:
-        return
-    where = "家信个人服务页面" if sanction.subject_kind == "worker" else "家信企业工作台"
-    text = f"【家信】{sanction.agency.name_zh}：{what}详情请登录{where}查看。"
-    notify.send(ring, notify.Message("notice", phone, text))
+def answer_working_days() -> int:
+    return int(current_app.config.get("SANCTION_REPAIR_ANSWER_WORKING_DAYS", rr.DEFAULT_ANSWER_WORKING_DAYS))
+
+
+def answer_deadline(repair: SanctionRepair, *, using=None) -> calendar.Deadline | None:
+    """A pending application's deadline: the issuing agency answers by the SANCTION_REPAIR_ANSWER_WORKING_DAYS-th
+    working day after the day it was made (Asia/Shanghai). Derived when read, never stored: a change of the
+    setting moves the deadline of every application still pending. None once answered."""
+    if repair.state != "pending":
+        return None
+    return rr.answer_by(clock.local_date(repair.applied_dt), answer_working_days(),
+                        calendar.schedule() if using is None else using)
 
 
 # ---- reading ----
@@ -295,8 +299,12 @@ def repair_view(ring: KeyRing, repair: SanctionRepair) -> dict:
     return {"ref": repair.ref, "applicant_kind": repair.applicant_kind, "statement": statement_of(ring, repair),
             "pledge": repair.pledge, "applied_dt": repair.applied_dt, "state": repair.state,
             "state_label": _labels(rr.REPAIR_STATES, repair.state), "decided_dt": repair.decided_dt,
-            "reason": repair.reason,
+            "reason": repair.reason, "answer_by": _deadline_view(answer_deadline(repair)),
             "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, repair.id)]}
+
+
+def _deadline_view(d: calendar.Deadline | None) -> dict | None:
+    return None if d is None else {"day": d.day, "provisional": d.provisional}
 
 
 def withdrawal_view(w: SanctionWithdrawal | None) -> dict | None:

@@ -39,6 +39,12 @@ AUTHORITIES = {
     "court": ("人民法院", "A court"),
     "agency": ("作出决定的机关", "The issuing agency itself"),
 }
+# Working days after the application's day within which the issuing agency answers a repair application
+# (approves or rejects): the registry's DEFAULT, configurable (`SANCTION_REPAIR_ANSWER_WORKING_DAYS`).
+# 《信用修复管理办法》 and its 2023 trial version (国家发展改革委令第58号) set time limits
+# for accepting and deciding an application; the exact figures are not in this
+# repository's sources, so this default must be checked against the measures (docs/rules.md).
+DEFAULT_ANSWER_WORKING_DAYS = 10
 # Days after the revocation within which the decision is withdrawn (art. 48: 三日内), counted from the next day.
 WITHDRAW_WITHIN_DAYS = 3
 STATEMENT_MAX = 2000
@@ -90,3 +96,8 @@ def withdraw_by(revoked_on: date, schedule: workdays.Schedule) -> date:
     """The last day to withdraw a decision revoked or changed on `revoked_on`: the 3rd working day after it
     (行政处罚法 art. 48's 三日 are working days, art. 85), on the official calendar `schedule`."""
     return workdays.working_day_after(revoked_on, WITHDRAW_WITHIN_DAYS, schedule).day
+
+
+def answer_by(applied_on: date, days: int, schedule: workdays.Schedule) -> workdays.Deadline:
+    """The last day to answer a repair application made on `applied_on`: the `days`-th working day after it."""
+    return workdays.working_day_after(applied_on, days, schedule)

@@ -20,6 +20,7 @@ from ..keys import keyring
 from ..reports import services as reports
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from . import objection_rules, objections, repair_rules, rules, views_model, worklist
+from . import repair as repair_deadlines
 from . import services as sanctions
 from .forms import (
     CorrectForm,
@@ -72,7 +73,8 @@ def worklist_page():
     return render_template("web/sanctions/worklist.html", regulator=regulator, work=work,
                            logins=worklist.logins_of(refs),
                            reports=[_report_row(r) for r in work.open_reports],
-                           complaints_due=[_complaint_row(d) for d in work.complaints_due])
+                           complaints_due=[_complaint_row(d) for d in work.complaints_due],
+                           repair_days=repair_deadlines.answer_working_days())
 
 
 def _complaint_row(due) -> dict:

@@ -6,7 +6,9 @@
 - notices whose objection window has ended: ready for the listing decision;
 - serious listings decided and awaiting a second regulator (four eyes), with who may not approve them;
 - the open card reports the regulator handles (`reports.services.queue` scopes them);
-- credit repair applications to the agency's sanctions awaiting its answer, oldest first;
+- credit repair applications to the agency's sanctions awaiting its answer, oldest first, each with its deadline
+  (answer within `SANCTION_REPAIR_ANSWER_WORKING_DAYS`, 10 by the registry's default, working days of the
+  application), overdue or due within a working day marked (`repair.answer_deadline`);
 - withdrawals pending: a decision recorded as revoked (`repair.record_revocation`) that the agency has not yet
   withdrawn, due within 3 working days of the revocation (行政处罚法 arts. 48, 85; `repair_rules.withdraw_by`),
   overdue after;
@@ -33,7 +35,7 @@ from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
-from . import objections, repair_rules, rules
+from . import objections, repair, repair_rules, rules
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
 
@@ -66,10 +68,14 @@ class AwaitingApproval:
 
 @dataclass(frozen=True)
 class RepairPending:
-    """A credit repair application awaiting the issuing agency's answer."""
+    """A credit repair application awaiting the issuing agency's answer, by `deadline` (overdue after it; due soon
+    within `objections.DUE_SOON_WORKING_DAYS`, as an objection)."""
 
     sanction: Sanction
     repair: SanctionRepair
+    deadline: Deadline | None = None
+    overdue: bool = False
+    due_soon: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,10 @@ class Worklist:
     @property
     def overdue(self) -> int:
         return sum(1 for item in self.publication if item.overdue)
+
+    @property
+    def repairs_overdue(self) -> int:
+        return sum(1 for item in self.repairs_pending if item.overdue)
 
     @property
     def objections_overdue(self) -> int:
@@ -148,20 +158,29 @@ def worklist(account: Account, today: date) -> Worklist:
     return Worklist(today=today, publication=publication, ready_to_decide=ready, awaiting_approval=approval,
                     open_reports=reports.queue(account, state="open"),
                     complaints_due=complaints.worklist_due(account, today),
-                    repairs_pending=repairs_pending(account.agency_id),
+                    repairs_pending=repairs_pending(account.agency_id, today),
                     withdrawals_due=withdrawals_due(account.agency_id, today),
                     objections_due=objections.due(objections.pending_for_agency(account.agency_id), today))
 
 
-def repairs_pending(agency_id: int) -> list[RepairPending]:
-    """The agency's sanctions' repair applications awaiting an answer, oldest first: not those of a sanction since
-    withdrawn, which has nothing left to repair (`decide_repair` refuses them)."""
+def repairs_pending(agency_id: int, today: date | None = None) -> list[RepairPending]:
+    """The agency's sanctions' repair applications awaiting an answer, oldest first (so soonest due first), each
+    with its deadline (`repair.answer_deadline`), overdue and due soon judged on `today` when given: not those of a
+    sanction since withdrawn, which has nothing left to repair (`decide_repair` refuses them)."""
     rows = db.session.execute(
         select(SanctionRepair, Sanction).join(Sanction, Sanction.id == SanctionRepair.sanction_id)
         .where(Sanction.agency_id == agency_id, SanctionRepair.state == "pending", Sanction.state != "withdrawn")
         .options(selectinload(Sanction.worker), selectinload(Sanction.company), selectinload(Sanction.decision))
         .order_by(SanctionRepair.applied_dt, SanctionRepair.id)).all()
-    return [RepairPending(s, r) for r, s in rows]
+    using = calendar.schedule()
+    soon = None if today is None else calendar.working_day_after(today, objections.DUE_SOON_WORKING_DAYS,
+                                                                 using=using).day
+    out = []
+    for r, s in rows:
+        d = repair.answer_deadline(r, using=using)
+        overdue = today is not None and today > d.day
+        out.append(RepairPending(s, r, d, overdue, today is not None and today <= d.day <= soon))
+    return out
 
 
 def withdrawals_due(agency_id: int, today: date) -> list[WithdrawalDue]:

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit, pin_failures
 from ..sanctions import services as sanctions
+from ..sanctions import subject_notices
 from ..sanctions import views_model as sanction_views
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from ..workers import attach
@@ -219,7 +220,8 @@ def me():
                            access=views_model.access_list(worker), state=views_model.own_state(ring, worker),
                            consent=_shown_code(worker),
                            notices=[sanction_views.notice_view(ring, s)
-                                    for s in sanctions.notices_for(worker_id=worker.id)])
+                                    for s in sanctions.notices_for(worker_id=worker.id)],
+                           notifications=subject_notices.for_subject(worker_id=worker.id))
 
 
 @bp.post("/me/consent-codes")

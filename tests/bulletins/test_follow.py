@@ -192,3 +192,22 @@ def test_the_migration_indexes_earlier_versions_from_their_full_and_removed_file
         upgrade()
     assert carried("2026-06") == {made["june"], made["june_short"]}
     assert carried("2026-07") == set(made.values())
+
+
+def test_an_objection_filed_or_answered_after_publication_reissues_nothing(app, world):
+    """The mark is a snapshot: a bulletin is not made again when an objection is filed or answered."""
+    from registry.sanctions import objections
+
+    june = world["made"]["june"]
+    world["clock"].freeze(at("2026-08-03", time(15)))
+    filed = objections.file_objection(world["factory"].ring, sanction=june, filed_by_kind="company",
+                                      filed_by="member", reasons="事实有误。", files=[], now=at("2026-08-03", time(15)))
+    db.session.commit()
+    assert follow.affected() == []
+    objections.take_step(world["factory"].ring, regulator=world["hk"], sanction=june, objection=filed.objection,
+                         step="accept", reason=None, today=at("2026-08-03").date())
+    db.session.commit()
+    queue_bulletins(None)
+    db.session.commit()
+    assert follow.affected() == [] and withdrawals() == []
+    assert bulletins.current("2026-06").version == 1 and bulletins.current("2026-07").version == 1

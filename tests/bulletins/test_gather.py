@@ -266,4 +266,27 @@ def test_a_fixed_number_of_statements(world):
                   persons=persons, **subject)
     c = make(july)
     assert len(c.published) == 31 and sum(len(r.persons) for r in c.full) == 2 + 20 * 2
-    assert count_statements(lambda: make(july)) == few == 4
+    assert count_statements(lambda: make(july)) == few == 5
+
+
+def test_the_objection_pending_mark_is_as_of_generation(world, client):
+    """A record carries `objection_pending` as the public views show it when the bulletin is made."""
+    from registry.sanctions import objections
+
+    june = world.s["june"]
+    assert not any(r.objection_pending for r in make().full)
+    objections.file_objection(world.factory.ring, sanction=june, filed_by_kind="company", filed_by="member",
+                              reasons="事实有误。", files=[], now=at("2026-07-02"))
+    db.session.commit()
+    c = make()
+    assert {r.ref for r in c.full if r.objection_pending} == {june.ref}
+    assert {r.ref for r in c.published if r.objection_pending} == {june.ref}
+    listed = {x["ref"]: x["objection_pending"] for x in client.get("/api/v1/listings?page_size=100").get_json()}
+    assert all(listed[r.ref] == r.objection_pending for r in c.full if r.ref in listed)
+    [row] = [d for d in opendata.parse_jsonl(opendata.full_jsonl(c.full)) if d["ref"] == june.ref]
+    assert row["objection_pending"] is True
+    [o] = june.objections
+    objections.take_step(world.factory.ring, regulator=world.hk, sanction=june, objection=o, step="reject",
+                         reason="不属于异议受理范围。", today=D("2026-07-02"))
+    db.session.commit()
+    assert not any(r.objection_pending for r in make().full)

@@ -16,6 +16,7 @@ from registry.bulletins.gather import gather
 from registry.bulletins.periods import parse
 from registry.clock import SHANGHAI
 from registry.extensions import db
+from registry.sanctions import objections
 from registry.sanctions import services as sanctions
 from tests.support.cardworld import REAL_NAME, green_worker
 from tests.support.sanctionutil import record, regulators
@@ -50,6 +51,8 @@ def test_record_dict_has_every_column_in_json_form():
     assert d["decision_date"] == "2026-04-15" and d["window_end"] == "2026-10-15"
     assert d["persons"] == ["法定代表人:张**", "直接责任人员:欧阳**:JX2604000017"]
     assert (d["kind"], d["kind_zh"], d["severity"], d["severity_zh"]) == ("fine", "罚款", "general", "一般")
+    assert d["objection_pending"] is False
+    assert opendata.record_dict(rec("p", objection_pending=True))["objection_pending"] is True
     none = opendata.record_dict(rec("c", district=None, decision_no=None, window_end=None))
     assert (none["district"], none["decision_no"], none["window_end"], none["persons"]) == (None, None, None, [])
 
@@ -85,6 +88,9 @@ def test_csv_quotes_what_needs_it_and_joins_persons():
     assert row["legal_basis"] == '《条例》第一条, 第二条 "罚款"'
     assert row["persons"] == "法定代表人:张**; 直接责任人员:欧阳**:JX2604000017"
     assert row["decision_date"] == "2026-04-15"
+    assert row["objection_pending"] == "false"
+    pending = dict(zip(*csv_rows(opendata.full_csv([rec("p", objection_pending=True)]))))
+    assert pending["objection_pending"] == "true"
 
 
 @pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
@@ -186,7 +192,7 @@ def test_three_months_reconcile_byte_for_byte(app, factory, clock):
     clock.freeze(at("2026-05-25"))
     w = green_worker(factory)
     anxin, _ = factory.company(name="成都安心家政服务有限公司", district="510105")
-    haobang, _ = factory.company(name="成都好帮手家政服务有限公司", district="510107")
+    haobang, haobang_admin = factory.company(name="成都好帮手家政服务有限公司", district="510107")
     hk, _ = regulators(factory, "housekeeping", code="hk-open")
     s = {}
 
@@ -222,8 +228,18 @@ def test_three_months_reconcile_byte_for_byte(app, factory, clock):
     publish("d", "2026-07-05", company=anxin, kind="warning", severity="minor", months=1,
             decision_date=D("2026-07-05"))  # to August 5
     correct("a", "2026-07-20", decision_no="商务罚〔2026〕101号")
+    # c's subject objects on July 25: pending when July's bulletin is made, so c changes (the mark only).
+    clock.freeze(at("2026-07-25"))
+    filed = objections.file_objection(factory.ring, sanction=s["c"], filed_by_kind="company",
+                                      filed_by=haobang_admin.account.ref, reasons="事实有误。", files=[],
+                                      now=at("2026-07-25"))
+    db.session.commit()
     july = bulletin("2026-07")
     # August: c's window corrected (12 → 24 months), d's ends on August 5, one added.
+    clock.freeze(at("2026-08-02"))
+    objections.take_step(factory.ring, regulator=hk, sanction=s["c"], objection=filed.objection, step="reject",
+                         reason="不属于异议受理范围。", today=D("2026-08-02"))
+    db.session.commit()
     correct("c", "2026-08-03", publish_months=24)
     publish("e", "2026-08-10", worker=w.worker, months=3, decision_date=D("2026-08-10"))
     august = bulletin("2026-08")
@@ -231,7 +247,7 @@ def test_three_months_reconcile_byte_for_byte(app, factory, clock):
     assert [r.ref for r in june.full] == [s["c"].ref, s["b"].ref, s["a"].ref]
     expected = {  # (added, removed, changed) of each month, by name
         "2026-06": ({"a", "b", "c"}, set(), set()),
-        "2026-07": ({"d"}, {"b"}, {"a"}),
+        "2026-07": ({"d"}, {"b"}, {"a", "c"}),
         "2026-08": ({"e"}, {"d"}, {"c"}),
     }
     previous_full, previous_csv = b"", opendata.full_csv([])
@@ -250,6 +266,8 @@ def test_three_months_reconcile_byte_for_byte(app, factory, clock):
         assert reconcile_csv(previous_csv, made, names) == csv_rows(made[names["full.csv"]])
         previous_full, previous_csv = full, made[names["full.csv"]]
 
+    pending = {k: {r.ref for r in c.full if r.objection_pending} for k, c in (("6", june), ("7", july), ("8", august))}
+    assert pending == {"6": set(), "7": {s["c"].ref}, "8": set()}
     a_july = next(d for d in opendata.parse_jsonl(opendata.full_jsonl(july.full)) if d["ref"] == s["a"].ref)
     assert a_july["decision_no"] == "商务罚〔2026〕101号"
     c_august = next(r for r in august.full if r.ref == s["c"].ref)

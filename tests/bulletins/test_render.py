@@ -40,7 +40,7 @@ def record(i: int, section: str) -> Record:
         decision_date=date(2026, 1, 1) + timedelta(days=i % 300),
         legal_basis="《家政服务业管理暂行办法》第二十四条" if i != 7 else HOSTILE,
         agency_code=f"CANARY-{CANARY}", agency_zh="成都市商务局", sector="housekeeping",
-        window_end=date(2027, 1, 1) + timedelta(days=i % 300), persons=persons)
+        window_end=date(2027, 1, 1) + timedelta(days=i % 300), persons=persons, objection_pending=i % 11 == 4)
 
 
 def content(period: str, *, full: int, published: int, ended: int) -> Content:
@@ -177,3 +177,15 @@ def test_period_labels(key, label):
 
 def test_css_strings_cannot_break_out_of_the_stylesheet():
     assert str(render.css_string('a"b\\c</style>\n')) == 'a\\22 b\\5c c\\3c /style\\3e \\a '
+
+
+def test_a_record_with_an_objection_pending_says_so_in_its_row_and_the_table_explains_it(big_pages):
+    text = "".join(big_pages).replace("\n", "")
+    assert "异议处理中" in text and "生成本公告时当事人对其提出的异议正在处理" in text
+    html = render.table_html(BIG, "full", 0, 12)
+    rows = html.split("<tr>")[2:]  # past the header row
+    assert [("异议处理中" in row) for row in rows] == [r.objection_pending for r in BIG.full[:12]]
+    assert any(r.objection_pending for r in BIG.full[:12])
+    # No record pending: no note.
+    none = content("2026-W48", full=3, published=0, ended=0)
+    assert "异议" not in render.table_html(none, "full", 0, 3)

@@ -746,6 +746,10 @@ OPS = [
     Op("GET", "/api/v1/companies/{uscc}/notices", lambda w: f"/api/v1/companies/{_a(w)}/notices",
        frozenset({"a_admin", "a_user"})),
     Op("GET", "/api/v1/self/notices", lambda w: "/api/v1/self/notices", WORKER),
+    # What the subject was told at each step of its objections, repairs and withdrawals; each only their own.
+    Op("GET", "/api/v1/companies/{uscc}/notifications", lambda w: f"/api/v1/companies/{_a(w)}/notifications",
+       frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/self/notifications", lambda w: "/api/v1/self/notifications", WORKER),
     # Objections (异议): the subject files one with documents (company A's members for its fine; the worker in
     # self-service for theirs); every regulator reads them; only the issuing agency steps and opens the documents.
     Op("POST", "/api/v1/companies/{uscc}/sanctions/{ref}/objections",

@@ -1,0 +1,131 @@
+"""What the subject of a sanction is told at each step of an objection, a credit repair or a withdrawal.
+
+Two faces of the same steps:
+
+- `tell`: a text message through the one notification interface (`notify.send`, kind `notice`) to the subject's
+  mobile on record (a worker's phone; a company's contact mobile; none to a landline: `services.subject_phone`),
+  in the step's own transaction. No names, no facts, no reasons (they may name people): what happened, which
+  agency, and where to read the rest.
+- `for_subject`: the list the subject reads (the company portal, the worker's `/me`, and the API), **derived** from
+  the rows the steps write (objections, repair applications, the withdrawal) — no table of its own: the rows are
+  the record of each step already, so the list cannot drift from them, and it holds nothing new about anyone.
+
+The steps: an objection filed (a receipt), accepted, rejected, upheld (the record corrected or withdrawn),
+dismissed; a repair applied for (a receipt), approved, rejected; a withdrawal of a revoked decision (an objection
+upheld with `withdraw` is told once, as upheld). Nothing here commits or records a log entry: the callers' steps
+do, and a message is part of their transaction.
+"""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..extensions import db
+from ..keys import KeyRing
+from ..notify import services as notify
+from .models import Sanction
+from .services import subject_phone
+
+# Each step's message: what happened, in Chinese and English. No names, no facts, no reasons.
+TEXTS = {
+    "objection_filed": ("异议已收到（回执），作出决定的机关将决定是否受理。",
+                        "Your objection was received (this is your receipt); the issuing agency decides whether "
+                        "to accept it."),
+    "objection_accepted": ("异议已受理，正在核查。", "Your objection was accepted and is being checked."),
+    "objection_rejected": ("异议不予受理，理由请登录查看。", "Your objection was not accepted; sign in to read why."),
+    "objection_upheld_correct": ("异议成立，原记录已更正。", "Your objection was upheld: the record is corrected."),
+    "objection_upheld_withdraw": ("异议成立，原记录已撤回，停止公示和共享。",
+                                  "Your objection was upheld: the record is withdrawn, no longer public or shared."),
+    "objection_dismissed": ("异议不成立，原记录维持，理由请登录查看。",
+                            "Your objection was dismissed: the record stands; sign in to read why."),
+    "repair_applied": ("信用修复申请已收到（回执），正在审核。",
+                       "Your credit repair application was received (this is your receipt) and is being reviewed."),
+    "repair_approved": ("信用修复申请已通过，相关失信信息已停止公示和共享，惩戒措施同时解除。",
+                        "Your credit repair was approved: the record is no longer public or shared, and its "
+                        "measures end."),
+    "repair_rejected": ("信用修复申请未获通过，理由请登录查看。",
+                        "Your credit repair application was rejected; sign in to read why."),
+    "withdrawn": ("因原决定被依法撤销或变更，相关失信信息已撤回，停止公示和共享。",
+                  "The decision was revoked or changed: the record is withdrawn, no longer public or shared."),
+}
+# Where the subject reads the rest.
+WHERE = {"worker": ("家信个人服务页面", "your Jiaxin self-service page"),
+         "company": ("家信企业工作台", "your company's Jiaxin portal")}
+
+
+def _objection_answer_kind(objection) -> str:
+    if objection.state == "upheld":
+        return f"objection_upheld_{objection.outcome}"
+    return f"objection_{objection.state}"
+
+
+def message_text(sanction: Sanction, kind: str) -> str:
+    """The text message: `【家信】<agency>：<what>详情请登录<where>查看。`"""
+    return f"【家信】{sanction.agency.name_zh}：{TEXTS[kind][0]}详情请登录{WHERE[sanction.subject_kind][0]}查看。"
+
+
+def tell(ring: KeyRing, sanction: Sanction, kind: str) -> None:
+    """Text the subject's mobile on record that this step happened (none to a landline)."""
+    if kind not in TEXTS:
+        raise ValueError(kind)
+    phone = subject_phone(ring, sanction)
+    if phone is None:
+        return
+    notify.send(ring, notify.Message("notice", phone, message_text(sanction, kind)))
+
+
+def tell_objection_step(ring: KeyRing, sanction: Sanction, objection) -> None:
+    """After a regulator's step on `objection` (its state already moved): accepted, rejected, upheld, dismissed."""
+    tell(ring, sanction, _objection_answer_kind(objection))
+
+
+# --- the list the subject reads ------------------------------------------------------------------
+
+def _steps(sanction: Sanction):
+    """(day, kind) of each step told to the subject, oldest first."""
+    out = []
+    upheld_withdraw = False
+    for o in sanction.objections:
+        out.append((o.filed_on, o.filed_dt, "objection_filed"))
+        if o.accepted_on is not None:
+            out.append((o.accepted_on, None, "objection_accepted"))
+        if o.answered_on is not None:
+            out.append((o.answered_on, o.answered_dt, _objection_answer_kind(o)))
+            upheld_withdraw = upheld_withdraw or (o.state == "upheld" and o.outcome == "withdraw")
+    for r in sanction.repairs:
+        out.append((clock.local_date(r.applied_dt), r.applied_dt, "repair_applied"))
+        if r.decided_dt is not None and r.state in ("approved", "rejected"):
+            out.append((clock.local_date(r.decided_dt), r.decided_dt, f"repair_{r.state}"))
+    w = sanction.withdrawal
+    if w is not None and w.withdrawn_dt is not None and not upheld_withdraw:
+        out.append((clock.local_date(w.withdrawn_dt), w.withdrawn_dt, "withdrawn"))
+    return out
+
+
+def for_subject(*, worker_id: int | None = None, company_id: int | None = None) -> list[dict]:
+    """The notifications about this worker's or this company's sanctions, newest first."""
+    from .models import SanctionObjection, SanctionRepair, SanctionWithdrawal
+
+    q = select(Sanction).where(or_(
+        Sanction.id.in_(select(SanctionObjection.sanction_id)),
+        Sanction.id.in_(select(SanctionRepair.sanction_id)),
+        Sanction.id.in_(select(SanctionWithdrawal.sanction_id).where(SanctionWithdrawal.withdrawn_dt.is_not(None)))))
+    if worker_id is not None:
+        q = q.where(Sanction.subject_kind == "worker", Sanction.worker_id == worker_id)
+    else:
+        q = q.where(Sanction.subject_kind == "company", Sanction.company_id == company_id)
+    q = q.options(selectinload(Sanction.objections), selectinload(Sanction.repairs),
+                  selectinload(Sanction.withdrawal), selectinload(Sanction.agency))
+    rows = []
+    for s in db.session.execute(q.order_by(Sanction.id)).scalars():
+        for position, (day, _at, kind) in enumerate(_steps(s)):
+            zh, en = TEXTS[kind]
+            where_zh, where_en = WHERE[s.subject_kind]
+            rows.append(((day, s.id, position), {
+                "kind": kind, "day": day, "sanction_ref": s.ref,
+                "agency": {"zh": s.agency.name_zh, "en": s.agency.name_en},
+                "text": {"zh": zh, "en": en}, "where": {"zh": where_zh, "en": where_en},
+            }))
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return [r for _key, r in rows]
