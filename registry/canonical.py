@@ -48,7 +48,7 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     # The subject's objections (异议), and the documents attached to them (a generic table: each owner kind's
     # aggregate lists it: objections' `sanction_objection`, repair applications' `sanction_repair`).
     "sanction_objections": ("sanction",),
-    "attachments": ("sanction",),
+    "attachments": ("sanction", "complaint"),
     "calendar_years": ("calendar",),
     "bulletins": ("bulletin",),
     "bulletin_files": ("bulletin",),
@@ -58,6 +58,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "complaints": ("complaint",),
     "complaint_steps": ("complaint",),
     "complaint_responses": ("complaint",),
+    # The subject's objections (异议) to a substantiated complaint (documents: `attachments`, `complaint_objection`).
+    "complaint_objections": ("complaint",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -551,7 +553,7 @@ def complaint_state(ring, complaint) -> dict:
     """
     subject = complaint.worker if complaint.subject_kind == "worker" else complaint.company
     agency = complaint.concluded_agency
-    return {
+    state = {
         "v": VERSION,
         "kind": "complaint",
         "salt": complaint.salt,
@@ -575,6 +577,27 @@ def complaint_state(ring, complaint) -> dict:
         "responses": [{"by_kind": r.by_kind, "by": r.by, "text": r.text_state, "at": _dt(r.at_dt)}
                       for r in complaint.responses],
     }
+    # Objections appear only once there is one, so the digests of complaints logged before they existed stay valid.
+    objections = getattr(complaint, "objections", None)
+    if objections:
+        state["objections"] = _complaint_objections(ring, objections)
+    return state
+
+
+def _complaint_objections(ring, objections) -> list[dict]:
+    """Each objection to the complaint in id order, as a sanction objection's (`_objections`) without the notice
+    window, with the category a correction replaced."""
+    from .attachments import services as attachments
+    from .complaints.objections import OWNER_KIND
+
+    files = attachments.for_owners(OWNER_KIND, [o.id for o in objections])
+    return [{"filed_by_kind": o.filed_by_kind, "filed_by": o.filed_by, "reasons": o.reasons_state,
+             "documents": attachments.state_entries(files[o.id]), "state": o.state,
+             "accept_days": o.accept_days, "answer_days": o.answer_days, "filed": _dt(o.filed_dt),
+             "filed_on": _d(o.filed_on), "accepted_by": o.accepted_by, "accepted_on": _d(o.accepted_on),
+             "answered_by": o.answered_by, "answered_on": _d(o.answered_on), "answered": _dt(o.answered_dt),
+             "answer": o.answer_state, "outcome": o.outcome, "corrected_from": o.corrected_from}
+            for o in objections]
 
 
 def state_of(ring, aggregate) -> dict:

@@ -75,6 +75,14 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     COMPLAINT_SUBSTANTIATE = "complaint:substantiate"
     COMPLAINT_DISMISS = "complaint:dismiss"
     COMPLAINT_RESPOND = "complaint:respond"
+    # Objections (异议) to a substantiated complaint: the subject files one; the concluding agency accepts or
+    # rejects it, then upholds it (withdrawing the complaint or correcting its category in the same entry) or
+    # dismisses it.
+    COMPLAINT_OBJECTION_FILE = "complaint:objection:file"
+    COMPLAINT_OBJECTION_ACCEPT = "complaint:objection:accept"
+    COMPLAINT_OBJECTION_REJECT = "complaint:objection:reject"
+    COMPLAINT_OBJECTION_UPHOLD = "complaint:objection:uphold"
+    COMPLAINT_OBJECTION_DISMISS = "complaint:objection:dismiss"
 
     def __str__(self) -> str:
         return self.value

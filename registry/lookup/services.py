@@ -115,8 +115,10 @@ def _one_query():
                       .limit(review_rules.RECENT_REVIEWS).subquery())
     review_tags = select(*row("g", s1=cast(newest_reviews.c.tags, s)))
     # --- complaints: only substantiated ones are public (complaints/public.py); usually none. ---
+    # b1: a pending objection (异议) to it — the public view's `objection_pending`, in the same trip.
     complaints = (select(*row("k", id=Complaint.id, s1=Complaint.category, s7=Agency.code, s8=Agency.name_zh,
-                              s9=Agency.name_en, d1=Complaint.concluded_on))
+                              s9=Agency.name_en, d1=Complaint.concluded_on,
+                              b1=complaints_public.pending_objection(pending_states)))
                   .join(Agency, Agency.id == Complaint.concluded_agency_id)
                   .where(Complaint.worker_id == wid, Complaint.subject_kind == literal("worker", s),
                          Complaint.state == literal("substantiated", s)))
@@ -272,7 +274,8 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
                                            bool(b1), d2 is not None))
         elif tag == "k":
             complaint_items.append(complaints_public.public_item(
-                category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9}))
+                category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9},
+                objection_pending=bool(b1)))
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:

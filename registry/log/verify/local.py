@@ -201,6 +201,9 @@ SEALED = {
                    "ref")],
     "complaint_step": [("reason_enc", "complaint_steps", "reason", "reason_state", "reason", "ref")],
     "complaint_response": [("text_enc", "complaint_responses", "text", "text_state", "text", "ref")],
+    # A subject's objection to a substantiated complaint: its reasons and the concluding agency's answer.
+    "complaint_objection": [("reasons_enc", "complaint_objections", "reasons", "reasons_state", "reasons", "ref"),
+                            ("answer_enc", "complaint_objections", "answer", "answer_state", "answer", "ref")],
 }
 
 
@@ -266,6 +269,20 @@ def _objection_problems(ring: KeyRing, sanction) -> list[str]:
     out = []
     for o in objections:
         out += [f"objection {o.ref[:8]}: {p}" for p in _sealed_problems(ring, "sanction_objection", o)]
+    by_id = {o.id: o.ref[:8] for o in objections}
+    out += [f"objection {by_id[oid]}: {p}" for oid, p in attachments.problems(ring, OWNER_KIND, list(by_id))]
+    return out
+
+
+def _complaint_objection_problems(ring: KeyRing, complaint) -> list[str]:
+    """A complaint's objections checked as a sanction's are (`_objection_problems`): sealed texts and documents."""
+    from ...attachments import services as attachments
+    from ...complaints.objections import OWNER_KIND
+
+    objections = getattr(complaint, "objections", None) or []
+    out = []
+    for o in objections:
+        out += [f"objection {o.ref[:8]}: {p}" for p in _sealed_problems(ring, "complaint_objection", o)]
     by_id = {o.id: o.ref[:8] for o in objections}
     out += [f"objection {by_id[oid]}: {p}" for oid, p in attachments.problems(ring, OWNER_KIND, list(by_id))]
     return out
@@ -352,6 +369,8 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     for response in rec.responses:
                         for p in _sealed_problems(ring, "complaint_response", response):
                             records.fail(f"complaint {ref}: response: {p}", (kind, ref))
+                    for p in _complaint_objection_problems(ring, rec):
+                        records.fail(f"complaint {ref}: {p}", (kind, ref))
                 if kind == "bulletin":
                     for p in integrity_problems(ring, rec, origin):
                         records.fail(f"bulletin {ref}: {p}", (kind, ref))
