@@ -311,6 +311,29 @@ class World:
                                           phone="13912340078")
         self._review_pair = {"reference": reference, "code": code}
         db.session.commit()
+        # Objections to substantiated complaints (concluded by housekeeping): one about company A and one about
+        # the worker for their subjects to object to, and one about company A with an objection received, for the
+        # concluding agency's step and the document download.
+        from registry.clock import now as utcnow
+        from registry.complaints import objections
+        from tests.support.complaintutil import walk
+
+        reg = self.accounts["reg_hk"]
+
+        def substantiated_about_a(phone):
+            _s, ref_, code_ = serve(factory, company=self.company_a, admin=admin, worker=worker, phone=phone)
+            return walk(factory, reg, file_code(factory, reference=ref_, code=code_, about="company").complaint,
+                        "substantiated")
+
+        self.objectable_company_complaint = substantiated_about_a("13912340079").ref
+        self.objectable_worker_complaint = walk(factory, reg, file_card(factory, worker).complaint,
+                                                "substantiated").ref
+        objected = substantiated_about_a("13912340080")
+        self.complaint_objection_ref = objections.file_as_company(
+            factory.ring, account=admin, company=self.company_a, complaint=objected, reasons="认定有误，附服务记录。",
+            files=[OBJECTION_PDF], now=utcnow()).objection.ref
+        self.objected_complaint = objected.ref
+        db.session.commit()
 
     def review_pair(self) -> dict:
         """A service of the world's worker with no complaint yet, and its review code, as the customer's message
@@ -820,6 +843,31 @@ OPS = [
     Op("POST", "/api/v1/companies/{uscc}/complaints/{ref}/responses",
        lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.company_complaint_ref}/responses",
        frozenset({"a_admin", "a_user"}), lambda w: {"text": "已核实，当天服务按合同完成。"}, "complaint:respond", 201),
+    # Objections (异议) to substantiated complaints: the subject files one with documents (company A's members; the
+    # worker in self-service) and reads them; the regulators who handle the complaint read them; only the agency
+    # that concluded it (housekeeping) steps and opens the documents.
+    Op("POST", "/api/v1/companies/{uscc}/complaints/{ref}/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.objectable_company_complaint}/objections",
+       frozenset({"a_admin", "a_user"}), None, "complaint:objection:file", 201, upload=lambda w: OBJECTION_PDF,
+       upload_field="documents", upload_name="evidence.pdf", form=lambda w: {"reasons": "认定有误，附服务记录。"}),
+    Op("GET", "/api/v1/companies/{uscc}/complaints/{ref}/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.objected_complaint}/objections",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/self/complaints/{ref}/objections",
+       lambda w: f"/api/v1/self/complaints/{w.objectable_worker_complaint}/objections", WORKER, None,
+       "complaint:objection:file", 201, upload=lambda w: OBJECTION_PDF, upload_field="documents",
+       upload_name="evidence.pdf", form=lambda w: {"reasons": "当天我不在该户服务。"}),
+    Op("GET", "/api/v1/self/complaints/{ref}/objections",
+       lambda w: f"/api/v1/self/complaints/{w.objectable_worker_complaint}/objections", WORKER),
+    Op("GET", "/api/v1/complaints/{ref}/objections", lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
+    Op("POST", "/api/v1/complaints/{ref}/objections/{objection_ref}/steps",
+       lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections/{w.complaint_objection_ref}/steps", ISSUER,
+       lambda w: {"step": "accept", "reason": None, "outcome": None, "category": None},
+       "complaint:objection:accept"),
+    Op("GET", "/api/v1/complaints/{ref}/objections/{objection_ref}/documents/{position}",
+       lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections/{w.complaint_objection_ref}/documents/0",
+       ISSUER),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),
