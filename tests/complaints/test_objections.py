@@ -334,3 +334,68 @@ def test_log_verify_checks_the_objections_sealed_texts_and_documents(client, fac
     failures = verify_local(factory.ring, ORIGIN).failures
     assert failures == [f"complaint {w.about_company.log_ref}: objection {ref[:8]}: document 0 does not decrypt for "
                         "this row"]
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def test_the_subjects_object_on_their_pages_and_the_concluding_agency_answers_on_the_complaints_page(
+        app, client, factory, w):
+    from tests.support.selfutil import PIN, activate, last_activation_code
+    from tests.support.webutil import log_actions, login, post_form, text
+
+    # The company's admin objects from its complaints page, with a document.
+    company = app.test_client()
+    assert login(company, w.admin.login, "correct horse battery").status_code == 302
+    page = text(company.get("/company/complaints"))
+    action = f"/company/complaints/{w.about_company.ref}/objections"
+    assert f'action="{action}"' in page and "提出异议" in page
+    resp = post_form(company, action, {"reasons": REASONS, "documents": [(BytesIO(PDF), "a.pdf")]},
+                     page="/company/complaints", content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions()[-1] == "complaint:objection:file"
+    page = text(company.get("/company/complaints"))
+    assert REASONS in page and f'action="{action}"' not in page  # one pending at a time: no second form
+    assert "异议处理中" in text(client.get(f"/companies/{w.company.uscc}"))
+    # A second one while the first is pending: refused with its reason, nothing stored.
+    before = log_actions()
+    resp = post_form(company, action, {"reasons": REASONS}, page="/company/complaints",
+                     content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions() == before
+    assert "对该记录的异议正在处理中" in text(company.get("/company/complaints"))
+    # The worker, signed in, objects to the complaint about them.
+    from registry.clock import now as utcnow
+    from registry.selfservice import services as selfservice
+
+    selfservice.issue_activation_code(factory.ring, actor=w.admin, worker=w.worker, now=utcnow())
+    db.session.commit()
+    assert activate(client, w.world.card_no, last_activation_code(factory, "13800005678")).status_code == 200
+    assert post_form(client, "/me/login", {"card_no": w.world.card_no, "pin": PIN}).status_code == 302
+    resp = post_form(client, f"/me/complaints/{w.about_worker.ref}/objections", {"reasons": "当天不是我。"},
+                     page="/me/complaints", content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions()[-1] == "complaint:objection:file"
+    assert "当天不是我。" in text(client.get("/me/complaints"))
+    # The concluding agency's regulator sees both, opens the document, accepts and upholds by withdrawing.
+    reg = factory.agency_user(w.hk.agency)
+    hk = app.test_client()
+    assert login(hk, reg.account.login, reg.password, reg.totp_secret).status_code == 302
+    (o,) = db.session.get(Complaint, w.about_company.id).objections
+    page = text(hk.get(f"/admin/complaints/{w.about_company.ref}"))
+    assert 'id="objections"' in page and REASONS in page
+    doc = hk.get(f"/admin/complaints/{w.about_company.ref}/objections/{o.ref}/documents/0")
+    assert doc.status_code == 200 and doc.data == PDF
+    step_url = f"/admin/complaints/{w.about_company.ref}/objections/{o.ref}"
+    assert post_form(hk, step_url, {"step": "accept"}, page=f"/admin/complaints/{w.about_company.ref}"
+                     ).status_code == 302
+    assert post_form(hk, step_url, {"step": "uphold", "reason": "服务记录证明投诉不实。"},
+                     page=f"/admin/complaints/{w.about_company.ref}").status_code == 302
+    assert log_actions()[-2:] == ["complaint:objection:accept", "complaint:objection:uphold"]
+    assert db.session.get(Complaint, w.about_company.id).state == "withdrawn"
+    public_page = text(client.get(f"/companies/{w.company.uscc}?lang=zh"))
+    assert "异议处理中" not in public_page and "无经查属实的投诉" in public_page
+    # A market regulator handles the complaint but did not conclude it: no step form, no document.
+    market = factory.agency_user(w.market.agency)
+    m = app.test_client()
+    assert login(m, market.account.login, market.password, market.totp_secret).status_code == 302
+    page = text(m.get(f"/admin/complaints/{w.about_worker.ref}"))
+    assert "当天不是我。" in page and 'id="objection-step-' not in page
+    (mine,) = db.session.get(Complaint, w.about_worker.id).objections
+    assert m.get(f"/admin/complaints/{w.about_worker.ref}/objections/{mine.ref}/documents/0").status_code == 403
