@@ -194,6 +194,8 @@ def take_step(ring: KeyRing, *, regulator: Account, complaint: Complaint, object
     target = orules.transition(objection.state, step)
     if isinstance(target, orules.Refused):
         raise ApiError(409, target.code, target.zh, target.en)
+    if step == "uphold" and complaint.state != rules.PUBLIC_STATE:
+        raise ApiError(409, "wrong_state", "该投诉已不是认定属实的状态。", "The complaint is no longer substantiated.")
     if step == "accept":
         objection.accepted_by = regulator.ref
         objection.accepted_on = today
@@ -205,9 +207,6 @@ def take_step(ring: KeyRing, *, regulator: Account, complaint: Complaint, object
         objection.answer_enc = seal(ring, why, aad("complaint_objections", "answer", objection.ref))
         objection.answer_state = state_hmac(ring, "answer", why)
     if step == "uphold":
-        if complaint.state != rules.PUBLIC_STATE:
-            raise ApiError(409, "wrong_state", "该投诉已不是认定属实的状态。",
-                           "The complaint is no longer substantiated.")
         objection.outcome = outcome
         if outcome == "correct":
             objection.corrected_from = complaint.category
