@@ -44,7 +44,7 @@ from . import rules
 from . import services as complaints
 from .models import Complaint, ComplaintObjection
 
-OWNER_KIND = "complaint_objection"
+OWNER_KIND = "complaint_objection"  # also the verifier's SEALED kind
 STEP_ACTIONS = {
     "accept": Action.COMPLAINT_OBJECTION_ACCEPT,
     "reject": Action.COMPLAINT_OBJECTION_REJECT,

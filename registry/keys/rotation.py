@@ -50,6 +50,7 @@ def sealed_columns() -> list[Sealed]:
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
     from ..sanctions.models import Sanction, SanctionNotice, SanctionObjection, SanctionPerson, SanctionRepair
+    from ..trace.models import ReviewObjection
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -74,6 +75,8 @@ def sealed_columns() -> list[Sealed]:
         Sealed(SanctionObjection, "answer_enc", "sanction_objections", "answer", "ref"),
         Sealed(ComplaintObjection, "reasons_enc", "complaint_objections", "reasons", "ref"),
         Sealed(ComplaintObjection, "answer_enc", "complaint_objections", "answer", "ref"),
+        Sealed(ReviewObjection, "reasons_enc", "review_objections", "reasons", "ref"),
+        Sealed(ReviewObjection, "answer_enc", "review_objections", "answer", "ref"),
         # Documents (objections' and any other owner's): re-sealed like photos; their state HMACs do not change.
         Sealed(Attachment, "content_enc", "attachments", "content", "ref", binary=True),
     ]

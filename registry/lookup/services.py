@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     literal,
     null,
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Agency
 from ..cards import qr
@@ -42,7 +44,7 @@ from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction, SanctionDecision, SanctionObjection
 from ..sanctions.public import published_view
 from ..trace import review_rules
-from ..trace.models import ServiceReview
+from ..trace.models import ReviewObjection, ServiceReview
 from ..trace.reviews import summary_from_rows
 from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
@@ -108,9 +110,16 @@ def _one_query():
                         Sanction.decision_date >= bindparam("since", type_=d)))
     # Reviews: one count-and-sum row, and the tags of the newest reviews (trace/review_rules.py summarises them),
     # both read through ix_service_reviews_worker_id.
-    review_totals = select(*row("v", id=func.count(), i1=func.sum(ServiceReview.rating))).where(
-        ServiceReview.worker_id == wid)
-    newest_reviews = (select(ServiceReview.tags).where(ServiceReview.worker_id == wid)
+    # A review withdrawn by an upheld objection counts nowhere; b1: a shown review has a pending objection.
+    shown = ServiceReview.withdrawn_dt.is_(None)
+    # (Its own alias of the reviews: not correlated to the count's rows.)
+    objected = aliased(ServiceReview)
+    review_pending = exists().where(objected.worker_id == wid, objected.withdrawn_dt.is_(None),
+                                    ReviewObjection.service_id == objected.service_id,
+                                    ReviewObjection.state.in_(pending_states))
+    review_totals = select(*row("v", id=func.count(), i1=func.sum(ServiceReview.rating),
+                                b1=review_pending)).where(ServiceReview.worker_id == wid, shown)
+    newest_reviews = (select(ServiceReview.tags).where(ServiceReview.worker_id == wid, shown)
                       .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc())
                       .limit(review_rules.RECENT_REVIEWS).subquery())
     review_tags = select(*row("g", s1=cast(newest_reviews.c.tags, s)))
@@ -253,6 +262,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
     worker, employers, rows, latest_card, sanction_rows, review_rows = None, [], [], None, [], []
+    review_pending = False
     complaint_items = []
     with one_statement_read(db.session) as conn:
         result = _view_rows(conn, card_no, today)
@@ -266,6 +276,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             latest_card = _Card(i1, as_date(d1), as_date(d2), s1, s2, bool(b1))
         elif tag == "v":
             review_rows.append(("n", id_, i1, None))
+            review_pending = bool(b1)
         elif tag == "g":
             review_rows.append(("t", None, None, s1))
         elif tag == "s":
@@ -322,7 +333,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         # Room for what later issues add: the credit score and grade.
         "score": None,
         "grade": None,
-        "reviews": summary_from_rows(review_rows),
+        "reviews": {**summary_from_rows(review_rows), "objection_pending": review_pending},
         "regulator_hotline": hotline,
     }
     verdict = None

@@ -130,6 +130,13 @@ def world(app, factory, clock):
                                                            worker=w["workers"][0]))
     add_review(factory.ring, service=w["service"], rating=4, tags=["punctual"], text="准时，干活细致", now=utcnow())
     db.session.commit()
+    # The company objects to the review with a document: the review_objections table.
+    from registry.trace import review_objections
+
+    w["review_objection"] = review_objections.file_as_company(
+        factory.ring, account=w["admin"], company=w["company"], service=w["service"], reasons="与服务记录不符。",
+        files=[DOCUMENT], now=utcnow()).objection
+    db.session.commit()
     # A complaint about the first worker, accepted by a regulator and answered by the worker:
     # the complaints, complaint_steps and complaint_responses tables.
     from registry.complaints import services as complaints
@@ -342,6 +349,7 @@ BUSINESS_EDITS = {
     "complaint_steps": ("by", "f" * 32),
     "complaint_responses": ("by_kind", "company"),
     "complaint_objections": ("filed_by_kind", "company"),
+    "review_objections": ("filed_by_kind", "worker"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -376,6 +384,7 @@ AGGREGATE_OF = {
     "complaint_steps": lambda row: row.complaint,
     "complaint_responses": lambda row: row.complaint,
     "complaint_objections": lambda row: row.complaint,
+    "review_objections": lambda row: row.service,
 }
 
 
