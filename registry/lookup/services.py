@@ -26,7 +26,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from ..accounts.models import Agency
 from ..cards import qr
@@ -113,7 +112,8 @@ def _one_query():
     # A review withdrawn by an upheld objection counts nowhere; b1: a shown review has a pending objection.
     shown = ServiceReview.withdrawn_dt.is_(None)
     # (Its own alias of the reviews: not correlated to the count's rows.)
-    objected = aliased(ServiceReview)
+    # (A table alias, not an ORM one: this statement is built at import, before every mapper is configured.)
+    objected = ServiceReview.__table__.alias("objected_reviews").c
     review_pending = exists().where(objected.worker_id == wid, objected.withdrawn_dt.is_(None),
                                     ReviewObjection.service_id == objected.service_id,
                                     ReviewObjection.state.in_(pending_states))
