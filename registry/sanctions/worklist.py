@@ -14,7 +14,9 @@
   within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`);
 - every pending objection to the agency's sanctions with its deadline (accept or reject within 2 working days of
   filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`);
-- likewise every pending objection to the complaints the agency concluded (`complaints.objections`).
+- likewise every pending objection to the complaints the agency concluded (`complaints.objections`), and to the
+  reviews the regulator may decide (a service of a company in its sector; market supervision: all;
+  `trace.review_objections`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -35,6 +37,7 @@ from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
+from ..trace import review_objections
 from . import objections, repair_rules, rules
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
@@ -96,6 +99,7 @@ class Worklist:
     withdrawals_due: list[WithdrawalDue] = ()
     objections_due: list[objections.Due] = ()
     complaint_objections_due: list[objections.Due] = ()
+    review_objections_due: list[objections.Due] = ()
 
     @property
     def overdue(self) -> int:
@@ -103,7 +107,8 @@ class Worklist:
 
     @property
     def objections_overdue(self) -> int:
-        return sum(1 for item in (*self.objections_due, *self.complaint_objections_due) if item.overdue)
+        return sum(1 for item in (*self.objections_due, *self.complaint_objections_due, *self.review_objections_due)
+                   if item.overdue)
 
 
 def four_eyes_excluded(sanction: Sanction) -> tuple[str, ...]:
@@ -155,7 +160,8 @@ def worklist(account: Account, today: date) -> Worklist:
                     withdrawals_due=withdrawals_due(account.agency_id, today),
                     objections_due=objections.due(objections.pending_for_agency(account.agency_id), today),
                     complaint_objections_due=complaint_objections.due(
-                        complaint_objections.pending_for_agency(account.agency_id), today))
+                        complaint_objections.pending_for_agency(account.agency_id), today),
+                    review_objections_due=objections.due(review_objections.pending_for_regulator(account), today))
 
 
 def repairs_pending(agency_id: int) -> list[RepairPending]:

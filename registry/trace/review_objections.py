@@ -226,6 +226,17 @@ def pending_for(*, worker_id: int | None = None, company_id: int | None = None) 
         ReviewObjection.state.in_(list(orules.PENDING_STATES)))))).scalar())
 
 
+def pending_for_regulator(account: Account) -> list[ReviewObjection]:
+    """The pending objections to reviews `account` may decide (the worklist), oldest first."""
+    from sqlalchemy.orm import selectinload
+
+    rows = db.session.execute(
+        select(ReviewObjection).where(ReviewObjection.state.in_(list(orules.PENDING_STATES)))
+        .options(selectinload(ReviewObjection.service).selectinload(ServiceRecord.company))
+        .order_by(ReviewObjection.id)).scalars()
+    return [o for o in rows if may_decide(account, o.service)]
+
+
 def view(ring: KeyRing, objection: ReviewObjection, today: date | None = None) -> dict:
     found = sanction_objections.deadline_of(objection)
     deadline = None

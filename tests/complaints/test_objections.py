@@ -310,6 +310,14 @@ def test_the_concluding_agencys_worklist_shows_each_pending_objection_with_its_d
     (d,) = work.complaint_objections_due
     assert (d.objection.ref, d.kind, d.deadline.day, d.overdue) == (ref, "accept", date(2027, 3, 3), False)
     assert worklist.worklist(w.market, START).complaint_objections_due == []
+    from tests.support.webutil import login, text
+
+    reg = factory.agency_user(w.hk.agency)
+    browser = client.application.test_client()
+    assert login(browser, reg.account.login, reg.password, reg.totp_secret).status_code == 302
+    page = text(browser.get("/regulator"))
+    assert f'id="worklist-complaint-objection-{ref}"' in page
+    assert f'/admin/complaints/{w.about_company.ref}#objections' in page
     later = worklist.worklist(w.hk, START + timedelta(days=3))
     assert later.complaint_objections_due[0].overdue and later.objections_overdue == 1
     assert step(client, w.about_company.ref, ref, w.t_hk, step="accept").status_code == 200

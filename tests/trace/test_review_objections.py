@@ -190,3 +190,31 @@ def test_log_verify_checks_the_objections_documents(client, factory, w):
     db.session.expire_all()
     assert verify_local(factory.ring, ORIGIN).failures == [
         f"service {w.bad.log_ref}: objection {ref[:8]}: document 0 does not decrypt for this row"]
+
+
+def test_the_regulators_who_decide_see_each_pending_objection_on_their_worklist(client, factory, w):
+    from datetime import timedelta
+
+    from registry.accounts.models import Account
+    from registry.clock import today
+    from registry.sanctions import worklist
+
+    ref = file(client, w, w.t_admin).get_json()["ref"]
+    hk, market, prop = (db.session.execute(select(Account).where(Account.agency_id.is_not(None))
+                                           .order_by(Account.id)).scalars().all()[-3:])
+    day = today()
+    for regulator in (hk, market):
+        (d,) = worklist.worklist(regulator, day).review_objections_due
+        assert (d.objection.ref, d.kind, d.overdue) == (ref, "accept", False)
+    assert worklist.worklist(prop, day).review_objections_due == []
+    assert worklist.worklist(hk, day + timedelta(days=10)).objections_overdue == 1
+    # The worklist page lists it.
+    from tests.support.webutil import login, text
+
+    reg = factory.agency_user(hk.agency)
+    browser = client.application.test_client()
+    assert login(browser, reg.account.login, reg.password, reg.totp_secret).status_code == 302
+    page = text(browser.get("/regulator"))
+    assert f'id="worklist-review-objection-{ref}"' in page and w.company.name in page
+    assert step(client, w, ref, w.t_hk, step="reject", reason="材料不全。").status_code == 200
+    assert worklist.worklist(hk, day).review_objections_due == []
