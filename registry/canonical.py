@@ -48,16 +48,20 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     # The subject's objections (异议), and the documents attached to them (a generic table: each owner kind's
     # aggregate lists it: objections' `sanction_objection`, repair applications' `sanction_repair`).
     "sanction_objections": ("sanction",),
-    "attachments": ("sanction",),
+    "attachments": ("sanction", "complaint", "service"),
     "calendar_years": ("calendar",),
     "bulletins": ("bulletin",),
     "bulletin_files": ("bulletin",),
     "services": ("service",),
     "service_reviews": ("service",),
+    # The subject's objections (异议) to a service's review (documents: `attachments`, `review_objection`).
+    "review_objections": ("service",),
     # Complaints (投诉): the regulators' steps and the subject's responses sit in the complaint's aggregate.
     "complaints": ("complaint",),
     "complaint_steps": ("complaint",),
     "complaint_responses": ("complaint",),
+    # The subject's objections (异议) to a substantiated complaint (documents: `attachments`, `complaint_objection`).
+    "complaint_objections": ("complaint",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -507,9 +511,16 @@ def bulletin_state(ring, bulletin) -> dict:
 
 
 def service_state(ring, service) -> dict:
-    """A service record with its review (if any), from the ORM row."""
-    return service_state_from(ring, service, worker=service.worker.log_ref, company=service.company.log_ref,
-                              review=service.review)
+    """A service record with its review (if any), from the ORM row; its review's objections only once there is
+    one, so the digests of services logged before objections existed stay valid."""
+    state = service_state_from(ring, service, worker=service.worker.log_ref, company=service.company.log_ref,
+                               review=service.review)
+    objections = getattr(service, "objections", None)
+    if objections:
+        from .trace.review_objections import OWNER_KIND
+
+        state["objections"] = _complaint_objections(ring, objections, owner_kind=OWNER_KIND)
+    return state
 
 
 def service_state_from(ring, service, *, worker: str, company: str, review=None) -> dict:
@@ -538,7 +549,10 @@ def service_state_from(ring, service, *, worker: str, company: str, review=None)
         "review": None if review is None else {
             "rating": review.rating, "tags": sorted(review.tags), "text": review.text_state,
             "reviewed": _dt(review.reviewed_dt), "reply": review.reply_state, "replied_by": review.replied_by,
-            "replied": _dt(review.replied_dt)},
+            "replied": _dt(review.replied_dt),
+            # Only once withdrawn by an upheld objection: earlier digests stay valid.
+            **({} if getattr(review, "withdrawn_dt", None) is None else {
+                "withdrawn": _dt(review.withdrawn_dt), "withdrawn_by": review.withdrawn_by})},
     }
 
 
@@ -551,7 +565,7 @@ def complaint_state(ring, complaint) -> dict:
     """
     subject = complaint.worker if complaint.subject_kind == "worker" else complaint.company
     agency = complaint.concluded_agency
-    return {
+    state = {
         "v": VERSION,
         "kind": "complaint",
         "salt": complaint.salt,
@@ -575,6 +589,28 @@ def complaint_state(ring, complaint) -> dict:
         "responses": [{"by_kind": r.by_kind, "by": r.by, "text": r.text_state, "at": _dt(r.at_dt)}
                       for r in complaint.responses],
     }
+    # Objections appear only once there is one, so the digests of complaints logged before they existed stay valid.
+    objections = getattr(complaint, "objections", None)
+    if objections:
+        state["objections"] = _complaint_objections(ring, objections)
+    return state
+
+
+def _complaint_objections(ring, objections, *, owner_kind: str | None = None) -> list[dict]:
+    """Each objection to the complaint (or to a service's review, under its `owner_kind`) in id order, as a
+    sanction objection's (`_objections`) without the notice window, with the category a correction replaced (a
+    review's: always None)."""
+    from .attachments import services as attachments
+    from .complaints.objections import OWNER_KIND
+
+    files = attachments.for_owners(owner_kind or OWNER_KIND, [o.id for o in objections])
+    return [{"filed_by_kind": o.filed_by_kind, "filed_by": o.filed_by, "reasons": o.reasons_state,
+             "documents": attachments.state_entries(files[o.id]), "state": o.state,
+             "accept_days": o.accept_days, "answer_days": o.answer_days, "filed": _dt(o.filed_dt),
+             "filed_on": _d(o.filed_on), "accepted_by": o.accepted_by, "accepted_on": _d(o.accepted_on),
+             "answered_by": o.answered_by, "answered_on": _d(o.answered_on), "answered": _dt(o.answered_dt),
+             "answer": o.answer_state, "outcome": o.outcome, "corrected_from": getattr(o, "corrected_from", None)}
+            for o in objections]
 
 
 def state_of(ring, aggregate) -> dict:

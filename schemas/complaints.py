@@ -12,8 +12,12 @@ from registry.complaints.rules import (
     SUBJECT_KINDS,
     TEXT_MAX,
 )
+from registry.sanctions.objection_rules import ANSWER_MAX
+from registry.sanctions.objection_rules import STATES as OBJECTION_STATES
+from registry.sanctions.objection_rules import STEPS as OBJECTION_STEPS
 
 from .common import BoundedInteger, ChangeSchema, MessageSchema
+from .objections import ObjectionDeadlineSchema, ObjectionDocumentSchema
 
 
 class ComplainantContactArgs(Schema):
@@ -190,6 +194,8 @@ class PublicComplaintSchema(Schema):
     category_label = fields.Nested(MessageSchema)
     concluded_on = fields.String(metadata={"description": "The day it was concluded (ISO date, Asia/Shanghai)."})
     agency = fields.Nested(ComplaintAgencySchema)
+    objection_pending = fields.Boolean(metadata={"description": "The subject's objection (异议) to it is being "
+                                                                "handled."})
 
 
 class PublicComplaintsSchema(Schema):
@@ -197,3 +203,38 @@ class PublicComplaintsSchema(Schema):
 
     substantiated = fields.Integer()
     list = fields.List(fields.Nested(PublicComplaintSchema), metadata={"description": "Newest conclusion first."})
+
+
+class ComplaintObjectionStepArgs(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(list(OBJECTION_STEPS)),
+                         metadata={"description": " | ".join(OBJECTION_STEPS)})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ANSWER_MAX),
+                           metadata={"description": "The answer's reasons (required for reject, uphold and dismiss; "
+                                                    "the subject reads them; stored encrypted)."})
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["correct", "withdraw"]),
+                            metadata={"description": "For uphold: withdraw the complaint (it counts nowhere) or "
+                                                     "correct its category, in the same operation."})
+    category = fields.String(load_default=None, allow_none=True,
+                             metadata={"description": "For uphold with outcome correct: the right category."})
+
+
+class ComplaintObjectionChangedSchema(ChangeSchema):
+    state = fields.String(metadata={"description": "The objection's new state."})
+    complaint_state = fields.String(metadata={"description": "The complaint's state after the step."})
+
+
+class ComplaintObjectionSchema(Schema):
+    ref = fields.String()
+    complaint_ref = fields.String()
+    state = fields.String(metadata={"description": " | ".join(OBJECTION_STATES)})
+    state_label = fields.Nested(MessageSchema)
+    filed_by_kind = fields.String(metadata={"description": "company or worker."})
+    reasons = fields.String()
+    documents = fields.List(fields.Nested(ObjectionDocumentSchema))
+    filed_on = fields.Date()
+    accepted_on = fields.Date(allow_none=True)
+    answered_on = fields.Date(allow_none=True)
+    answer = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "Upheld: correct or withdraw."})
+    corrected_from = fields.String(allow_none=True, metadata={"description": "The category a correction replaced."})
+    deadline = fields.Nested(ObjectionDeadlineSchema, allow_none=True)

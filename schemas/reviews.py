@@ -2,10 +2,14 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from registry.errors import Msg
+from registry.sanctions.objection_rules import ANSWER_MAX
+from registry.sanctions.objection_rules import STATES as OBJECTION_STATES
+from registry.sanctions.objection_rules import STEPS as OBJECTION_STEPS
 from registry.trace import review_rules
 from registry.trace.vocab import REVIEW_TAGS
 
 from .common import BoundedInteger, ChangeSchema, MessageSchema
+from .objections import ObjectionDeadlineSchema, ObjectionDocumentSchema
 
 
 def _tags(value: list) -> None:
@@ -63,6 +67,9 @@ class ReviewSummarySchema(Schema):
     recent_tags = fields.List(fields.Nested(TagCountSchema), metadata={
         "description": f"The {review_rules.SUMMARY_TAGS} most frequent tags of the newest "
                        f"{review_rules.RECENT_REVIEWS} reviews, most frequent first, with their words."})
+    objection_pending = fields.Boolean(metadata={
+        "description": "An objection (异议) to one of the reviews counted here is being handled. A review withdrawn "
+                       "by an upheld objection counts nowhere."})
 
 
 class CompanyReviewSchema(Schema):
@@ -86,3 +93,34 @@ class CompanyReviewSchema(Schema):
 
 class ReviewLeftSchema(ChangeSchema):
     """The review's log entry (`service:review`, by the anonymous actor)."""
+
+
+class ReviewObjectionStepArgs(Schema):
+    step = fields.String(required=True, validate=validate.OneOf(list(OBJECTION_STEPS)),
+                         metadata={"description": " | ".join(OBJECTION_STEPS)})
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=ANSWER_MAX),
+                           metadata={"description": "The answer's reasons (required for reject, uphold and dismiss; "
+                                                    "stored encrypted)."})
+    outcome = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(["withdraw"]),
+                            metadata={"description": "For uphold: withdraw (the review leaves every public summary; "
+                                                     "a regulator never rewrites a customer's review)."})
+
+
+class ReviewObjectionChangedSchema(ChangeSchema):
+    state = fields.String(metadata={"description": "The objection's new state."})
+    review_withdrawn = fields.Boolean(metadata={"description": "Whether the review is now withdrawn."})
+
+
+class ReviewObjectionSchema(Schema):
+    ref = fields.String()
+    state = fields.String(metadata={"description": " | ".join(OBJECTION_STATES)})
+    state_label = fields.Nested(MessageSchema)
+    filed_by_kind = fields.String(metadata={"description": "company or worker."})
+    reasons = fields.String()
+    documents = fields.List(fields.Nested(ObjectionDocumentSchema))
+    filed_on = fields.Date()
+    accepted_on = fields.Date(allow_none=True)
+    answered_on = fields.Date(allow_none=True)
+    answer = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    deadline = fields.Nested(ObjectionDeadlineSchema, allow_none=True)

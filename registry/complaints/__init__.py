@@ -15,7 +15,8 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import views
+    from . import objections_api, objections_views, views  # noqa: F401  (objections_views: routes on views.bp)
 
     api.register_blueprint(api_mod.blp)
+    api.register_blueprint(objections_api.blp)
     app.register_blueprint(views.bp)

@@ -69,6 +69,8 @@ class Complaint(LoggedAggregate, db.Model):
     steps: Mapped[list[ComplaintStep]] = relationship(order_by="ComplaintStep.id", back_populates="complaint")
     responses: Mapped[list[ComplaintResponse]] = relationship(order_by="ComplaintResponse.id",
                                                               back_populates="complaint")
+    objections: Mapped[list[ComplaintObjection]] = relationship(order_by="ComplaintObjection.id",
+                                                                back_populates="complaint")
 
 
 class ComplaintStep(db.Model):
@@ -110,3 +112,44 @@ class ComplaintResponse(db.Model):
     at_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
 
     complaint: Mapped[Complaint] = relationship(back_populates="responses")
+
+
+class ComplaintObjection(db.Model):
+    """The subject's objection (异议) to a substantiated complaint, and the concluding agency's answer.
+
+    A dependent row of the complaint's aggregate: filing and each step is one entry of the complaint. Reasons and
+    answer sealed with their state HMACs; documents are `attachments` owned by (`complaint_objection`, id). The
+    states and steps are the sanction objections' (`sanctions.objection_rules`).
+    """
+
+    __tablename__ = "complaint_objections"
+    __table_args__ = (Index("ix_complaint_objections_state", "state", "complaint_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), nullable=False, index=True)
+    # The objection's ref in URLs and the binding of its sealed texts.
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    # "company" (a member's account ref in filed_by) or "worker" (the worker's self-service actor on this
+    # complaint: `workers.services.self_actor(worker, complaint.log_ref)`).
+    filed_by_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    filed_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
+    accept_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+    filed_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    filed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    accepted_by: Mapped[str | None] = mapped_column(String(32))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_enc: Mapped[str | None] = mapped_column(Text)
+    answer_state: Mapped[str | None] = mapped_column(String(64))
+    # Upheld: "correct" (the category) or "withdraw" (the complaint leaves every public answer).
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    # A correction's category before it (None unless corrected): the answer says why.
+    corrected_from: Mapped[str | None] = mapped_column(String(16))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="objections")

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from ..accounts.models import Agency
 from ..extensions import db
+from ..sanctions import objection_rules
 from . import rules
-from .models import Complaint
+from .models import Complaint, ComplaintObjection
 
 
-def public_item(*, category: str, concluded_on: date, agency: dict) -> dict:
-    """One substantiated complaint as the public sees it (dates as ISO text: the card view writes JSON itself)."""
+def public_item(*, category: str, concluded_on: date, agency: dict, objection_pending: bool = False) -> dict:
+    """One substantiated complaint as the public sees it (dates as ISO text: the card view writes JSON itself).
+
+    `objection_pending`: its subject's objection (异议) is being handled (complaints/objections.py)."""
     zh, en = rules.CATEGORIES.get(category, (category, category))
     return {"category": category, "category_label": {"zh": zh, "en": en}, "concluded_on": concluded_on.isoformat(),
-            "agency": agency}
+            "agency": agency, "objection_pending": objection_pending}
 
 
 def summary(items: list[dict]) -> dict:
@@ -33,10 +36,19 @@ def summary(items: list[dict]) -> dict:
 def for_company(company_id: int) -> dict:
     """The substantiated complaints about a company (subject: the company itself)."""
     rows = db.session.execute(
-        select(Complaint.category, Complaint.concluded_on, Agency.code, Agency.name_zh, Agency.name_en)
+        select(Complaint.category, Complaint.concluded_on, Agency.code, Agency.name_zh, Agency.name_en,
+               pending_objection().label("pending"))
         .join(Agency, Agency.id == Complaint.concluded_agency_id)
         .where(Complaint.subject_kind == "company", Complaint.company_id == company_id,
                Complaint.state == rules.PUBLIC_STATE)
         .order_by(Complaint.concluded_on.desc(), Complaint.id.desc())).all()
-    return summary([public_item(category=c, concluded_on=d, agency={"code": code, "name_zh": zh, "name_en": en})
-                    for c, d, code, zh, en in rows])
+    return summary([public_item(category=c, concluded_on=d, agency={"code": code, "name_zh": zh, "name_en": en},
+                                objection_pending=bool(p))
+                    for c, d, code, zh, en, p in rows])
+
+
+def pending_objection(states=None):
+    """The SQL condition "this complaint has a pending objection" (`states`: literals for the card view's one
+    prepared statement, which renders no expanding IN list)."""
+    states = list(objection_rules.PENDING_STATES) if states is None else states
+    return exists().where(ComplaintObjection.complaint_id == Complaint.id, ComplaintObjection.state.in_(states))

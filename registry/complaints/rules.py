@@ -30,6 +30,8 @@ STATES = {
     "investigating": ("调查中", "Under investigation"),
     "substantiated": ("投诉属实", "Substantiated"),
     "unfounded": ("投诉不属实", "Unfounded"),
+    # Only by an upheld objection (异议成立) to a substantiated complaint: it counts nowhere, like an unfounded one.
+    "withdrawn": ("异议成立，已撤销", "Withdrawn (objection upheld)"),
 }
 # step → (the state it is taken from, the state it leads to)
 STEPS = {
@@ -48,7 +50,7 @@ STEP_WORDS = {
 }
 # Before a decision: the subject may still respond, the deadlines run.
 OPEN_STATES = ("received", "accepted", "investigating")
-CONCLUDED_STATES = ("rejected", "substantiated", "unfounded")
+CONCLUDED_STATES = ("rejected", "substantiated", "unfounded", "withdrawn")
 # The one state that is ever public or counts against anyone.
 PUBLIC_STATE = "substantiated"
 

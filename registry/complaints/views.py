@@ -178,8 +178,17 @@ def queue():
 
 
 def _complaint_page(regulator, complaint, status: int = 200, *, form=None, **extra):
+    from . import objections
+    from .objections_views import page_objections
+
     view = services.regulator_view(keyring(), complaint, clock.today())
-    return render_template("web/complaints/complaint.html", view=view, failed=form, **extra), status
+    concluder = complaint.concluded_agency_id is not None and regulator.agency_id == complaint.concluded_agency_id
+    return render_template("web/complaints/complaint.html", view=view, failed=form,
+                           objections=page_objections(complaint), concluder=concluder,
+                           doc_url=(lambda oref, n: url_for(".objection_document", ref=complaint.ref,
+                                                            objection_ref=oref, position=n)) if concluder else None,
+                           objection_steps=objections.orules.steps_from,
+                           objection_words=objections.orules.STEP_WORDS, **extra), status
 
 
 @bp.get("/admin/complaints/<ref>")
@@ -214,8 +223,13 @@ def step(ref: str):
 # --- the subject: the worker in self-service, the company's members ------------------------------
 
 def _own_page(template: str, rows, **extra):
+    from . import objections
+    from .objections_views import page_objections
+
     ring, today = keyring(), clock.today()
-    return render_template(template, rows=[services.own_view(ring, c, today) for c in rows], **extra)
+    views = [{**services.own_view(ring, c, today), "objections": page_objections(c),
+              "may_object": objections.may_object(c.state, len(objections.pending(c))) is None} for c in rows]
+    return render_template(template, rows=views, **extra)
 
 
 @bp.get("/me/complaints")
@@ -225,7 +239,8 @@ def my_complaints():
         return need_sign_in()
     worker, _session = found
     return _own_page("web/complaints/own.html", services.about_worker(worker), who="worker",
-                     action=lambda ref: url_for(".my_response", ref=ref))
+                     action=lambda ref: url_for(".my_response", ref=ref),
+                     object_action=lambda ref: url_for(".my_object", ref=ref))
 
 
 @bp.post("/me/complaints/<ref>/responses")
@@ -245,7 +260,8 @@ def my_response(ref: str):
 def company_complaints():
     user = account()
     return _own_page("web/complaints/own.html", services.about_company(user, user.company), who="company",
-                     company=user.company, action=lambda ref: url_for(".company_response", ref=ref))
+                     company=user.company, action=lambda ref: url_for(".company_response", ref=ref),
+                     object_action=lambda ref: url_for(".company_object", ref=ref))
 
 
 @bp.post("/company/complaints/<ref>/responses")

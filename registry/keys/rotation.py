@@ -45,10 +45,12 @@ def sealed_columns() -> list[Sealed]:
     from ..accounts.models import Account
     from ..attachments.models import Attachment
     from ..companies.models import Company
+    from ..complaints.models import ComplaintObjection
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
     from ..sanctions.models import Sanction, SanctionNotice, SanctionObjection, SanctionPerson, SanctionRepair
+    from ..trace.models import ReviewObjection
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -71,6 +73,10 @@ def sealed_columns() -> list[Sealed]:
         Sealed(SanctionRepair, "statement_enc", "sanction_repairs", "statement", "ref"),
         Sealed(SanctionObjection, "reasons_enc", "sanction_objections", "reasons", "ref"),
         Sealed(SanctionObjection, "answer_enc", "sanction_objections", "answer", "ref"),
+        Sealed(ComplaintObjection, "reasons_enc", "complaint_objections", "reasons", "ref"),
+        Sealed(ComplaintObjection, "answer_enc", "complaint_objections", "answer", "ref"),
+        Sealed(ReviewObjection, "reasons_enc", "review_objections", "reasons", "ref"),
+        Sealed(ReviewObjection, "answer_enc", "review_objections", "answer", "ref"),
         # Documents (objections' and any other owner's): re-sealed like photos; their state HMACs do not change.
         Sealed(Attachment, "content_enc", "attachments", "content", "ref", binary=True),
     ]

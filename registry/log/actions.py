@@ -67,6 +67,14 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     SERVICE_RECORD = "service:record"
     SERVICE_REVIEW = "service:review"
     SERVICE_REPLY = "service:reply"
+    # Objections (异议) to a service's review: its company or worker files one; a regulator of the company's sector
+    # (or market supervision) accepts or rejects it, then upholds it (withdrawing the review from every public
+    # summary in the same entry) or dismisses it.
+    SERVICE_OBJECTION_FILE = "service:objection:file"
+    SERVICE_OBJECTION_ACCEPT = "service:objection:accept"
+    SERVICE_OBJECTION_REJECT = "service:objection:reject"
+    SERVICE_OBJECTION_UPHOLD = "service:objection:uphold"
+    SERVICE_OBJECTION_DISMISS = "service:objection:dismiss"
     # Complaints (投诉): filed (anonymous), each regulator's step, the subject's responses.
     COMPLAINT_FILE = "complaint:file"
     COMPLAINT_ACCEPT = "complaint:accept"
@@ -75,6 +83,14 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     COMPLAINT_SUBSTANTIATE = "complaint:substantiate"
     COMPLAINT_DISMISS = "complaint:dismiss"
     COMPLAINT_RESPOND = "complaint:respond"
+    # Objections (异议) to a substantiated complaint: the subject files one; the concluding agency accepts or
+    # rejects it, then upholds it (withdrawing the complaint or correcting its category in the same entry) or
+    # dismisses it.
+    COMPLAINT_OBJECTION_FILE = "complaint:objection:file"
+    COMPLAINT_OBJECTION_ACCEPT = "complaint:objection:accept"
+    COMPLAINT_OBJECTION_REJECT = "complaint:objection:reject"
+    COMPLAINT_OBJECTION_UPHOLD = "complaint:objection:uphold"
+    COMPLAINT_OBJECTION_DISMISS = "complaint:objection:dismiss"
 
     def __str__(self) -> str:
         return self.value

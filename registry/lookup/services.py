@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     literal,
     null,
@@ -42,7 +43,7 @@ from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction, SanctionDecision, SanctionObjection
 from ..sanctions.public import published_view
 from ..trace import review_rules
-from ..trace.models import ServiceReview
+from ..trace.models import ReviewObjection, ServiceReview
 from ..trace.reviews import summary_from_rows
 from ..workers import rules
 from ..workers.models import Employment, Worker, WorkerRecord
@@ -108,15 +109,25 @@ def _one_query():
                         Sanction.decision_date >= bindparam("since", type_=d)))
     # Reviews: one count-and-sum row, and the tags of the newest reviews (trace/review_rules.py summarises them),
     # both read through ix_service_reviews_worker_id.
-    review_totals = select(*row("v", id=func.count(), i1=func.sum(ServiceReview.rating))).where(
-        ServiceReview.worker_id == wid)
-    newest_reviews = (select(ServiceReview.tags).where(ServiceReview.worker_id == wid)
+    # A review withdrawn by an upheld objection counts nowhere; b1: a shown review has a pending objection.
+    shown = ServiceReview.withdrawn_dt.is_(None)
+    # (Its own alias of the reviews: not correlated to the count's rows.)
+    # (A table alias, not an ORM one: this statement is built at import, before every mapper is configured.)
+    objected = ServiceReview.__table__.alias("objected_reviews").c
+    review_pending = exists().where(objected.worker_id == wid, objected.withdrawn_dt.is_(None),
+                                    ReviewObjection.service_id == objected.service_id,
+                                    ReviewObjection.state.in_(pending_states))
+    review_totals = select(*row("v", id=func.count(), i1=func.sum(ServiceReview.rating),
+                                b1=review_pending)).where(ServiceReview.worker_id == wid, shown)
+    newest_reviews = (select(ServiceReview.tags).where(ServiceReview.worker_id == wid, shown)
                       .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc())
                       .limit(review_rules.RECENT_REVIEWS).subquery())
     review_tags = select(*row("g", s1=cast(newest_reviews.c.tags, s)))
     # --- complaints: only substantiated ones are public (complaints/public.py); usually none. ---
+    # b1: a pending objection (异议) to it — the public view's `objection_pending`, in the same trip.
     complaints = (select(*row("k", id=Complaint.id, s1=Complaint.category, s7=Agency.code, s8=Agency.name_zh,
-                              s9=Agency.name_en, d1=Complaint.concluded_on))
+                              s9=Agency.name_en, d1=Complaint.concluded_on,
+                              b1=complaints_public.pending_objection(pending_states)))
                   .join(Agency, Agency.id == Complaint.concluded_agency_id)
                   .where(Complaint.worker_id == wid, Complaint.subject_kind == literal("worker", s),
                          Complaint.state == literal("substantiated", s)))
@@ -251,6 +262,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     """
     # One statement: its own snapshot; Core rows, without the ORM's per-statement work.
     worker, employers, rows, latest_card, sanction_rows, review_rows = None, [], [], None, [], []
+    review_pending = False
     complaint_items = []
     with one_statement_read(db.session) as conn:
         result = _view_rows(conn, card_no, today)
@@ -264,6 +276,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             latest_card = _Card(i1, as_date(d1), as_date(d2), s1, s2, bool(b1))
         elif tag == "v":
             review_rows.append(("n", id_, i1, None))
+            review_pending = bool(b1)
         elif tag == "g":
             review_rows.append(("t", None, None, s1))
         elif tag == "s":
@@ -272,7 +285,8 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
                                            bool(b1), d2 is not None))
         elif tag == "k":
             complaint_items.append(complaints_public.public_item(
-                category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9}))
+                category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9},
+                objection_pending=bool(b1)))
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:
@@ -319,7 +333,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
         # Room for what later issues add: the credit score and grade.
         "score": None,
         "grade": None,
-        "reviews": summary_from_rows(review_rows),
+        "reviews": {**summary_from_rows(review_rows), "objection_pending": review_pending},
         "regulator_hotline": hotline,
     }
     verdict = None

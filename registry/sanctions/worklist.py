@@ -15,7 +15,10 @@
 - the complaints the regulator handles whose deadline (accept or reject within 7 working days of filing; conclude
   within 45 of acceptance) is overdue or due within 3 working days (`complaints.services.worklist_due`);
 - every pending objection to the agency's sanctions with its deadline (accept or reject within 2 working days of
-  filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`).
+  filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`);
+- likewise every pending objection to the complaints the agency concluded (`complaints.objections`), and to the
+  reviews the regulator may decide (a service of a company in its sector; market supervision: all;
+  `trace.review_objections`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -31,10 +34,12 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import Account
 from ..calendar import services as calendar
 from ..calendar.services import Deadline
+from ..complaints import objections as complaint_objections
 from ..complaints import services as complaints
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
+from ..trace import review_objections
 from . import objections, repair, repair_rules, rules
 from . import services as sanctions
 from .models import Sanction, SanctionRepair, SanctionWithdrawal
@@ -99,6 +104,8 @@ class Worklist:
     repairs_pending: list[RepairPending] = ()
     withdrawals_due: list[WithdrawalDue] = ()
     objections_due: list[objections.Due] = ()
+    complaint_objections_due: list[objections.Due] = ()
+    review_objections_due: list[objections.Due] = ()
 
     @property
     def overdue(self) -> int:
@@ -110,7 +117,8 @@ class Worklist:
 
     @property
     def objections_overdue(self) -> int:
-        return sum(1 for item in self.objections_due if item.overdue)
+        return sum(1 for item in (*self.objections_due, *self.complaint_objections_due, *self.review_objections_due)
+                   if item.overdue)
 
 
 def four_eyes_excluded(sanction: Sanction) -> tuple[str, ...]:
@@ -160,7 +168,10 @@ def worklist(account: Account, today: date) -> Worklist:
                     complaints_due=complaints.worklist_due(account, today),
                     repairs_pending=repairs_pending(account.agency_id, today),
                     withdrawals_due=withdrawals_due(account.agency_id, today),
-                    objections_due=objections.due(objections.pending_for_agency(account.agency_id), today))
+                    objections_due=objections.due(objections.pending_for_agency(account.agency_id), today),
+                    complaint_objections_due=complaint_objections.due(
+                        complaint_objections.pending_for_agency(account.agency_id), today),
+                    review_objections_due=objections.due(review_objections.pending_for_regulator(account), today))
 
 
 def repairs_pending(agency_id: int, today: date | None = None) -> list[RepairPending]:

@@ -1,9 +1,9 @@
 """Service records (the `service` aggregate), their reviews, review codes and household queries."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -51,6 +51,8 @@ class ServiceRecord(LoggedAggregate, db.Model):
     worker = relationship("Worker")
     company = relationship("Company")
     review: Mapped[ServiceReview | None] = relationship(back_populates="service", uselist=False)
+    objections: Mapped[list[ReviewObjection]] = relationship(order_by="ReviewObjection.id",
+                                                             back_populates="service")
 
 
 class ServiceReview(db.Model):
@@ -78,8 +80,47 @@ class ServiceReview(db.Model):
     reply_state: Mapped[str | None] = mapped_column(String(64))
     replied_by: Mapped[str | None] = mapped_column(String(32))
     replied_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Withdrawn by an upheld objection (trace/review_objections.py): out of every public summary, kept in the log.
+    withdrawn_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32))
 
     service: Mapped[ServiceRecord] = relationship(back_populates="review")
+
+
+class ReviewObjection(db.Model):
+    """The subject's objection (异议) to a service's review — the company that recorded the service, or its worker —
+    and a regulator's answer. A dependent row of the service's aggregate: filing and each step is one entry of the
+    service. Reasons and answer sealed with their state HMACs; documents are `attachments` owned by
+    (`review_objection`, id). States and steps: `sanctions.objection_rules`.
+    """
+
+    __tablename__ = "review_objections"
+    __table_args__ = (Index("ix_review_objections_state", "state", "service_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), nullable=False, index=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
+    # "company" (a member's account ref) or "worker" (`workers.services.self_actor(worker, service.log_ref)`).
+    filed_by_kind: Mapped[str] = mapped_column(String(8), nullable=False)
+    filed_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    reasons_enc: Mapped[str] = mapped_column(Text, nullable=False)
+    reasons_state: Mapped[str] = mapped_column(String(64), nullable=False)
+    state: Mapped[str] = mapped_column(String(12), nullable=False, default="received")
+    accept_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    answer_days: Mapped[int | None] = mapped_column(Integer)
+    filed_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
+    filed_on: Mapped[date] = mapped_column(Date, nullable=False)
+    accepted_by: Mapped[str | None] = mapped_column(String(32))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    answered_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer_enc: Mapped[str | None] = mapped_column(Text)
+    answer_state: Mapped[str | None] = mapped_column(String(64))
+    # Upheld: "withdraw" (a review's text is the customer's: a regulator withdraws it, never rewrites it).
+    outcome: Mapped[str | None] = mapped_column(String(12))
+
+    service: Mapped[ServiceRecord] = relationship(back_populates="objections")
 
 
 class ReviewCode(db.Model):

@@ -146,9 +146,11 @@ def _summary_query(column):
     """The summary of the reviews whose `column` (worker_id or company_id) is :subject_id, in one statement:
     a count-and-sum row, then the tags of the newest reviews."""
     subject = bindparam("subject_id", type_=Integer())
+    # A review withdrawn by an upheld objection (review_objections.py) counts nowhere.
+    shown = ServiceReview.withdrawn_dt.is_(None)
     totals = (select(literal("n", String()), func.count(), func.sum(ServiceReview.rating), null())
-              .where(column == subject))
-    newest = (select(ServiceReview.tags).where(column == subject)
+              .where(column == subject, shown))
+    newest = (select(ServiceReview.tags).where(column == subject, shown)
               .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc())
               .limit(review_rules.RECENT_REVIEWS).subquery())
     tags = select(literal("t", String()), null(), null(), cast(newest.c.tags, String()))
@@ -170,5 +172,9 @@ _COMPANY_SUMMARY = _summary_query(ServiceReview.company_id)
 
 
 def company_summary(company_id: int) -> dict:
-    """The public review summary of a company's services (the company view)."""
-    return summary_from_rows(db.session.execute(_COMPANY_SUMMARY, {"subject_id": company_id}).all())
+    """The public review summary of a company's services (the company view), with `objection_pending` while an
+    objection to one of the reviews it counts is being handled."""
+    from .review_objections import pending_for
+
+    return {**summary_from_rows(db.session.execute(_COMPANY_SUMMARY, {"subject_id": company_id}).all()),
+            "objection_pending": pending_for(company_id=company_id)}

@@ -19,7 +19,8 @@ REFUSED = [(s, step) for s in STATES for step in STEPS if (s, step) not in ALLOW
 
 
 def test_the_tables_name_the_states_steps_categories_and_methods():
-    assert STATES == ["received", "accepted", "rejected", "investigating", "substantiated", "unfounded"]
+    # `withdrawn` only by an upheld objection (complaints/objections.py): no regulator's step leads there.
+    assert STATES == ["received", "accepted", "rejected", "investigating", "substantiated", "unfounded", "withdrawn"]
     assert STEPS == ["accept", "reject", "investigate", "substantiate", "dismiss"]
     assert list(rules.CATEGORIES) == ["safety", "theft", "abuse", "quality", "fraud", "other"]
     assert list(rules.METHODS) == ["review_code", "card_page", "household_phone"]
@@ -43,8 +44,8 @@ def test_every_refused_transition_is_refused_as_data(state, step):
 
 
 def test_the_table_covers_every_pair():
-    assert len(ALLOWED) + len(REFUSED) == len(STATES) * len(STEPS) == 30
-    assert len(REFUSED) == 25
+    assert len(ALLOWED) + len(REFUSED) == len(STATES) * len(STEPS) == 35
+    assert len(REFUSED) == 30
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -84,3 +85,9 @@ def test_only_substantiated_is_public_and_which_deadline_runs(state):
 
 def test_the_default_deadlines_are_the_market_supervision_rules():
     assert (rules.DEFAULT_ACCEPT_WORKING_DAYS, rules.DEFAULT_CONCLUDE_WORKING_DAYS) == (7, 45)
+
+
+def test_only_a_substantiated_complaint_is_public_and_a_withdrawn_one_counts_nowhere():
+    assert [s for s in STATES if rules.is_public(s)] == ["substantiated"]
+    assert "withdrawn" in rules.CONCLUDED_STATES and rules.deadline_kind("withdrawn") is None
+    assert rules.may_respond("withdrawn", 0).code == "concluded"

@@ -130,6 +130,13 @@ def world(app, factory, clock):
                                                            worker=w["workers"][0]))
     add_review(factory.ring, service=w["service"], rating=4, tags=["punctual"], text="准时，干活细致", now=utcnow())
     db.session.commit()
+    # The company objects to the review with a document: the review_objections table.
+    from registry.trace import review_objections
+
+    w["review_objection"] = review_objections.file_as_company(
+        factory.ring, account=w["admin"], company=w["company"], service=w["service"], reasons="与服务记录不符。",
+        files=[DOCUMENT], now=utcnow()).objection
+    db.session.commit()
     # A complaint about the first worker, accepted by a regulator and answered by the worker:
     # the complaints, complaint_steps and complaint_responses tables.
     from registry.complaints import services as complaints
@@ -141,6 +148,19 @@ def world(app, factory, clock):
                                  text="当天按约定完成服务。", now=utcnow())
     db.session.commit()
     w["complaint"] = filed.complaint
+    # A substantiated complaint about the first worker, and the worker's objection to it with a document,
+    # accepted by the concluding agency: the complaint_objections table (and a complaint_objection attachment).
+    from registry.complaints import objections as complaint_objections
+    from tests.support.complaintutil import walk
+
+    substantiated = walk(factory, proposer, file_card(factory, w["workers"][0]).complaint, "substantiated")
+    w["complaint_objection"] = complaint_objections.file_as_worker(
+        factory.ring, worker=w["workers"][0], complaint=substantiated, reasons="当天不是我上门服务。",
+        files=[DOCUMENT], now=utcnow()).objection
+    db.session.commit()
+    complaint_objections.take_step(factory.ring, regulator=proposer, complaint=substantiated,
+                                   objection=w["complaint_objection"], step="accept", reason=None, today=today())
+    db.session.commit()
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
     from registry.bulletins.services import publish
@@ -328,6 +348,8 @@ BUSINESS_EDITS = {
     "complaints": ("category", "fraud"),
     "complaint_steps": ("by", "f" * 32),
     "complaint_responses": ("by_kind", "company"),
+    "complaint_objections": ("filed_by_kind", "company"),
+    "review_objections": ("filed_by_kind", "worker"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -361,6 +383,8 @@ AGGREGATE_OF = {
     "complaints": lambda row: row,
     "complaint_steps": lambda row: row.complaint,
     "complaint_responses": lambda row: row.complaint,
+    "complaint_objections": lambda row: row.complaint,
+    "review_objections": lambda row: row.service,
 }
 
 

@@ -136,6 +136,9 @@ class World:
         # service whose code the next review spends (review_body records more when they run out).
         self._review_codes: list[tuple[str, str]] = []
         self.reviewed_reference = self._reviewed_service(factory)
+        # A second reviewed service whose review company A has objected to: the regulators' step and download.
+        self.review_objected = self._reviewed_service(factory)
+        self.review_objection_ref = self._review_objection(factory, self.review_objected)
         self._review_codes.append(self._record_service(factory))
         # Complaints (see _complaints): about the worker (by card) and about company A (by a service's review code).
         self._complaints(factory, reg.worker)
@@ -283,6 +286,18 @@ class World:
             ServiceRecord.reference == normalise_reference(reference))).scalar_one()
         return reference_of(service.ref)
 
+    def _review_objection(self, factory, number: str) -> str:
+        from registry.clock import now as utcnow
+        from registry.extensions import db
+        from registry.trace import review_objections
+
+        service = review_objections.by_reference(number)
+        ref = review_objections.file_as_company(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, service=service,
+            reasons="评价与服务记录不符。", files=[OBJECTION_PDF], now=utcnow()).objection.ref
+        db.session.commit()
+        return ref
+
     def review_body(self) -> dict:
         """A review with an unspent code (a service is recorded for it when none is left: that writes its own entry,
         so the one-entry walk, which reviews once, always finds one ready)."""
@@ -310,6 +325,29 @@ class World:
         _service, reference, code = serve(factory, company=self.company_a, admin=admin, worker=worker,
                                           phone="13912340078")
         self._review_pair = {"reference": reference, "code": code}
+        db.session.commit()
+        # Objections to substantiated complaints (concluded by housekeeping): one about company A and one about
+        # the worker for their subjects to object to, and one about company A with an objection received, for the
+        # concluding agency's step and the document download.
+        from registry.clock import now as utcnow
+        from registry.complaints import objections
+        from tests.support.complaintutil import walk
+
+        reg = self.accounts["reg_hk"]
+
+        def substantiated_about_a(phone):
+            _s, ref_, code_ = serve(factory, company=self.company_a, admin=admin, worker=worker, phone=phone)
+            return walk(factory, reg, file_code(factory, reference=ref_, code=code_, about="company").complaint,
+                        "substantiated")
+
+        self.objectable_company_complaint = substantiated_about_a("13912340079").ref
+        self.objectable_worker_complaint = walk(factory, reg, file_card(factory, worker).complaint,
+                                                "substantiated").ref
+        objected = substantiated_about_a("13912340080")
+        self.complaint_objection_ref = objections.file_as_company(
+            factory.ring, account=admin, company=self.company_a, complaint=objected, reasons="认定有误，附服务记录。",
+            files=[OBJECTION_PDF], now=utcnow()).objection.ref
+        self.objected_complaint = objected.ref
         db.session.commit()
 
     def review_pair(self) -> dict:
@@ -824,6 +862,56 @@ OPS = [
     Op("POST", "/api/v1/companies/{uscc}/complaints/{ref}/responses",
        lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.company_complaint_ref}/responses",
        frozenset({"a_admin", "a_user"}), lambda w: {"text": "已核实，当天服务按合同完成。"}, "complaint:respond", 201),
+    # Objections (异议) to substantiated complaints: the subject files one with documents (company A's members; the
+    # worker in self-service) and reads them; the regulators who handle the complaint read them; only the agency
+    # that concluded it (housekeeping) steps and opens the documents.
+    Op("POST", "/api/v1/companies/{uscc}/complaints/{ref}/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.objectable_company_complaint}/objections",
+       frozenset({"a_admin", "a_user"}), None, "complaint:objection:file", 201, upload=lambda w: OBJECTION_PDF,
+       upload_field="documents", upload_name="evidence.pdf", form=lambda w: {"reasons": "认定有误，附服务记录。"}),
+    Op("GET", "/api/v1/companies/{uscc}/complaints/{ref}/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/complaints/{w.objected_complaint}/objections",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/self/complaints/{ref}/objections",
+       lambda w: f"/api/v1/self/complaints/{w.objectable_worker_complaint}/objections", WORKER, None,
+       "complaint:objection:file", 201, upload=lambda w: OBJECTION_PDF, upload_field="documents",
+       upload_name="evidence.pdf", form=lambda w: {"reasons": "当天我不在该户服务。"}),
+    Op("GET", "/api/v1/self/complaints/{ref}/objections",
+       lambda w: f"/api/v1/self/complaints/{w.objectable_worker_complaint}/objections", WORKER),
+    Op("GET", "/api/v1/complaints/{ref}/objections", lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
+    Op("POST", "/api/v1/complaints/{ref}/objections/{objection_ref}/steps",
+       lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections/{w.complaint_objection_ref}/steps", ISSUER,
+       lambda w: {"step": "accept", "reason": None, "outcome": None, "category": None},
+       "complaint:objection:accept"),
+    Op("GET", "/api/v1/complaints/{ref}/objections/{objection_ref}/documents/{position}",
+       lambda w: f"/api/v1/complaints/{w.objected_complaint}/objections/{w.complaint_objection_ref}/documents/0",
+       ISSUER),
+    # Objections (异议) to a review: company A's members (the recording company) or the worker in self-service file
+    # and read them; the regulators of company A's sector (housekeeping) and market supervision read and answer.
+    Op("POST", "/api/v1/companies/{uscc}/services/{reference}/review/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/services/{w.reviewed_reference}/review/objections",
+       frozenset({"a_admin", "a_user"}), None, "service:objection:file", 201, upload=lambda w: OBJECTION_PDF,
+       upload_field="documents", upload_name="evidence.pdf", form=lambda w: {"reasons": "评价与服务记录不符。"}),
+    Op("GET", "/api/v1/companies/{uscc}/services/{reference}/review/objections",
+       lambda w: f"/api/v1/companies/{_a(w)}/services/{w.review_objected}/review/objections",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/self/services/{reference}/review/objections",
+       lambda w: f"/api/v1/self/services/{w.reviewed_reference}/review/objections", WORKER, None,
+       "service:objection:file", 201, upload=lambda w: OBJECTION_PDF, upload_field="documents",
+       upload_name="evidence.pdf", form=lambda w: {"reasons": "当天服务按约完成。"}),
+    Op("GET", "/api/v1/self/services/{reference}/review/objections",
+       lambda w: f"/api/v1/self/services/{w.review_objected}/review/objections", WORKER),
+    Op("GET", "/api/v1/services/{reference}/review/objections",
+       lambda w: f"/api/v1/services/{w.review_objected}/review/objections",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
+    Op("POST", "/api/v1/services/{reference}/review/objections/{objection_ref}/steps",
+       lambda w: f"/api/v1/services/{w.review_objected}/review/objections/{w.review_objection_ref}/steps",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
+       lambda w: {"step": "accept", "reason": None, "outcome": None}, "service:objection:accept"),
+    Op("GET", "/api/v1/services/{reference}/review/objections/{objection_ref}/documents/{position}",
+       lambda w: f"/api/v1/services/{w.review_objected}/review/objections/{w.review_objection_ref}/documents/0",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

@@ -12,7 +12,7 @@ from tests.support.statements import round_trips
 from tests.support.traceutil import last_review_code, record
 from tests.support.webutil import text
 
-NONE = {"count": 0, "average": None, "recent_tags": []}
+NONE = {"count": 0, "average": None, "recent_tags": [], "objection_pending": False}
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_the_card_and_company_views_summarise_the_reviews(client, factory, world
     expected = {"count": 3, "average": "4.3", "recent_tags": [
         {"code": "punctual", "zh": "准时", "en": "Punctual", "count": 2},
         {"code": "careful", "zh": "细心", "en": "Careful", "count": 2},
-        {"code": "tidy", "zh": "干净整洁", "en": "Clean and tidy", "count": 1}]}
+        {"code": "tidy", "zh": "干净整洁", "en": "Clean and tidy", "count": 1}], "objection_pending": False}
     assert client.get(f"/api/v1/cards/{world.card_no}").get_json()["reviews"] == expected
     assert client.get(f"/api/v1/companies/{world.company.uscc}").get_json()["reviews"] == expected
     card = text(client.get(f"/c/{world.card_no}"))

@@ -1,0 +1,120 @@
+"""Objection pages on the complaints' blueprint: the subject files an objection to a substantiated complaint from
+its complaints page (/me/complaints for the worker signed in, /company/complaints for a company's members); the
+concluding agency's regulators open the documents and take their step on the complaint's page."""
+from __future__ import annotations
+
+from flask import Response, redirect, request, url_for
+
+from .. import clock
+from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
+from ..attachments import rules as attachment_rules
+from ..attachments import services as attachments
+from ..errors import ApiError
+from ..extensions import db
+from ..keys import keyring
+from ..sanctions.forms import ObjectionForm, ObjectionStepForm
+from ..selfservice.views import need_sign_in, signed_in
+from ..web import account, flash_msg, role_required
+from . import objections, services
+from .views import bp
+
+FILED = ("异议已提交。认定该投诉的机关将在 2 个工作日内决定是否受理。",
+         "Your objection is filed. The agency that concluded the complaint decides within 2 working days whether "
+         "to accept it.")
+
+
+@bp.url_value_preprocessor
+def _body_limit(endpoint, _values):
+    """A filing's body may carry five documents of the full 5 MiB; set before the CSRF check reads the form."""
+    if endpoint in ("complaints_web.my_object", "complaints_web.company_object"):
+        request.max_content_length = attachment_rules.body_limit()
+
+
+def _files(form) -> list[bytes]:
+    return [f.read(attachment_rules.MAX_BYTES + 1) for f in (form.documents.data or []) if getattr(f, "filename", "")]
+
+
+def _flash_error(exc: ApiError) -> None:
+    db.session.rollback()
+    flash_msg(exc.zh, exc.en, "error")
+    for text in (exc.fields or {}).values():
+        flash_msg(text["zh"], text["en"], "error")
+
+
+def _file(run, back: str):
+    form = ObjectionForm()
+    try:
+        if not form.validate():
+            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
+        run(form.reasons.data, _files(form))
+    except ApiError as exc:
+        _flash_error(exc)
+        return redirect(back)
+    db.session.commit()
+    flash_msg(*FILED, "success")
+    return redirect(back)
+
+
+@bp.post("/me/complaints/<ref>/objections")
+def my_object(ref: str):
+    found = signed_in()
+    if found is None:
+        return need_sign_in()
+    worker, _session = found
+    complaint = services.own_complaint(ref, worker=worker)
+    return _file(lambda reasons, files: objections.file_as_worker(
+        keyring(), worker=worker, complaint=complaint, reasons=reasons, files=files, now=clock.now()),
+        url_for(".my_complaints", _anchor=f"complaint-{complaint.ref}"))
+
+
+@bp.post("/company/complaints/<ref>/objections")
+@role_required(*COMPANY_ROLES)
+def company_object(ref: str):
+    user = account()
+    complaint = services.own_complaint(ref, company=user.company)
+    return _file(lambda reasons, files: objections.file_as_company(
+        keyring(), account=user, company=user.company, complaint=complaint, reasons=reasons, files=files,
+        now=clock.now()), url_for(".company_complaints", _anchor=f"complaint-{complaint.ref}"))
+
+
+@bp.get("/admin/complaints/<ref>/objections/<objection_ref>/documents/<int:position>")
+@role_required(*REGULATOR_ROLES)
+def objection_document(ref: str, objection_ref: str, position: int):
+    """One document, for the concluding agency's regulators (they answer the objection), as a download."""
+    regulator = account()
+    complaint = objections.complaint_for_regulator(regulator, ref)
+    objections.require_concluder(regulator, complaint)
+    row = objections.document(objections.get_objection(complaint, objection_ref), position)
+    return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
+        "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
+
+
+@bp.post("/admin/complaints/<ref>/objections/<objection_ref>")
+@role_required(*REGULATOR_ROLES)
+def objection_step(ref: str, objection_ref: str):
+    """accept, reject, dismiss, or uphold by withdrawing the complaint (a category corrected: the API)."""
+    regulator = account()
+    complaint = objections.complaint_for_regulator(regulator, ref)
+    objection = objections.get_objection(complaint, objection_ref)
+    form = ObjectionStepForm()
+    step = form.step.data if form.validate() else None
+    back = url_for(".complaint", ref=complaint.ref, _anchor="objections")
+    try:
+        if step is None:
+            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
+        objections.take_step(keyring(), regulator=regulator, complaint=complaint, objection=objection, step=step,
+                             reason=form.reason.data or None, outcome="withdraw" if step == "uphold" else None,
+                             today=clock.today())
+    except ApiError as exc:
+        _flash_error(exc)
+        return redirect(back)
+    db.session.commit()
+    flash_msg("已办理该异议，并记录了理由。", "The objection is handled; the reason is recorded.", "success")
+    return redirect(back)
+
+
+def page_objections(complaint) -> list[dict]:
+    """The complaint's objections as its pages show them."""
+    ring, today = keyring(), clock.today()
+    return [objections.view(ring, o, today) for o in complaint.objections]
