@@ -20,10 +20,19 @@ def H(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
+_ISSUED: set[str] = set()
+
+
 def new_id(birth: date = date(1984, 4, 4)) -> str:
+    """A valid ID number no earlier call in this process returned: two draws for one birth date can otherwise
+    collide (a few thousand numbers a day), and a second person would then be refused as the first."""
     from registry.workers import idnumber
 
-    return idnumber.generate(RNG, birth=birth)
+    while True:
+        number = idnumber.generate(RNG, birth=birth)
+        if number not in _ISSUED:
+            _ISSUED.add(number)
+            return number
 
 
 def employ(factory, company, admin_account, *, name="陈秀英", phone=PHONE, id_number=None):
