@@ -45,12 +45,13 @@ def sealed_columns() -> list[Sealed]:
     from ..accounts.models import Account
     from ..attachments.models import Attachment
     from ..companies.models import Company
-    from ..complaints.models import ComplaintObjection
+    from ..complaints.models import Complaint, ComplaintObjection, ComplaintResponse, ComplaintStep
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
     from ..sanctions.models import Sanction, SanctionNotice, SanctionObjection, SanctionPerson, SanctionRepair
-    from ..trace.models import ReviewObjection
+    from ..trace.import_models import ServiceFile
+    from ..trace.models import ReviewObjection, ServiceReview
     from ..workers.models import Worker, WorkerPhoto
 
     return [
@@ -73,6 +74,15 @@ def sealed_columns() -> list[Sealed]:
         Sealed(SanctionRepair, "statement_enc", "sanction_repairs", "statement", "ref"),
         Sealed(SanctionObjection, "reasons_enc", "sanction_objections", "reasons", "ref"),
         Sealed(SanctionObjection, "answer_enc", "sanction_objections", "answer", "ref"),
+        Sealed(Complaint, "text_enc", "complaints", "text", "ref"),
+        Sealed(Complaint, "contact_name_enc", "complaints", "contact_name", "ref"),
+        Sealed(Complaint, "contact_phone_enc", "complaints", "contact_phone", "ref"),
+        Sealed(ComplaintStep, "reason_enc", "complaint_steps", "reason", "ref"),
+        Sealed(ComplaintResponse, "text_enc", "complaint_responses", "text", "ref"),
+        Sealed(ServiceReview, "text_enc", "service_reviews", "text", "ref"),
+        Sealed(ServiceReview, "reply_enc", "service_reviews", "reply", "ref"),
+        # An uploaded service file while its import runs (emptied when the task ends).
+        Sealed(ServiceFile, "content_enc", "service_files", "content", "ref", binary=True),
         Sealed(ComplaintObjection, "reasons_enc", "complaint_objections", "reasons", "ref"),
         Sealed(ComplaintObjection, "answer_enc", "complaint_objections", "answer", "ref"),
         Sealed(ReviewObjection, "reasons_enc", "review_objections", "reasons", "ref"),

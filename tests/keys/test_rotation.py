@@ -199,3 +199,66 @@ def test_rotating_field_reseals_repair_applications_and_their_documents(app, run
     assert application.statement_enc.startswith(new + ":")
     assert repair.statement_of(ring, application) == "已缴纳罚款。"
     all_digests_replay(ring)
+
+
+def test_every_sealed_column_is_rotated():
+    """Every `*_enc` column of the schema is listed for rotation: a sealed column left out would stay under a
+    retired key for good (complaints and reviews once were)."""
+    from registry.keys.rotation import sealed_columns
+
+    listed = {(s.model.__table__.name, s.column) for s in sealed_columns()}
+    sealed = {(t.name, c.name) for t in db.metadata.sorted_tables for c in t.columns if c.name.endswith("_enc")}
+    assert sealed - listed == set()
+
+
+def test_rotating_field_reseals_complaints_and_reviews(app, runner, factory, clock):
+    """A complaint's text and contact, a regulator's step reason, a worker's response, a review and its reply move to
+    the new key and open under their own associated data; every digest stays."""
+    from types import SimpleNamespace
+
+    from registry.clock import now as utcnow
+    from registry.complaints import services as complaints
+    from registry.keys.crypto import aad, unseal, unseal_bytes
+    from registry.keys.rotation import sealed_columns, values_left
+    from registry.trace.reviews import add_review, reply
+    from tests.support.cardworld import green_worker
+    from tests.support.complaintutil import file_card, step
+    from tests.support.traceutil import record as record_service
+
+    w = green_worker(factory)
+    market = factory.agency_user(factory.agency(sector="market")).account
+    filed = file_card(factory, w.worker, contact=complaints.Contact("王女士", "13900002222"))
+    step(factory, market, filed.complaint, "accept")
+    complaints.respond_as_worker(factory.ring, worker=w.worker, complaint=filed.complaint, text="当天按约定完成。",
+                                 now=utcnow())
+    service = record_service(factory, SimpleNamespace(company=w.company, admin=w.admin, worker=w.worker))
+    add_review(factory.ring, service=service, rating=4, tags=["punctual"], text="准时，干活细致", now=utcnow())
+    db.session.commit()
+    reply(factory.ring, account=w.admin, company=w.company, service=service, text="感谢您的评价。",
+          now=utcnow())
+    db.session.commit()
+    ring = factory.ring
+    result = runner.invoke(args=["keys", "rotate", "field"])
+    assert result.exit_code == 0, result.output
+    new = ring.current("field").id
+    db.session.rollback()
+    assert values_left(ring, "field", new) == 0
+    opened = {}
+    for s in sealed_columns():
+        for row in db.session.execute(select(s.model)).scalars():
+            value = getattr(row, s.column)
+            if value is None:
+                continue
+            associated = aad(s.aad_table, s.aad_column, getattr(row, s.ref_attr))
+            if s.binary:
+                assert bytes(value).startswith((new + ":").encode())
+                unseal_bytes(ring, bytes(value), associated)
+            else:
+                assert value.startswith(new + ":")
+                opened[(s.aad_table, s.aad_column)] = unseal(ring, value, associated)
+    assert opened[("complaints", "contact_phone")] == "13900002222"
+    assert opened[("complaint_responses", "text")] == "当天按约定完成。"
+    assert opened[("service_reviews", "text")] == "准时，干活细致"
+    assert opened[("service_reviews", "reply")] == "感谢您的评价。"
+    assert {("complaints", "text"), ("complaints", "contact_name"), ("complaint_steps", "reason")} <= set(opened)
+    all_digests_replay(ring)
