@@ -91,7 +91,7 @@ def affected() -> list[Affected]:
         # A record both corrected and then repaired or withdrawn is named by what ends it.
         if known.get(ref) in (None, "corrected"):
             known[ref] = why
-    out = [Affected(b, tuple(sorted(changes.items()))) for b, changes in found.values()]
+    out = [Affected(b, tuple(sorted(named.items()))) for b, named in found.values()]
     return sorted(out, key=lambda a: (a.bulletin.period_kind, a.bulletin.period_key))
 
 
