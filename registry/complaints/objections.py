@@ -31,7 +31,7 @@ from ..companies.models import Company
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, seal, state_hmac, unseal
+from ..keys.crypto import aad, seal, state_hmac
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref
@@ -220,13 +220,11 @@ def take_step(ring: KeyRing, *, regulator: Account, complaint: Complaint, object
 # --- reading -------------------------------------------------------------------------------------
 
 def reasons_of(ring: KeyRing, objection: ComplaintObjection) -> str:
-    return unseal(ring, objection.reasons_enc, aad("complaint_objections", "reasons", objection.ref))
+    return sanction_objections.opened(ring, objection, "reasons")
 
 
 def answer_of(ring: KeyRing, objection: ComplaintObjection) -> str | None:
-    if objection.answer_enc is None:
-        return None
-    return unseal(ring, objection.answer_enc, aad("complaint_objections", "answer", objection.ref))
+    return sanction_objections.opened(ring, objection, "answer")
 
 
 def deadline_of(objection: ComplaintObjection, *, using=None) -> tuple[str, calendar.Deadline] | None:
@@ -257,33 +255,10 @@ def pending_ids(complaint_ids: list[int]) -> set[int]:
 
 
 def view(ring: KeyRing, objection: ComplaintObjection, today: date | None = None, *, using=None) -> dict:
-    """An objection as its subject and the regulators see it: reasons, documents (without their bytes), steps."""
-    found = deadline_of(objection, using=using)
-    deadline = None
-    if found is not None:
-        kind, d = found
-        deadline = {"kind": kind, "day": d.day, "provisional": d.provisional,
-                    "overdue": today is not None and today > d.day}
-    return {
-        "ref": objection.ref,
-        "complaint_ref": objection.complaint.ref,
-        "state": objection.state,
-        "state_label": {"zh": orules.STATES[objection.state][0], "en": orules.STATES[objection.state][1]},
-        "filed_by_kind": objection.filed_by_kind,
-        "reasons": reasons_of(ring, objection),
-        "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, objection.id)],
-        "filed_on": objection.filed_on,
-        "accepted_on": objection.accepted_on,
-        "answered_on": objection.answered_on,
-        "answer": answer_of(ring, objection),
-        "outcome": objection.outcome,
-        "corrected_from": objection.corrected_from,
-        "deadline": deadline,
-    }
+    """An objection to a complaint as its subject and the regulators see it."""
+    return {**sanction_objections.common_view(ring, objection, OWNER_KIND, today, using=using),
+            "complaint_ref": objection.complaint.ref, "corrected_from": objection.corrected_from}
 
 
 def document(objection: ComplaintObjection, position: int):
-    found = next((a for a in attachments.for_owner(OWNER_KIND, objection.id) if a.position == position), None)
-    if found is None:
-        raise not_found("document", "材料")
-    return found
+    return sanction_objections.document_at(OWNER_KIND, objection, position)

@@ -250,14 +250,19 @@ def _withdraw(sanction: Sanction, *, regulator: Account, today: date) -> None:
 
 # --- reading -------------------------------------------------------------------------------------
 
+def opened(ring: KeyRing, objection, column: str) -> str | None:
+    """An objection's sealed `reasons` or `answer` (None when unanswered), whichever record it objects to: each
+    kind's table names its associated data."""
+    sealed = getattr(objection, f"{column}_enc")
+    return None if sealed is None else unseal(ring, sealed, aad(objection.__tablename__, column, objection.ref))
+
+
 def reasons_of(ring: KeyRing, objection: SanctionObjection) -> str:
-    return unseal(ring, objection.reasons_enc, aad("sanction_objections", "reasons", objection.ref))
+    return opened(ring, objection, "reasons")
 
 
 def answer_of(ring: KeyRing, objection: SanctionObjection) -> str | None:
-    if objection.answer_enc is None:
-        return None
-    return unseal(ring, objection.answer_enc, aad("sanction_objections", "answer", objection.ref))
+    return opened(ring, objection, "answer")
 
 
 def deadline_of(objection: SanctionObjection, *, using=None) -> tuple[str, calendar.Deadline] | None:
@@ -313,8 +318,9 @@ def is_pending(sanction: Sanction) -> bool:
     return bool(pending(sanction))
 
 
-def view(ring: KeyRing, objection: SanctionObjection, today: date | None = None, *, using=None) -> dict:
-    """An objection as its subject and the regulators see it: reasons, documents (without their bytes), steps."""
+def common_view(ring: KeyRing, objection, owner_kind: str, today: date | None = None, *, using=None) -> dict:
+    """What every objection shows its subject and the regulators, whatever it objects to: reasons, documents
+    (without their bytes; `owner_kind` names them), the steps and the running deadline."""
     found = deadline_of(objection, using=using)
     deadline = None
     if found is not None:
@@ -323,25 +329,33 @@ def view(ring: KeyRing, objection: SanctionObjection, today: date | None = None,
                     "overdue": today is not None and today > d.day}
     return {
         "ref": objection.ref,
-        "sanction_ref": objection.sanction.ref,
         "state": objection.state,
         "state_label": {"zh": orules.STATES[objection.state][0], "en": orules.STATES[objection.state][1]},
         "filed_by_kind": objection.filed_by_kind,
-        "reasons": reasons_of(ring, objection),
-        "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, objection.id)],
-        "in_window": objection.in_window,
+        "reasons": opened(ring, objection, "reasons"),
+        "documents": [attachments.view(a) for a in attachments.for_owner(owner_kind, objection.id)],
         "filed_on": objection.filed_on,
         "accepted_on": objection.accepted_on,
         "answered_on": objection.answered_on,
-        "answer": answer_of(ring, objection),
+        "answer": opened(ring, objection, "answer"),
         "outcome": objection.outcome,
         "deadline": deadline,
     }
 
 
-def document(sanction: Sanction, objection: SanctionObjection, position: int):
-    rows = attachments.for_owner(OWNER_KIND, objection.id)
-    found = next((a for a in rows if a.position == position), None)
+def view(ring: KeyRing, objection: SanctionObjection, today: date | None = None, *, using=None) -> dict:
+    """An objection to a sanction as its subject and the regulators see it."""
+    return {**common_view(ring, objection, OWNER_KIND, today, using=using), "sanction_ref": objection.sanction.ref,
+            "in_window": objection.in_window}
+
+
+def document_at(owner_kind: str, objection, position: int):
+    """The objection's document at `position` (1-based), or 404."""
+    found = next((a for a in attachments.for_owner(owner_kind, objection.id) if a.position == position), None)
     if found is None:
         raise not_found("document", "材料")
     return found
+
+
+def document(sanction: Sanction, objection: SanctionObjection, position: int):
+    return document_at(OWNER_KIND, objection, position)

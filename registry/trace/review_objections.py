@@ -31,7 +31,7 @@ from ..complaints.services import _text
 from ..errors import ApiError, not_found
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, seal, state_hmac, unseal
+from ..keys.crypto import aad, seal, state_hmac
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref
@@ -238,31 +238,9 @@ def pending_for_regulator(account: Account) -> list[ReviewObjection]:
 
 
 def view(ring: KeyRing, objection: ReviewObjection, today: date | None = None) -> dict:
-    found = sanction_objections.deadline_of(objection)
-    deadline = None
-    if found is not None:
-        kind, d = found
-        deadline = {"kind": kind, "day": d.day, "provisional": d.provisional,
-                    "overdue": today is not None and today > d.day}
-    return {
-        "ref": objection.ref,
-        "state": objection.state,
-        "state_label": {"zh": orules.STATES[objection.state][0], "en": orules.STATES[objection.state][1]},
-        "filed_by_kind": objection.filed_by_kind,
-        "reasons": unseal(ring, objection.reasons_enc, aad("review_objections", "reasons", objection.ref)),
-        "documents": [attachments.view(a) for a in attachments.for_owner(OWNER_KIND, objection.id)],
-        "filed_on": objection.filed_on,
-        "accepted_on": objection.accepted_on,
-        "answered_on": objection.answered_on,
-        "answer": None if objection.answer_enc is None else unseal(
-            ring, objection.answer_enc, aad("review_objections", "answer", objection.ref)),
-        "outcome": objection.outcome,
-        "deadline": deadline,
-    }
+    """An objection to a review as its subject and the regulators see it."""
+    return sanction_objections.common_view(ring, objection, OWNER_KIND, today)
 
 
 def document(objection: ReviewObjection, position: int):
-    found = next((a for a in attachments.for_owner(OWNER_KIND, objection.id) if a.position == position), None)
-    if found is None:
-        raise not_found("document", "材料")
-    return found
+    return sanction_objections.document_at(OWNER_KIND, objection, position)
