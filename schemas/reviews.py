@@ -73,7 +73,7 @@ class ReviewSummarySchema(Schema):
 
 
 class CompanyReviewSchema(Schema):
-    """A review of one of the company's services, as the company reads it (no household, no code)."""
+    """A review of a service, as its company (or its worker, in self-service) reads it (no household, no code)."""
 
     service_reference = fields.String(metadata={"description": "The service's public reference (reply with it)."})
     card_no = fields.String()
@@ -89,6 +89,9 @@ class CompanyReviewSchema(Schema):
     reviewed_dt = fields.DateTime()
     reply = fields.String(allow_none=True)
     replied_dt = fields.DateTime(allow_none=True)
+    withdrawn_dt = fields.DateTime(allow_none=True, metadata={
+        "description": "When an upheld objection (异议) withdrew the review: it then counts in no public summary."})
+    objection_pending = fields.Boolean(metadata={"description": "An objection to this review is being handled."})
 
 
 class ReviewLeftSchema(ChangeSchema):

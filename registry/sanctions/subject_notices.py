@@ -1,11 +1,13 @@
-"""What the subject of a sanction is told at each step of an objection, a credit repair or a withdrawal.
+"""What the subject of a record is told at each step of an objection (to a sanction, a substantiated complaint or a
+review), a credit repair or a withdrawal.
 
 Two faces of the same steps:
 
 - `tell`: a text message through the one notification interface (`notify.send`, kind `notice`) to the subject's
   mobile on record (a worker's phone; a company's contact mobile; none to a landline: `services.subject_phone`),
   in the step's own transaction. No names, no facts, no reasons (they may name people): what happened, which
-  agency, and where to read the rest.
+  agency, and where to read the rest. `tell_about` does the same for a complaint's or a review's objection, to the
+  one who filed it.
 - `for_subject`: the list the subject reads (the company portal, the worker's `/me`, and the API), **derived** from
   the rows the steps write (objections, repair applications, the withdrawal) — no table of its own: the rows are
   the record of each step already, so the list cannot drift from them, and it holds nothing new about anyone.
@@ -29,9 +31,9 @@ from .services import subject_phone
 
 # Each step's message: what happened, in Chinese and English. No names, no facts, no reasons.
 TEXTS = {
-    "objection_filed": ("异议已收到（回执），作出决定的机关将决定是否受理。",
-                        "Your objection was received (this is your receipt); the issuing agency decides whether "
-                        "to accept it."),
+    "objection_filed": ("异议已收到（回执），监管部门将决定是否受理。",
+                        "Your objection was received (this is your receipt); the regulator decides whether to "
+                        "accept it."),
     "objection_accepted": ("异议已受理，正在核查。", "Your objection was accepted and is being checked."),
     "objection_rejected": ("异议不予受理，理由请登录查看。", "Your objection was not accepted; sign in to read why."),
     "objection_upheld_correct": ("异议成立，原记录已更正。", "Your objection was upheld: the record is corrected."),
@@ -104,7 +106,31 @@ def _steps(sanction: Sanction):
 
 
 def for_subject(*, worker_id: int | None = None, company_id: int | None = None) -> list[dict]:
-    """The notifications about this worker's or this company's sanctions, newest first."""
+    """The notifications about this worker's or this company's records, newest first: its sanctions' steps, and
+    the steps of the objections to the complaints and the reviews about it."""
+    rows = [*_sanction_rows(worker_id, company_id), *_complaint_rows(worker_id, company_id),
+            *_review_rows(worker_id, company_id)]
+    rows.sort(key=lambda r: r[0], reverse=True)
+    return [r for _key, r in rows]
+
+
+def _row(key, *, kind: str, day, record_kind: str, record_ref: str, agency: dict, subject_kind: str) -> tuple:
+    zh, en = TEXTS[kind]
+    where_zh, where_en = WHERE[subject_kind]
+    return key, {"kind": kind, "day": day, "record_kind": record_kind, "record_ref": record_ref,
+                 "sanction_ref": record_ref if record_kind == "sanction" else None, "agency": agency,
+                 "text": {"zh": zh, "en": en}, "where": {"zh": where_zh, "en": where_en}}
+
+
+def _agency(agency) -> dict:
+    return {"zh": agency.name_zh, "en": agency.name_en} if agency is not None else dict(REGULATORS)
+
+
+# Who answers an objection to a review before one has: the regulators of the company's sectors or the market's.
+REGULATORS = {"zh": "监管部门", "en": "The regulators"}
+
+
+def _sanction_rows(worker_id, company_id) -> list[tuple]:
     from .models import SanctionObjection, SanctionRepair, SanctionWithdrawal
 
     q = select(Sanction).where(or_(
@@ -117,15 +143,54 @@ def for_subject(*, worker_id: int | None = None, company_id: int | None = None) 
         q = q.where(Sanction.subject_kind == "company", Sanction.company_id == company_id)
     q = q.options(selectinload(Sanction.objections), selectinload(Sanction.repairs),
                   selectinload(Sanction.withdrawal), selectinload(Sanction.agency))
-    rows = []
-    for s in db.session.execute(q.order_by(Sanction.id)).scalars():
-        for position, (day, _at, kind) in enumerate(_steps(s)):
-            zh, en = TEXTS[kind]
-            where_zh, where_en = WHERE[s.subject_kind]
-            rows.append(((day, s.id, position), {
-                "kind": kind, "day": day, "sanction_ref": s.ref,
-                "agency": {"zh": s.agency.name_zh, "en": s.agency.name_en},
-                "text": {"zh": zh, "en": en}, "where": {"zh": where_zh, "en": where_en},
-            }))
-    rows.sort(key=lambda r: r[0], reverse=True)
-    return [r for _key, r in rows]
+    return [_row((day, 0, s.id, position), kind=kind, day=day, record_kind="sanction", record_ref=s.ref,
+                 agency=_agency(s.agency), subject_kind=s.subject_kind)
+            for s in db.session.execute(q.order_by(Sanction.id)).scalars()
+            for position, (day, _at, kind) in enumerate(_steps(s))]
+
+
+def _objection_steps(objection):
+    """(day, kind, who acted) of each step of one objection, oldest first."""
+    out = [(objection.filed_on, "objection_filed", None)]
+    if objection.accepted_on is not None:
+        out.append((objection.accepted_on, "objection_accepted", objection.accepted_by))
+    if objection.answered_on is not None:
+        out.append((objection.answered_on, _objection_answer_kind(objection), objection.answered_by))
+    return out
+
+
+def _complaint_rows(worker_id, company_id) -> list[tuple]:
+    from ..complaints.models import Complaint, ComplaintObjection
+
+    q = select(Complaint).where(Complaint.id.in_(select(ComplaintObjection.complaint_id)))
+    if worker_id is not None:
+        q = q.where(Complaint.subject_kind == "worker", Complaint.worker_id == worker_id)
+    else:
+        q = q.where(Complaint.subject_kind == "company", Complaint.company_id == company_id)
+    q = q.options(selectinload(Complaint.objections), selectinload(Complaint.concluded_agency))
+    return [_row((day, 1, c.id, o.id, position), kind=kind, day=day, record_kind="complaint",
+                 record_ref=c.reference, agency=_agency(c.concluded_agency), subject_kind=c.subject_kind)
+            for c in db.session.execute(q.order_by(Complaint.id)).scalars()
+            for o in c.objections for position, (day, kind, _by) in enumerate(_objection_steps(o))]
+
+
+def _review_rows(worker_id, company_id) -> list[tuple]:
+    """A review speaks of its worker and its company both: each reads the steps of every objection to it."""
+    from ..accounts.models import Account
+    from ..trace.models import ReviewObjection, ServiceRecord
+    from ..trace.services import reference_of
+
+    q = select(ServiceRecord).where(ServiceRecord.id.in_(select(ReviewObjection.service_id)))
+    q = q.where(ServiceRecord.worker_id == worker_id) if worker_id is not None else \
+        q.where(ServiceRecord.company_id == company_id)
+    services = list(db.session.execute(q.options(selectinload(ServiceRecord.objections))
+                                       .order_by(ServiceRecord.id)).scalars())
+    steps = [(s, o, position, step) for s in services for o in s.objections
+             for position, step in enumerate(_objection_steps(o))]
+    refs = {by for *_rest, (_day, _kind, by) in steps if by is not None}
+    agencies = {a.ref: a.agency for a in db.session.execute(
+        select(Account).where(Account.ref.in_(refs)).options(selectinload(Account.agency))).scalars()} if refs else {}
+    subject_kind = "worker" if worker_id is not None else "company"
+    return [_row((day, 2, s.id, o.id, position), kind=kind, day=day, record_kind="review",
+                 record_ref=reference_of(s.ref), agency=_agency(agencies.get(by)), subject_kind=subject_kind)
+            for s, o, position, (day, kind, by) in steps]

@@ -1,5 +1,6 @@
-"""/api/v1: the notifications a sanction's subject reads (a company's members, the worker in self-service): each
-step of its objections, credit repairs and withdrawals, newest first (`subject_notices.for_subject`)."""
+"""/api/v1: the notifications the subject of a record reads (a company's members, the worker in self-service):
+each step of the objections to its sanctions, complaints and reviews, of its credit repairs and of withdrawals,
+newest first (`subject_notices.for_subject`)."""
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -15,7 +16,7 @@ from ..selfservice.api import current_worker, worker_required
 from . import subject_notices
 
 blp = api_blueprint("subject_notifications", __name__,
-                    "What a sanction's subject was told at each step of its objections, repairs and withdrawals.")
+                    "What the subject of a record was told at each step of its objections, repairs and withdrawals.")
 
 
 @blp.route("/companies/<uscc:uscc>/notifications")
@@ -25,7 +26,7 @@ class CompanyNotifications(MethodView):
     @blp.alt_response(403, schema=ERRORS)
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc):
-        """Your company's notifications about its sanctions, newest first (its members)."""
+        """Your company's notifications about its sanctions, complaints and reviews, newest first (its members)."""
         company = companies.get_company(uscc)
         require_member(bearer_account(), company)
         return subject_notices.for_subject(company_id=company.id)
@@ -37,6 +38,6 @@ class SelfNotifications(MethodView):
     @blp.response(200, SubjectNotificationSchema(many=True))
     @blp.alt_response(401, schema=ERRORS)
     def get(self):
-        """Your notifications about your sanctions, newest first (the worker in self-service)."""
+        """Your notifications about your sanctions, complaints and reviews, newest first (self-service)."""
         worker, _session = current_worker()
         return subject_notices.for_subject(worker_id=worker.id)

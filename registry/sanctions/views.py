@@ -18,6 +18,7 @@ from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
 from ..reports import services as reports
+from ..trace.services import reference_of
 from ..web import account, apply_api_error, flash_msg, role_required, t
 from . import objection_rules, objections, repair_rules, rules, views_model, worklist
 from . import repair as repair_deadlines
@@ -74,7 +75,7 @@ def worklist_page():
                            logins=worklist.logins_of(refs),
                            reports=[_report_row(r) for r in work.open_reports],
                            complaints_due=[_complaint_row(d) for d in work.complaints_due],
-                           repair_days=repair_deadlines.answer_working_days())
+                           repair_days=repair_deadlines.answer_working_days(), review_reference=reference_of)
 
 
 def _complaint_row(due) -> dict:

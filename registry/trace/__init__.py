@@ -13,14 +13,22 @@ def register(app):
     """Attach this domain's API and pages."""
     from ..extensions import api
     from . import api as api_mod
-    from . import import_api, import_views, review_objections_api, reviews_api, reviews_views, views
+    from . import (  # noqa: F401
+        import_api,
+        import_views,
+        review_objections_api,
+        review_objections_views,
+        reviews_api,
+        reviews_views,
+        views,
+    )
 
     api.register_blueprint(api_mod.blp)
     app.register_blueprint(views.bp)
     # Reviews: the customer's review with the code, the company's reply, the company's list.
     api.register_blueprint(reviews_api.blp)
     app.register_blueprint(reviews_views.bp)
-    # Objections (异议) to a review by its company or worker, answered by a regulator.
+    # Objections (异议) to a review by its company or worker, answered by a regulator (pages on reviews_views.bp).
     api.register_blueprint(review_objections_api.blp)
     # Service files: upload, progress, report (a queued task, `trace/imports.py`).
     api.register_blueprint(import_api.blp)

@@ -24,6 +24,8 @@ from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import ANONYMOUS_ACTOR, Recorded, record_change
 from ..models import new_ref
+from ..sanctions.objection_rules import PENDING_STATES
+from ..workers.models import Worker
 from . import review_rules
 from .codes import match_code
 from .models import ServiceRecord, ServiceReview
@@ -109,17 +111,28 @@ def reply(ring: KeyRing, *, account: Account, company: Company, service: Service
 
 def company_reviews(company: Company, *, limit: int, offset: int) -> tuple[list[ServiceReview], int]:
     """The reviews of the company's services, newest first, and how many there are."""
-    base = select(ServiceReview).where(ServiceReview.company_id == company.id)
+    return _reviews(ServiceReview.company_id == company.id, limit=limit, offset=offset)
+
+
+def worker_reviews(worker: Worker, *, limit: int, offset: int) -> tuple[list[ServiceReview], int]:
+    """The reviews of the services this worker performed (self-service), newest first, and how many there are."""
+    return _reviews(ServiceReview.worker_id == worker.id, limit=limit, offset=offset)
+
+
+def _reviews(where, *, limit: int, offset: int) -> tuple[list[ServiceReview], int]:
+    base = select(ServiceReview).where(where)
     total = db.session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     rows = db.session.execute(
-        base.options(joinedload(ServiceReview.service).joinedload(ServiceRecord.worker))
+        base.options(joinedload(ServiceReview.service).joinedload(ServiceRecord.worker),
+                     joinedload(ServiceReview.service).selectinload(ServiceRecord.objections))
         .order_by(ServiceReview.reviewed_dt.desc(), ServiceReview.id.desc()).limit(limit).offset(offset)
     ).scalars().all()
     return list(rows), total
 
 
 def review_view(ring: KeyRing, review: ServiceReview) -> dict:
-    """A review as its company reads it: the service (never the household, never the code), the texts opened."""
+    """A review as its company, its worker and the regulators who answer objections to it read it: the service
+    (never the household, never the code), the texts opened, whether it is withdrawn or objected to."""
     service = review.service
     return {
         "service_reference": reference_of(service.ref),
@@ -137,6 +150,9 @@ def review_view(ring: KeyRing, review: ServiceReview) -> dict:
         "reply": unseal(ring, review.reply_enc, aad("service_reviews", "reply", review.ref))
         if review.reply_enc else None,
         "replied_dt": review.replied_dt,
+        # Withdrawn by an upheld objection: shown to its subject, counted nowhere public.
+        "withdrawn_dt": review.withdrawn_dt,
+        "objection_pending": any(o.state in PENDING_STATES for o in service.objections),
     }
 
 

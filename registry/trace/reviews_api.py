@@ -20,7 +20,7 @@ from ..api_util import ERRORS, api_blueprint, commit
 from ..companies.services import member_company
 from ..keys import keyring
 from ..ratelimits import review_attempt_limit
-from ..selfservice.api import refusals_commit
+from ..selfservice.api import current_worker, refusals_commit, worker_required
 from . import reviews
 
 blp = api_blueprint("reviews", __name__,
@@ -87,5 +87,20 @@ class CompanyReviews(MethodView):
         """The reviews of your company's services, newest first, with your replies (company members)."""
         company = member_company(bearer_account(), uscc)
         rows, _total = reviews.company_reviews(company, limit=args["limit"], offset=args["offset"])
+        ring = keyring()
+        return [reviews.review_view(ring, r) for r in rows]
+
+
+@blp.route("/self/reviews")
+class SelfReviews(MethodView):
+    @worker_required
+    @blp.arguments(CompanyReviewsArgs, location="query")
+    @blp.response(200, CompanyReviewSchema(many=True))
+    @blp.alt_response(401, schema=ERRORS)
+    def get(self, args):
+        """The reviews of the services you performed, newest first, with the company's replies, whether one is
+        withdrawn or objected to (the worker in self-service; object with the service reference)."""
+        worker, _session = current_worker()
+        rows, _total = reviews.worker_reviews(worker, limit=args["limit"], offset=args["offset"])
         ring = keyring()
         return [reviews.review_view(ring, r) for r in rows]

@@ -13,13 +13,14 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES
+from ..attachments import rules as attachment_rules
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import review_attempt_limit
 from ..selfservice.services import Refusal
 from ..web import account, apply_api_error, flash_msg, role_required
-from . import review_rules, reviews
+from . import review_objections, review_rules, reviews
 from .reviews_forms import ReplyForm, ReviewForm
 from .services import review_code_days
 from .vocab import REVIEW_TAGS
@@ -73,6 +74,15 @@ def thanks():
 
 # --- the company's reviews ------------------------------------------------------------------
 
+def page_view(ring, review, today) -> dict:
+    """A review as its pages show it (its company's, its worker's, the deciding regulator's): the review, its
+    objections (异议), and whether its subject may object now."""
+    service = review.service
+    return {**reviews.review_view(ring, review),
+            "objections": [review_objections.view(ring, o, today) for o in service.objections],
+            "may_object": review_objections.may_object(review, len(review_objections.pending(service))) is None}
+
+
 PAGE = 50
 
 
@@ -81,9 +91,9 @@ def _company_page(status: int = 200, *, failed: str | None = None, form: ReplyFo
     user = account()
     company = user.company
     rows, total = reviews.company_reviews(company, limit=PAGE, offset=0)
-    ring = keyring()
+    ring, today = keyring(), clock.today()
     return render_template("web/reviews/company.html", company=company, total=total,
-                           rows=[reviews.review_view(ring, r) for r in rows],
+                           rows=[page_view(ring, r, today) for r in rows], max_files=attachment_rules.MAX_FILES,
                            summary=reviews.company_summary(company.id),
                            failed=failed, failed_form=form, error=error, extra=extra or [],
                            text_max=review_rules.TEXT_MAX), status

@@ -328,6 +328,32 @@ def test_the_concluding_agencys_worklist_shows_each_pending_objection_with_its_d
     assert worklist.worklist(w.hk, START).complaint_objections_due == []
 
 
+def test_the_subject_is_told_each_step_of_an_objection_to_a_complaint_about_it(client, factory, w):
+    def told(path, token):
+        return [(n["record_kind"], n["record_ref"], n["kind"], n["agency"]["en"], n["sanction_ref"])
+                for n in client.get(path, headers=bearer(token)).get_json()]
+
+    company_path = f"/api/v1/companies/{w.company.uscc}/notifications"
+    assert told(company_path, w.t_admin) == []
+    ref = file(client, w.company.uscc, w.about_company.ref, w.t_admin).get_json()["ref"]
+    assert step(client, w.about_company.ref, ref, w.t_hk, step="accept").status_code == 200
+    assert step(client, w.about_company.ref, ref, w.t_hk, step="uphold", reason="记录不符。",
+                outcome="withdraw").status_code == 200
+    hk, number = w.hk.agency.name_en, w.about_company.reference
+    assert told(company_path, w.t_admin) == [("complaint", number, "objection_upheld_withdraw", hk, None),
+                                             ("complaint", number, "objection_accepted", hk, None),
+                                             ("complaint", number, "objection_filed", hk, None)]
+    # The worker's complaint is theirs alone: the company's list does not carry it, nor the worker's the company's.
+    token = worker_token(factory, w.world)
+    assert told("/api/v1/self/notifications", token) == []
+    resp = client.post(f"/api/v1/self/complaints/{w.about_worker.ref}/objections", data={"reasons": "当天不是我。"},
+                       content_type="multipart/form-data", headers=bearer(token))
+    assert resp.status_code == 201, resp.get_json()
+    assert told("/api/v1/self/notifications", token) == [
+        ("complaint", w.about_worker.reference, "objection_filed", hk, None)]
+    assert len(told(company_path, w.t_admin)) == 3
+
+
 def test_log_verify_checks_the_objections_sealed_texts_and_documents(client, factory, w):
     ref = _walk(client, w, "accepted")
     report = verify_local(factory.ring, ORIGIN)

@@ -93,6 +93,10 @@ def test_the_worklist_page_shows_the_deadline(app, client, w, clock):
     assert login(c, w.reg.account.login, w.reg.password, w.reg.totp_secret).status_code == 302
     page = text(c.get("/regulator"))
     assert "2027-03-15" in page and "is-overdue" in page.split('id="repairs-pending"')[1].split("</section>")[0]
+    # The issuing agency's sanction page says it too, beside the application it answers.
+    repairs = text(c.get(f"/admin/sanctions/{w.s.ref}")).split('id="repairs"')[1].split("</section>")[0]
+    due = repairs.split('class="answer-by"')[1].split("</p>")[0]
+    assert 'datetime="2027-03-15"' in due and "overdue" in due
 
 
 

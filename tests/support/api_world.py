@@ -833,6 +833,7 @@ OPS = [
        lambda w: {"text": "感谢您的评价！"}, "service:reply", 201),
     Op("GET", "/api/v1/companies/{uscc}/reviews", lambda w: f"/api/v1/companies/{_a(w)}/reviews",
        frozenset({"a_admin", "a_user"})),
+    Op("GET", "/api/v1/self/reviews", lambda w: "/api/v1/self/reviews", WORKER),
     # Complaints (投诉): anyone files (three ways) and follows one with its tracking code (a POST that reads); the
     # regulators who handle the subject (the employer's sector: housekeeping; market: all) read and step; the subject
     # responds: the worker in self-service, company A's members.

@@ -56,9 +56,10 @@ def w(app, client, factory):
     x.good = reviewed(1, 5, ["punctual"])
     x.bad = reviewed(2, 1, ["rude"])
     x.number = reference_of(x.bad.ref)
-    hk = factory.agency_user(factory.agency(sector="housekeeping", code="hk")).account
+    x.hk_user = factory.agency_user(factory.agency(sector="housekeeping", code="hk"))
     market = factory.agency_user(factory.agency(sector="market", code="mkt")).account
-    prop = factory.agency_user(factory.agency(sector="property", code="prop")).account
+    x.prop_user = factory.agency_user(factory.agency(sector="property", code="prop"))
+    hk, prop = x.hk_user.account, x.prop_user.account
     other = green_worker(factory, name="李桂兰", seed=9)
     x.other = other
     x.t_admin, x.t_other = factory.token(world.admin), factory.token(other.admin)
@@ -218,3 +219,132 @@ def test_the_regulators_who_decide_see_each_pending_objection_on_their_worklist(
     assert f'id="worklist-review-objection-{ref}"' in page and w.company.name in page
     assert step(client, w, ref, w.t_hk, step="reject", reason="材料不全。").status_code == 200
     assert worklist.worklist(hk, day).review_objections_due == []
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def test_the_subjects_object_on_their_review_pages_and_a_regulator_answers_on_the_review_page(app, client, factory, w):
+    from registry.clock import now as utcnow
+    from registry.selfservice import services as selfservice
+    from tests.support.selfutil import PIN, activate, last_activation_code
+    from tests.support.webutil import log_actions, login, post_form, text
+
+    # The company's admin sees both reviews, each with an objection form, and objects to the bad one.
+    company = app.test_client()
+    assert login(company, w.admin.login, "correct horse battery").status_code == 302
+    action = f"/company/reviews/{w.number}/objections"
+    page = text(company.get("/company/reviews"))
+    assert f'action="{action}"' in page and f'action="/company/reviews/{reference_of(w.good.ref)}/objections"' in page
+    # Refused (no reasons; a file that is no PDF, JPEG or PNG): the reasons shown, nothing stored.
+    before = log_actions()
+    resp = post_form(company, action, {"reasons": "", "documents": [(BytesIO(b"MZ\x90\x00"), "a.exe")]},
+                     page="/company/reviews", content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions() == before
+    page = text(company.get(resp.headers["Location"]))
+    assert "请填写异议理由" in page and "PDF" in page
+    resp = post_form(company, action, {"reasons": REASONS, "documents": [(BytesIO(PDF), "a.pdf")]},
+                     page="/company/reviews", content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions()[-1] == "service:objection:file"
+    page = text(company.get("/company/reviews"))
+    assert REASONS in page and f'action="{action}"' not in page  # one pending at a time: no second form
+    assert "异议处理中" in page
+    assert "异议处理中" in text(client.get(f"/companies/{w.company.uscc}?lang=zh"))
+    # Another company's member cannot file against this service.
+    other = app.test_client()
+    assert login(other, w.other.admin.login, "correct horse battery").status_code == 302
+    assert post_form(other, action, {"reasons": REASONS}, page="/company/reviews",
+                     content_type="multipart/form-data").status_code == 404
+    # The worker, signed in, finds the reviews of their services from their record and objects to the good one.
+    selfservice.issue_activation_code(factory.ring, actor=w.admin, worker=w.worker, now=utcnow())
+    db.session.commit()
+    assert activate(client, w.world.card_no, last_activation_code(factory, "13800005678")).status_code == 200
+    assert post_form(client, "/me/login", {"card_no": w.world.card_no, "pin": PIN}).status_code == 302
+    assert 'href="/me/reviews"' in text(client.get("/me"))
+    mine = text(client.get("/me/reviews"))
+    good = reference_of(w.good.ref)
+    assert f'id="review-{good}"' in mine and f'id="review-{w.number}"' in mine
+    assert f'action="/me/reviews/{w.number}/objections"' not in mine  # the company's objection is pending
+    resp = post_form(client, f"/me/reviews/{good}/objections", {"reasons": "客户当天并未在场。"}, page="/me/reviews",
+                     content_type="multipart/form-data")
+    assert resp.status_code == 302 and log_actions()[-1] == "service:objection:file"
+    assert "客户当天并未在场。" in text(client.get("/me/reviews"))
+    actors = db.session.execute(select(LogEntry.body).where(LogEntry.subject == w.good.log_ref)).scalars().all()
+    assert json.loads(actors[-1])["actor"] == self_actor(w.worker, w.good.log_ref)
+    assert client.get("/me/reviews").status_code == 200 and app.test_client().get("/me/reviews").status_code == 302
+    # A housekeeping regulator follows the worklist to the review, opens the document, accepts and upholds.
+    hk = app.test_client()
+    assert login(hk, w.hk_user.account.login, w.hk_user.password, w.hk_user.totp_secret).status_code == 302
+    review_url = f"/admin/reviews/{w.number}"
+    assert f'href="{review_url}#objections"' in text(hk.get("/regulator"))
+    (o,) = db.session.get(ServiceRecord, w.bad.id).objections
+    page = text(hk.get(review_url))
+    assert REASONS in page and f'id="objection-step-{o.ref}"' in page
+    doc = hk.get(f"{review_url}/objections/{o.ref}/documents/0")
+    assert doc.status_code == 200 and doc.data == PDF and doc.headers["Cache-Control"] == "no-store"
+    step_url = f"{review_url}/objections/{o.ref}"
+    assert post_form(hk, step_url, {"step": "uphold", "reason": "未受理"}, page=review_url).status_code == 302
+    assert log_actions()[-1] == "service:objection:file"  # upheld before acceptance: refused, nothing stored
+    assert post_form(hk, step_url, {"step": "accept"}, page=review_url).status_code == 302
+    assert post_form(hk, step_url, {"step": "uphold", "reason": ""}, page=review_url).status_code == 302
+    assert log_actions()[-1] == "service:objection:accept"  # an uphold without reasons: refused
+    assert post_form(hk, step_url, {"step": "uphold", "reason": "评价与服务记录不符。"}, page=review_url
+                     ).status_code == 302
+    assert log_actions()[-2:] == ["service:objection:accept", "service:objection:uphold"]
+    db.session.expire_all()
+    assert db.session.get(ServiceRecord, w.bad.id).review.withdrawn_dt is not None
+    page = text(hk.get(review_url))
+    assert f'id="objection-step-{o.ref}"' not in page and "评价已撤下" in page
+    assert "评价已撤下" in text(company.get("/company/reviews"))
+    # A regulator of a sector the company is not in: no page, no document, no step.
+    prop = app.test_client()
+    assert login(prop, w.prop_user.account.login, w.prop_user.password, w.prop_user.totp_secret).status_code == 302
+    assert prop.get(review_url).status_code == 404
+    assert prop.get(f"{review_url}/objections/{o.ref}/documents/0").status_code == 404
+
+
+def test_the_worker_lists_the_reviews_of_their_services_in_self_service(client, factory, w):
+    from registry.clock import now as utcnow
+    from registry.selfservice import services as selfservice
+
+    assert client.get("/api/v1/self/reviews").status_code == 401
+    issued = selfservice.issue_activation_code(factory.ring, actor=w.admin, worker=w.worker, now=utcnow())
+    db.session.commit()
+    token = selfservice.activate(factory.ring, card_no=w.world.card_no, code=issued.code, pin="204937",
+                                 now=utcnow()).token
+    db.session.commit()
+    listed = client.get("/api/v1/self/reviews", headers=bearer(token)).get_json()
+    assert [(r["service_reference"], r["rating"], r["objection_pending"], r["withdrawn_dt"]) for r in listed] == [
+        (w.number, 1, False, None), (reference_of(w.good.ref), 5, False, None)]
+    assert file(client, w, w.t_admin).status_code == 201
+    listed = client.get("/api/v1/self/reviews?limit=1", headers=bearer(token)).get_json()
+    assert [(r["service_reference"], r["objection_pending"]) for r in listed] == [(w.number, True)]
+    bad = client.get("/api/v1/self/reviews?limit=0", headers=bearer(token))
+    assert bad.status_code == 422 and "limit" in bad.get_json()["error"]["fields"]
+
+
+def test_the_worker_and_the_company_are_told_each_step_of_an_objection_to_a_review(client, factory, w):
+    from registry.clock import now as utcnow
+    from registry.selfservice import services as selfservice
+
+    def told(path, token):
+        return [(n["record_kind"], n["record_ref"], n["kind"], n["agency"]["en"], n["sanction_ref"])
+                for n in client.get(path, headers=bearer(token)).get_json()]
+
+    issued = selfservice.issue_activation_code(factory.ring, actor=w.admin, worker=w.worker, now=utcnow())
+    db.session.commit()
+    token = selfservice.activate(factory.ring, card_no=w.world.card_no, code=issued.code, pin="204937",
+                                 now=utcnow()).token
+    db.session.commit()
+    company_path = f"/api/v1/companies/{w.company.uscc}/notifications"
+    assert told("/api/v1/self/notifications", token) == [] == told(company_path, w.t_admin)
+    ref = file(client, w, w.t_admin).get_json()["ref"]
+    filed = ("review", w.number, "objection_filed", "The regulators", None)
+    assert told("/api/v1/self/notifications", token) == [filed] == told(company_path, w.t_admin)
+    assert step(client, w, ref, w.t_hk, step="accept").status_code == 200
+    assert step(client, w, ref, w.t_hk, step="dismiss", reason="评价属实。").status_code == 200
+    hk = w.hk_user.account.agency.name_en
+    for path, t in (("/api/v1/self/notifications", token), (company_path, w.t_admin)):
+        assert told(path, t) == [("review", w.number, "objection_dismissed", hk, None),
+                                 ("review", w.number, "objection_accepted", hk, None), filed]
+    # Nobody else reads them.
+    assert told(f"/api/v1/companies/{w.other.company.uscc}/notifications", w.t_other) == []
