@@ -6,7 +6,6 @@ Each filing and each step is one entry of the complaint's aggregate and answers 
 """
 from __future__ import annotations
 
-from flask import Response, request
 from flask.views import MethodView
 
 from schemas.complaints import ComplaintObjectionChangedSchema, ComplaintObjectionSchema, ComplaintObjectionStepArgs
@@ -16,12 +15,8 @@ from .. import clock
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
-from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
-from ..calendar import services as calendar
-from ..companies import services as companies
-from ..companies.access import require_member
 from ..keys import keyring
+from ..objections import handlers
 from ..selfservice.api import current_worker, worker_required
 from . import objections, services
 
@@ -29,27 +24,9 @@ blp = api_blueprint("complaint_objections", __name__,
                     "Objections to substantiated complaints: filed by their subjects with documents, answered by "
                     "the agency that concluded them.")
 
-FILING_ENDPOINTS = ("complaint_objections.CompanyComplaintObjection", "complaint_objections.SelfComplaintObjection")
-
-
-@blp.url_value_preprocessor
-def _body_limit(endpoint, _values):
-    """Let a filing's body carry five documents of the full 5 MiB; set before anything reads the form."""
-    if endpoint in FILING_ENDPOINTS:
-        request.max_content_length = attachment_rules.body_limit()
-
-
-def _files() -> list[bytes]:
-    return [f.read(attachment_rules.MAX_BYTES + 1) for f in request.files.getlist("documents")]
-
-
-def _filed(filed: objections.Filed) -> dict:
-    return {"log_index": filed.recorded.seq, "ref": filed.objection.ref, "state": filed.objection.state}
-
-
-def _views(rows) -> list[dict]:
-    ring, day, using = keyring(), clock.today(), calendar.schedule()
-    return [objections.view(ring, o, day, using=using) for o in rows]
+# A filing's body may carry five documents of the full 5 MiB.
+handlers.allow_documents(blp, ("complaint_objections.CompanyComplaintObjection",
+                               "complaint_objections.SelfComplaintObjection"))
 
 
 @blp.route("/companies/<uscc:uscc>/complaints/<ref>/objections")
@@ -66,15 +43,11 @@ class CompanyComplaintObjection(MethodView):
 
         409 `not_objectable` unless substantiated; 409 `objection_pending` while an earlier one is handled.
         """
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
+        account, company = handlers.company_member(uscc)
         complaint = services.own_complaint(ref, company=company)
-        filed = objections.file_as_company(keyring(), account=account, company=company, complaint=complaint,
-                                           reasons=form.get("reasons"), files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_company(
+            keyring(), account=account, company=company, complaint=complaint, reasons=form.get("reasons"),
+            files=handlers.uploaded(), now=clock.now()))
 
     @require(*COMPANY_ROLES)
     @blp.response(200, ComplaintObjectionSchema(many=True))
@@ -82,10 +55,8 @@ class CompanyComplaintObjection(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc, ref):
         """The objections to a complaint about your company, oldest first, with state, deadline and answer."""
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
-        return _views(services.own_complaint(ref, company=company).objections)
+        _account, company = handlers.company_member(uscc)
+        return handlers.views(objections.view, services.own_complaint(ref, company=company).objections)
 
 
 @blp.route("/self/complaints/<ref>/objections")
@@ -101,11 +72,9 @@ class SelfComplaintObjection(MethodView):
         """Object to a substantiated complaint about you (the worker in self-service): reasons and documents."""
         worker, _session = current_worker()
         complaint = services.own_complaint(ref, worker=worker)
-        filed = objections.file_as_worker(keyring(), worker=worker, complaint=complaint, reasons=form.get("reasons"),
-                                          files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_worker(
+            keyring(), worker=worker, complaint=complaint, reasons=form.get("reasons"), files=handlers.uploaded(),
+            now=clock.now()))
 
     @worker_required
     @blp.response(200, ComplaintObjectionSchema(many=True))
@@ -114,7 +83,7 @@ class SelfComplaintObjection(MethodView):
     def get(self, ref):
         """The objections to a complaint about you, oldest first."""
         worker, _session = current_worker()
-        return _views(services.own_complaint(ref, worker=worker).objections)
+        return handlers.views(objections.view, services.own_complaint(ref, worker=worker).objections)
 
 
 @blp.route("/complaints/<ref>/objections")
@@ -125,7 +94,7 @@ class ComplaintObjections(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, ref):
         """A complaint's objections, oldest first (the regulators who handle the complaint read them)."""
-        return _views(objections.complaint_for_regulator(bearer_account(), ref).objections)
+        return handlers.views(objections.view, objections.complaint_for_regulator(bearer_account(), ref).objections)
 
 
 @blp.route("/complaints/<ref>/objections/<objection_ref>/steps")
@@ -166,8 +135,5 @@ class ComplaintObjectionDocument(MethodView):
         regulator = bearer_account()
         complaint = objections.complaint_for_regulator(regulator, ref)
         objections.require_concluder(regulator, complaint)
-        row = objections.document(objections.get_objection(complaint, objection_ref), position)
-        data = attachments.open_content(keyring(), row)
-        return Response(data, mimetype=row.content_type, headers={
-            "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff"})
+        return handlers.download(objections.document(objections.get_objection(complaint, objection_ref), position),
+                                 position)

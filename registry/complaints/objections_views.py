@@ -3,15 +3,15 @@ its complaints page (/me/complaints for the worker signed in, /company/complaint
 concluding agency's regulators open the documents and take their step on the complaint's page."""
 from __future__ import annotations
 
-from flask import Response, redirect, request, url_for
+from flask import redirect, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import keyring
+from ..objections import handlers
 from ..sanctions.forms import ObjectionForm, ObjectionStepForm
 from ..selfservice.views import need_sign_in, signed_in
 from ..web import account, flash_msg, role_required
@@ -23,11 +23,8 @@ FILED = ("异议已提交。认定该投诉的机关将在 2 个工作日内决�
          "to accept it.")
 
 
-@bp.url_value_preprocessor
-def _body_limit(endpoint, _values):
-    """A filing's body may carry five documents of the full 5 MiB; set before the CSRF check reads the form."""
-    if endpoint in ("complaints_web.my_object", "complaints_web.company_object"):
-        request.max_content_length = attachment_rules.body_limit()
+# A filing's body may carry five documents of the full 5 MiB.
+handlers.allow_documents(bp, ("complaints_web.my_object", "complaints_web.company_object"))
 
 
 def _files(form) -> list[bytes]:
@@ -84,10 +81,8 @@ def objection_document(ref: str, objection_ref: str, position: int):
     regulator = account()
     complaint = objections.complaint_for_regulator(regulator, ref)
     objections.require_concluder(regulator, complaint)
-    row = objections.document(objections.get_objection(complaint, objection_ref), position)
-    return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
-        "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return handlers.download(objections.document(objections.get_objection(complaint, objection_ref), position),
+                             position)
 
 
 @bp.post("/admin/complaints/<ref>/objections/<objection_ref>")
@@ -116,5 +111,4 @@ def objection_step(ref: str, objection_ref: str):
 
 def page_objections(complaint) -> list[dict]:
     """The complaint's objections as its pages show them."""
-    ring, today = keyring(), clock.today()
-    return [objections.view(ring, o, today) for o in complaint.objections]
+    return handlers.views(objections.view, complaint.objections)

@@ -5,7 +5,6 @@ Each filing and each step is one entry of the sanction's aggregate and answers i
 """
 from __future__ import annotations
 
-from flask import Response, request
 from flask.views import MethodView
 
 from schemas.objections import (
@@ -20,12 +19,8 @@ from .. import clock
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
-from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
-from ..calendar import services as calendar
-from ..companies import services as companies
-from ..companies.access import require_member
 from ..keys import keyring
+from ..objections import handlers
 from ..selfservice.api import current_worker, worker_required
 from . import objections, services
 
@@ -33,24 +28,8 @@ blp = api_blueprint("objections", __name__, "Objections to sanctions: filed by t
                                             "answered by the issuing agency.")
 
 
-FILING_ENDPOINTS = ("objections.CompanyObjection", "objections.SelfObjection")
-
-
-@blp.url_value_preprocessor
-def _body_limit(endpoint, _values):
-    """Let a filing's body carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set before
-    anything reads the form."""
-    if endpoint in FILING_ENDPOINTS:
-        request.max_content_length = attachment_rules.body_limit()
-
-
-def _files() -> list[bytes]:
-    """The `documents` parts' bytes (each read to one byte past the limit: a larger file is refused by size)."""
-    return [f.read(attachment_rules.MAX_BYTES + 1) for f in request.files.getlist("documents")]
-
-
-def _filed(filed: objections.Filed) -> dict:
-    return {"log_index": filed.recorded.seq, "ref": filed.objection.ref, "state": filed.objection.state}
+# A filing's body may carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller).
+handlers.allow_documents(blp, ("objections.CompanyObjection", "objections.SelfObjection"))
 
 
 @blp.route("/companies/<uscc:uscc>/sanctions/<ref>/objections")
@@ -68,15 +47,11 @@ class CompanyObjection(MethodView):
         409 `objection_pending` while an earlier objection is being handled; 409 `not_objectable` for a withdrawn
         sanction. Filed inside a listing notice's window, the decision waits for the answer.
         """
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
+        account, company = handlers.company_member(uscc)
         sanction = objections.own_sanction(ref, company=company)
-        filed = objections.file_as_company(keyring(), account=account, company=company, sanction=sanction,
-                                           reasons=form.get("reasons"), files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_company(
+            keyring(), account=account, company=company, sanction=sanction, reasons=form.get("reasons"),
+            files=handlers.uploaded(), now=clock.now()))
 
 
 @blp.route("/companies/<uscc:uscc>/objections")
@@ -87,11 +62,8 @@ class CompanyObjections(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc):
         """Your company's objections, newest first, with their state, deadline and answer (its members)."""
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
-        ring, day, using = keyring(), clock.today(), calendar.schedule()
-        return [objections.view(ring, o, day, using=using) for o in objections.objections_of(company_id=company.id)]
+        _account, company = handlers.company_member(uscc)
+        return handlers.views(objections.view, objections.objections_of(company_id=company.id))
 
 
 @blp.route("/self/sanctions/<ref>/objections")
@@ -107,11 +79,9 @@ class SelfObjection(MethodView):
         """Object to a sanction of yours (the worker in self-service): reasons and up to 5 documents."""
         worker, _session = current_worker()
         sanction = objections.own_sanction(ref, worker=worker)
-        filed = objections.file_as_worker(keyring(), worker=worker, sanction=sanction, reasons=form.get("reasons"),
-                                          files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_worker(
+            keyring(), worker=worker, sanction=sanction, reasons=form.get("reasons"), files=handlers.uploaded(),
+            now=clock.now()))
 
 
 @blp.route("/self/objections")
@@ -122,8 +92,7 @@ class SelfObjections(MethodView):
     def get(self):
         """Your objections, newest first, with their state, deadline and answer."""
         worker, _session = current_worker()
-        ring, day, using = keyring(), clock.today(), calendar.schedule()
-        return [objections.view(ring, o, day, using=using) for o in objections.objections_of(worker_id=worker.id)]
+        return handlers.views(objections.view, objections.objections_of(worker_id=worker.id))
 
 
 @blp.route("/sanctions/<ref>/objections")
@@ -135,9 +104,7 @@ class SanctionObjections(MethodView):
     def get(self, ref):
         """A sanction's objections, oldest first (regulators: every agency reads; only the issuer answers)."""
         services.require_regulator(bearer_account())
-        sanction = services.get_sanction(ref)
-        ring, day, using = keyring(), clock.today(), calendar.schedule()
-        return [objections.view(ring, o, day, using=using) for o in sanction.objections]
+        return handlers.views(objections.view, services.get_sanction(ref).objections)
 
 
 @blp.route("/sanctions/<ref>/objections/<objection_ref>/steps")
@@ -179,8 +146,4 @@ class ObjectionDocument(MethodView):
         sanction = services.get_sanction(ref)
         services.require_issuer(regulator, sanction)
         objection = objections.get_objection(sanction, objection_ref)
-        row = objections.document(sanction, objection, position)
-        data = attachments.open_content(keyring(), row)
-        return Response(data, mimetype=row.content_type, headers={
-            "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff"})
+        return handlers.download(objections.document(sanction, objection, position), position)

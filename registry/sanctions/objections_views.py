@@ -2,15 +2,15 @@
 /me/objections for the worker signed in) and the issuing agency's step on the regulator's sanction page."""
 from __future__ import annotations
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import keyring
+from ..objections import handlers
 from ..web import account, apply_api_error, flash_msg, role_required
 from . import objections, views_model
 from . import services as sanctions
@@ -23,23 +23,17 @@ FILED = ("异议已提交。作出决定的机关将在 2 个工作日内决定�
 
 def _page(subject: dict, *, worker_id=None, company_id=None, status: int = 200, failed: str | None = None,
           form=None, error=None, extra=None):
-    ring, today = keyring(), clock.today()
     open_ = [{**views_model.public_view(s), "subject": views_model.subject_view(s), "state": s.state,
               "objection_pending": objections.is_pending(s)}
              for s in objections.objectable_for(worker_id=worker_id, company_id=company_id)]
-    mine = [objections.view(ring, o, today) for o in objections.objections_of(worker_id=worker_id,
-                                                                             company_id=company_id)]
+    mine = handlers.views(objections.view, objections.objections_of(worker_id=worker_id, company_id=company_id))
     return render_template("web/sanctions/objections.html", subject=subject, sanctions=open_, objections=mine,
                            failed=failed, form=form or ObjectionForm(formdata=None), blank=ObjectionForm(formdata=None),
                            error=error, extra=extra, max_files=attachment_rules.MAX_FILES), status
 
 
-@bp.url_value_preprocessor
-def _body_limit(endpoint, _values):
-    """A filing's body may carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller); set before the
-    CSRF check reads the form."""
-    if endpoint in ("sanctions_web.company_object", "sanctions_web.my_object"):
-        request.max_content_length = attachment_rules.body_limit()
+# A filing's body may carry five documents of the full 5 MiB (MAX_CONTENT_LENGTH is smaller).
+handlers.allow_documents(bp, ("sanctions_web.company_object", "sanctions_web.my_object"))
 
 
 def _files(form) -> list[bytes]:
@@ -129,10 +123,8 @@ def objection_document(ref: str, objection_ref: str, position: int):
     regulator = account()
     sanction = sanctions.get_sanction(ref)
     sanctions.require_issuer(regulator, sanction)
-    row = objections.document(sanction, objections.get_objection(sanction, objection_ref), position)
-    return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
-        "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
+    return handlers.download(objections.document(sanction, objections.get_objection(sanction, objection_ref),
+                                                 position), position)
 
 
 @bp.post("/admin/sanctions/<ref>/objections/<objection_ref>")

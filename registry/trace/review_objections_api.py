@@ -6,7 +6,6 @@ Each filing and each step is one entry of the service's aggregate and answers it
 """
 from __future__ import annotations
 
-from flask import Response, request
 from flask.views import MethodView
 
 from schemas.objections import FileObjectionArgs, ObjectionFiledSchema
@@ -16,11 +15,8 @@ from .. import clock
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..api_util import ERRORS, api_blueprint, commit
-from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
-from ..companies import services as companies
-from ..companies.access import require_member
 from ..keys import keyring
+from ..objections import handlers
 from ..selfservice.api import current_worker, worker_required
 from . import review_objections as objections
 
@@ -28,26 +24,8 @@ blp = api_blueprint("review_objections", __name__,
                     "Objections to reviews: filed by the service's company or worker with documents, answered by "
                     "the regulators of the company's sectors or market supervision.")
 
-FILING_ENDPOINTS = ("review_objections.CompanyReviewObjection", "review_objections.SelfReviewObjection")
-
-
-@blp.url_value_preprocessor
-def _body_limit(endpoint, _values):
-    if endpoint in FILING_ENDPOINTS:
-        request.max_content_length = attachment_rules.body_limit()
-
-
-def _files() -> list[bytes]:
-    return [f.read(attachment_rules.MAX_BYTES + 1) for f in request.files.getlist("documents")]
-
-
-def _filed(filed: objections.Filed) -> dict:
-    return {"log_index": filed.recorded.seq, "ref": filed.objection.ref, "state": filed.objection.state}
-
-
-def _views(service) -> list[dict]:
-    ring, day = keyring(), clock.today()
-    return [objections.view(ring, o, day) for o in service.objections]
+# A filing's body may carry five documents of the full 5 MiB.
+handlers.allow_documents(blp, ("review_objections.CompanyReviewObjection", "review_objections.SelfReviewObjection"))
 
 
 @blp.route("/companies/<uscc:uscc>/services/<reference>/review/objections")
@@ -64,15 +42,11 @@ class CompanyReviewObjection(MethodView):
 
         409 `not_objectable` for a withdrawn review; 409 `objection_pending` while an earlier one is handled.
         """
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
+        account, company = handlers.company_member(uscc)
         service = objections.own_service(reference, company=company)
-        filed = objections.file_as_company(keyring(), account=account, company=company, service=service,
-                                           reasons=form.get("reasons"), files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_company(
+            keyring(), account=account, company=company, service=service, reasons=form.get("reasons"),
+            files=handlers.uploaded(), now=clock.now()))
 
     @require(*COMPANY_ROLES)
     @blp.response(200, ReviewObjectionSchema(many=True))
@@ -80,10 +54,8 @@ class CompanyReviewObjection(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, uscc, reference):
         """The objections to the review of one of your company's services, oldest first."""
-        account = bearer_account()
-        company = companies.get_company(uscc)
-        require_member(account, company)
-        return _views(objections.own_service(reference, company=company))
+        _account, company = handlers.company_member(uscc)
+        return handlers.views(objections.view, objections.own_service(reference, company=company).objections)
 
 
 @blp.route("/self/services/<reference>/review/objections")
@@ -99,11 +71,9 @@ class SelfReviewObjection(MethodView):
         """Object to the review of a service you performed (the worker in self-service)."""
         worker, _session = current_worker()
         service = objections.own_service(reference, worker=worker)
-        filed = objections.file_as_worker(keyring(), worker=worker, service=service, reasons=form.get("reasons"),
-                                          files=_files(), now=clock.now())
-        out = _filed(filed)
-        commit()
-        return out
+        return handlers.filed_answer(objections.file_as_worker(
+            keyring(), worker=worker, service=service, reasons=form.get("reasons"), files=handlers.uploaded(),
+            now=clock.now()))
 
     @worker_required
     @blp.response(200, ReviewObjectionSchema(many=True))
@@ -112,7 +82,7 @@ class SelfReviewObjection(MethodView):
     def get(self, reference):
         """The objections to the review of a service you performed, oldest first."""
         worker, _session = current_worker()
-        return _views(objections.own_service(reference, worker=worker))
+        return handlers.views(objections.view, objections.own_service(reference, worker=worker).objections)
 
 
 @blp.route("/services/<reference>/review/objections")
@@ -123,7 +93,7 @@ class ReviewObjections(MethodView):
     @blp.alt_response(404, schema=ERRORS)
     def get(self, reference):
         """A review's objections, oldest first (regulators of the company's sectors, market supervision)."""
-        return _views(objections.service_for_regulator(bearer_account(), reference))
+        return handlers.views(objections.view, objections.service_for_regulator(bearer_account(), reference).objections)
 
 
 @blp.route("/services/<reference>/review/objections/<objection_ref>/steps")
@@ -159,7 +129,5 @@ class ReviewObjectionDocument(MethodView):
     def get(self, reference, objection_ref, position):
         """One document of an objection (the regulators who answer it)."""
         service = objections.service_for_regulator(bearer_account(), reference)
-        row = objections.document(objections.get_objection(service, objection_ref), position)
-        return Response(attachments.open_content(keyring(), row), mimetype=row.content_type, headers={
-            "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff"})
+        return handlers.download(objections.document(objections.get_objection(service, objection_ref), position),
+                                 position)
