@@ -31,6 +31,7 @@ from ..log.services import Recorded
 from ..objections import core
 from ..objections.core import Due, Filed, opened
 from ..sanctions import objection_rules as orules
+from ..sanctions import subject_notices
 from ..workers.models import Worker
 from ..workers.person import Problem
 from . import rules
@@ -100,7 +101,8 @@ KIND = core.Kind(
     missing=("complaint", "投诉"), file_action=Action.COMPLAINT_OBJECTION_FILE, step_actions=STEP_ACTIONS,
     text=core.masked_text, concerns=core.is_subject,
     refusal=lambda complaint, pending_count: may_object(complaint.state, pending_count),
-    decides=require_concluder, outcome_problems=_outcome_problems, uphold=_uphold, lock=complaints._lock)
+    decides=require_concluder, outcome_problems=_outcome_problems, uphold=_uphold, lock=complaints._lock,
+    on_filed=subject_notices.tell_complaint_objection, on_step=subject_notices.tell_complaint_objection)
 
 
 # --- filing --------------------------------------------------------------------------------------

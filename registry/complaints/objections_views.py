@@ -3,18 +3,14 @@ its complaints page (/me/complaints for the worker signed in, /company/complaint
 concluding agency's regulators open the documents and take their step on the complaint's page."""
 from __future__ import annotations
 
-from flask import redirect, url_for
+from flask import url_for
 
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
-from ..attachments import rules as attachment_rules
-from ..errors import ApiError
-from ..extensions import db
 from ..keys import keyring
-from ..objections import handlers
-from ..sanctions.forms import ObjectionForm, ObjectionStepForm
+from ..objections import handlers, pages
 from ..selfservice.views import need_sign_in, signed_in
-from ..web import account, flash_msg, role_required
+from ..web import account, role_required
 from . import objections, services
 from .views import bp
 
@@ -27,31 +23,6 @@ FILED = ("异议已提交。认定该投诉的机关将在 2 个工作日内决�
 handlers.allow_documents(bp, ("complaints_web.my_object", "complaints_web.company_object"))
 
 
-def _files(form) -> list[bytes]:
-    return [f.read(attachment_rules.MAX_BYTES + 1) for f in (form.documents.data or []) if getattr(f, "filename", "")]
-
-
-def _flash_error(exc: ApiError) -> None:
-    db.session.rollback()
-    flash_msg(exc.zh, exc.en, "error")
-    for text in (exc.fields or {}).values():
-        flash_msg(text["zh"], text["en"], "error")
-
-
-def _file(run, back: str):
-    form = ObjectionForm()
-    try:
-        if not form.validate():
-            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
-        run(form.reasons.data, _files(form))
-    except ApiError as exc:
-        _flash_error(exc)
-        return redirect(back)
-    db.session.commit()
-    flash_msg(*FILED, "success")
-    return redirect(back)
-
-
 @bp.post("/me/complaints/<ref>/objections")
 def my_object(ref: str):
     found = signed_in()
@@ -59,9 +30,9 @@ def my_object(ref: str):
         return need_sign_in()
     worker, _session = found
     complaint = services.own_complaint(ref, worker=worker)
-    return _file(lambda reasons, files: objections.file_as_worker(
+    return pages.file_then_back(lambda reasons, files: objections.file_as_worker(
         keyring(), worker=worker, complaint=complaint, reasons=reasons, files=files, now=clock.now()),
-        url_for(".my_complaints", _anchor=f"complaint-{complaint.ref}"))
+        url_for(".my_complaints", _anchor=f"complaint-{complaint.ref}"), FILED)
 
 
 @bp.post("/company/complaints/<ref>/objections")
@@ -69,9 +40,9 @@ def my_object(ref: str):
 def company_object(ref: str):
     user = account()
     complaint = services.own_complaint(ref, company=user.company)
-    return _file(lambda reasons, files: objections.file_as_company(
+    return pages.file_then_back(lambda reasons, files: objections.file_as_company(
         keyring(), account=user, company=user.company, complaint=complaint, reasons=reasons, files=files,
-        now=clock.now()), url_for(".company_complaints", _anchor=f"complaint-{complaint.ref}"))
+        now=clock.now()), url_for(".company_complaints", _anchor=f"complaint-{complaint.ref}"), FILED)
 
 
 @bp.get("/admin/complaints/<ref>/objections/<objection_ref>/documents/<int:position>")
@@ -92,21 +63,10 @@ def objection_step(ref: str, objection_ref: str):
     regulator = account()
     complaint = objections.complaint_for_regulator(regulator, ref)
     objection = objections.get_objection(complaint, objection_ref)
-    form = ObjectionStepForm()
-    step = form.step.data if form.validate() else None
-    back = url_for(".complaint", ref=complaint.ref, _anchor="objections")
-    try:
-        if step is None:
-            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
-        objections.take_step(keyring(), regulator=regulator, complaint=complaint, objection=objection, step=step,
-                             reason=form.reason.data or None, outcome="withdraw" if step == "uphold" else None,
-                             today=clock.today())
-    except ApiError as exc:
-        _flash_error(exc)
-        return redirect(back)
-    db.session.commit()
-    flash_msg("已办理该异议，并记录了理由。", "The objection is handled; the reason is recorded.", "success")
-    return redirect(back)
+    return pages.step_then_back(lambda step, reason: objections.take_step(
+        keyring(), regulator=regulator, complaint=complaint, objection=objection, step=step, reason=reason,
+        outcome="withdraw" if step == "uphold" else None, today=clock.today()),
+        url_for(".complaint", ref=complaint.ref, _anchor="objections"))
 
 
 def page_objections(complaint) -> list[dict]:

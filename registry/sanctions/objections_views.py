@@ -10,11 +10,11 @@ from ..attachments import rules as attachment_rules
 from ..errors import ApiError
 from ..extensions import db
 from ..keys import keyring
-from ..objections import handlers
+from ..objections import handlers, pages
 from ..web import account, apply_api_error, flash_msg, role_required
 from . import objections, views_model
 from . import services as sanctions
-from .forms import ObjectionForm, ObjectionStepForm
+from .forms import ObjectionForm
 from .views import bp
 
 FILED = ("异议已提交。作出决定的机关将在 2 个工作日内决定是否受理。",
@@ -36,10 +36,6 @@ def _page(subject: dict, *, worker_id=None, company_id=None, status: int = 200, 
 handlers.allow_documents(bp, ("sanctions_web.company_object", "sanctions_web.my_object"))
 
 
-def _files(form) -> list[bytes]:
-    return [f.read(attachment_rules.MAX_BYTES + 1) for f in (form.documents.data or []) if getattr(f, "filename", "")]
-
-
 # --- a company's members --------------------------------------------------------------------------
 
 @bp.get("/company/objections")
@@ -59,9 +55,9 @@ def company_object(ref: str):
     form = ObjectionForm()
     try:
         if not form.validate():
-            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
+            raise pages.expired()
         objections.file_as_company(keyring(), account=user, company=company, sanction=sanction,
-                                   reasons=form.reasons.data, files=_files(form), now=clock.now())
+                                   reasons=form.reasons.data, files=pages.files_of(form), now=clock.now())
     except ApiError as exc:
         error, extra = apply_api_error(form, exc, {"documents": "documents"})
         return _page({"kind": "company", "name": company.name, "uscc": company.uscc}, company_id=company.id,
@@ -102,9 +98,9 @@ def my_object(ref: str):
     form = ObjectionForm()
     try:
         if not form.validate():
-            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
+            raise pages.expired()
         objections.file_as_worker(keyring(), worker=worker, sanction=sanction, reasons=form.reasons.data,
-                                  files=_files(form), now=clock.now())
+                                  files=pages.files_of(form), now=clock.now())
     except ApiError as exc:
         error, extra = apply_api_error(form, exc, {"documents": "documents"})
         return _page({"kind": "worker", "card_no": worker.card_no, "name_masked": worker.name_masked},
@@ -135,21 +131,7 @@ def objection_step(ref: str, objection_ref: str):
     sanction = sanctions.get_sanction(ref)
     sanctions.require_issuer(regulator, sanction)
     objection = objections.get_objection(sanction, objection_ref)
-    form = ObjectionStepForm()
-    step = form.step.data if form.validate() else None
-    try:
-        if step is None:
-            raise ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
-        objections.take_step(keyring(), regulator=regulator, sanction=sanction, objection=objection, step=step,
-                             reason=form.reason.data or None, outcome="withdraw" if step == "uphold" else None,
-                             today=clock.today())
-    except ApiError as exc:
-        db.session.rollback()
-        flash_msg(exc.zh, exc.en, "error")
-        for text in (exc.fields or {}).values():
-            flash_msg(text["zh"], text["en"], "error")
-        return redirect(url_for(".sanction", ref=ref, _anchor="objections"))
-    db.session.commit()
-    flash_msg("已办理该异议，并记录了理由。", "The objection is handled; the reason is recorded.", "success")
-    return redirect(url_for(".sanction", ref=ref, _anchor="objections"))
-
+    return pages.step_then_back(lambda step, reason: objections.take_step(
+        keyring(), regulator=regulator, sanction=sanction, objection=objection, step=step, reason=reason,
+        outcome="withdraw" if step == "uphold" else None, today=clock.today()),
+        url_for(".sanction", ref=ref, _anchor="objections"))

@@ -304,11 +304,14 @@ def publication_deadline(sanction: Sanction, *, using: calendar.Schedule | None 
 
 def subject_phone(ring: KeyRing, sanction: Sanction) -> str | None:
     """The subject's mobile number on record in E.164 form, or None (a company's landline)."""
-    if sanction.subject_kind == "worker":
-        w = sanction.worker
-        return e164_mobile(unseal(ring, w.phone_enc, aad("workers", "phone", w.ref)))
-    c = sanction.company
-    return e164_mobile(unseal(ring, c.contact_phone_enc, aad("companies", "contact_phone", c.log_ref)))
+    return phone_of(ring, sanction.worker if sanction.subject_kind == "worker" else sanction.company)
+
+
+def phone_of(ring: KeyRing, subject) -> str | None:
+    """A worker's phone or a company's contact mobile in E.164 form, or None (a company's landline)."""
+    if isinstance(subject, Worker):
+        return e164_mobile(unseal(ring, subject.phone_enc, aad("workers", "phone", subject.ref)))
+    return e164_mobile(unseal(ring, subject.contact_phone_enc, aad("companies", "contact_phone", subject.log_ref)))
 
 
 def notice_text(sanction: Sanction, until: date) -> str:

@@ -27,7 +27,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..notify import services as notify
 from .models import Sanction
-from .services import subject_phone
+from .services import phone_of, subject_phone
 
 # Each step's message: what happened, in Chinese and English. No names, no facts, no reasons.
 TEXTS = {
@@ -54,6 +54,8 @@ TEXTS = {
 # Where the subject reads the rest.
 WHERE = {"worker": ("家信个人服务页面", "your Jiaxin self-service page"),
          "company": ("家信企业工作台", "your company's Jiaxin portal")}
+# Who answers an objection to a review before one has: the regulators of the company's sectors or the market's.
+REGULATORS = {"zh": "监管部门", "en": "The regulators"}
 
 
 def _objection_answer_kind(objection) -> str:
@@ -64,22 +66,53 @@ def _objection_answer_kind(objection) -> str:
 
 def message_text(sanction: Sanction, kind: str) -> str:
     """The text message: `【家信】<agency>：<what>详情请登录<where>查看。`"""
-    return f"【家信】{sanction.agency.name_zh}：{TEXTS[kind][0]}详情请登录{WHERE[sanction.subject_kind][0]}查看。"
+    return _text(sanction.agency.name_zh, sanction.subject_kind, kind)
+
+
+def _text(agency_zh: str, subject_kind: str, kind: str) -> str:
+    return f"【家信】{agency_zh}：{TEXTS[kind][0]}详情请登录{WHERE[subject_kind][0]}查看。"
+
+
+def _send(ring: KeyRing, phone: str | None, text: str) -> None:
+    if phone is not None:  # none to a landline
+        notify.send(ring, notify.Message("notice", phone, text))
 
 
 def tell(ring: KeyRing, sanction: Sanction, kind: str) -> None:
     """Text the subject's mobile on record that this step happened (none to a landline)."""
     if kind not in TEXTS:
         raise ValueError(kind)
-    phone = subject_phone(ring, sanction)
-    if phone is None:
-        return
-    notify.send(ring, notify.Message("notice", phone, message_text(sanction, kind)))
+    _send(ring, subject_phone(ring, sanction), message_text(sanction, kind))
 
 
 def tell_objection_step(ring: KeyRing, sanction: Sanction, objection) -> None:
     """After a regulator's step on `objection` (its state already moved): accepted, rejected, upheld, dismissed."""
     tell(ring, sanction, _objection_answer_kind(objection))
+
+
+def _step_kind(objection) -> str:
+    """The step just taken on `objection`: filed (a receipt) while it is received, else its answer."""
+    return "objection_filed" if objection.state == "received" else _objection_answer_kind(objection)
+
+
+def tell_complaint_objection(ring: KeyRing, complaint, objection) -> None:
+    """A step of an objection to a complaint, told to the complaint's subject in the name of the agency that
+    concluded it."""
+    phone = phone_of(ring, complaint.worker if complaint.subject_kind == "worker" else complaint.company)
+    agency_zh = complaint.concluded_agency.name_zh if complaint.concluded_agency is not None else REGULATORS["zh"]
+    _send(ring, phone, _text(agency_zh, complaint.subject_kind, _step_kind(objection)))
+
+
+def tell_review_objection(ring: KeyRing, service, objection) -> None:
+    """A step of an objection to a review, told to whoever filed it (the worker, or the company's contact), in the
+    name of the regulator's agency that acted (the regulators, for the receipt)."""
+    from ..accounts.models import Account
+
+    by = objection.answered_by or objection.accepted_by
+    acted = db.session.execute(select(Account).where(Account.ref == by)).scalar_one_or_none() if by else None
+    agency_zh = acted.agency.name_zh if acted is not None and acted.agency is not None else REGULATORS["zh"]
+    phone = phone_of(ring, service.worker if objection.filed_by_kind == "worker" else service.company)
+    _send(ring, phone, _text(agency_zh, objection.filed_by_kind, _step_kind(objection)))
 
 
 # --- the list the subject reads ------------------------------------------------------------------
@@ -124,10 +157,6 @@ def _row(key, *, kind: str, day, record_kind: str, record_ref: str, agency: dict
 
 def _agency(agency) -> dict:
     return {"zh": agency.name_zh, "en": agency.name_en} if agency is not None else dict(REGULATORS)
-
-
-# Who answers an objection to a review before one has: the regulators of the company's sectors or the market's.
-REGULATORS = {"zh": "监管部门", "en": "The regulators"}
 
 
 def _sanction_rows(worker_id, company_id) -> list[tuple]:

@@ -33,6 +33,7 @@ from ..log.services import Recorded
 from ..objections import core
 from ..objections.core import Filed
 from ..sanctions import objection_rules as orules
+from ..sanctions import subject_notices
 from ..workers.models import Worker
 from ..workers.person import Problem
 from .models import ReviewObjection, ServiceRecord, ServiceReview
@@ -126,7 +127,8 @@ KIND = core.Kind(
     missing=("review", "评价"), file_action=Action.SERVICE_OBJECTION_FILE, step_actions=STEP_ACTIONS,
     text=core.masked_text, concerns=_concerns,
     refusal=lambda service, pending_count: may_object(service.review, pending_count),
-    decides=_require_decider, outcome_problems=_outcome_problems, uphold=_uphold)
+    decides=_require_decider, outcome_problems=_outcome_problems, uphold=_uphold,
+    on_filed=subject_notices.tell_review_objection, on_step=subject_notices.tell_review_objection)
 
 
 # --- filing --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..attachments import rules as attachment_rules
 from ..keys import keyring
-from ..sanctions import objection_pages as pages
+from ..objections import handlers, pages
 from ..sanctions import objection_rules as orules
 from ..selfservice.views import need_sign_in, signed_in
 from ..web import account, role_required
@@ -22,7 +22,7 @@ FILED = ("异议已提交。监管部门将在 2 个工作日内决定是否受�
          "Your objection is filed. A regulator decides within 2 working days whether to accept it.")
 PAGE = 50
 
-pages.allow_documents(bp, ("reviews_web.company_object", "reviews_web.my_object"))
+handlers.allow_documents(bp, ("reviews_web.company_object", "reviews_web.my_object"))
 
 
 # --- the worker signed in ------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def review_for_regulator(reference: str):
 def objection_document(reference: str, objection_ref: str, position: int):
     service = objections.service_for_regulator(account(), reference)
     row = objections.document(objections.get_objection(service, objection_ref), position)
-    return pages.document_response(keyring(), row, position)
+    return handlers.download(row, position)
 
 
 @bp.post("/admin/reviews/<service_reference:reference>/objections/<objection_ref>")

@@ -328,6 +328,21 @@ def test_the_concluding_agencys_worklist_shows_each_pending_objection_with_its_d
     assert worklist.worklist(w.hk, START).complaint_objections_due == []
 
 
+def last_message() -> int:
+    from registry.notify.models import OutboxMessage
+
+    db.session.rollback()
+    return db.session.execute(select(func.max(OutboxMessage.id))).scalar() or 0
+
+
+def messages(factory, since: int) -> list[dict]:
+    """The text messages sent after the outbox's row `since`, oldest first."""
+    from registry.notify.services import read_outbox
+
+    db.session.rollback()
+    return [m for m in reversed(read_outbox(factory.ring, limit=500)) if m["id"] > since]
+
+
 def test_the_subject_is_told_each_step_of_an_objection_to_a_complaint_about_it(client, factory, w):
     def told(path, token):
         return [(n["record_kind"], n["record_ref"], n["kind"], n["agency"]["en"], n["sanction_ref"])
@@ -335,10 +350,17 @@ def test_the_subject_is_told_each_step_of_an_objection_to_a_complaint_about_it(c
 
     company_path = f"/api/v1/companies/{w.company.uscc}/notifications"
     assert told(company_path, w.t_admin) == []
+    before = last_message()
     ref = file(client, w.company.uscc, w.about_company.ref, w.t_admin).get_json()["ref"]
     assert step(client, w.about_company.ref, ref, w.t_hk, step="accept").status_code == 200
     assert step(client, w.about_company.ref, ref, w.t_hk, step="uphold", reason="记录不符。",
                 outcome="withdraw").status_code == 200
+    # A text message at each step, to the company's contact mobile, in the concluding agency's name; no reasons.
+    sent = messages(factory, before)
+    assert [m["recipient"] for m in sent] == ["+8613800138000"] * 3
+    assert ["回执" in sent[0]["text"], "已受理" in sent[1]["text"], "异议成立" in sent[2]["text"]] == [True] * 3
+    assert all(w.hk.agency.name_zh in m["text"] and "家信企业工作台" in m["text"] and REASONS not in m["text"]
+               and "记录不符" not in m["text"] for m in sent)
     hk, number = w.hk.agency.name_en, w.about_company.reference
     assert told(company_path, w.t_admin) == [("complaint", number, "objection_upheld_withdraw", hk, None),
                                              ("complaint", number, "objection_accepted", hk, None),
@@ -346,9 +368,12 @@ def test_the_subject_is_told_each_step_of_an_objection_to_a_complaint_about_it(c
     # The worker's complaint is theirs alone: the company's list does not carry it, nor the worker's the company's.
     token = worker_token(factory, w.world)
     assert told("/api/v1/self/notifications", token) == []
+    before = last_message()
     resp = client.post(f"/api/v1/self/complaints/{w.about_worker.ref}/objections", data={"reasons": "当天不是我。"},
                        content_type="multipart/form-data", headers=bearer(token))
     assert resp.status_code == 201, resp.get_json()
+    [receipt] = messages(factory, before)
+    assert receipt["recipient"] == "+8613800005678" and "家信个人服务页面" in receipt["text"]
     assert told("/api/v1/self/notifications", token) == [
         ("complaint", w.about_worker.reference, "objection_filed", hk, None)]
     assert len(told(company_path, w.t_admin)) == 3

@@ -9,7 +9,7 @@ import json
 from io import BytesIO
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry import canonical
 from registry.attachments.models import Attachment
@@ -17,6 +17,8 @@ from registry.extensions import db
 from registry.keys.crypto import state_hmac
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
+from registry.notify.models import OutboxMessage
+from registry.notify.services import read_outbox
 from registry.sanctions import objection_rules as orules
 from registry.trace.models import ReviewObjection, ServiceRecord
 from registry.trace.services import reference_of
@@ -337,12 +339,21 @@ def test_the_worker_and_the_company_are_told_each_step_of_an_objection_to_a_revi
     db.session.commit()
     company_path = f"/api/v1/companies/{w.company.uscc}/notifications"
     assert told("/api/v1/self/notifications", token) == [] == told(company_path, w.t_admin)
+    db.session.rollback()
+    before = db.session.execute(select(func.max(OutboxMessage.id))).scalar() or 0
     ref = file(client, w, w.t_admin).get_json()["ref"]
     filed = ("review", w.number, "objection_filed", "The regulators", None)
     assert told("/api/v1/self/notifications", token) == [filed] == told(company_path, w.t_admin)
     assert step(client, w, ref, w.t_hk, step="accept").status_code == 200
     assert step(client, w, ref, w.t_hk, step="dismiss", reason="评价属实。").status_code == 200
     hk = w.hk_user.account.agency.name_en
+    # A text message at each step to the one who filed (the company's contact mobile); no reasons in it.
+    db.session.rollback()
+    sent = [m for m in reversed(read_outbox(factory.ring, limit=100)) if m["id"] > before]
+    assert [m["recipient"] for m in sent] == ["+8613800138000"] * 3
+    assert "监管部门" in sent[0]["text"] and "回执" in sent[0]["text"]
+    assert all(w.hk_user.account.agency.name_zh in m["text"] for m in sent[1:]) and "异议不成立" in sent[2]["text"]
+    assert all(REASONS not in m["text"] and "评价属实" not in m["text"] for m in sent)
     for path, t in (("/api/v1/self/notifications", token), (company_path, w.t_admin)):
         assert told(path, t) == [("review", w.number, "objection_dismissed", hk, None),
                                  ("review", w.number, "objection_accepted", hk, None), filed]

@@ -1,37 +1,25 @@
 """What every objection page does, whatever it objects to (a sanction, a complaint, a review): take the subject's
 filing form (reasons and up to 5 documents) or the regulator's step form, run the kind's operation, commit, and
-go back to the page with a message; serve a sealed document to the regulator who answers.
-
-A filing's body may carry five documents of the full 5 MiB, more than MAX_CONTENT_LENGTH: `allow_documents`
-raises the limit for the filing endpoints only, before the CSRF check reads the form.
+go back to the page with a message. A refusal stores nothing and the page says why, field by field. (The larger
+body of a filing and a document's download: `handlers.allow_documents`, `handlers.download`.)
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, Response, redirect, request
+from flask import redirect
 
 from ..attachments import rules as attachment_rules
-from ..attachments import services as attachments
 from ..errors import ApiError
 from ..extensions import db
-from ..keys import KeyRing
+from ..sanctions.forms import ObjectionForm, ObjectionStepForm
 from ..web import flash_msg
-from .forms import ObjectionForm, ObjectionStepForm
 
 HANDLED = ("已办理该异议，并记录了理由。", "The objection is handled; the reason is recorded.")
 
 
 def expired() -> ApiError:
     return ApiError(400, "invalid_form", "表单已过期，请重试。", "The form expired: please try again.")
-
-
-def allow_documents(bp: Blueprint, endpoints: tuple[str, ...]) -> None:
-    """Let these endpoints of `bp` take a body of five full-size documents."""
-    @bp.url_value_preprocessor
-    def _body_limit(endpoint, _values):
-        if endpoint in endpoints:
-            request.max_content_length = attachment_rules.body_limit()
 
 
 def files_of(form: ObjectionForm) -> list[bytes]:
@@ -77,10 +65,3 @@ def step_then_back(run: Callable[[str, str | None], object], back: str):
     db.session.commit()
     flash_msg(*HANDLED, "success")
     return redirect(back)
-
-
-def document_response(ring: KeyRing, row, position: int) -> Response:
-    """A sealed document opened for the regulator who answers, as a download never cached."""
-    return Response(attachments.open_content(ring, row), mimetype=row.content_type, headers={
-        "Content-Disposition": f'attachment; filename="objection-{position}"', "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff"})
