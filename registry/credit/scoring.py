@@ -1,0 +1,208 @@
+"""A credit score (信用积分) from a subject's dated facts, the rules and `today`: its points, its grade and the
+components that add up to it.
+
+Pure: no Flask, no database, no clock — the caller gathers the facts and says
+which day it is, so a score can be recomputed for any day and tested at every
+edge. The rules come from the versioned rules file (`rules.py`); the prose is
+in docs/rules.md, "Credit scores (信用积分)".
+
+What the explanation promises:
+
+- **Whole points.** Every component is a whole number of points, and the
+  score is their sum — computed as that sum, so it cannot differ from it.
+- **Every record that counts today is a component**, with its own points,
+  words and the last day it counts (`counts_until`; None for a base item that
+  counts while it holds) — a review worth no points too. A base item counts
+  once: of several facts of one base kind, the one worth most (ties: the
+  latest, then the greater ref) is the component.
+- **A cap is a component of its own** (kind `cap`, its ref the item or group
+  it limits, negative): the records over a cap keep their points in the
+  explanation and the cap says how much of them does not count.
+- **Windows.** A fact counts from its date (`on`, its first day) through its
+  last day — the caller's `until` when given (a sanction's publication
+  window, a commendation's validity, a health check's valid-until), else
+  `on` plus the item's months (`clock.add_months`: 31 January + 1 month is
+  28/29 February), else for as long as it holds — and not from the day after.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+
+from ..clock import add_months
+from .rules import KINDS, RATINGS, Item, Rules, SubjectRules
+
+CAP = "cap"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One dated record that feeds a score.
+
+    `kind`: what it is (`rules.KINDS` of the subject: `complaint`, `sanction`,
+    `verified`, …); `ref`: the public reference of the record it comes from,
+    so a component can be traced and challenged; `on`: its date — the day a
+    complaint was concluded, a sanction decided, a review left, a check done.
+    What else a kind needs: `severity` for a sanction; `value` for a review
+    (stars 1–5) and for a share (`staff_qualified`: 0 to 1, exact — a Fraction,
+    a Decimal or 0/1, never a float). `until`: the last day it counts when the
+    record itself says so; None lets the rules' validity decide.
+    """
+
+    kind: str
+    ref: str
+    on: date
+    severity: str | None = None
+    value: int | Fraction | Decimal | None = None
+    until: date | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.kind, str) or not self.kind:
+            raise ValueError(f"a fact's kind is a name, not {self.kind!r}")
+        if not isinstance(self.ref, str) or not self.ref:
+            raise ValueError(f"a {self.kind} fact names its record (ref), not {self.ref!r}")
+        if not _is_day(self.on):
+            raise ValueError(f"{self.kind} {self.ref}: `on` is a date, not {self.on!r}")
+        if self.until is not None and (not _is_day(self.until) or self.until < self.on):
+            raise ValueError(f"{self.kind} {self.ref}: `until` is a date not before `on`, not {self.until!r}")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One line of a score's explanation: a fact, or a cap (`kind` "cap", `ref` the item or group it limits)."""
+
+    kind: str
+    ref: str
+    group: str
+    points: int
+    zh: str
+    en: str
+    counts_until: date | None
+
+
+@dataclass(frozen=True)
+class Score:
+    """A subject's score on a day. `points` is the sum of `components`; `grade` is None for a worker.
+
+    `stands_until`: the last day these facts give this same score (the day
+    before one leaves or enters), None when none ever will — when a cached
+    score must be computed again, barring new facts.
+    """
+
+    subject: str
+    points: int
+    grade: str | None
+    rules_version: str
+    components: tuple[Component, ...]
+    stands_until: date | None
+
+
+def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Score:
+    """The score of a company or a worker on `today` from its facts, by `rules`.
+
+    A fact the rules cannot score (a kind the subject does not have, a
+    sanction without its severity, a rating out of 1–5, a share above 1) raises
+    ValueError: the caller gathered something wrong, and no score hides it.
+    """
+    book = rules.of(subject)
+    if not _is_day(today):
+        raise ValueError(f"today is a date, not {today!r}")
+    facts = tuple(facts)
+    for f in facts:
+        _check(book, f)
+    dated = [(f, last_day(f, book.items[f.kind])) for f in facts]
+    counting = [(f, last) for f, last in dated if f.on <= today and (last is None or today <= last)]
+    components: list[Component] = []
+    for group in book.groups:
+        in_group: list[Component] = []
+        for kind, item in book.items.items():
+            if item.group != group.name:
+                continue
+            rows = sorted(((f, last) for f, last in counting if f.kind == kind), key=lambda r: (r[0].on, r[0].ref))
+            lines = [_component(f, item, last) for f, last in rows]
+            if group.name == "base" and len(lines) > 1:
+                # Once: the fact worth most; of equals, the latest (max keeps the first it meets).
+                lines = [max(reversed(lines), key=lambda c: c.points)]
+            in_group += lines + _capped(lines, item.cap, item.cap_words, kind, group.name)
+        components += in_group + _capped(in_group, group.cap, group.cap_words, group.name, group.name)
+    points = sum(c.points for c in components)
+    negative = any(c.group == "negative" and c.kind != CAP for c in components)
+    grade = book.grading.grade(points, negative=negative) if book.grading else None
+    return Score(subject, points, grade, rules.version, tuple(components), _stands_until(facts, book, today))
+
+
+def last_day(fact: Fact, item: Item) -> date | None:
+    """The last day a fact counts: its own `until`, else its date plus the item's months, else None (while it
+    holds)."""
+    if fact.until is not None:
+        return fact.until
+    if item.months is not None:
+        return add_months(fact.on, item.months)
+    return None
+
+
+def _component(fact: Fact, item: Item, last: date | None) -> Component:
+    if item.needs == "severity":
+        variant = item.variants[fact.severity]
+    elif item.needs == "rating":
+        variant = item.variants[str(_exact(fact.value))]
+    else:
+        variant = item.variants[""]
+    points = variant.points
+    if item.needs == "share":
+        points = floor(points * _exact(fact.value))
+    return Component(fact.kind, fact.ref, item.group, points, variant.words.zh, variant.words.en, last)
+
+
+def _capped(lines: list[Component], cap: int | None, words, ref: str, group: str) -> list[Component]:
+    """The cap's own component when `lines` add up to more than `cap`: minus the excess, so the sum is the cap."""
+    total = sum(c.points for c in lines)
+    if cap is None or total <= cap:
+        return []
+    return [Component(CAP, ref, group, cap - total, words.zh, words.en, None)]
+
+
+def _stands_until(facts: tuple[Fact, ...], book: SubjectRules, today: date) -> date | None:
+    ends = []
+    for f in facts:
+        if f.on > today:
+            ends.append(f.on - timedelta(days=1))
+        elif (last := last_day(f, book.items[f.kind])) is not None and last >= today:
+            ends.append(last)
+    return min(ends, default=None)
+
+
+def _check(book: SubjectRules, f: Fact) -> None:
+    kinds = KINDS[book.subject]
+    if f.kind not in kinds:
+        raise ValueError(f"a {book.subject}'s score has no fact kind {f.kind!r} ({f.ref})")
+    needs = kinds[f.kind].needs
+    if (needs == "severity") != (f.severity is not None):
+        raise ValueError(f"{f.kind} {f.ref}: a severity belongs to a sanction, and every sanction has one")
+    if needs == "severity" and f.severity not in book.items[f.kind].variants:
+        raise ValueError(f"{f.kind} {f.ref}: unknown severity {f.severity!r}")
+    exact = _exact(f.value)
+    if needs == "rating" and (exact is None or exact.denominator != 1 or str(exact) not in RATINGS):
+        raise ValueError(f"{f.kind} {f.ref}: a rating is 1 to 5 stars, not {f.value!r}")
+    if needs == "share" and (exact is None or not 0 <= exact <= 1):
+        raise ValueError(f"{f.kind} {f.ref}: a share is an exact number from 0 to 1, not {f.value!r}")
+    if needs not in ("rating", "share") and f.value is not None:
+        raise ValueError(f"{f.kind} {f.ref}: carries no value")
+
+
+def _exact(value) -> Fraction | None:
+    """An exact number as a Fraction (an int, a Fraction, a finite Decimal); None for anything else — a float, a
+    bool, text — so no share is rounded before it is scored."""
+    if isinstance(value, bool) or not isinstance(value, int | Fraction | Decimal):
+        return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None
+    return Fraction(value)
+
+
+def _is_day(d) -> bool:
+    return isinstance(d, date) and not isinstance(d, datetime)
