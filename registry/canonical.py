@@ -62,6 +62,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "complaint_responses": ("complaint",),
     # The subject's objections (异议) to a substantiated complaint (documents: `attachments`, `complaint_objection`).
     "complaint_objections": ("complaint",),
+    # Commendations (表彰) regulators record of a company: each its own aggregate.
+    "commendations": ("commendation",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -613,6 +615,28 @@ def _complaint_objections(ring, objections, *, owner_kind: str | None = None) ->
             for o in objections]
 
 
+def commendation_state(ring, commendation) -> dict:
+    """A commendation: the company and the recording agency (log_refs), what and on what basis, its days, who
+    recorded it and when, and its revocation once revoked. Public facts about a company, in clear."""
+    revoked = (commendation.revoked_dt, commendation.revoked_by, commendation.revoke_reason)
+    return {
+        "v": VERSION,
+        "kind": "commendation",
+        "salt": commendation.salt,
+        "company": commendation.company.log_ref,
+        "agency": commendation.agency.log_ref,
+        "title": commendation.title,
+        "basis": commendation.basis,
+        "commended_on": _d(commendation.commended_on),
+        "valid_until": _d(commendation.valid_until),
+        "recorded_by": commendation.recorded_by,
+        "recorded": _dt(commendation.recorded_dt),
+        # Read whenever any of its columns is set, so a revocation slipped into a current one changes the digest.
+        "revoked": None if revoked == (None, None, None) else {
+            "by": revoked[1], "at": _dt(revoked[0]), "reason": revoked[2]},
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
@@ -620,6 +644,7 @@ def state_of(ring, aggregate) -> dict:
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
+    from .credit.models import Commendation
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -643,6 +668,8 @@ def state_of(ring, aggregate) -> dict:
         return service_state(ring, aggregate)
     if isinstance(aggregate, Complaint):
         return complaint_state(ring, aggregate)
+    if isinstance(aggregate, Commendation):
+        return commendation_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
@@ -653,6 +680,7 @@ def aggregate_roots():
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
+    from .credit.models import Commendation
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -660,7 +688,7 @@ def aggregate_roots():
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
             ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord),
-            ("complaint", Complaint))
+            ("complaint", Complaint), ("commendation", Commendation))
 
 
 def canonical_json(value) -> bytes:

@@ -77,6 +77,8 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # (《市场监督管理投诉举报处理暂行办法》: 7 and 45).
         "COMPLAINT_ACCEPT_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_ACCEPT_WORKING_DAYS", "7")),
         "COMPLAINT_CONCLUDE_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_CONCLUDE_WORKING_DAYS", "45")),
+        # How long a commendation (表彰) counts when the recording regulator gives no last day: months after it.
+        "COMMENDATION_VALID_MONTHS": int(os.environ.get("REGISTRY_COMMENDATION_VALID_MONTHS", "12")),
         # How long a process remembers how many company sanctions each name gram has: the listings search starts
         # from a fragment's rarest gram; the counts only choose where to start, never what is found.
         "SEARCH_COUNTS_SECONDS": int(os.environ.get("REGISTRY_SEARCH_COUNTS_SECONDS", "300")),

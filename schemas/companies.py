@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
+from .commendations import CommendationSchema
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
 from .complaints import PublicComplaintsSchema
 from .reviews import ReviewSummarySchema
@@ -118,8 +119,9 @@ class CompanyPublicSchema(Schema):
         "description": "The sanctions public today (published, today within the window), newest decision first."})
     complaints = fields.Nested(PublicComplaintsSchema, metadata={
         "description": "Substantiated complaints about the company (no other complaint is ever public)."})
-    commendations = fields.List(fields.Dict(),
-                                metadata={"description": "Commendations, the red list (arrive with sanctions)."})
+    commendations = fields.List(fields.Nested(CommendationSchema), metadata={
+        "description": "The commendations (表彰) in force today (not revoked, commended on or before today and valid "
+                       "through today), newest first."})
     score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
     grade = fields.String(allow_none=True, metadata={"description": "Credit grade AAA–C (arrives with scores)."})
     reviews = fields.Nested(ReviewSummarySchema, metadata={

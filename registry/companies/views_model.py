@@ -5,6 +5,7 @@ from flask import current_app
 
 from .. import clock
 from ..complaints import public as complaints_public
+from ..credit import commendations
 from ..masking import mask_name, mask_phone
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
@@ -36,19 +37,21 @@ def published_sanctions(company, today: date) -> list[dict]:
 
 
 def public_view(company, today: date | None = None) -> dict:
-    """The public credit view: the profile, current staff by occupation, the sanctions public `today` (default:
-    the registry's today), and room for later records."""
+    """The public credit view: the profile, current staff by occupation, the sanctions public and the
+    commendations in force `today` (default: the registry's today), and room for later records."""
     staff = [{"occupation": occ, "zh": OCCUPATIONS.get(occ, (occ, occ))[0], "en": OCCUPATIONS.get(occ, (occ, occ))[1],
               "count": n} for occ, n in staff_by_occupation(company)]
+    day = clock.today() if today is None else today
     return {
         **profile_view(company),
         "staff_by_occupation": staff,
         "staff_total": sum(s["count"] for s in staff),
-        "sanctions": published_sanctions(company, clock.today() if today is None else today),
+        "sanctions": published_sanctions(company, day),
         # Substantiated complaints about the company only (complaints/public.py).
         "complaints": complaints_public.for_company(company.id),
-        # Arrive with later issues: commendations (red list), the credit score and grade.
-        "commendations": [],
+        # The commendations (表彰) in force `today` (credit/commendations.py).
+        "commendations": commendations.public_list(company.id, day),
+        # Arrive with a later issue: the credit score and grade.
         "score": None,
         "grade": None,
         "reviews": review_summary(company.id),

@@ -91,6 +91,10 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     COMPLAINT_OBJECTION_REJECT = "complaint:objection:reject"
     COMPLAINT_OBJECTION_UPHOLD = "complaint:objection:uphold"
     COMPLAINT_OBJECTION_DISMISS = "complaint:objection:dismiss"
+    # Commendations (表彰): a regulator of the company's sectors (or market supervision) records one; the recording
+    # agency revokes one recorded in error.
+    COMMENDATION_RECORD = "commendation:record"
+    COMMENDATION_REVOKE = "commendation:revoke"
 
     def __str__(self) -> str:
         return self.value

@@ -161,6 +161,16 @@ def world(app, factory, clock):
     complaint_objections.take_step(factory.ring, regulator=proposer, complaint=substantiated,
                                    objection=w["complaint_objection"], step="accept", reason=None, today=today())
     db.session.commit()
+    # A commendation of the company, revoked by its recording agency: the commendations table.
+    from registry.credit import commendations
+
+    w["commendation"] = commendations.record_commendation(
+        factory.ring, regulator=proposer, company=w["company"], title="年度诚信示范企业", basis="成商务〔2026〕12号",
+        commended_on=today(), today=today()).commendation
+    db.session.commit()
+    commendations.revoke_commendation(factory.ring, regulator=proposer, commendation=w["commendation"],
+                                      reason="登记有误")
+    db.session.commit()
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
     from registry.bulletins.services import publish
@@ -350,6 +360,7 @@ BUSINESS_EDITS = {
     "complaint_responses": ("by_kind", "company"),
     "complaint_objections": ("filed_by_kind", "company"),
     "review_objections": ("filed_by_kind", "worker"),
+    "commendations": ("revoke_reason", "伪造的理由"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -385,6 +396,7 @@ AGGREGATE_OF = {
     "complaint_responses": lambda row: row.complaint,
     "complaint_objections": lambda row: row.complaint,
     "review_objections": lambda row: row.service,
+    "commendations": lambda row: row,
 }
 
 

@@ -142,6 +142,13 @@ class World:
         self._review_codes.append(self._record_service(factory))
         # Complaints (see _complaints): about the worker (by card) and about company A (by a service's review code).
         self._complaints(factory, reg.worker)
+        # A commendation of company A recorded by housekeeping (reg_hk): the recording agency's revoke.
+        from registry.credit import commendations
+
+        self.commendation_ref = commendations.record_commendation(
+            factory.ring, regulator=self.accounts["reg_hk"], company=self.company_a, title="年度诚信示范企业",
+            basis="成商务〔2026〕12号", commended_on=self.today, today=self.today).commendation.ref
+        db.session.commit()
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
@@ -913,6 +920,16 @@ OPS = [
     Op("GET", "/api/v1/services/{reference}/review/objections/{objection_ref}/documents/{position}",
        lambda w: f"/api/v1/services/{w.review_objected}/review/objections/{w.review_objection_ref}/documents/0",
        frozenset({"reg_hk", "regadmin_hk", "reg_market"})),
+    # Commendations (表彰): anyone reads a company's in force; the regulators of company A's sector (housekeeping)
+    # and market supervision record one; only the recording agency (housekeeping) revokes the world's.
+    Op("GET", "/api/v1/companies/{uscc}/commendations", lambda w: f"/api/v1/companies/{_a(w)}/commendations",
+       EVERYONE),
+    Op("POST", "/api/v1/companies/{uscc}/commendations", lambda w: f"/api/v1/companies/{_a(w)}/commendations",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
+       lambda w: {"title": "守信激励示范企业", "basis": "成市监〔2026〕8号", "commended_on": w.today.isoformat(),
+                  "valid_until": None}, "commendation:record", 201),
+    Op("POST", "/api/v1/commendations/{ref}/revoke", lambda w: f"/api/v1/commendations/{w.commendation_ref}/revoke",
+       ISSUER, lambda w: {"reason": "登记有误：表彰对象不是本企业。"}, "commendation:revoke"),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

@@ -326,6 +326,9 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
             if kind == "service":
                 # A service's state names its worker and company and holds its review: loaded per batch.
                 q = q.options(selectinload(model.worker), selectinload(model.company), selectinload(model.review))
+            if kind == "commendation":
+                # A commendation's state names its company and agency: loaded per batch.
+                q = q.options(selectinload(model.company), selectinload(model.agency))
             batch = db.session.execute(q).scalars().all()
             accounts: dict[int, list] = {}
             if kind in ("company", "agency"):
