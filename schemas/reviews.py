@@ -94,6 +94,25 @@ class CompanyReviewSchema(Schema):
     objection_pending = fields.Boolean(metadata={"description": "An objection to this review is being handled."})
 
 
+class WorkerReviewSchema(Schema):
+    """A review as its worker reads it (self-service): not when or where the service was (that would tell the
+    worker which household wrote it), only the day the review was left."""
+
+    service_reference = fields.String(metadata={"description": "The service's number (object with it)."})
+    card_no = fields.String()
+    name_masked = fields.String()
+    service_type = fields.String()
+    service_type_label = fields.Nested(MessageSchema)
+    rating = fields.Integer()
+    tags = fields.List(fields.Nested(TagSchema))
+    text = fields.String(allow_none=True, metadata={"description": "Phone and ID numbers masked."})
+    reviewed_on = fields.Date(metadata={"description": "The day the review was left (Asia/Shanghai)."})
+    reply = fields.String(allow_none=True, metadata={"description": "The company's reply."})
+    withdrawn_dt = fields.DateTime(allow_none=True, metadata={
+        "description": "When an upheld objection (异议) withdrew the review: it then counts in no public summary."})
+    objection_pending = fields.Boolean(metadata={"description": "An objection to this review is being handled."})
+
+
 class ReviewLeftSchema(ChangeSchema):
     """The review's log entry (`service:review`, by the anonymous actor)."""
 

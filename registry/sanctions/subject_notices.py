@@ -6,8 +6,8 @@ Two faces of the same steps:
 - `tell`: a text message through the one notification interface (`notify.send`, kind `notice`) to the subject's
   mobile on record (a worker's phone; a company's contact mobile; none to a landline: `services.subject_phone`),
   in the step's own transaction. No names, no facts, no reasons (they may name people): what happened, which
-  agency, and where to read the rest. `tell_about` does the same for a complaint's or a review's objection, to the
-  one who filed it.
+  agency, and where to read the rest. `tell_complaint_objection` does the same for a complaint's objection (to the
+  complaint's subject), `tell_review_objection` for a review's (to whoever filed it).
 - `for_subject`: the list the subject reads (the company portal, the worker's `/me`, and the API), **derived** from
   the rows the steps write (objections, repair applications, the withdrawal) — no table of its own: the rows are
   the record of each step already, so the list cannot drift from them, and it holds nothing new about anyone.
@@ -31,9 +31,9 @@ from .services import phone_of, subject_phone
 
 # Each step's message: what happened, in Chinese and English. No names, no facts, no reasons.
 TEXTS = {
-    "objection_filed": ("异议已收到（回执），监管部门将决定是否受理。",
-                        "Your objection was received (this is your receipt); the regulator decides whether to "
-                        "accept it."),
+    "objection_filed": ("异议已收到（回执），作出决定的机关将决定是否受理。",
+                        "Your objection was received (this is your receipt); the issuing agency decides whether "
+                        "to accept it."),
     "objection_accepted": ("异议已受理，正在核查。", "Your objection was accepted and is being checked."),
     "objection_rejected": ("异议不予受理，理由请登录查看。", "Your objection was not accepted; sign in to read why."),
     "objection_upheld_correct": ("异议成立，原记录已更正。", "Your objection was upheld: the record is corrected."),
@@ -56,6 +56,15 @@ WHERE = {"worker": ("家信个人服务页面", "your Jiaxin self-service page")
          "company": ("家信企业工作台", "your company's Jiaxin portal")}
 # Who answers an objection to a review before one has: the regulators of the company's sectors or the market's.
 REGULATORS = {"zh": "监管部门", "en": "The regulators"}
+# A review has no issuing agency: its receipt says who decides instead.
+REVIEW_TEXTS = {"objection_filed": ("异议已收到（回执），监管部门将决定是否受理。",
+                                    "Your objection was received (this is your receipt); the regulators decide "
+                                    "whether to accept it.")}
+
+
+def words(kind: str, record_kind: str = "sanction") -> tuple[str, str]:
+    """The fixed sentence of a step, (zh, en), for a record of this kind."""
+    return (REVIEW_TEXTS.get(kind) if record_kind == "review" else None) or TEXTS[kind]
 
 
 def _objection_answer_kind(objection) -> str:
@@ -69,8 +78,8 @@ def message_text(sanction: Sanction, kind: str) -> str:
     return _text(sanction.agency.name_zh, sanction.subject_kind, kind)
 
 
-def _text(agency_zh: str, subject_kind: str, kind: str) -> str:
-    return f"【家信】{agency_zh}：{TEXTS[kind][0]}详情请登录{WHERE[subject_kind][0]}查看。"
+def _text(agency_zh: str, subject_kind: str, kind: str, record_kind: str = "sanction") -> str:
+    return f"【家信】{agency_zh}：{words(kind, record_kind)[0]}详情请登录{WHERE[subject_kind][0]}查看。"
 
 
 def _send(ring: KeyRing, phone: str | None, text: str) -> None:
@@ -112,7 +121,7 @@ def tell_review_objection(ring: KeyRing, service, objection) -> None:
     acted = db.session.execute(select(Account).where(Account.ref == by)).scalar_one_or_none() if by else None
     agency_zh = acted.agency.name_zh if acted is not None and acted.agency is not None else REGULATORS["zh"]
     phone = phone_of(ring, service.worker if objection.filed_by_kind == "worker" else service.company)
-    _send(ring, phone, _text(agency_zh, objection.filed_by_kind, _step_kind(objection)))
+    _send(ring, phone, _text(agency_zh, objection.filed_by_kind, _step_kind(objection), "review"))
 
 
 # --- the list the subject reads ------------------------------------------------------------------
@@ -148,7 +157,7 @@ def for_subject(*, worker_id: int | None = None, company_id: int | None = None) 
 
 
 def _row(key, *, kind: str, day, record_kind: str, record_ref: str, agency: dict, subject_kind: str) -> tuple:
-    zh, en = TEXTS[kind]
+    zh, en = words(kind, record_kind)
     where_zh, where_en = WHERE[subject_kind]
     return key, {"kind": kind, "day": day, "record_kind": record_kind, "record_ref": record_ref,
                  "sanction_ref": record_ref if record_kind == "sanction" else None, "agency": agency,
@@ -204,7 +213,8 @@ def _complaint_rows(worker_id, company_id) -> list[tuple]:
 
 
 def _review_rows(worker_id, company_id) -> list[tuple]:
-    """A review speaks of its worker and its company both: each reads the steps of every objection to it."""
+    """A review speaks of its worker and its company both, and either may object: each reads the steps of the
+    objections it filed (as the text messages go to the one who filed)."""
     from ..accounts.models import Account
     from ..trace.models import ReviewObjection, ServiceRecord
     from ..trace.services import reference_of
@@ -214,12 +224,12 @@ def _review_rows(worker_id, company_id) -> list[tuple]:
         q.where(ServiceRecord.company_id == company_id)
     services = list(db.session.execute(q.options(selectinload(ServiceRecord.objections))
                                        .order_by(ServiceRecord.id)).scalars())
-    steps = [(s, o, position, step) for s in services for o in s.objections
+    subject_kind = "worker" if worker_id is not None else "company"
+    steps = [(s, o, position, step) for s in services for o in s.objections if o.filed_by_kind == subject_kind
              for position, step in enumerate(_objection_steps(o))]
     refs = {by for *_rest, (_day, _kind, by) in steps if by is not None}
     agencies = {a.ref: a.agency for a in db.session.execute(
         select(Account).where(Account.ref.in_(refs)).options(selectinload(Account.agency))).scalars()} if refs else {}
-    subject_kind = "worker" if worker_id is not None else "company"
     return [_row((day, 2, s.id, o.id, position), kind=kind, day=day, record_kind="review",
                  record_ref=reference_of(s.ref), agency=_agency(agencies.get(by)), subject_kind=subject_kind)
             for s, o, position, (day, kind, by) in steps]

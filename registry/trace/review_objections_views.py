@@ -9,6 +9,8 @@ from flask import render_template, url_for
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..attachments import rules as attachment_rules
+from ..calendar import services as calendar
+from ..errors import not_found
 from ..keys import keyring
 from ..objections import handlers, pages
 from ..sanctions import objection_rules as orules
@@ -35,9 +37,10 @@ def my_reviews():
         return need_sign_in()
     worker, _session = found
     rows, total = reviews.worker_reviews(worker, limit=PAGE, offset=0)
-    ring, today = keyring(), clock.today()
-    return render_template("web/reviews/mine.html", worker=worker, total=total,
-                           rows=[page_view(ring, r, today) for r in rows], max_files=attachment_rules.MAX_FILES)
+    ring, today, using = keyring(), clock.today(), calendar.schedule()
+    return render_template("web/reviews/mine.html", worker=worker, total=total, max_files=attachment_rules.MAX_FILES,
+                           rows=[page_view(ring, r, today, using=using, view=reviews.worker_review_view)
+                                 for r in rows])
 
 
 @bp.post("/me/reviews/<service_reference:reference>/objections")
@@ -69,8 +72,11 @@ def company_object(reference: str):
 @bp.get("/admin/reviews/<service_reference:reference>")
 @role_required(*REGULATOR_ROLES)
 def review_for_regulator(reference: str):
-    """The review, its company and its objections with their documents and deadlines; the step forms."""
+    """The review, its company and its objections with their documents and deadlines; the step forms. Only a
+    review somebody objected to: the review's text is otherwise its company's alone (docs/privacy.md)."""
     service = objections.service_for_regulator(account(), reference)
+    if not service.objections:
+        raise not_found("review", "评价")
     ring, today = keyring(), clock.today()
     shown = reviews.reference_of(service.ref)
     return render_template("web/reviews/regulator.html", company=service.company,

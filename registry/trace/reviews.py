@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
+from .. import clock
 from ..accounts.models import Account
 from ..companies.access import require_member
 from ..companies.models import Company
@@ -154,6 +155,19 @@ def review_view(ring: KeyRing, review: ServiceReview) -> dict:
         "withdrawn_dt": review.withdrawn_dt,
         "objection_pending": any(o.state in PENDING_STATES for o in service.objections),
     }
+
+
+def worker_review_view(ring: KeyRing, review: ServiceReview) -> dict:
+    """A review as its worker reads it (self-service): the rating, the tags, the text, the company's reply and the
+    day it was left, so they can answer or object to it — but not when or where the service was: the worker was
+    there, and the exact visit would tell them which household wrote it."""
+    full = review_view(ring, review)
+    return {**{k: full[k] for k in WORKER_SEES}, "reviewed_on": clock.local_date(review.reviewed_dt)}
+
+
+# What of `review_view` its worker sees (worker_review_view): never the service's start, end or district.
+WORKER_SEES = ("service_reference", "card_no", "name_masked", "service_type", "service_type_label", "rating",
+               "tags", "text", "reply", "withdrawn_dt", "objection_pending")
 
 
 # --- the public summaries -----------------------------------------------------------------------------------

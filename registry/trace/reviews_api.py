@@ -11,7 +11,14 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from schemas.common import ChangeSchema
-from schemas.reviews import CompanyReviewsArgs, CompanyReviewSchema, ReplyArgs, ReviewArgs, ReviewLeftSchema
+from schemas.reviews import (
+    CompanyReviewsArgs,
+    CompanyReviewSchema,
+    ReplyArgs,
+    ReviewArgs,
+    ReviewLeftSchema,
+    WorkerReviewSchema,
+)
 
 from .. import clock
 from ..accounts.auth import bearer_account, require
@@ -95,12 +102,13 @@ class CompanyReviews(MethodView):
 class SelfReviews(MethodView):
     @worker_required
     @blp.arguments(CompanyReviewsArgs, location="query")
-    @blp.response(200, CompanyReviewSchema(many=True))
+    @blp.response(200, WorkerReviewSchema(many=True))
     @blp.alt_response(401, schema=ERRORS)
     def get(self, args):
         """The reviews of the services you performed, newest first, with the company's replies, whether one is
-        withdrawn or objected to (the worker in self-service; object with the service reference)."""
+        withdrawn or objected to (the worker in self-service; object with the service reference). Not when or where
+        each service was: that would tell you which household wrote the review."""
         worker, _session = current_worker()
         rows, _total = reviews.worker_reviews(worker, limit=args["limit"], offset=args["offset"])
         ring = keyring()
-        return [reviews.review_view(ring, r) for r in rows]
+        return [reviews.worker_review_view(ring, r) for r in rows]

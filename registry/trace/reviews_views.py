@@ -14,6 +14,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES
 from ..attachments import rules as attachment_rules
+from ..calendar import services as calendar
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -74,12 +75,13 @@ def thanks():
 
 # --- the company's reviews ------------------------------------------------------------------
 
-def page_view(ring, review, today) -> dict:
-    """A review as its pages show it (its company's, its worker's, the deciding regulator's): the review, its
-    objections (异议), and whether its subject may object now."""
+def page_view(ring, review, today, *, using=None, view=reviews.review_view) -> dict:
+    """A review as its pages show it (its company's, its worker's, the deciding regulator's): the review (as
+    `view` shows it to this reader), its objections (异议), and whether its subject may object now. `using`: the
+    calendar, read once for a page of reviews."""
     service = review.service
-    return {**reviews.review_view(ring, review),
-            "objections": [review_objections.view(ring, o, today) for o in service.objections],
+    return {**view(ring, review),
+            "objections": [review_objections.view(ring, o, today, using=using) for o in service.objections],
             "may_object": review_objections.may_object(review, len(review_objections.pending(service))) is None}
 
 
@@ -91,9 +93,10 @@ def _company_page(status: int = 200, *, failed: str | None = None, form: ReplyFo
     user = account()
     company = user.company
     rows, total = reviews.company_reviews(company, limit=PAGE, offset=0)
-    ring, today = keyring(), clock.today()
+    ring, today, using = keyring(), clock.today(), calendar.schedule()
     return render_template("web/reviews/company.html", company=company, total=total,
-                           rows=[page_view(ring, r, today) for r in rows], max_files=attachment_rules.MAX_FILES,
+                           rows=[page_view(ring, r, today, using=using) for r in rows],
+                           max_files=attachment_rules.MAX_FILES,
                            summary=reviews.company_summary(company.id),
                            failed=failed, failed_form=form, error=error, extra=extra or [],
                            text_max=review_rules.TEXT_MAX), status

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import canonical
+from registry.clock import SHANGHAI
 from registry.attachments.models import Attachment
 from registry.extensions import db
 from registry.keys.crypto import state_hmac
@@ -231,6 +232,10 @@ def test_the_subjects_object_on_their_review_pages_and_a_regulator_answers_on_th
     from tests.support.selfutil import PIN, activate, last_activation_code
     from tests.support.webutil import log_actions, login, post_form, text
 
+    # A review nobody objected to has no regulator's page: its text is its company's.
+    hk = app.test_client()
+    assert login(hk, w.hk_user.account.login, w.hk_user.password, w.hk_user.totp_secret).status_code == 302
+    assert hk.get(f"/admin/reviews/{w.number}").status_code == 404
     # The company's admin sees both reviews, each with an objection form, and objects to the bad one.
     company = app.test_client()
     assert login(company, w.admin.login, "correct horse battery").status_code == 302
@@ -265,6 +270,7 @@ def test_the_subjects_object_on_their_review_pages_and_a_regulator_answers_on_th
     mine = text(client.get("/me/reviews"))
     good = reference_of(w.good.ref)
     assert f'id="review-{good}"' in mine and f'id="review-{w.number}"' in mine
+    assert w.bad.district not in mine  # not where (nor when) the service was
     assert f'action="/me/reviews/{w.number}/objections"' not in mine  # the company's objection is pending
     resp = post_form(client, f"/me/reviews/{good}/objections", {"reasons": "客户当天并未在场。"}, page="/me/reviews",
                      content_type="multipart/form-data")
@@ -274,8 +280,6 @@ def test_the_subjects_object_on_their_review_pages_and_a_regulator_answers_on_th
     assert json.loads(actors[-1])["actor"] == self_actor(w.worker, w.good.log_ref)
     assert client.get("/me/reviews").status_code == 200 and app.test_client().get("/me/reviews").status_code == 302
     # A housekeeping regulator follows the worklist to the review, opens the document, accepts and upholds.
-    hk = app.test_client()
-    assert login(hk, w.hk_user.account.login, w.hk_user.password, w.hk_user.totp_secret).status_code == 302
     review_url = f"/admin/reviews/{w.number}"
     assert f'href="{review_url}#objections"' in text(hk.get("/regulator"))
     (o,) = db.session.get(ServiceRecord, w.bad.id).objections
@@ -317,6 +321,10 @@ def test_the_worker_lists_the_reviews_of_their_services_in_self_service(client, 
     listed = client.get("/api/v1/self/reviews", headers=bearer(token)).get_json()
     assert [(r["service_reference"], r["rating"], r["objection_pending"], r["withdrawn_dt"]) for r in listed] == [
         (w.number, 1, False, None), (reference_of(w.good.ref), 5, False, None)]
+    # Not when or where the service was: the worker was there, and the visit would name the household.
+    assert not {"start", "end", "district", "reviewed_dt"} & set(listed[0])
+    assert listed[0]["reviewed_on"] == db.session.get(ServiceRecord, w.bad.id).review.reviewed_dt.astimezone(
+        SHANGHAI).date().isoformat()
     assert file(client, w, w.t_admin).status_code == 201
     listed = client.get("/api/v1/self/reviews?limit=1", headers=bearer(token)).get_json()
     assert [(r["service_reference"], r["objection_pending"]) for r in listed] == [(w.number, True)]
@@ -343,7 +351,10 @@ def test_the_worker_and_the_company_are_told_each_step_of_an_objection_to_a_revi
     before = db.session.execute(select(func.max(OutboxMessage.id))).scalar() or 0
     ref = file(client, w, w.t_admin).get_json()["ref"]
     filed = ("review", w.number, "objection_filed", "The regulators", None)
-    assert told("/api/v1/self/notifications", token) == [filed] == told(company_path, w.t_admin)
+    assert told(company_path, w.t_admin) == [filed]
+    assert told("/api/v1/self/notifications", token) == []  # the company's objection, not the worker's
+    receipt = client.get(company_path, headers=bearer(w.t_admin)).get_json()[0]["text"]
+    assert receipt["en"].startswith("Your objection was received") and "监管部门将决定是否受理" in receipt["zh"]
     assert step(client, w, ref, w.t_hk, step="accept").status_code == 200
     assert step(client, w, ref, w.t_hk, step="dismiss", reason="评价属实。").status_code == 200
     hk = w.hk_user.account.agency.name_en
@@ -354,8 +365,15 @@ def test_the_worker_and_the_company_are_told_each_step_of_an_objection_to_a_revi
     assert "监管部门" in sent[0]["text"] and "回执" in sent[0]["text"]
     assert all(w.hk_user.account.agency.name_zh in m["text"] for m in sent[1:]) and "异议不成立" in sent[2]["text"]
     assert all(REASONS not in m["text"] and "评价属实" not in m["text"] for m in sent)
-    for path, t in (("/api/v1/self/notifications", token), (company_path, w.t_admin)):
-        assert told(path, t) == [("review", w.number, "objection_dismissed", hk, None),
-                                 ("review", w.number, "objection_accepted", hk, None), filed]
+    assert told(company_path, w.t_admin) == [("review", w.number, "objection_dismissed", hk, None),
+                                             ("review", w.number, "objection_accepted", hk, None), filed]
+    assert told("/api/v1/self/notifications", token) == []
+    # The worker's own objection to the other review: theirs alone.
+    resp = client.post(f"/api/v1/self/services/{reference_of(w.good.ref)}/review/objections",
+                       data={"reasons": "客户当天并未在场。"}, content_type="multipart/form-data", headers=bearer(token))
+    assert resp.status_code == 201, resp.get_json()
+    assert told("/api/v1/self/notifications", token) == [
+        ("review", reference_of(w.good.ref), "objection_filed", "The regulators", None)]
+    assert len(told(company_path, w.t_admin)) == 3
     # Nobody else reads them.
     assert told(f"/api/v1/companies/{w.other.company.uscc}/notifications", w.t_other) == []
