@@ -143,6 +143,7 @@ def _register_domains(app: Flask) -> None:
         cards,
         companies,
         complaints,
+        credit,
         imports,
         log,
         lookup,
@@ -156,5 +157,5 @@ def _register_domains(app: Flask) -> None:
     )
 
     for module in (accounts, companies, workers, cards, lookup, reports, sanctions, bulletins, selfservice, imports,
-                   trace, complaints, notify, tasks, log):
+                   trace, complaints, credit, notify, tasks, log):
         module.register(app)
