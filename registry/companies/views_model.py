@@ -5,6 +5,7 @@ from flask import current_app
 
 from .. import clock
 from ..complaints import public as complaints_public
+from ..credit.services import score_row
 from ..masking import mask_name, mask_phone
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
@@ -38,6 +39,7 @@ def published_sanctions(company, today: date) -> list[dict]:
 def public_view(company, today: date | None = None) -> dict:
     """The public credit view: the profile, current staff by occupation, the sanctions public `today` (default:
     the registry's today), and room for later records."""
+    kept = score_row("company", company.id)
     staff = [{"occupation": occ, "zh": OCCUPATIONS.get(occ, (occ, occ))[0], "en": OCCUPATIONS.get(occ, (occ, occ))[1],
               "count": n} for occ, n in staff_by_occupation(company)]
     return {
@@ -47,10 +49,12 @@ def public_view(company, today: date | None = None) -> dict:
         "sanctions": published_sanctions(company, clock.today() if today is None else today),
         # Substantiated complaints about the company only (complaints/public.py).
         "complaints": complaints_public.for_company(company.id),
-        # Arrive with later issues: commendations (red list), the credit score and grade.
+        # Arrive with a later step of issue #16: commendations (the red list).
         "commendations": [],
-        "score": None,
-        "grade": None,
+        # The kept credit score (null until one is computed: nothing is computed on read).
+        "score": kept.points if kept else None,
+        "grade": kept.grade if kept else None,
+        "score_rules_version": kept.rules_version if kept else None,
         "reviews": review_summary(company.id),
     }
 
