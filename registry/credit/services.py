@@ -8,7 +8,10 @@
   what fills the cache the first time, and what a rebuild after any doubt returns to. It equals the scores kept
   change by change (tests/credit/test_keeping.py).
 
-The scores are derived and unlogged (docs/rules.md, "Credit scores"): nothing here writes a log entry.
+The scores are derived and unlogged (docs/rules.md, "Credit scores"): nothing here writes a log entry. What
+computes scores outside a change's own transaction (`refresh_due`, `rebuild`) first takes the log head's lock, which
+every change holds from its entry to its commit: a change then either committed before the scores are read, or
+waits and computes its own after them — a score computed from older records never overwrites a newer one.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from sqlalchemy import func, select
 from .. import clock
 from ..companies.models import Company
 from ..extensions import db
+from ..log.services import lock_head
 from ..workers.models import Worker
 from . import inputs, scoring
 from . import rules as credit_rules
@@ -98,6 +102,7 @@ def _store(kind: str, scores: dict[int, scoring.Score], now) -> None:
 def refresh_due(today: date, *, rules: credit_rules.Rules | None = None) -> int:
     """Compute again every kept score whose facts stopped giving it (`stands_until` before `today`); how many.
     Never commits: the hourly job's runner commits once."""
+    lock_head()
     due = db.session.execute(
         select(CreditScore.subject_kind, CreditScore.subject_id)
         .where(CreditScore.stands_until < today)
@@ -124,6 +129,7 @@ def rebuild(today: date, *, batch: int = BATCH, rules: credit_rules.Rules | None
         total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
         done, after = 0, 0
         while True:
+            lock_head()
             ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)
                                      .limit(batch)).scalars().all()
             if not ids:
