@@ -3,6 +3,7 @@
 shown, substantiated complaints, published sanctions while public, a worker's passed checks), with public refs."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -130,8 +131,11 @@ def test_the_facts_hold_nothing_personal(world):
     """Refs are public references and dates; never a name, a phone, an ID number or a log_ref."""
     good = world["good"]
     every = inputs.company_facts(world["company"].id, TODAY) + inputs.worker_facts(good.id, TODAY)
+    shapes = re.compile(r"[0-9A-Z]{18}|pledge:v\d+|\d+/\d+|[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-f]{32}"
+                        r"|(identity|health|training|background):\d{4}-\d{2}-\d{2}")
+    assert all(shapes.fullmatch(f.ref) for f in every), [f.ref for f in every]
     refs = " ".join(f.ref for f in every)
-    for secret in (good.log_ref, world["company"].log_ref, good.card_no, "张", "138", "139"):
+    for secret in (good.log_ref, world["company"].log_ref, good.card_no, "张", "13800000001", "13900000001"):
         assert secret not in refs
 
 
