@@ -17,6 +17,7 @@ from registry.credit.scoring import Fact
 from registry.extensions import db
 from registry.sanctions import services as sanctions
 from registry.trace.services import reference_of
+from tests.conftest import ON_POSTGRES
 from tests.support import complaintutil
 from tests.support.creditutil import add, green_records, hire, review, serve
 from tests.support.sanctionutil import record as record_sanction
@@ -157,10 +158,11 @@ def test_a_batch_reads_in_a_fixed_number_of_statements(factory, world):
     worker_ids = [world["good"].id, world["half"].id]
 
     def counted(fn, ids) -> int:
-        db.session.rollback()  # each count begins its own transaction: BEGIN and the reads, nothing else
-        return count_statements(lambda: fn(ids, TODAY))
+        """The reads of one call in a fresh transaction (SQLite's BEGIN, a statement of its own there, left out)."""
+        db.session.rollback()
+        return count_statements(lambda: fn(ids, TODAY)) - (0 if ON_POSTGRES else 1)
 
-    # BEGIN, then companies, pledges, staff, their records, reviews, complaints, sanctions.
-    assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 8
-    # BEGIN, then records, reviews, complaints, sanctions.
-    assert counted(inputs.workers_facts, worker_ids[:1]) == counted(inputs.workers_facts, worker_ids) == 5
+    # Companies, pledges, staff, their records, reviews, complaints, sanctions.
+    assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 7
+    # Records, reviews, complaints, sanctions.
+    assert counted(inputs.workers_facts, worker_ids[:1]) == counted(inputs.workers_facts, worker_ids) == 4
