@@ -74,6 +74,16 @@ def queue_bulletins(_run: JobRun) -> None:
         log.info("queued the bulletins of %d periods", len(queued))
 
 
+def refresh_credit_scores(_run: JobRun) -> None:
+    """Compute again every kept credit score whose facts stopped giving it (a window ended, a dated fact began)."""
+    from registry.clock import today
+    from registry.credit import services as credit
+
+    count = credit.refresh_due(today())
+    if count:
+        log.info("computed again %d credit scores whose components moved", count)
+
+
 def prune_customer_messages(_run: JobRun) -> None:
     """Delete the outbox's messages to customers (review codes) older than CUSTOMER_MESSAGE_DAYS (30)."""
     from registry import clock

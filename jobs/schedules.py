@@ -49,6 +49,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     # Each ended month and ISO week gets its disclosure bulletin, made by a queued task (bulletins.generate); a
     # current one that carries a record changed since is withdrawn first, and so made again (bulletins/follow.py).
     Schedule("bulletins.queue", "jobs.housekeeping:queue_bulletins", 3600),
+    # A kept credit score whose component's window ended (or whose dated fact began) is computed again; changes to
+    # records move their scores in their own transaction (registry/credit/keeping.py).
+    Schedule("credit.refresh_due", "jobs.housekeeping:refresh_credit_scores", 3600),
     # Messages to customers (review codes) leave the outbox after CUSTOMER_MESSAGE_DAYS (docs/privacy.md).
     Schedule("notify.prune_customer_messages", "jobs.housekeeping:prune_customer_messages", 86400),
     # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.

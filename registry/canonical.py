@@ -94,6 +94,9 @@ UNLOGGED_TABLES = frozenset({
     # An uploaded service file while its import runs (sealed; its content deleted when the task ends), like the
     # staff files.
     "service_files",
+    # Kept credit scores (credit/score_models.py): derived from logged records and the versioned rules, made again
+    # whole by `flask credit rebuild`.
+    "credit_scores",
 })
 
 

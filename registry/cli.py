@@ -43,6 +43,7 @@ def register(app: Flask) -> None:
     from .accounts.cli import register_cli as accounts
     from .bulletins.cli import register_cli as bulletins
     from .calendar.cli import register_cli as calendar
+    from .credit.cli import register_cli as credit
     from .imports.cli import register_cli as staff_import
     from .keys.cli import register_cli as keys
     from .log.cli import register_cli as log
@@ -50,5 +51,6 @@ def register(app: Flask) -> None:
     from .tasks.cli import register_cli as tasks
 
     app.cli.add_command(demo)
-    for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar, bulletins):
+    for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar, bulletins,
+                                credit):
         register_domain_cli(app)

@@ -122,8 +122,15 @@ class CompanyPublicSchema(Schema):
     commendations = fields.List(fields.Nested(CommendationSchema), metadata={
         "description": "The commendations (表彰) in force today (not revoked, commended on or before today and valid "
                        "through today), newest first."})
-    score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
-    grade = fields.String(allow_none=True, metadata={"description": "Credit grade AAA–C (arrives with scores)."})
+    score = fields.Integer(allow_none=True, metadata={
+        "description": "The company's credit score (信用积分), as last kept: computed whenever a record that feeds it "
+                       "changes and when a component's validity ends (docs/rules.md, \"Credit scores\"). Null until "
+                       "one is computed (an installation fills every score with `flask credit rebuild`)."})
+    grade = fields.String(allow_none=True, metadata={
+        "description": "The credit grade of the score: AAA (85 and above), AA (80), A (70), B (60), else C — but B "
+                       "below 60 while no bad record counts. Null with the score."})
+    score_rules_version = fields.String(allow_none=True, metadata={
+        "description": "The version of the scoring rules the score was computed with (`v1`); null with the score."})
     reviews = fields.Nested(ReviewSummarySchema, metadata={
         "description": "The summary of customers' reviews of the company's recorded services."})
 

@@ -72,8 +72,14 @@ class CardViewSchema(Schema):
         "description": "The sanctions public today (published, today within the window), newest decision first."})
     complaints = fields.Nested(PublicComplaintsSchema, metadata={
         "description": "Substantiated complaints about the worker (no other complaint is ever public)."})
-    score = fields.Integer(allow_none=True, metadata={"description": "Credit score (arrives with scores)."})
-    grade = fields.String(allow_none=True, metadata={"description": "Credit grade (arrives with scores)."})
+    score = fields.Integer(allow_none=True, metadata={
+        "description": "The worker's credit score (信用积分), as last kept: computed whenever a record that feeds it "
+                       "changes and when a component's validity ends (docs/rules.md, \"Credit scores\"). Null until "
+                       "one is computed (an installation fills every score with `flask credit rebuild`)."})
+    grade = fields.String(allow_none=True, metadata={
+        "description": "Always null: a worker has a score and no grade (grades are for companies)."})
+    score_rules_version = fields.String(allow_none=True, metadata={
+        "description": "The version of the scoring rules the score was computed with (`v1`); null with the score."})
     reviews = fields.Nested(ReviewSummarySchema, metadata={
         "description": "The summary of customers' reviews of the worker's recorded services."})
     show_colour = fields.Boolean(metadata={

@@ -6,6 +6,7 @@ from flask import current_app
 from .. import clock
 from ..complaints import public as complaints_public
 from ..credit import commendations
+from ..credit.services import score_row
 from ..masking import mask_name, mask_phone
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
@@ -38,7 +39,8 @@ def published_sanctions(company, today: date) -> list[dict]:
 
 def public_view(company, today: date | None = None) -> dict:
     """The public credit view: the profile, current staff by occupation, the sanctions public and the
-    commendations in force `today` (default: the registry's today), and room for later records."""
+    commendations in force `today` (default: the registry's today), the kept score and grade."""
+    kept = score_row("company", company.id)
     staff = [{"occupation": occ, "zh": OCCUPATIONS.get(occ, (occ, occ))[0], "en": OCCUPATIONS.get(occ, (occ, occ))[1],
               "count": n} for occ, n in staff_by_occupation(company)]
     day = clock.today() if today is None else today
@@ -51,9 +53,10 @@ def public_view(company, today: date | None = None) -> dict:
         "complaints": complaints_public.for_company(company.id),
         # The commendations (表彰) in force `today` (credit/commendations.py).
         "commendations": commendations.public_list(company.id, day),
-        # Arrive with a later issue: the credit score and grade.
-        "score": None,
-        "grade": None,
+        # The kept credit score (null until one is computed: nothing is computed on read).
+        "score": kept.points if kept else None,
+        "grade": kept.grade if kept else None,
+        "score_rules_version": kept.rules_version if kept else None,
         "reviews": review_summary(company.id),
     }
 

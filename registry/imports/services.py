@@ -363,6 +363,8 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
                              now=now)
     if record_rows:
         db.session.execute(insert(WorkerRecord.__table__), record_rows)
+    # The entries name the aggregates this batch changed: the credit scores they feed follow in the batch's
+    # commit (credit/keeping.py), as after any record_change.
     return Stored(append_entries(ring, changes), conflicts, notices, warning_lines)
 
 

@@ -13,7 +13,8 @@ import hmac as hmac_mod
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
+from sqlalchemy.orm import Session
 
 from .. import canonical, clock
 from ..extensions import db
@@ -24,6 +25,8 @@ from .models import LogEntry, LogHash, LogHead
 
 SYSTEM_ACTOR = "system"
 ANONYMOUS_ACTOR = "anonymous"
+# `Session.info` key: the log_refs of the aggregates whose entries the session's open transaction appended.
+_LOGGED = "log.subjects"
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,28 @@ def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
                      "action": c.action.value, "subject": c.subject, "created_dt": now})
     # Core inserts: the ORM's bulk path costs more per row than the database does.
     db.session.execute(insert(LogEntry.__table__), rows)
+    db.session.info.setdefault(_LOGGED, set()).update(c.subject for c in changes)
     db.session.execute(insert(LogHash.__table__), _new_stored_hashes(first, [r["leaf_hash"] for r in rows]))
     db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=first + len(rows)))
     return [r["seq"] for r in rows]
+
+
+def take_logged_subjects(session: Session) -> set[str]:
+    """The log_refs of the aggregates whose entries `session` appended since this was last asked, or since its
+    transaction began; asking forgets them.
+
+    Every entry is appended by `append_entries` (through `record_change`, or directly by the imports' bulk
+    paths), so this names every aggregate a transaction changed: what derived, unlogged state follows
+    (credit/keeping.py keeps the scores by it, just before the commit).
+    """
+    return session.info.pop(_LOGGED, None) or set()
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_logged(session: Session, transaction) -> None:
+    # The transaction is over (committed, rolled back or closed): its entries are no longer "open".
+    if transaction.parent is None:
+        session.info.pop(_LOGGED, None)
 
 
 def covering_subtrees(size: int) -> list[int]:

@@ -33,6 +33,7 @@ from ..cards.models import Card
 from ..companies.models import Company
 from ..complaints import public as complaints_public
 from ..complaints.models import Complaint
+from ..credit.score_models import CreditScore
 from ..database import Prepared, as_date, one_statement_read
 from ..errors import ApiError
 from ..extensions import db
@@ -53,7 +54,8 @@ from . import advice
 
 def _one_query():
     """Everything the view reads, in one round trip: UNION ALL of the worker, its current
-    employers, its records, its newest card and its candidate sanctions, as tagged rows of one shape.
+    employers, its records, its newest card, its candidate sanctions, its reviews' summary, its substantiated
+    complaints and its kept credit score, as tagged rows of one shape.
 
     Five separate queries cost five round trips; one statement is also its own
     consistent snapshot. The columns are typed in the first SELECT, which types
@@ -132,7 +134,10 @@ def _one_query():
                   .where(Complaint.worker_id == wid, Complaint.subject_kind == literal("worker", s),
                          Complaint.state == literal("substantiated", s)))
     # --- end of complaints ---
-    return union_all(worker, employers, records, card, sanctions, review_totals, review_tags, complaints)
+    # The worker's kept credit score (credit/score_models.py), by its primary key; no row until one is computed.
+    score = select(*row("x", i1=CreditScore.points, s1=CreditScore.rules_version)).where(
+        CreditScore.subject_kind == literal("worker", s), CreditScore.subject_id == wid)
+    return union_all(worker, employers, records, card, sanctions, review_totals, review_tags, complaints, score)
 
 
 _VIEW_QUERY = Prepared(_one_query())
@@ -264,6 +269,7 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
     worker, employers, rows, latest_card, sanction_rows, review_rows = None, [], [], None, [], []
     review_pending = False
     complaint_items = []
+    score, score_version = None, None
     with one_statement_read(db.session) as conn:
         result = _view_rows(conn, card_no, today)
     for tag, id_, s1, s2, s3, s4, d1, d2, i1, b1, n1, s5, s6, s7, s8, s9, s10 in result:
@@ -287,6 +293,8 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
             complaint_items.append(complaints_public.public_item(
                 category=s1, concluded_on=as_date(d1), agency={"code": s7, "name_zh": s8, "name_en": s9},
                 objection_pending=bool(b1)))
+        elif tag == "x":
+            score, score_version = i1, s1
         else:
             worker = _WorkerRow(s1, s2)
     if worker is None:
@@ -330,9 +338,10 @@ def card_view(card_no: str, today: date, *, scan: Scan | None = None, hotline: s
                  "company_name": latest_card.name, "void": card_void} if latest_card else None,
         "sanctions": [x.view() for x in published],
         "complaints": complaints_public.summary(complaint_items),
-        # Room for what later issues add: the credit score and grade.
-        "score": None,
+        # The kept credit score (null until one is computed: nothing is computed on read); a worker has no grade.
+        "score": score,
         "grade": None,
+        "score_rules_version": score_version,
         "reviews": {**summary_from_rows(review_rows), "objection_pending": review_pending},
         "regulator_hotline": hotline,
     }

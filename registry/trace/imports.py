@@ -224,6 +224,8 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[servi
         code_row["service_id"] = id_of[row["ref"]]
     db.session.execute(insert(ReviewCode.__table__), code_rows)
     notify.send_many(ring, messages)
+    # The entries name the aggregates this batch changed: the credit scores they feed follow in the batch's
+    # commit (credit/keeping.py), as after any record_change.
     return append_entries(ring, changes)
 
 

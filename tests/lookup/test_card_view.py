@@ -39,7 +39,9 @@ def test_the_view_shows_what_a_resident_needs_and_nothing_personal(client, world
     assert view["training"]["exams_passed"] == 1
     assert view["card"] is None
     assert view["as_of"] == world.today.isoformat()
-    assert view["sanctions"] == [] and view["grade"] is None and view["score"] is None
+    assert view["sanctions"] == []
+    # Identity, health, training and background 80, no review yet; a worker has a score and no grade.
+    assert (view["score"], view["grade"], view["score_rules_version"]) == (80, None, "v1")
     text = resp.get_data(as_text=True)
     assert REAL_NAME not in text and "明华" not in text and "13800005678" not in text
 

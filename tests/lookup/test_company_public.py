@@ -62,7 +62,8 @@ def test_the_public_view_shows_the_facts_and_staff_by_occupation(client, staffed
     assert view["staff_total"] == 3
     # Room for what later issues bring.
     assert view["sanctions"] == [] and view["commendations"] == []
-    assert view["score"] is None and view["grade"] is None
+    # Verified 30 and 员工制 10, none of the staff with current qualifications: 40, B with no bad record.
+    assert (view["score"], view["grade"], view["score_rules_version"]) == (40, "B", "v1")
     body = resp.get_data(as_text=True)
     assert "李联系" not in body and "13800138000" not in body and "李秀兰" not in body
     assert "contact" not in view and "users" not in view
@@ -153,7 +154,7 @@ def test_the_public_page_is_phone_friendly_and_shows_the_same_facts(client, staf
     assert company.name in page and company.uscc in page and "家政" in page and "员工制" in page
     assert '<span class="count" id="staff-total">3</span>' in page
     assert 'data-occupation="childcare"' in page and "育婴员" in page
-    assert "无公开的处罚记录" in page and "尚未评级" in page and "尚未签署" in page
+    assert "无公开的处罚记录" in page and 'id="grade">B<' in page and 'id="score">40 ' in page and "尚未签署" in page
     assert "李联系" not in page and "13800138000" not in page
     english = client.get(f"/companies/{company.uscc}?lang=en").get_data(as_text=True)
     assert "Registered staff" in english and "Childcare worker" in english

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from registry import canonical
-from registry.clock import SHANGHAI
 from registry.attachments.models import Attachment
+from registry.clock import SHANGHAI
 from registry.extensions import db
 from registry.keys.crypto import state_hmac
 from registry.log.models import LogEntry
@@ -370,7 +370,8 @@ def test_the_worker_and_the_company_are_told_each_step_of_an_objection_to_a_revi
     assert told("/api/v1/self/notifications", token) == []
     # The worker's own objection to the other review: theirs alone.
     resp = client.post(f"/api/v1/self/services/{reference_of(w.good.ref)}/review/objections",
-                       data={"reasons": "客户当天并未在场。"}, content_type="multipart/form-data", headers=bearer(token))
+                       data={"reasons": "客户当天并未在场。"}, content_type="multipart/form-data",
+                       headers=bearer(token))
     assert resp.status_code == 201, resp.get_json()
     assert told("/api/v1/self/notifications", token) == [
         ("review", reference_of(w.good.ref), "objection_filed", "The regulators", None)]

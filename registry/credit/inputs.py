@@ -1,0 +1,239 @@
+"""The facts of a company's and a worker's credit score as of `today`, read from the database.
+
+What each fact means is docs/rules.md, "Credit scores (信用积分)"; this module
+only gathers them, as `scoring.Fact`s, for `scoring.score` to weigh. It reads
+a batch of subjects at a time with a fixed number of statements (eight for
+companies, four for workers, whatever the batch's size or a company's number
+of services and staff), never a statement per record.
+
+Every `ref` is one the subject already reads elsewhere and nothing personal:
+a USCC, the credit pledge's version, a service number (the head of the
+service's `ref`, never the customer's reference), a complaint's reference, a
+sanction's public ref, a record's kind and date, a share of staff ("29/30").
+A score's components are shown to its subject in words, and stored in the
+unlogged cache: never a log_ref, a name or an ID number.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from ..clock import local_date
+from ..companies.models import Company, Pledge
+from ..complaints import rules as complaint_rules
+from ..complaints.models import Complaint
+from ..extensions import db
+from ..sanctions import rules as sanction_rules
+from ..sanctions.models import Sanction
+from ..trace.models import ServiceRecord, ServiceReview
+from ..trace.services import reference_of
+from ..workers import rules as worker_rules
+from ..workers.models import Employment, WorkerRecord
+from . import rules as credit_rules
+from .models import Commendation
+from .scoring import Fact
+
+# The states in which a sanction may be public (`sanctions.rules.is_public`); the window decides the rest.
+_PUBLIC_SANCTION_STATES = ("published", "expired")
+
+
+def company_facts(company_id: int, today: date, rules: credit_rules.Rules | None = None) -> list[Fact]:
+    """The facts of one company's score on `today`."""
+    return companies_facts([company_id], today, rules)[company_id]
+
+
+def worker_facts(worker_id: int, today: date, rules: credit_rules.Rules | None = None) -> list[Fact]:
+    """The facts of one worker's score on `today`."""
+    return workers_facts([worker_id], today, rules)[worker_id]
+
+
+def _commendations(ids: list[int], today: date) -> list[tuple[int, Fact]]:
+    """A regulator's commendations (表彰) of these companies in force on `today` (not revoked, commended on or before
+    it, valid through it), each counting through its own last day (`valid_until`); one statement."""
+    c = Commendation
+    return [(cid, Fact("commendation", ref, on, until=until)) for cid, ref, on, until in db.session.execute(
+        select(c.company_id, c.ref, c.commended_on, c.valid_until).where(
+            c.company_id.in_(ids), c.revoked_dt.is_(None), c.commended_on <= today, c.valid_until >= today))]
+
+
+def companies_facts(company_ids: Iterable[int], today: date,
+                    rules: credit_rules.Rules | None = None) -> dict[int, list[Fact]]:
+    """The facts of each company's score on `today`, by company id (an id with no company: no facts)."""
+    rules = rules or credit_rules.current()
+    items = rules.company.items
+    ids = sorted(set(company_ids))
+    facts: dict[int, list[Fact]] = {i: [] for i in ids}
+    if not ids:
+        return facts
+    for cid, uscc, status, decided_dt, created_dt, sectors, model in db.session.execute(
+            select(Company.id, Company.uscc, Company.status, Company.decided_dt, Company.created_dt,
+                   Company.sectors, Company.business_model).where(Company.id.in_(ids))):
+        if status == "verified":
+            on = local_date(decided_dt or created_dt)
+            facts[cid].append(Fact("verified", uscc, on))
+            # 员工制 as verified: registration accepts the model only with all four conditions met.
+            if model == "employee" and "housekeeping" in (sectors or ()):
+                facts[cid].append(Fact("employee_model", uscc, on))
+    # The current pledge is the latest one signed; kept unless found broken.
+    pledges: dict[int, tuple] = {}
+    for cid, pid, version, state, accepted_dt in db.session.execute(
+            select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt)
+            .where(Pledge.company_id.in_(ids))):
+        if cid not in pledges or pid > pledges[cid][0]:
+            pledges[cid] = (pid, version, state, accepted_dt)
+    for cid, (_pid, version, state, accepted_dt) in pledges.items():
+        if state == "kept":
+            facts[cid].append(Fact("pledge_kept", f"pledge:v{version}", local_date(accepted_dt)))
+        # A broken pledge is a bad record from the day it was found broken: no record says that day yet (a later
+        # step of issue #16 records it), so a broken pledge only loses `pledge_kept` for now.
+    for cid, fact in _staff_shares(ids, today).items():
+        facts[cid].append(fact)
+    for cid, fact in _commendations(ids, today):
+        facts[cid].append(fact)
+    since = _since(today, items["review"].months)
+    for cid, service_ref, rating, reviewed_dt in db.session.execute(
+            select(ServiceReview.company_id, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
+            .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
+            .where(ServiceReview.company_id.in_(ids), ServiceReview.withdrawn_dt.is_(None),
+                   ServiceReview.reviewed_dt >= since)):
+        facts[cid].append(Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
+    for cid, fact in _complaints("company", ids, today, items["complaint"].months):
+        facts[cid].append(fact)
+    for cid, fact in _sanctions("company", ids, today):
+        facts[cid].append(fact)
+    return facts
+
+
+def workers_facts(worker_ids: Iterable[int], today: date,
+                  rules: credit_rules.Rules | None = None) -> dict[int, list[Fact]]:
+    """The facts of each worker's score on `today`, by worker id (an id with no worker: no facts)."""
+    rules = rules or credit_rules.current()
+    items = rules.worker.items
+    ids = sorted(set(worker_ids))
+    facts: dict[int, list[Fact]] = {i: [] for i in ids}
+    if not ids:
+        return facts
+    for wid, recs in _records_of(ids).items():
+        facts[wid].extend(_record_facts(recs))
+    since = _since(today, items["review"].months)
+    for wid, service_ref, rating, reviewed_dt in db.session.execute(
+            select(ServiceReview.worker_id, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
+            .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
+            .where(ServiceReview.worker_id.in_(ids), ServiceReview.withdrawn_dt.is_(None),
+                   ServiceReview.reviewed_dt >= since)):
+        facts[wid].append(Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
+    for wid, fact in _complaints("worker", ids, today, items["complaint"].months):
+        facts[wid].append(fact)
+    for wid, fact in _sanctions("worker", ids, today):
+        facts[wid].append(fact)
+    return facts
+
+
+def _since(today: date, months: int) -> datetime:
+    """A moment before which no record dated in Shanghai can count on `today` for `months` (a superset: a month is
+    at most 31 days, and a day more covers the time zone); the scoring decides exactly."""
+    return datetime.combine(today - timedelta(days=31 * months + 1), time(0), UTC)
+
+
+def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:
+    """Each worker's current records (no later record supersedes them), as the colour rule reads them."""
+    rows: dict[int, list[worker_rules.Rec]] = defaultdict(list)
+    for wid, rid, kind, result, on, until, supersedes, passed in db.session.execute(
+            select(WorkerRecord.worker_id, WorkerRecord.id, WorkerRecord.kind, WorkerRecord.result,
+                   WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
+                   WorkerRecord.exam_passed)
+            .where(WorkerRecord.worker_id.in_(worker_ids)).order_by(WorkerRecord.id)):
+        rows[wid].append(worker_rules.Rec(id=rid, kind=kind, result=result, on_date=on, valid_until=until,
+                                          supersedes_id=supersedes, exam_passed=passed))
+    return {wid: worker_rules.current(recs) for wid, recs in rows.items()}
+
+
+def _record_facts(recs: list[worker_rules.Rec]) -> list[Fact]:
+    """A worker's base facts from their current records, judged as the status colour judges them: the identity,
+    health and background check that count are the latest of each (`workers.rules.latest`)."""
+    out = []
+    identity = worker_rules.latest(recs, "identity")
+    if identity is not None and identity.result == "verified":
+        out.append(Fact("identity_verified", _record_ref(identity), identity.on_date))
+    health = worker_rules.latest(recs, "health")
+    if health is not None and health.result == "passed" and health.valid_until is not None:
+        out.append(Fact("health_passed", _record_ref(health), health.on_date, until=health.valid_until))
+    for r in recs:
+        if r.kind == "training" and r.exam_passed:
+            out.append(Fact("training_passed", _record_ref(r), r.on_date))
+    background = worker_rules.latest(recs, "background")
+    if background is not None and background.result == "passed":
+        out.append(Fact("background_passed", _record_ref(background), background.on_date))
+    return out
+
+
+def _record_ref(rec: worker_rules.Rec) -> str:
+    """A worker's record as its subject knows it: its kind and date (`health:2026-03-01`)."""
+    return f"{rec.kind}:{rec.on_date.isoformat()}"
+
+
+def qualified(recs: list[worker_rules.Rec], day: date) -> bool:
+    """Are a staff member's qualifications current on `day`: the records the colour rule asks for green (identity
+    verified, health check passed and valid, insurance in force, background check passed)?"""
+    return worker_rules.card_status(recs, day, employed=True).colour == "green"
+
+
+def qualified_until(recs: list[worker_rules.Rec], today: date) -> date | None:
+    """The last day a staff member stays as qualified (or not) as on `today`; None when no record's date will
+    change it. Only a record's first day or the day after its valid-until can change it."""
+    now = qualified(recs, today)
+    days = {r.valid_until + timedelta(days=1) for r in recs if r.valid_until is not None and r.valid_until >= today}
+    days |= {r.on_date for r in recs if r.on_date is not None and r.on_date > today}
+    for day in sorted(days):
+        if qualified(recs, day) != now:
+            return day - timedelta(days=1)
+    return None
+
+
+def _staff_shares(company_ids: list[int], today: date) -> dict[int, Fact]:
+    """Each company's share of current staff (`Employment.active`) whose qualifications are current, as a fact
+    that holds until the first day one of them changes; no fact for a company without staff."""
+    staff: dict[int, set[int]] = defaultdict(set)
+    for cid, wid in db.session.execute(
+            select(Employment.company_id, Employment.worker_id)
+            .where(Employment.company_id.in_(company_ids), Employment.active)):
+        staff[cid].add(wid)
+    if not staff:
+        return {}
+    records = _records_of(sorted(set().union(*staff.values())))
+    judged = {wid: (qualified(recs, today), qualified_until(recs, today)) for wid, recs in records.items()}
+    out = {}
+    for cid, workers in staff.items():
+        count = sum(1 for w in workers if judged.get(w, (False, None))[0])
+        ends = [judged[w][1] for w in workers if w in judged and judged[w][1] is not None]
+        out[cid] = Fact("staff_qualified", f"{count}/{len(workers)}", today, value=Fraction(count, len(workers)),
+                        until=min(ends, default=None))
+    return out
+
+
+def _complaints(kind: str, ids: list[int], today: date, months: int):
+    """(subject id, fact) for each substantiated complaint about the subjects that may count on `today`."""
+    column = Complaint.company_id if kind == "company" else Complaint.worker_id
+    since = today - timedelta(days=31 * months + 1)
+    for sid, ref, concluded_on in db.session.execute(
+            select(column, Complaint.ref, Complaint.concluded_on)
+            .where(Complaint.subject_kind == kind, column.in_(ids), Complaint.state == complaint_rules.PUBLIC_STATE,
+                   Complaint.concluded_on >= since)):
+        yield sid, Fact("complaint", reference_of(ref), concluded_on)
+
+
+def _sanctions(kind: str, ids: list[int], today: date):
+    """(subject id, fact) for each published sanction of the subjects whose window has not ended by `today`: it
+    counts from its decision through its window's last day, exactly while `Sanction.is_public`."""
+    column = Sanction.company_id if kind == "company" else Sanction.worker_id
+    for sid, ref, severity, decided, months in db.session.execute(
+            select(column, Sanction.ref, Sanction.severity, Sanction.decision_date, Sanction.publish_months)
+            .where(Sanction.subject_kind == kind, column.in_(ids), Sanction.state.in_(_PUBLIC_SANCTION_STATES),
+                   Sanction.published_dt.is_not(None), Sanction.public_until >= today)):
+        end = sanction_rules.window_end(decided, months)
+        if end is not None:
+            yield sid, Fact("sanction", ref, decided, severity=severity, until=end)

@@ -1,0 +1,318 @@
+"""Scores follow every change that feeds them, in the change's own commit (credit/keeping.py): a review left, a
+complaint substantiated, a sanction published and repaired, a worker's record added, an employment ended, a
+company verified, a staff import's bulk path. A rolled-back change moves nothing, a read computes nothing, and a
+rebuild after a random history equals the scores kept change by change."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from registry.clock import today as shanghai_today
+from registry.companies import services as companies
+from registry.credit import services
+from registry.credit.score_models import CreditScore
+from registry.extensions import db
+from registry.sanctions import repair
+from registry.sanctions import services as sanctions
+from registry.workers import services as workers
+from tests.support import complaintutil
+from tests.support.creditutil import add, green_records, hire, kept, review, serve
+from tests.support.importutil import csv_bytes, person_rows, run_queued_tasks
+from tests.support.sanctionutil import record as record_sanction
+from tests.support.statements import count_statements
+
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def world(app, factory, clock):
+    clock.freeze(TODAY)
+    company, admin = factory.company()
+    worker = hire(factory, company, admin.account, seed=1, records=green_records(TODAY), today=TODAY)
+    return {"company": company, "admin": admin.account, "worker": worker,
+            "regulator": factory.regulator_for("housekeeping")}
+
+
+def current(kind: str, subject_id: int) -> CreditScore:
+    """The kept row, asserted equal to the score computed afresh now: the change that just committed kept it."""
+    row = kept(kind, subject_id)
+    assert row is not None, f"no score kept for {kind} {subject_id}"
+    fresh = services.compute(kind, [subject_id], today=shanghai_today())[subject_id]
+    assert (row.points, row.grade, row.components, row.stands_until) == (
+        fresh.points, fresh.grade, services.components_json(fresh), fresh.stands_until)
+    return row
+
+
+def kinds(row: CreditScore) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for c in row.components:
+        out.setdefault(c["kind"], []).append(c)
+    return out
+
+
+def test_every_registration_and_record_keeps_the_scores(world):
+    """The world was made through the services: its company and worker already have current scores."""
+    assert current("worker", world["worker"].id).points == 80
+    assert current("company", world["company"].id).points == 70
+
+
+def test_a_review_left_through_the_api_moves_the_worker_and_the_company(client, factory, world):
+    company, admin, worker = world["company"], world["admin"], world["worker"]
+    _service, reference, code = serve(factory, company, admin, worker, phone="13900000001")
+    resp = client.post("/api/v1/reviews", json={"reference": reference, "code": code, "rating": 5, "tags": []})
+    assert resp.status_code == 201, resp.get_json()
+    assert current("worker", worker.id).points == 82  # 80 + a five-star review's 2
+    assert [c["points"] for c in kinds(current("company", company.id))["review"]] == [1]
+
+
+def test_a_complaint_substantiated_lowers_the_company(factory, world):
+    company = world["company"]
+    _s, reference, code = serve(factory, company, world["admin"], world["worker"], phone="13900000002")
+    complaint = complaintutil.file_code(factory, reference=reference, code=code, about="company").complaint
+    complaintutil.walk(factory, world["regulator"], complaint, "investigating")
+    assert current("company", company.id).points == 70  # a pending complaint is no record
+    complaintutil.step(factory, world["regulator"], complaint, "substantiate")
+    row = current("company", company.id)
+    assert row.points == 65 and [c["points"] for c in kinds(row)["complaint"]] == [-5]
+
+
+def test_a_sanction_published_then_repaired(factory, world):
+    company, regulator = world["company"], world["regulator"]
+    s = record_sanction(factory, regulator, company=company, kind="warning", severity="minor", months=1,
+                        today=TODAY, decision_no="商务警〔2026〕1号")
+    assert current("company", company.id).points == 70  # decided, not published: not public, no record
+    sanctions.publish_sanction(factory.ring, regulator=regulator, sanction=s, today=TODAY)
+    db.session.commit()
+    row = current("company", company.id)
+    assert row.points == 65 and row.grade == "B"  # 65 with a bad record counting
+    repair.apply_for_repair(factory.ring, sanction=s, applicant_kind="company", applicant=world["admin"].ref,
+                            today=TODAY, statement="已完成整改。", pledge=True)
+    db.session.commit()
+    assert current("company", company.id).points == 65  # applied for, not yet repaired
+    repair.decide_repair(factory.ring, regulator=regulator, sanction=s, repair=s.repairs[-1], today=TODAY,
+                         approve=True, reason=None)
+    db.session.commit()
+    row = current("company", company.id)
+    assert row.points == 70 and "sanction" not in kinds(row)
+
+
+def test_a_workers_health_record_moves_the_worker_and_the_staff_share(factory, world):
+    company, admin = world["company"], world["admin"]
+    newcomer = hire(factory, company, admin, seed=2, today=TODAY,
+                    records={k: v for k, v in green_records(TODAY).items() if k != "health"})
+    assert current("worker", newcomer.id).points == 60
+    assert kinds(current("company", company.id))["staff_qualified"][0]["ref"] == "1/2"
+    add(factory, company, admin, newcomer, "health", today=TODAY, result="passed",
+        checked_on=TODAY - timedelta(days=1), valid_until=TODAY + timedelta(days=364))
+    assert current("worker", newcomer.id).points == 80
+    share = kinds(current("company", company.id))["staff_qualified"][0]
+    assert (share["ref"], share["points"]) == ("2/2", 30)
+
+
+def test_an_employment_ended_takes_the_worker_off_the_staff_share(factory, world):
+    company, admin, worker = world["company"], world["admin"], world["worker"]
+    hire(factory, company, admin, seed=2, today=TODAY)
+    assert kinds(current("company", company.id))["staff_qualified"][0]["ref"] == "1/2"
+    workers.end_employment(factory.ring, account=admin, company=company, worker=worker, end_date=TODAY, today=TODAY)
+    db.session.commit()
+    assert kinds(current("company", company.id))["staff_qualified"][0]["ref"] == "0/1"
+    assert current("worker", worker.id).points == 80  # their own records still count
+
+
+def test_a_company_verified_and_its_pledge_signed(factory, world):
+    company, admin = factory.company(verified=False)
+    assert current("company", company.id).points == 0
+    companies.decide(factory.ring, regulator=factory.regulator_for("housekeeping"), company=company, verify=True,
+                     note=None)
+    db.session.commit()
+    assert current("company", company.id).points == 40  # verified 30 and 员工制 10
+    companies.sign_pledge(factory.ring, account=admin.account, company=company,
+                          version=companies.pledge.CURRENT_VERSION)
+    db.session.commit()
+    row = current("company", company.id)
+    assert row.points == 50 and row.grade == "B"
+
+
+def test_a_commendation_raises_the_company_while_in_force_and_its_revocation_takes_it_back(factory, clock, world):
+    from registry.credit import commendations
+
+    company = world["company"]
+    before = current("company", company.id).points
+    changed = commendations.record_commendation(
+        factory.ring, regulator=world["regulator"], company=company, title="年度诚信示范企业",
+        basis="成商务〔2026〕12号", commended_on=TODAY, valid_until=TODAY + timedelta(days=30), today=TODAY)
+    db.session.commit()
+    row = current("company", company.id)
+    (given,) = kinds(row)["commendation"]
+    assert row.points == before + 10 and given["counts_until"] == (TODAY + timedelta(days=30)).isoformat()
+    # The day after its last day, the hourly job takes it out.
+    clock.freeze(TODAY + timedelta(days=31))
+    services.refresh_due(shanghai_today())
+    db.session.commit()
+    assert "commendation" not in kinds(current("company", company.id))
+    # Revoked (while in force): out at once, in the revocation's commit.
+    later = TODAY + timedelta(days=31)
+    again = commendations.record_commendation(
+        factory.ring, regulator=world["regulator"], company=company, title="年度诚信示范企业", basis="第二次",
+        commended_on=later, today=later)
+    db.session.commit()
+    assert current("company", company.id).points == before + 10
+    commendations.revoke_commendation(factory.ring, regulator=world["regulator"], commendation=again.commendation,
+                                      reason="登记有误")
+    db.session.commit()
+    assert current("company", company.id).points == before
+    assert changed.commendation.ref != again.commendation.ref
+
+
+def test_a_staff_import_keeps_the_new_workers_and_the_companys_share(client, app, factory, world):
+    """The import stores rows and their entries with Core statements: the scores follow in each batch's commit."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    company = world["company"]
+    token = factory.token(world["admin"])
+    rows = person_rows(3, today=TODAY, seed=11)
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(csv_bytes(rows)), filename="staff.csv")})
+    resp = client.post(f"/api/v1/companies/{company.uscc}/imports", data=body,
+                       headers={"Authorization": f"Bearer {token}"},
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 202, resp.get_json()
+    assert run_queued_tasks(app) == 1
+    # Identity and a passed health check, no insurance or background: 40 points, and not qualified.
+    imported = db.session.execute(select(CreditScore).where(CreditScore.subject_kind == "worker",
+                                                            CreditScore.subject_id != world["worker"].id)).scalars()
+    assert sorted(r.points for r in imported) == [40, 40, 40]
+    share = kinds(current("company", company.id))["staff_qualified"][0]
+    assert (share["ref"], share["points"]) == ("1/4", 7)
+
+
+def test_a_rolled_back_change_moves_no_score(factory, world):
+    company, regulator = world["company"], world["regulator"]
+    s = record_sanction(factory, regulator, company=company, kind="warning", severity="minor", months=1,
+                        today=TODAY, decision_no="商务警〔2026〕2号")
+    sanctions.publish_sanction(factory.ring, regulator=regulator, sanction=s, today=TODAY)
+    db.session.flush()
+    db.session.rollback()
+    assert kept("company", company.id).points == 70
+
+
+def test_a_transaction_that_logged_nothing_computes_nothing(world):
+    db.session.rollback()
+    db.session.execute(select(CreditScore)).all()
+    assert count_statements(db.session.commit) == 0
+
+
+def test_the_listener_refuses_another_session_rather_than_leave_scores_behind(factory, world):
+    from sqlalchemy.orm import Session
+
+    from registry.log.services import _LOGGED
+
+    with Session(db.engine) as other:
+        other.info[_LOGGED] = {world["company"].log_ref}
+        with pytest.raises(RuntimeError):
+            other.commit()
+
+
+# --- a rebuild equals the scores kept change by change ----------------------------------------------------------
+
+def _history(factory, clock, rng: random.Random, world, steps: int) -> None:
+    """A seeded random sequence of operations through the services, over weeks: hires, records, reviews,
+    complaints, sanctions (published, repaired), employments ended, and the days passing (with the hourly job)."""
+    from jobs.housekeeping import refresh_credit_scores
+
+    day = TODAY
+    regulator = world["regulator"]
+    firms = [(world["company"], world["admin"])]
+    firms.append((lambda c: (c[0], c[1].account))(factory.company()))
+    staff = [(world["company"], world["admin"], world["worker"])]
+    phone = iter(range(13900000100, 13900009999))
+    public = []
+    for n in range(steps):
+        op = rng.choice(["hire", "record", "review", "review", "complaint", "sanction", "repair", "end", "day"])
+        if op == "hire":
+            company, admin = rng.choice(firms)
+            recs = {k: v for k, v in green_records(day).items() if rng.random() < 0.7}
+            staff.append((company, admin, hire(factory, company, admin, seed=100 + n, records=recs, today=day)))
+        elif op == "record" and staff:
+            company, admin, w = rng.choice(staff)
+            until = day + timedelta(days=rng.randrange(1, 60))
+            add(factory, company, admin, w, "health", today=day, result=rng.choice(["passed", "failed"]),
+                checked_on=day - timedelta(days=rng.randrange(0, 5)), valid_until=until)
+        elif op == "review" and staff:
+            company, admin, w = rng.choice(staff)
+            review(factory, company, admin, w, rating=rng.randint(1, 5), phone=str(next(phone)))
+        elif op == "complaint" and staff:
+            company, admin, w = rng.choice(staff)
+            _s, reference, code = serve(factory, company, admin, w, phone=str(next(phone)))
+            c = complaintutil.file_code(factory, reference=reference, code=code,
+                                        about=rng.choice(["worker", "company"])).complaint
+            complaintutil.walk(factory, regulator, c, rng.choice(["substantiated", "unfounded"]))
+        elif op == "sanction" and staff:
+            company, admin, w = rng.choice(staff)
+            target = {"worker": w} if rng.random() < 0.5 else {"company": company}
+            s = record_sanction(factory, regulator, kind="warning", severity="minor", months=rng.randint(1, 3),
+                                today=day, decision_no=f"商务警〔2026〕{n}号", **target)
+            sanctions.publish_sanction(factory.ring, regulator=regulator, sanction=s, today=day)
+            db.session.commit()
+            public.append((s, admin if "company" in target else None))
+        elif op == "repair" and public:
+            s, admin = public.pop(rng.randrange(len(public)))
+            if admin is not None and s.state == "published":
+                repair.apply_for_repair(factory.ring, sanction=s, applicant_kind="company", applicant=admin.ref,
+                                        today=day, statement="已完成整改。", pledge=True)
+                db.session.commit()
+                repair.decide_repair(factory.ring, regulator=regulator, sanction=s, repair=s.repairs[-1],
+                                     today=day, approve=True, reason=None)
+                db.session.commit()
+        elif op == "end" and len(staff) > 1:
+            company, admin, w = staff.pop(rng.randrange(len(staff)))
+            workers.end_employment(factory.ring, account=admin, company=company, worker=w, end_date=day, today=day)
+            db.session.commit()
+        elif op == "day":
+            day += timedelta(days=rng.randrange(1, 20))
+            clock.freeze(day)
+            refresh_credit_scores(None)
+            db.session.commit()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_rebuild_equals_the_scores_kept_change_by_change(factory, clock, world, seed):
+    _history(factory, clock, random.Random(seed), world, steps=40)
+    from jobs.housekeeping import refresh_credit_scores
+
+    refresh_credit_scores(None)  # the hourly job has run today
+    db.session.commit()
+
+    def snapshot():
+        db.session.rollback()
+        return {(r.subject_kind, r.subject_id): (r.points, r.grade, r.rules_version, r.components, r.stands_until)
+                for r in db.session.execute(select(CreditScore)).scalars()}
+
+    kept_rows = snapshot()
+    db.session.execute(CreditScore.__table__.delete())
+    db.session.commit()
+    services.rebuild(shanghai_today())
+    assert snapshot() == kept_rows
+    assert len(kept_rows) >= 3
+
+
+def test_the_log_refs_of_a_transaction_name_the_scores_they_feed(factory, world):
+    """keeping.subjects_of: each aggregate kind's log_ref resolves to the subjects `feeds.subjects_fed` names."""
+    from registry.credit import keeping
+
+    company, admin, worker = world["company"], world["admin"], world["worker"]
+    other, _ = factory.company()
+    service, reference, code = serve(factory, company, admin, worker, phone="13900000003")
+    complaint = complaintutil.file_code(factory, reference=reference, code=code, about="worker").complaint
+    s = record_sanction(factory, world["regulator"], company=other, severity="general", months=3, today=TODAY)
+    db.session.rollback()
+    assert keeping.subjects_of([worker.log_ref]) == {("worker", worker.id), ("company", company.id)}
+    assert keeping.subjects_of([service.log_ref]) == {("worker", worker.id), ("company", company.id)}
+    assert keeping.subjects_of([complaint.log_ref]) == {("worker", worker.id)}
+    assert keeping.subjects_of([s.log_ref, other.log_ref]) == {("company", other.id)}
+    assert keeping.subjects_of([world["regulator"].agency.log_ref, "0" * 32]) == set()

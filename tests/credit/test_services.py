@@ -1,0 +1,143 @@
+"""Keeping scores (credit/services.py): `refresh` stores what the scoring gives, `rebuild` fills every row in
+committed batches (and `flask credit rebuild` runs it), `refresh_due` moves a score the day a component's window
+has ended, run by the hourly schedule."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from registry.credit import rules as credit_rules
+from registry.credit import scoring, services
+from registry.credit.score_models import CreditScore
+from registry.extensions import db
+from tests.support.creditutil import green_records, hire, kept
+
+TODAY = date(2026, 6, 1)
+
+
+@pytest.fixture
+def world(app, factory, clock):
+    clock.freeze(TODAY)
+    company, admin = factory.company()
+    worker = hire(factory, company, admin.account, seed=1, records=green_records(TODAY), today=TODAY)
+    return company, admin.account, worker
+
+
+def forget_all():
+    db.session.execute(delete(CreditScore))
+    db.session.commit()
+
+
+def test_refresh_stores_the_score_with_its_components_and_never_commits(world):
+    company, _admin, worker = world
+    forget_all()
+    score = services.refresh("worker", worker.id, today=TODAY)
+    db.session.rollback()
+    assert kept("worker", worker.id) is None  # nothing committed by refresh itself
+    score = services.refresh("worker", worker.id, today=TODAY)
+    db.session.commit()
+    row = kept("worker", worker.id)
+    assert (row.points, row.grade, row.rules_version) == (score.points, None, credit_rules.CURRENT_VERSION)
+    assert row.stands_until == score.stands_until == TODAY + timedelta(days=100)  # the health check's last day
+    assert row.components == services.components_json(score)
+    assert sum(c["points"] for c in row.components) == row.points == 80
+    health = next(c for c in row.components if c["kind"] == "health_passed")
+    assert health == {"kind": "health_passed", "ref": f"health:{TODAY - timedelta(days=20)}", "group": "base",
+                      "points": 20, "zh": "体检合格且在有效期内", "en": "Health check passed and valid",
+                      "counts_until": (TODAY + timedelta(days=100)).isoformat()}
+    # A second refresh replaces the row (one per subject).
+    services.refresh("worker", worker.id, today=TODAY + timedelta(days=101))
+    db.session.commit()
+    assert kept("worker", worker.id).points == 60
+    assert db.session.execute(select(func.count()).select_from(CreditScore)
+                              .where(CreditScore.subject_kind == "worker")).scalar_one() == 1
+
+
+def test_a_companys_row_carries_its_grade(world):
+    company, _admin, _worker = world
+    score = services.refresh("company", company.id, today=TODAY)
+    db.session.commit()
+    # Verified 30 + 员工制 10 + all staff qualified 30, no pledge signed, no bad record: 70 is A.
+    assert (score.points, score.grade) == (70, "A")
+    assert (kept("company", company.id).points, kept("company", company.id).grade) == (70, "A")
+
+
+def test_refresh_refuses_a_subject_kind_that_has_no_score(world):
+    with pytest.raises(ValueError):
+        services.refresh("agency", 1, today=TODAY)
+
+
+def test_rebuild_computes_every_company_and_worker_in_batches(factory, world):
+    company, admin, _worker = world
+    for seed in (2, 3, 4):
+        hire(factory, company, admin, seed=seed, today=TODAY)
+    others = [factory.company(verified=False)[0] for _ in range(2)]
+    forget_all()
+    seen = []
+    done = services.rebuild(TODAY, batch=2, progress=lambda kind, n, total: seen.append((kind, n, total)))
+    assert (done.companies, done.workers) == (3, 4)
+    assert seen == [("company", 2, 3), ("company", 3, 3), ("worker", 2, 4), ("worker", 4, 4)]
+    db.session.rollback()
+    rows = {(r.subject_kind, r.subject_id): r for r in db.session.execute(select(CreditScore)).scalars()}
+    assert len(rows) == 7
+    assert rows[("company", others[0].id)].points == 0 and rows[("company", others[0].id)].grade == "B"
+    assert rows[("company", company.id)].points == services.compute("company", [company.id], today=TODAY)[
+        company.id].points
+
+
+def test_the_rebuild_command(runner, world, clock):
+    company, _admin, worker = world
+    forget_all()
+    result = runner.invoke(args=["credit", "rebuild", "--batch", "1"])
+    assert result.exit_code == 0, result.output
+    assert "1 companies and 1 workers" in result.output
+    assert kept("company", company.id).points == 70 and kept("worker", worker.id).points == 80
+    assert runner.invoke(args=["credit", "rebuild", "--batch", "0"]).exit_code != 0
+
+
+def test_refresh_due_moves_a_score_the_day_after_a_component_stops_counting(app, factory, clock, world):
+    """The health check counts through its valid-until day: the hourly job computes the worker's score again the
+    day after (and the company's staff share with it), and leaves every score that still stands alone."""
+    from jobs.housekeeping import refresh_credit_scores
+
+    company, _admin, worker = world
+    services.rebuild(TODAY)
+    last = TODAY + timedelta(days=100)
+    assert kept("worker", worker.id).stands_until == last
+    assert kept("company", company.id).stands_until == last
+    clock.freeze(last)
+    assert services.refresh_due(last) == 0  # still stands on its last day
+    db.session.commit()
+    assert kept("worker", worker.id).points == 80
+    clock.freeze(last + timedelta(days=1))
+    refresh_credit_scores(None)
+    db.session.commit()
+    row = kept("worker", worker.id)
+    assert row.points == 60 and "health_passed" not in {c["kind"] for c in row.components}
+    company_row = kept("company", company.id)
+    share = next(c for c in company_row.components if c["kind"] == "staff_qualified")
+    assert share["ref"] == "0/1" and share["points"] == 0 and company_row.points == 40
+    # The training counts for three years: that is when the worker's score stands until now.
+    assert row.stands_until == date(2029, 5, 7)
+    assert services.refresh_due(last + timedelta(days=1)) == 0
+
+
+def test_the_hourly_schedule_runs_refresh_due():
+    from jobs.schedules import SCHEDULES
+
+    schedule = next(s for s in SCHEDULES if s.name == "credit.refresh_due")
+    assert schedule.seconds == 3600 and schedule.resolve().__name__ == "refresh_credit_scores"
+
+
+def test_components_json_is_plain_values_in_the_scorings_order():
+    rules = credit_rules.current()
+    facts = [scoring.Fact("review", f"R{i:02d}", TODAY, value=5) for i in range(25)]
+    score = scoring.score("company", facts, rules, TODAY)
+    out = services.components_json(score)
+    assert [c["kind"] for c in out][-2:] == ["review", "cap"]
+    assert out[-1] == {"kind": "cap", "ref": "review", "group": "positive", "points": -5,
+                       "zh": "好评加分最高 20 分，超出部分不计",
+                       "en": "Good reviews add up to 20 points; the rest does not count", "counts_until": None}
+    assert sum(c["points"] for c in out) == score.points == 20
