@@ -90,12 +90,11 @@ def _accounts(conn, company_ids: list[int]) -> dict[int, int]:
 
 def _workers(conn, n: int, company_ids: list[int], day: date, rng: random.Random) -> dict[int, int]:
     """`n` workers with their employments and records; worker id -> current employer id."""
+    from bench.lookup import records_for
     from registry.clock import now
     from registry.models import new_ref
     from registry.workers.models import Employment, Worker, WorkerRecord
     from registry.workers.vocab import EMPLOYMENT_KINDS
-
-    from bench.lookup import records_for
 
     created = now()
     weights = [1 / (rank + 20) for rank in range(len(company_ids))]
