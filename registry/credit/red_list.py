@@ -122,3 +122,9 @@ def row_view(company: Company, points: int | None, grade: str | None, held: list
             "reasons": reasons_for(grade=grade, commended=bool(held), listed=False)}
 
 
+def grade_counts() -> dict[str, int]:
+    """How many verified companies hold each kept grade now (a grade none holds is absent)."""
+    return dict(db.session.execute(
+        select(CreditScore.grade, func.count()).join(Company, Company.id == CreditScore.subject_id)
+        .where(CreditScore.subject_kind == "company", CreditScore.grade.is_not(None), Company.status == "verified")
+        .group_by(CreditScore.grade)).all())
