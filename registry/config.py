@@ -7,6 +7,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INSTANCE = ROOT / "instance"
+# The consequences of a market access mark (a firm graded C or bound by a serious listing), unless configured.
+MARKET_ACCESS_TEXT_ZH = ("信用等级为 C 或被列入严重失信主体名单的企业：监管部门加大检查频次；不得参加评先评优；"
+                         "不得享受财政资金扶持。")
+MARKET_ACCESS_TEXT_EN = ("A firm graded C or on the serious-dishonesty list: its regulators inspect it more often "
+                         "(加大检查频次); it may not take part in awards or commendations (不得参加评先评优); it "
+                         "receives no public funding.")
 
 
 class UnsafeConfiguration(RuntimeError):
@@ -79,6 +85,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "COMPLAINT_CONCLUDE_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_CONCLUDE_WORKING_DAYS", "45")),
         # How long a commendation (表彰) counts when the recording regulator gives no last day: months after it.
         "COMMENDATION_VALID_MONTHS": int(os.environ.get("REGISTRY_COMMENDATION_VALID_MONTHS", "12")),
+        # The consequences shown beside a firm graded C or bound by a serious listing (market access marks).
+        "MARKET_ACCESS_TEXT_ZH": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_ZH", MARKET_ACCESS_TEXT_ZH),
+        "MARKET_ACCESS_TEXT_EN": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_EN", MARKET_ACCESS_TEXT_EN),
         # How long a process remembers how many company sanctions each name gram has: the listings search starts
         # from a fragment's rarest gram; the counts only choose where to start, never what is found.
         "SEARCH_COUNTS_SECONDS": int(os.environ.get("REGISTRY_SEARCH_COUNTS_SECONDS", "300")),

@@ -97,6 +97,26 @@ class StaffCountSchema(Schema):
     count = fields.Integer()
 
 
+class MarketAccessReasonSchema(Schema):
+    code = fields.String(metadata={"description": "grade_c or serious_listing."})
+    zh = fields.String()
+    en = fields.String()
+
+
+class MarketAccessSchema(Schema):
+    """A firm graded C or bound today by a serious listing is restricted (docs/rules.md, "Market access marks")."""
+
+    restricted = fields.Boolean()
+    reasons = fields.List(fields.String(), metadata={
+        "description": "Why, in this order: `grade_c` (the kept grade is C), `serious_listing` (a serious-dishonesty "
+                       "listing binds the firm today, published or not). Empty when not restricted."})
+    reason_labels = fields.List(fields.Nested(MarketAccessReasonSchema), metadata={
+        "description": "The reasons in words, both languages."})
+    text = fields.Dict(allow_none=True, metadata={
+        "description": "The consequences, {zh, en} (REGISTRY_MARKET_ACCESS_TEXT_ZH / _EN: more inspections, no "
+                       "awards or commendations, no public funding); null when not restricted."})
+
+
 class CompanyPublicSchema(Schema):
     """What anyone sees: no contacts, no users."""
 
@@ -131,6 +151,8 @@ class CompanyPublicSchema(Schema):
                        "below 60 while no bad record counts. Null with the score."})
     score_rules_version = fields.String(allow_none=True, metadata={
         "description": "The version of the scoring rules the score was computed with (`v1`); null with the score."})
+    market_access = fields.Nested(MarketAccessSchema, metadata={
+        "description": "Market access: restricted when graded C or bound today by a serious listing."})
     reviews = fields.Nested(ReviewSummarySchema, metadata={
         "description": "The summary of customers' reviews of the company's recorded services."})
 

@@ -1,6 +1,7 @@
 """The bulletin's charts as SVG, drawn with pygal from a `Stats` (no Flask, no database).
 
-Bars of the full list by sector, district, kind and severity, and the twelve-month trend of sanctions made public.
+Bars of the full list by sector, district, kind and severity, and the twelve-month trend of sanctions made public;
+and, in the red-list section, the verified firms by credit grade (`grade_chart`).
 The SVG goes into the PDF (WeasyPrint draws it as vectors), so it must be inert and reproducible:
 
 - no JavaScript: pygal's `js=[]` drops its external scripts but it still writes an inline config `<script>`,
@@ -97,6 +98,11 @@ def _bar(name: str, title: str, pairs: list[tuple[str, int]], *, rotate: int = 0
     chart.x_labels = [label for label, _n in pairs]
     chart.add("数量", [n for _label, n in pairs])
     return _inert(chart)
+
+
+def grade_chart(grades: tuple[tuple[str, int], ...]) -> str:
+    """How many verified firms hold each credit grade, highest grade first (the red-list section's chart)."""
+    return _bar("grade", "按信用等级（企业数）", list(grades))
 
 
 def charts(stats: Stats) -> dict[str, str]:

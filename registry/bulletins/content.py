@@ -62,6 +62,30 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class Commended:
+    """A commendation in force, as the red list shows it."""
+
+    title: str
+    agency_zh: str
+    commended_on: date
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class RedFirm:
+    """A firm on the red list (守信激励) as the bulletin was made: public facts about a firm, nothing personal."""
+
+    uscc: str
+    name: str
+    sectors: tuple[str, ...]
+    district: str | None
+    grade: str | None
+    score: int | None
+    reasons: tuple[str, ...]  # aaa | commended
+    commendations: tuple[Commended, ...] = ()
+
+
+@dataclass(frozen=True)
 class Content:
     """One bulletin of one period and version."""
 
@@ -79,3 +103,7 @@ class Content:
     full: tuple[Record, ...]  # every record public at the period's end
     stats: Stats
     sections: tuple[str, ...] = field(default=("published", "ended", "full"))
+    # The red list as the bulletin was made (credit/red_list.py, on the Shanghai day of `made_at`), and how many
+    # verified firms held each kept grade then, highest grade first: (grade, firms).
+    red_list: tuple[RedFirm, ...] = ()
+    grades: tuple[tuple[str, int], ...] = ()

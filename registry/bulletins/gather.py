@@ -47,11 +47,18 @@ snapshot of the records as they stand when it is made, as the public views show 
 objection later does not make the bulletin again (`follow.py` follows repairs, withdrawals and corrections only);
 the next bulletin carries the mark as it then stands, and its change files list the record as changed.
 
-Five statements whatever the number of records (a month can list 10,000 and more): the sanctions with their
+Eight statements whatever the number of records (a month can list 10,000 and more): the sanctions with their
 agencies, decisions and subjects; the persons they name; their worker subjects' employers' districts; which of
-them have an objection pending; the publication days of the twelve months for the trend. A bulletin is made after
-its period ends, so nothing published later can enter any of them (each is bounded by `P.ends_at`); only a
-correction (or an objection) made while they run could be seen by one statement and not another.
+them have an objection pending; the publication days of the twelve months for the trend; the red list's firms and
+their commendations in force; the verified firms counted by kept grade.
+
+`red_list` is the red list (credit/red_list.py) on the Shanghai day the bulletin is **made**, and `grades` how
+many verified firms held each kept grade then: like `objection_pending`, a snapshot of the registry as it stood
+when the bulletin was made (the red list has no history to read a past day from). Firms only, public facts only.
+
+A bulletin is made after its period ends, so nothing published later can enter any of the sanctions' statements
+(each is bounded by `P.ends_at`); only a correction (or an objection) made while they run could be seen by one
+statement and not another.
 """
 from __future__ import annotations
 
@@ -63,18 +70,21 @@ from sqlalchemy import and_, or_, select
 from ..accounts.models import SECTORS, Agency
 from ..clock import SHANGHAI, add_months, local_date
 from ..companies.models import Company
+from ..credit import red_list as red_list_mod
 from ..extensions import db
 from ..sanctions import rules
 from ..sanctions.models import Sanction, SanctionDecision, SanctionObjection, SanctionPerson
 from ..sanctions.objection_rules import PENDING_STATES
 from ..sanctions.public import labels, published_view
 from ..workers.models import Employment, Worker
-from .content import Content, Person, Record, Stats
+from .content import Commended, Content, Person, Record, RedFirm, Stats
 from .periods import Period
 
 PUBLIC_STATES = ("published", "expired")
 UNKNOWN = "unknown"
 TREND_MONTHS = 12
+# The grades the distribution chart shows, highest first (credit/versions/*.toml), each even when no firm holds it.
+GRADES = ("AAA", "AA", "A", "B", "C")
 
 
 def first_public_day(published_dt: datetime | None, decision_date: date | None, months: int | None) -> date | None:
@@ -225,7 +235,26 @@ def gather(period: Period, *, version: int, issuer_zh: str, issuer_en: str, made
                                       months=r.publish_months, today=period.last)
         if public_then:  # and published by the period's end: `first` ≤ P.last above
             full.append(record)
+    made_on = local_date(made_at)
     return Content(period=period, version=version, issuer_zh=issuer_zh, issuer_en=issuer_en, made_at=made_at,
                    checkpoint_size=checkpoint_size, checkpoint_root=checkpoint_root, verify_url=verify_url,
                    published=tuple(published), ended=tuple(ended), full=tuple(full),
-                   stats=_stats(full, _trend(period)))
+                   stats=_stats(full, _trend(period)), red_list=red_firms(made_on), grades=grades())
+
+
+def red_firms(day: date) -> tuple[RedFirm, ...]:
+    """The whole red list on `day`, in its own order (credit/red_list.py): firms only, public facts only."""
+    rows = red_list_mod.red_list(red_list_mod.Filters(), today=day, page_size=None).rows
+    return tuple(RedFirm(uscc=r["uscc"], name=r["name"], sectors=tuple(r["sectors"]), district=r["district"],
+                         grade=r["grade"], score=r["score"], reasons=tuple(r["reasons"]),
+                         commendations=tuple(Commended(title=c["title"], agency_zh=c["agency"]["name_zh"],
+                                                       commended_on=c["commended_on"],
+                                                       valid_until=c["valid_until"]) for c in r["commendations"]))
+                 for r in rows)
+
+
+def grades() -> tuple[tuple[str, int], ...]:
+    """How many verified firms hold each grade now, every grade of GRADES shown (0 when none)."""
+    counted = red_list_mod.grade_counts()
+    return tuple((g, counted.get(g, 0)) for g in GRADES) + tuple(
+        sorted((g, n) for g, n in counted.items() if g not in GRADES))

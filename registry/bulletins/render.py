@@ -2,7 +2,8 @@
 
 What it shows: a title page (the period, the issuing body, the version, when it was made, the log checkpoint and
 a QR code to the verification page), the charts of the full list (charts.py), and one table per section
-(`published`, `ended`, `full`) whose header row repeats on every page; "第 x 页 共 y 页" in every page's footer.
+(`published`, `ended`, `full`) whose header row repeats on every page, then the red list (守信红名单) as the
+bulletin was made with the chart of firms by credit grade; "第 x 页 共 y 页" in every page's footer.
 Names appear only as the `Content` carries them (a worker's masked name, a company's name, persons masked).
 
 Why it is built the way it is (measured on 2 shared cores with bench/bulletin.py; 10,500 records):
@@ -48,7 +49,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..clock import SHANGHAI
 from . import charts as charts_mod
-from .content import Content, Record
+from .content import Content, Record, RedFirm
 from .pdfworker import HEADER
 from .periods import MONTH
 
@@ -128,7 +129,7 @@ def title_html(content: Content) -> str:
         made_at=made.strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)",
         checkpoint_size=f"{content.checkpoint_size:,}", checkpoint_root=content.checkpoint_root,
         verify_url=content.verify_url, qr_svg=qr_data_uri(content.verify_url),
-        counts={s: f"{len(getattr(content, s)):,}" for s in ("published", "ended", "full")},
+        counts={s: f"{len(getattr(content, s)):,}" for s in ("published", "ended", "full", "red_list")},
         charts=[(name, _svg_uri(svg)) for name, svg in charts_mod.charts(content.stats).items()],
     )
 
@@ -180,6 +181,48 @@ def table_html(content: Content, section: str, start: int, stop: int) -> str:
     )
 
 
+RED_LIST = ("四、守信红名单", "生成本公告时，已核验且信用等级为 AAA 或有在有效期内表彰的企业；受严重失信名单约束的企业"
+            "不列入。")
+REASONS_ZH = {"aaa": "信用等级 AAA", "commended": "受表彰"}
+
+
+@dataclass(frozen=True)
+class _RedRow:
+    """One firm of the red list's table, as text."""
+
+    name: str
+    uscc: str
+    sectors: str
+    district: str
+    grade: str
+    reasons: str
+    commendations: tuple[str, ...]
+
+
+def _red_row(f: RedFirm) -> _RedRow:
+    return _RedRow(
+        name=f.name, uscc=f.uscc, sectors="、".join(charts_mod.SECTORS_ZH.get(s, s) for s in f.sectors),
+        district=charts_mod.district_label(f.district) if f.district else "—",
+        grade=f"{f.grade}（{f.score}）" if f.grade else "—",
+        reasons="、".join(REASONS_ZH.get(r, r) for r in f.reasons),
+        commendations=tuple(f"{c.title} · {c.agency_zh} · {c.commended_on.isoformat()} 至 {c.valid_until.isoformat()}"
+                            for c in f.commendations))
+
+
+def red_list_html(content: Content, start: int, stop: int) -> str:
+    """One part of the red-list section: the grade chart (first part only) and firms [start, stop)."""
+    heading, note = RED_LIST
+    total = len(content.red_list)
+    if total > stop - start:
+        heading += f"（第 {start + 1:,}–{stop:,} 家，共 {total:,} 家）"
+    elif total:
+        heading += f"（共 {total:,} 家）"
+    chart = _svg_uri(charts_mod.grade_chart(content.grades)) if start == 0 else None
+    return _ENV.get_template("pdf/bulletin/red_list.html").render(
+        **_common(content), heading=heading, note=note, chart=chart,
+        rows=[_red_row(f) for f in content.red_list[start:stop]])
+
+
 def pages_html(pages: int) -> str:
     """The page-number overlay: `pages` empty A4 pages numbered "第 x 页 共 y 页"."""
     return _ENV.get_template("pdf/bulletin/pages.html").render(pages=pages)
@@ -192,6 +235,9 @@ def parts(content: Content, chunk_rows: int = CHUNK_ROWS):
         total = len(getattr(content, section))
         for start in range(0, max(total, 1), chunk_rows):
             yield partial(table_html, content, section, start, min(start + chunk_rows, total))
+    total = len(content.red_list)
+    for start in range(0, max(total, 1), chunk_rows):
+        yield partial(red_list_html, content, start, min(start + chunk_rows, total))
 
 
 class _Worker:

@@ -184,14 +184,17 @@ def _queue_page(regulator, status: int = 200, *, failed_uscc: str | None = None,
     ring = keyring()
     with reading_only():
         pending = services.companies_for(regulator, "pending")
+        verified = services.companies_for(regulator, "verified")
+        # Graded C or bound by a serious listing: marked in the list (credit/market_access.py).
+        marks = views_model.access_marks(verified, clock.today())
         # The verifying regulator sees each contact person in clear: recorded first.
         services.note_contact_reads(companies=pending, account=regulator, purpose="verification")
         return render_template(
             "web/companies/queue.html", regulator=regulator,
             pending=[views_model.verification_view(ring, c) for c in pending],
             changes=[views_model.change_view(c) | {"name": c.company.name} for c in services.changes_for(regulator)],
-            verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt}
-                      for c in services.companies_for(regulator, "verified")],
+            verified=[views_model.profile_view(c) | {"decided_dt": c.decided_dt, "market_access": marks[c.id]}
+                      for c in verified],
             failed_uscc=failed_uscc, failed_form=form, error=error, failed_change=failed_change,
             change_form=change_form), status
 

@@ -5,9 +5,10 @@ from flask import current_app
 
 from .. import clock
 from ..complaints import public as complaints_public
-from ..credit import commendations
-from ..credit.services import score_row
+from ..credit import commendations, market_access
+from ..credit.services import grades_of, score_row
 from ..masking import mask_name, mask_phone
+from ..sanctions import access as sanction_access
 from ..sanctions import services as sanctions
 from ..sanctions.views_model import public_view as sanction_view
 from ..trace.reviews import company_summary as review_summary
@@ -57,8 +58,24 @@ def public_view(company, today: date | None = None) -> dict:
         "score": kept.points if kept else None,
         "grade": kept.grade if kept else None,
         "score_rules_version": kept.rules_version if kept else None,
+        # Graded C or bound by a serious listing today (credit/market_access.py).
+        "market_access": access_mark(kept.grade if kept else None, sanction_access.company_listed(company.id, day)),
         "reviews": review_summary(company.id),
     }
+
+
+def access_mark(grade: str | None, listed: bool) -> dict:
+    """The market access mark with the configured consequences (REGISTRY_MARKET_ACCESS_TEXT_ZH / _EN)."""
+    return market_access.mark(grade=grade, listed=listed, text_zh=current_app.config["MARKET_ACCESS_TEXT_ZH"],
+                              text_en=current_app.config["MARKET_ACCESS_TEXT_EN"])
+
+
+def access_marks(companies, today: date) -> dict[int, dict]:
+    """The marks of many companies (the regulators' list): their kept grades and listings in two queries."""
+    ids = [c.id for c in companies]
+    grades = grades_of(ids)
+    listed = sanction_access.companies_listed(ids, today)
+    return {i: access_mark(grades.get(i), i in listed) for i in ids}
 
 
 def private_view(ring, company) -> dict:

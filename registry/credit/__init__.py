@@ -6,6 +6,8 @@
 - Commendations (表彰, 守信激励) are their own aggregate (`commendation`): recorded by a regulator of a sector the
   company is in (or market supervision), revoked only by the recording agency, public while in force. Rules and
   sources: docs/rules.md, "Commendations (表彰)".
+- The red list (守信激励, `red_list.py`): verified firms graded AAA and firms commended, never a firm a serious
+  listing binds; GET /api/v1/red-list and the page /red-list. Rules: docs/rules.md, "The red list (红名单)".
 """
 from . import models, score_models  # noqa: F401  (the tables)
 
@@ -18,7 +20,10 @@ def register(app):
         commendations_api,
         commendations_views,
         keeping,  # noqa: F401  (registers the listener)
+        red_list_api,
+        red_list_views,  # noqa: F401  (its page is on commendations_views.bp)
     )
 
     api.register_blueprint(commendations_api.blp)
+    api.register_blueprint(red_list_api.blp)
     app.register_blueprint(commendations_views.bp)

@@ -147,3 +147,14 @@ def score_row(subject_kind: str, subject_id: int) -> CreditScore | None:
     """The kept score of a subject, or None when none is kept yet (the views show null; nothing is computed on
     read)."""
     return db.session.get(CreditScore, (subject_kind, subject_id))
+
+
+def grades_of(company_ids: Iterable[int]) -> dict[int, str | None]:
+    """The kept grades of these companies (one query a batch); a company with no kept score is absent."""
+    ids = sorted(set(company_ids))
+    out: dict[int, str | None] = {}
+    for start in range(0, len(ids), BATCH):
+        out.update(db.session.execute(
+            select(CreditScore.subject_id, CreditScore.grade)
+            .where(CreditScore.subject_kind == "company", CreditScore.subject_id.in_(ids[start:start + BATCH]))).all())
+    return out

@@ -54,6 +54,19 @@ def company_listed(company_id: int, today: date) -> bool:
     return any(rules.is_in_effect(kind=k, state=s, decision_date=d, months=m, today=today) for k, s, d, m in rows)
 
 
+def companies_listed(company_ids: Iterable[int], today: date) -> set[int]:
+    """Which of these companies a serious listing binds today (one query a chunk; the market access marks)."""
+    ids = sorted(set(company_ids))
+    out: set[int] = set()
+    for i in range(0, len(ids), CHUNK):
+        rows = db.session.execute(_binding(
+            select(Sanction.company_id, Sanction.kind, Sanction.state, Sanction.decision_date, Sanction.publish_months)
+            .where(Sanction.company_id.in_(ids[i:i + CHUNK])), today, ("serious_list",))).all()
+        out.update(c for c, k, s, d, m in rows
+                   if rules.is_in_effect(kind=k, state=s, decision_date=d, months=m, today=today))
+    return out
+
+
 def company_listed_error() -> ApiError:
     return ApiError(403, "company_listed",
                     "贵单位已被列入严重失信主体名单，惩戒期内不能登记、导入或挂靠从业人员。",

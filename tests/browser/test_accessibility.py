@@ -172,6 +172,7 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
         phone.check("card number with a typo", f"/c/{green.card_no[:-1]}{'A' if green.card_no[-1] != 'A' else 'B'}",
                     refused=True)
         phone.check("company public page", f"/companies/{green.company.uscc}")
+        phone.check("red list", "/red-list")
         phone.check("review form", "/review")
         phone.check("complaint with a review code", "/complain")
         phone.check("complaint from a card page", f"/c/{green.card_no}/complain")

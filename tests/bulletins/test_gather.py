@@ -266,7 +266,7 @@ def test_a_fixed_number_of_statements(world):
                   persons=persons, **subject)
     c = make(july)
     assert len(c.published) == 31 and sum(len(r.persons) for r in c.full) == 2 + 20 * 2
-    assert count_statements(lambda: make(july)) == few == 5
+    assert count_statements(lambda: make(july)) == few == 8
 
 
 def test_the_objection_pending_mark_is_as_of_generation(world, client):
@@ -290,3 +290,25 @@ def test_the_objection_pending_mark_is_as_of_generation(world, client):
                          reason="不属于异议受理范围。", today=D("2026-07-02"))
     db.session.commit()
     assert not any(r.objection_pending for r in make().full)
+
+
+def test_the_red_list_and_the_grades_are_those_of_the_day_the_bulletin_is_made(world):
+    """A commended firm is on the bulletin's red list with its commendation; the grades count verified firms."""
+    from registry.credit import commendations
+
+    world.clock.freeze(at("2026-07-01"))
+    hk_reg = world.factory.agency_user(world.factory.agency("housekeeping")).account
+    commendations.record_commendation(world.factory.ring, regulator=hk_reg, company=world.anxin, title="诚信示范企业",
+                                      basis="成商务〔2026〕12号", commended_on=D("2026-06-20"), today=D("2026-07-01"))
+    db.session.commit()
+    c = make(made_at=at("2026-07-02"))
+    (firm,) = c.red_list
+    assert (firm.uscc, firm.name, firm.reasons) == (world.anxin.uscc, "成都安心家政服务有限公司", ("commended",))
+    assert [(x.title, x.commended_on) for x in firm.commendations] == [("诚信示范企业", D("2026-06-20"))]
+    from registry.companies.models import Company
+    verified = db.session.query(Company).filter(Company.status == "verified").count()
+    assert [g for g, _n in c.grades] == ["AAA", "AA", "A", "B", "C"]
+    # Every verified firm's score is kept from its verification on: each counted once, at its grade.
+    assert sum(n for _g, n in c.grades) == verified >= 4
+    # A May bulletin made on June 10, before the commendation was given (June 20): not on its red list.
+    assert make(parse("2026-05"), made_at=at("2026-06-10")).red_list == ()

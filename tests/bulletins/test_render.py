@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from registry.bulletins import charts, render
-from registry.bulletins.content import Content, Person, Record, Stats
+from registry.bulletins.content import Commended, Content, Person, Record, RedFirm, Stats
 from registry.bulletins.periods import parse
 from registry.clock import SHANGHAI
 
@@ -43,7 +43,23 @@ def record(i: int, section: str) -> Record:
         window_end=date(2027, 1, 1) + timedelta(days=i % 300), persons=persons, objection_pending=i % 11 == 4)
 
 
-def content(period: str, *, full: int, published: int, ended: int) -> Content:
+RED_NAMES = ("成都守信示范家政服务有限公司", "四川诚信物业管理有限公司", "成都金牌月嫂服务有限公司")
+
+
+def red_firm(i: int) -> RedFirm:
+    commended = i % 2 == 0
+    return RedFirm(
+        uscc=f"91510100RD{i:08d}", name=f"{RED_NAMES[i % 3]}{i}", sectors=("housekeeping",) if i % 3 else
+        ("property", "housekeeping"), district=("510104", None)[i % 2], grade="AAA" if i % 3 else "A",
+        score=90 - i % 5 if i % 3 else 75, reasons=(("aaa",) if i % 3 else ()) + (("commended",) if commended else ()),
+        commendations=(Commended(title=f"年度诚信示范企业{i}", agency_zh="成都市商务局", commended_on=date(2026, 3, 1),
+                                 valid_until=date(2027, 2, 28)),) if commended else ())
+
+
+GRADES = (("AAA", 12), ("AA", 30), ("A", 55), ("B", 20), ("C", 4))
+
+
+def content(period: str, *, full: int, published: int, ended: int, red: int = 0) -> Content:
     stats = Stats(by_sector={"housekeeping": full, "property": 2}, by_district={"510104": full // 2, None: 3},
                   by_kind={"fine": full}, by_severity={"general": full},
                   trend=tuple((f"2026-{m:02d}", m * 3) for m in range(1, 13)))
@@ -53,10 +69,11 @@ def content(period: str, *, full: int, published: int, ended: int) -> Content:
         verify_url="https://jiaxin.example/bulletins/2026-11/v2",
         published=tuple(record(i, "published") for i in range(published)),
         ended=tuple(record(i, "ended") for i in range(ended)),
-        full=tuple(record(i, "full") for i in range(full)), stats=stats)
+        full=tuple(record(i, "full") for i in range(full)), stats=stats,
+        red_list=tuple(red_firm(i) for i in range(red)), grades=GRADES)
 
 
-BIG = content("2026-11", full=260, published=40, ended=12)
+BIG = content("2026-11", full=260, published=40, ended=12, red=70)
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +206,38 @@ def test_a_record_with_an_objection_pending_says_so_in_its_row_and_the_table_exp
     # No record pending: no note.
     none = content("2026-W48", full=3, published=0, ended=0)
     assert "异议" not in render.table_html(none, "full", 0, 3)
+
+
+def test_the_red_list_section_prints_every_firm_and_its_commendations(big_pages):
+    assert "守信红名单" in big_pages[0] and "70 家" in big_pages[0]
+    red_pages = [t for t in big_pages if "四、守信红名单" in t]
+    # Parts of 60 rows: the second part says which firms it holds.
+    assert len(red_pages) >= 2 and "第 61–70 家，共 70 家" in "".join(red_pages)
+    start = big_pages.index(red_pages[0])
+    text = "".join(big_pages[start:]).replace("\n", "")
+    for f in BIG.red_list:
+        assert f.name in text and f.uscc in text
+        for c in f.commendations:
+            assert c.title in text
+    assert "信用等级" in text.replace(" ", "") and "受表彰" in text and "成都市商务局" in text
+    # The red list is last: after every sanction table.
+    assert start > max(i for i, t in enumerate(big_pages) if "三、期末仍在公示" in t)
+
+
+def test_the_grade_chart_is_drawn_in_the_red_list_section(big_pages):
+    first_red = next(t for t in big_pages if "四、守信红名单" in t)
+    assert "按信用等级（企业数）" in first_red
+    for grade, n in GRADES:
+        assert grade in first_red and str(n) in first_red
+
+
+def test_the_grade_chart_carries_no_script_and_is_reproducible():
+    drawn = charts.grade_chart(GRADES)
+    assert "<script" not in drawn and "<!--" not in drawn
+    assert charts.grade_chart(GRADES) == drawn
+    assert charts.grade_chart(GRADES) != charts.grade_chart((("AAA", 1),) + GRADES[1:])
+
+
+def test_an_empty_red_list_still_has_its_section(small):
+    text = "".join(p.extract_text() for p in small.pages)
+    assert "四、守信红名单" in text and "0 家" in small.pages[0].extract_text()

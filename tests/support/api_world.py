@@ -928,6 +928,8 @@ OPS = [
        frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
        lambda w: {"title": "守信激励示范企业", "basis": "成市监〔2026〕8号", "commended_on": w.today.isoformat(),
                   "valid_until": None}, "commendation:record", 201),
+    # The red list (守信激励): public, under the look-up rate limit.
+    Op("GET", "/api/v1/red-list", lambda w: "/api/v1/red-list", EVERYONE),
     Op("POST", "/api/v1/commendations/{ref}/revoke", lambda w: f"/api/v1/commendations/{w.commendation_ref}/revoke",
        ISSUER, lambda w: {"reason": "登记有误：表彰对象不是本企业。"}, "commendation:revoke"),
     # A resident at the door: anyone with a consent code the worker gave.
