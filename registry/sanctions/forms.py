@@ -49,19 +49,12 @@ def _number(text: str | None) -> int | None:
     return int(text) if text else None
 
 
-class ListFilterForm(FlaskForm):
-    """The sanctions list's filter (a GET form: no CSRF token)."""
+class PagedFilterForm(FlaskForm):
+    """A GET filter form (no CSRF token) with a page number: the lists and searches that page through results."""
 
     class Meta:
         csrf = False
 
-    state = SelectField(choices=["", *rules.STATES], default="", validate_choice=False,
-                        validators=[Optional(), Choice(rules.STATES, "Choose a state from the list.",
-                                                       "请从列表中选择状态。")])
-    scope = SelectField(choices=list(SCOPES), default="all", validate_choice=False,
-                        validators=[Choice(SCOPES, "Choose all agencies or yours.", "请选择全部机构或本机构。")])
-    card_no = StringField(validators=[MaxLength(30)], filters=[strip])
-    uscc = StringField(validators=[MaxLength(30)], filters=[strip])
     page = StringField(default="1", filters=[strip])
 
     def validate_page(self, field):
@@ -71,7 +64,30 @@ class ListFilterForm(FlaskForm):
                                       f"请填写 1 至 {PAGE_MAX} 的页码。"))
 
     def page_number(self) -> int:
-        return int(self.page.data or "1")
+        return int(self.page.data or "1") if not self.page.errors else 1
+
+
+class SectorDistrictFilterForm(PagedFilterForm):
+    """A public filter by sector and district (the listings search, the red list)."""
+
+    sector = SelectField(choices=["", *SECTORS], default="", validate_choice=False,
+                         validators=[Optional(), Choice(SECTORS, "Choose a sector from the list.",
+                                                        "请从列表中选择行业。")])
+    district = SelectField(choices=["", *districts.CODES], default="", validate_choice=False,
+                           validators=[Optional(), Choice(districts.CODES, "Choose a district from the list.",
+                                                          "请从列表中选择区县。")])
+
+
+class ListFilterForm(PagedFilterForm):
+    """The sanctions list's filter (a GET form: no CSRF token)."""
+
+    state = SelectField(choices=["", *rules.STATES], default="", validate_choice=False,
+                        validators=[Optional(), Choice(rules.STATES, "Choose a state from the list.",
+                                                       "请从列表中选择状态。")])
+    scope = SelectField(choices=list(SCOPES), default="all", validate_choice=False,
+                        validators=[Choice(SCOPES, "Choose all agencies or yours.", "请选择全部机构或本机构。")])
+    card_no = StringField(validators=[MaxLength(30)], filters=[strip])
+    uscc = StringField(validators=[MaxLength(30)], filters=[strip])
 
 
 class SanctionForm(FlaskForm):
@@ -256,19 +272,10 @@ class CorrectForm(FlaskForm):
 
 
 
-class ListingSearchForm(FlaskForm):
+class ListingSearchForm(SectorDistrictFilterForm):
     """The public search of published listings, /listings (a GET form: no CSRF token)."""
 
-    class Meta:
-        csrf = False
-
     q = StringField(validators=[MaxLength(200)], filters=[strip])
-    sector = SelectField(choices=["", *SECTORS], default="", validate_choice=False,
-                         validators=[Optional(), Choice(SECTORS, "Choose a sector from the list.",
-                                                        "请从列表中选择行业。")])
-    district = SelectField(choices=["", *districts.CODES], default="", validate_choice=False,
-                           validators=[Optional(), Choice(districts.CODES, "Choose a district from the list.",
-                                                          "请从列表中选择区县。")])
     kind = SelectField(choices=["", *rules.KINDS], default="", validate_choice=False,
                        validators=[Optional(), Choice(rules.KINDS, "Choose a kind from the list.",
                                                       "请从列表中选择处罚种类。")])
@@ -277,20 +284,11 @@ class ListingSearchForm(FlaskForm):
                                                           "请从列表中选择严重程度。")])
     decided_from = _optional_date()
     decided_to = _optional_date()
-    page = StringField(default="1", filters=[strip])
 
     def validate_decided_to(self, field):
         if field.data and self.decided_from.data and field.data < self.decided_from.data:
             raise ValidationError(Msg("The end of the range must not be before its start.",
                                       "结束日期不能早于开始日期。"))
-
-    def validate_page(self, field):
-        text = field.data or "1"
-        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= PAGE_MAX):
-            raise ValidationError(Msg(f"Give a page number from 1 to {PAGE_MAX}.", f"请填写 1 至 {PAGE_MAX} 的页码。"))
-
-    def page_number(self) -> int:
-        return int(self.page.data or "1") if not self.page.errors else 1
 
 
 # --- credit repair and withdrawal (repair.py) ---------------------------------------------------------------------
