@@ -95,17 +95,23 @@ def companies_facts(company_ids: Iterable[int], today: date,
     for cid, fact in _commendations(ids, today):
         facts[cid].append(fact)
     since = _since(today, items["review"].months)
-    for cid, service_ref, rating, reviewed_dt in db.session.execute(
-            select(ServiceReview.company_id, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
-            .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
-            .where(ServiceReview.company_id.in_(ids), ServiceReview.withdrawn_dt.is_(None),
-                   ServiceReview.reviewed_dt >= since)):
-        facts[cid].append(Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
+    for cid, fact in _reviews(ServiceReview.company_id, ids, since):
+        facts[cid].append(fact)
     for cid, fact in _complaints("company", ids, today, items["complaint"].months):
         facts[cid].append(fact)
     for cid, fact in _sanctions("company", ids, today):
         facts[cid].append(fact)
     return facts
+
+
+def _reviews(column, ids: list[int], since: datetime) -> list[tuple[int, Fact]]:
+    """The reviews still shown of these subjects' services (`column`: a review's company_id or worker_id) left
+    since `since`, each a fact of its service number; one statement."""
+    return [(subject, Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
+            for subject, service_ref, rating, reviewed_dt in db.session.execute(
+                select(column, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
+                .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
+                .where(column.in_(ids), ServiceReview.withdrawn_dt.is_(None), ServiceReview.reviewed_dt >= since))]
 
 
 def workers_facts(worker_ids: Iterable[int], today: date,
@@ -120,12 +126,8 @@ def workers_facts(worker_ids: Iterable[int], today: date,
     for wid, recs in _records_of(ids).items():
         facts[wid].extend(_record_facts(recs))
     since = _since(today, items["review"].months)
-    for wid, service_ref, rating, reviewed_dt in db.session.execute(
-            select(ServiceReview.worker_id, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
-            .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
-            .where(ServiceReview.worker_id.in_(ids), ServiceReview.withdrawn_dt.is_(None),
-                   ServiceReview.reviewed_dt >= since)):
-        facts[wid].append(Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
+    for wid, fact in _reviews(ServiceReview.worker_id, ids, since):
+        facts[wid].append(fact)
     for wid, fact in _complaints("worker", ids, today, items["complaint"].months):
         facts[wid].append(fact)
     for wid, fact in _sanctions("worker", ids, today):

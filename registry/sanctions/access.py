@@ -56,13 +56,18 @@ def company_listed(company_id: int, today: date) -> bool:
 
 def companies_listed(company_ids: Iterable[int], today: date) -> set[int]:
     """Which of these companies a serious listing binds today (one query a chunk; the market access marks)."""
-    ids = sorted(set(company_ids))
+    return _serious_listed(Sanction.company_id, company_ids, today)
+
+
+def _serious_listed(column, ids: Iterable[int], today: date) -> set[int]:
+    """Which of these subjects (`column`: a sanction's company_id or worker_id) a serious listing binds today."""
+    ids = sorted(set(ids))
     out: set[int] = set()
     for i in range(0, len(ids), CHUNK):
         rows = db.session.execute(_binding(
-            select(Sanction.company_id, Sanction.kind, Sanction.state, Sanction.decision_date, Sanction.publish_months)
-            .where(Sanction.company_id.in_(ids[i:i + CHUNK])), today, ("serious_list",))).all()
-        out.update(c for c, k, s, d, m in rows
+            select(column, Sanction.kind, Sanction.state, Sanction.decision_date, Sanction.publish_months)
+            .where(column.in_(ids[i:i + CHUNK])), today, ("serious_list",))).all()
+        out.update(x for x, k, s, d, m in rows
                    if rules.is_in_effect(kind=k, state=s, decision_date=d, months=m, today=today))
     return out
 
@@ -99,15 +104,7 @@ def listings_of_worker(worker_id: int, today: date) -> list[Sanction]:
 
 def serious_listed_workers(worker_ids: Iterable[int], today: date) -> set[int]:
     """Which of these workers a serious listing binds today (their cards read red)."""
-    ids = sorted(set(worker_ids))
-    out: set[int] = set()
-    for i in range(0, len(ids), CHUNK):
-        rows = db.session.execute(_binding(
-            select(Sanction.worker_id, Sanction.kind, Sanction.state, Sanction.decision_date, Sanction.publish_months)
-            .where(Sanction.worker_id.in_(ids[i:i + CHUNK])), today, ("serious_list",))).all()
-        out.update(w for w, k, s, d, m in rows
-                   if rules.is_in_effect(kind=k, state=s, decision_date=d, months=m, today=today))
-    return out
+    return _serious_listed(Sanction.worker_id, worker_ids, today)
 
 
 def serious_listed(worker_id: int, today: date) -> bool:
