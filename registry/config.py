@@ -85,6 +85,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "COMPLAINT_CONCLUDE_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_CONCLUDE_WORKING_DAYS", "45")),
         # How long a commendation (表彰) counts when the recording regulator gives no last day: months after it.
         "COMMENDATION_VALID_MONTHS": int(os.environ.get("REGISTRY_COMMENDATION_VALID_MONTHS", "12")),
+        # Working days a regulator has to answer a request for human review of a credit score (PIPL art. 50 asks for
+        # a timely answer; 15 is the registry's own default).
+        "SCORE_REVIEW_ANSWER_WORKING_DAYS": int(os.environ.get("REGISTRY_SCORE_REVIEW_ANSWER_WORKING_DAYS", "15")),
         # The consequences shown beside a firm graded C or bound by a serious listing (market access marks).
         "MARKET_ACCESS_TEXT_ZH": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_ZH", MARKET_ACCESS_TEXT_ZH),
         "MARKET_ACCESS_TEXT_EN": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_EN", MARKET_ACCESS_TEXT_EN),

@@ -8,6 +8,10 @@
   sources: docs/rules.md, "Commendations (表彰)".
 - The red list (守信激励, `red_list.py`): verified firms graded AAA and firms commended, never a firm a serious
   listing binds; GET /api/v1/red-list and the page /red-list. Rules: docs/rules.md, "The red list (红名单)".
+- Explanations and human review (PIPL art. 24, `score_reviews.py`, the `score_review` aggregate): a score with every
+  component in words for its subject and regulators; the subject asks for review, a regulator answers with a note
+  and optionally a correction that enters the score as its own component (`score_reviews_api.py`,
+  `score_reviews_views.py`). Rules: docs/rules.md, "Human review of a score (PIPL art. 24)".
 """
 from . import models, score_models  # noqa: F401  (the tables)
 
@@ -22,8 +26,11 @@ def register(app):
         keeping,  # noqa: F401  (registers the listener)
         red_list_api,
         red_list_views,  # noqa: F401  (its page is on commendations_views.bp)
+        score_reviews_api,
+        score_reviews_views,  # noqa: F401  (its pages are on commendations_views.bp)
     )
 
     api.register_blueprint(commendations_api.blp)
     api.register_blueprint(red_list_api.blp)
+    api.register_blueprint(score_reviews_api.blp)
     app.register_blueprint(commendations_views.bp)

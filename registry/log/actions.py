@@ -95,6 +95,10 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     # agency revokes one recorded in error.
     COMMENDATION_RECORD = "commendation:record"
     COMMENDATION_REVOKE = "commendation:revoke"
+    # Human review of a credit score (PIPL art. 24): the company or the worker asks for it; a regulator who may
+    # answer does, with a note and optionally a correction that enters the score in the same entry.
+    SCORE_REVIEW_FILE = "score_review:file"
+    SCORE_REVIEW_ANSWER = "score_review:answer"
 
     def __str__(self) -> str:
         return self.value
