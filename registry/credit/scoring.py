@@ -52,8 +52,9 @@ class Fact:
     complaint was concluded, a sanction decided, a review left, a check done.
     What else a kind needs: `severity` for a sanction; `value` for a review
     (stars 1–5), for a share (`staff_qualified`: 0 to 1, exact — a Fraction,
-    a Decimal or 0/1, never a float) and for a correction (whole points, not 0). `until`: the last day it counts when the
-    record itself says so; None lets the rules' validity decide.
+    a Decimal or 0/1, never a float) and for a correction (whole points, not
+    0). `until`: the last day it counts when the record itself says so; None
+    lets the rules' validity decide.
     """
 
     kind: str
