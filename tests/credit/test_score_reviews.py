@@ -49,11 +49,10 @@ class World:
         self.market = factory.agency_user(factory.agency("market"))
         factory._regulators = {"housekeeping": self.hk.account}
         self.company, self.admin = factory.company()
-        from registry.companies import services as companies
-
         from types import SimpleNamespace
 
         from registry.accounts import services as accounts
+        from registry.companies import services as companies
 
         new = companies.add_user(factory.ring, actor=self.admin.account, company=self.company, login="score-user",
                                  name="李四")
@@ -200,7 +199,8 @@ def test_the_companys_admin_asks_with_one_entry_whose_digest_is_the_reviews_stat
     listed = client.get(f"/api/v1/companies/{world.company.uscc}/score-reviews", headers=world.headers("user"))
     assert listed.status_code == 200
     [one] = listed.get_json()
-    assert one["ref"] == body["ref"] and one["deadline"]["day"] == ANSWER_BY.isoformat() and not one["deadline"]["overdue"]
+    assert one["ref"] == body["ref"]
+    assert one["deadline"]["day"] == ANSWER_BY.isoformat() and not one["deadline"]["overdue"]
 
 
 def test_one_open_review_at_a_time(app, client, world):
