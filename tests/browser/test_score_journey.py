@@ -152,7 +152,7 @@ def test_a_company_sees_its_score_move_and_a_review_corrects_it(app, factory, cl
     # 6. The company asks for human review, disputing the complaint's line.
     page.locator("#ask-review summary").click()
     page.fill("#review-reason", REASON)
-    page.locator(f"#ask-review input[name='disputed'][value^='complaint|']").check()
+    page.locator("#ask-review input[name='disputed'][value^='complaint|']").check()
     shot(page, "6-ask")
     page.click("#ask-review-submit")
     page.wait_for_url(f"{live_server}/company#score")
