@@ -66,6 +66,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "commendations": ("commendation",),
     # The adoptions of credit-rules versions: each its own aggregate, never changed.
     "credit_rules": ("credit_rules",),
+    # Requests for human review of a credit score (PIPL art. 24) and their answers: each its own aggregate.
+    "score_reviews": ("score_review",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -658,6 +660,36 @@ def credit_rules_state(ring, adoption) -> dict:
     }
 
 
+def score_review_state(ring, review) -> dict:
+    """A request for human review of a score: its subject (log_ref), who filed it and when, the reason only as its
+    state HMAC, the components disputed (public refs), the score asked about, and the answer — who, which agency
+    (log_ref), when, the note only as its state HMAC, and the correction (points and last day) when one is made.
+    The deadline is derived, never stored: the filing day, `answer_days` and the calendar."""
+    subject = review.worker if review.subject_kind == "worker" else review.company
+    agency = review.answered_agency
+    return {
+        "v": VERSION,
+        "kind": "score_review",
+        "salt": review.salt,
+        "subject": {"kind": review.subject_kind, "ref": subject.log_ref},
+        "filed_by": review.filed_by,
+        "filed": _dt(review.filed_dt),
+        "filed_on": _d(review.filed_on),
+        "reason": review.reason_state,
+        "disputed": [{"kind": d["kind"], "ref": d["ref"]} for d in review.disputed or []],
+        "score": {"points": review.score_points, "rules_version": review.rules_version},
+        "state": review.state,
+        "answer_days": review.answer_days,
+        "answered_by": review.answered_by,
+        "answered_agency": None if agency is None else agency.log_ref,
+        "answered_on": _d(review.answered_on),
+        "answered": _dt(review.answered_dt),
+        "note": review.note_state,
+        "correction": None if review.correction_points is None and review.correction_until is None else {
+            "points": review.correction_points, "until": _d(review.correction_until)},
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
@@ -665,7 +697,7 @@ def state_of(ring, aggregate) -> dict:
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
-    from .credit.models import Commendation, RulesAdoption
+    from .credit.models import Commendation, RulesAdoption, ScoreReview
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -693,6 +725,8 @@ def state_of(ring, aggregate) -> dict:
         return commendation_state(ring, aggregate)
     if isinstance(aggregate, RulesAdoption):
         return credit_rules_state(ring, aggregate)
+    if isinstance(aggregate, ScoreReview):
+        return score_review_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
@@ -703,7 +737,7 @@ def aggregate_roots():
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
-    from .credit.models import Commendation, RulesAdoption
+    from .credit.models import Commendation, RulesAdoption, ScoreReview
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -711,7 +745,8 @@ def aggregate_roots():
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
             ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord),
-            ("complaint", Complaint), ("commendation", Commendation), ("credit_rules", RulesAdoption))
+            ("complaint", Complaint), ("commendation", Commendation), ("credit_rules", RulesAdoption),
+            ("score_review", ScoreReview))
 
 
 def canonical_json(value) -> bytes:

@@ -89,6 +89,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "CREDIT_RULES_DIR": os.environ.get("REGISTRY_CREDIT_RULES_DIR", ""),
         # Subjects a credit-score recompute batch computes (and commits) at once.
         "CREDIT_RECOMPUTE_BATCH": int(os.environ.get("REGISTRY_CREDIT_RECOMPUTE_BATCH", "500")),
+        # Working days a regulator has to answer a request for human review of a credit score (PIPL art. 50 asks for
+        # a timely answer; 15 is the registry's own default).
+        "SCORE_REVIEW_ANSWER_WORKING_DAYS": int(os.environ.get("REGISTRY_SCORE_REVIEW_ANSWER_WORKING_DAYS", "15")),
         # The consequences shown beside a firm graded C or bound by a serious listing (market access marks).
         "MARKET_ACCESS_TEXT_ZH": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_ZH", MARKET_ACCESS_TEXT_ZH),
         "MARKET_ACCESS_TEXT_EN": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_EN", MARKET_ACCESS_TEXT_EN),

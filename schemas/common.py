@@ -14,8 +14,8 @@ class BoundedInteger(fields.Integer):
     """
 
     def __init__(self, *, minimum: int = 0, maximum: int = INT_MAX, **kwargs):
-        if not minimum <= maximum <= INT_MAX:
-            raise ValueError(f"the range must lie within 0..{INT_MAX}")
+        if not -INT_MAX <= minimum <= maximum <= INT_MAX:
+            raise ValueError(f"the range must lie within -{INT_MAX}..{INT_MAX}")
         extra = kwargs.pop("validate", None) or []
         extra = [extra] if callable(extra) else list(extra)
         super().__init__(validate=[validate.Range(min=minimum, max=maximum), *extra], **kwargs)

@@ -1,7 +1,7 @@
 """credit rules: the adoptions of credit-rules versions (the `credit_rules` aggregate)
 
 Revision ID: 0032
-Revises: 0030 (to be re-chained onto 0031)
+Revises: 0031
 Create Date: 2026-12-14 10:00:00.000000
 
 `credit_rules` holds one row per adoption of a rules version (`registry/credit/versions/vN.toml`): the version, the
@@ -17,7 +17,7 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision = '0032'
 # Written beside another helper's 0031: re-chained to '0031' when the two are merged.
-down_revision = '0030'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from .. import clock
 from ..accounts import services as account_services
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.views import once_page, start_session
+from ..credit import score_reviews
 from ..database import reading_only
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db, limiter
@@ -88,7 +89,8 @@ def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = N
         review=views_model.review_view(company) if company.status == "pending" else None,
         phone_form=phone_form or ServicePhoneForm(formdata=None, service_phone=company.service_phone or ""),
         notices=sanctions.notices_for(company_id=company.id),
-        notifications=subject_notices.for_subject(company_id=company.id), **extra), status
+        notifications=subject_notices.for_subject(company_id=company.id),
+        credit=score_reviews.subject_page(keyring(), "company", company.id, clock.today()), **extra), status
 
 
 @bp.get("/company")

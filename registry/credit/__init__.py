@@ -11,6 +11,10 @@
 - Adopting a rules version (`adoption.py`, the `credit_rules` aggregate): the version in force is the latest
   adoption's, else the one in code; adopting queues the recompute of every score (`tasks.py`); `flask credit
   adopt`, GET /api/v1/credit/rules, POST /api/v1/credit/rules/adoptions and the operators' page /admin/credit/rules.
+- Explanations and human review (PIPL art. 24, `score_reviews.py`, the `score_review` aggregate): a score with every
+  component in words for its subject and regulators; the subject asks for review, a regulator answers with a note
+  and optionally a correction that enters the score as its own component (`score_reviews_api.py`,
+  `score_reviews_views.py`). Rules: docs/rules.md, "Human review of a score (PIPL art. 24)".
 """
 from . import models, score_models  # noqa: F401  (the tables)
 
@@ -27,10 +31,13 @@ def register(app):
         red_list_views,  # noqa: F401  (its page is on commendations_views.bp)
         rules_api,
         rules_views,
+        score_reviews_api,
+        score_reviews_views,  # noqa: F401  (its pages are on commendations_views.bp)
     )
 
     api.register_blueprint(commendations_api.blp)
     api.register_blueprint(red_list_api.blp)
     api.register_blueprint(rules_api.blp)
+    api.register_blueprint(score_reviews_api.blp)
     app.register_blueprint(commendations_views.bp)
     app.register_blueprint(rules_views.bp)

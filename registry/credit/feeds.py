@@ -23,6 +23,8 @@ def subjects_fed(kind: str, *, company_id: int | None = None, worker_id: int | N
       recorded it.
     - `complaint`, `sanction`: their subject (`subject_kind`, with `company_id` or `worker_id`).
     - `commendation` (recorded, revoked): the company commended.
+    - `score_review` (filed, answered with or without a correction): its subject (`subject_kind`, with
+      `company_id` or `worker_id`).
     - anything else (an agency, a card report, a bulletin, the calendar): none.
     """
     out: set[Subject] = set()
@@ -33,7 +35,7 @@ def subjects_fed(kind: str, *, company_id: int | None = None, worker_id: int | N
         out.update(("company", c) for c in employer_ids)
     elif kind == "service":
         out.update((("worker", worker_id), ("company", company_id)))
-    elif kind in ("complaint", "sanction"):
+    elif kind in ("complaint", "sanction", "score_review"):
         if subject_kind == "company":
             out.add(("company", company_id))
         elif subject_kind == "worker":

@@ -2,14 +2,15 @@
 
 What each fact means is docs/rules.md, "Credit scores (信用积分)"; this module
 only gathers them, as `scoring.Fact`s, for `scoring.score` to weigh. It reads
-a batch of subjects at a time with a fixed number of statements (eight for
-companies, four for workers, whatever the batch's size or a company's number
+a batch of subjects at a time with a fixed number of statements (nine for
+companies, five for workers, whatever the batch's size or a company's number
 of services and staff), never a statement per record.
 
 Every `ref` is one the subject already reads elsewhere and nothing personal:
 a USCC, the credit pledge's version, a service number (the head of the
 service's `ref`, never the customer's reference), a complaint's reference, a
-sanction's public ref, a record's kind and date, a share of staff ("29/30").
+sanction's public ref, a record's kind and date, a share of staff ("29/30"),
+a score review's ref (for its correction).
 A score's components are shown to its subject in words, and stored in the
 unlogged cache: never a log_ref, a name or an ID number.
 """
@@ -34,7 +35,7 @@ from ..trace.services import reference_of
 from ..workers import rules as worker_rules
 from ..workers.models import Employment, WorkerRecord
 from . import rules as credit_rules
-from .models import Commendation
+from .models import Commendation, ScoreReview
 from .scoring import Fact
 
 # The states in which a sanction may be public (`sanctions.rules.is_public`); the window decides the rest.
@@ -101,6 +102,7 @@ def companies_facts(company_ids: Iterable[int], today: date,
         facts[cid].append(fact)
     for cid, fact in _sanctions("company", ids, today):
         facts[cid].append(fact)
+    _corrections("company", ids, today, facts)
     return facts
 
 
@@ -132,7 +134,21 @@ def workers_facts(worker_ids: Iterable[int], today: date,
         facts[wid].append(fact)
     for wid, fact in _sanctions("worker", ids, today):
         facts[wid].append(fact)
+    _corrections("worker", ids, today, facts)
     return facts
+
+
+def _corrections(kind: str, ids: list[int], today: date, facts: dict[int, list[Fact]]) -> None:
+    """Add to `facts` each correction a regulator made answering a human review of these subjects' scores that counts
+    on `today` (from the answer's day through its last day), a fact of the review's ref with its points; one
+    statement."""
+    r = ScoreReview
+    column = r.company_id if kind == "company" else r.worker_id
+    for sid, ref, on, points, until in db.session.execute(
+            select(column, r.ref, r.answered_on, r.correction_points, r.correction_until).where(
+                r.subject_kind == kind, column.in_(ids), r.state == "answered", r.correction_points.is_not(None),
+                r.answered_on <= today, r.correction_until >= today)):
+        facts[sid].append(Fact("correction", ref, on, value=points, until=until))
 
 
 def _since(today: date, months: int) -> datetime:

@@ -30,7 +30,7 @@ from ..trace.models import ServiceRecord
 from ..workers.models import Employment, Worker
 from . import services
 from .feeds import Subject, subjects_fed
-from .models import Commendation
+from .models import Commendation, ScoreReview
 
 # log_refs per statement.
 CHUNK = 500
@@ -57,7 +57,7 @@ def subjects_of(log_refs: Iterable[str]) -> set[Subject]:
             out |= subjects_fed("service", worker_id=wid, company_id=cid)
         for (cid,) in db.session.execute(select(Commendation.company_id).where(Commendation.log_ref.in_(chunk))):
             out |= subjects_fed("commendation", company_id=cid)
-        for model, kind in ((Complaint, "complaint"), (Sanction, "sanction")):
+        for model, kind in ((Complaint, "complaint"), (Sanction, "sanction"), (ScoreReview, "score_review")):
             for subject_kind, wid, cid in db.session.execute(
                     select(model.subject_kind, model.worker_id, model.company_id).where(model.log_ref.in_(chunk))):
                 out |= subjects_fed(kind, subject_kind=subject_kind, worker_id=wid, company_id=cid)

@@ -29,8 +29,9 @@ CURRENT_VERSION = "v1"
 VERSION_RE = re.compile(r"v[1-9][0-9]{0,5}")
 
 SUBJECTS = ("company", "worker")
-# In the order a score lists them: completeness and compliance, good records, bad records.
-GROUPS = ("base", "positive", "negative")
+# In the order a score lists them: completeness and compliance, good records, bad records, and last the corrections
+# regulators make after a human review of a score (PIPL art. 24; never capped, never a bad record).
+GROUPS = ("base", "positive", "negative", "correction")
 RATINGS = ("1", "2", "3", "4", "5")
 WORDS_MAX = 200
 POINTS_MAX = 1000
@@ -43,7 +44,8 @@ class Kind:
 
     `needs`: None (nothing else), "share" (`value`: the share 0–1 of something,
     e.g. staff with current qualifications), "rating" (`value`: a review's
-    stars, 1–5), "severity" (a sanction's severity, `sanctions.rules.SEVERITIES`).
+    stars, 1–5), "severity" (a sanction's severity, `sanctions.rules.SEVERITIES`), "points" (`value`: the whole
+    points a regulator gave, non-zero, within the item's `bound`: a correction after human review).
     """
 
     group: str
@@ -61,6 +63,7 @@ KINDS: Mapping[str, Mapping[str, Kind]] = MappingProxyType({
         "complaint": Kind("negative"),
         "sanction": Kind("negative", "severity"),
         "pledge_broken": Kind("negative"),
+        "correction": Kind("correction", "points"),
     }),
     "worker": MappingProxyType({
         "identity_verified": Kind("base"),
@@ -70,6 +73,7 @@ KINDS: Mapping[str, Mapping[str, Kind]] = MappingProxyType({
         "review": Kind("positive", "rating"),
         "complaint": Kind("negative"),
         "sanction": Kind("negative", "severity"),
+        "correction": Kind("correction", "points"),
     }),
 })
 # The variants an item of each need has, and the key that holds them in the file.
@@ -106,7 +110,9 @@ class Item:
 
     `variants`: by severity or rating for the kinds that carry one, else the
     one variant under the key "". `months`: how long a fact counts from its
-    date; None only in the base, where a fact counts while it holds.
+    date; None only in the base, where a fact counts while it holds. `bound`:
+    for a kind whose points the fact carries ("points"), the most points either
+    way one fact may be worth (its variant's `points` is then 0).
     """
 
     kind: str
@@ -116,6 +122,7 @@ class Item:
     months: int | None
     cap: int | None = None
     cap_words: Words | None = None
+    bound: int | None = None
 
 
 @dataclass(frozen=True)
@@ -247,14 +254,18 @@ def _item(table: _Table, kind: str, spec: Kind, default_months: int) -> Item:
             variants[name] = _variant(one, spec.group)
             one.finish()
         by.finish()
+    elif spec.needs == "points":
+        # The fact carries its points; the file holds their bound and the words.
+        variants = {"": Variant(0, Words(table.text("zh"), table.text("en")))}
     else:
         variants = {"": _variant(table, spec.group)}
+    bound = table.integer("bound", 1, POINTS_MAX) if spec.needs == "points" else None
     months = table.months("months", required=False)
     if months is None and spec.group != "base":
         months = default_months
     cap, cap_words = _cap(table, spec.group)
     table.finish()
-    return Item(kind, spec.group, spec.needs, MappingProxyType(variants), months, cap, cap_words)
+    return Item(kind, spec.group, spec.needs, MappingProxyType(variants), months, cap, cap_words, bound)
 
 
 def _variant(table: _Table, group: str) -> Variant:
@@ -267,9 +278,10 @@ def _variant(table: _Table, group: str) -> Variant:
 
 
 def _cap(table: _Table, group: str) -> tuple[int | None, Words | None]:
-    if group == "negative":
+    if group in ("negative", "correction"):
         if "cap" in table.data:
-            raise RulesError(table.version, table.key("cap"), "bad records have no cap: each costs its points")
+            raise RulesError(table.version, table.key("cap"), "bad records have no cap: each costs its points"
+                             if group == "negative" else "a correction has no cap: each counts its points")
         return None, None
     cap = table.integer("cap", 0, POINTS_MAX, required=False,
                         problem="a cap is a whole number of points, 0 or more")

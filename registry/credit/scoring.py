@@ -23,6 +23,9 @@ What the explanation promises:
   window, a commendation's validity, a health check's valid-until), else
   `on` plus the item's months (`clock.add_months`: 31 January + 1 month is
   28/29 February), else for as long as it holds — and not from the day after.
+- **Corrections** (group `correction`, listed last, never capped, never a bad
+  record): a regulator's correction after human review carries its own whole
+  points (`value`), bounded either way by the rules' `bound`.
 """
 from __future__ import annotations
 
@@ -48,9 +51,10 @@ class Fact:
     so a component can be traced and challenged; `on`: its date — the day a
     complaint was concluded, a sanction decided, a review left, a check done.
     What else a kind needs: `severity` for a sanction; `value` for a review
-    (stars 1–5) and for a share (`staff_qualified`: 0 to 1, exact — a Fraction,
-    a Decimal or 0/1, never a float). `until`: the last day it counts when the
-    record itself says so; None lets the rules' validity decide.
+    (stars 1–5), for a share (`staff_qualified`: 0 to 1, exact — a Fraction,
+    a Decimal or 0/1, never a float) and for a correction (whole points, not
+    0). `until`: the last day it counts when the record itself says so; None
+    lets the rules' validity decide.
     """
 
     kind: str
@@ -155,6 +159,9 @@ def _component(fact: Fact, item: Item, last: date | None) -> Component:
     points = variant.points
     if item.needs == "share":
         points = floor(points * _exact(fact.value))
+    elif item.needs == "points":
+        # Bounded by the rules of the version scoring it, whatever the fact says.
+        points = max(-item.bound, min(item.bound, int(fact.value)))
     return Component(fact.kind, fact.ref, item.group, points, variant.words.zh, variant.words.en, last)
 
 
@@ -190,7 +197,9 @@ def _check(book: SubjectRules, f: Fact) -> None:
         raise ValueError(f"{f.kind} {f.ref}: a rating is 1 to 5 stars, not {f.value!r}")
     if needs == "share" and (exact is None or not 0 <= exact <= 1):
         raise ValueError(f"{f.kind} {f.ref}: a share is an exact number from 0 to 1, not {f.value!r}")
-    if needs not in ("rating", "share") and f.value is not None:
+    if needs == "points" and (exact is None or exact.denominator != 1 or exact == 0):
+        raise ValueError(f"{f.kind} {f.ref}: a correction's points are a whole number, not 0, not {f.value!r}")
+    if needs not in ("rating", "share", "points") and f.value is not None:
         raise ValueError(f"{f.kind} {f.ref}: carries no value")
 
 

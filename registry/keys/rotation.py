@@ -46,6 +46,7 @@ def sealed_columns() -> list[Sealed]:
     from ..attachments.models import Attachment
     from ..companies.models import Company
     from ..complaints.models import Complaint, ComplaintObjection, ComplaintResponse, ComplaintStep
+    from ..credit.models import ScoreReview
     from ..imports.models import ImportFile
     from ..notify.models import OutboxMessage
     from ..reports.models import CardReport
@@ -87,6 +88,9 @@ def sealed_columns() -> list[Sealed]:
         Sealed(ComplaintObjection, "answer_enc", "complaint_objections", "answer", "ref"),
         Sealed(ReviewObjection, "reasons_enc", "review_objections", "reasons", "ref"),
         Sealed(ReviewObjection, "answer_enc", "review_objections", "answer", "ref"),
+        # A request for human review of a credit score: the subject's reason and the regulator's note.
+        Sealed(ScoreReview, "reason_enc", "score_reviews", "reason", "ref"),
+        Sealed(ScoreReview, "note_enc", "score_reviews", "note", "ref"),
         # Documents (objections' and any other owner's): re-sealed like photos; their state HMACs do not change.
         Sealed(Attachment, "content_enc", "attachments", "content", "ref", binary=True),
     ]

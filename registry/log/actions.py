@@ -97,6 +97,10 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     COMMENDATION_REVOKE = "commendation:revoke"
     # An operator adopts a credit-rules version (credit_rules): one entry; the recompute it queues writes none.
     CREDIT_RULES_ADOPT = "credit_rules:adopt"
+    # Human review of a credit score (PIPL art. 24): the company or the worker asks for it; a regulator who may
+    # answer does, with a note and optionally a correction that enters the score in the same entry.
+    SCORE_REVIEW_FILE = "score_review:file"
+    SCORE_REVIEW_ANSWER = "score_review:answer"
 
     def __str__(self) -> str:
         return self.value

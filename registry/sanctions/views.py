@@ -14,6 +14,7 @@ from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..complaints import rules as complaint_rules
 from ..complaints import services as complaints
+from ..credit import score_reviews
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -75,7 +76,8 @@ def worklist_page():
                            logins=worklist.logins_of(refs),
                            reports=[_report_row(r) for r in work.open_reports],
                            complaints_due=[_complaint_row(d) for d in work.complaints_due],
-                           repair_days=repair_deadlines.answer_working_days(), review_reference=reference_of)
+                           repair_days=repair_deadlines.answer_working_days(), review_reference=reference_of,
+                           score_review_days=score_reviews.answer_working_days())
 
 
 def _complaint_row(due) -> dict:

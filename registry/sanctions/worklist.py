@@ -18,7 +18,11 @@
   filing; answer within 10 of acceptance), overdue or due within a working day marked (`objections.due`);
 - likewise every pending objection to the complaints the agency concluded (`complaints.objections`), and to the
   reviews the regulator may decide (a service of a company in its sector; market supervision: all;
-  `trace.review_objections`).
+  `trace.review_objections`);
+- every open request for human review of a credit score the regulator may answer (a company of its sector, a worker
+  employed in it; market supervision: all), with its deadline (answer within
+  `REGISTRY_SCORE_REVIEW_ANSWER_WORKING_DAYS`, 15, working days of filing), overdue or due within a working day
+  marked (`credit.score_reviews.due`).
 
 Sanctions are the regulator's own agency's: only the issuing agency changes one. Reads only; nothing here
 commits or records.
@@ -36,6 +40,7 @@ from ..calendar import services as calendar
 from ..calendar.services import Deadline
 from ..complaints import objections as complaint_objections
 from ..complaints import services as complaints
+from ..credit import score_reviews
 from ..extensions import db
 from ..reports import services as reports
 from ..reports.models import CardReport
@@ -106,6 +111,7 @@ class Worklist:
     objections_due: list[objections.Due] = ()
     complaint_objections_due: list[objections.Due] = ()
     review_objections_due: list[objections.Due] = ()
+    score_reviews_due: list[score_reviews.Due] = ()
 
     @property
     def overdue(self) -> int:
@@ -171,7 +177,8 @@ def worklist(account: Account, today: date) -> Worklist:
                     objections_due=objections.due(objections.pending_for_agency(account.agency_id), today),
                     complaint_objections_due=complaint_objections.due(
                         complaint_objections.pending_for_agency(account.agency_id), today),
-                    review_objections_due=objections.due(review_objections.pending_for_regulator(account), today))
+                    review_objections_due=objections.due(review_objections.pending_for_regulator(account), today),
+                    score_reviews_due=score_reviews.due(score_reviews.for_regulator(account), today))
 
 
 def repairs_pending(agency_id: int, today: date | None = None) -> list[RepairPending]:

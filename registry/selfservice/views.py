@@ -25,6 +25,7 @@ from markupsafe import Markup
 from .. import clock
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES
 from ..clock import local_date
+from ..credit import score_reviews
 from ..errors import ApiError, Msg
 from ..extensions import db
 from ..keys import keyring
@@ -221,7 +222,8 @@ def me():
                            consent=_shown_code(worker),
                            notices=[sanction_views.notice_view(ring, s)
                                     for s in sanctions.notices_for(worker_id=worker.id)],
-                           notifications=subject_notices.for_subject(worker_id=worker.id))
+                           notifications=subject_notices.for_subject(worker_id=worker.id),
+                           credit=score_reviews.subject_page(ring, "worker", worker.id, local_date(clock.now())))
 
 
 @bp.post("/me/consent-codes")

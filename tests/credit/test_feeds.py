@@ -16,6 +16,9 @@ from registry.credit.feeds import subjects_fed
     # A complaint or a sanction counts for its subject only, whatever else it names.
     ("complaint", {"subject_kind": "worker", "worker_id": 3, "company_id": 7}, {("worker", 3)}),
     ("complaint", {"subject_kind": "company", "company_id": 7}, {("company", 7)}),
+    # A score review (filed, answered, corrected) feeds its subject's score: the correction enters in its commit.
+    ("score_review", {"subject_kind": "worker", "worker_id": 3}, {("worker", 3)}),
+    ("score_review", {"subject_kind": "company", "company_id": 7}, {("company", 7)}),
     ("sanction", {"subject_kind": "worker", "worker_id": 3}, {("worker", 3)}),
     ("sanction", {"subject_kind": "company", "company_id": 7, "worker_id": None}, {("company", 7)}),
     # Aggregates that feed no score.

@@ -162,7 +162,7 @@ def test_a_batch_reads_in_a_fixed_number_of_statements(factory, world):
         db.session.rollback()
         return count_statements(lambda: fn(ids, TODAY)) - (0 if ON_POSTGRES else 1)
 
-    # Companies, pledges, staff, their records, commendations, reviews, complaints, sanctions.
-    assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 8
-    # Records, reviews, complaints, sanctions.
-    assert counted(inputs.workers_facts, worker_ids[:1]) == counted(inputs.workers_facts, worker_ids) == 4
+    # Companies, pledges, staff, their records, commendations, reviews, complaints, sanctions, corrections.
+    assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 9
+    # Records, reviews, complaints, sanctions, corrections.
+    assert counted(inputs.workers_facts, worker_ids[:1]) == counted(inputs.workers_facts, worker_ids) == 5

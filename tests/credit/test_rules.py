@@ -22,7 +22,7 @@ def test_the_current_version_loads_with_every_kind_scored():
 def test_the_v1_numbers_are_the_documented_ones():
     v1 = rules.load("v1")
     company = {g.name: g.cap for g in v1.company.groups}
-    assert company == {"base": 80, "positive": 40, "negative": None}
+    assert company == {"base": 80, "positive": 40, "negative": None, "correction": None}
     assert v1.company.grading.minimums == (("AAA", 85), ("AA", 80), ("A", 70), ("B", 60))
     assert (v1.company.grading.lowest, v1.company.grading.without_negative) == ("C", "B")
     assert v1.worker.grading is None
@@ -30,6 +30,12 @@ def test_the_v1_numbers_are_the_documented_ones():
     assert v1.company.items["complaint"].months == 12
     assert v1.company.items["verified"].months is None
     assert v1.worker.items["training_passed"].months == 36
+    for subject in rules.SUBJECTS:
+        correction = v1.of(subject).items["correction"]
+        assert (correction.group, correction.needs, correction.bound, correction.months) == (
+            "correction", "points", 100, 12)
+        assert (correction.variants[""].words.zh, correction.variants[""].words.en) == (
+            "人工复核更正", "Correction after human review")
 
 
 @pytest.mark.parametrize("version", ["../v1", "v0", "V1", "1", "v1.toml", "v01"])
@@ -106,6 +112,18 @@ BROKEN = [
     (TEXT + '\n[worker.grading]\nlowest = "C"\n', "worker.grading", "unknown key"),
     (TEXT + '\n[company.bonus]\ncap = 5\n', "company.bonus", "unknown key"),
     ("weights = 1\n" + TEXT, "weights", "unknown key"),
+    # Corrections: a bound of whole points, 1 or more; no cap; no points of their own; their words.
+    (broken("[company.correction.correction]\nbound = 100", "[company.correction.correction]\nbound = 0"),
+     "company.correction.correction.bound", "whole number from 1"),
+    (broken("[worker.correction.correction]\nbound = 100\n", "[worker.correction.correction]\n"),
+     "worker.correction.correction.bound", "missing"),
+    (broken("[company.correction.correction]\n", "[company.correction.correction]\ncap = 10\n"),
+     "company.correction.correction.cap", "no cap"),
+    (broken("[company.correction.correction]\n", "[company.correction.correction]\npoints = 10\n"),
+     "company.correction.correction.points", "unknown key"),
+    (broken("[worker.correction.correction]", "[worker.negative.correction]"), "worker.negative.correction",
+     "belongs in worker.correction"),
+    (TEXT + '\n[company.correction]\ncap = 5\ncap_zh = "5"\ncap_en = "5"\n', "company.correction.cap", "no cap"),
     # Not TOML at all; a file that says it is another version.
     (TEXT + "\nversion = ", "(file)", "not valid TOML"),
     (broken('version = "v1"', 'version = "v2"'), "version", "a file's version is its name"),

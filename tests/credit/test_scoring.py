@@ -285,3 +285,78 @@ def test_a_score_is_for_a_company_or_a_worker_on_a_day():
 def test_nothing_to_score_is_zero():
     s = company([], date(2026, 1, 1))
     assert (s.points, s.grade, s.components, s.stands_until) == (0, "B", (), None)
+
+
+# --- corrections after human review (group `correction`) ----------------------------------------------------------
+
+# (subject, the correction, its points as scored, its last day): the rules' default year unless the answer gives
+# its own last day; its points are the regulator's, bounded by the rules' `bound` (100) either way.
+CORRECTIONS = [
+    ("company", Fact("correction", "r1", date(2026, 3, 31), value=5), 5, date(2027, 3, 31)),
+    ("company", Fact("correction", "r2", date(2028, 2, 29), value=-12), -12, date(2029, 2, 28)),
+    ("company", Fact("correction", "r3", date(2026, 6, 1), value=100, until=date(2026, 6, 30)), 100,
+     date(2026, 6, 30)),
+    ("company", Fact("correction", "r4", date(2026, 6, 1), value=-100, until=date(2026, 6, 1)), -100,
+     date(2026, 6, 1)),
+    ("company", Fact("correction", "r5", date(2026, 6, 1), value=101), 100, date(2027, 6, 1)),
+    ("company", Fact("correction", "r6", date(2026, 6, 1), value=-250), -100, date(2027, 6, 1)),
+    ("worker", Fact("correction", "r7", date(2026, 1, 31), value=-1), -1, date(2027, 1, 31)),
+    ("worker", Fact("correction", "r8", date(2026, 1, 31), value=Fraction(7), until=date(2026, 2, 1)), 7,
+     date(2026, 2, 1)),
+]
+
+
+@pytest.mark.parametrize(("subject", "fact", "points", "last"), CORRECTIONS,
+                         ids=[f"{c[0]}-{c[1].ref}" for c in CORRECTIONS])
+def test_a_correction_counts_its_own_bounded_points_from_its_date_through_its_last_day(subject, fact, points, last):
+    for day, counted in ((fact.on - DAY, False), (fact.on, True), (last, True), (last + DAY, False)):
+        s = score(subject, [fact], V1, day)
+        if counted:
+            assert lines(s) == [("correction", fact.ref, points, last)], day
+            assert s.components[0].group == "correction"
+            assert (s.components[0].zh, s.components[0].en) == ("人工复核更正", "Correction after human review")
+            assert s.points == points
+        else:
+            assert s.components == (), day
+
+
+def test_corrections_are_listed_last_and_never_capped():
+    today = date(2026, 6, 1)
+    facts = [Fact("correction", "r2", today, value=60), Fact("correction", "r1", today, value=70),
+             Fact("verified", "u", today), Fact("complaint", "k", today)]
+    s = company(facts, today)
+    assert [c.kind for c in s.components] == ["verified", "complaint", "correction", "correction"]
+    assert [c.ref for c in s.components if c.kind == "correction"] == ["r1", "r2"]
+    assert s.points == 30 - 5 + 130
+
+
+@pytest.mark.parametrize(("points", "negative", "grade"), [
+    # A correction is not a bad record: below 60 with only a correction against it is B (Jinan), not C.
+    (-30, False, "B"),
+    (25, False, "AAA"),
+    (-20, True, "C"),
+])
+def test_a_correction_moves_the_grade_but_is_no_bad_record(points, negative, grade):
+    today = date(2026, 6, 1)
+    facts = [Fact("verified", "u", today), Fact("pledge_kept", "p", today), Fact("employee_model", "u", today),
+             Fact("staff_qualified", "1/1", today, value=1), Fact("correction", "r", today, value=points)]
+    if negative:
+        facts.append(Fact("sanction", "s", today, severity="serious"))
+    s = company(facts, today)
+    assert s.grade == grade
+    assert s.points == 80 + points - (30 if negative else 0)
+
+
+def test_a_correction_ending_moves_stands_until():
+    today = date(2026, 6, 1)
+    s = worker([Fact("correction", "r", today, value=3, until=date(2026, 6, 10))], today)
+    assert s.stands_until == date(2026, 6, 10)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    (None, "whole number"), (0, "not 0"), (2.0, "whole number"), (True, "whole number"), (Fraction(1, 2), "whole"),
+    ("5", "whole number"),
+])
+def test_a_correction_without_whole_non_zero_points_is_refused(value, says):
+    with pytest.raises(ValueError, match=says):
+        score("company", [Fact("correction", "r", date(2026, 1, 1), value=value)], V1, date(2026, 6, 1))

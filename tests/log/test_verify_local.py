@@ -177,6 +177,15 @@ def world(app, factory, clock, monkeypatch, tmp_path):
 
     use_rules_folder(app, monkeypatch, tmp_path / "rules")
     w["credit_rules"] = adoption.adopt(factory.ring, actor="cli", version="v2", reason="成市监信〔2026〕9号").adoption
+    # The first worker asks for human review of their score, and a regulator answers with a correction: the
+    # score_reviews table (its sealed reason and note).
+    from registry.credit import score_reviews
+
+    w["score_review"] = score_reviews.file_for_worker(factory.ring, worker=w["workers"][0],
+                                                      reason="体检合格记录没有计入。", now=utcnow()).review
+    db.session.commit()
+    score_reviews.answer(factory.ring, regulator=proposer, review=w["score_review"], note="已核实，予以更正。",
+                         correction_points=-3, today=today())
     db.session.commit()
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
@@ -369,6 +378,7 @@ BUSINESS_EDITS = {
     "review_objections": ("filed_by_kind", "worker"),
     "commendations": ("revoke_reason", "伪造的理由"),
     "credit_rules": ("version", "v1"),
+    "score_reviews": ("correction_points", 7),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -406,6 +416,7 @@ AGGREGATE_OF = {
     "review_objections": lambda row: row.service,
     "commendations": lambda row: row,
     "credit_rules": lambda row: row,
+    "score_reviews": lambda row: row,
 }
 
 

@@ -149,6 +149,15 @@ class World:
             factory.ring, regulator=self.accounts["reg_hk"], company=self.company_a, title="年度诚信示范企业",
             basis="成商务〔2026〕12号", commended_on=self.today, today=self.today).commendation.ref
         db.session.commit()
+        # Company B's admin asked for human review of its score (an open review the regulators of its sector,
+        # housekeeping, and market supervision answer); company A and the worker have none open, so they may ask.
+        from registry.clock import now as _now
+        from registry.credit import score_reviews
+
+        self.score_review_ref = score_reviews.file_for_company(
+            factory.ring, account=self.accounts["b_admin"], company=self.company_b, reason="表彰未计入积分。",
+            now=_now()).review.ref
+        db.session.commit()
         # A signed checkpoint, so the log's proofs and receipts have a tree to answer for.
         from registry.log.checkpoints import sign_if_grown
 
@@ -937,6 +946,26 @@ OPS = [
     Op("GET", "/api/v1/credit/rules", lambda w: "/api/v1/credit/rules", EVERYONE),
     Op("POST", "/api/v1/credit/rules/adoptions", lambda w: "/api/v1/credit/rules/adoptions", frozenset({"operator"}),
        lambda w: {"version": "v2", "reason": "成市监信〔2026〕9号：信用积分规则第二版"}, "credit_rules:adopt", 201),
+    # Credit scores explained and human review (PIPL art. 24): company A's members and the regulators of its sector
+    # (housekeeping) and market supervision read its score; the worker reads their own. Company A's admin and the
+    # worker ask for review and read theirs; the regulators list those they may answer, and housekeeping and market
+    # supervision answer company B's.
+    Op("GET", "/api/v1/companies/{uscc}/score", lambda w: f"/api/v1/companies/{_a(w)}/score",
+       frozenset({"a_admin", "a_user", "reg_hk", "regadmin_hk", "reg_market"})),
+    Op("GET", "/api/v1/self/score", lambda w: "/api/v1/self/score", WORKER),
+    Op("POST", "/api/v1/companies/{uscc}/score-reviews", lambda w: f"/api/v1/companies/{_a(w)}/score-reviews",
+       frozenset({"a_admin"}), lambda w: {"reason": "最新的表彰没有计入积分。", "disputed": None},
+       "score_review:file", 201),
+    Op("GET", "/api/v1/companies/{uscc}/score-reviews", lambda w: f"/api/v1/companies/{_a(w)}/score-reviews",
+       frozenset({"a_admin", "a_user"})),
+    Op("POST", "/api/v1/self/score-reviews", lambda w: "/api/v1/self/score-reviews", WORKER,
+       lambda w: {"reason": "体检合格记录没有计入。", "disputed": None}, "score_review:file", 201),
+    Op("GET", "/api/v1/self/score-reviews", lambda w: "/api/v1/self/score-reviews", WORKER),
+    Op("GET", "/api/v1/score-reviews", lambda w: "/api/v1/score-reviews", REGULATORS),
+    Op("POST", "/api/v1/score-reviews/{ref}/answer", lambda w: f"/api/v1/score-reviews/{w.score_review_ref}/answer",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
+       lambda w: {"note": "经核查，表彰已计入。", "correction_points": 5, "correction_until": None},
+       "score_review:answer"),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

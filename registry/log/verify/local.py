@@ -205,6 +205,9 @@ SEALED = {
     "review_objection": [("reasons_enc", "review_objections", "reasons", "reasons_state", "reasons", "ref"),
                          ("answer_enc", "review_objections", "answer", "answer_state", "answer", "ref")],
     # A subject's objection to a substantiated complaint: its reasons and the concluding agency's answer.
+    # A request for human review of a score: the subject's reason and the regulator's note.
+    "score_review": [("reason_enc", "score_reviews", "reason", "reason_state", "reason", "ref"),
+                     ("note_enc", "score_reviews", "note", "note_state", "note", "ref")],
     "complaint_objection": [("reasons_enc", "complaint_objections", "reasons", "reasons_state", "reasons", "ref"),
                             ("answer_enc", "complaint_objections", "answer", "answer_state", "answer", "ref")],
 }
@@ -329,6 +332,10 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
             if kind == "commendation":
                 # A commendation's state names its company and agency: loaded per batch.
                 q = q.options(selectinload(model.company), selectinload(model.agency))
+            if kind == "score_review":
+                # A review's state names its subject and the answering agency: loaded per batch.
+                q = q.options(selectinload(model.company), selectinload(model.worker),
+                              selectinload(model.answered_agency))
             batch = db.session.execute(q).scalars().all()
             accounts: dict[int, list] = {}
             if kind in ("company", "agency"):
