@@ -146,6 +146,10 @@ class SubjectRules:
     items: Mapping[str, Item]
     grading: Grading | None
 
+    def kinds_of(self, group: str) -> tuple[str, ...]:
+        """The kinds of fact in `group`, in the order a score lists them."""
+        return tuple(kind for kind, item in self.items.items() if item.group == group)
+
 
 @dataclass(frozen=True)
 class Rules:
