@@ -246,9 +246,9 @@ class local_day(FunctionElement):  # noqa: N801 — used like a SQL function: lo
 
 @compiles(local_day, "sqlite")
 def _local_day_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 @compiles(local_day, "postgresql")
 def _local_day_postgresql(element, compiler, **kw):
-    return "CAST((%s) AT TIME ZONE 'Asia/Shanghai' AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"
