@@ -185,16 +185,17 @@ def _record_facts(recs: list[worker_rules.Rec]) -> list[Fact]:
     """A worker's base facts from their current records, judged as the status colour judges them: the identity,
     health and background check that count are the latest of each (`workers.rules.latest`)."""
     out = []
-    identity = worker_rules.latest(recs, "identity")
+    latest = worker_rules.latest_of_each(recs)
+    identity = latest.get("identity")
     if identity is not None and identity.result == "verified":
         out.append(Fact("identity_verified", _record_ref(identity), identity.on_date))
-    health = worker_rules.latest(recs, "health")
+    health = latest.get("health")
     if health is not None and health.result == "passed" and health.valid_until is not None:
         out.append(Fact("health_passed", _record_ref(health), health.on_date, until=health.valid_until))
     for r in recs:
         if r.kind == "training" and r.exam_passed:
             out.append(Fact("training_passed", _record_ref(r), r.on_date))
-    background = worker_rules.latest(recs, "background")
+    background = latest.get("background")
     if background is not None and background.result == "passed":
         out.append(Fact("background_passed", _record_ref(background), background.on_date))
     return out

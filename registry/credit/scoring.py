@@ -35,6 +35,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import NamedTuple
 
 from ..clock import add_months
 from .rules import KINDS, RATINGS, Item, Rules, SubjectRules
@@ -69,6 +70,11 @@ class Fact:
     count: int = 1
 
     def __post_init__(self):
+        # The usual fact is well formed: one test of its types, then the checks that name what is wrong.
+        if (type(self.on) is date and type(self.kind) is str and self.kind and type(self.ref) is str and self.ref
+                and (self.until is None or (type(self.until) is date and self.until >= self.on))
+                and type(self.count) is int and self.count >= 1):
+            return
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"a fact's kind is a name, not {self.kind!r}")
         if not isinstance(self.ref, str) or not self.ref:
@@ -82,12 +88,11 @@ class Fact:
                              f"not {self.count!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Component:
+class Component(NamedTuple):
     """One line of a score's explanation: a fact, or a cap (`kind` "cap", `ref` the item or group it limits).
     `count`: the records alike it stands for (`Fact.count`); `points` is already their total. `variant`: the
     rules' variant it was scored by — a rating ("5"), a severity ("general"), or "" — so its words can be found
-    again in its rules version."""
+    again in its rules version. A named tuple: a score of a busy firm makes thousands, and nothing changes one."""
 
     kind: str
     ref: str
@@ -203,8 +208,10 @@ def _component(fact: Fact, item: Item, last: date | None) -> Component:
 
 def _capped(lines: list[Component], cap: int | None, words, ref: str, group: str) -> list[Component]:
     """The cap's own component when `lines` add up to more than `cap`: minus the excess, so the sum is the cap."""
+    if cap is None:
+        return []
     total = sum(c.points for c in lines)
-    if cap is None or total <= cap:
+    if total <= cap:
         return []
     return [Component(CAP, ref, group, cap - total, words.zh, words.en, None)]
 
