@@ -64,6 +64,8 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
     "complaint_objections": ("complaint",),
     # Commendations (表彰) regulators record of a company: each its own aggregate.
     "commendations": ("commendation",),
+    # The adoptions of credit-rules versions: each its own aggregate, never changed.
+    "credit_rules": ("credit_rules",),
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
@@ -640,6 +642,22 @@ def commendation_state(ring, commendation) -> dict:
     }
 
 
+def credit_rules_state(ring, adoption) -> dict:
+    """An adoption of a credit-rules version: the version, the SHA-256 of its file as adopted, the version it
+    replaced, the reason, who adopted it and when. Public facts, in clear."""
+    return {
+        "v": VERSION,
+        "kind": "credit_rules",
+        "salt": adoption.salt,
+        "version": adoption.version,
+        "sha256": adoption.sha256,
+        "previous_version": adoption.previous_version,
+        "reason": adoption.reason,
+        "adopted_by": adoption.adopted_by,
+        "adopted": _dt(adoption.adopted_dt),
+    }
+
+
 def state_of(ring, aggregate) -> dict:
     """The canonical state of any aggregate root."""
     from .accounts.models import Agency
@@ -647,7 +665,7 @@ def state_of(ring, aggregate) -> dict:
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
-    from .credit.models import Commendation
+    from .credit.models import Commendation, RulesAdoption
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -673,6 +691,8 @@ def state_of(ring, aggregate) -> dict:
         return complaint_state(ring, aggregate)
     if isinstance(aggregate, Commendation):
         return commendation_state(ring, aggregate)
+    if isinstance(aggregate, RulesAdoption):
+        return credit_rules_state(ring, aggregate)
     raise TypeError(f"{type(aggregate).__name__} is not an aggregate root")
 
 
@@ -683,7 +703,7 @@ def aggregate_roots():
     from .calendar.models import CalendarYear
     from .companies.models import Company
     from .complaints.models import Complaint
-    from .credit.models import Commendation
+    from .credit.models import Commendation, RulesAdoption
     from .reports.models import CardReport
     from .sanctions.models import Sanction
     from .trace.models import ServiceRecord
@@ -691,7 +711,7 @@ def aggregate_roots():
 
     return (("agency", Agency), ("company", Company), ("worker", Worker), ("report", CardReport),
             ("sanction", Sanction), ("calendar", CalendarYear), ("bulletin", Bulletin), ("service", ServiceRecord),
-            ("complaint", Complaint), ("commendation", Commendation))
+            ("complaint", Complaint), ("commendation", Commendation), ("credit_rules", RulesAdoption))
 
 
 def canonical_json(value) -> bytes:

@@ -85,6 +85,10 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "COMPLAINT_CONCLUDE_WORKING_DAYS": int(os.environ.get("REGISTRY_COMPLAINT_CONCLUDE_WORKING_DAYS", "45")),
         # How long a commendation (表彰) counts when the recording regulator gives no last day: months after it.
         "COMMENDATION_VALID_MONTHS": int(os.environ.get("REGISTRY_COMMENDATION_VALID_MONTHS", "12")),
+        # Where the credit-rules files (vN.toml) are read from; empty: the repository's registry/credit/versions.
+        "CREDIT_RULES_DIR": os.environ.get("REGISTRY_CREDIT_RULES_DIR", ""),
+        # Subjects a credit-score recompute batch computes (and commits) at once.
+        "CREDIT_RECOMPUTE_BATCH": int(os.environ.get("REGISTRY_CREDIT_RECOMPUTE_BATCH", "500")),
         # The consequences shown beside a firm graded C or bound by a serious listing (market access marks).
         "MARKET_ACCESS_TEXT_ZH": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_ZH", MARKET_ACCESS_TEXT_ZH),
         "MARKET_ACCESS_TEXT_EN": os.environ.get("REGISTRY_MARKET_ACCESS_TEXT_EN", MARKET_ACCESS_TEXT_EN),

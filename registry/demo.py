@@ -111,7 +111,42 @@ def ensure_demo(ring: KeyRing) -> bool:
     made = ensure_demo_cards(ring) or made
     made = ensure_demo_self_service(ring) or made
     made = ensure_demo_trace(ring) or made
+    made = ensure_demo_commendations(ring) or made
     made = ensure_demo_bulletin(ring) or made
+    return made
+
+
+DEMO_COMMENDATIONS = [
+    # company key, the recording regulator's login, title, basis, days ago
+    ("anxin", "demo-commerce", "年度家政服务诚信示范企业", "成商务〔2026〕15号", 20),
+    ("shuguang", "demo-housing", "物业服务质量提升示范项目", "成住建〔2026〕21号", 35),
+]
+
+
+def ensure_demo_commendations(ring: KeyRing) -> bool:
+    """Two verified demo companies commended by their regulators (through the real service), so the red list is not
+    empty. A company that already holds a commendation of that title is left alone."""
+    from datetime import timedelta
+
+    from . import clock
+    from .credit import commendations
+    from .credit.models import Commendation
+
+    made = False
+    for key, login, title, basis, days_ago in DEMO_COMMENDATIONS:
+        regulator = _account(login)
+        admin = _account(next(c[6][0][0] for c in COMPANIES if c[0] == key))
+        if regulator is None or admin is None or admin.company.status != "verified":
+            continue
+        company = admin.company
+        if db.session.execute(select(Commendation.id).where(Commendation.company_id == company.id,
+                                                            Commendation.title == title)).first() is not None:
+            continue
+        today = clock.today()
+        commendations.record_commendation(ring, regulator=regulator, company=company, title=title, basis=basis,
+                                          commended_on=today - timedelta(days=days_ago), today=today)
+        db.session.commit()
+        made = True
     return made
 
 

@@ -26,10 +26,14 @@ def table_counts() -> dict:
 
 
 @pytest.fixture
-def world(app, factory, monkeypatch):
+def world(app, factory, monkeypatch, tmp_path):
     # The walks repeat guessing endpoints on one card (activation, PIN, consent); the limit is tested apart.
     monkeypatch.setitem(app.config, "ATTEMPT_LIMIT", "1000 per minute")
     monkeypatch.setitem(app.config, "REVIEW_ATTEMPT_LIMIT", "1000 per minute")
+    # A rules folder with a v2 beside v1, for the operator's adoption.
+    from tests.support.rulesutil import use_rules_folder
+
+    use_rules_folder(app, monkeypatch, tmp_path / "rules")
     return World(factory)
 
 

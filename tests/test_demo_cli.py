@@ -235,3 +235,22 @@ def test_demo_services_reviews_and_complaints(app, runner, client):
                 f"/api/v1/companies/{view['employers'][0]['uscc']}"):
         body = client.get(url).get_data(as_text=True)
         assert "theft" not in body.lower() and "财物丢失或被盗" not in body, url
+
+
+def test_demo_commends_two_firms_so_the_red_list_is_not_empty(app, runner, client):
+    """Two verified demo firms commended by their regulators (through the service: one entry each), on the red list;
+    a second run records no more."""
+    from registry.credit.models import Commendation
+    from registry.extensions import db
+    from registry.log.services import log_size
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    db.session.rollback()
+    commended = db.session.query(Commendation).all()
+    assert len(commended) == 2 and all(c.company.status == "verified" and not c.revoked for c in commended)
+    red = client.get("/api/v1/red-list").get_json()
+    assert {row["uscc"] for row in red if "commended" in row["reasons"]} == {c.company.uscc for c in commended}
+    size = log_size()
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    db.session.rollback()
+    assert db.session.query(Commendation).count() == 2 and log_size() == size

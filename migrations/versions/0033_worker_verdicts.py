@@ -1,7 +1,7 @@
 """credit scores: keep each worker's qualification verdict with their score
 
 Revision ID: 0033
-Revises: 0030
+Revises: 0032
 Create Date: 2026-12-05 10:30:00.000000
 
 A company's staff share counts its staff whose qualifications are current. Each worker's verdict (qualified or
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0030'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

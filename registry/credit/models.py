@@ -58,3 +58,29 @@ class Commendation(LoggedAggregate, db.Model):
     def in_force(self, today: date) -> bool:
         """Shown and counted on `today`: not revoked, and `commended_on ≤ today ≤ valid_until`."""
         return not self.revoked and self.commended_on <= today <= self.valid_until
+
+
+# The words an operator gives for adopting a rules version (the decision it follows: its issuer and number).
+ADOPTION_REASON_MAX = 500
+
+
+class RulesAdoption(LoggedAggregate, db.Model):
+    """One adoption of a credit-rules version (the `credit_rules` aggregate): a row per adoption, never changed.
+
+    The version in force is the latest adoption's (the greatest id); with none recorded, the version in code
+    (`rules.CURRENT_VERSION`). `sha256` is the version's file as adopted, so the log commits to every number the
+    scores are computed with. See docs/rules.md, "Adopting a rules version".
+    """
+
+    __tablename__ = "credit_rules"
+
+    # The latest adoption is `ORDER BY id DESC LIMIT 1`: the primary key's index, one row.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(16), nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The version in force until this adoption (the previous adoption's, or the one in code).
+    previous_version: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(String(ADOPTION_REASON_MAX), nullable=False)
+    # The adopting account's ref, or "cli" for an operator at the command line.
+    adopted_by: Mapped[str] = mapped_column(String(32), nullable=False)
+    adopted_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)

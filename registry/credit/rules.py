@@ -12,6 +12,7 @@ computed from half a file. The rules in prose: docs/rules.md, "Credit scores
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -22,7 +23,8 @@ from types import MappingProxyType
 from ..sanctions.rules import SEVERITIES
 
 VERSIONS_DIR = Path(__file__).with_name("versions")
-# The version scores are computed with. A new file does not change it: adopting a version is a decision.
+# The version scores are computed with while no adoption is recorded (`credit_rules`, `credit.adoption`). A new
+# file changes nothing: adopting a version is a decision, logged, and its own operation.
 CURRENT_VERSION = "v1"
 VERSION_RE = re.compile(r"v[1-9][0-9]{0,5}")
 
@@ -164,29 +166,42 @@ class Rules:
         return self.company if subject == "company" else self.worker
 
 
-def versions() -> list[str]:
-    """The versions in the repository, oldest first."""
-    found = [p.stem for p in VERSIONS_DIR.glob("v*.toml") if VERSION_RE.fullmatch(p.stem)]
+def versions(directory: Path | str | None = None) -> list[str]:
+    """The versions in `directory` (None: the repository's `versions/`), oldest first."""
+    folder = Path(directory) if directory else VERSIONS_DIR
+    found = [p.stem for p in folder.glob("v*.toml") if VERSION_RE.fullmatch(p.stem)]
     return sorted(found, key=lambda v: int(v[1:]))
 
 
-def load(version: str | None = None) -> Rules:
-    """The rules of a version (None: the current one), read and checked once per process."""
-    return _load(CURRENT_VERSION if version is None else version)
+def load(version: str | None = None, directory: Path | str | None = None) -> Rules:
+    """The rules of a version (None: `CURRENT_VERSION`) from `directory` (None: the repository's `versions/`), read
+    and checked once per process: a version's file never changes once scores show it."""
+    return _load(str(Path(directory) if directory else VERSIONS_DIR), CURRENT_VERSION if version is None else version)
+
+
+def file_sha256(version: str, directory: Path | str | None = None) -> str:
+    """The SHA-256 (hex) of a version's file as it is on disk: what an adoption commits the log to."""
+    return hashlib.sha256(_path(version, Path(directory) if directory else VERSIONS_DIR).read_bytes()).hexdigest()
 
 
 @functools.cache
-def _load(version: str) -> Rules:
+def _load(directory: str, version: str) -> Rules:
+    return parse(_path(version, Path(directory)).read_text(encoding="utf-8"), version)
+
+
+def _path(version: str, folder: Path) -> Path:
     if not isinstance(version, str) or not VERSION_RE.fullmatch(version):
         raise RulesError(str(version), "version", "a version is v1, v2, …")
-    path = VERSIONS_DIR / f"{version}.toml"
+    path = folder / f"{version}.toml"
     if not path.is_file():
         raise RulesError(version, "version", f"no rules file {path.name}")
-    return parse(path.read_text(encoding="utf-8"), version)
+    return path
 
 
 def current() -> Rules:
-    """The rules scores are computed with now (`CURRENT_VERSION`)."""
+    """The rules of the version in code (`CURRENT_VERSION`): what scores are computed with until an adoption is
+    recorded. The version in force is the latest adoption's (`credit.adoption.adopted_rules`, which reads it from
+    the database); this module knows no database."""
     return load(None)
 
 

@@ -4,9 +4,12 @@
   (never a commit). Every change that feeds a score calls this through `keeping.py` just before its commit.
 - `refresh_due`: the hourly job's call — every kept score whose `stands_until` has passed (a component's window
   ended, or a dated fact began), computed again.
-- `rebuild`: every company's and worker's score computed again, in committed batches (`flask credit rebuild`):
-  what fills the cache the first time, and what a rebuild after any doubt returns to. It equals the scores kept
-  change by change (tests/credit/test_keeping.py).
+- `rebuild`: every company's and worker's score computed again, in committed batches (`flask credit rebuild`, and
+  the recompute task an adoption queues): what fills the cache the first time, and what a rebuild after any doubt
+  returns to. It equals the scores kept change by change (tests/credit/test_keeping.py).
+
+The rules: the version in force (`adoption.adopted_rules`: the latest adoption's, else the one in code), read once
+per call of `refresh_many` (so once per batch), unless the caller passes its own.
 
 The scores are derived and unlogged (docs/rules.md, "Credit scores"): nothing here writes a log entry. What
 computes scores outside a change's own transaction (`refresh_due`, `rebuild`) first takes the log head's lock, which
@@ -26,7 +29,7 @@ from ..companies.models import Company
 from ..extensions import db
 from ..log.services import lock_head
 from ..workers.models import Worker
-from . import inputs, scoring
+from . import adoption, inputs, scoring
 from . import rules as credit_rules
 from .score_models import SUBJECT_KINDS, CreditScore
 
@@ -86,7 +89,7 @@ def _computed(subject_kind: str, subject_ids: Iterable[int], today: date, rules:
     """Each subject's score on `today`, with a worker's qualification verdict (None for a company)."""
     if subject_kind not in SUBJECT_KINDS:
         raise ValueError(f"a credit score is for a company or a worker, not {subject_kind!r}")
-    rules = rules or credit_rules.current()
+    rules = rules or adoption.adopted_rules()
     if subject_kind == "company":
         facts, verdicts = inputs.companies_facts(subject_ids, today, rules), {}
     else:
@@ -114,6 +117,8 @@ def refresh_many(subjects: Iterable[tuple[str, int]], *, today: date,
         by_kind[kind].append(sid)
     done: dict[tuple[str, int], scoring.Score] = {}
     now = clock.now()
+    if rules is None and any(by_kind.values()):
+        rules = adoption.adopted_rules()
     # Workers first: a company's staff share reads the verdicts kept with its staff's scores.
     for kind in ORDER:
         ids = sorted(set(by_kind[kind]))
@@ -179,17 +184,27 @@ class Rebuilt:
 
 
 def rebuild(today: date, *, batch: int = BATCH, rules: credit_rules.Rules | None = None,
-            progress: Callable[[str, int, int], None] | None = None) -> Rebuilt:
+            progress: Callable[[str, int, int], None] | None = None, start: tuple[str, int] | None = None,
+            commit: Callable[[str, int, int, int], None] | None = None) -> Rebuilt:
     """Compute every worker's and then every company's score on `today` again (a company's staff share reads its
     staff's verdicts), committing after each batch of `batch`.
 
     Keyset-paged by id, so a rebuild of millions holds one batch at a time and a stopped one simply runs again.
-    `progress(kind, done, total)` is told after each batch.
+    `progress(kind, done, total)` is told after each batch. `start` (a kind and the last id done) resumes a stopped
+    rebuild after its last committed batch. `commit(kind, done, total, last id)` ends each batch instead of a plain
+    commit: a queued task's, which commits the batch with the task's progress and resume point.
     """
     counts = {}
+    kinds = ORDER
     for kind, model in (("worker", Worker), ("company", Company)):
         total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        if start is not None and kinds.index(kind) < kinds.index(start[0]):
+            counts[kind] = total
+            continue
         done, after = 0, 0
+        if start is not None and kind == start[0]:
+            after = start[1]
+            done = db.session.execute(select(func.count()).select_from(model).where(model.id <= after)).scalar_one()
         while True:
             lock_head()
             ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)
@@ -197,8 +212,11 @@ def rebuild(today: date, *, batch: int = BATCH, rules: credit_rules.Rules | None
             if not ids:
                 break
             refresh_many([(kind, i) for i in ids], today=today, rules=rules)
-            db.session.commit()
             done, after = done + len(ids), ids[-1]
+            if commit is None:
+                db.session.commit()
+            else:
+                commit(kind, done, total, after)
             if progress is not None:
                 progress(kind, done, total)
         counts[kind] = done

@@ -95,6 +95,8 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     # agency revokes one recorded in error.
     COMMENDATION_RECORD = "commendation:record"
     COMMENDATION_REVOKE = "commendation:revoke"
+    # An operator adopts a credit-rules version (credit_rules): one entry; the recompute it queues writes none.
+    CREDIT_RULES_ADOPT = "credit_rules:adopt"
 
     def __str__(self) -> str:
         return self.value

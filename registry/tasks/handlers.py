@@ -7,7 +7,7 @@ import os
 # Modules whose import registers handlers with @task_handler.
 HANDLER_MODULES: tuple[str, ...] = ("registry.imports.tasks", "registry.keys.tasks", "registry.cards.tasks",
                                      "registry.bulletins.tasks",
-                                     "registry.trace.import_tasks")
+                                     "registry.trace.import_tasks", "registry.credit.tasks")
 
 
 def load_handler_modules() -> None:

@@ -16,6 +16,7 @@ KINDS = {
     "staff.import": ("从业人员导入", "Staff import"),
     "card_print": ("批量打印服务证", "Card print run"),
     "keys.rotate": ("密钥轮换", "Key rotation"),
+    "credit.recompute": ("信用积分重算（采用新规则版本后）", "Credit score recompute (after a rules adoption)"),
 }
 STATES = {"queued": ("排队中", "Queued"), "running": ("进行中", "Running"), "failed": ("失败", "Failed")}
 

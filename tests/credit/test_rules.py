@@ -123,3 +123,20 @@ def test_a_broken_file_is_refused_with_the_key_at_fault(text, key, problem):
 
 def test_the_unbroken_text_parses():
     assert rules.parse(TEXT, "v1") == rules.load("v1")
+
+
+def test_a_rules_folder_is_read_like_the_repositorys_and_cached_per_folder_and_version(tmp_path):
+    from tests.support.rulesutil import rules_folder
+
+    folder = rules_folder(tmp_path / "rules", broken="default_months")
+    assert rules.versions(folder) == ["v1", "v2", "v3"] and rules.versions() == ["v1"]
+    assert rules.load("v1", folder) == rules.load("v1") and rules.load("v2", folder) is rules.load("v2", str(folder))
+    assert rules.load("v2", folder).company.items["verified"].variants[""].points == 25
+    assert rules.file_sha256("v1", folder) == rules.file_sha256("v1") != rules.file_sha256("v2", folder)
+    with pytest.raises(rules.RulesError) as e:
+        rules.load("v3", folder)
+    assert e.value.key == "default_months"
+    for bad in ("v2", "../v1", "v1.toml"):
+        with pytest.raises(rules.RulesError) as e:
+            rules.load(bad) if bad == "v2" else rules.file_sha256(bad, folder)
+        assert e.value.key == "version"

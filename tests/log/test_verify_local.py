@@ -33,7 +33,7 @@ DOCUMENT = b"%PDF-1.7\n% an objection's document\n"
 
 
 @pytest.fixture
-def world(app, factory, clock):
+def world(app, factory, clock, monkeypatch, tmp_path):
     """small_world plus a signed pledge and a worker record: at least one row in every business table."""
     from datetime import timedelta
 
@@ -170,6 +170,13 @@ def world(app, factory, clock):
     db.session.commit()
     commendations.revoke_commendation(factory.ring, regulator=proposer, commendation=w["commendation"],
                                       reason="登记有误")
+    db.session.commit()
+    # An adoption of rules v2 (from a test folder of rules files): the credit_rules table.
+    from registry.credit import adoption
+    from tests.support.rulesutil import use_rules_folder
+
+    use_rules_folder(app, monkeypatch, tmp_path / "rules")
+    w["credit_rules"] = adoption.adopt(factory.ring, actor="cli", version="v2", reason="成市监信〔2026〕9号").adoption
     db.session.commit()
     # A published bulletin citing the log as it stands: the bulletins and bulletin_files tables.
     from registry.bulletins import periods
@@ -361,6 +368,7 @@ BUSINESS_EDITS = {
     "complaint_objections": ("filed_by_kind", "company"),
     "review_objections": ("filed_by_kind", "worker"),
     "commendations": ("revoke_reason", "伪造的理由"),
+    "credit_rules": ("version", "v1"),
 }
 # How a row of each table finds the aggregate root it belongs to.
 AGGREGATE_OF = {
@@ -397,6 +405,7 @@ AGGREGATE_OF = {
     "complaint_objections": lambda row: row.complaint,
     "review_objections": lambda row: row.service,
     "commendations": lambda row: row,
+    "credit_rules": lambda row: row,
 }
 
 

@@ -932,6 +932,11 @@ OPS = [
     Op("GET", "/api/v1/red-list", lambda w: "/api/v1/red-list", EVERYONE),
     Op("POST", "/api/v1/commendations/{ref}/revoke", lambda w: f"/api/v1/commendations/{w.commendation_ref}/revoke",
        ISSUER, lambda w: {"reason": "登记有误：表彰对象不是本企业。"}, "commendation:revoke"),
+    # Credit rules: anyone reads the versions and the adoptions; an operator admin adopts one (the world's folder
+    # holds v1, in force, and v2), which queues the recompute of every score.
+    Op("GET", "/api/v1/credit/rules", lambda w: "/api/v1/credit/rules", EVERYONE),
+    Op("POST", "/api/v1/credit/rules/adoptions", lambda w: "/api/v1/credit/rules/adoptions", frozenset({"operator"}),
+       lambda w: {"version": "v2", "reason": "成市监信〔2026〕9号：信用积分规则第二版"}, "credit_rules:adopt", 201),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),
