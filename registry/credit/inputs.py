@@ -176,8 +176,7 @@ def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:
                    WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
                    WorkerRecord.exam_passed)
             .where(WorkerRecord.worker_id.in_(worker_ids)).order_by(WorkerRecord.id)):
-        rows[wid].append(worker_rules.Rec(id=rid, kind=kind, result=result, on_date=on, valid_until=until,
-                                          supersedes_id=supersedes, exam_passed=passed))
+        rows[wid].append(worker_rules.Rec(rid, kind, result, on, until, supersedes, passed))
     return {wid: worker_rules.current(recs) for wid, recs in rows.items()}
 
 

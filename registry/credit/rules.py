@@ -150,7 +150,14 @@ class SubjectRules:
 
     def kinds_of(self, group: str) -> tuple[str, ...]:
         """The kinds of fact in `group`, in the order a score lists them."""
-        return tuple(kind for kind, item in self.items.items() if item.group == group)
+        return self._kinds_by_group.get(group, ())
+
+    @functools.cached_property
+    def _kinds_by_group(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for kind, item in self.items.items():
+            out.setdefault(item.group, []).append(kind)
+        return {group: tuple(kinds) for group, kinds in out.items()}
 
 
 @dataclass(frozen=True)

@@ -161,8 +161,12 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
                 lines = [max(reversed(lines), key=lambda c: c.points)]
             in_group += lines + _capped(lines, item.cap, item.cap_words, kind, group.name)
         components += in_group + _capped(in_group, group.cap, group.cap_words, group.name, group.name)
-    points = sum(c.points for c in components)
-    negative = any(c.group == "negative" and c.kind != CAP for c in components)
+    points = 0
+    negative = False
+    for c in components:
+        points += c.points
+        if not negative and c.group == "negative" and c.kind != CAP:
+            negative = True
     grade = book.grading.grade(points, negative=negative) if book.grading else None
     return Score(subject, points, grade, rules.version, tuple(components), min(ends, default=None))
 

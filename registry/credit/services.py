@@ -45,14 +45,14 @@ def components_json(score: scoring.Score) -> list[dict]:
     group and the words are the rules version's, found again on reading (`explained`): a row stays small, and a
     rebuild writes tens of thousands of them."""
     out = []
-    for c in score.components:
-        line = {"kind": c.kind, "ref": c.ref, "points": c.points}
-        if c.count != 1:
-            line["count"] = c.count
-        if c.counts_until is not None:
-            line["until"] = c.counts_until.isoformat()
-        if c.variant:
-            line["variant"] = c.variant
+    for kind, ref, _group, points, _zh, _en, until, count, variant in score.components:
+        line = {"kind": kind, "ref": ref, "points": points}
+        if count != 1:
+            line["count"] = count
+        if until is not None:
+            line["until"] = until.isoformat()
+        if variant:
+            line["variant"] = variant
         out.append(line)
     return out
 

@@ -22,7 +22,7 @@ class RecordProblem(ValueError):
         self.zh = zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rec:
     """The facts of one record that the rules need."""
 
