@@ -13,12 +13,13 @@ over the last two years for two years each.
 
     recompute_ratio = a full rebuild ÷ reading the same rows                                   (target ≤ 3)
 
-The rebuild is `registry.credit.services.rebuild(today)`: every company and every worker scored and stored, in
+The rebuild is `registry.credit.services.rebuild(today)`: every worker and then every company scored and stored, in
 committed batches of 500. The baseline reads, in the same run, the rows the rebuild reads: the same SELECTs that
-`inputs.companies_facts` and `inputs.workers_facts` issue — the same columns, joins and conditions (the review
-window, the substantiated complaints, the published sanctions still in their windows, the commendations in force,
-the active employments and every staff member's records) — but over all subjects at once instead of 500 ids at a
-time, each row fetched into Python and nothing scored or written. It is read before and after the rebuild and the
+`inputs.workers_inputs` and `inputs.companies_facts` issue — the same columns, joins, conditions and grouping (the
+workers' records, the reviews in their window counted by subject, day and rating, the substantiated complaints, the
+published sanctions still in their windows, the commendations in force, the active employments with their staff's
+kept verdicts) — but over all subjects at once instead of 500 ids at a time, each row fetched into Python and
+nothing scored or written. It is read before and after the rebuild and the
 mean taken (the machine is shared).
 
     incremental_p99_ms = over 1,000 changes, from the start of the change to its commit's end  (target ≤ 100)
@@ -282,7 +283,7 @@ def fill(app, scale: float, changes: int) -> dict:
 def read_rows(day: date) -> int:
     """The SELECTs of `inputs.companies_facts` and `inputs.workers_facts`, over all subjects at once: every row
     fetched, nothing scored or written; how many rows."""
-    from sqlalchemy import select
+    from sqlalchemy import and_, func, select
 
     from registry.companies.models import Company, Pledge
     from registry.complaints import rules as complaint_rules
@@ -290,32 +291,38 @@ def read_rows(day: date) -> int:
     from registry.credit import inputs
     from registry.credit import rules as credit_rules
     from registry.credit.models import Commendation
+    from registry.credit.score_models import CreditScore
+    from registry.database import local_day
     from registry.extensions import db
     from registry.sanctions.models import Sanction
-    from registry.trace.models import ServiceRecord, ServiceReview
+    from registry.trace.models import ServiceReview
     from registry.workers.models import Employment, WorkerRecord
 
     rules = credit_rules.current()
     c, w = rules.company.items, rules.worker.items
+    score = CreditScore
     statements = [
         select(Company.id, Company.uscc, Company.status, Company.decided_dt, Company.created_dt, Company.sectors,
                Company.business_model),
         select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt),
-        select(Employment.company_id, Employment.worker_id).where(Employment.active),
+        # The staff share: each staff member's verdict, kept with their score.
+        select(Employment.company_id, Employment.worker_id, score.qualified, score.qualified_until, score.computed_dt)
+        .outerjoin(score, and_(score.subject_kind == "worker", score.subject_id == Employment.worker_id))
+        .where(Employment.active),
         select(Commendation.company_id, Commendation.ref, Commendation.commended_on, Commendation.valid_until).where(
             Commendation.revoked_dt.is_(None), Commendation.commended_on <= day, Commendation.valid_until >= day),
+        # The workers' records, read once (by the workers' scores).
+        select(WorkerRecord.worker_id, WorkerRecord.id, WorkerRecord.kind, WorkerRecord.result,
+               WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
+               WorkerRecord.exam_passed).order_by(WorkerRecord.id),
     ]
     for kind, items, review_col in (("company", c, ServiceReview.company_id), ("worker", w, ServiceReview.worker_id)):
-        # Companies read their staff's records (the staff share), workers their own: the same statement each.
+        reviewed_on = local_day(ServiceReview.reviewed_dt)
         statements.append(
-            select(WorkerRecord.worker_id, WorkerRecord.id, WorkerRecord.kind, WorkerRecord.result,
-                   WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
-                   WorkerRecord.exam_passed).order_by(WorkerRecord.id))
-        statements.append(
-            select(review_col, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
-            .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
+            select(review_col, reviewed_on, ServiceReview.rating, func.count())
             .where(ServiceReview.withdrawn_dt.is_(None),
-                   ServiceReview.reviewed_dt >= inputs._since(day, items["review"].months)))
+                   ServiceReview.reviewed_dt >= inputs._since(day, items["review"].months))
+            .group_by(review_col, reviewed_on, ServiceReview.rating))
         column = Complaint.company_id if kind == "company" else Complaint.worker_id
         statements.append(
             select(column, Complaint.ref, Complaint.concluded_on)

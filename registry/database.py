@@ -13,8 +13,10 @@ import functools
 import time
 from datetime import date
 
-from sqlalchemy import event, exc
+from sqlalchemy import Date, event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 # A pooled connection idle this long is pinged before use; a busy one is not.
 IDLE_PING_SECONDS = 10.0
@@ -227,3 +229,26 @@ def as_date(value) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+class local_day(FunctionElement):  # noqa: N801 — used like a SQL function: local_day(column)
+    """The Asia/Shanghai calendar day of a UTC moment column, in SQL (what `clock.local_date` is in Python), so a
+    query can group or compare by the day the registry judges in.
+
+    Shanghai has kept UTC+8 without summer time since 1991, and every moment the registry stores is later, so on
+    SQLite (moments stored as UTC text) the day is the text's date eight hours on; PostgreSQL converts the
+    timestamptz in the zone itself.
+    """
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"

@@ -117,8 +117,9 @@ def adopt(ring: KeyRing, *, actor: str, version: str, reason: str | None) -> Ado
 
 
 def run_recompute(ctx, *, batch: int) -> None:
-    """The task: every company's and worker's score for today again, a committed batch at a time with the task's
-    progress (companies and workers done of all) and resume point (the kind and the last id done)."""
+    """The task: every worker's and then every company's score for today again (`services.rebuild`), a committed
+    batch at a time with the task's progress (workers and companies done of all) and resume point (the kind and
+    the last id done)."""
     from ..companies.models import Company
     from ..workers.models import Worker
     from . import services
@@ -127,7 +128,16 @@ def run_recompute(ctx, *, batch: int) -> None:
               for kind, model in (("company", Company), ("worker", Worker))}
     cursor = ctx.cursor if isinstance(ctx.cursor, dict) else None
     start = (cursor["kind"], int(cursor["after"])) if cursor else None
-    done = {"company": totals["company"] if start and start[0] == "worker" else 0, "worker": 0}
+    # What a resumed task has done: every subject of the kinds before its resume point's (workers come first),
+    # and its kind's up to the last id done.
+    done = {"worker": 0, "company": 0}
+    if start is not None:
+        models = {"company": Company, "worker": Worker}
+        for kind in services.ORDER[:services.ORDER.index(start[0])]:
+            done[kind] = totals[kind]
+        model = models[start[0]]
+        done[start[0]] = db.session.execute(select(func.count()).select_from(model)
+                                            .where(model.id <= start[1])).scalar_one()
     version = ctx.args.get("version")
 
     def result() -> dict:

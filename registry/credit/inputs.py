@@ -2,15 +2,17 @@
 
 What each fact means is docs/rules.md, "Credit scores (信用积分)"; this module
 only gathers them, as `scoring.Fact`s, for `scoring.score` to weigh. It reads
-a batch of subjects at a time with a fixed number of statements (nine for
-companies, five for workers, whatever the batch's size or a company's number
-of services and staff), never a statement per record.
+a batch of subjects at a time with a fixed number of statements (eight for
+companies, and a ninth when a staff member's kept verdict no longer holds;
+five for workers — whatever the batch's size or a company's number of
+services and staff), never a statement per record; reviews are counted by
+day and rating in the database.
 
 Every `ref` is one the subject already reads elsewhere and nothing personal:
-a USCC, the credit pledge's version, a service number (the head of the
-service's `ref`, never the customer's reference), a complaint's reference, a
-sanction's public ref, a record's kind and date, a share of staff ("29/30"),
-a score review's ref (for its correction).
+a USCC, the credit pledge's version, a day and a rating of reviews
+(`2026-03-01:5`), a complaint's reference, a sanction's public ref, a
+record's kind and date, a share of staff ("29/30"), a score review's ref
+(for its correction).
 A score's components are shown to its subject in words, and stored in the
 unlogged cache: never a log_ref, a name or an ID number.
 """
@@ -18,24 +20,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
 from ..clock import local_date
 from ..companies.models import Company, Pledge
 from ..complaints import rules as complaint_rules
 from ..complaints.models import Complaint
+from ..database import local_day
 from ..extensions import db
 from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction
-from ..trace.models import ServiceRecord, ServiceReview
+from ..trace.models import ServiceReview
 from ..trace.services import reference_of
 from ..workers import rules as worker_rules
 from ..workers.models import Employment, WorkerRecord
 from . import rules as credit_rules
 from .models import Commendation, ScoreReview
+from .score_models import CreditScore
 from .scoring import Fact
 
 # The states in which a sanction may be public (`sanctions.rules.is_public`); the window decides the rest.
@@ -108,25 +113,47 @@ def companies_facts(company_ids: Iterable[int], today: date,
 
 def _reviews(column, ids: list[int], since: datetime) -> list[tuple[int, Fact]]:
     """The reviews still shown of these subjects' services (`column`: a review's company_id or worker_id) left
-    since `since`, each a fact of its service number; one statement."""
-    return [(subject, Fact("review", reference_of(service_ref), local_date(reviewed_dt), value=rating))
-            for subject, service_ref, rating, reviewed_dt in db.session.execute(
-                select(column, ServiceRecord.ref, ServiceReview.rating, ServiceReview.reviewed_dt)
-                .join(ServiceRecord, ServiceRecord.id == ServiceReview.service_id)
-                .where(column.in_(ids), ServiceReview.withdrawn_dt.is_(None), ServiceReview.reviewed_dt >= since))]
+    since `since`, one fact per subject, day (in Shanghai) and rating: the day's reviews of one rating are worth
+    the same, count from the same day through the same last day, and read as one line ("五星好评 × 3"); its ref is
+    the day and the rating (`2026-03-01:5`). One statement, grouped in the database."""
+    day = local_day(ServiceReview.reviewed_dt)
+    return [(subject, Fact("review", f"{on.isoformat()}:{rating}", on, value=rating, count=n))
+            for subject, on, rating, n in db.session.execute(
+                select(column, day, ServiceReview.rating, func.count())
+                .where(column.in_(ids), ServiceReview.withdrawn_dt.is_(None), ServiceReview.reviewed_dt >= since)
+                .group_by(column, day, ServiceReview.rating))]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a worker's qualifications are current (`qualified`) and the last day that stays so (`until`; None
+    when no record's date will change it): kept with the worker's score, so a company's staff share reads its
+    staff's verdicts instead of judging every staff member's records again."""
+
+    qualified: bool
+    until: date | None
 
 
 def workers_facts(worker_ids: Iterable[int], today: date,
                   rules: credit_rules.Rules | None = None) -> dict[int, list[Fact]]:
     """The facts of each worker's score on `today`, by worker id (an id with no worker: no facts)."""
+    return workers_inputs(worker_ids, today, rules)[0]
+
+
+def workers_inputs(worker_ids: Iterable[int], today: date, rules: credit_rules.Rules | None = None
+                   ) -> tuple[dict[int, list[Fact]], dict[int, Verdict]]:
+    """Each worker's facts on `today` and their qualification verdict, by worker id, from one read of their
+    records; a worker without records is not qualified, for good until one is added."""
     rules = rules or credit_rules.current()
     items = rules.worker.items
     ids = sorted(set(worker_ids))
     facts: dict[int, list[Fact]] = {i: [] for i in ids}
+    verdicts = {i: Verdict(False, None) for i in ids}
     if not ids:
-        return facts
+        return facts, verdicts
     for wid, recs in _records_of(ids).items():
         facts[wid].extend(_record_facts(recs))
+        verdicts[wid] = verdict(recs, today)
     since = _since(today, items["review"].months)
     for wid, fact in _reviews(ServiceReview.worker_id, ids, since):
         facts[wid].append(fact)
@@ -135,7 +162,7 @@ def workers_facts(worker_ids: Iterable[int], today: date,
     for wid, fact in _sanctions("worker", ids, today):
         facts[wid].append(fact)
     _corrections("worker", ids, today, facts)
-    return facts
+    return facts, verdicts
 
 
 def _corrections(kind: str, ids: list[int], today: date, facts: dict[int, list[Fact]]) -> None:
@@ -165,8 +192,7 @@ def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:
                    WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
                    WorkerRecord.exam_passed)
             .where(WorkerRecord.worker_id.in_(worker_ids)).order_by(WorkerRecord.id)):
-        rows[wid].append(worker_rules.Rec(id=rid, kind=kind, result=result, on_date=on, valid_until=until,
-                                          supersedes_id=supersedes, exam_passed=passed))
+        rows[wid].append(worker_rules.Rec(rid, kind, result, on, until, supersedes, passed))
     return {wid: worker_rules.current(recs) for wid, recs in rows.items()}
 
 
@@ -174,16 +200,17 @@ def _record_facts(recs: list[worker_rules.Rec]) -> list[Fact]:
     """A worker's base facts from their current records, judged as the status colour judges them: the identity,
     health and background check that count are the latest of each (`workers.rules.latest`)."""
     out = []
-    identity = worker_rules.latest(recs, "identity")
+    latest = worker_rules.latest_of_each(recs)
+    identity = latest.get("identity")
     if identity is not None and identity.result == "verified":
         out.append(Fact("identity_verified", _record_ref(identity), identity.on_date))
-    health = worker_rules.latest(recs, "health")
+    health = latest.get("health")
     if health is not None and health.result == "passed" and health.valid_until is not None:
         out.append(Fact("health_passed", _record_ref(health), health.on_date, until=health.valid_until))
     for r in recs:
         if r.kind == "training" and r.exam_passed:
             out.append(Fact("training_passed", _record_ref(r), r.on_date))
-    background = worker_rules.latest(recs, "background")
+    background = latest.get("background")
     if background is not None and background.result == "passed":
         out.append(Fact("background_passed", _record_ref(background), background.on_date))
     return out
@@ -203,31 +230,49 @@ def qualified(recs: list[worker_rules.Rec], day: date) -> bool:
 def qualified_until(recs: list[worker_rules.Rec], today: date) -> date | None:
     """The last day a staff member stays as qualified (or not) as on `today`; None when no record's date will
     change it. Only a record's first day or the day after its valid-until can change it."""
+    return verdict(recs, today).until
+
+
+def verdict(recs: list[worker_rules.Rec], today: date) -> Verdict:
+    """A staff member's qualification on `today` and the last day it stays so."""
     now = qualified(recs, today)
     days = {r.valid_until + timedelta(days=1) for r in recs if r.valid_until is not None and r.valid_until >= today}
     days |= {r.on_date for r in recs if r.on_date is not None and r.on_date > today}
     for day in sorted(days):
         if qualified(recs, day) != now:
-            return day - timedelta(days=1)
-    return None
+            return Verdict(now, day - timedelta(days=1))
+    return Verdict(now, None)
 
 
 def _staff_shares(company_ids: list[int], today: date) -> dict[int, Fact]:
     """Each company's share of current staff (`Employment.active`) whose qualifications are current, as a fact
-    that holds until the first day one of them changes; no fact for a company without staff."""
+    that holds until the first day one of them changes; no fact for a company without staff.
+
+    A staff member's verdict is the one kept with their score (`credit_scores.qualified`, `qualified_until`),
+    which every change to their records keeps current in its own transaction — workers are computed before
+    companies (`services.refresh_many`). A verdict that no longer holds on `today` (its last day passed before
+    the hourly job computed it again), or was never kept, is judged here from the records instead.
+    """
+    s = CreditScore
     staff: dict[int, set[int]] = defaultdict(set)
-    for cid, wid in db.session.execute(
-            select(Employment.company_id, Employment.worker_id)
+    judged: dict[int, Verdict] = {}
+    stale: set[int] = set()
+    for cid, wid, ok, until, computed in db.session.execute(
+            select(Employment.company_id, Employment.worker_id, s.qualified, s.qualified_until, s.computed_dt)
+            .outerjoin(s, and_(s.subject_kind == "worker", s.subject_id == Employment.worker_id))
             .where(Employment.company_id.in_(company_ids), Employment.active)):
         staff[cid].add(wid)
-    if not staff:
-        return {}
-    records = _records_of(sorted(set().union(*staff.values())))
-    judged = {wid: (qualified(recs, today), qualified_until(recs, today)) for wid, recs in records.items()}
+        if ok is None or local_date(computed) > today or (until is not None and until < today):
+            stale.add(wid)
+        else:
+            judged[wid] = Verdict(ok, until)
+    if stale:
+        records = _records_of(sorted(stale))
+        judged.update({wid: verdict(records.get(wid, []), today) for wid in stale})
     out = {}
     for cid, workers in staff.items():
-        count = sum(1 for w in workers if judged.get(w, (False, None))[0])
-        ends = [judged[w][1] for w in workers if w in judged and judged[w][1] is not None]
+        count = sum(1 for w in workers if judged[w].qualified)
+        ends = [judged[w].until for w in workers if judged[w].until is not None]
         out[cid] = Fact("staff_qualified", f"{count}/{len(workers)}", today, value=Fraction(count, len(workers)),
                         until=min(ends, default=None))
     return out

@@ -155,6 +155,17 @@ class SubjectRules:
     items: Mapping[str, Item]
     grading: Grading | None
 
+    def kinds_of(self, group: str) -> tuple[str, ...]:
+        """The kinds of fact in `group`, in the order a score lists them."""
+        return self._kinds_by_group.get(group, ())
+
+    @functools.cached_property
+    def _kinds_by_group(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for kind, item in self.items.items():
+            out.setdefault(item.group, []).append(kind)
+        return {group: tuple(kinds) for group, kinds in out.items()}
+
 
 @dataclass(frozen=True)
 class Rules:

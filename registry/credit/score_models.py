@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -43,3 +43,9 @@ class CreditScore(db.Model):
     # The last day these facts give this score (`Score.stands_until`); None when no window will ever move it.
     stands_until: Mapped[date | None] = mapped_column(Date)
     computed_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # A worker's qualification verdict on the day computed (`inputs.Verdict`): are their qualifications current,
+    # and the last day that stays so (None: no record's date will change it). None for a company. A company's
+    # staff share reads these instead of its staff's records (`inputs._staff_shares`); `stands_until` is never
+    # later than `qualified_until`, so the hourly job renews a verdict the day it would change.
+    qualified: Mapped[bool | None] = mapped_column(Boolean)
+    qualified_until: Mapped[date | None] = mapped_column(Date)

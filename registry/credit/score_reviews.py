@@ -48,6 +48,7 @@ from ..workers.models import Employment, Worker
 from ..workers.person import Problem
 from . import adoption
 from . import rules as credit_rules
+from . import services as score_services
 from .commendations import is_regulator, may_commend
 from .models import REVIEW_DISPUTED_MAX, REVIEW_NOTE_MAX, REVIEW_REASON_MAX, REVIEW_STATES, ScoreReview
 from .score_models import CreditScore
@@ -97,7 +98,7 @@ def explanation(row: CreditScore) -> dict:
     it stands, and every component in words with its points, its last day and `count` (1 unless grouped)."""
     return {"points": row.points, "grade": row.grade, "rules_version": row.rules_version,
             "computed_dt": row.computed_dt, "stands_until": row.stands_until,
-            "components": [{**c, "count": c.get("count") or 1} for c in row.components]}
+            "components": score_services.explained(row.subject_kind, row.rules_version, row.components)}
 
 
 def grading_words(rules_version: str) -> dict | None:

@@ -12,7 +12,9 @@ What the explanation promises:
   score is their sum — computed as that sum, so it cannot differ from it.
 - **Every record that counts today is a component**, with its own points,
   words and the last day it counts (`counts_until`; None for a base item that
-  counts while it holds) — a review worth no points too. A base item counts
+  counts while it holds) — a review worth no points too. Records alike
+  that the caller gathered as one fact (`Fact.count`: a day's reviews of
+  one rating) are one component worth their total. A base item counts
   once: of several facts of one base kind, the one worth most (ties: the
   latest, then the greater ref) is the component.
 - **A cap is a component of its own** (kind `cap`, its ref the item or group
@@ -29,12 +31,14 @@ What the explanation promises:
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from math import floor
+from typing import NamedTuple
 
 from ..clock import add_months
 from .rules import KINDS, RATINGS, Item, Rules, SubjectRules
@@ -42,7 +46,7 @@ from .rules import KINDS, RATINGS, Item, Rules, SubjectRules
 CAP = "cap"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One dated record that feeds a score.
 
@@ -54,7 +58,11 @@ class Fact:
     (stars 1–5), for a share (`staff_qualified`: 0 to 1, exact — a Fraction,
     a Decimal or 0/1, never a float) and for a correction (whole points, not
     0). `until`: the last day it counts when the record itself says so; None
-    lets the rules' validity decide.
+    lets the rules' validity decide. `count`: how many records alike this fact
+    stands for — records of one kind, one day, one variant and one last day
+    that the subject reads as one line (a day's five-star reviews): worth
+    `count` times the variant's points. A share and a correction are always
+    one.
     """
 
     kind: str
@@ -63,8 +71,14 @@ class Fact:
     severity: str | None = None
     value: int | Fraction | Decimal | None = None
     until: date | None = None
+    count: int = 1
 
     def __post_init__(self):
+        # The usual fact is well formed: one test of its types, then the checks that name what is wrong.
+        if (type(self.on) is date and type(self.kind) is str and self.kind and type(self.ref) is str and self.ref
+                and (self.until is None or (type(self.until) is date and self.until >= self.on))
+                and type(self.count) is int and self.count >= 1):
+            return
         if not isinstance(self.kind, str) or not self.kind:
             raise ValueError(f"a fact's kind is a name, not {self.kind!r}")
         if not isinstance(self.ref, str) or not self.ref:
@@ -73,11 +87,16 @@ class Fact:
             raise ValueError(f"{self.kind} {self.ref}: `on` is a date, not {self.on!r}")
         if self.until is not None and (not _is_day(self.until) or self.until < self.on):
             raise ValueError(f"{self.kind} {self.ref}: `until` is a date not before `on`, not {self.until!r}")
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise ValueError(f"{self.kind} {self.ref}: `count` is a whole number of records, 1 or more, "
+                             f"not {self.count!r}")
 
 
-@dataclass(frozen=True)
-class Component:
-    """One line of a score's explanation: a fact, or a cap (`kind` "cap", `ref` the item or group it limits)."""
+class Component(NamedTuple):
+    """One line of a score's explanation: a fact, or a cap (`kind` "cap", `ref` the item or group it limits).
+    `count`: the records alike it stands for (`Fact.count`); `points` is already their total. `variant`: the
+    rules' variant it was scored by — a rating ("5"), a severity ("general"), or "" — so its words can be found
+    again in its rules version. A named tuple: a score of a busy firm makes thousands, and nothing changes one."""
 
     kind: str
     ref: str
@@ -86,6 +105,8 @@ class Component:
     zh: str
     en: str
     counts_until: date | None
+    count: int = 1
+    variant: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,28 +136,50 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
     book = rules.of(subject)
     if not _is_day(today):
         raise ValueError(f"today is a date, not {today!r}")
-    facts = tuple(facts)
+    items = book.items
+    # One pass: check each fact, find its last day once, note when it will enter or leave, and keep what counts
+    # today by kind, as (date, ref, fact, last day) to list in that order.
+    counting: dict[str, list[tuple]] = {}
+    ends = []
     for f in facts:
         _check(book, f)
-    dated = [(f, last_day(f, book.items[f.kind])) for f in facts]
-    counting = [(f, last) for f, last in dated if f.on <= today and (last is None or today <= last)]
+        last = last_day(f, items[f.kind])
+        if f.on > today:
+            ends.append(f.on - _DAY)
+        elif last is None or today <= last:
+            if last is not None:
+                ends.append(last)
+            counting.setdefault(f.kind, []).append((f.on, f.ref, f, last))
     components: list[Component] = []
     for group in book.groups:
         in_group: list[Component] = []
-        for kind, item in book.items.items():
-            if item.group != group.name:
+        for kind in book.kinds_of(group.name):
+            rows = counting.get(kind)
+            if not rows:
                 continue
-            rows = sorted(((f, last) for f, last in counting if f.kind == kind), key=lambda r: (r[0].on, r[0].ref))
-            lines = [_component(f, item, last) for f, last in rows]
+            item = items[kind]
+            rows.sort(key=_by_date_and_ref)
+            lines = [_component(f, item, last) for _on, _ref, f, last in rows]
             if group.name == "base" and len(lines) > 1:
                 # Once: the fact worth most; of equals, the latest (max keeps the first it meets).
                 lines = [max(reversed(lines), key=lambda c: c.points)]
             in_group += lines + _capped(lines, item.cap, item.cap_words, kind, group.name)
         components += in_group + _capped(in_group, group.cap, group.cap_words, group.name, group.name)
-    points = sum(c.points for c in components)
-    negative = any(c.group == "negative" and c.kind != CAP for c in components)
+    points = 0
+    negative = False
+    for c in components:
+        points += c.points
+        if not negative and c.group == "negative" and c.kind != CAP:
+            negative = True
     grade = book.grading.grade(points, negative=negative) if book.grading else None
-    return Score(subject, points, grade, rules.version, tuple(components), _stands_until(facts, book, today))
+    return Score(subject, points, grade, rules.version, tuple(components), min(ends, default=None))
+
+
+_DAY = timedelta(days=1)
+
+
+def _by_date_and_ref(row: tuple) -> tuple:
+    return row[0], row[1]
 
 
 def last_day(fact: Fact, item: Item) -> date | None:
@@ -145,62 +188,86 @@ def last_day(fact: Fact, item: Item) -> date | None:
     if fact.until is not None:
         return fact.until
     if item.months is not None:
-        return add_months(fact.on, item.months)
+        return _plus_months(fact.on, item.months)
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _plus_months(on: date, months: int) -> date:
+    """`clock.add_months`, remembered: the facts of a batch share few dates."""
+    return add_months(on, months)
+
+
 def _component(fact: Fact, item: Item, last: date | None) -> Component:
-    if item.needs == "severity":
-        variant = item.variants[fact.severity]
-    elif item.needs == "rating":
-        variant = item.variants[str(_exact(fact.value))]
+    needs = item.needs
+    if needs == "rating":
+        key = _RATING_KEY[fact.value]
+    elif needs == "severity":
+        key = fact.severity
     else:
-        variant = item.variants[""]
-    points = variant.points
-    if item.needs == "share":
+        key = ""
+    variant = item.variants[key]
+    points = variant.points * fact.count
+    if needs == "share":
         points = floor(points * _exact(fact.value))
-    elif item.needs == "points":
+    elif needs == "points":
         # Bounded by the rules of the version scoring it, whatever the fact says.
         points = max(-item.bound, min(item.bound, int(fact.value)))
-    return Component(fact.kind, fact.ref, item.group, points, variant.words.zh, variant.words.en, last)
+    return Component(fact.kind, fact.ref, item.group, points, variant.words.zh, variant.words.en, last, fact.count,
+                     key)
 
 
 def _capped(lines: list[Component], cap: int | None, words, ref: str, group: str) -> list[Component]:
     """The cap's own component when `lines` add up to more than `cap`: minus the excess, so the sum is the cap."""
+    if cap is None:
+        return []
     total = sum(c.points for c in lines)
-    if cap is None or total <= cap:
+    if total <= cap:
         return []
     return [Component(CAP, ref, group, cap - total, words.zh, words.en, None)]
 
 
-def _stands_until(facts: tuple[Fact, ...], book: SubjectRules, today: date) -> date | None:
-    ends = []
-    for f in facts:
-        if f.on > today:
-            ends.append(f.on - timedelta(days=1))
-        elif (last := last_day(f, book.items[f.kind])) is not None and last >= today:
-            ends.append(last)
-    return min(ends, default=None)
+# A rating's variant key by its value: the whole numbers 1 to 5 (`_check` refuses anything else first).
+_RATING_KEY = {int(r): r for r in RATINGS}
 
 
 def _check(book: SubjectRules, f: Fact) -> None:
-    kinds = KINDS[book.subject]
-    if f.kind not in kinds:
+    spec = KINDS[book.subject].get(f.kind)
+    if spec is None:
         raise ValueError(f"a {book.subject}'s score has no fact kind {f.kind!r} ({f.ref})")
-    needs = kinds[f.kind].needs
+    needs = spec.needs
+    if needs is None:
+        if f.severity is not None:
+            raise ValueError(f"{f.kind} {f.ref}: a severity belongs to a sanction, and every sanction has one")
+        if f.value is not None:
+            raise ValueError(f"{f.kind} {f.ref}: carries no value")
+        return
     if (needs == "severity") != (f.severity is not None):
         raise ValueError(f"{f.kind} {f.ref}: a severity belongs to a sanction, and every sanction has one")
-    if needs == "severity" and f.severity not in book.items[f.kind].variants:
-        raise ValueError(f"{f.kind} {f.ref}: unknown severity {f.severity!r}")
+    if needs == "severity":
+        if f.severity not in book.items[f.kind].variants:
+            raise ValueError(f"{f.kind} {f.ref}: unknown severity {f.severity!r}")
+        if f.value is not None:
+            raise ValueError(f"{f.kind} {f.ref}: carries no value")
+        return
+    if needs == "rating":
+        # An int 1–5 (not a bool), or an exact number equal to one.
+        value = f.value
+        if type(value) is not int:
+            exact = _exact(value)
+            value = int(exact) if exact is not None and exact.denominator == 1 else None
+        if value not in _RATING_KEY:
+            raise ValueError(f"{f.kind} {f.ref}: a rating is 1 to 5 stars, not {f.value!r}")
+        return
     exact = _exact(f.value)
-    if needs == "rating" and (exact is None or exact.denominator != 1 or str(exact) not in RATINGS):
-        raise ValueError(f"{f.kind} {f.ref}: a rating is 1 to 5 stars, not {f.value!r}")
     if needs == "share" and (exact is None or not 0 <= exact <= 1):
         raise ValueError(f"{f.kind} {f.ref}: a share is an exact number from 0 to 1, not {f.value!r}")
+    if needs == "share" and f.count != 1:
+        raise ValueError(f"{f.kind} {f.ref}: a share is one fact, not {f.count}")
     if needs == "points" and (exact is None or exact.denominator != 1 or exact == 0):
         raise ValueError(f"{f.kind} {f.ref}: a correction's points are a whole number, not 0, not {f.value!r}")
-    if needs not in ("rating", "share", "points") and f.value is not None:
-        raise ValueError(f"{f.kind} {f.ref}: carries no value")
+    if needs == "points" and f.count != 1:
+        raise ValueError(f"{f.kind} {f.ref}: a correction is one fact, not {f.count}")
 
 
 def _exact(value) -> Fraction | None:

@@ -35,23 +35,66 @@ from .score_models import SUBJECT_KINDS, CreditScore
 
 # Subjects read and stored per statement: a few statements per batch, whatever its size.
 BATCH = 500
+# The order subjects are computed in: a company's staff share reads its staff's kept verdicts.
+ORDER = ("worker", "company")
 
 
 def components_json(score: scoring.Score) -> list[dict]:
-    """A score's components as the row keeps them: plain values in the scoring's order, dates as ISO text."""
-    return [{"kind": c.kind, "ref": c.ref, "group": c.group, "points": c.points, "zh": c.zh, "en": c.en,
-             "counts_until": c.counts_until.isoformat() if c.counts_until else None} for c in score.components]
+    """A score's components as the row keeps them: in the scoring's order, each its kind, ref and points, and only
+    when they say something its count (above 1), the last day it counts (ISO text) and its rules variant. The
+    group and the words are the rules version's, found again on reading (`explained`): a row stays small, and a
+    rebuild writes tens of thousands of them."""
+    out = []
+    for kind, ref, _group, points, _zh, _en, until, count, variant in score.components:
+        line = {"kind": kind, "ref": ref, "points": points}
+        if count != 1:
+            line["count"] = count
+        if until is not None:
+            line["until"] = until.isoformat()
+        if variant:
+            line["variant"] = variant
+        out.append(line)
+    return out
+
+
+def explained(subject_kind: str, rules_version: str, components: list[dict]) -> list[dict]:
+    """A kept row's components in words: each with its kind, ref, group, points, count, the rules version's words
+    (`zh`, `en`) and the last day it counts (`counts_until`, ISO text or None)."""
+    book = credit_rules.load(rules_version, adoption.rules_dir()).of(subject_kind)
+    groups = {g.name: g for g in book.groups}
+    out = []
+    for line in components:
+        kind, ref = line["kind"], line["ref"]
+        if kind == scoring.CAP:
+            limited = book.items.get(ref) or groups[ref]
+            group = book.items[ref].group if ref in book.items else ref
+            words = limited.cap_words
+        else:
+            group = book.items[kind].group
+            words = book.items[kind].variants[line.get("variant", "")].words
+        out.append({"kind": kind, "ref": ref, "group": group, "points": line["points"],
+                    "count": line.get("count", 1), "zh": words.zh, "en": words.en,
+                    "counts_until": line.get("until")})
+    return out
 
 
 def compute(subject_kind: str, subject_ids: Iterable[int], *, today: date,
             rules: credit_rules.Rules | None = None) -> dict[int, scoring.Score]:
     """The scores of some subjects of one kind on `today`, by id, from their facts (nothing stored)."""
+    return {sid: score for sid, (score, _verdict) in _computed(subject_kind, subject_ids, today, rules).items()}
+
+
+def _computed(subject_kind: str, subject_ids: Iterable[int], today: date, rules: credit_rules.Rules | None
+              ) -> dict[int, tuple[scoring.Score, inputs.Verdict | None]]:
+    """Each subject's score on `today`, with a worker's qualification verdict (None for a company)."""
     if subject_kind not in SUBJECT_KINDS:
         raise ValueError(f"a credit score is for a company or a worker, not {subject_kind!r}")
     rules = rules or adoption.adopted_rules()
-    gather = inputs.companies_facts if subject_kind == "company" else inputs.workers_facts
-    return {sid: scoring.score(subject_kind, facts, rules, today)
-            for sid, facts in gather(subject_ids, today, rules).items()}
+    if subject_kind == "company":
+        facts, verdicts = inputs.companies_facts(subject_ids, today, rules), {}
+    else:
+        facts, verdicts = inputs.workers_inputs(subject_ids, today, rules)
+    return {sid: (scoring.score(subject_kind, f, rules, today), verdicts.get(sid)) for sid, f in facts.items()}
 
 
 def refresh(subject_kind: str, subject_id: int, *, today: date,
@@ -76,31 +119,49 @@ def refresh_many(subjects: Iterable[tuple[str, int]], *, today: date,
     now = clock.now()
     if rules is None and any(by_kind.values()):
         rules = adoption.adopted_rules()
-    for kind, ids in by_kind.items():
-        ids = sorted(set(ids))
+    # Workers first: a company's staff share reads the verdicts kept with its staff's scores.
+    for kind in ORDER:
+        ids = sorted(set(by_kind[kind]))
         for start in range(0, len(ids), BATCH):
-            scores = compute(kind, ids[start:start + BATCH], today=today, rules=rules)
-            _store(kind, scores, now)
-            done.update({(kind, sid): s for sid, s in scores.items()})
+            computed = _computed(kind, ids[start:start + BATCH], today, rules)
+            _store(kind, computed, now)
+            done.update({(kind, sid): score for sid, (score, _verdict) in computed.items()})
     return done
 
 
-def _store(kind: str, scores: dict[int, scoring.Score], now) -> None:
-    """Insert or replace the rows of `scores`: one upsert statement (ON CONFLICT, on SQLite and PostgreSQL)."""
-    if not scores:
+def rows_of(subject_kind: str, subject_ids: Iterable[int], *, today: date,
+            rules: credit_rules.Rules | None = None) -> dict[int, dict]:
+    """The `credit_scores` rows of some subjects as computed on `today` (every column but `computed_dt`), by id,
+    nothing stored: what a kept row must equal."""
+    return {sid: _row(subject_kind, sid, score, verdict)
+            for sid, (score, verdict) in _computed(subject_kind, subject_ids, today, rules).items()}
+
+
+def _row(kind: str, sid: int, s: scoring.Score, v: inputs.Verdict | None) -> dict:
+    """A subject's row: a worker's stands no later than the last day of their verdict."""
+    stands = s.stands_until
+    if v is not None and v.until is not None and (stands is None or v.until < stands):
+        stands = v.until
+    return {"subject_kind": kind, "subject_id": sid, "points": s.points, "grade": s.grade,
+            "rules_version": s.rules_version, "components": components_json(s), "stands_until": stands,
+            "qualified": v.qualified if v else None, "qualified_until": v.until if v else None}
+
+
+def _store(kind: str, computed: dict[int, tuple[scoring.Score, inputs.Verdict | None]], now) -> None:
+    """Insert or replace the rows of `computed`: one upsert statement (ON CONFLICT, on SQLite and PostgreSQL)."""
+    if not computed:
         return
-    rows = [{"subject_kind": kind, "subject_id": sid, "points": s.points, "grade": s.grade,
-             "rules_version": s.rules_version, "components": components_json(s), "stands_until": s.stands_until,
-             "computed_dt": now} for sid, s in scores.items()]
+    rows = [_row(kind, sid, s, v) | {"computed_dt": now} for sid, (s, v) in computed.items()]
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(CreditScore)
+    stmt = insert(CreditScore.__table__)
     stmt = stmt.on_conflict_do_update(
         index_elements=["subject_kind", "subject_id"],
         set_={name: stmt.excluded[name] for name in
-              ("points", "grade", "rules_version", "components", "stands_until", "computed_dt")})
+              ("points", "grade", "rules_version", "components", "stands_until", "computed_dt", "qualified",
+               "qualified_until")})
     db.session.execute(stmt, rows)
 
 
@@ -125,7 +186,8 @@ class Rebuilt:
 def rebuild(today: date, *, batch: int = BATCH, rules: credit_rules.Rules | None = None,
             progress: Callable[[str, int, int], None] | None = None, start: tuple[str, int] | None = None,
             commit: Callable[[str, int, int, int], None] | None = None) -> Rebuilt:
-    """Compute every company's and worker's score on `today` again, committing after each batch of `batch`.
+    """Compute every worker's and then every company's score on `today` again (a company's staff share reads its
+    staff's verdicts), committing after each batch of `batch`.
 
     Keyset-paged by id, so a rebuild of millions holds one batch at a time and a stopped one simply runs again.
     `progress(kind, done, total)` is told after each batch. `start` (a kind and the last id done) resumes a stopped
@@ -133,8 +195,8 @@ def rebuild(today: date, *, batch: int = BATCH, rules: credit_rules.Rules | None
     commit: a queued task's, which commits the batch with the task's progress and resume point.
     """
     counts = {}
-    kinds = ("company", "worker")
-    for kind, model in (("company", Company), ("worker", Worker)):
+    kinds = ORDER
+    for kind, model in (("worker", Worker), ("company", Company)):
         total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
         if start is not None and kinds.index(kind) < kinds.index(start[0]):
             counts[kind] = total

@@ -22,7 +22,7 @@ class RecordProblem(ValueError):
         self.zh = zh
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rec:
     """The facts of one record that the rules need."""
 
@@ -154,10 +154,18 @@ def current(records: list[Rec]) -> list[Rec]:
 
 def latest(records: list[Rec], kind: str) -> Rec | None:
     """The current record of a kind with the latest date (ties: the later entry)."""
-    rows = [r for r in current(records) if r.kind == kind]
-    if not rows:
-        return None
-    return max(rows, key=lambda r: (r.on_date or date.min, r.id))
+    return latest_of_each(current(records)).get(kind)
+
+
+def latest_of_each(current_records: list[Rec]) -> dict[str, Rec]:
+    """`latest` of every kind at once, from records already `current` (one pass: what the card status and the
+    credit score read several kinds of)."""
+    out: dict[str, Rec] = {}
+    for r in current_records:
+        best = out.get(r.kind)
+        if best is None or (r.on_date or date.min, r.id) > (best.on_date or date.min, best.id):
+            out[r.kind] = r
+    return out
 
 
 def valid_on(rec: Rec | None, today: date) -> bool:
@@ -187,9 +195,11 @@ def card_status(records: list[Rec], today: date, *, employed: bool, active_serio
     records say nothing about who sends the person to the door. Required, so
     no caller can forget it and show green by default.
     """
-    identity = latest(records, "identity")
-    background = latest(records, "background")
-    health = latest(records, "health")
+    records = current(records)
+    latest_ = latest_of_each(records)
+    identity = latest_.get("identity")
+    background = latest_.get("background")
+    health = latest_.get("health")
     red = []
     if identity is not None and identity.result == "failed":
         red.append(Reason("identity_failed", "身份核验未通过", "Identity check failed"))
@@ -213,7 +223,7 @@ def card_status(records: list[Rec], today: date, *, employed: bool, active_serio
     elif not valid_on(health, today):
         yellow.append(Reason("health_expired", "体检已过期", "Health check expired"))
     # Policies overlap when renewed ahead: any current policy in force today counts.
-    policies = [r for r in current(records) if r.kind == "insurance"]
+    policies = [r for r in records if r.kind == "insurance"]
     if not policies:
         yellow.append(Reason("insurance_missing", "无保险记录", "No insurance"))
     elif not any(valid_on(r, today) for r in policies):

@@ -32,6 +32,7 @@ def test_a_company_sees_its_score_move_and_a_review_corrects_it(app, factory, cl
     from playwright.sync_api import expect
 
     from registry.credit import rules
+    from registry.credit.services import explained
     from registry.extensions import db
     from tests.support import complaintutil
     from tests.support.creditutil import green_records, hire, kept
@@ -107,7 +108,7 @@ def test_a_company_sees_its_score_move_and_a_review_corrects_it(app, factory, cl
     first = shown_points(page)
     assert first == row.points
     expect(rows(page)).to_have_count(len(row.components))
-    for c in row.components:
+    for c in explained("company", row.rules_version, row.components):
         line = page.locator(f"#score-components tr[data-kind='{c['kind']}'][data-ref='{c['ref']}']")
         expect(line).to_have_attribute("data-points", str(c["points"]))
         expect(line.locator(".words")).to_have_text(c["zh"])

@@ -142,12 +142,13 @@ def test_the_recompute_reports_its_progress_batch_by_batch(world, factory, app, 
         return False
 
     assert tasks.run_task(task, "test", stop_requested=stop_requested) == "done"
-    # Companies 1–2, company 3, workers 1–2, 3–4, 5: committed each with its progress and resume point.
+    # Workers 1–2, 3–4, 5, then companies 1–2, 3 (a company's staff share reads its staff's verdicts): committed
+    # each with its progress and resume point.
     c = ids(Company)
     w = ids(Worker)
-    assert seen == [(2, 8, {"kind": "company", "after": c[1]}, 2, 0), (3, 8, {"kind": "company", "after": c[2]}, 3, 0),
-                    (5, 8, {"kind": "worker", "after": w[1]}, 3, 2), (7, 8, {"kind": "worker", "after": w[3]}, 3, 4),
-                    (8, 8, {"kind": "worker", "after": w[4]}, 3, 5), (8, 8, {"kind": "worker", "after": w[4]}, 3, 5)]
+    assert seen == [(2, 8, {"kind": "worker", "after": w[1]}, 0, 2), (4, 8, {"kind": "worker", "after": w[3]}, 0, 4),
+                    (5, 8, {"kind": "worker", "after": w[4]}, 0, 5), (7, 8, {"kind": "company", "after": c[1]}, 2, 5),
+                    (8, 8, {"kind": "company", "after": c[2]}, 3, 5), (8, 8, {"kind": "company", "after": c[2]}, 3, 5)]
 
 
 class Died(BaseException):
@@ -173,7 +174,7 @@ def test_a_recompute_whose_process_dies_mid_way_resumes_after_its_last_batch(wor
     killed = db.session.get(Task, adopted.task_id)
     assert (killed.state, killed.lease_owner, killed.progress_done, killed.progress_total) == ("running", "doomed",
                                                                                                 5, 8)
-    assert killed.cursor == {"kind": "worker", "after": ids(Worker)[1]}
+    assert killed.cursor == {"kind": "worker", "after": ids(Worker)[4]}
     kept = versions_kept()
     assert sorted(kept.values()).count("v2") == 5 and sorted(kept.values()).count("v1") == 3
     # Its lease runs out; the next jobs process takes the task over and finishes it from the resume point.

@@ -4,19 +4,20 @@ shown, substantiated complaints, published sanctions while public, a worker's pa
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import delete
 
-from registry.clock import add_months
+from registry.clock import SHANGHAI, add_months
 from registry.companies import services as companies
 from registry.complaints.services import reference_of as complaint_reference
 from registry.credit import inputs
+from registry.credit.score_models import CreditScore
 from registry.credit.scoring import Fact
 from registry.extensions import db
 from registry.sanctions import services as sanctions
-from registry.trace.services import reference_of
 from tests.conftest import ON_POSTGRES
 from tests.support import complaintutil
 from tests.support.creditutil import add, green_records, hire, review, serve
@@ -83,9 +84,9 @@ def test_a_companys_facts(world):
     # One of two staff has current qualifications; the share holds until the first of their validities ends.
     assert facts["staff_qualified"] == [Fact("staff_qualified", "1/2", TODAY, value=Fraction(1, 2),
                                              until=TODAY + timedelta(days=100))]
-    # Reviews of the company's services, by their service numbers (never the customer's reference).
-    assert sorted((f.ref, f.value, f.on) for f in facts["review"]) == sorted(
-        [(reference_of(world["five"].ref), 5, TODAY), (reference_of(world["two"].ref), 2, TODAY)])
+    # Reviews of the company's services, counted by day and rating (never a customer's reference).
+    assert sorted(facts["review"], key=lambda f: f.ref) == [
+        Fact("review", f"{TODAY}:2", TODAY, value=2), Fact("review", f"{TODAY}:5", TODAY, value=5)]
     # Only the substantiated complaint about the company itself (not the one about its worker, not the dismissed).
     assert facts["complaint"] == [Fact("complaint", complaint_reference(world["about_company"]), TODAY)]
     # Only the published sanction, through its window's last day; the unpublished warning is no fact.
@@ -106,7 +107,7 @@ def test_a_workers_facts(world):
                                              TODAY - timedelta(days=25))]
     assert facts["background_passed"] == [Fact("background_passed", f"background:{TODAY - timedelta(days=15)}",
                                                TODAY - timedelta(days=15))]
-    assert facts["review"] == [Fact("review", reference_of(world["five"].ref), TODAY, value=5)]
+    assert facts["review"] == [Fact("review", f"{TODAY}:5", TODAY, value=5)]
     assert facts["complaint"] == [Fact("complaint", complaint_reference(world["about_worker"]), TODAY)]
     s = world["on_worker"]
     assert facts["sanction"] == [Fact("sanction", s.ref, TODAY, severity="minor", until=add_months(TODAY, 1))]
@@ -133,6 +134,7 @@ def test_the_facts_hold_nothing_personal(world):
     good = world["good"]
     every = inputs.company_facts(world["company"].id, TODAY) + inputs.worker_facts(good.id, TODAY)
     shapes = re.compile(r"[0-9A-Z]{18}|pledge:v\d+|\d+/\d+|[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-f]{32}"
+                        r"|\d{4}-\d{2}-\d{2}:[1-5]"
                         r"|(identity|health|training|background):\d{4}-\d{2}-\d{2}")
     assert all(shapes.fullmatch(f.ref) for f in every), [f.ref for f in every]
     refs = " ".join(f.ref for f in every)
@@ -162,7 +164,45 @@ def test_a_batch_reads_in_a_fixed_number_of_statements(factory, world):
         db.session.rollback()
         return count_statements(lambda: fn(ids, TODAY)) - (0 if ON_POSTGRES else 1)
 
-    # Companies, pledges, staff, their records, commendations, reviews, complaints, sanctions, corrections.
+    # Companies, pledges, staff with their kept verdicts, commendations, reviews, complaints, sanctions,
+    # corrections.
+    assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 8
+    # A staff member whose verdict is not kept: one more, for the records of all such staff at once.
+    db.session.execute(delete(CreditScore).where(CreditScore.subject_kind == "worker"))
+    db.session.commit()
     assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 9
     # Records, reviews, complaints, sanctions, corrections.
     assert counted(inputs.workers_facts, worker_ids[:1]) == counted(inputs.workers_facts, worker_ids) == 5
+
+
+def test_reviews_count_by_day_in_shanghai_and_rating(app, factory, clock):
+    """A day's reviews of one rating are one fact of their count; the day is Shanghai's, on either side of its
+    midnight (16:00 UTC)."""
+    clock.freeze(TODAY)
+    company, admin = factory.company()
+    worker = hire(factory, company, admin.account, seed=3, records=green_records(TODAY), today=TODAY)
+    late = datetime.combine(TODAY, time(23, 30), SHANGHAI)
+    for minutes, rating in ((0, 5), (5, 5), (10, 4), (59, 5)):
+        clock.freeze(late + timedelta(minutes=minutes))
+        review(factory, company, admin.account, worker, rating=rating, phone=f"1390000{minutes:04d}")
+    tomorrow = TODAY + timedelta(days=1)
+    expected = sorted([Fact("review", f"{TODAY}:5", TODAY, value=5, count=2),
+                       Fact("review", f"{TODAY}:4", TODAY, value=4),
+                       Fact("review", f"{tomorrow}:5", tomorrow, value=5)], key=lambda f: f.ref)
+    for facts in (inputs.company_facts(company.id, tomorrow), inputs.worker_facts(worker.id, tomorrow)):
+        assert sorted(by_kind(facts)["review"], key=lambda f: f.ref) == expected
+
+
+def test_a_staff_members_verdict_is_kept_and_judged_again_once_it_lapses(world, clock):
+    """The share reads each staff member's verdict kept with their score; one whose verdict's last day has passed
+    (the hourly job has not come yet), or who has none, is judged from their records: the share is the same."""
+    company, good = world["company"], world["good"]
+    row = db.session.get(CreditScore, ("worker", good.id))
+    assert (row.qualified, row.qualified_until) == (True, TODAY + timedelta(days=100))
+    # The day after the health check's valid-until: the kept verdict has lapsed, the records say not qualified.
+    after = TODAY + timedelta(days=101)
+    assert by_kind(inputs.company_facts(company.id, after))["staff_qualified"] == [
+        Fact("staff_qualified", "0/2", after, value=Fraction(0))]
+    db.session.execute(delete(CreditScore).where(CreditScore.subject_kind == "worker"))
+    assert by_kind(inputs.company_facts(company.id, TODAY))["staff_qualified"] == [
+        Fact("staff_qualified", "1/2", TODAY, value=Fraction(1, 2), until=TODAY + timedelta(days=100))]

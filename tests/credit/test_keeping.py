@@ -40,9 +40,8 @@ def current(kind: str, subject_id: int) -> CreditScore:
     """The kept row, asserted equal to the score computed afresh now: the change that just committed kept it."""
     row = kept(kind, subject_id)
     assert row is not None, f"no score kept for {kind} {subject_id}"
-    fresh = services.compute(kind, [subject_id], today=shanghai_today())[subject_id]
-    assert (row.points, row.grade, row.components, row.stands_until) == (
-        fresh.points, fresh.grade, services.components_json(fresh), fresh.stands_until)
+    fresh = services.rows_of(kind, [subject_id], today=shanghai_today())[subject_id]
+    assert {name: getattr(row, name) for name in fresh} == fresh
     return row
 
 
@@ -147,7 +146,7 @@ def test_a_commendation_raises_the_company_while_in_force_and_its_revocation_tak
     db.session.commit()
     row = current("company", company.id)
     (given,) = kinds(row)["commendation"]
-    assert row.points == before + 10 and given["counts_until"] == (TODAY + timedelta(days=30)).isoformat()
+    assert row.points == before + 10 and given["until"] == (TODAY + timedelta(days=30)).isoformat()
     # The day after its last day, the hourly job takes it out.
     clock.freeze(TODAY + timedelta(days=31))
     services.refresh_due(shanghai_today())
@@ -290,7 +289,8 @@ def test_a_rebuild_equals_the_scores_kept_change_by_change(factory, clock, world
 
     def snapshot():
         db.session.rollback()
-        return {(r.subject_kind, r.subject_id): (r.points, r.grade, r.rules_version, r.components, r.stands_until)
+        return {(r.subject_kind, r.subject_id): (r.points, r.grade, r.rules_version, r.components, r.stands_until,
+                                                 r.qualified, r.qualified_until)
                 for r in db.session.execute(select(CreditScore)).scalars()}
 
     kept_rows = snapshot()

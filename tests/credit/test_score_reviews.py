@@ -147,15 +147,22 @@ def test_no_kept_score_is_a_404_with_its_own_code(app, client, world):
     assert stored() == 0
 
 
-def test_a_grouped_component_keeps_its_count_and_a_missing_one_counts_once():
+def test_a_kept_row_is_explained_in_its_rules_versions_words_with_each_lines_count(app):
+    """A kept row holds each line's kind, ref and points, and only the count, last day and variant that say
+    something; the explanation finds the group and the words again in the row's rules version."""
     from registry.credit.score_models import CreditScore
 
-    row = CreditScore(points=3, grade=None, rules_version="v1", computed_dt=None, stands_until=None, components=[
-        {"kind": "review", "ref": "2026-03-01", "group": "positive", "points": 3, "zh": "五星好评",
-         "en": "Five-star review", "counts_until": "2027-03-01", "count": 3},
-        {"kind": "review", "ref": "2026-03-02", "group": "positive", "points": 0, "zh": "三星评价（不加分）",
-         "en": "Three-star review (no points)", "counts_until": "2027-03-02"}])
-    assert [c["count"] for c in score_reviews.explanation(row)["components"]] == [3, 1]
+    row = CreditScore(subject_kind="worker", points=6, grade=None, rules_version="v1", computed_dt=None,
+                      stands_until=None, components=[
+                          {"kind": "review", "ref": "2026-03-01:5", "points": 6, "count": 3, "until": "2027-03-01",
+                           "variant": "5"},
+                          {"kind": "review", "ref": "2026-03-02:3", "points": 0, "until": "2027-03-02",
+                           "variant": "3"}])
+    assert score_reviews.explanation(row)["components"] == [
+        {"kind": "review", "ref": "2026-03-01:5", "group": "positive", "points": 6, "count": 3, "zh": "五星好评",
+         "en": "Five-star review", "counts_until": "2027-03-01"},
+        {"kind": "review", "ref": "2026-03-02:3", "group": "positive", "points": 0, "count": 1,
+         "zh": "三星评价（不加分）", "en": "Three-star review (no points)", "counts_until": "2027-03-02"}]
 
 
 def test_the_worker_reads_their_own_score(app, client, factory, world):
@@ -274,9 +281,12 @@ def test_an_answer_with_a_correction_moves_the_score_in_the_same_commit(app, cli
     row = kept("company", world.company.id)
     [line] = [c for c in row.components if c["kind"] == "correction"]
     until = add_months(DAY, 12)
-    assert line == {"kind": "correction", "ref": ref, "group": "correction", "points": -7, "zh": "人工复核更正",
-                    "en": "Correction after human review", "counts_until": until.isoformat()}
+    assert line == {"kind": "correction", "ref": ref, "points": -7, "until": until.isoformat()}
     assert row.components[-1] == line and row.points == points - 7
+    # In words, as its subject reads it: its own group, listed last.
+    assert score_reviews.explanation(row)["components"][-1] == {
+        "kind": "correction", "ref": ref, "group": "correction", "points": -7, "count": 1, "zh": "人工复核更正",
+        "en": "Correction after human review", "counts_until": until.isoformat()}
     # The subject is told, in fixed words only.
     texts = [m["text"] for m in read_outbox(factory.ring, limit=50)]
     assert any("信用积分人工复核申请已答复" in t for t in texts)
@@ -294,7 +304,7 @@ def test_a_given_last_day_is_kept(app, client, world):
     ref = file_company(client, world).get_json()["ref"]
     assert answer(client, world, ref, correction_points=4, correction_until="2026-12-31").status_code == 200
     [line] = [c for c in kept("company", world.company.id).components if c["kind"] == "correction"]
-    assert (line["points"], line["counts_until"]) == (4, "2026-12-31")
+    assert (line["points"], line["until"]) == (4, "2026-12-31")
 
 
 @pytest.mark.parametrize(("over", "fields"), [

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import pytest
 
+from registry.clock import add_months
 from registry.credit import rules
 from registry.credit.scoring import Fact, score
 
@@ -141,6 +142,20 @@ def test_good_reviews_stop_at_their_own_cap_as_a_component_of_their_own():
     assert "cap" not in [c.kind for c in company(reviews[:20], on).components]
 
 
+def test_records_alike_as_one_fact_are_one_component_worth_their_count():
+    """A day's reviews of one rating, gathered as one fact of their count, are one line worth count × points, and
+    the cap bites on the total exactly as it would on the reviews one by one."""
+    on = date(2026, 6, 1)
+    grouped = company([Fact("review", f"{on}:5", on, value=5, count=25), Fact("review", f"{on}:3", on, value=3,
+                                                                              count=4)], on)
+    assert lines(grouped) == [("review", f"{on}:3", 0, add_months(on, 12)), ("review", f"{on}:5", 25,
+                                                                             add_months(on, 12)),
+                              ("cap", "review", -5, None)]
+    assert [c.count for c in grouped.components] == [4, 25, 1]
+    one_by_one = company([Fact("review", f"r{i:02}", on, value=5) for i in range(25)], on)
+    assert grouped.points == one_by_one.points == 20
+
+
 def test_good_records_stop_at_40_after_the_reviews_own_cap():
     on = date(2026, 6, 1)
     facts = [*(Fact("review", f"r{i:02}", on, value=4) for i in range(25)),
@@ -257,6 +272,7 @@ def test_a_score_stands_until_a_record_leaves_or_enters():
     ("company", Fact("staff_qualified", "s", date(2026, 1, 1), value="1/2"), "share"),
     ("company", Fact("staff_qualified", "s", date(2026, 1, 1)), "share"),
     ("company", Fact("complaint", "k", date(2026, 1, 1), value=1), "no value"),
+    ("company", Fact("staff_qualified", "s", date(2026, 1, 1), value=Fraction(1, 2), count=2), "one fact"),
 ])
 def test_a_fact_the_rules_cannot_score_is_refused(subject, fact, says):
     with pytest.raises(ValueError, match=says):
@@ -269,6 +285,9 @@ def test_a_fact_the_rules_cannot_score_is_refused(subject, fact, says):
     lambda: Fact("complaint", "k", datetime(2026, 1, 1, 12)),
     lambda: Fact("complaint", "k", "2026-01-01"),
     lambda: Fact("complaint", "k", date(2026, 1, 2), until=date(2026, 1, 1)),
+    lambda: Fact("review", "d", date(2026, 1, 1), value=5, count=0),
+    lambda: Fact("review", "d", date(2026, 1, 1), value=5, count=True),
+    lambda: Fact("review", "d", date(2026, 1, 1), value=5, count=2.0),
 ])
 def test_a_malformed_fact_is_refused_when_made(build):
     with pytest.raises(ValueError):

@@ -52,16 +52,20 @@ def facts_of(draw, subject, today):
     # Mostly before the day scored, some after; windows of the rules' lengths or of the record's own.
     on = today - timedelta(days=draw(st.integers(min_value=-120, max_value=800)))
     severity = value = None
+    count = 1
     if kind == "sanction":
         severity = draw(st.sampled_from(sorted(SEVERITY)))
     if kind == "review":
         value = draw(st.integers(min_value=1, max_value=5))
+        # A day's reviews of one rating, as the registry gathers them.
+        count = draw(st.integers(min_value=1, max_value=6))
     if kind == "staff_qualified":
         staff = draw(st.integers(min_value=1, max_value=200))
         value = Fraction(draw(st.integers(min_value=0, max_value=staff)), staff)
     until = draw(st.one_of(st.none(), st.none(), st.integers(min_value=0, max_value=1200).map(
         lambda n: on + timedelta(n))))
-    return Fact(kind, draw(st.sampled_from(["a", "b", "c", "d"])), on, severity=severity, value=value, until=until)
+    return Fact(kind, draw(st.sampled_from(["a", "b", "c", "d"])), on, severity=severity, value=value, until=until,
+                count=count)
 
 
 @st.composite
@@ -88,7 +92,7 @@ def worth(f: Fact, subject: str) -> int:
     if f.kind == "sanction":
         return points[f.severity]
     if f.kind == "review":
-        return points[f.value]
+        return points[f.value] * f.count
     if f.kind == "staff_qualified":
         return floor(points * f.value)
     return points

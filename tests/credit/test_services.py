@@ -4,10 +4,12 @@ has ended, run by the hourly schedule."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import delete, func, select
 
+from registry.clock import add_months
 from registry.credit import rules as credit_rules
 from registry.credit import scoring, services
 from registry.credit.score_models import CreditScore
@@ -41,12 +43,19 @@ def test_refresh_stores_the_score_with_its_components_and_never_commits(world):
     row = kept("worker", worker.id)
     assert (row.points, row.grade, row.rules_version) == (score.points, None, credit_rules.CURRENT_VERSION)
     assert row.stands_until == score.stands_until == TODAY + timedelta(days=100)  # the health check's last day
+    # The worker's qualification verdict, kept beside: current, until that same last day.
+    assert (row.qualified, row.qualified_until) == (True, TODAY + timedelta(days=100))
     assert row.components == services.components_json(score)
     assert sum(c["points"] for c in row.components) == row.points == 80
     health = next(c for c in row.components if c["kind"] == "health_passed")
-    assert health == {"kind": "health_passed", "ref": f"health:{TODAY - timedelta(days=20)}", "group": "base",
-                      "points": 20, "zh": "体检合格且在有效期内", "en": "Health check passed and valid",
-                      "counts_until": (TODAY + timedelta(days=100)).isoformat()}
+    assert health == {"kind": "health_passed", "ref": f"health:{TODAY - timedelta(days=20)}", "points": 20,
+                      "until": (TODAY + timedelta(days=100)).isoformat()}
+    # In words, from the row's rules version.
+    words = next(c for c in services.explained("worker", row.rules_version, row.components)
+                 if c["kind"] == "health_passed")
+    assert words == {"kind": "health_passed", "ref": f"health:{TODAY - timedelta(days=20)}", "group": "base",
+                     "points": 20, "count": 1, "zh": "体检合格且在有效期内", "en": "Health check passed and valid",
+                     "counts_until": (TODAY + timedelta(days=100)).isoformat()}
     # A second refresh replaces the row (one per subject).
     services.refresh("worker", worker.id, today=TODAY + timedelta(days=101))
     db.session.commit()
@@ -78,7 +87,8 @@ def test_rebuild_computes_every_company_and_worker_in_batches(factory, world):
     seen = []
     done = services.rebuild(TODAY, batch=2, progress=lambda kind, n, total: seen.append((kind, n, total)))
     assert (done.companies, done.workers) == (3, 4)
-    assert seen == [("company", 2, 3), ("company", 3, 3), ("worker", 2, 4), ("worker", 4, 4)]
+    # Workers first: a company's staff share reads its staff's kept verdicts.
+    assert seen == [("worker", 2, 4), ("worker", 4, 4), ("company", 2, 3), ("company", 3, 3)]
     db.session.rollback()
     rows = {(r.subject_kind, r.subject_id): r for r in db.session.execute(select(CreditScore)).scalars()}
     assert len(rows) == 7
@@ -131,13 +141,25 @@ def test_the_hourly_schedule_runs_refresh_due():
     assert schedule.seconds == 3600 and schedule.resolve().__name__ == "refresh_credit_scores"
 
 
-def test_components_json_is_plain_values_in_the_scorings_order():
+def test_a_kept_row_is_small_and_explained_in_its_rules_versions_words(app):
+    """The row keeps each line's kind, ref and points, and its count, last day and variant only when they say
+    something; `explained` gives back every component exactly as the scoring made it, words and group included."""
     rules = credit_rules.current()
-    facts = [scoring.Fact("review", f"R{i:02d}", TODAY, value=5) for i in range(25)]
+    facts = [scoring.Fact("review", f"{TODAY}:5", TODAY, value=5, count=23), scoring.Fact("review", f"{TODAY}:3", TODAY,
+                                                                                          value=3),
+             scoring.Fact("sanction", "S1", TODAY, severity="general", until=TODAY + timedelta(days=90)),
+             scoring.Fact("verified", "U", TODAY), scoring.Fact("pledge_kept", "pledge:v1", TODAY),
+             scoring.Fact("staff_qualified", "2/3", TODAY, value=Fraction(2, 3))]
+    for _ in range(5):
+        facts.append(scoring.Fact("commendation", f"C{_}", TODAY, until=TODAY + timedelta(days=700)))
     score = scoring.score("company", facts, rules, TODAY)
     out = services.components_json(score)
-    assert [c["kind"] for c in out][-2:] == ["review", "cap"]
-    assert out[-1] == {"kind": "cap", "ref": "review", "group": "positive", "points": -5,
-                       "zh": "好评加分最高 20 分，超出部分不计",
-                       "en": "Good reviews add up to 20 points; the rest does not count", "counts_until": None}
-    assert sum(c["points"] for c in out) == score.points == 20
+    assert [c["kind"] for c in out][-4:] == ["review", "cap", "cap", "sanction"]
+    assert out[-3] == {"kind": "cap", "ref": "review", "points": -3}
+    assert out[-4] == {"kind": "review", "ref": f"{TODAY}:5", "points": 23, "count": 23,
+                       "until": add_months(TODAY, 12).isoformat(), "variant": "5"}
+    assert services.explained("company", rules.version, out) == [
+        {"kind": c.kind, "ref": c.ref, "group": c.group, "points": c.points, "count": c.count, "zh": c.zh,
+         "en": c.en, "counts_until": c.counts_until.isoformat() if c.counts_until else None}
+        for c in score.components]
+    assert services.explained("company", rules.version, out)[-2]["zh"] == "良好记录加分最高 40 分，超出部分不计"
