@@ -89,7 +89,7 @@ class ScoreReviewAgencySchema(Schema):
 
 class ScoreCorrectionSchema(Schema):
     points = fields.Integer()
-    from_ = fields.Date(data_key="from")
+    from_ = fields.Date(data_key="from", attribute="from")
     until = fields.Date()
 
 

@@ -30,6 +30,7 @@ from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
+from ..trace.textmask import mask_text
 from . import rules as credit_rules
 from .commendations import check_text, one_line, problem_error
 from .models import ADOPTION_REASON_MAX, RulesAdoption
@@ -70,8 +71,9 @@ def adopted_rules() -> credit_rules.Rules:
 
 
 def refusal(e: credit_rules.RulesError) -> ApiError:
-    """422 for a version that cannot be adopted: no such file, or a file that fails its check at `e.key`."""
-    if e.key == "version":
+    """422 for a version that cannot be adopted: no such file (or no such name), or a file that fails its check at
+    `e.key` — its `version` line included."""
+    if e.key == credit_rules.NAME:
         return ApiError(422, "rules_version_unknown", "没有该版本的信用积分规则。",
                         "There are no credit rules of that version.",
                         {"version": {"en": f"{e.version}: {e.problem}.",
@@ -87,7 +89,9 @@ def adopt(ring: KeyRing, *, actor: str, version: str, reason: str | None) -> Ado
 
     One `credit_rules:adopt` entry (actor: the account's ref, or "cli"); never commits.
     """
+    # Public in clear (GET /api/v1/credit/rules, the log): a phone or ID number typed in by mistake is masked.
     text = one_line(reason)
+    text = mask_text(text) if text else text
     problem = check_text("reason", text, ADOPTION_REASON_MAX,
                          missing=("Say why the version is adopted (the decision it follows).",
                                   "请说明采用理由（所依据的决定及文号）。"))

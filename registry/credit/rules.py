@@ -80,6 +80,10 @@ KINDS: Mapping[str, Mapping[str, Kind]] = MappingProxyType({
 VARIANTS = {"severity": tuple(SEVERITIES), "rating": RATINGS}
 
 
+# The "key" of a RulesError about the version's name or its file's absence, not about a key inside a file.
+NAME = "(name)"
+
+
 class RulesError(ValueError):
     """A rules file breaks a rule: `key` is the dotted key at fault, `problem` says what is wrong."""
 
@@ -200,15 +204,22 @@ def file_sha256(version: str, directory: Path | str | None = None) -> str:
 
 @functools.cache
 def _load(directory: str, version: str) -> Rules:
-    return parse(_path(version, Path(directory)).read_text(encoding="utf-8"), version)
+    path = _path(version, Path(directory))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise RulesError(version, "(file)", f"not UTF-8 text (byte {e.start})") from e
+    except OSError as e:
+        raise RulesError(version, "(file)", f"cannot be read ({e.strerror})") from e
+    return parse(text, version)
 
 
 def _path(version: str, folder: Path) -> Path:
     if not isinstance(version, str) or not VERSION_RE.fullmatch(version):
-        raise RulesError(str(version), "version", "a version is v1, v2, …")
+        raise RulesError(str(version), NAME, "a version is v1, v2, …")
     path = folder / f"{version}.toml"
     if not path.is_file():
-        raise RulesError(version, "version", f"no rules file {path.name}")
+        raise RulesError(version, NAME, f"no rules file {path.name}")
     return path
 
 

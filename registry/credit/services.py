@@ -65,6 +65,13 @@ def explained(subject_kind: str, rules_version: str, components: list[dict]) -> 
     out = []
     for line in components:
         kind, ref = line["kind"], line["ref"]
+        if "zh" in line:
+            # A row kept before rows were made small (migration 0033) holds its words and group itself; it stands
+            # until its own `stands_until` or the next change or rebuild writes it anew.
+            out.append({"kind": kind, "ref": ref, "group": line["group"], "points": line["points"],
+                        "count": line.get("count", 1), "zh": line["zh"], "en": line["en"],
+                        "counts_until": line.get("counts_until")})
+            continue
         if kind == scoring.CAP:
             limited = book.items.get(ref) or groups[ref]
             group = book.items[ref].group if ref in book.items else ref

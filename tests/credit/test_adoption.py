@@ -239,6 +239,19 @@ def test_an_invalid_file_is_refused_naming_the_key_at_fault(world, factory):
     assert "default_months" in e.value.fields["version"]["zh"]
 
 
+def test_a_file_whose_version_line_is_not_its_name_is_invalid_not_unknown(world, factory, folder):
+    """v2 copied to v4.toml with its `version` line left as it was: the file exists and fails its check there."""
+    (folder / "v4.toml").write_bytes((folder / "v2.toml").read_bytes())
+    with pytest.raises(ApiError) as e:
+        adoption.adopt(factory.ring, actor="cli", version="v4", reason=REASON)
+    assert e.value.code == "rules_invalid" and e.value.fields["version"]["en"].startswith("v4.toml: version: ")
+
+
+def test_a_reason_with_a_phone_number_is_published_masked(world, factory):
+    adopted = adoption.adopt(factory.ring, actor="cli", version="v2", reason="依据 13800138000 来电所述的决定")
+    assert "13800138000" not in adopted.adoption.reason and "138" in adopted.adoption.reason
+
+
 def test_adopting_the_version_just_adopted_is_refused(world, factory):
     adopt(factory)
     with pytest.raises(ApiError) as e:

@@ -42,7 +42,7 @@ def test_the_v1_numbers_are_the_documented_ones():
 def test_a_version_is_a_plain_name(version):
     with pytest.raises(rules.RulesError) as e:
         rules.load(version)
-    assert e.value.key == "version"
+    assert e.value.key == rules.NAME
 
 
 def test_a_version_without_its_file_is_refused():
@@ -157,4 +157,13 @@ def test_a_rules_folder_is_read_like_the_repositorys_and_cached_per_folder_and_v
     for bad in ("v2", "../v1", "v1.toml"):
         with pytest.raises(rules.RulesError) as e:
             rules.load(bad) if bad == "v2" else rules.file_sha256(bad, folder)
-        assert e.value.key == "version"
+        assert e.value.key == rules.NAME
+
+
+def test_a_file_that_is_not_utf8_text_is_refused_naming_the_file(tmp_path):
+    """An operator's editor saved the rules in GB18030: a RulesError at "(file)", never a UnicodeDecodeError."""
+    (tmp_path / "v1.toml").write_bytes((rules.VERSIONS_DIR / "v1.toml").read_text(encoding="utf-8")
+                                       .encode("gb18030"))
+    with pytest.raises(rules.RulesError) as e:
+        rules.load("v1", tmp_path)
+    assert e.value.key == "(file)" and "UTF-8" in e.value.problem

@@ -305,6 +305,10 @@ def test_a_given_last_day_is_kept(app, client, world):
     assert answer(client, world, ref, correction_points=4, correction_until="2026-12-31").status_code == 200
     [line] = [c for c in kept("company", world.company.id).components if c["kind"] == "correction"]
     assert (line["points"], line["until"]) == (4, "2026-12-31")
+    # The company reads the correction with the day it counts from (the answer's) and its last day.
+    [mine] = client.get(f"/api/v1/companies/{world.company.uscc}/score-reviews",
+                        headers=world.headers("admin")).get_json()
+    assert mine["correction"] == {"points": 4, "from": DAY.isoformat(), "until": "2026-12-31"}
 
 
 @pytest.mark.parametrize(("over", "fields"), [

@@ -163,3 +163,13 @@ def test_a_kept_row_is_small_and_explained_in_its_rules_versions_words(app):
          "en": c.en, "counts_until": c.counts_until.isoformat() if c.counts_until else None}
         for c in score.components]
     assert services.explained("company", rules.version, out)[-2]["zh"] == "良好记录加分最高 40 分，超出部分不计"
+
+
+def test_a_row_kept_before_rows_were_small_is_explained_from_its_own_words(app):
+    """Rows written before migration 0033 hold their group and words: they are read as they are until the next
+    change, due day or rebuild writes them anew."""
+    legacy = [{"kind": "review", "ref": "A7CB-8931-2A4C", "group": "positive", "points": 1, "zh": "五星好评",
+               "en": "Five-star review", "counts_until": "2027-06-01"},
+              {"kind": "cap", "ref": "review", "group": "positive", "points": -1, "zh": "好评加分最高 20 分，超出部分不计",
+               "en": "Good reviews add up to 20 points; the rest does not count", "counts_until": None}]
+    assert services.explained("company", "v1", legacy) == [{**line, "count": 1} for line in legacy]
