@@ -171,6 +171,6 @@ def test_a_row_kept_before_rows_were_small_is_explained_from_its_own_words(app):
     legacy = [{"kind": "review", "ref": "A7CB-8931-2A4C", "group": "positive", "points": 1, "zh": "五星好评",
                "en": "Five-star review", "counts_until": "2027-06-01"},
               {"kind": "cap", "ref": "review", "group": "positive", "points": -1,
-               "zh": "好评加分最高 20 分，超出部分不计", "en": "Good reviews add up to 20 points; the rest does not count",
-               "counts_until": None}]
+               "zh": "好评加分最高 20 分，超出部分不计",
+               "en": "Good reviews add up to 20 points; the rest does not count", "counts_until": None}]
     assert services.explained("company", "v1", legacy) == [{**line, "count": 1} for line in legacy]
