@@ -335,8 +335,16 @@ def of_subject(subject_kind: str, subject_id: int) -> list[ScoreReview]:
         .order_by(ScoreReview.id.desc())).scalars())
 
 
+# The answered reviews a regulator's list shows: the latest this many they may answer (the open ones: all).
+ANSWERED_SHOWN = 200
+# Answered reviews read per statement while looking for those a regulator may answer.
+_CHUNK = 500
+
+
 def for_regulator(account: Account | None, *, state: str | None = None) -> list[ScoreReview]:
-    """The reviews `account` may answer (open ones, or in `state`), oldest first; 403 for anyone not a regulator."""
+    """The reviews `account` may answer: every open one, oldest first; or (`state` "answered") the latest
+    `ANSWERED_SHOWN` answered, newest first — read a chunk at a time, so the list costs what it shows, however many
+    reviews were ever answered. 403 for anyone not a regulator."""
     if not is_regulator(account):
         raise forbidden()
     if state is not None and state not in REVIEW_STATES:
@@ -344,9 +352,20 @@ def for_regulator(account: Account | None, *, state: str | None = None) -> list[
     q = (select(ScoreReview).where(ScoreReview.state == (state or "open"))
          .options(selectinload(ScoreReview.company),
                   selectinload(ScoreReview.worker).selectinload(Worker.employments).selectinload(Employment.company),
-                  selectinload(ScoreReview.answered_agency))
-         .order_by(ScoreReview.filed_on, ScoreReview.id))
-    return [r for r in db.session.execute(q).scalars() if may_answer(account, r)]
+                  selectinload(ScoreReview.answered_agency)))
+    if state != "answered":
+        return [r for r in db.session.execute(q.order_by(ScoreReview.filed_on, ScoreReview.id)).scalars()
+                if may_answer(account, r)]
+    out: list[ScoreReview] = []
+    before = None
+    while len(out) < ANSWERED_SHOWN:
+        chunk = db.session.execute((q if before is None else q.where(ScoreReview.id < before))
+                                   .order_by(ScoreReview.id.desc()).limit(_CHUNK)).scalars().all()
+        out += [r for r in chunk if may_answer(account, r)]
+        if len(chunk) < _CHUNK:
+            break
+        before = chunk[-1].id
+    return out[:ANSWERED_SHOWN]
 
 
 def deadline(review: ScoreReview, *, using=None) -> calendar.Deadline:

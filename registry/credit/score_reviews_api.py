@@ -142,7 +142,8 @@ class ScoreReviews(MethodView):
     @blp.alt_response(422, schema=ERRORS)
     def get(self, args):
         """The reviews you may answer (a company of your sector, a worker employed in it; market supervision:
-        all), `open` by default, oldest first, each with its deadline."""
+        all): `open` (the default) all of them, oldest first, each with its deadline; `answered` the latest 200,
+        newest first."""
         return _views(services.regulator_view, services.for_regulator(bearer_account(), state=args.get("state")))
 
 

@@ -35,6 +35,9 @@ FILED = ("复核申请已提交。监管部门将在 %d 个工作日内答复。
          "Your request for review is filed. A regulator answers within %d working days.")
 ANSWERED = ("已答复该复核申请。", "The review is answered.")
 
+# Answered reviews shown on the regulators' page (the API lists up to `ANSWERED_SHOWN`).
+ANSWERED_ON_PAGE = 50
+
 
 class ScoreReviewForm(FlaskForm):
     """Ask for review: the reason, and the components disputed (each `kind|ref` of the current score)."""
@@ -113,10 +116,11 @@ def review_list():
     regulator = account()
     ring, today, using = keyring(), clock.today(), calendar.schedule()
     open_ = [services.regulator_view(ring, r, today, using=using) for r in services.for_regulator(regulator)]
+    # The latest answered (newest first), the page's share of what the API lists: only these are unsealed.
     answered = [services.regulator_view(ring, r, today, using=using)
-                for r in services.for_regulator(regulator, state="answered")]
+                for r in services.for_regulator(regulator, state="answered")[:ANSWERED_ON_PAGE]]
     return render_template("web/credit/score_reviews.html", regulator=regulator, open_reviews=open_,
-                           answered=list(reversed(answered))[:50], today=today,
+                           answered=answered, today=today,
                            days=services.answer_working_days())
 
 

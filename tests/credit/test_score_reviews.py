@@ -461,3 +461,18 @@ def test_the_regulator_answers_with_a_correction_on_the_review_page(app, client,
     assert 'data-kind="correction"' in text(browser.get(page))
     # Property regulates none of the company's sectors: as if the review did not exist.
     assert regulator_browser(app, world.prop).get(page).status_code == 404
+
+
+def test_the_answered_list_is_the_latest_a_regulator_may_answer_newest_first(app, client, world, monkeypatch):
+    """However many reviews were ever answered, the list reads a chunk at a time and stops at what it shows."""
+    refs = []
+    for _ in range(3):
+        ref = file_company(client, world).get_json()["ref"]
+        assert answer(client, world, ref).status_code == 200
+        refs.append(ref)
+    monkeypatch.setattr(score_reviews, "ANSWERED_SHOWN", 2)
+    monkeypatch.setattr(score_reviews, "_CHUNK", 1)
+    assert [r.ref for r in score_reviews.for_regulator(world.hk.account, state="answered")] == refs[::-1][:2]
+    assert score_reviews.for_regulator(world.prop.account, state="answered") == []
+    listed = client.get("/api/v1/score-reviews?state=answered", headers=world.headers("hk")).get_json()
+    assert [r["ref"] for r in listed] == refs[::-1][:2]
