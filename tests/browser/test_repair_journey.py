@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.browserutil import PHONE, Journey
 from tests.support.browserutil import TotpAgent as Regulator
 
 pytestmark = pytest.mark.browser
@@ -87,25 +87,8 @@ def test_a_listed_worker_objects_is_listed_repairs_and_the_bulletin_is_reissued_
              if m["kind"] == "notice" and m["recipient"] == "+86" + WORKER_PHONE]
     assert len(texts) == 1 and until.isoformat() in texts[0], texts
 
-    csp_errors: list[str] = []
-    current: dict = {}
-
-    def open_page():
-        """A fresh browser (no cookies), as each person in the journey has their own."""
-        if "context" in current:
-            current["context"].close()
-        context = browser.new_context(viewport=PHONE, locale="zh-CN", accept_downloads=True)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
-        current.update(context=context, page=page)
-        return page
-
-    def shot(page, label: str) -> Path:
-        path = tmp_path / f"repair-journey-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        keep_screenshot(path)
-        return path
+    journey = Journey(browser, tmp_path, "repair-journey")
+    open_page, shot, csp_errors = journey.open_page, journey.shot, journey.csp_errors
 
     def regulator_signs_in(regulator: Regulator):
         page = open_page()
@@ -356,4 +339,4 @@ def test_a_listed_worker_objects_is_listed_repairs_and_the_bulletin_is_reissued_
 
     assert card.stat().st_size > 10_000
     assert not csp_errors, csp_errors
-    current["context"].close()
+    journey.close()

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.browserutil import Journey
 from tests.support.browserutil import TotpAgent as Regulator
 
 pytestmark = pytest.mark.browser
@@ -56,24 +55,8 @@ def test_a_company_sees_its_score_move_and_a_review_corrects_it(app, factory, cl
     commendation_points = v1.items["commendation"].variants[""].points
     assert complaint_points < 0 < commendation_points
 
-    csp_errors: list[str] = []
-    current: dict = {}
-
-    def open_page():
-        if "context" in current:
-            current["context"].close()
-        context = browser.new_context(viewport=PHONE, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
-        current.update(context=context, page=page)
-        return page
-
-    def shot(page, label: str) -> Path:
-        path = tmp_path / f"score-journey-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        keep_screenshot(path)
-        return path
+    journey = Journey(browser, tmp_path, "score-journey")
+    open_page, shot, csp_errors = journey.open_page, journey.shot, journey.csp_errors
 
     def company_signs_in():
         page = open_page()
@@ -204,4 +187,4 @@ def test_a_company_sees_its_score_move_and_a_review_corrects_it(app, factory, cl
 
     db.session.rollback()
     assert not csp_errors, csp_errors
-    current["context"].close()
+    journey.close()

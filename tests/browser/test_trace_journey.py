@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tests.support.browserutil import PHONE, keep_screenshot
+from tests.support.browserutil import PHONE, Journey
 from tests.support.browserutil import TotpAgent as Agent
 
 pytestmark = pytest.mark.browser
@@ -78,25 +77,8 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
         db.session.commit()
     unfounded_reference = unfounded.reference
 
-    csp_errors: list[str] = []
-    current: dict = {}
-
-    def open_page():
-        """A fresh browser (no cookies), as each person in the journey has their own."""
-        if "context" in current:
-            current["context"].close()
-        context = browser.new_context(viewport=PHONE, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
-        current.update(context=context, page=page)
-        return page
-
-    def shot(page, label: str) -> Path:
-        path = tmp_path / f"trace-journey-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
-        keep_screenshot(path)
-        return path
+    journey = Journey(browser, tmp_path, "trace-journey")
+    open_page, shot, csp_errors = journey.open_page, journey.shot, journey.csp_errors
 
     def sign_in(login: str, password: str, agent: Agent | None = None, lands: str = "/company"):
         page = open_page()
@@ -330,4 +312,4 @@ def test_a_service_from_its_record_to_a_public_substantiated_complaint(app, fact
 
     assert card.stat().st_size > 10_000
     assert not csp_errors, csp_errors
-    current["context"].close()
+    journey.close()

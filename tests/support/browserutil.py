@@ -17,6 +17,35 @@ def keep_screenshot(shot: Path) -> None:
         shutil.copy(shot, Path(target) / shot.name)
 
 
+class Journey:
+    """One journey's browser: a fresh context for each person in it (no cookies shared, as each has their own
+    phone), every Content-Security-Policy complaint of the console collected, and screenshots kept."""
+
+    def __init__(self, browser, tmp_path: Path, name: str):
+        self.browser, self.tmp_path, self.name = browser, tmp_path, name
+        self.csp_errors: list[str] = []
+        self.context = None
+
+    def open_page(self):
+        self.close()
+        self.context = self.browser.new_context(viewport=PHONE, locale="zh-CN")
+        self.context.set_default_timeout(10_000)
+        page = self.context.new_page()
+        page.on("console", lambda m: self.csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+        return page
+
+    def shot(self, page, label: str) -> Path:
+        path = self.tmp_path / f"{self.name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        keep_screenshot(path)
+        return path
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+
+
 class TotpAgent:
     """An agency account (regulator or operator) signing in with TOTP, and the steps it has used: the registry
     refuses a code's step twice, so each sign-in takes the next unused one (waiting when it is too far ahead).
