@@ -22,7 +22,7 @@ from registry.log.models import LogEntry
 from registry.log.verify import verify_local
 from tests.support.factory import bearer
 from tests.support.logutil import ORIGIN, sign
-from tests.support.webutil import login, post_form, text
+from tests.support.webutil import post_form, regulator_client, text
 
 DAY = date(2026, 9, 15)
 TITLE = "年度诚信示范企业"
@@ -272,19 +272,9 @@ def test_the_log_verifies_after_records_and_revocations(app, client, factory, wo
 
 # --- the pages ----------------------------------------------------------------------------------------------------
 
-def signed_in(app, reg):
-    """A browser of `reg`, signed in with a fresh TOTP step (see tests/sanctions/test_pages.py)."""
-    db.session.rollback()
-    reg.account.totp_last_step = None
-    db.session.commit()
-    c = app.test_client()
-    resp = login(c, reg.account.login, reg.password, reg.totp_secret)
-    assert resp.status_code == 302, resp.status_code
-    return c
-
 
 def test_a_regulator_records_and_revokes_on_the_companys_page(app, client, world):
-    browser = signed_in(app, world.hk)
+    browser = regulator_client(app, world.hk)
     page = f"/regulator/companies/{world.company.uscc}/commendations"
     assert browser.get(page).status_code == 200
     # The company queue links to it.
@@ -321,9 +311,9 @@ def test_other_regulators_get_no_page_and_no_revoke(app, client, world):
     ref = post(client, world).get_json()["ref"]
     page = f"/regulator/companies/{world.company.uscc}/commendations"
     # Property regulates no sector of this company: as for an unknown company.
-    assert signed_in(app, world.prop).get(page).status_code == 404
+    assert regulator_client(app, world.prop).get(page).status_code == 404
     # Market supervision sees and records, but revokes only what its own agency recorded: no button, and 403.
-    market = signed_in(app, world.market)
+    market = regulator_client(app, world.market)
     html = text(market.get(page))
     assert TITLE in html and f"/regulator/commendations/{ref}/revoke" not in html
     refused = post_form(market, f"/regulator/commendations/{ref}/revoke", {"reason": "登记有误"}, page=page)

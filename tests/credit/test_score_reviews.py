@@ -27,7 +27,7 @@ from tests.support.creditutil import green_records, hire, kept
 from tests.support.factory import bearer
 from tests.support.logutil import ORIGIN, sign
 from tests.support.selfutil import PIN, activate, last_activation_code
-from tests.support.webutil import login, post_form, text
+from tests.support.webutil import login, post_form, regulator_client, text
 
 DAY = date(2026, 9, 15)  # a Tuesday
 REASON = "最新的表彰没有计入积分，联系电话13912345678。"
@@ -383,14 +383,6 @@ def test_the_log_verifies_after_filings_and_answers(app, client, factory, world)
 
 # --- the pages ------------------------------------------------------------------------------------------------
 
-def regulator_browser(app, reg):
-    db.session.rollback()
-    reg.account.totp_last_step = None
-    db.session.commit()
-    c = app.test_client()
-    assert login(c, reg.account.login, reg.password, reg.totp_secret).status_code == 302
-    return c
-
 
 def company_browser(app, member):
     c = app.test_client()
@@ -443,7 +435,7 @@ def test_the_worker_sees_and_asks_on_me(app, client, factory, world):
 def test_the_regulator_answers_with_a_correction_on_the_review_page(app, client, world):
     ref = file_company(client, world).get_json()["ref"]
     points = kept("company", world.company.id).points
-    browser = regulator_browser(app, world.hk)
+    browser = regulator_client(app, world.hk)
     assert f"/regulator/score-reviews/{ref}" in text(browser.get("/regulator"))
     page = f"/regulator/score-reviews/{ref}"
     html = text(browser.get(page))
@@ -460,7 +452,7 @@ def test_the_regulator_answers_with_a_correction_on_the_review_page(app, client,
     assert kept("company", world.company.id).points == points + 6
     assert 'data-kind="correction"' in text(browser.get(page))
     # Property regulates none of the company's sectors: as if the review did not exist.
-    assert regulator_browser(app, world.prop).get(page).status_code == 404
+    assert regulator_client(app, world.prop).get(page).status_code == 404
 
 
 def test_the_answered_list_is_the_latest_a_regulator_may_answer_newest_first(app, client, world, monkeypatch):

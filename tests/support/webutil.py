@@ -36,6 +36,20 @@ def login(client, login: str, password: str, totp_secret: str | None = None, **k
     return resp
 
 
+def regulator_client(app, reg):
+    """A fresh browser of the agency user `reg` (the factory's: account, password, TOTP secret), signed in with the
+    TOTP step reset, so a second browser of the same person may sign in within the same step."""
+    from registry.extensions import db
+
+    db.session.rollback()
+    reg.account.totp_last_step = None
+    db.session.commit()
+    c = app.test_client()
+    resp = login(c, reg.account.login, reg.password, reg.totp_secret)
+    assert resp.status_code == 302, resp.status_code
+    return c
+
+
 def text(resp) -> str:
     return resp.get_data(as_text=True)
 
