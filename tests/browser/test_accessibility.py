@@ -155,6 +155,12 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
                                         text="约定的卫生间清洁没有做。", contact=complaints.Contact("张女士", None),
                                         now=now()).complaint
     db.session.commit()
+    # The company's admin asks for human review of its score: the regulators' list and the answer form.
+    from registry.credit import score_reviews
+
+    score_review = score_reviews.file_for_company(factory.ring, account=green.admin, company=green.company,
+                                                  reason="最新的好评没有计入。", now=now()).review
+    db.session.commit()
     sign_if_grown(factory.ring, app.config["LOG_ORIGIN"])
     db.session.commit()
 
@@ -247,6 +253,8 @@ def test_axe_finds_no_serious_violation_on_the_main_pages_in_both_languages(app,
             desk.audit(f"record a sanction with errors [{code_}]")
         desk.check("a noticed listing with its steps", f"/admin/sanctions/{noticed[0]}")
         desk.check("a fine to publish", f"/admin/sanctions/{fine.ref}")
+        desk.check("score reviews", "/regulator/score-reviews")
+        desk.check("a score review with its answer form", f"/regulator/score-reviews/{score_review.ref}")
         desk.check("complaints queue", "/admin/complaints")
         desk.check("a complaint with its step form", f"/admin/complaints/{complaint.ref}")
         desk.check("household query", "/regulator/households")
