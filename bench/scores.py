@@ -17,10 +17,10 @@ The rebuild is `registry.credit.services.rebuild(today)`: every worker and then 
 committed batches of 500. The baseline reads, in the same run, the rows the rebuild reads: the same SELECTs that
 `inputs.workers_inputs` and `inputs.companies_facts` issue — the same columns, joins, conditions and grouping (the
 workers' records, the reviews in their window counted by subject, day and rating, the substantiated complaints, the
-published sanctions still in their windows, the commendations in force, the active employments with their staff's
-kept verdicts) — but over all subjects at once instead of 500 ids at a time, each row fetched into Python and
-nothing scored or written. It is read before and after the rebuild and the
-mean taken (the machine is shared).
+published sanctions still in their windows, the commendations and the corrections in force, the active employments
+with their staff's kept verdicts) — but over all subjects at once instead of 500 ids at a time, each row fetched
+into Python and nothing scored or written. It is read before and after the rebuild and the mean taken (the machine
+is shared).
 
     incremental_p99_ms = over 1,000 changes, from the start of the change to its commit's end  (target ≤ 100)
 
@@ -290,7 +290,7 @@ def read_rows(day: date) -> int:
     from registry.complaints.models import Complaint
     from registry.credit import inputs
     from registry.credit import rules as credit_rules
-    from registry.credit.models import Commendation
+    from registry.credit.models import Commendation, ScoreReview
     from registry.credit.score_models import CreditScore
     from registry.database import local_day
     from registry.extensions import db
@@ -333,6 +333,13 @@ def read_rows(day: date) -> int:
             select(column, Sanction.ref, Sanction.severity, Sanction.decision_date, Sanction.publish_months)
             .where(Sanction.subject_kind == kind, Sanction.state.in_(inputs._PUBLIC_SANCTION_STATES),
                    Sanction.published_dt.is_not(None), Sanction.public_until >= day))
+        column = ScoreReview.company_id if kind == "company" else ScoreReview.worker_id
+        statements.append(
+            select(column, ScoreReview.ref, ScoreReview.answered_on, ScoreReview.correction_points,
+                   ScoreReview.correction_until)
+            .where(ScoreReview.subject_kind == kind, ScoreReview.state == "answered",
+                   ScoreReview.correction_points.is_not(None), ScoreReview.answered_on <= day,
+                   ScoreReview.correction_until >= day))
     rows = 0
     for stmt in statements:
         for _row in db.session.execute(stmt):
