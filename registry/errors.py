@@ -39,6 +39,14 @@ def field_error(field: str, en: str, zh: str, code: str = "invalid_input", statu
     return ApiError(status, code, "输入有误。", "The input is not valid.", {field: {"en": en, "zh": zh}})
 
 
+def problems_error(problems) -> ApiError:
+    """422 naming every field at fault (each a `Problem`: field, code, en, zh): one problem answers with its own
+    code, several with `invalid_input`."""
+    first = problems[0]
+    return ApiError(422, first.code if len(problems) == 1 else "invalid_input", "输入有误。",
+                    "The input is not valid.", {p.field: {"en": p.en, "zh": p.zh} for p in problems})
+
+
 def not_found(what_en: str = "resource", what_zh: str = "资源") -> ApiError:
     return ApiError(404, "not_found", f"找不到该{what_zh}。", f"No such {what_en}.")
 

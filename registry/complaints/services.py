@@ -56,7 +56,7 @@ from ..trace.textmask import mask_text
 from ..trace.vocab import SERVICE_TYPES
 from ..workers.models import Employment, Worker
 from ..workers.person import Problem, e164_mobile
-from ..workers.services import self_actor
+from ..workers.services import oversees, self_actor
 from . import rules
 from .models import REFERENCE_CHARS, Complaint, ComplaintResponse, ComplaintStep
 
@@ -278,7 +278,7 @@ def handles(account: Account | None, complaint: Complaint) -> bool:
         return True
     if complaint.subject_kind == "company":
         return sector in complaint.company.sectors
-    return any(e.active and sector in e.company.sectors for e in complaint.worker.employments)
+    return oversees(sector, complaint.worker)
 
 
 def _loaded():

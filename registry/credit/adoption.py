@@ -25,14 +25,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from .. import clock
-from ..errors import ApiError
+from ..errors import ApiError, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
 from ..log.services import Recorded, lock_head, record_change
 from ..trace.textmask import mask_text
 from . import rules as credit_rules
-from .commendations import check_text, one_line, problem_error
+from .commendations import check_text, one_line
 from .models import ADOPTION_REASON_MAX, RulesAdoption
 
 TASK_KIND = "credit.recompute"
@@ -96,7 +96,7 @@ def adopt(ring: KeyRing, *, actor: str, version: str, reason: str | None) -> Ado
                          missing=("Say why the version is adopted (the decision it follows).",
                                   "请说明采用理由（所依据的决定及文号）。"))
     if problem is not None:
-        raise problem_error([problem])
+        raise problems_error([problem])
     folder = rules_dir()
     try:
         credit_rules.load(version, folder)

@@ -22,7 +22,7 @@ from .. import clock
 from ..accounts.models import Account
 from ..accounts.roles import REGULATOR_ROLES
 from ..companies.models import Company
-from ..errors import ApiError, forbidden, not_found
+from ..errors import ApiError, forbidden, not_found, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
@@ -86,13 +86,6 @@ def check_dates(commended_on: date | None, valid_until: date, today: date) -> li
     return problems
 
 
-def problem_error(problems: list[Problem]) -> ApiError:
-    """422: one problem answers with its own code, several with `invalid_input`; every field with its words."""
-    first = problems[0]
-    return ApiError(422, first.code if len(problems) == 1 else "invalid_input", "输入有误。",
-                    "The input is not valid.", {p.field: {"en": p.en, "zh": p.zh} for p in problems})
-
-
 def is_regulator(account: Account | None) -> bool:
     return (account is not None and account.role in REGULATOR_ROLES and account.agency is not None
             and account.agency.sector is not None)
@@ -148,7 +141,7 @@ def record_commendation(ring: KeyRing, *, regulator: Account, company: Company, 
         valid_until = clock.add_months(commended_on, valid_months())
     problems += check_dates(commended_on, valid_until, today)
     if problems:
-        raise problem_error(problems)
+        raise problems_error(problems)
     commendation = Commendation(company=company, company_id=company.id, agency=regulator.agency,
                                 agency_id=regulator.agency_id, title=title_text, basis=basis_text,
                                 commended_on=commended_on, valid_until=valid_until, recorded_by=regulator.ref,
@@ -169,7 +162,7 @@ def revoke_commendation(ring: KeyRing, *, regulator: Account, commendation: Comm
     problem = check_text("reason", text, REVOKE_REASON_MAX,
                          missing=("Say why the commendation is revoked.", "请说明撤销理由。"))
     if problem is not None:
-        raise problem_error([problem])
+        raise problems_error([problem])
     commendation.revoked_dt = clock.now()
     commendation.revoked_by = regulator.ref
     commendation.revoke_reason = text

@@ -37,13 +37,14 @@ from ..accounts.roles import Role
 from ..calendar import services as calendar
 from ..companies.access import is_member, require_member
 from ..companies.models import Company
-from ..errors import ApiError, forbidden, not_found
+from ..errors import ApiError, forbidden, not_found, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..models import new_ref
+from ..objections.core import lock_row
 from ..workers.models import Employment, Worker
 from ..workers.person import Problem
 from . import adoption
@@ -70,13 +71,6 @@ class Changed:
 
 def answer_working_days() -> int:
     return int(current_app.config.get("SCORE_REVIEW_ANSWER_WORKING_DAYS", DEFAULT_ANSWER_WORKING_DAYS))
-
-
-def problems_error(problems: list[Problem]) -> ApiError:
-    """422: the one problem's code, or `invalid_input` for several; every field at fault."""
-    first = problems[0]
-    return ApiError(422, first.code if len(problems) == 1 else "invalid_input", "输入有误。",
-                    "The input is not valid.", {p.field: {"en": p.en, "zh": p.zh} for p in problems})
 
 
 # --- the kept score and its explanation ----------------------------------------------------------
@@ -129,10 +123,9 @@ def company_score(account: Account | None, company: Company) -> CreditScore:
 
 def may_answer_worker(account: Account | None, worker: Worker) -> bool:
     """A regulator of the sector of one of the worker's current employers, or market supervision."""
-    if not is_regulator(account):
-        return False
-    sector = account.agency.sector
-    return sector == "market" or any(e.active and sector in (e.company.sectors or []) for e in worker.employments)
+    from ..workers.services import oversees
+
+    return is_regulator(account) and oversees(account.agency.sector, worker)
 
 
 def may_answer(account: Account | None, review: ScoreReview) -> bool:
@@ -154,13 +147,6 @@ def require_answerer(account: Account | None, review: ScoreReview) -> Account:
 
 
 # --- filing --------------------------------------------------------------------------------------
-
-def _lock(model, row_id: int) -> None:
-    """Lock the subject's row (PostgreSQL: FOR UPDATE; SQLite: the write transaction holds it already), so two
-    filings at once are taken one after the other and the second sees the first's open review."""
-    db.session.execute(select(model).where(model.id == row_id).with_for_update()
-                       .execution_options(populate_existing=True))
-
 
 def open_review(subject_kind: str, subject_id: int) -> ScoreReview | None:
     column = ScoreReview.company_id if subject_kind == "company" else ScoreReview.worker_id
@@ -197,7 +183,7 @@ def _disputed(value, row: CreditScore | None, problems: list) -> list[dict]:
 def _file(ring: KeyRing, *, subject_kind: str, company: Company | None, worker: Worker | None, reason,
           disputed, now: datetime, actor=None) -> Changed:
     subject = company if subject_kind == "company" else worker
-    _lock(type(subject), subject.id)
+    lock_row(subject)
     row = db.session.get(CreditScore, (subject_kind, subject.id))
     problems: list[Problem] = []
     why = _reason(reason, problems)
@@ -268,7 +254,7 @@ def answer(ring: KeyRing, *, regulator: Account, review: ScoreReview, note: str 
     The correction counts from `today` through `correction_until` (default: the rules' `default_months` later);
     the subject's score moves in this same transaction."""
     require_answerer(regulator, review)
-    _lock(ScoreReview, review.id)
+    lock_row(review)
     from ..complaints.services import _text
 
     problems: list[Problem] = []

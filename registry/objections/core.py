@@ -32,7 +32,7 @@ from ..calendar import services as calendar
 from ..companies.access import require_member
 from ..companies.models import Company
 from ..complaints.services import _text as complaint_text
-from ..errors import ApiError, not_found
+from ..errors import ApiError, not_found, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
@@ -128,13 +128,6 @@ class Kind:
 
 
 # --- shared answers ------------------------------------------------------------------------------
-
-def problems_error(problems) -> ApiError:
-    """422: the one problem's code, or `invalid_input` for several; every field at fault."""
-    first = problems[0]
-    return ApiError(422, first.code if len(problems) == 1 else "invalid_input", "输入有误。",
-                    "The input is not valid.", {p.field: {"en": p.en, "zh": p.zh} for p in problems})
-
 
 def refused_error(refused: orules.Refused) -> ApiError:
     return ApiError(409, refused.code, refused.zh, refused.en)

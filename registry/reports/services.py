@@ -40,7 +40,7 @@ from ..log.services import Recorded, record_change
 from ..lookup import services as lookup
 from ..models import new_ref
 from ..workers.models import Employment, Worker
-from ..workers.services import check_card_no
+from ..workers.services import check_card_no, oversees
 from .models import FILED_REASONS, REPORT_REASONS, REPORT_STATES, CardReport
 
 TEXT_MAX = 500
@@ -179,8 +179,7 @@ def handles(account: Account | None, report: CardReport) -> bool:
     """May `account` read and close `report`? (See the module's docstring.)"""
     if not _is_regulator(account):
         return False
-    sector = account.agency.sector
-    return sector == "market" or any(e.active and sector in e.company.sectors for e in report.worker.employments)
+    return oversees(account.agency.sector, report.worker)
 
 
 def queue(account: Account, *, state: str = "open", reference: str | None = None, limit: int = 100,

@@ -18,7 +18,7 @@ from .. import clock
 from ..accounts.models import Account
 from ..companies.access import require_member
 from ..companies.models import Company
-from ..errors import ApiError, field_error, not_found
+from ..errors import ApiError, field_error, not_found, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
@@ -30,7 +30,7 @@ from ..workers.models import Worker
 from . import review_rules
 from .codes import match_code
 from .models import ServiceRecord, ServiceReview
-from .services import normalise_reference, problem_error, reference_of
+from .services import normalise_reference, reference_of
 from .textmask import mask_text
 from .vocab import REVIEW_TAGS, SERVICE_TYPES, words
 
@@ -64,7 +64,7 @@ def leave_review(ring: KeyRing, *, reference: str | None, code: str | None, rati
     """
     checked, problems = review_rules.check_review(rating, tags, text)
     if problems:
-        raise problem_error(problems)
+        raise problems_error(problems)
     service, row = match_code(ring, reference=reference, code=code, now=now)
     row.used_dt = now
     return add_review(ring, service=service, rating=checked.rating, tags=checked.tags,

@@ -18,7 +18,7 @@ from ..accounts.models import Account
 from ..clock import local_date
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
-from ..errors import ApiError
+from ..errors import ApiError, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..log.actions import Action
@@ -28,7 +28,6 @@ from ..notify import services as notify
 from ..selfservice import codes
 from ..selfservice.services import code_key
 from ..workers.models import Worker
-from ..workers.person import Problem
 from ..workers.services import active_employment, check_card_no, get_worker_or_none, status_of
 from . import household, rules
 from .models import REFERENCE_CHARS, ReviewCode, ServiceRecord
@@ -110,13 +109,6 @@ def review_code_row(ring: KeyRing, service_ref: str, now: datetime) -> tuple[dic
              "used_dt": None, "created_dt": now}, code)
 
 
-def problem_error(problems: list[Problem]) -> ApiError:
-    """422 naming every field at fault, with the first problem's code."""
-    first = problems[0]
-    return ApiError(422, first.code if len(problems) == 1 else "invalid_input", "输入有误。",
-                    "The input is not valid.", {p.field: {"en": p.en, "zh": p.zh} for p in problems})
-
-
 def record_service(ring: KeyRing, *, account: Account, company: Company, worker: Worker,
                    fields: rules.ServiceFields, now: datetime) -> ServiceRecorded:
     """Record one service by `company`'s `worker`, send the customer a review code, and log `service:record`.
@@ -134,7 +126,7 @@ def record_service(ring: KeyRing, *, account: Account, company: Company, worker:
     if missing is not None:
         problems.append(missing)
     if problems:
-        raise problem_error(problems)
+        raise problems_error(problems)
     ref = new_ref()
     global_ref, company_ref = household_refs(ring, company, checked.e164)
     service = ServiceRecord(

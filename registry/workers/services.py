@@ -461,11 +461,16 @@ def staff(company: Company, *, today: date, occupation: str | None = None, statu
     return out
 
 
+def oversees(sector: str, worker: Worker) -> bool:
+    """Does a regulator of `sector` oversee `worker`: market supervision always, another sector while one of the
+    worker's current employers is in it."""
+    return sector == "market" or any(e.active and sector in (e.company.sectors or ()) for e in worker.employments)
+
+
 def may_view(account: Account, worker: Worker) -> bool:
     """The worker's current employers, regulators of an employer's sector, and market supervision."""
     if account.role in REGULATOR_ROLES:
-        sector = account.agency.sector
-        return sector == "market" or any(e.active and sector in e.company.sectors for e in worker.employments)
+        return oversees(account.agency.sector, worker)
     return account.company_id is not None and any(
         e.active and e.company_id == account.company_id for e in worker.employments)
 
