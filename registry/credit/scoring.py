@@ -32,6 +32,7 @@ What the explanation promises:
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,8 +47,7 @@ from .rules import KINDS, RATINGS, Item, Rules, SubjectRules
 CAP = "cap"
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """One dated record that feeds a score.
 
     `kind`: what it is (`rules.KINDS` of the subject: `complaint`, `sanction`,
@@ -63,6 +63,10 @@ class Fact:
     that the subject reads as one line (a day's five-star reviews): worth
     `count` times the variant's points. A share and a correction are always
     one.
+
+    A named tuple: a rebuild makes a million of them. `score` checks every fact it is given and refuses a
+    malformed one (a kind that is not a name, a ref that is empty, a date that is not a day, an `until` before
+    `on`, a `count` that is not a whole number from 1) with a ValueError that names it.
     """
 
     kind: str
@@ -73,23 +77,19 @@ class Fact:
     until: date | None = None
     count: int = 1
 
-    def __post_init__(self):
-        # The usual fact is well formed: one test of its types, then the checks that name what is wrong.
-        if (type(self.on) is date and type(self.kind) is str and self.kind and type(self.ref) is str and self.ref
-                and (self.until is None or (type(self.until) is date and self.until >= self.on))
-                and type(self.count) is int and self.count >= 1):
-            return
-        if not isinstance(self.kind, str) or not self.kind:
-            raise ValueError(f"a fact's kind is a name, not {self.kind!r}")
-        if not isinstance(self.ref, str) or not self.ref:
-            raise ValueError(f"a {self.kind} fact names its record (ref), not {self.ref!r}")
-        if not _is_day(self.on):
-            raise ValueError(f"{self.kind} {self.ref}: `on` is a date, not {self.on!r}")
-        if self.until is not None and (not _is_day(self.until) or self.until < self.on):
-            raise ValueError(f"{self.kind} {self.ref}: `until` is a date not before `on`, not {self.until!r}")
-        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
-            raise ValueError(f"{self.kind} {self.ref}: `count` is a whole number of records, 1 or more, "
-                             f"not {self.count!r}")
+
+def _refuse_malformed(f: Fact) -> None:
+    """Raise the ValueError that names what is wrong with a fact's form, if anything is."""
+    if not isinstance(f.kind, str) or not f.kind:
+        raise ValueError(f"a fact's kind is a name, not {f.kind!r}")
+    if not isinstance(f.ref, str) or not f.ref:
+        raise ValueError(f"a {f.kind} fact names its record (ref), not {f.ref!r}")
+    if not _is_day(f.on):
+        raise ValueError(f"{f.kind} {f.ref}: `on` is a date, not {f.on!r}")
+    if f.until is not None and (not _is_day(f.until) or f.until < f.on):
+        raise ValueError(f"{f.kind} {f.ref}: `until` is a date not before `on`, not {f.until!r}")
+    if isinstance(f.count, bool) or not isinstance(f.count, int) or f.count < 1:
+        raise ValueError(f"{f.kind} {f.ref}: `count` is a whole number of records, 1 or more, not {f.count!r}")
 
 
 class Component(NamedTuple):
@@ -142,14 +142,31 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
     counting: dict[str, list[tuple]] = {}
     ends = []
     for f in facts:
-        _check(book, f)
-        last = last_day(f, items[f.kind])
-        if f.on > today:
-            ends.append(f.on - _DAY)
+        kind, ref, on, severity, value, until, count = f
+        item = items.get(kind)
+        # The usual fact — well formed, and carrying what its kind needs — passes one test of its types; any other
+        # is checked in full, which names what is wrong or lets a less usual form pass (a rating as a Decimal).
+        if not (item is not None and type(on) is date and type(ref) is str and ref and type(count) is int
+                and count >= 1 and (until is None or (type(until) is date and until >= on))
+                and _usual(item, severity, value)):
+            _refuse_malformed(f)
+            _check(book, f)
+        if until is not None:
+            last = until
+        elif item.months is not None:
+            last = _plus_months(on, item.months)
+        else:
+            last = None
+        if on > today:
+            ends.append(on - _DAY)
         elif last is None or today <= last:
             if last is not None:
                 ends.append(last)
-            counting.setdefault(f.kind, []).append((f.on, f.ref, f, last))
+            rows = counting.get(kind)
+            if rows is None:
+                counting[kind] = [(on, ref, f, last)]
+            else:
+                rows.append((on, ref, f, last))
     components: list[Component] = []
     for group in book.groups:
         in_group: list[Component] = []
@@ -158,13 +175,18 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
             if not rows:
                 continue
             item = items[kind]
-            rows.sort(key=_by_date_and_ref)
+            if len(rows) > 1:
+                rows.sort(key=_by_date_and_ref)
             lines = [_component(f, item, last) for _on, _ref, f, last in rows]
             if group.name == "base" and len(lines) > 1:
                 # Once: the fact worth most; of equals, the latest (max keeps the first it meets).
-                lines = [max(reversed(lines), key=lambda c: c.points)]
-            in_group += lines + _capped(lines, item.cap, item.cap_words, kind, group.name)
-        components += in_group + _capped(in_group, group.cap, group.cap_words, group.name, group.name)
+                lines = [max(reversed(lines), key=_points)]
+            in_group += lines
+            if item.cap is not None:
+                in_group += _capped(lines, item.cap, item.cap_words, kind, group.name)
+        components += in_group
+        if group.cap is not None:
+            components += _capped(in_group, group.cap, group.cap_words, group.name, group.name)
     points = 0
     negative = False
     for c in components:
@@ -176,10 +198,21 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
 
 
 _DAY = timedelta(days=1)
+_by_date_and_ref = operator.itemgetter(0, 1)
+_points = operator.attrgetter("points")
 
 
-def _by_date_and_ref(row: tuple) -> tuple:
-    return row[0], row[1]
+def _usual(item: Item, severity, value) -> bool:
+    """Does a fact carry what its kind needs in the usual form: nothing else; a rating as an int 1–5; a known
+    severity? A share and a correction are always checked in full."""
+    needs = item.needs
+    if needs is None:
+        return severity is None and value is None
+    if needs == "rating":
+        return severity is None and type(value) is int and 1 <= value <= 5
+    if needs == "severity":
+        return value is None and type(severity) is str and severity in item.variants
+    return False
 
 
 def last_day(fact: Fact, item: Item) -> date | None:
@@ -200,7 +233,9 @@ def _plus_months(on: date, months: int) -> date:
 
 def _component(fact: Fact, item: Item, last: date | None) -> Component:
     needs = item.needs
-    if needs == "rating":
+    if needs is None:
+        key = ""
+    elif needs == "rating":
         key = _RATING_KEY[fact.value]
     elif needs == "severity":
         key = fact.severity
@@ -213,8 +248,8 @@ def _component(fact: Fact, item: Item, last: date | None) -> Component:
     elif needs == "points":
         # Bounded by the rules of the version scoring it, whatever the fact says.
         points = max(-item.bound, min(item.bound, int(fact.value)))
-    return Component(fact.kind, fact.ref, item.group, points, variant.words.zh, variant.words.en, last, fact.count,
-                     key)
+    words = variant.words
+    return Component(fact.kind, fact.ref, item.group, points, words.zh, words.en, last, fact.count, key)
 
 
 def _capped(lines: list[Component], cap: int | None, words, ref: str, group: str) -> list[Component]:

@@ -18,11 +18,13 @@ waits and computes its own after them — a score computed from older records ne
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, bindparam, cast, func, select
+from sqlalchemy.types import JSON
 
 from .. import clock
 from ..companies.models import Company
@@ -33,28 +35,37 @@ from . import adoption, inputs, scoring
 from . import rules as credit_rules
 from .score_models import SUBJECT_KINDS, CreditScore
 
+_json_string = json.encoder.encode_basestring_ascii
+
 # Subjects read and stored per statement: a few statements per batch, whatever its size.
 BATCH = 500
 # The order subjects are computed in: a company's staff share reads its staff's kept verdicts.
 ORDER = ("worker", "company")
 
 
-def components_json(score: scoring.Score) -> list[dict]:
-    """A score's components as the row keeps them: in the scoring's order, each its kind, ref and points, and only
-    when they say something its count (above 1), the last day it counts (ISO text) and its rules variant. The
-    group and the words are the rules version's, found again on reading (`explained`): a row stays small, and a
-    rebuild writes tens of thousands of them."""
-    out = []
+def components_text(score: scoring.Score) -> str:
+    """A score's components as the row keeps them, as JSON text: in the scoring's order, each its kind, ref and
+    points, and only when they say something its count (above 1), the last day it counts (ISO text) and its rules
+    variant. The group and the words are the rules version's, found again on reading (`explained`): a row stays
+    small, and a rebuild writes tens of thousands of them — so the text is written here directly, a line at a
+    time, without building the objects first (`components_json` reads it back)."""
+    lines = []
     for kind, ref, _group, points, _zh, _en, until, count, variant in score.components:
-        line = {"kind": kind, "ref": ref, "points": points}
+        # A kind and a variant are names from the rules (letters, digits and "_"); a ref is encoded.
+        line = f'{{"kind":"{kind}","ref":{_json_string(ref)},"points":{points}'
         if count != 1:
-            line["count"] = count
+            line += f',"count":{count}'
         if until is not None:
-            line["until"] = until.isoformat()
+            line += f',"until":"{until.isoformat()}"'
         if variant:
-            line["variant"] = variant
-        out.append(line)
-    return out
+            line += f',"variant":"{variant}"'
+        lines.append(line + "}")
+    return "[" + ",".join(lines) + "]"
+
+
+def components_json(score: scoring.Score) -> list[dict]:
+    """A score's components as a kept row holds them once read (`components_text`, parsed)."""
+    return json.loads(components_text(score))
 
 
 def explained(subject_kind: str, rules_version: str, components: list[dict]) -> list[dict]:
@@ -145,12 +156,22 @@ def rows_of(subject_kind: str, subject_ids: Iterable[int], *, today: date,
 
 
 def _row(kind: str, sid: int, s: scoring.Score, v: inputs.Verdict | None) -> dict:
-    """A subject's row: a worker's stands no later than the last day of their verdict."""
+    """A subject's row (every column but `computed_dt`), its components as read back."""
+    return _columns(kind, sid, s, v) | {"components": components_json(s)}
+
+
+def _stored(kind: str, sid: int, s: scoring.Score, v: inputs.Verdict | None, now) -> dict:
+    """A subject's row as `_store` writes it: its components as their JSON text."""
+    return _columns(kind, sid, s, v) | {"components_text": components_text(s), "computed_dt": now}
+
+
+def _columns(kind: str, sid: int, s: scoring.Score, v: inputs.Verdict | None) -> dict:
+    """A row's columns but its components: a worker's stands no later than the last day of their verdict."""
     stands = s.stands_until
     if v is not None and v.until is not None and (stands is None or v.until < stands):
         stands = v.until
     return {"subject_kind": kind, "subject_id": sid, "points": s.points, "grade": s.grade,
-            "rules_version": s.rules_version, "components": components_json(s), "stands_until": stands,
+            "rules_version": s.rules_version, "stands_until": stands,
             "qualified": v.qualified if v else None, "qualified_until": v.until if v else None}
 
 
@@ -158,12 +179,16 @@ def _store(kind: str, computed: dict[int, tuple[scoring.Score, inputs.Verdict | 
     """Insert or replace the rows of `computed`: one upsert statement (ON CONFLICT, on SQLite and PostgreSQL)."""
     if not computed:
         return
-    rows = [_row(kind, sid, s, v) | {"computed_dt": now} for sid, (s, v) in computed.items()]
+    rows = [_stored(kind, sid, s, v, now) for sid, (s, v) in computed.items()]
+    # The components go in as the JSON text `components_text` wrote, not as objects to serialise again.
+    text = bindparam("components_text", type_=Text)
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
+        components = cast(text, JSON)
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(CreditScore.__table__)
+        components = text
+    stmt = insert(CreditScore.__table__).values(components=components)
     stmt = stmt.on_conflict_do_update(
         index_elements=["subject_kind", "subject_id"],
         set_={name: stmt.excluded[name] for name in

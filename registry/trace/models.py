@@ -64,10 +64,12 @@ class ServiceReview(db.Model):
 
     __tablename__ = "service_reviews"
     __table_args__ = (
-        # A company's credit score counts its reviews still shown by day and rating (credit/inputs._reviews): a
-        # firm with thousands of services reads them from this index alone, in the commit of every review. A
-        # worker's few reviews need no more than their worker_id index.
+        # A credit score counts its subject's reviews still shown by day and rating (credit/inputs._reviews): a
+        # firm with thousands of services, and a rebuild reading every worker's, read them from these indexes
+        # alone — in order, without visiting the table.
         Index("ix_service_reviews_company_shown", "company_id", "reviewed_dt", "rating",
+              sqlite_where=text("withdrawn_dt IS NULL"), postgresql_where=text("withdrawn_dt IS NULL")),
+        Index("ix_service_reviews_worker_shown", "worker_id", "reviewed_dt", "rating",
               sqlite_where=text("withdrawn_dt IS NULL"), postgresql_where=text("withdrawn_dt IS NULL")),
     )
 

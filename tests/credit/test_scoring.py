@@ -289,9 +289,10 @@ def test_a_fact_the_rules_cannot_score_is_refused(subject, fact, says):
     lambda: Fact("review", "d", date(2026, 1, 1), value=5, count=True),
     lambda: Fact("review", "d", date(2026, 1, 1), value=5, count=2.0),
 ])
-def test_a_malformed_fact_is_refused_when_made(build):
-    with pytest.raises(ValueError):
-        build()
+def test_a_malformed_fact_is_refused_when_scored(build):
+    fact = build()
+    with pytest.raises(ValueError, match="kind is a name|names its record|is a date|whole number of records"):
+        score("company" if fact.kind != "" else "worker", [fact], V1, date(2026, 6, 1))
 
 
 def test_a_score_is_for_a_company_or_a_worker_on_a_day():
