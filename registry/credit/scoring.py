@@ -177,7 +177,15 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
             item = items[kind]
             if len(rows) > 1:
                 rows.sort(key=_by_date_and_ref)
-            lines = [_component(f, item, last) for _on, _ref, f, last in rows]
+            if item.needs == "rating":
+                # The bulk of a score — a review line a day and rating — without a call a line.
+                group_name, by_stars = item.group, _by_stars(item)
+                lines = []
+                for _on, ref, f, last in rows:
+                    points, zh, en, key = by_stars[f.value]
+                    lines.append(Component(kind, ref, group_name, points * f.count, zh, en, last, f.count, key))
+            else:
+                lines = [_component(f, item, last) for _on, _ref, f, last in rows]
             if group.name == "base" and len(lines) > 1:
                 # Once: the fact worth most; of equals, the latest (max keeps the first it meets).
                 lines = [max(reversed(lines), key=_points)]
@@ -200,6 +208,18 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
 _DAY = timedelta(days=1)
 _by_date_and_ref = operator.itemgetter(0, 1)
 _points = operator.attrgetter("points")
+
+
+_STARS: dict[int, tuple[Item, dict]] = {}
+
+
+def _by_stars(item: Item) -> dict:
+    """A rated item's variants by stars (1–5): (points, zh, en, key), made once per item."""
+    made = _STARS.get(id(item))
+    if made is None or made[0] is not item:
+        made = _STARS[id(item)] = (item, {int(key): (v.points, v.words.zh, v.words.en, key)
+                                          for key, v in item.variants.items()})
+    return made[1]
 
 
 def _usual(item: Item, severity, value) -> bool:
