@@ -120,11 +120,17 @@ def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once
     repair.decide_repair(ring, regulator=hk, sanction=june, repair=application, today=at("2026-09-10").date(),
                          approve=True, reason=None)
     db.session.commit()
-    # Public nowhere from that moment: the versions that carry it withhold their files at once (the manifest, with
-    # the files' digests, stays), before the schedule has made them again.
+    # Public nowhere from that moment: the versions that carry it withhold the files that carry sanctions at once
+    # (the manifest, with the files' digests, stays), before the schedule has made them again. The red-list files
+    # carry no sanction: they stay, byte for byte.
+    red = opendata.red_list_names(june_v1.period_key, june_v1.version)
+    assert len(red) == 8 and red < {f.name for f in june_v1.files}
     for f in june_v1.files:
         resp = client.get(f"/bulletins/{june_v1.ref}/{f.name}", headers={"Accept": "application/json"})
-        assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "bulletin_withheld", f.name
+        if f.name in red:
+            assert resp.status_code == 200 and resp.data == f.content, f.name
+        else:
+            assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "bulletin_withheld", f.name
     assert client.get(f"/bulletins/{june_v1.ref}/manifest").status_code == 200
     world["clock"].freeze(at("2026-09-10", time(13)))
     for _ in range(2):  # the hourly schedule, twice
