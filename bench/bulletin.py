@@ -156,9 +156,9 @@ def child(kind: str, args) -> None:
                                           public_url=config["PUBLIC_URL"], issuer=issuer)
             db.session.commit()
             b = published.bulletin
-            pdf_name = opendata.file_names(b.period_key, b.version)["pdf"]
-            data = next(f.content for f in b.files if f.name == pdf_name)
-            rows = len(opendata.parse_jsonl(next(f.content for f in b.files if f.name.endswith("-full.jsonl"))))
+            names = opendata.file_names(b.period_key, b.version)
+            data = next(f.content for f in b.files if f.name == names["pdf"])
+            rows = len(opendata.parse_jsonl(next(f.content for f in b.files if f.name == names["full.jsonl"])))
         wall = time.perf_counter() - start
     from io import BytesIO
 

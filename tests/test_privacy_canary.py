@@ -144,8 +144,12 @@ def bulletin_files(app, factory, clock, expected_ref: str) -> list[tuple[str, st
         else:
             body = f.content.decode("utf-8-sig")
         out.append((f"bulletin file {f.name}", body))
-    missing = [who for who, body in out if ("-full." in who or who.endswith(".pdf")) and expected_ref not in body]
+    # The sanction is in the PDF and the sanctions' full files (the red list's carry firms, not sanctions: read for
+    # the canary all the same).
+    missing = [who for who, body in out if ("-full." in who and "-red-list-" not in who or who.endswith(".pdf"))
+               and expected_ref not in body]
     assert missing == []
+    assert any("-red-list-full." in who for who, _body in out)
     return out
 
 

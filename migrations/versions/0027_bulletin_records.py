@@ -35,8 +35,11 @@ def upgrade():
         batch_op.create_index('ix_bulletin_records_sanction', ['sanction_ref', 'bulletin_id'], unique=False)
 
     bind = op.get_bind()
+    # The sanctions' files; not the red list's (`…-red-list-full.jsonl`, keyed by USCC: no sanction), which a
+    # database upgraded again after a downgrade may hold.
     files = bind.execute(sa.text(
-        "SELECT bulletin_id, content FROM bulletin_files WHERE name LIKE '%-full.jsonl' OR name LIKE '%-removed.jsonl'"))
+        "SELECT bulletin_id, content FROM bulletin_files WHERE (name LIKE '%-full.jsonl' OR name LIKE "
+        "'%-removed.jsonl') AND name NOT LIKE '%-red-list-%'"))
     rows = set()
     for bulletin_id, content in files:
         for line in bytes(content).decode("utf-8").splitlines():

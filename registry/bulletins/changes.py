@@ -1,9 +1,10 @@
 """Open-data change files that reconcile exactly (pure: no Flask, no database).
 
 Each bulletin period publishes a full file — one record per line, each a JSON object with a stable string key
-`ref` — and a change file against the previous period's: the records added, removed and changed. A reader holding
-the previous full file applies the changes and must get the current full file byte for byte; anything less and a
-re-user's copy silently drifts from the registry's. So:
+(`ref` unless told otherwise: the red list's files are keyed by `uscc`) — and a change file against the previous
+period's: the records added, removed and changed. A reader holding the previous full file applies the changes and
+must get the current full file byte for byte; anything less and a re-user's copy silently drifts from the
+registry's. So:
 
 - one canonical form per record (`line`: sorted keys, UTF-8 as is, no spaces), and "changed" means the canonical
   lines differ — not Python equality, which takes 1, 1.0 and True for the same value while their JSON differs;
@@ -22,7 +23,7 @@ REF = "ref"
 
 @dataclass(frozen=True)
 class Changes:
-    """What turns one full file into the next: each list sorted by `ref`."""
+    """What turns one full file into the next: each list sorted by the key (`ref`)."""
 
     added: list[dict] = field(default_factory=list)  # records only in the current file
     removed: list[dict] = field(default_factory=list)  # the previous file's records whose ref is gone
@@ -45,62 +46,63 @@ def sorted_lines(records: Iterable[dict]) -> bytes:
     return b"".join(x + b"\n" for x in sorted(line(r).encode("utf-8") for r in records))
 
 
-def _ref(record: dict, what: str) -> str:
+def _ref(record: dict, what: str, key: str) -> str:
     if not isinstance(record, dict):
         raise ValueError(f"{what}: a record must be a JSON object, not {type(record).__name__}")
-    ref = record.get(REF)
+    ref = record.get(key)
     if not isinstance(ref, str):
-        raise ValueError(f"{what}: every record needs a string {REF!r}, not {ref!r}")
+        raise ValueError(f"{what}: every record needs a string {key!r}, not {ref!r}")
     return ref
 
 
-def _by_ref(records: Iterable[dict], what: str) -> dict[str, dict]:
+def _by_ref(records: Iterable[dict], what: str, key: str) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for record in records:
-        ref = _ref(record, what)
+        ref = _ref(record, what, key)
         if ref in found:
-            raise ValueError(f"{what}: ref {ref!r} appears more than once")
+            raise ValueError(f"{what}: {key} {ref!r} appears more than once")
         found[ref] = record
     return found
 
 
-def _sorted(records: Iterable[dict]) -> list[dict]:
-    return sorted(records, key=lambda r: r[REF])
+def _sorted(records: Iterable[dict], key: str) -> list[dict]:
+    return sorted(records, key=lambda r: r[key])
 
 
-def diff(previous: list[dict], current: list[dict]) -> Changes:
-    """The changes from the previous full file to the current one."""
-    before = _by_ref(previous, "previous")
-    after = _by_ref(current, "current")
+def diff(previous: list[dict], current: list[dict], key: str = REF) -> Changes:
+    """The changes from the previous full file to the current one, its records told apart by `key`."""
+    before = _by_ref(previous, "previous", key)
+    after = _by_ref(current, "current", key)
     return Changes(
-        added=_sorted(r for ref, r in after.items() if ref not in before),
-        removed=_sorted(r for ref, r in before.items() if ref not in after),
-        changed=_sorted(r for ref, r in after.items() if ref in before and line(r) != line(before[ref])),
+        added=_sorted((r for ref, r in after.items() if ref not in before), key),
+        removed=_sorted((r for ref, r in before.items() if ref not in after), key),
+        changed=_sorted((r for ref, r in after.items() if ref in before and line(r) != line(before[ref])), key),
     )
 
 
-def apply(previous: list[dict], changes: Changes) -> list[dict]:
-    """The current full file from the previous one and the changes, sorted by ref; a ValueError if they do not fit."""
-    held = _by_ref(previous, "previous")
-    removed = _by_ref(changes.removed, "removed")
-    changed = _by_ref(changes.changed, "changed")
-    added = _by_ref(changes.added, "added")
+def apply(previous: list[dict], changes: Changes, key: str = REF) -> list[dict]:
+    """The current full file from the previous one and the changes, sorted by `key`; a ValueError if they do not
+    fit."""
+    held = _by_ref(previous, "previous", key)
+    removed = _by_ref(changes.removed, "removed", key)
+    changed = _by_ref(changes.changed, "changed", key)
+    added = _by_ref(changes.added, "added", key)
     twice = (removed.keys() & changed.keys()) | (removed.keys() & added.keys()) | (changed.keys() & added.keys())
     if twice:
-        raise ValueError(f"refs in more than one list of the changes: {sorted(twice)}")
+        raise ValueError(f"{key}s in more than one list of the changes: {sorted(twice)}")
     for ref, record in removed.items():
         if ref not in held:
-            raise ValueError(f"removed: ref {ref!r} is not in the previous file")
+            raise ValueError(f"removed: {key} {ref!r} is not in the previous file")
         if line(record) != line(held[ref]):
-            raise ValueError(f"removed: ref {ref!r} differs from the previous file's record"
+            raise ValueError(f"removed: {key} {ref!r} differs from the previous file's record"
                              " (changes made for another file?)")
     for ref in changed:
         if ref not in held:
-            raise ValueError(f"changed: ref {ref!r} is not in the previous file")
+            raise ValueError(f"changed: {key} {ref!r} is not in the previous file")
     for ref in added:
         if ref in held:
-            raise ValueError(f"added: ref {ref!r} is already in the previous file")
+            raise ValueError(f"added: {key} {ref!r} is already in the previous file")
     result = {ref: r for ref, r in held.items() if ref not in removed}
     result.update(changed)
     result.update(added)
-    return _sorted(result.values())
+    return _sorted(result.values(), key)

@@ -66,6 +66,7 @@ class Commended:
     """A commendation in force, as the red list shows it."""
 
     title: str
+    basis: str  # the document it was given under (表彰文件), as recorded
     agency_zh: str
     commended_on: date
     valid_until: date

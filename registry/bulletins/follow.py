@@ -27,7 +27,7 @@ from sqlalchemy import case, exists, insert, literal, null, or_, select, union_a
 from ..extensions import db
 from ..keys import KeyRing
 from ..sanctions.models import Sanction, SanctionCorrection
-from . import services
+from . import opendata, services
 from .content import Content
 from .models import CURRENT, MAX_REASON, Bulletin, BulletinRecord
 
@@ -116,13 +116,22 @@ def reason(changes: tuple[tuple[str, str], ...]) -> str:
 
 
 def withheld(bulletin_id: int) -> bool:
-    """Whether a version's files (its PDF and open data) are withheld: it carries a sanction since repaired or
-    withdrawn, which is public nowhere from that moment — not in the current version until it is made again, not
-    in a withdrawn one in the archive. Its manifest and its files' digests stay, so what was published can still
-    be verified."""
+    """Whether a version's files that carry sanctions (its PDF and the sanctions' open data) are withheld: it
+    carries a sanction since repaired or withdrawn, which is public nowhere from that moment — not in the current
+    version until it is made again, not in a withdrawn one in the archive. Its manifest and its files' digests
+    stay, so what was published can still be verified."""
     return db.session.execute(select(exists().where(
         BulletinRecord.bulletin_id == bulletin_id, BulletinRecord.sanction_ref == Sanction.ref,
         Sanction.state.in_(ENDED_STATES)))).scalar_one()
+
+
+def file_withheld(bulletin: Bulletin, name: str) -> bool:
+    """Whether this file of a version is withheld: one that carries sanctions, of a version `withheld`. The
+    red-list files carry firms and no sanction, so they are never withheld: a version's red list, the only record of
+    the list on the day it was made, stays downloadable."""
+    if name in opendata.red_list_names(bulletin.period_key, bulletin.version):
+        return False
+    return withheld(bulletin.id)
 
 
 def withdraw_affected(ring: KeyRing) -> list[str]:

@@ -247,7 +247,8 @@ def red_firms(day: date) -> tuple[RedFirm, ...]:
     rows = red_list_mod.red_list(red_list_mod.Filters(), today=day, page_size=None).rows
     return tuple(RedFirm(uscc=r["uscc"], name=r["name"], sectors=tuple(r["sectors"]), district=r["district"],
                          grade=r["grade"], score=r["score"], reasons=tuple(r["reasons"]),
-                         commendations=tuple(Commended(title=c["title"], agency_zh=c["agency"]["name_zh"],
+                         commendations=tuple(Commended(title=c["title"], basis=c["basis"],
+                                                       agency_zh=c["agency"]["name_zh"],
                                                        commended_on=c["commended_on"],
                                                        valid_until=c["valid_until"]) for c in r["commendations"]))
                  for r in rows)

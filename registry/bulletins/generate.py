@@ -1,12 +1,12 @@
 """Making a period's bulletin: the queued task `bulletins.generate`, what the hourly schedule queues, on demand.
 
 A generation gathers the period's content (gather.py), renders the PDF (render.py) and the open-data files
-(opendata.py: full files and change files since the previous bulletin of the same kind), then publishes them all
-with their signed manifest and one log entry (services.publish) in the task's last commit. Nothing is written
-before that commit, so a crash or kill anywhere leaves no half-published bulletin: the task's lease lapses, the
-queue gives it to the next jobs process, and that run starts again and completes it. Two processes that both get
-there first cannot both publish: the second finds the period's current version (or loses the unique insert) and
-ends without publishing anything.
+(opendata.py: the sanctions' and the red list's full files and change files since the previous bulletin of the
+same kind), then publishes them all with their signed manifest and one log entry (services.publish) in the task's
+last commit. Nothing is written before that commit, so a crash or kill anywhere leaves no half-published bulletin:
+the task's lease lapses, the queue gives it to the next jobs process, and that run starts again and completes it.
+Two processes that both get there first cannot both publish: the second finds the period's current version (or
+loses the unique insert) and ends without publishing anything.
 
 The task reports its progress in four steps (content gathered, open data written, PDF rendered, published), so a
 page or the command's bar can follow it.
@@ -43,14 +43,21 @@ def cited_checkpoint() -> tuple[int, str]:
     return size, tree_root(size).hex()
 
 
-def previous_records(period: Period) -> list[dict]:
-    """The open-data records of the previous period's current bulletin (its full JSON Lines file), or none."""
+def previous_lists(period: Period) -> tuple[list[dict], list[dict]]:
+    """The previous period's current bulletin's full lists as published, (sanctions, red list): the records of its
+    `full.jsonl` and `red-list-full.jsonl` files. A list is empty when there is no such bulletin or file: a bulletin
+    made before the red list had files counts as an empty red list (its next bulletin lists every firm as added)."""
     before = services.current(periods.previous(period).key)
     if before is None:
-        return []
-    name = opendata.file_names(before.period_key, before.version)["full.jsonl"]
-    full = next((f for f in before.files if f.name == name), None)
-    return [] if full is None else opendata.parse_jsonl(full.content)
+        return [], []
+    names = opendata.file_names(before.period_key, before.version)
+    stored = {f.name: f for f in before.files}
+
+    def records(part: str) -> list[dict]:
+        found = stored.get(names[part])
+        return [] if found is None else opendata.parse_jsonl(found.content)
+
+    return records("full.jsonl"), records(f"{opendata.RED_LIST}-full.jsonl")
 
 
 def pending_periods() -> set[str]:
@@ -119,12 +126,13 @@ def queue_ended(now: datetime) -> list[str]:
 MEDIA_TYPES = {".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8", ".jsonl": "application/jsonl"}
 
 
-def make_files(content, previous: list[dict], progress=lambda done: None) -> list[tuple[str, str, bytes]]:
+def make_files(content, previous: list[dict], previous_red_list: list[dict],
+               progress=lambda done: None) -> list[tuple[str, str, bytes]]:
     """Every file of one bulletin, (name, media type, bytes): the open data (full files and the changes since
-    `previous`, the previous bulletin's full list), step 2, then the PDF, step 3."""
+    `previous` and `previous_red_list`, the previous bulletin's full lists), step 2, then the PDF, step 3."""
     from . import render
 
-    made = opendata.files(content, previous)
+    made = opendata.files(content, previous, previous_red_list)
     progress(2)
     made[opendata.file_names(content.period.key, content.version)["pdf"]] = render.pdf(content)
     progress(3)
@@ -145,9 +153,9 @@ def generate(ring: KeyRing, period: Period, *, origin: str, public_url: str, iss
     content = gather.gather(period, version=version, issuer_zh=issuer[0], issuer_en=issuer[1], made_at=made_at,
                             checkpoint_size=size, checkpoint_root=root,
                             verify_url=f"{public_url.rstrip('/')}/bulletins/verify")
-    previous = previous_records(period)
+    previous, previous_red_list = previous_lists(period)
     progress(1)
-    files = make_files(content, previous, progress)
+    files = make_files(content, previous, previous_red_list, progress)
     published = services.publish(ring, actor=actor, period=period, files=files, made_at=made_at,
                                  checkpoint_size=size, checkpoint_root=root, origin=origin)
     follow.index(published.bulletin.id, follow.carried_refs(content, previous))

@@ -155,9 +155,10 @@ def _immutable(resp: Response) -> Response:
 @files_bp.get("/bulletins/<ref:ref>/<name>")
 def download(ref, name):
     """One published file, byte for byte: an attachment under its own name and media type, its SHA-256 as ETag.
-    410 for the files of a version that carries a record since repaired or withdrawn (`follow.withheld`)."""
+    410 for the PDF and the sanctions' open data of a version that carries a record since repaired or withdrawn
+    (`follow.file_withheld`; its red-list files carry no sanction and stay)."""
     f = bulletins.file(ref, name)
-    if follow.withheld(f.bulletin_id):
+    if follow.file_withheld(f.bulletin, f.name):
         return respond(410, error_body(
             "bulletin_withheld", "该版本所载记录已信用修复或撤回，依法停止公示，文件不再提供；请查看现行版本。",
             "A record this version carried has since been repaired or withdrawn and may no longer be published: "

@@ -248,3 +248,33 @@ def test_the_file_bytes_are_valid_utf8_json_lines_that_read_back(files):
     assert lines[-1] == "" and len(lines) == len(previous) + 1
     assert sorted(json.loads(x)["ref"] for x in lines[:-1]) == sorted(refs(previous))
     assert lines[:-1] == sorted(lines[:-1])
+
+
+# --- another key: the red list's files are keyed by `uscc` ---------------------------------------
+
+
+def rekey(records: list[dict]) -> list[dict]:
+    """The same records keyed by `uscc` instead of `ref` (and without a `ref`)."""
+    return [{**{k: v for k, v in r.items() if k != "ref"}, "uscc": r["ref"]} for r in records]
+
+
+def test_diff_and_apply_by_another_key():
+    previous = [{"uscc": "B", "v": 1}, {"uscc": "A", "v": 1}, {"uscc": "C", "v": 1}]
+    current = [{"uscc": "C", "v": 2}, {"uscc": "D"}, {"uscc": "B", "v": 1}]
+    found = diff(previous, current, key="uscc")
+    assert found == Changes(added=[{"uscc": "D"}], removed=[{"uscc": "A", "v": 1}], changed=[{"uscc": "C", "v": 2}])
+    assert apply(previous, found, key="uscc") == [{"uscc": "B", "v": 1}, {"uscc": "C", "v": 2}, {"uscc": "D"}]
+    # A record without the key is refused, naming the key; a record's `ref` is then just a field.
+    with pytest.raises(ValueError, match="current: every record needs a string 'uscc'"):
+        diff([], [{"ref": "A"}], key="uscc")
+    with pytest.raises(ValueError, match="added: uscc 'B' is already in the previous file"):
+        apply(previous, Changes(added=[{"uscc": "B"}]), key="uscc")
+
+
+@PROPERTY
+@given(periods(2))
+def test_previous_plus_changes_is_the_current_file_byte_for_byte_by_another_key(files):
+    previous, current = (rekey(f) for f in files)
+    changes = diff(previous, current, key="uscc")
+    assert sorted_lines(apply(previous, changes, key="uscc")) == sorted_lines(current)
+    assert [r["uscc"] for r in apply(previous, changes, key="uscc")] == sorted(r["uscc"] for r in current)

@@ -116,3 +116,30 @@ def test_generate_makes_an_ended_period_here_and_refuses_bad_or_early_periods(ap
     assert run(runner, *paths).exit_code == 0
     again = runner.invoke(args=["bulletins", "generate", "--period", "2026-W26"])
     assert again.exit_code == 1 and "is published and current" in again.output
+
+
+def test_a_downloaded_red_list_file_is_genuine_and_an_altered_one_is_not(app, runner, factory, clock, tmp_path):
+    """A red-list file fetched from its download URL verifies as the bulletin's; one with a firm's name edited
+    does not."""
+    from tests.support.bulletinutil import JUNE, at, commend, queue_and_run, three_sanctions
+
+    world = three_sanctions(factory, clock)
+    commend(world, "june", "2026-06-20", "诚信示范企业")
+    clock.freeze(at("2026-07-02"))
+    queue_and_run(app, JUNE)
+    b = bulletins.current("2026-06")
+    client = app.test_client()
+    for part in ("red-list-full.csv", "red-list-full.jsonl", "red-list-added.jsonl"):
+        name = f"jiaxin-bulletin-2026-06-v1-{part}"
+        downloaded = client.get(f"/bulletins/{b.ref}/{name}")
+        assert downloaded.status_code == 200 and world["made"]["june"].company.uscc in downloaded.text
+        path = write(tmp_path, f"saved-{part}", downloaded.data)
+        result = run(runner, path)
+        assert result.exit_code == 0, result.output
+        assert f"genuine / 真实: {path}: {name}, bulletin 2026-06 v1 ({b.ref}), current / 现行" in result.output
+    full = client.get(f"/bulletins/{b.ref}/jiaxin-bulletin-2026-06-v1-red-list-full.csv").data
+    name_zh = "成都安心家政服务有限公司".encode()
+    assert name_zh in full
+    altered = write(tmp_path, "altered.csv", full.replace(name_zh, "成都安心家政有限公司".encode()))
+    result = run(runner, altered)
+    assert result.exit_code == 1 and "not a file Jiaxin published" in result.output, result.output

@@ -19,7 +19,7 @@ from registry.log.models import LogEntry
 from registry.log.verify import verify_local
 from registry.sanctions import services as sanctions
 from registry.tasks.models import Task
-from tests.support.bulletinutil import JULY, JUNE, at, by_part, queue_and_run, three_sanctions
+from tests.support.bulletinutil import JULY, JUNE, at, by_part, commend, queue_and_run, three_sanctions
 
 
 @pytest.fixture
@@ -120,11 +120,17 @@ def test_a_repair_after_publication_reissues_exactly_the_affected_bulletins_once
     repair.decide_repair(ring, regulator=hk, sanction=june, repair=application, today=at("2026-09-10").date(),
                          approve=True, reason=None)
     db.session.commit()
-    # Public nowhere from that moment: the versions that carry it withhold their files at once (the manifest, with
-    # the files' digests, stays), before the schedule has made them again.
+    # Public nowhere from that moment: the versions that carry it withhold the files that carry sanctions at once
+    # (the manifest, with the files' digests, stays), before the schedule has made them again. The red-list files
+    # carry no sanction: they stay, byte for byte.
+    red = opendata.red_list_names(june_v1.period_key, june_v1.version)
+    assert len(red) == 8 and red < {f.name for f in june_v1.files}
     for f in june_v1.files:
         resp = client.get(f"/bulletins/{june_v1.ref}/{f.name}", headers={"Accept": "application/json"})
-        assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "bulletin_withheld", f.name
+        if f.name in red:
+            assert resp.status_code == 200 and resp.data == f.content, f.name
+        else:
+            assert resp.status_code == 410 and resp.get_json()["error"]["code"] == "bulletin_withheld", f.name
     assert client.get(f"/bulletins/{june_v1.ref}/manifest").status_code == 200
     world["clock"].freeze(at("2026-09-10", time(13)))
     for _ in range(2):  # the hourly schedule, twice
@@ -192,6 +198,27 @@ def test_the_migration_indexes_earlier_versions_from_their_full_and_removed_file
         upgrade()
     assert carried("2026-06") == {made["june"], made["june_short"]}
     assert carried("2026-07") == set(made.values())
+
+
+def test_the_migration_reads_no_red_list_file_as_sanctions(app, factory, clock):
+    """A database upgraded again after a downgrade holds versions with red-list files (keyed by USCC, carrying no
+    sanction): the migration indexes the sanctions' files alone."""
+    from flask_migrate import downgrade, upgrade
+
+    w = three_sanctions(factory, clock)
+    commend(w, "june", "2026-06-20", "诚信示范企业")
+    clock.freeze(at("2026-07-02"))
+    queue_and_run(app, JUNE)
+    june = by_part(bulletins.current("2026-06"))
+    assert w["made"]["june"].company.uscc in {r["uscc"] for r in opendata.parse_jsonl(june["red-list-full.jsonl"])}
+    refs = {w["made"]["june"].ref, w["made"]["june_short"].ref}
+    db.session.commit()
+    db.session.remove()
+    try:
+        downgrade(revision="0027-1")
+    finally:
+        upgrade()
+    assert carried("2026-06") == refs
 
 
 def test_an_objection_filed_or_answered_after_publication_reissues_nothing(app, world):

@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
 from registry.tlog import note
-from tests.support.bulletinutil import JULY, JUNE, at, by_part, queue_and_run, three_sanctions
+from tests.support.bulletinutil import JULY, JUNE, at, by_part, commend, queue_and_run, three_sanctions
 from tests.support.importutil import run_queued_tasks
 
 
@@ -133,3 +133,123 @@ def test_the_schedule_reads_a_fixed_number_of_statements_however_many_periods_en
 
     soon, late = reads(at("2026-07-01", time(0, 30))), reads(at("2027-07-01", time(0, 30)))
     assert soon == late
+
+
+# --- the red list's files ------------------------------------------------------------------------------------
+
+
+def red(files: dict[str, bytes], kind: str) -> list[dict]:
+    return opendata.parse_jsonl(files[f"red-list-{kind}.jsonl"])
+
+
+def test_the_red_list_files_are_published_signed_and_lead_from_one_bulletin_to_the_next(app, world):
+    """Each bulletin publishes the red list as it was made, CSV and JSON Lines, signed in its manifest; the first
+    one's change files add every firm, the next one's lead from the first's full file to its own."""
+    from registry.bulletins import changes
+    from registry.bulletins.gather import red_firms
+    from registry.credit.models import Commendation
+
+    commend(world, "june", "2026-06-20", "诚信示范企业")
+    world["clock"].freeze(at("2026-07-02"))
+    queue_and_run(app, JUNE)
+    commend(world, "july", "2026-07-10", "物业服务示范项目")
+    world["clock"].freeze(at("2026-08-03"))
+    queue_and_run(app, JULY)
+    anxin, haobang = world["made"]["june"].company, world["made"]["july"].company
+    june_b, july_b = bulletins.current("2026-06"), bulletins.current("2026-07")
+    june, july = by_part(june_b), by_part(july_b)
+
+    # June: the red list of July 2 (the day it was made), every firm added.
+    assert june["red-list-full.jsonl"] == opendata.red_jsonl_bytes(red_firms(at("2026-07-02").date()))
+    assert june["red-list-full.csv"] == opendata.red_csv_bytes(red_firms(at("2026-07-02").date()))
+    [row] = [r for r in red(june, "full") if r["uscc"] == anxin.uscc]
+    [given] = db.session.execute(select(Commendation).where(Commendation.company_id == anxin.id)).scalars().all()
+    assert (row["name"], row["commendations"]) == ("成都安心家政服务有限公司", [
+        {"title": "诚信示范企业", "basis": "成商务〔2026〕0620号", "commended_on": "2026-06-20",
+         "valid_until": given.valid_until.isoformat()}])
+    assert haobang.uscc not in {r["uscc"] for r in red(june, "full")}
+    assert june["red-list-added.jsonl"] == june["red-list-full.jsonl"]
+    assert june["red-list-added.csv"] == june["red-list-full.csv"]
+    assert june["red-list-removed.jsonl"] == june["red-list-changed.jsonl"] == b""
+
+    # July: the firm commended on July 10 is added; June's full file plus July's changes is July's, byte for byte.
+    assert haobang.uscc in [r["uscc"] for r in red(july, "added")]
+    assert anxin.uscc not in [r["uscc"] for r in red(july, "removed")]
+    rebuilt = changes.apply(red(june, "full"), changes.Changes(added=red(july, "added"), removed=red(july, "removed"),
+                                                               changed=red(july, "changed")), key="uscc")
+    assert opendata.red_jsonl_bytes(rebuilt) == july["red-list-full.jsonl"]
+
+    # Every red-list file is listed in the signed manifest with its SHA-256, and served as published.
+    verifiers = [note.parse_verifier_key(k["verifier_key"])
+                 for k in keys_view(world["factory"].ring, app.config["LOG_ORIGIN"])["keys"]]
+    for b, files in ((june_b, june), (july_b, july)):
+        opened = manifest.open_manifest(b.manifest, verifiers, app.config["LOG_ORIGIN"])
+        names = opendata.file_names(b.period_key, b.version)
+        assert set(opened.files) == set(names.values())
+        for part, name in names.items():
+            if part.startswith("red-list-"):
+                assert manifest.check_file(opened, name, files[part]), name
+                resp = app.test_client().get(f"/bulletins/{b.ref}/{name}")
+                assert resp.status_code == 200 and resp.data == files[part], name
+                assert resp.headers["Content-Type"] == ("application/jsonl" if name.endswith(".jsonl")
+                                                        else "text/csv; charset=utf-8")
+    assert verify_local(world["factory"].ring, app.config["LOG_ORIGIN"]).ok
+
+
+def publish_without_red_list_files(app, world, period):
+    """Publish `period`'s bulletin as the registry made one before the red list had files: the PDF and the
+    sanctions' eight open-data files, in a manifest that lists nothing else."""
+    from registry.bulletins import follow
+    from registry.bulletins.gather import gather
+    from registry.clock import now
+
+    size, root = generate.cited_checkpoint()
+    content = gather(period, version=1, issuer_zh="发布机构", issuer_en="Issuer", made_at=now(), checkpoint_size=size,
+                     checkpoint_root=root, verify_url="https://x.example/bulletins/verify")
+    red_names = opendata.red_list_names(period.key, 1)
+    files = [f for f in generate.make_files(content, [], []) if f[0] not in red_names]
+    published = bulletins.publish(world["factory"].ring, actor=generate.SYSTEM_ACTOR, period=period, files=files,
+                                  made_at=content.made_at, checkpoint_size=size, checkpoint_root=root,
+                                  origin=app.config["LOG_ORIGIN"])
+    follow.index(published.bulletin.id, follow.carried_refs(content, []))
+    db.session.commit()
+    return published.bulletin
+
+
+def test_a_bulletin_made_before_the_red_list_files_still_verifies_and_is_the_previous_of_the_next(app, runner,
+                                                                                                 world, tmp_path):
+    """Its manifest lists no red-list file and verifies as it is; the next bulletin counts its red list as empty
+    (every firm added, none removed or changed) and its sanctions' change files are made from it as ever."""
+    from registry.bulletins import changes
+
+    commend(world, "june", "2026-06-20", "诚信示范企业")
+    world["clock"].freeze(at("2026-07-02"))
+    old = publish_without_red_list_files(app, world, JUNE)
+    ring, origin = world["factory"].ring, app.config["LOG_ORIGIN"]
+    opened = manifest.open_manifest(old.manifest, [note.parse_verifier_key(k["verifier_key"])
+                                                   for k in keys_view(ring, origin)["keys"]], origin)
+    assert len(opened.files) == 9 and not any("red-list" in name for name in opened.files)
+    assert bulletins.integrity_problems(ring, old, origin) == []
+    assert verify_local(ring, origin).ok
+    paths = []
+    for f in old.files:
+        (tmp_path / f.name).write_bytes(f.content)
+        paths.append(str(tmp_path / f.name))
+    checked = runner.invoke(args=["bulletins", "verify", *paths])
+    assert checked.exit_code == 0 and "NOT genuine" not in checked.output, checked.output
+    assert all(f"genuine / 真实: {p}: " in checked.output for p in paths)  # (equal files: each name said)
+
+    world["clock"].freeze(at("2026-08-03"))
+    queue_and_run(app, JULY)
+    july = by_part(bulletins.current("2026-07"))
+    assert world["made"]["june"].company.uscc in {r["uscc"] for r in red(july, "full")}
+    assert july["red-list-added.jsonl"] == july["red-list-full.jsonl"] != b""
+    assert july["red-list-removed.jsonl"] == july["red-list-changed.jsonl"] == b""
+    # The sanctions' change files lead from the old bulletin's full file, as before.
+    june_full = opendata.parse_jsonl(next(f.content for f in old.files if f.name.endswith("-v1-full.jsonl")))
+    rebuilt = changes.apply(june_full, changes.Changes(added=opendata.parse_jsonl(july["added.jsonl"]),
+                                                       removed=opendata.parse_jsonl(july["removed.jsonl"]),
+                                                       changed=opendata.parse_jsonl(july["changed.jsonl"])))
+    assert opendata.jsonl_bytes(rebuilt) == july["full.jsonl"]
+    assert [r["ref"] for r in opendata.parse_jsonl(july["removed.jsonl"])] == [world["made"]["june_short"].ref]
+    assert verify_local(ring, origin).ok

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from registry.bulletins import changes, manifest, opendata
-from registry.bulletins.content import Person, Record
+from registry.bulletins.content import Commended, Content, Person, Record, RedFirm, Stats
 from registry.bulletins.gather import gather
 from registry.bulletins.periods import parse
 from registry.clock import SHANGHAI
@@ -137,6 +140,185 @@ def test_change_files_of_hand_made_lists():
     assert all(data in (b"", BOM + (",".join(opendata.COLUMNS) + "\r\n").encode()) for data in unchanged.values())
 
 
+# --- the red list --------------------------------------------------------------------------------
+
+SHOUXIN, CHENGXIN = "91510100MA6C000001", "91510100MA6C000002"
+MODEL = Commended(title="诚信示范企业", basis="成商务〔2026〕12号", agency_zh="成都市商务局",
+                  commended_on=D("2026-06-20"), valid_until=D("2027-06-19"))
+PROJECT = Commended(title="物业服务示范项目", basis="成住建〔2026〕3号", agency_zh="成都市住房和城乡建设局",
+                    commended_on=D("2026-05-01"), valid_until=D("2026-12-31"))
+
+
+def firm(uscc: str, **over) -> RedFirm:
+    values = dict(uscc=uscc, name="成都守信示范家政服务有限公司", sectors=("housekeeping", "property"),
+                  district="510104", grade="AAA", score=91, reasons=("aaa",), commendations=())
+    values.update(over)
+    return RedFirm(**values)
+
+
+# Graded AAA only; commended only, with no kept grade or score and no district.
+RED = (firm(SHOUXIN), firm(CHENGXIN, name="四川诚信物业管理有限公司", sectors=("property",), district=None,
+                           grade=None, score=None, reasons=("commended",), commendations=(MODEL, PROJECT)))
+RED_HEADER = "uscc,name,district,sectors,grade,score,commendations\r\n"
+
+
+def test_red_dict_has_every_red_list_column_and_nothing_personal():
+    d = opendata.red_dict(RED[1])
+    assert tuple(d) == opendata.RED_COLUMNS  # no `reasons`: `grade` and `commendations` say why
+    assert d == {"uscc": CHENGXIN, "name": "四川诚信物业管理有限公司", "district": None, "sectors": ["property"],
+                 "grade": None, "score": None,
+                 "commendations": [{"title": "诚信示范企业", "basis": "成商务〔2026〕12号",
+                                    "commended_on": "2026-06-20", "valid_until": "2027-06-19"},
+                                   {"title": "物业服务示范项目", "basis": "成住建〔2026〕3号",
+                                    "commended_on": "2026-05-01", "valid_until": "2026-12-31"}]}
+
+
+def test_every_red_list_column_is_documented():
+    for column in opendata.RED_COLUMNS:
+        assert f"| `{column}` |" in opendata.__doc__, column
+
+
+def test_the_red_list_files_byte_for_byte():
+    """Sorted by USCC (not the red list's own order, highest score first), lists joined by "; " in CSV."""
+    assert opendata.red_csv_bytes(reversed(RED)) == opendata.red_csv_bytes(RED) == BOM + (
+        RED_HEADER
+        + f"{SHOUXIN},成都守信示范家政服务有限公司,510104,housekeeping; property,AAA,91,\r\n"
+        + f'{CHENGXIN},四川诚信物业管理有限公司,,property,,,"诚信示范企业 (成商务〔2026〕12号, 2026-06-20–2027-06-19); '
+          '物业服务示范项目 (成住建〔2026〕3号, 2026-05-01–2026-12-31)"\r\n').encode()
+    assert opendata.red_jsonl_bytes(reversed(RED)) == opendata.red_jsonl_bytes(RED) == (
+        '{"commendations":[],"district":"510104","grade":"AAA","name":"成都守信示范家政服务有限公司","score":91,'
+        f'"sectors":["housekeeping","property"],"uscc":"{SHOUXIN}"}}\n'
+        '{"commendations":[{"basis":"成商务〔2026〕12号","commended_on":"2026-06-20","title":"诚信示范企业",'
+        '"valid_until":"2027-06-19"},{"basis":"成住建〔2026〕3号","commended_on":"2026-05-01",'
+        '"title":"物业服务示范项目","valid_until":"2026-12-31"}],"district":null,"grade":null,'
+        f'"name":"四川诚信物业管理有限公司","score":null,"sectors":["property"],"uscc":"{CHENGXIN}"}}\n').encode()
+    # Read back, each serialises to the same bytes.
+    read = opendata.parse_jsonl(opendata.red_jsonl_bytes(RED))
+    assert opendata.red_jsonl_bytes(read) == opendata.red_jsonl_bytes(RED)
+    assert opendata.red_csv_bytes(read) == opendata.red_csv_bytes(RED)
+
+
+def test_empty_red_list_files():
+    assert opendata.red_csv_bytes([]) == BOM + RED_HEADER.encode()
+    assert opendata.red_jsonl_bytes([]) == b""
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_red_list_csv_cells_never_start_a_formula(text):
+    f = firm(SHOUXIN, name=text, commendations=(Commended(title=text, basis="-", agency_zh="成都市商务局",
+                                                          commended_on=D("2026-06-20"),
+                                                          valid_until=D("2027-06-19")),))
+    row = dict(zip(*csv_rows(opendata.red_csv_bytes([f]))))
+    assert row["name"] == "'" + text
+    assert row["commendations"] == f"'{text} (-, 2026-06-20–2027-06-19)"
+    assert json.loads(opendata.red_jsonl_bytes([f]))["name"] == text
+
+
+def red_reconcile(previous_full: bytes, made: dict[str, bytes]) -> bytes:
+    """What a re-user does with the red list: its previous full file and the change files, by USCC."""
+    part = {k: opendata.parse_jsonl(made[f"{k}.jsonl"]) for k in ("added", "removed", "changed")}
+    applied = changes.apply(opendata.parse_jsonl(previous_full), changes.Changes(**part), key="uscc")
+    return opendata.red_jsonl_bytes(applied)
+
+
+def red_reconcile_csv(previous_csv: bytes, made: dict[str, bytes]) -> list[list[str]]:
+    """The same with the CSV files, rows by USCC."""
+    header, *rows = csv_rows(previous_csv)
+    held = {r[0]: r for r in rows}
+    for r in csv_rows(made["removed.csv"])[1:]:
+        assert held.pop(r[0]) == r
+    for kind in ("changed", "added"):
+        for r in csv_rows(made[f"{kind}.csv"])[1:]:
+            assert (r[0] in held) == (kind == "changed")
+            held[r[0]] = r
+    return [header] + [held[uscc] for uscc in sorted(held)]
+
+
+def test_red_list_change_files_of_hand_made_lists():
+    third = "91510100MA6C000003"
+    previous = [firm(third, name="成都金牌月嫂服务有限公司"), *RED]
+    # The AAA firm's score moves (still AAA), the commended one loses a commendation, the third leaves, one joins.
+    current = [firm(SHOUXIN, score=93), replace(RED[1], commendations=(MODEL,)),
+               firm("91510100MA6C000004", name="成都好帮手家政服务有限公司", grade="AA", score=84,
+                    reasons=("commended",), commendations=(PROJECT,))]
+    previous_full = opendata.red_jsonl_bytes(previous)
+    made = opendata.red_change_files(opendata.parse_jsonl(previous_full), current)
+    assert set(made) == {f"{k}.{e}" for k in ("added", "removed", "changed") for e in ("jsonl", "csv")}
+    uscc_of = {k: [r["uscc"] for r in opendata.parse_jsonl(made[f"{k}.jsonl"])] for k in ("added", "removed",
+                                                                                          "changed")}
+    assert uscc_of == {"added": ["91510100MA6C000004"], "removed": [third], "changed": [SHOUXIN, CHENGXIN]}
+    assert made["removed.jsonl"] == opendata.red_jsonl_bytes([previous[0]])
+    assert made["changed.csv"] == opendata.red_csv_bytes(current[:2])
+    assert red_reconcile(previous_full, made) == opendata.red_jsonl_bytes(current)
+    assert red_reconcile_csv(opendata.red_csv_bytes(previous), made) == csv_rows(opendata.red_csv_bytes(current))
+    # Nothing changed: every change file empty (the CSV its header).
+    same = opendata.red_change_files(opendata.parse_jsonl(opendata.red_jsonl_bytes(current)), current)
+    assert all(data in (b"", BOM + RED_HEADER.encode()) for data in same.values())
+
+
+USCCS = st.text(alphabet=st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"), min_size=18, max_size=18)
+WORDS = st.one_of(st.text(max_size=10),
+                  st.text(alphabet=st.sampled_from('家政服务=+-@; ,"\n\r\t（）〔〕'), max_size=10))
+DAYS = st.dates(min_value=D("2020-01-01"), max_value=D("2030-12-31"))
+COMMENDED = st.builds(Commended, title=WORDS, basis=WORDS, agency_zh=st.just("成都市商务局"), commended_on=DAYS,
+                      valid_until=DAYS)
+
+
+@st.composite
+def red_lists(draw, count: int) -> list[list[RedFirm]]:
+    """`count` consecutive red lists over one pool of firms: each firm absent, or present in one of its drawn
+    versions (so kept firms are often identical, and otherwise changed in any column)."""
+    pool = draw(st.lists(USCCS, unique=True, max_size=8))
+    lists: list[list[RedFirm]] = [[] for _ in range(count)]
+    for uscc in pool:
+        versions = draw(st.lists(st.builds(
+            RedFirm, uscc=st.just(uscc), name=WORDS, sectors=st.lists(st.sampled_from(("housekeeping", "property",
+                                                                                       "market")), max_size=2)
+            .map(tuple), district=st.one_of(st.none(), st.sampled_from(("510104", "510105"))),
+            grade=st.one_of(st.none(), st.sampled_from(("AAA", "AA", "A"))),
+            score=st.one_of(st.none(), st.integers(0, 100)), reasons=st.just(("aaa",)),
+            commendations=st.lists(COMMENDED, max_size=2).map(tuple)), min_size=1, max_size=2))
+        for listed in lists:
+            choice = draw(st.integers(0, len(versions)))
+            if choice:
+                listed.append(versions[choice - 1])
+    return lists
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(red_lists(3))
+def test_previous_red_list_plus_changes_is_the_full_file_byte_for_byte(lists):
+    """Three bulletins in a row, from none before the first: each one's change files take the re-user's copy of
+    the previous full file (JSON Lines and CSV) to this one's, byte for byte."""
+    previous_full, previous_csv = b"", opendata.red_csv_bytes([])
+    for current in lists:
+        made = opendata.red_change_files(opendata.parse_jsonl(previous_full), current)
+        full = opendata.red_jsonl_bytes(current)
+        assert red_reconcile(previous_full, made) == full
+        assert red_reconcile_csv(previous_csv, made) == csv_rows(opendata.red_csv_bytes(current))
+        previous_full, previous_csv = full, opendata.red_csv_bytes(current)
+
+
+def test_a_first_bulletin_s_change_files_add_everything_for_both_lists():
+    """No previous bulletin (or one with no red-list file): the change files are against an empty list, as the
+    sanctions' are — added is the full file, removed and changed are empty."""
+    content = Content(period=parse("2026-06"), version=1, issuer_zh="成都市商务局", issuer_en="Chengdu Commerce Bureau",
+                      made_at=datetime(2026, 7, 1, 1, tzinfo=SHANGHAI), checkpoint_size=1, checkpoint_root="00" * 32,
+                      verify_url="https://jiaxin.example/bulletins/verify", published=(), ended=(),
+                      full=(rec("b"), rec("a")), stats=Stats({}, {}, {}, {}, ()), red_list=RED)
+    names = opendata.file_names("2026-06", 1)
+    for previous_red in (None, []):
+        made = opendata.files(content, None, previous_red)
+        assert set(made) == set(names.values()) - {names["pdf"]}
+        for prefix, header, full in (("", ",".join(opendata.COLUMNS) + "\r\n", opendata.full_jsonl(content.full)),
+                                     ("red-list-", RED_HEADER, opendata.red_jsonl_bytes(RED))):
+            assert made[names[f"{prefix}full.jsonl"]] == made[names[f"{prefix}added.jsonl"]] == full
+            assert made[names[f"{prefix}full.csv"]] == made[names[f"{prefix}added.csv"]]
+            assert made[names[f"{prefix}removed.jsonl"]] == made[names[f"{prefix}changed.jsonl"]] == b""
+            assert made[names[f"{prefix}removed.csv"]] == made[names[f"{prefix}changed.csv"]] == BOM + header.encode()
+    assert made[names["red-list-full.csv"]] == opendata.red_csv_bytes(RED)
+
+
 # --- file names ----------------------------------------------------------------------------------
 
 
@@ -146,10 +328,13 @@ def test_file_names_are_plain(key, version):
     assert names["pdf"] == f"jiaxin-bulletin-{key}-v{version}.pdf"
     assert names["full.csv"] == f"jiaxin-bulletin-{key}-v{version}-full.csv"
     assert names["changed.jsonl"] == f"jiaxin-bulletin-{key}-v{version}-changed.jsonl"
-    assert set(names) == {"pdf"} | {f"{k}.{e}" for k in ("full", "added", "removed", "changed")
-                                    for e in ("csv", "jsonl")}
+    assert names["red-list-full.csv"] == f"jiaxin-bulletin-{key}-v{version}-red-list-full.csv"
+    assert names["red-list-removed.jsonl"] == f"jiaxin-bulletin-{key}-v{version}-red-list-removed.jsonl"
+    parts = {f"{k}.{e}" for k in ("full", "added", "removed", "changed") for e in ("csv", "jsonl")}
+    assert set(names) == {"pdf"} | parts | {f"red-list-{p}" for p in parts}
     assert len(set(names.values())) == len(names)
     assert all(manifest.is_plain_name(n) for n in names.values())
+    assert opendata.red_list_names(key, version) == {n for p, n in names.items() if p.startswith("red-list-")}
 
 
 def test_file_names_refuse_what_is_not_plain():

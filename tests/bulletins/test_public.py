@@ -467,3 +467,17 @@ def test_the_archive_page_documents_exactly_the_open_data_columns(client, archiv
     named = [n.strip() for code in re.findall(r"<code>([^<]+)</code>", table[:table.index("</table>")])
              for n in code.split("/")]
     assert named == list(COLUMNS)
+
+
+def test_the_archive_page_documents_exactly_the_red_list_columns(client, archive):
+    """The red list's columns table on /bulletins names each column of its files, in their order
+    (opendata.RED_COLUMNS)."""
+    import re
+
+    from registry.bulletins.opendata import RED_COLUMNS
+
+    page = text(client.get("/bulletins"))
+    table = page[page.index('class="bulletin-columns-red-list"'):]
+    named = re.findall(r"<code>([^<]+)</code>", table[:table.index("</table>")])
+    assert named == list(RED_COLUMNS)
+    assert "-red-list-full" in page

@@ -52,8 +52,8 @@ def red_firm(i: int) -> RedFirm:
         uscc=f"91510100RD{i:08d}", name=f"{RED_NAMES[i % 3]}{i}", sectors=("housekeeping",) if i % 3 else
         ("property", "housekeeping"), district=("510104", None)[i % 2], grade="AAA" if i % 3 else "A",
         score=90 - i % 5 if i % 3 else 75, reasons=(("aaa",) if i % 3 else ()) + (("commended",) if commended else ()),
-        commendations=(Commended(title=f"年度诚信示范企业{i}", agency_zh="成都市商务局", commended_on=date(2026, 3, 1),
-                                 valid_until=date(2027, 2, 28)),) if commended else ())
+        commendations=(Commended(title=f"年度诚信示范企业{i}", basis="成商务〔2026〕8号", agency_zh="成都市商务局",
+                                 commended_on=date(2026, 3, 1), valid_until=date(2027, 2, 28)),) if commended else ())
 
 
 GRADES = (("AAA", 12), ("AA", 30), ("A", 55), ("B", 20), ("C", 4))

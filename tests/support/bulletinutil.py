@@ -1,5 +1,5 @@
-"""Bulletin test helpers: three sanctions published around June and July 2026, running a period's generation,
-and a published version's files by part."""
+"""Bulletin test helpers: three sanctions published around June and July 2026, a commendation of one of their
+companies (the red list), running a period's generation, and a published version's files by part."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -42,6 +42,19 @@ def three_sanctions(factory, clock) -> dict:
     add("june_short", haobang, at("2026-06-10"), kind="warning", severity="minor", months=1)
     add("july", haobang, at("2026-07-06"), months=3)
     return {"made": made, "factory": factory, "clock": clock, "hk": hk}
+
+
+def commend(world: dict, name: str, day: str, title: str) -> None:
+    """The issuing regulator commends the company of sanction `name` on `day`, under a document numbered by the
+    day (成商务〔2026〕0620号): the company is on the red list from then on."""
+    from registry.credit import commendations
+
+    world["clock"].freeze(at(day))
+    commendations.record_commendation(world["factory"].ring, regulator=world["hk"],
+                                      company=world["made"][name].company, title=title,
+                                      basis=f"成商务〔2026〕{day[5:7]}{day[8:]}号", commended_on=at(day).date(),
+                                      today=at(day).date())
+    db.session.commit()
 
 
 def queue_and_run(app, period):
