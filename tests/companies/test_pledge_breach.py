@@ -22,6 +22,7 @@ from registry.log.models import LogEntry
 from registry.log.verify import verify_local
 from tests.support.factory import bearer
 from tests.support.logutil import ORIGIN, sign
+from tests.support.webutil import login, post_form, regulator_client, text
 
 SIGNED = date(2026, 8, 20)
 DAY = date(2026, 9, 15)
@@ -270,3 +271,67 @@ def test_api_no_token_unknown_company_no_pledge_and_twice(client, factory, world
     db.session.rollback()
     assert db.session.execute(select(func.count()).select_from(Pledge)
                               .where(Pledge.state == "broken")).scalar_one() == 1
+
+
+# --- the pages --------------------------------------------------------------------------------------------------
+
+def test_a_regulator_records_a_broken_pledge_on_the_companys_page(app, client, world):
+    browser = regulator_client(app, world.hk)
+    page = f"/regulator/companies/{world.company.uscc}/commendations"
+    action = f"/regulator/companies/{world.company.uscc}/pledge/breach"
+    html = text(browser.get(page))
+    assert "记录违背信用承诺" in html and f'action="{action}"' in html
+    assert 'id="breach-found_on"' in html and 'id="breach-basis"' in html
+    assert "Record a broken pledge" in text(browser.get(f"{page}?lang=en"))
+    browser.get(f"{page}?lang=zh")  # the choice stays with the session
+    before = len(entries())
+    blank = post_form(browser, action, {"found_on": "", "basis": ""}, page=page)
+    assert blank.status_code == 422
+    html = text(blank)
+    assert 'id="breach-error-summary"' in html and "请填写认定违背承诺的日期" in html and "请填写认定依据" in html
+    # The commendation form beside it shows no error.
+    assert 'id="error-summary"' not in html
+    english = post_form(browser, f"{action}?lang=en", {"found_on": "", "basis": BASIS}, page=f"{page}?lang=en")
+    assert english.status_code == 422 and "Give the day the pledge was found broken." in text(english)
+    browser.get(f"{page}?lang=zh")
+    future = post_form(browser, action, {"found_on": (DAY + timedelta(days=1)).isoformat(), "basis": BASIS},
+                       page=page)
+    assert future.status_code == 422 and "认定日期不能晚于今天" in text(future)
+    early = post_form(browser, action, {"found_on": "2026-08-01", "basis": BASIS}, page=page)
+    assert early.status_code == 422 and "认定日期不能早于签署日期" in text(early)
+    assert len(entries()) == before and pledges(world.company) == [KEPT]
+    done = post_form(browser, action, {"found_on": "2026-09-10", "basis": BASIS}, page=page)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"{page}#pledge")
+    assert [e.action for e in entries()[before:]] == ["company:pledge:break"]
+    html = text(browser.get(page))
+    assert "2026-09-10" in html and BASIS in html and f'action="{action}"' not in html
+    # A second post (a stale page) is refused with the reason shown, nothing stored.
+    again = post_form(browser, action, {"found_on": "2026-09-10", "basis": BASIS}, page=page)
+    assert again.status_code == 409 and "已记录为违背" in text(again)
+    assert len(entries()) == before + 1
+
+
+def test_the_form_needs_its_csrf_token_and_other_sectors_get_no_page(app, world):
+    page = f"/regulator/companies/{world.company.uscc}/commendations"
+    action = f"/regulator/companies/{world.company.uscc}/pledge/breach"
+    browser = regulator_client(app, world.hk)
+    browser.get(page)
+    refused = browser.post(action, data={"found_on": "2026-09-10", "basis": BASIS})
+    assert refused.status_code == 400
+    prop = regulator_client(app, world.prop)
+    assert prop.get(page).status_code == 404
+    assert post_form(prop, action, {"found_on": "2026-09-10", "basis": BASIS}, page="/regulator/companies"
+                     ).status_code == 404
+    assert pledges(world.company) == [KEPT]
+
+
+def test_the_companys_page_shows_the_breach_and_signs_again(client, factory, world):
+    breach(factory, world)
+    login(client, world.admin.account.login, world.admin.password)
+    html = text(client.get("/company"))
+    assert 'id="pledge-breaches"' in html and (DAY - timedelta(days=3)).isoformat() in html and BASIS in html
+    assert "已违反" in html and 'id="pledge-signed"' not in html and 'action="/company/pledge"' in html
+    resp = post_form(client, "/company/pledge", {"version": "1", "agree": "y"}, page="/company")
+    assert resp.status_code == 302
+    html = text(client.get("/company"))
+    assert 'id="pledge-signed"' in html and 'id="pledge-breaches"' in html and 'action="/company/pledge"' not in html
