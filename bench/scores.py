@@ -304,7 +304,7 @@ def read_rows(day: date) -> int:
     statements = [
         select(Company.id, Company.uscc, Company.status, Company.decided_dt, Company.created_dt, Company.sectors,
                Company.business_model),
-        select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt),
+        select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt, Pledge.broken_on),
         # The staff share: each staff member's verdict, kept with their score.
         select(Employment.company_id, Employment.worker_id, score.qualified, score.qualified_until, score.computed_dt)
         .outerjoin(score, and_(score.subject_kind == "worker", score.subject_id == Employment.worker_id))

@@ -154,7 +154,8 @@ def _accounts(ring, owner_column, owner_id) -> list[dict]:
 
 def company_state(ring, company) -> dict:
     """A company's state; `changes` (its change requests) and `service_phone` appear only once the company
-    has one, so the digests of companies logged before either existed stay valid."""
+    has one, and a pledge's breach only once one is recorded, so the digests of companies logged before either
+    existed stay valid."""
     from .accounts.models import Account
     from .companies.models import CompanyChange, Pledge
     from .extensions import db
@@ -184,11 +185,7 @@ def company_state(ring, company) -> dict:
         "contact": {"name": company.contact_name_state, "phone": company.contact_phone_state},
         "created": _dt(company.created_dt),
         "accounts": _accounts(ring, Account.company_id, company.id),
-        "pledges": [
-            {"version": p.version, "text_sha256": p.text_sha256, "accepted_by": p.accepted_by,
-             "accepted": _dt(p.accepted_dt), "state": p.state}
-            for p in pledges
-        ],
+        "pledges": [_pledge_state(p) for p in pledges],
     }
     if company.service_phone is not None:
         state["service_phone"] = company.service_phone
@@ -201,6 +198,16 @@ def company_state(ring, company) -> dict:
             for c in changes
         ]
     return state
+
+
+def _pledge_state(p) -> dict:
+    """A pledge in its company's state; one found broken adds the day found, the basis and who recorded it (only
+    when any of them is set, so the digests of companies logged before breaches were recorded stay valid)."""
+    out = {"version": p.version, "text_sha256": p.text_sha256, "accepted_by": p.accepted_by,
+           "accepted": _dt(p.accepted_dt), "state": p.state}
+    if (p.broken_on, p.broken_basis, p.broken_by) != (None, None, None):
+        out.update(broken_on=_d(p.broken_on), broken_basis=p.broken_basis, broken_by=p.broken_by)
+    return out
 
 
 def agency_state(ring, agency) -> dict:

@@ -1,6 +1,8 @@
 """Companies: registration input and one projection per audience."""
 from marshmallow import Schema, fields, validate
 
+from registry.companies.models import BREACH_BASIS_MAX
+
 from .accounts import LOGIN, PERSON_NAME, AccountSchema
 from .commendations import CommendationSchema
 from .common import BoundedInteger, ChangeSchema, StrictBoolean
@@ -74,6 +76,14 @@ class PledgeArgs(Schema):
     version = BoundedInteger(required=True, strict=True, minimum=1)
 
 
+class PledgeBreachArgs(Schema):
+    found_on = fields.Date(required=True, metadata={
+        "description": "The day the pledge was found broken (Asia/Shanghai): not in the future, not before the pledge "
+                       "was signed."})
+    basis = fields.String(required=True, validate=validate.Length(min=1, max=BREACH_BASIS_MAX), metadata={
+        "description": "The basis: the finding or decision and its number (文号). One line, public facts only."})
+
+
 class CompanyUserArgs(Schema):
     login = LOGIN
     name = PERSON_NAME
@@ -88,6 +98,15 @@ class PledgeSchema(Schema):
     version = fields.Integer()
     accepted_dt = fields.DateTime()
     state = fields.String()
+
+
+class PledgeBreachSchema(Schema):
+    """A pledge of the company found broken: which version, when signed, the day found and the basis."""
+
+    version = fields.Integer()
+    accepted_dt = fields.DateTime(metadata={"description": "When the broken pledge was signed."})
+    broken_on = fields.Date(metadata={"description": "The day it was found broken (Asia/Shanghai)."})
+    basis = fields.String(metadata={"description": "The finding or decision and its number (文号)."})
 
 
 class StaffCountSchema(Schema):
@@ -195,6 +214,10 @@ class CompanyPrivateSchema(CompanyPublicSchema):
     created_dt = fields.DateTime()
     pending_change = fields.Nested(CompanyChangeSchema, allow_none=True,
                                    metadata={"description": "The open change request, waiting for a regulator."})
+    pledge_breaches = fields.List(fields.Nested(PledgeBreachSchema), metadata={
+        "description": "The company's pledges a regulator found broken, the latest found first (each a bad record of "
+                       "its credit score for a year from the day found; docs/rules.md, \"Credit pledges found "
+                       "broken\")."})
 
 
 class CompanyCreatedSchema(ChangeSchema):

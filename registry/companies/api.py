@@ -18,6 +18,7 @@ from schemas.companies import (
     DecisionArgs,
     DistrictSchema,
     PledgeArgs,
+    PledgeBreachArgs,
     PledgeTextSchema,
     ProfileArgs,
     QueueArgs,
@@ -28,6 +29,7 @@ from ..accounts.api import new_account_view
 from ..accounts.auth import bearer_account, require
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..api_util import ERRORS, api_blueprint, commit
+from ..clock import today
 from ..errors import not_found
 from ..extensions import limiter
 from ..keys import keyring
@@ -227,10 +229,40 @@ class CompanyPledge(MethodView):
     @blp.arguments(PledgeArgs)
     @blp.response(200, ChangeSchema)
     @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
     def post(self, args, uscc):
-        """Sign the current credit pledge (信用承诺) for the company (its admin)."""
+        """Sign the current credit pledge (信用承诺) for the company (its admin).
+
+        Refused (409 `pledge_signed`) while a kept pledge of that version stands; after a pledge was found broken the
+        company signs it again.
+        """
         account, company = _company_for(uscc, manage=True)
         recorded = services.sign_pledge(keyring(), account=account, company=company, version=args["version"])
+        commit()
+        return {"log_index": recorded.seq}
+
+
+@blp.route("/companies/<uscc:uscc>/pledge/breach")
+class CompanyPledgeBreach(MethodView):
+    @require(*REGULATOR_ROLES)
+    @blp.arguments(PledgeBreachArgs)
+    @blp.response(200, ChangeSchema)
+    @blp.alt_response(403, schema=ERRORS)
+    @blp.alt_response(404, schema=ERRORS)
+    @blp.alt_response(409, schema=ERRORS)
+    @blp.alt_response(422, schema=ERRORS)
+    def post(self, args, uscc):
+        """Record that the company's current credit pledge was found broken (a regulator of its sectors, or market
+        supervision).
+
+        `found_on` is not in the future nor before the pledge was signed; `basis` is the finding or decision number.
+        The broken pledge is a bad record of the company's score for a year from `found_on`, kept in this commit.
+        Refused: 403 `not_subject_regulator` (another sector's regulator), 409 `no_pledge` (none signed), 409
+        `pledge_broken` (already recorded; the company may sign the pledge again), 422 with the fields at fault.
+        """
+        company = services.get_company(uscc)
+        recorded = services.record_pledge_breach(keyring(), regulator=bearer_account(), company=company,
+                                                 found_on=args["found_on"], basis=args["basis"], today=today())
         commit()
         return {"log_index": recorded.seq}
 

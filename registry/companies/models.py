@@ -1,9 +1,9 @@
 """Companies (an aggregate) with their credit pledges and change requests."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -17,6 +17,9 @@ EMPLOYEE_CONDITIONS = ("contracts", "social_insurance", "minimum_wage", "ongoing
 # What regulators verified: a verified company changes these only through a change request.
 MATERIAL_FIELDS = ("name", "sectors", "business_model", "employee_conditions")
 CHANGE_STATUSES = ("open", "approved", "rejected", "withdrawn")
+# The basis of a finding that a pledge was broken (its decision or finding number): one line, as long as a
+# commendation's basis may be.
+BREACH_BASIS_MAX = 200
 
 
 class Company(LoggedAggregate, db.Model):
@@ -65,7 +68,9 @@ class Company(LoggedAggregate, db.Model):
 
 
 class Pledge(db.Model):
-    """An online credit pledge (信用承诺): which text version, by whom, when."""
+    """An online credit pledge (信用承诺): which text version, by whom, when; and, once a regulator found it broken,
+    the day found, on what basis and by whom (docs/rules.md, "Credit pledges found broken"). A broken pledge stays
+    broken: the company signs the pledge again, as a new row."""
 
     __tablename__ = "pledges"
 
@@ -75,8 +80,13 @@ class Pledge(db.Model):
     text_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     accepted_by: Mapped[str] = mapped_column(String(32), nullable=False)
     accepted_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
-    # kept | broken (a broken pledge becomes a record in a later issue).
+    # kept | broken.
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="kept")
+    # Set together when a regulator records the pledge broken: the day it was found (Asia/Shanghai), the finding or
+    # decision number (public facts only), the regulator's account ref.
+    broken_on: Mapped[date | None] = mapped_column(Date)
+    broken_basis: Mapped[str | None] = mapped_column(String(BREACH_BASIS_MAX))
+    broken_by: Mapped[str | None] = mapped_column(String(32))
 
     company: Mapped[Company] = relationship(back_populates="pledges")
 

@@ -1,8 +1,10 @@
-"""Company operations: registration, verification, profile and its change requests, pledge, users."""
+"""Company operations: registration, verification, profile and its change requests, pledge (signed, found broken),
+users."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
@@ -11,7 +13,7 @@ from .. import clock
 from ..accounts.models import Account, Agency
 from ..accounts.roles import COMPANY_ROLES, REGULATOR_ROLES, Role
 from ..accounts.services import NewAccount, build_account
-from ..errors import ApiError, field_error, forbidden, not_found
+from ..errors import ApiError, field_error, forbidden, not_found, problems_error
 from ..extensions import db
 from ..keys import KeyRing
 from ..keys.crypto import aad, seal, state_hmac, unseal
@@ -21,7 +23,15 @@ from . import changes as change_rules
 from . import districts, phones, pledge, search
 from . import uscc as uscc_mod
 from .access import is_member, require_member
-from .models import BUSINESS_MODELS, COMPANY_SECTORS, EMPLOYEE_CONDITIONS, Company, CompanyChange, Pledge
+from .models import (
+    BREACH_BASIS_MAX,
+    BUSINESS_MODELS,
+    COMPANY_SECTORS,
+    EMPLOYEE_CONDITIONS,
+    Company,
+    CompanyChange,
+    Pledge,
+)
 
 PHONE_RE = re.compile(r"^(?:\+?86)?1[3-9]\d{9}$|^0\d{2,3}-?\d{7,8}$")
 
@@ -431,15 +441,85 @@ def changes_for(regulator: Account) -> list[CompanyChange]:
     return [c for c in rows if oversees_change(regulator, c)]
 
 
+def _pledges_afresh(company: Company) -> list[Pledge]:
+    """The company's pledges in signing order, read again under the company's row lock (`_lock`): two signings, or
+    a signing and a breach, at once never both act on what the other has just changed."""
+    _lock(company)
+    db.session.execute(select(Pledge).where(Pledge.company_id == company.id)
+                       .execution_options(populate_existing=True))
+    db.session.refresh(company, ["pledges"])
+    return list(company.pledges)
+
+
 def sign_pledge(ring: KeyRing, *, account: Account, company: Company, version: int) -> Recorded:
+    """The company's admin signs the current pledge. Refused while a kept pledge of that version stands; a company
+    whose pledge was found broken signs it again, as a new pledge (docs/rules.md, "Credit pledges found broken")."""
     require_member(account, company, (Role.COMPANY_ADMIN,))
     if version != pledge.CURRENT_VERSION:
         raise field_error("version", f"Sign the current pledge, version {pledge.CURRENT_VERSION}.",
                           f"请签署当前版本（第 {pledge.CURRENT_VERSION} 版）的信用承诺。", code="stale_pledge")
-    if any(p.version == version for p in company.pledges):
+    if any(p.version == version and p.state == "kept" for p in _pledges_afresh(company)):
         raise ApiError(409, "pledge_signed", "本企业已签署该版本的信用承诺。", "This pledge version is already signed.")
     company.pledges.append(Pledge(version=version, text_sha256=pledge.text_digest(version), accepted_by=account.ref))
     return record_change(ring, actor=account.ref, action=Action.COMPANY_PLEDGE_SIGN, aggregate=company)
+
+
+def require_pledge_overseer(account: Account | None, company: Company) -> Account:
+    """Who records a broken pledge: a regulator of one of the company's sectors, or market supervision — the rule
+    of who answers the company's score reviews (`credit.commendations.may_commend`). 403 `forbidden` for anyone not
+    a regulator, 403 `not_subject_regulator` for another sector's regulator."""
+    from ..credit.commendations import is_regulator, may_commend
+
+    if not is_regulator(account):
+        raise forbidden()
+    if not may_commend(account, company):
+        raise ApiError(403, "not_subject_regulator",
+                       "只有该企业所属行业的监管部门或市场监管部门可以记录其违背信用承诺。",
+                       "Only a regulator of the company's sectors, or market supervision, records that its pledge was "
+                       "broken.")
+    return account
+
+
+def record_pledge_breach(ring: KeyRing, *, regulator: Account, company: Company, found_on: date | None,
+                         basis: str | None, today: date) -> Recorded:
+    """A regulator who oversees the company records that its current pledge was found broken: the day found (not
+    after `today`, not before the pledge was signed, in Asia/Shanghai) and the basis (the finding or decision
+    number: one line, public facts only). One `company:pledge:break` entry; the company's score follows in the same
+    commit (a bad record for a year from `found_on`: credit/keeping.py). Checks: who (403), the input (422), the
+    pledge (409 `no_pledge`, `pledge_broken`), then the day against its signing (422). Nothing here commits."""
+    from ..credit.commendations import Problem, check_text, one_line
+
+    require_pledge_overseer(regulator, company)
+    text = one_line(basis)
+    problems = [p for p in (check_text("basis", text, BREACH_BASIS_MAX, missing=(
+        "Give the basis: the finding or decision number.", "请填写认定依据（认定或决定文书及文号）。")),) if p]
+    if found_on is None:
+        problems.append(Problem("found_on", "found_on_missing", "Give the day the pledge was found broken.",
+                                "请填写认定违背承诺的日期。"))
+    elif found_on > today:
+        problems.append(Problem("found_on", "found_on_future",
+                                "A breach is recorded once it has been found: the day cannot be in the future.",
+                                "认定之后才能记录，认定日期不能晚于今天。"))
+    if problems:
+        raise problems_error(problems)
+    pledges = _pledges_afresh(company)
+    current = pledges[-1] if pledges else None
+    if current is None:
+        raise ApiError(409, "no_pledge", "该企业尚未签署信用承诺。", "The company has not signed a credit pledge.")
+    if current.state != "kept":
+        raise ApiError(409, "pledge_broken", "该企业当前的信用承诺已记录为违背。",
+                       "The company's current pledge is already recorded as broken.")
+    signed_on = clock.local_date(current.accepted_dt)
+    if found_on < signed_on:
+        raise problems_error([Problem(
+            "found_on", "found_on_before_signed",
+            f"The pledge was signed on {signed_on.isoformat()}: it cannot have been found broken before that.",
+            f"该信用承诺签署于 {signed_on.isoformat()}，认定日期不能早于签署日期。")])
+    current.state = "broken"
+    current.broken_on = found_on
+    current.broken_basis = text
+    current.broken_by = regulator.ref
+    return record_change(ring, actor=regulator.ref, action=Action.COMPANY_PLEDGE_BREAK, aggregate=company)
 
 
 def add_user(ring: KeyRing, *, actor: Account, company: Company, login: str, name: str,

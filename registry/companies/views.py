@@ -80,7 +80,8 @@ def _company_page(user, status: int = 200, *, pledge_form: PledgeForm | None = N
                   user_form: CompanyUserForm | None = None, phone_form: ServicePhoneForm | None = None, **extra):
     company = user.company
     current = pledge.CURRENT_VERSION
-    signed = next((p for p in company.pledges if p.version == current), None)
+    # The pledge of the current version that stands (kept); a broken one is signed again.
+    signed = next((p for p in reversed(company.pledges) if p.version == current and p.state == "kept"), None)
     return render_template(
         "web/companies/company.html", user=user, company=company, view=views_model.private_view(keyring(), company),
         pledge_text=pledge.PLEDGES[current], pledge_version=current, signed=signed,

@@ -86,7 +86,17 @@ def private_view(ring, company) -> dict:
         "decided_dt": company.decided_dt, "decision_note": company.decision_note,
         "review_note": company.review_note, "users": company.accounts, "created_dt": company.created_dt,
         "pending_change": change_view(open_change) if (open_change := company.open_change) else None,
+        "pledge_breaches": pledge_breaches(company),
     }
+
+
+def pledge_breaches(company) -> list[dict]:
+    """The company's pledges found broken, the latest found first: for the company itself and its regulators (the
+    public view shows only the current pledge's state)."""
+    broken = sorted((p for p in company.pledges if p.state == "broken"), key=lambda p: (p.broken_on, p.id),
+                    reverse=True)
+    return [{"version": p.version, "accepted_dt": p.accepted_dt, "broken_on": p.broken_on, "basis": p.broken_basis}
+            for p in broken]
 
 
 def change_view(change) -> dict:
@@ -123,4 +133,5 @@ def review_view(company, working_days: int | None = None) -> dict:
     names = reviewers(company)
     return {"status": company.status, "reviewers": {"zh": "、".join(zh for zh, _ in names),
                                                     "en": " and ".join(en for _, en in names)},
-            "working_days": working_days, "pledge_signed": company.current_pledge is not None}
+            "working_days": working_days,
+            "pledge_signed": (p := company.current_pledge) is not None and p.state == "kept"}

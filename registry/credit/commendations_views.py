@@ -1,10 +1,11 @@
-"""Pages: a company's commendations (表彰) for its regulators — the list, the form to record one, and a revoke
-button on those their agency recorded (/regulator/companies/<uscc>/commendations).
+"""Pages: a company for its regulators (/regulator/companies/<uscc>/commendations) — its commendations (表彰): the
+list, the form to record one, and a revoke button on those their agency recorded; and its credit pledge (信用承诺):
+its state, the breaches recorded, and the form to record that the current pledge was found broken.
 
-The regulators who may commend the company (its sectors' and market supervision) see the page; anyone else is
-answered as for an unknown company (404). A revocation by another agency is refused (403) before its form is read.
-Each change is one service call and one log entry; a refusal shows the page again with the error summary and
-nothing stored. What the public sees is on the company's public page (companies/views.py).
+The regulators who may commend the company (its sectors' and market supervision) see the page — the same who record
+a broken pledge; anyone else is answered as for an unknown company (404). A revocation by another agency is refused
+(403) before its form is read. Each change is one service call and one log entry; a refusal shows the page again
+with the error summary and nothing stored. What the public sees is on the company's public page (companies/views.py).
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from .. import clock
 from ..accounts.forms import MaxLength, Required, strip
 from ..accounts.roles import REGULATOR_ROLES
 from ..companies import services as companies
+from ..companies import views_model as company_views
+from ..companies.models import BREACH_BASIS_MAX
 from ..errors import ApiError, Msg, not_found
 from ..extensions import db
 from ..keys import keyring
@@ -55,6 +58,21 @@ class RevokeForm(FlaskForm):
             self.reason.id = f"reason-{ref}"
 
 
+class PledgeBreachForm(FlaskForm):
+    """Record that the company's current pledge was found broken: fields named as the service names them."""
+
+    found_on = date_field("请填写认定违背承诺的日期。", "Give the day the pledge was found broken.")
+    basis = StringField(validators=[Required("请填写认定依据（认定或决定文书及文号）。",
+                                             "Give the basis: the finding or decision number."),
+                                    MaxLength(BREACH_BASIS_MAX)], filters=[strip])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Page-unique ids: the commendation form beside it has its own `basis`.
+        for field in (self.found_on, self.basis):
+            field.id = f"breach-{field.name}"
+
+
 def _company_for(regulator, uscc: str):
     """The company, if `regulator` may commend it; anyone else is answered as for an unknown company."""
     company = companies.get_company(uscc)
@@ -64,13 +82,16 @@ def _company_for(regulator, uscc: str):
 
 
 def _page(regulator, company, status: int = 200, *, form: CommendationForm | None = None,
-          failed_ref: str | None = None, revoke_form: RevokeForm | None = None, error=None, extra=None):
+          failed_ref: str | None = None, revoke_form: RevokeForm | None = None, error=None, extra=None,
+          breach_form: PledgeBreachForm | None = None):
     today = clock.today()
     return render_template(
         "web/credit/commendations.html", regulator=regulator, company=company, today=today,
         commendations=[services.regulator_view(c, today) for c in services.for_company(company.id)],
         form=form or CommendationForm(formdata=None), failed_ref=failed_ref, revoke_form=revoke_form,
         blank_revoke=lambda ref: RevokeForm(formdata=None, ref=ref),
+        pledge=company.current_pledge, breaches=company_views.pledge_breaches(company),
+        breach_form=breach_form or PledgeBreachForm(formdata=None), breach_failed=breach_form is not None,
         error=error, extra=extra or [], default_months=services.valid_months()), status
 
 
@@ -122,3 +143,23 @@ def revoke(ref: str):
     db.session.commit()
     flash_msg("表彰已撤销，不再公开展示。", "The commendation is revoked and no longer shown.", "success")
     return redirect(url_for(".page", uscc=company.uscc))
+
+
+@bp.post("/regulator/companies/<uscc>/pledge/breach")
+@role_required(*REGULATOR_ROLES)
+def record_pledge_breach(uscc: str):
+    regulator = account()
+    company = _company_for(regulator, uscc)
+    form = PledgeBreachForm()
+    if not form.validate():
+        return _page(regulator, company, INVALID, breach_form=form, error=CORRECT_FIELDS)
+    try:
+        companies.record_pledge_breach(keyring(), regulator=regulator, company=company, found_on=form.found_on.data,
+                                       basis=form.basis.data, today=clock.today())
+    except ApiError as exc:
+        error, extra = apply_api_error(form, exc)
+        return _page(regulator, company, exc.status, breach_form=form, error=error, extra=extra)
+    db.session.commit()
+    flash_msg("已记录违背信用承诺，企业信用积分已随之更新。",
+              "The broken pledge is recorded; the company's credit score is updated with it.", "success")
+    return redirect(url_for(".page", uscc=company.uscc, _anchor="pledge"))

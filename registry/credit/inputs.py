@@ -98,18 +98,19 @@ def companies_facts(company_ids: Iterable[int], today: date,
             # 员工制 as verified: registration accepts the model only with all four conditions met.
             if model == "employee" and "housekeeping" in (sectors or ()):
                 facts[cid].append(Fact("employee_model", uscc, on))
-    # The current pledge is the latest one signed; kept unless found broken.
-    pledges: dict[int, tuple] = {}
-    for cid, pid, version, state, accepted_dt in db.session.execute(
-            select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt)
+    # The current pledge is the latest one signed: `pledge_kept` while it is kept. Every pledge found broken, the
+    # current one or one signed again since, is a bad record from the day it was found (for the rules' months).
+    latest: dict[int, tuple] = {}
+    for cid, pid, version, state, accepted_dt, broken_on in db.session.execute(
+            select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt, Pledge.broken_on)
             .where(_among(Pledge.company_id, ids))):
-        if cid not in pledges or pid > pledges[cid][0]:
-            pledges[cid] = (pid, version, state, accepted_dt)
-    for cid, (_pid, version, state, accepted_dt) in pledges.items():
+        if cid not in latest or pid > latest[cid][0]:
+            latest[cid] = (pid, version, state, accepted_dt)
+        if state == "broken" and broken_on is not None:
+            facts[cid].append(Fact("pledge_broken", f"pledge:v{version}", broken_on))
+    for cid, (_pid, version, state, accepted_dt) in latest.items():
         if state == "kept":
             facts[cid].append(Fact("pledge_kept", f"pledge:v{version}", local_date(accepted_dt)))
-        # A broken pledge is a bad record from the day it was found broken: no record says that day yet (a later
-        # step of issue #16 records it), so a broken pledge only loses `pledge_kept` for now.
     for cid, fact in _staff_shares(ids, today).items():
         facts[cid].append(fact)
     for cid, fact in _commendations(ids, today):

@@ -15,6 +15,8 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     COMPANY_CHANGE_REJECT = "company:change:reject"
     COMPANY_CHANGE_WITHDRAW = "company:change:withdraw"
     COMPANY_PLEDGE_SIGN = "company:pledge:sign"
+    # A regulator of the company records that its current pledge was found broken (docs/rules.md).
+    COMPANY_PLEDGE_BREAK = "company:pledge:break"
     COMPANY_USER_ADD = "company:user:add"
     WORKER_REGISTER = "worker:register"
     # Attaching an existing worker, confirmed at once: entries written before confirmations existed.

@@ -94,6 +94,38 @@ def test_a_companys_facts(world):
     assert facts["sanction"] == [Fact("sanction", s.ref, TODAY, severity="general", until=add_months(TODAY, 3))]
 
 
+def test_every_broken_pledge_is_a_fact_and_only_a_kept_latest_pledge_counts_as_kept(factory, clock, world):
+    """Found broken, signed again, found broken again: each breach is a `pledge_broken` fact from its day found,
+    and `pledge_kept` comes only from the latest pledge while it is kept, from its own signing."""
+    company, admin = world["company"], world["admin"]
+    regulator = factory.regulator_for("housekeeping")
+    ref = f"pledge:v{companies.pledge.CURRENT_VERSION}"
+
+    def pledge_facts(day):
+        facts = by_kind(inputs.company_facts(company.id, day))
+        return facts.get("pledge_kept", []), facts.get("pledge_broken", [])
+
+    first = TODAY + timedelta(days=10)
+    clock.freeze(first)
+    companies.record_pledge_breach(factory.ring, regulator=regulator, company=company, found_on=first,
+                                   basis="成商务信〔2026〕1号", today=first)
+    db.session.commit()
+    assert pledge_facts(first) == ([], [Fact("pledge_broken", ref, first)])
+    signed = TODAY + timedelta(days=40)
+    clock.freeze(signed)
+    companies.sign_pledge(factory.ring, account=admin, company=company, version=companies.pledge.CURRENT_VERSION)
+    db.session.commit()
+    assert pledge_facts(signed) == ([Fact("pledge_kept", ref, signed)], [Fact("pledge_broken", ref, first)])
+    second = TODAY + timedelta(days=50)
+    clock.freeze(second)
+    companies.record_pledge_breach(factory.ring, regulator=regulator, company=company, found_on=second - timedelta(
+        days=5), basis="成商务信〔2026〕2号", today=second)
+    db.session.commit()
+    kept, broken = pledge_facts(second)
+    assert kept == [] and sorted(broken, key=lambda f: f.on) == [
+        Fact("pledge_broken", ref, first), Fact("pledge_broken", ref, second - timedelta(days=5))]
+
+
 def test_a_workers_facts(world):
     good = world["good"]
     facts = by_kind(inputs.worker_facts(good.id, TODAY))

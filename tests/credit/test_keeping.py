@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from registry.clock import local_date
 from registry.clock import today as shanghai_today
 from registry.companies import services as companies
 from registry.credit import services
@@ -135,6 +136,69 @@ def test_a_company_verified_and_its_pledge_signed(factory, world):
     assert row.points == 50 and row.grade == "B"
 
 
+def test_a_broken_pledge_is_a_bad_record_from_the_day_found_through_its_years_last_day(factory, clock, world):
+    """Recording the breach moves the kept score in its own commit: `pledge_kept` (10) is lost and `pledge_broken`
+    (−20) counts from `found_on` through the day a year later (`clock.add_months`), and not the day after; signed
+    again, `pledge_kept` counts again while the breach still counts its year."""
+    from registry.clock import add_months
+
+    company, admin = world["company"], world["admin"]
+    companies.sign_pledge(factory.ring, account=admin, company=company, version=companies.pledge.CURRENT_VERSION)
+    db.session.commit()
+    before = current("company", company.id)
+    assert "pledge_kept" in kinds(before) and before.points == 80
+    # Recorded 20 days after signing, found broken 5 days after.
+    found_on, recorded = TODAY + timedelta(days=5), TODAY + timedelta(days=20)
+    clock.freeze(recorded)
+    companies.record_pledge_breach(factory.ring, regulator=world["regulator"], company=company, found_on=found_on,
+                                   basis="成商务信〔2026〕5号", today=recorded)
+    db.session.commit()
+    row = current("company", company.id)
+    last = add_months(found_on, 12)
+    (broken,) = kinds(row)["pledge_broken"]
+    assert (broken["ref"], broken["points"], broken["until"]) == ("pledge:v1", -20, last.isoformat())
+    assert "pledge_kept" not in kinds(row) and row.points == 80 - 10 - 20
+    # The score is due again no later than the breach's last day (a staff member's validity may end sooner).
+    assert row.stands_until <= last
+
+    def pledge_points(day) -> dict:
+        """The company's pledge lines computed on `day` (nothing stored)."""
+        computed = services.rows_of("company", [company.id], today=day)[company.id]
+        return {c["kind"]: c["points"] for c in computed["components"] if c["kind"].startswith("pledge")}
+
+    # Exactly from the day found: the day before, the pledge is no record yet (and no longer kept either).
+    assert pledge_points(found_on - timedelta(days=1)) == {}
+    assert pledge_points(found_on) == pledge_points(last) == {"pledge_broken": -20}
+    assert pledge_points(last + timedelta(days=1)) == {}
+    # The hourly job keeps it through its last day and takes it out the day after.
+    clock.freeze(last)
+    services.refresh_due(shanghai_today())
+    db.session.commit()
+    assert "pledge_broken" in kinds(current("company", company.id))
+    clock.freeze(last + timedelta(days=1))
+    services.refresh_due(shanghai_today())
+    db.session.commit()
+    assert {"pledge_kept", "pledge_broken"}.isdisjoint(kinds(current("company", company.id)))
+
+
+def test_signing_again_counts_the_pledge_kept_while_the_breach_counts_its_year(factory, clock, world):
+    company, admin = world["company"], world["admin"]
+    companies.sign_pledge(factory.ring, account=admin, company=company, version=companies.pledge.CURRENT_VERSION)
+    db.session.commit()
+    companies.record_pledge_breach(factory.ring, regulator=world["regulator"], company=company, found_on=TODAY,
+                                   basis="成商务信〔2026〕5号", today=TODAY)
+    db.session.commit()
+    later = TODAY + timedelta(days=30)
+    clock.freeze(later)
+    services.refresh_due(later)
+    db.session.commit()
+    companies.sign_pledge(factory.ring, account=admin, company=company, version=companies.pledge.CURRENT_VERSION)
+    db.session.commit()
+    row = current("company", company.id)
+    points = {c["kind"]: c["points"] for c in row.components if c["kind"].startswith("pledge")}
+    assert points == {"pledge_kept": 10, "pledge_broken": -20}
+
+
 def test_a_commendation_raises_the_company_while_in_force_and_its_revocation_takes_it_back(factory, clock, world):
     from registry.credit import commendations
 
@@ -221,7 +285,8 @@ def test_the_listener_refuses_another_session_rather_than_leave_scores_behind(fa
 
 def _history(factory, clock, rng: random.Random, world, steps: int) -> None:
     """A seeded random sequence of operations through the services, over weeks: hires, records, reviews,
-    complaints, sanctions (published, repaired), employments ended, and the days passing (with the hourly job)."""
+    complaints, sanctions (published, repaired), employments ended, pledges signed and found broken, and the days
+    passing (with the hourly job)."""
     from jobs.housekeeping import refresh_credit_scores
 
     day = TODAY
@@ -232,7 +297,8 @@ def _history(factory, clock, rng: random.Random, world, steps: int) -> None:
     phone = iter(range(13900000100, 13900009999))
     public = []
     for n in range(steps):
-        op = rng.choice(["hire", "record", "review", "review", "complaint", "sanction", "repair", "end", "day"])
+        op = rng.choice(["hire", "record", "review", "review", "complaint", "sanction", "repair", "end", "pledge",
+                         "day"])
         if op == "hire":
             company, admin = rng.choice(firms)
             recs = {k: v for k, v in green_records(day).items() if rng.random() < 0.7}
@@ -271,6 +337,19 @@ def _history(factory, clock, rng: random.Random, world, steps: int) -> None:
         elif op == "end" and len(staff) > 1:
             company, admin, w = staff.pop(rng.randrange(len(staff)))
             workers.end_employment(factory.ring, account=admin, company=company, worker=w, end_date=day, today=day)
+            db.session.commit()
+        elif op == "pledge":
+            # A firm without a kept pledge signs one; one with a kept pledge is found to have broken it.
+            company, admin = rng.choice(firms)
+            pledge = company.current_pledge
+            if pledge is None or pledge.state == "broken":
+                companies.sign_pledge(factory.ring, account=admin, company=company,
+                                      version=companies.pledge.CURRENT_VERSION)
+            else:
+                signed_on = local_date(pledge.accepted_dt)
+                found_on = max(signed_on, day - timedelta(days=rng.randrange(0, 10)))
+                companies.record_pledge_breach(factory.ring, regulator=regulator, company=company,
+                                               found_on=found_on, basis=f"成商务信〔2026〕{n}号", today=day)
             db.session.commit()
         elif op == "day":
             day += timedelta(days=rng.randrange(1, 20))

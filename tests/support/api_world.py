@@ -60,6 +60,9 @@ class World:
             factory.ring, account=b_admin.account, company=self.company_b,
             profile=factory.profile(name="成都乙家政服务有限公司（更名）")).change.ref
         db.session.commit()
+        # Company B has signed the credit pledge: its regulators may record it found broken.
+        companies.sign_pledge(factory.ring, account=b_admin.account, company=self.company_b, version=1)
+        db.session.commit()
         new = companies.add_user(factory.ring, actor=a_admin.account, company=self.company_a, login="a-user",
                                  name="张三")
         db.session.commit()
@@ -568,6 +571,7 @@ def _service_body(w: World) -> dict:
 
 def _a(w): return w.company_a.uscc
 def _p(w): return w.pending.uscc
+def _b(w): return w.company_b.uscc
 
 
 OPS = [
@@ -625,6 +629,10 @@ OPS = [
        frozenset({"reg_hk", "regadmin_hk"}), lambda w: {"decision": "verify"}, "company:verify"),
     Op("POST", "/api/v1/companies/{uscc}/pledge", lambda w: f"/api/v1/companies/{_a(w)}/pledge",
        frozenset({"a_admin"}), lambda w: {"version": 1}, "company:pledge:sign"),
+    # Company B's pledge found broken: by the regulators of its sector (housekeeping) or market supervision.
+    Op("POST", "/api/v1/companies/{uscc}/pledge/breach", lambda w: f"/api/v1/companies/{_b(w)}/pledge/breach",
+       frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
+       lambda w: {"found_on": w.today.isoformat(), "basis": "成商务信〔2026〕5号认定书"}, "company:pledge:break"),
     Op("GET", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
        frozenset({"a_admin", "a_user"})),
     Op("POST", "/api/v1/companies/{uscc}/users", lambda w: f"/api/v1/companies/{_a(w)}/users",
