@@ -235,16 +235,6 @@ def _usual(item: Item, severity, value) -> bool:
     return False
 
 
-def last_day(fact: Fact, item: Item) -> date | None:
-    """The last day a fact counts: its own `until`, else its date plus the item's months, else None (while it
-    holds)."""
-    if fact.until is not None:
-        return fact.until
-    if item.months is not None:
-        return _plus_months(fact.on, item.months)
-    return None
-
-
 @functools.lru_cache(maxsize=4096)
 def _plus_months(on: date, months: int) -> date:
     """`clock.add_months`, remembered: the facts of a batch share few dates."""
@@ -252,15 +242,9 @@ def _plus_months(on: date, months: int) -> date:
 
 
 def _component(fact: Fact, item: Item, last: date | None) -> Component:
+    """A line of any kind but a rated one (`score` makes those itself, `_by_stars`)."""
     needs = item.needs
-    if needs is None:
-        key = ""
-    elif needs == "rating":
-        key = _RATING_KEY[fact.value]
-    elif needs == "severity":
-        key = fact.severity
-    else:
-        key = ""
+    key = fact.severity if needs == "severity" else ""
     variant = item.variants[key]
     points = variant.points * fact.count
     if needs == "share":
