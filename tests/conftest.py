@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,9 +34,46 @@ def workdir():
         yield Path(d)
 
 
+@contextmanager
+def _worker_database(url: str):
+    """Under pytest-xdist each worker gets its own PostgreSQL database beside the one named, dropped at the end."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        yield url
+        return
+    base = make_url(url)
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def drop_and(create: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{mine.database}" WITH (FORCE)'))
+            if create:
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+
+    drop_and(create=True)
+    try:
+        yield mine.render_as_string(hide_password=False)
+    finally:
+        drop_and(create=False)
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def base_config(workdir):
-    url = TEST_DB_URL or f"sqlite:///{workdir / 'registry.sqlite3'}"
+def _database_url(workdir):
+    if not ON_POSTGRES:
+        yield f"sqlite:///{workdir / 'registry.sqlite3'}"
+        return
+    with _worker_database(TEST_DB_URL) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def base_config(workdir, _database_url):
+    url = _database_url
     return {
         "TESTING": True,
         "ENV_NAME": "test",
@@ -77,6 +115,20 @@ def _session_app(base_config, workdir):
         db.engine.dispose()
 
 
+_PG_CLEAN: list[str] = []
+
+
+def _pg_clean_script(conn, tables) -> str:
+    """DELETE every table's rows (children first) and restart every serial key at 1, as TRUNCATE … RESTART
+    IDENTITY would; the sequences are looked up once a run."""
+    if not _PG_CLEAN:
+        sequences = [conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": t.name, "c": c.name}).scalar()
+                     for t in tables for c in t.primary_key.columns]
+        _PG_CLEAN.append("; ".join([f'DELETE FROM "{t.name}"' for t in tables]
+                                   + [f"SELECT setval('{s}', 1, false)" for s in sequences if s]))
+    return _PG_CLEAN[0]
+
+
 def _clean_tables(app):
     from registry.extensions import db
 
@@ -85,9 +137,9 @@ def _clean_tables(app):
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if ON_POSTGRES:
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                if names:
-                    conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # One script of DELETEs and sequence restarts: TRUNCATE of every table costs ~0.4 s a test here
+                # (it makes new files for each), DELETE of a test's few rows ~8 ms.
+                conn.exec_driver_sql(_pg_clean_script(conn, tables))
             else:
                 for t in tables:
                     conn.execute(t.delete())

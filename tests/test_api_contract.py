@@ -34,7 +34,7 @@ def world(app, factory, monkeypatch, tmp_path):
     from tests.support.rulesutil import use_rules_folder
 
     use_rules_folder(app, monkeypatch, tmp_path / "rules")
-    return World(factory)
+    return World.shared(factory)
 
 
 def refusal_statuses(op, principal: str) -> tuple:

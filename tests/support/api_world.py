@@ -30,6 +30,10 @@ REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
 ISSUER = frozenset({"reg_hk", "regadmin_hk"})
 
 
+# World.shared's saved world: (its day, the database snapshot, its attributes, its factory's random state).
+_SHARED: dict[type, tuple] = {}
+
+
 class World:
     """Two verified companies, one pending, three regulators, an operator."""
 
@@ -166,6 +170,25 @@ class World:
 
         assert sign_if_grown(factory.ring, factory.app.config["LOG_ORIGIN"]).status == "signed"
         db.session.commit()
+
+    @classmethod
+    def shared(cls, factory) -> World:
+        """The world, made once a run (again when the registry's day turns) and then written back to the database
+        before each test (tests/support/snapshot.py): the same rows, the same attributes, this test's factory."""
+        from registry.clock import today
+        from tests.support.snapshot import Snapshot, recall, remember
+
+        saved = _SHARED.get(cls)
+        if saved is not None and saved[0] == today():
+            _day, snapshot, attrs, rng_state = saved
+            snapshot.restore()
+            factory.rng.setstate(rng_state)
+            return recall(cls, attrs, f=factory)
+        if saved is not None:
+            saved[1].drop()
+        world = cls(factory)
+        _SHARED[cls] = (world.today, Snapshot.take("api_world"), remember(world, skip=("f",)), factory.rng.getstate())
+        return world
 
     def _sanctions(self, factory) -> dict:
         """reg_hk's sanctions, by the operation each awaits (refs): a proposed listing of the worker (notify); a

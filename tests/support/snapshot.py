@@ -1,0 +1,144 @@
+"""A test database's rows saved once and put back before each test that starts from them.
+
+Some tests start from a large world made through the real services (tests/support/api_world.py makes one with
+~70 commits, each keeping its credit scores): ~3 s a test, several hundred times. Saving what that world left in
+the database once a run and writing it back costs ~0.1 s instead; the rows written back are exactly the rows the
+services made (raw column values, no type processing: ciphertexts, digests and log hashes stay byte for byte).
+
+- SQLite: the rows are held in memory as the driver returns them (int, float, str, bytes, None) and inserted back.
+- PostgreSQL: the rows are copied into a schema of their own on the server and copied back with `INSERT … SELECT`,
+  then every serial key's sequence is set past its table's largest key.
+
+`restore` first empties every table (as the `app` fixture does). The Python objects a world keeps are saved with
+`remember` and made anew with `recall`: mapped rows are kept as their class and key, and fetched again from the
+restored database, so no test sees another test's session.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from sqlalchemy import inspect, text
+
+from registry.extensions import db
+
+
+def _tables():
+    return list(db.metadata.sorted_tables)
+
+
+_SERIALS: dict[str, list[tuple[str, str, str]]] = {}
+
+
+def _serial_columns(conn) -> list[tuple[str, str, str]]:
+    """(table, column, sequence) of every PostgreSQL serial primary key (looked up once per database)."""
+    key = conn.engine.url.render_as_string()
+    if key in _SERIALS:
+        return _SERIALS[key]
+    out = _SERIALS[key] = []
+    for t in _tables():
+        for c in t.primary_key.columns:
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": t.name, "c": c.name}).scalar()
+            if seq:
+                out.append((t.name, c.name, seq))
+    return out
+
+
+@dataclass
+class Snapshot:
+    name: str
+    rows: dict[str, tuple[list[str], list[tuple]]] = field(default_factory=dict)  # SQLite only
+
+    @property
+    def _schema(self) -> str:
+        return f"jx_snapshot_{self.name}"
+
+    @classmethod
+    def take(cls, name: str) -> Snapshot:
+        """Save every table's committed rows under `name` (a word: letters, digits, "_")."""
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"a snapshot's name is a word, not {name!r}")
+        snap = cls(name)
+        db.session.commit()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                script = [f'DROP SCHEMA IF EXISTS "{snap._schema}" CASCADE', f'CREATE SCHEMA "{snap._schema}"']
+                script += [f'CREATE TABLE "{snap._schema}"."{t.name}" AS TABLE "{t.name}"' for t in _tables()]
+                conn.exec_driver_sql("; ".join(script))
+            else:
+                for t in _tables():
+                    cur = conn.exec_driver_sql(f'SELECT * FROM "{t.name}"')
+                    snap.rows[t.name] = ([d[0] for d in cur.cursor.description], [tuple(r) for r in cur])
+        return snap
+
+    def restore(self) -> None:
+        """Empty every table and write the saved rows back, in one transaction."""
+        db.session.remove()
+        tables = _tables()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                script = [f'DELETE FROM "{t.name}"' for t in reversed(tables)]
+                script += [f'INSERT INTO "{t.name}" SELECT * FROM "{self._schema}"."{t.name}"' for t in tables]
+                script += [f"SELECT setval('{seq}', COALESCE((SELECT max(\"{col}\") FROM \"{table}\"), 0) + 1, false)"
+                           for table, col, seq in _serial_columns(conn)]
+                conn.exec_driver_sql("; ".join(script))
+                return
+            for t in reversed(tables):
+                conn.exec_driver_sql(f'DELETE FROM "{t.name}"')
+            for t in tables:
+                columns, rows = self.rows[t.name]
+                if rows:
+                    names = ", ".join(f'"{c}"' for c in columns)
+                    marks = ", ".join("?" for _ in columns)
+                    conn.exec_driver_sql(f'INSERT INTO "{t.name}" ({names}) VALUES ({marks})', rows)
+
+    def drop(self) -> None:
+        """Forget the saved rows (on PostgreSQL, drop their schema)."""
+        self.rows.clear()
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A mapped object, kept as its class and primary key."""
+    cls: type
+    key: tuple
+
+
+def _freeze(value):
+    state = inspect(value, raiseerr=False)
+    if state is not None and getattr(state, "identity", None) is not None:
+        return _Row(type(value), state.identity)
+    if isinstance(value, dict):
+        return {k: _freeze(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(_freeze(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def _thaw(value):
+    if isinstance(value, _Row):
+        return db.session.get(value.cls, value.key)
+    if isinstance(value, dict):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return type(value)(_thaw(v) for v in value)
+    return copy.deepcopy(value)
+
+
+def remember(obj, *, skip: tuple[str, ...] = ()) -> dict:
+    """`obj`'s attributes, with every mapped row in them (in dicts, lists, tuples, sets) kept as its class and key;
+    the attributes named in `skip` are left out (the caller gives them again to `recall`)."""
+    return {k: _freeze(v) for k, v in vars(obj).items() if k not in skip}
+
+
+def recall(cls: type, saved: dict, **given):
+    """A new `cls` object (its __init__ not run) with the `remember`ed attributes, each mapped row fetched again
+    from the database, and the attributes `given`."""
+    obj = cls.__new__(cls)
+    vars(obj).update({k: _thaw(v) for k, v in saved.items()})
+    vars(obj).update(given)
+    return obj
+
