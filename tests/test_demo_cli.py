@@ -4,14 +4,28 @@ from datetime import date, datetime
 
 import pyotp
 
+import pytest
+
 from registry.accounts.models import Account
 from registry.keys import keyring
+from tests.support.snapshot import made_once
 
 
-def test_demo_json_lists_every_account_with_a_working_token(app, runner, client):
-    result = runner.invoke(args=["demo", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+@pytest.fixture
+def first_demo(app, runner) -> str:
+    """`flask demo --json`'s output on an empty registry, with the database as that first run left it. The first
+    run takes ~20 s, so it is made once (`made_once`) and written back for each test that starts from it."""
+
+    def make():
+        result = runner.invoke(args=["demo", "--json"])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    return made_once("demo", make)
+
+
+def test_demo_json_lists_every_account_with_a_working_token(first_demo, client):
+    data = json.loads(first_demo)
     roles = {a["role"] for a in data["accounts"]}
     assert roles == {"company_admin", "company_user", "regulator", "regulator_admin", "operator_admin"}
     for account in data["accounts"]:
@@ -74,7 +88,7 @@ def test_demo_is_idempotent(app, runner, clock):
     assert report.ok, report.failures
 
 
-def test_demo_sanctions_at_every_step_of_the_due_process(app, runner):
+def test_demo_sanctions_at_every_step_of_the_due_process(first_demo, runner):
     """Each severity, and one serious listing published, one in its notice window, one awaiting a second regulator."""
     from registry.clock import today
     from registry.extensions import db
@@ -82,6 +96,7 @@ def test_demo_sanctions_at_every_step_of_the_due_process(app, runner):
     from registry.sanctions.models import Sanction
     from registry.sanctions.views_model import listing_view
 
+    # A second run lists what the first made (and adds nothing).
     result = runner.invoke(args=["demo", "--logins"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -131,18 +146,17 @@ def test_demo_sanctions_at_every_step_of_the_due_process(app, runner):
     assert awaiting.worker.card_no not in (data["workers"][0]["card_no"], data["self_service"]["card_no"])
 
 
-def test_demo_workers_show_every_status_colour(app, runner):
+def test_demo_workers_show_every_status_colour(first_demo):
     from registry.clock import today
     from registry.extensions import db
     from registry.workers.models import Worker
     from registry.workers.services import status_of
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     colours = {status_of(w, today()).colour for w in db.session.query(Worker)}
     assert colours == {"green", "yellow", "red"}
 
 
-def test_demo_cards_and_a_worker_who_can_sign_in(app, runner, client):
+def test_demo_cards_and_a_worker_who_can_sign_in(first_demo, client):
     """Every demo worker who may hold a card has one (red workers none), and the printed demo worker signs in."""
     from registry.cards.services import latest_card
     from registry.clock import today
@@ -150,9 +164,7 @@ def test_demo_cards_and_a_worker_who_can_sign_in(app, runner, client):
     from registry.workers.models import Worker
     from registry.workers.services import status_of
 
-    result = runner.invoke(args=["demo", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = json.loads(first_demo)
     for worker in db.session.query(Worker):
         has_card = latest_card(worker.id) is not None
         assert has_card == (status_of(worker, today()).colour != "red"), worker.card_no
@@ -163,7 +175,7 @@ def test_demo_cards_and_a_worker_who_can_sign_in(app, runner, client):
     assert view["status"]["colour"] == "green" and view["card"]["serial"] == 1
 
 
-def test_demo_json_twice_keeps_one_live_demo_token_per_account(app, runner, client):
+def test_demo_json_twice_keeps_one_live_demo_token_per_account(first_demo, runner, client):
     """Tokens are stored only as digests, so a rerun revokes the earlier demo tokens instead of piling up new ones."""
     from registry.accounts.models import ApiToken
     from registry.extensions import db
@@ -174,7 +186,7 @@ def test_demo_json_twice_keeps_one_live_demo_token_per_account(app, runner, clie
         db.session.rollback()
         return db.session.query(ApiToken).filter(ApiToken.revoked_dt.is_(None)).count()
 
-    first = json.loads(runner.invoke(args=["demo", "--json"]).stdout)
+    first = json.loads(first_demo)
     after_first = live_tokens()
     assert after_first == len(first["accounts"])
     # A token the operator named otherwise is not the demo's to revoke.
@@ -192,7 +204,7 @@ def test_demo_json_twice_keeps_one_live_demo_token_per_account(app, runner, clie
     assert revoked == len(first["accounts"])
 
 
-def test_demo_services_reviews_and_complaints(app, runner, client):
+def test_demo_services_reviews_and_complaints(first_demo, client):
     """Services by two demo companies, reviews left with the codes their customers were sent (one replied to), and
     two complaints about one worker: the substantiated one on the public card, the unfounded one nowhere public."""
     from registry.complaints.models import Complaint
@@ -200,9 +212,7 @@ def test_demo_services_reviews_and_complaints(app, runner, client):
     from registry.log.models import LogEntry
     from registry.trace.models import ReviewCode
 
-    result = runner.invoke(args=["demo", "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
+    data = json.loads(first_demo)
     services, reviews, complaints = data["services"], data["reviews"], data["complaints"]
     demo_usccs = {c["uscc"] for c in data["companies"]}
     assert len(services) == 6 and {s["company_uscc"] for s in services} <= demo_usccs
@@ -237,14 +247,13 @@ def test_demo_services_reviews_and_complaints(app, runner, client):
         assert "theft" not in body.lower() and "财物丢失或被盗" not in body, url
 
 
-def test_demo_commends_two_firms_so_the_red_list_is_not_empty(app, runner, client):
+def test_demo_commends_two_firms_so_the_red_list_is_not_empty(first_demo, runner, client):
     """Two verified demo firms commended by their regulators (through the service: one entry each), on the red list;
     a second run records no more."""
     from registry.credit.models import Commendation
     from registry.extensions import db
     from registry.log.services import log_size
 
-    assert runner.invoke(args=["demo"]).exit_code == 0
     db.session.rollback()
     commended = db.session.query(Commendation).all()
     assert len(commended) == 2 and all(c.company.status == "verified" and not c.revoked for c in commended)

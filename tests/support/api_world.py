@@ -30,10 +30,6 @@ REGULATORS = frozenset({"reg_hk", "regadmin_hk", "reg_prop", "reg_market"})
 ISSUER = frozenset({"reg_hk", "regadmin_hk"})
 
 
-# World.shared's saved world: (its day, the database snapshot, its attributes, its factory's random state).
-_SHARED: dict[type, tuple] = {}
-
-
 class World:
     """Two verified companies, one pending, three regulators, an operator."""
 
@@ -173,22 +169,19 @@ class World:
 
     @classmethod
     def shared(cls, factory) -> World:
-        """The world, made once a run (again when the registry's day turns) and then written back to the database
-        before each test (tests/support/snapshot.py): the same rows, the same attributes, this test's factory."""
-        from registry.clock import today
-        from tests.support.snapshot import Snapshot, recall, remember
+        """The world, made once a run and then written back to the database before each test
+        (`snapshot.made_once`): the same rows, the same attributes, with this test's factory."""
+        from tests.support.snapshot import made_once, recall, remember
 
-        saved = _SHARED.get(cls)
-        if saved is not None and saved[0] == today():
-            _day, snapshot, attrs, rng_state = saved
-            snapshot.restore()
+        def save(world):
+            return remember(world, skip=("f",)), factory.rng.getstate()
+
+        def load(saved):
+            attrs, rng_state = saved
             factory.rng.setstate(rng_state)
             return recall(cls, attrs, f=factory)
-        if saved is not None:
-            saved[1].drop()
-        world = cls(factory)
-        _SHARED[cls] = (world.today, Snapshot.take("api_world"), remember(world, skip=("f",)), factory.rng.getstate())
-        return world
+
+        return made_once("api_world", lambda: cls(factory), save=save, load=load)
 
     def _sanctions(self, factory) -> dict:
         """reg_hk's sanctions, by the operation each awaits (refs): a proposed listing of the worker (notify); a

@@ -16,11 +16,17 @@ restored database, so no test sees another test's session.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect, text
 
 from registry.extensions import db
+
+T = TypeVar("T")
+# made_once's: name -> (the registry's day it was made, its snapshot, what `save` kept).
+_MADE: dict[str, tuple] = {}
 
 
 def _tables():
@@ -142,3 +148,22 @@ def recall(cls: type, saved: dict, **given):
     vars(obj).update(given)
     return obj
 
+
+
+def made_once(name: str, make: Callable[[], T], *, save: Callable[[T], Any] = copy.deepcopy,
+              load: Callable[[Any], T] = copy.deepcopy) -> T:
+    """What `make()` makes in the database, made once a run (again when the registry's day turns, since worlds are
+    dated from it): the first call makes it, saves the database (`Snapshot`) and `save(value)`, and returns the
+    value; every later call writes the saved rows back and returns `load(saved)`."""
+    from registry.clock import today
+
+    made = _MADE.get(name)
+    if made is not None and made[0] == today():
+        made[1].restore()
+        return load(made[2])
+    if made is not None:
+        made[1].drop()
+    day = today()
+    value = make()
+    _MADE[name] = (day, Snapshot.take(name), save(value))
+    return value
