@@ -5,6 +5,8 @@ PY    := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
+# pytest-xdist processes for make test (auto: one per core; 0 runs the suite in this process).
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap run serve jobs test test-pg bench lint demo migrate keys clean
@@ -21,14 +23,14 @@ bootstrap: ## create .venv, install packages and the Chinese font
 run: bootstrap ## set everything up (database, keys, demo data) and serve on http://HOST:PORT with the jobs process
 	@HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
-test: ## set everything up (with chromium) and run the whole test suite
+test: ## set everything up (with chromium) and run the whole test suite, one process per core (TEST_WORKERS)
 	@scripts/bootstrap.sh --browser
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-pg: ## the suite on the local PostgreSQL (a fresh database jiaxin_test)
 	@scripts/bootstrap.sh --browser
 	@dropdb -h 127.0.0.1 -U postgres --if-exists jiaxin_test && createdb -h 127.0.0.1 -U postgres jiaxin_test
-	@REGISTRY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/jiaxin_test $(PY) -m pytest $(PYTEST_ARGS)
+	@REGISTRY_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/jiaxin_test $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: bootstrap ## run every benchmark on SQLite and on PostgreSQL
 	@for b in bench/[!_]*.py; do [ -e "$$b" ] || continue; m=bench.$$(basename $$b .py); for db in sqlite postgresql; do echo "== $$m --db $$db"; $(PY) -m $$m --db $$db || exit 1; done; done

@@ -231,6 +231,15 @@ class MovableClock:
     def real(self) -> None:
         self._write({})
 
+    def state(self) -> dict:
+        """Where the clock is now (frozen, shifted, or {}: real), for `set_state` to put it back."""
+        import json
+
+        return json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    def set_state(self, data: dict) -> None:
+        self._write(data)
+
 
 @pytest.fixture
 def clock(tmp_path, monkeypatch):

@@ -3,7 +3,6 @@ import json
 from datetime import date, datetime
 
 import pyotp
-
 import pytest
 
 from registry.accounts.models import Account

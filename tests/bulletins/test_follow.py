@@ -24,12 +24,28 @@ from tests.support.bulletinutil import JULY, JUNE, at, by_part, commend, queue_a
 
 @pytest.fixture
 def world(app, factory, clock):
-    """June's and July's bulletins published (at the start of August) over three sanctions."""
-    w = three_sanctions(factory, clock)
-    clock.freeze(at("2026-08-03"))
-    queue_and_run(app, JUNE)
-    queue_and_run(app, JULY)
-    return w
+    """June's and July's bulletins published (at the start of August) over three sanctions: made once a run
+    (`made_once`, each PDF ~1 s), each test starting from its rows and clock, with its own factory and clock."""
+    from tests.support.snapshot import freeze, made_once, thaw
+
+    def make():
+        w = three_sanctions(factory, clock)
+        clock.freeze(at("2026-08-03"))
+        queue_and_run(app, JUNE)
+        queue_and_run(app, JULY)
+        return w
+
+    def save(w):
+        return freeze({k: v for k, v in w.items() if k not in ("factory", "clock")}), clock.state(), \
+            factory.rng.getstate()
+
+    def load(saved):
+        w, moment, rng_state = saved
+        clock.set_state(moment)
+        factory.rng.setstate(rng_state)
+        return {**thaw(w), "factory": factory, "clock": clock}
+
+    return made_once("bulletins_follow", make, save=save, load=load)
 
 
 def carried(period_key: str) -> set[str]:

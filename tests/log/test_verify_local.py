@@ -34,7 +34,29 @@ DOCUMENT = b"%PDF-1.7\n% an objection's document\n"
 
 @pytest.fixture
 def world(app, factory, clock, monkeypatch, tmp_path):
-    """small_world plus a signed pledge and a worker record: at least one row in every business table."""
+    """small_world plus a signed pledge and a worker record: at least one row in every business table.
+
+    Made once a run (`made_once`): each test starts from its rows, its registry clock and a rules folder."""
+    from tests.support.rulesutil import use_rules_folder
+    from tests.support.snapshot import freeze, made_once, thaw
+
+    use_rules_folder(app, monkeypatch, tmp_path / "rules")
+
+    def save(w):
+        return freeze(w), clock.state(), factory.rng.getstate()
+
+    def load(saved):
+        w, moment, rng_state = saved
+        clock.set_state(moment)
+        factory.rng.setstate(rng_state)
+        w = thaw(w)
+        _ = w["company"].uscc  # load before raw edits
+        return w
+
+    return made_once("log_world", lambda: _world(app, factory, clock), save=save, load=load)
+
+
+def _world(app, factory, clock):
     from datetime import timedelta
 
     from registry.clock import today
@@ -173,9 +195,7 @@ def world(app, factory, clock, monkeypatch, tmp_path):
     db.session.commit()
     # An adoption of rules v2 (from a test folder of rules files): the credit_rules table.
     from registry.credit import adoption
-    from tests.support.rulesutil import use_rules_folder
 
-    use_rules_folder(app, monkeypatch, tmp_path / "rules")
     w["credit_rules"] = adoption.adopt(factory.ring, actor="cli", version="v2", reason="成市监信〔2026〕9号").adoption
     # The first worker asks for human review of their score, and a regulator answers with a correction: the
     # score_reviews table (its sealed reason and note).

@@ -113,38 +113,41 @@ class _Row:
     key: tuple
 
 
-def _freeze(value):
+def freeze(value):
+    """`value` with every mapped row in it (in dicts, lists, tuples, sets) kept as its class and key; the rest
+    copied."""
     state = inspect(value, raiseerr=False)
     if state is not None and getattr(state, "identity", None) is not None:
         return _Row(type(value), state.identity)
     if isinstance(value, dict):
-        return {k: _freeze(v) for k, v in value.items()}
+        return {k: freeze(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return type(value)(_freeze(v) for v in value)
+        return type(value)(freeze(v) for v in value)
     return copy.deepcopy(value)
 
 
-def _thaw(value):
+def thaw(value):
+    """A `freeze`d value again, each mapped row fetched from the database."""
     if isinstance(value, _Row):
         return db.session.get(value.cls, value.key)
     if isinstance(value, dict):
-        return {k: _thaw(v) for k, v in value.items()}
+        return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return type(value)(_thaw(v) for v in value)
+        return type(value)(thaw(v) for v in value)
     return copy.deepcopy(value)
 
 
 def remember(obj, *, skip: tuple[str, ...] = ()) -> dict:
     """`obj`'s attributes, with every mapped row in them (in dicts, lists, tuples, sets) kept as its class and key;
     the attributes named in `skip` are left out (the caller gives them again to `recall`)."""
-    return {k: _freeze(v) for k, v in vars(obj).items() if k not in skip}
+    return {k: freeze(v) for k, v in vars(obj).items() if k not in skip}
 
 
 def recall(cls: type, saved: dict, **given):
     """A new `cls` object (its __init__ not run) with the `remember`ed attributes, each mapped row fetched again
     from the database, and the attributes `given`."""
     obj = cls.__new__(cls)
-    vars(obj).update({k: _thaw(v) for k, v in saved.items()})
+    vars(obj).update({k: thaw(v) for k, v in saved.items()})
     vars(obj).update(given)
     return obj
 
