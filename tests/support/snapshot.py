@@ -113,16 +113,29 @@ class _Row:
     key: tuple
 
 
+@dataclass(frozen=True)
+class _Obj:
+    """A test's own object (a world's namespace or dataclass), kept as its class and frozen attributes."""
+    cls: type
+    attrs: dict
+
+
+def _sequence(value, items):
+    return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+
+
 def freeze(value):
-    """`value` with every mapped row in it (in dicts, lists, tuples, sets) kept as its class and key; the rest
-    copied."""
+    """`value` with every mapped row in it (in dicts, lists, tuples, sets, and the tests' own objects) kept as its
+    class and key; the rest copied."""
     state = inspect(value, raiseerr=False)
     if state is not None and getattr(state, "identity", None) is not None:
         return _Row(type(value), state.identity)
     if isinstance(value, dict):
         return {k: freeze(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return type(value)(freeze(v) for v in value)
+        return _sequence(value, [freeze(v) for v in value])
+    if type(value).__module__.startswith("tests.") and hasattr(value, "__dict__"):
+        return _Obj(type(value), {k: freeze(v) for k, v in vars(value).items()})
     return copy.deepcopy(value)
 
 
@@ -130,10 +143,14 @@ def thaw(value):
     """A `freeze`d value again, each mapped row fetched from the database."""
     if isinstance(value, _Row):
         return db.session.get(value.cls, value.key)
+    if isinstance(value, _Obj):
+        obj = value.cls.__new__(value.cls)
+        vars(obj).update({k: thaw(v) for k, v in value.attrs.items()})
+        return obj
     if isinstance(value, dict):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return type(value)(thaw(v) for v in value)
+        return _sequence(value, [thaw(v) for v in value])
     return copy.deepcopy(value)
 
 
