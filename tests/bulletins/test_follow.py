@@ -26,7 +26,7 @@ from tests.support.bulletinutil import JULY, JUNE, at, by_part, commend, queue_a
 def world(app, factory, clock):
     """June's and July's bulletins published (at the start of August) over three sanctions: made once a run
     (`made_once`, each PDF ~1 s), each test starting from its rows and clock, with its own factory and clock."""
-    from tests.support.snapshot import freeze, made_once, thaw
+    from tests.support.snapshot import world_once
 
     def make():
         w = three_sanctions(factory, clock)
@@ -35,17 +35,8 @@ def world(app, factory, clock):
         queue_and_run(app, JULY)
         return w
 
-    def save(w):
-        return freeze({k: v for k, v in w.items() if k not in ("factory", "clock")}), clock.state(), \
-            factory.rng.getstate()
-
-    def load(saved):
-        w, moment, rng_state = saved
-        clock.set_state(moment)
-        factory.rng.setstate(rng_state)
-        return {**thaw(w), "factory": factory, "clock": clock}
-
-    return made_once("bulletins_follow", make, save=save, load=load)
+    return world_once("bulletins_follow", make, factory=factory, clock=clock,
+                      given={"factory": factory, "clock": clock})
 
 
 def carried(period_key: str) -> set[str]:

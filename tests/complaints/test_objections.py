@@ -48,16 +48,9 @@ def table_counts() -> dict:
 @pytest.fixture
 def w(app, client, factory, clock):
     """Made once a run (`made_once`); each test starts from its rows and clock."""
-    from tests.support.snapshot import freeze, made_once, thaw
+    from tests.support.snapshot import world_once
 
-    def load(saved):
-        x, moment, rng_state = saved
-        clock.set_state(moment)
-        factory.rng.setstate(rng_state)
-        return thaw(x)
-
-    return made_once("complaint_objections", lambda: _world(factory, clock),
-                     save=lambda x: (freeze(x), clock.state(), factory.rng.getstate()), load=load)
+    return world_once("complaint_objections", lambda: _world(factory, clock), factory=factory, clock=clock)
 
 
 def _world(factory, clock):

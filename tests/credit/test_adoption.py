@@ -38,16 +38,9 @@ def folder(app, monkeypatch, tmp_path):
 def world(app, factory, clock, folder):
     """Three companies (one not verified) and five workers, their scores kept under v1: made once a run
     (`made_once`), each test starting from its rows and clock."""
-    from tests.support.snapshot import freeze, made_once, thaw
+    from tests.support.snapshot import world_once
 
-    def load(saved):
-        x, moment, rng_state = saved
-        clock.set_state(moment)
-        factory.rng.setstate(rng_state)
-        return thaw(x)
-
-    return made_once("credit_adoption", lambda: _world(factory, clock),
-                     save=lambda x: (freeze(x), clock.state(), factory.rng.getstate()), load=load)
+    return world_once("credit_adoption", lambda: _world(factory, clock), factory=factory, clock=clock)
 
 
 def _world(factory, clock):

@@ -38,22 +38,12 @@ def world(app, factory, clock, monkeypatch, tmp_path):
 
     Made once a run (`made_once`): each test starts from its rows, its registry clock and a rules folder."""
     from tests.support.rulesutil import use_rules_folder
-    from tests.support.snapshot import freeze, made_once, thaw
+    from tests.support.snapshot import world_once
 
     use_rules_folder(app, monkeypatch, tmp_path / "rules")
-
-    def save(w):
-        return freeze(w), clock.state(), factory.rng.getstate()
-
-    def load(saved):
-        w, moment, rng_state = saved
-        clock.set_state(moment)
-        factory.rng.setstate(rng_state)
-        w = thaw(w)
-        _ = w["company"].uscc  # load before raw edits
-        return w
-
-    return made_once("log_world", lambda: _world(app, factory, clock), save=save, load=load)
+    w = world_once("log_world", lambda: _world(app, factory, clock), factory=factory, clock=clock)
+    _ = w["company"].uscc  # load before raw edits
+    return w
 
 
 def _world(app, factory, clock):
@@ -221,7 +211,6 @@ def _world(app, factory, clock):
                             checkpoint_size=size, checkpoint_root=tree_root(size).hex(), origin=ORIGIN).bulletin
     db.session.commit()
     sign(factory.ring)
-    _ = w["company"].uscc  # load before raw edits
     return w
 
 

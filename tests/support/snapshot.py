@@ -187,3 +187,26 @@ def made_once(name: str, make: Callable[[], T], *, save: Callable[[T], Any] = co
     value = make()
     _MADE[name] = (day, Snapshot.take(name), save(value))
     return value
+
+
+def world_once(name: str, make: Callable[[], T], *, factory, clock=None, given: dict | None = None) -> T:
+    """`made_once` for a test's world (a value, dict or object of the tests' own holding mapped rows): with it are
+    kept the registry clock's state (the `clock` fixture's, when given) and the factory's random state (the USCCs it
+    makes next), both put back for each test. A dict world's entries named in `given` (its factory, its clock) are
+    not kept but given anew, this test's."""
+    given = given or {}
+
+    def save(value):
+        if given:
+            value = {k: v for k, v in value.items() if k not in given}
+        return freeze(value), clock.state() if clock is not None else None, factory.rng.getstate()
+
+    def load(saved):
+        value, moment, rng_state = saved
+        if clock is not None:
+            clock.set_state(moment)
+        factory.rng.setstate(rng_state)
+        value = thaw(value)
+        return {**value, **given} if given else value
+
+    return made_once(name, make, save=save, load=load)
