@@ -35,8 +35,7 @@ def world(app, factory, clock):
         queue_and_run(app, JULY)
         return w
 
-    return world_once("bulletins_follow", make, factory=factory, clock=clock,
-                      given={"factory": factory, "clock": clock})
+    return world_once("bulletins_follow", make, factory=factory, clock=clock)
 
 
 def carried(period_key: str) -> set[str]:

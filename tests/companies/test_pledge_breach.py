@@ -56,7 +56,9 @@ class World:
 
 @pytest.fixture
 def world(app, factory, clock):
-    return World(factory, clock)
+    from tests.support.snapshot import world_once
+
+    return world_once("pledge_breach", lambda: World(factory, clock), factory=factory, clock=clock)
 
 
 def body(**over) -> dict:

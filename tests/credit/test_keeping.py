@@ -30,11 +30,16 @@ TODAY = date(2026, 6, 1)
 
 @pytest.fixture
 def world(app, factory, clock):
-    clock.freeze(TODAY)
-    company, admin = factory.company()
-    worker = hire(factory, company, admin.account, seed=1, records=green_records(TODAY), today=TODAY)
-    return {"company": company, "admin": admin.account, "worker": worker,
-            "regulator": factory.regulator_for("housekeeping")}
+    from tests.support.snapshot import world_once
+
+    def make():
+        clock.freeze(TODAY)
+        company, admin = factory.company()
+        worker = hire(factory, company, admin.account, seed=1, records=green_records(TODAY), today=TODAY)
+        return {"company": company, "admin": admin.account, "worker": worker,
+                "regulator": factory.regulator_for("housekeeping")}
+
+    return world_once("credit_keeping", make, factory=factory, clock=clock)
 
 
 def current(kind: str, subject_id: int) -> CreditScore:

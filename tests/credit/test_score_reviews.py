@@ -73,8 +73,13 @@ class World:
 
 @pytest.fixture
 def world(app, factory, clock):
-    clock.freeze(DAY)
-    return World(factory)
+    from tests.support.snapshot import world_once
+
+    def make():
+        clock.freeze(DAY)
+        return World(factory)
+
+    return world_once("score_reviews", make, factory=factory, clock=clock)
 
 
 def worker_code(factory, world) -> str:

@@ -169,19 +169,11 @@ class World:
 
     @classmethod
     def shared(cls, factory) -> World:
-        """The world, made once a run and then written back to the database before each test
-        (`snapshot.made_once`): the same rows, the same attributes, with this test's factory."""
-        from tests.support.snapshot import made_once, recall, remember
+        """The world, made once a run and then written back to the database before each test (`world_once`): the
+        same rows, the same attributes, with this test's factory."""
+        from tests.support.snapshot import world_once
 
-        def save(world):
-            return remember(world, skip=("f",)), factory.rng.getstate()
-
-        def load(saved):
-            attrs, rng_state = saved
-            factory.rng.setstate(rng_state)
-            return recall(cls, attrs, f=factory)
-
-        return made_once("api_world", lambda: cls(factory), save=save, load=load)
+        return world_once("api_world", lambda: cls(factory), factory=factory)
 
     def _sanctions(self, factory) -> dict:
         """reg_hk's sanctions, by the operation each awaits (refs): a proposed listing of the worker (notify); a

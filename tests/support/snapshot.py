@@ -10,14 +10,16 @@ services made (raw column values, no type processing: ciphertexts, digests and l
   then every serial key's sequence is set past its table's largest key.
 
 `restore` first empties every table (as the `app` fixture does). The Python objects a world keeps are saved with
-`remember` and made anew with `recall`: mapped rows are kept as their class and key, and fetched again from the
-restored database, so no test sees another test's session.
+`freeze` and made anew with `thaw`: mapped rows are kept as their class and key, and fetched again from the
+restored database, so no test sees another test's session; the test's factory and clock are each test's own.
+`made_once` and `world_once` put it together.
 """
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from sqlalchemy import inspect, text
@@ -115,7 +117,8 @@ class _Row:
 
 @dataclass(frozen=True)
 class _Obj:
-    """A test's own object (a world's namespace or dataclass), kept as its class and frozen attributes."""
+    """A test's own object, a dataclass or a namespace (a world, a new account and its password), kept as its class
+    and frozen attributes."""
     cls: type
     attrs: dict
 
@@ -124,50 +127,47 @@ def _sequence(value, items):
     return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
 
 
-def freeze(value):
+@dataclass(frozen=True)
+class _Given:
+    """An object the caller gives anew on thawing (this test's factory, clock), kept by its name."""
+    name: str
+
+
+def freeze(value, given: dict[str, object] | None = None):
     """`value` with every mapped row in it (in dicts, lists, tuples, sets, and the tests' own objects) kept as its
-    class and key; the rest copied."""
+    class and key, and each object of `given` (by identity) as its name; the rest copied."""
+    given = given or {}
+    for name, obj in given.items():
+        if value is obj:
+            return _Given(name)
     state = inspect(value, raiseerr=False)
     if state is not None and getattr(state, "identity", None) is not None:
         return _Row(type(value), state.identity)
     if isinstance(value, dict):
-        return {k: freeze(v) for k, v in value.items()}
+        return {k: freeze(v, given) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return _sequence(value, [freeze(v) for v in value])
-    if type(value).__module__.startswith("tests.") and hasattr(value, "__dict__"):
-        return _Obj(type(value), {k: freeze(v) for k, v in vars(value).items()})
+        return _sequence(value, [freeze(v, given) for v in value])
+    if hasattr(value, "__dict__") and not isinstance(value, type) and (
+            type(value).__module__.startswith("tests.") or is_dataclass(value) or isinstance(value, SimpleNamespace)):
+        return _Obj(type(value), {k: freeze(v, given) for k, v in vars(value).items()})
     return copy.deepcopy(value)
 
 
-def thaw(value):
-    """A `freeze`d value again, each mapped row fetched from the database."""
+def thaw(value, given: dict[str, object] | None = None):
+    """A `freeze`d value again, each mapped row fetched from the database and each given object this call's."""
+    if isinstance(value, _Given):
+        return (given or {})[value.name]
     if isinstance(value, _Row):
         return db.session.get(value.cls, value.key)
     if isinstance(value, _Obj):
         obj = value.cls.__new__(value.cls)
-        vars(obj).update({k: thaw(v) for k, v in value.attrs.items()})
+        vars(obj).update({k: thaw(v, given) for k, v in value.attrs.items()})
         return obj
     if isinstance(value, dict):
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: thaw(v, given) for k, v in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return _sequence(value, [thaw(v) for v in value])
+        return _sequence(value, [thaw(v, given) for v in value])
     return copy.deepcopy(value)
-
-
-def remember(obj, *, skip: tuple[str, ...] = ()) -> dict:
-    """`obj`'s attributes, with every mapped row in them (in dicts, lists, tuples, sets) kept as its class and key;
-    the attributes named in `skip` are left out (the caller gives them again to `recall`)."""
-    return {k: freeze(v) for k, v in vars(obj).items() if k not in skip}
-
-
-def recall(cls: type, saved: dict, **given):
-    """A new `cls` object (its __init__ not run) with the `remember`ed attributes, each mapped row fetched again
-    from the database, and the attributes `given`."""
-    obj = cls.__new__(cls)
-    vars(obj).update({k: thaw(v) for k, v in saved.items()})
-    vars(obj).update(given)
-    return obj
-
 
 
 def made_once(name: str, make: Callable[[], T], *, save: Callable[[T], Any] = copy.deepcopy,
@@ -189,24 +189,25 @@ def made_once(name: str, make: Callable[[], T], *, save: Callable[[T], Any] = co
     return value
 
 
-def world_once(name: str, make: Callable[[], T], *, factory, clock=None, given: dict | None = None) -> T:
+def world_once(name: str, make: Callable[[], T], *, factory, clock=None) -> T:
     """`made_once` for a test's world (a value, dict or object of the tests' own holding mapped rows): with it are
-    kept the registry clock's state (the `clock` fixture's, when given) and the factory's random state (the USCCs it
-    makes next), both put back for each test. A dict world's entries named in `given` (its factory, its clock) are
-    not kept but given anew, this test's."""
-    given = given or {}
+    kept the registry clock's state (the `clock` fixture's, when given) and the factory's state (the USCCs it makes
+    next, the regulators it made), both put back for each test; where the world holds the factory or the
+    clock, each test's own."""
+    def given():
+        return {"factory": factory, "clock": clock} if clock is not None else {"factory": factory}
+
+    def factory_state():
+        return {k: v for k, v in vars(factory).items() if k not in ("app", "ring")}
 
     def save(value):
-        if given:
-            value = {k: v for k, v in value.items() if k not in given}
-        return freeze(value), clock.state() if clock is not None else None, factory.rng.getstate()
+        return freeze(value, given()), clock.state() if clock is not None else None, freeze(factory_state())
 
     def load(saved):
-        value, moment, rng_state = saved
+        value, moment, factory_saved = saved
         if clock is not None:
             clock.set_state(moment)
-        factory.rng.setstate(rng_state)
-        value = thaw(value)
-        return {**value, **given} if given else value
+        vars(factory).update(thaw(factory_saved))
+        return thaw(value, given())
 
     return made_once(name, make, save=save, load=load)
