@@ -25,7 +25,8 @@ from .models import LogEntry, LogHash, LogHead
 
 SYSTEM_ACTOR = "system"
 ANONYMOUS_ACTOR = "anonymous"
-# `Session.info` key: the log_refs of the aggregates whose entries the session's open transaction appended.
+# `Session.info` key: the log_refs of the aggregates whose entries the session's open transaction appended, each
+# with its aggregate's class where the change named it (`record_change`), else None (the bulk paths).
 _LOGGED = "log.subjects"
 
 
@@ -108,21 +109,24 @@ def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
                      "action": c.action.value, "subject": c.subject, "created_dt": now})
     # Core inserts: the ORM's bulk path costs more per row than the database does.
     db.session.execute(insert(LogEntry.__table__), rows)
-    db.session.info.setdefault(_LOGGED, set()).update(c.subject for c in changes)
+    logged = db.session.info.setdefault(_LOGGED, {})
+    for c in changes:
+        logged.setdefault(c.subject, None)
     db.session.execute(insert(LogHash.__table__), _new_stored_hashes(first, [r["leaf_hash"] for r in rows]))
     db.session.execute(update(LogHead).where(LogHead.id == 1).values(size=first + len(rows)))
     return [r["seq"] for r in rows]
 
 
-def take_logged_subjects(session: Session) -> set[str]:
+def take_logged_subjects(session: Session) -> dict[str, type | None]:
     """The log_refs of the aggregates whose entries `session` appended since this was last asked, or since its
-    transaction began; asking forgets them.
+    transaction began, each with its aggregate's class when the change named it (`record_change`) and None when
+    it did not (the imports' bulk paths); asking forgets them.
 
     Every entry is appended by `append_entries` (through `record_change`, or directly by the imports' bulk
     paths), so this names every aggregate a transaction changed: what derived, unlogged state follows
     (credit/keeping.py keeps the scores by it, just before the commit).
     """
-    return session.info.pop(_LOGGED, None) or set()
+    return session.info.pop(_LOGGED, None) or {}
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -193,6 +197,7 @@ def record_change(ring: KeyRing, *, actor: str, action: Action, aggregate) -> Re
         db.session.expire_all()
     digest = canonical.digest(canonical.state_of(ring, aggregate))
     (seq,) = append_entries(ring, [Change(actor, action, aggregate.log_ref, digest)])
+    db.session.info[_LOGGED][aggregate.log_ref] = type(aggregate)
     return Recorded(seq=seq, digest=digest)
 
 

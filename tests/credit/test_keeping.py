@@ -281,7 +281,7 @@ def test_the_listener_refuses_another_session_rather_than_leave_scores_behind(fa
     from registry.log.services import _LOGGED
 
     with Session(db.engine) as other:
-        other.info[_LOGGED] = {world["company"].log_ref}
+        other.info[_LOGGED] = {world["company"].log_ref: None}
         with pytest.raises(RuntimeError):
             other.commit()
 
