@@ -1,5 +1,6 @@
-"""Fixtures: one migrated database per run (SQLite file, or PostgreSQL when
-REGISTRY_TEST_DATABASE_URL says so), one key folder, and clean tables per test."""
+"""Fixtures: one migrated database per run, or per pytest-xdist worker (SQLite file, or PostgreSQL when
+REGISTRY_TEST_DATABASE_URL says so: a database of its own beside it per worker), one key folder, and clean tables
+per test."""
 from __future__ import annotations
 
 import os
