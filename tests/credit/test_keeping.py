@@ -275,6 +275,27 @@ def test_a_transaction_that_logged_nothing_computes_nothing(world):
     assert count_statements(db.session.commit) == 0
 
 
+def test_the_scores_a_change_feeds_are_looked_up_only_where_its_aggregate_may_be(factory, world):
+    """The log names each aggregate's class where the change named it: an agency's change reads nothing, a
+    company's the companies alone; a ref of no known class (an import's bulk path) is looked for everywhere and
+    feeds the same scores."""
+    from registry.accounts.models import Agency
+    from registry.companies.models import Company
+    from registry.credit.keeping import subjects_of
+
+    db.session.rollback()
+    company, worker = world["company"], world["worker"]
+    agency_ref = db.session.get(Agency, world["regulator"].agency_id).log_ref
+    company_ref, company_id, worker_ref, worker_id = company.log_ref, company.id, worker.log_ref, worker.id
+    found: list = []
+    assert count_statements(lambda: found.append(subjects_of({agency_ref: Agency}))) == 0
+    assert found.pop() == set()
+    assert count_statements(lambda: found.append(subjects_of({company_ref: Company}))) == 1
+    assert found.pop() == {("company", company_id)}
+    assert subjects_of([company_ref]) == {("company", company_id)}
+    assert subjects_of([agency_ref, worker_ref]) == {("worker", worker_id), ("company", company_id)}
+
+
 def test_the_listener_refuses_another_session_rather_than_leave_scores_behind(factory, world):
     from sqlalchemy.orm import Session
 
