@@ -4,9 +4,9 @@ Every state change in the registry appends a log entry (`log.services.append_ent
 or the imports' bulk paths), and the log remembers, per session, which aggregates the open transaction changed.
 Just before a transaction commits — a request's, a task's batch, a scheduled job's — this listener reads those
 aggregates' links (one statement per kind of aggregate changed that feeds scores: none for an account's change,
-since the log knows each aggregate's class where `record_change` named it), asks `feeds.subjects_fed` which scores they
-move, and computes those scores again in the same transaction (`services.refresh_many`). The change and its
-scores then commit together, or neither does: a score is never behind a committed change.
+since the log knows each aggregate's class where `record_change` named it), asks `feeds.subjects_fed` which
+scores they move, and computes those scores again in the same transaction (`services.refresh_many`). The change
+and its scores then commit together, or neither does: a score is never behind a committed change.
 
 - A transaction that logged nothing (every read, every unlogged write, a rebuild's batches) does nothing here.
 - It cannot recurse: storing scores logs nothing, and the aggregates are taken (forgotten) before computing.
