@@ -14,13 +14,14 @@ over the last two years for two years each.
     recompute_ratio = a full rebuild ÷ reading the same rows                                   (target ≤ 3)
 
 The rebuild is `registry.credit.services.rebuild(today)`: every worker and then every company scored and stored, in
-committed batches of 500. The baseline reads, in the same run, the rows the rebuild reads: the same SELECTs that
-`inputs.workers_inputs` and `inputs.companies_facts` issue — the same columns, joins, conditions and grouping (the
-workers' records, the reviews in their window counted by subject, day and rating, the substantiated complaints, the
-published sanctions still in their windows, the commendations and the corrections in force, the active employments
-with their staff's kept verdicts) — but over all subjects at once instead of 500 ids at a time, each row fetched
-into Python and nothing scored or written. It is read before and after the rebuild and the mean taken (the machine
-is shared).
+committed batches of 2,000 (its default). The baseline reads, in the same run, the rows the rebuild reads: the
+SELECTs that `inputs.workers_inputs` and `inputs.companies_facts` issue — the same columns, joins and conditions
+(the workers' records, the reviews in their window, the substantiated complaints, the published sanctions still in
+their windows, the commendations and the corrections in force, the active employments with their staff's kept
+verdicts) — but over all subjects at once instead of a batch of ids at a time, each row fetched into Python and
+nothing scored or written. The reviews are read at the grain of a score's lines, a row per subject, day and
+rating; the rebuild has the database also join each subject's lines into one text (`inputs._review_lines`), work
+it pays for in its own time. It is read before and after the rebuild and the mean taken (the machine is shared).
 
     incremental_p99_ms = over 1,000 changes, from the start of the change to its commit's end  (target ≤ 100)
 
@@ -321,7 +322,7 @@ def read_rows(day: date) -> int:
         statements.append(
             select(review_col, reviewed_on, ServiceReview.rating, func.count())
             .where(ServiceReview.withdrawn_dt.is_(None),
-                   ServiceReview.reviewed_dt >= inputs._since(day, items["review"].months))
+                   ServiceReview.reviewed_dt >= inputs._first_moment(day, items["review"].months))
             .group_by(review_col, reviewed_on, ServiceReview.rating))
         column = Complaint.company_id if kind == "company" else Complaint.worker_id
         statements.append(

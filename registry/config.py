@@ -88,7 +88,7 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # Where the credit-rules files (vN.toml) are read from; empty: the repository's registry/credit/versions.
         "CREDIT_RULES_DIR": os.environ.get("REGISTRY_CREDIT_RULES_DIR", ""),
         # Subjects a credit-score recompute batch computes (and commits) at once.
-        "CREDIT_RECOMPUTE_BATCH": int(os.environ.get("REGISTRY_CREDIT_RECOMPUTE_BATCH", "500")),
+        "CREDIT_RECOMPUTE_BATCH": int(os.environ.get("REGISTRY_CREDIT_RECOMPUTE_BATCH", "2000")),
         # Working days a regulator has to answer a request for human review of a credit score (PIPL art. 50 asks for
         # a timely answer; 15 is the registry's own default).
         "SCORE_REVIEW_ANSWER_WORKING_DAYS": int(os.environ.get("REGISTRY_SCORE_REVIEW_ANSWER_WORKING_DAYS", "15")),

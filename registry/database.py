@@ -13,7 +13,7 @@ import functools
 import time
 from datetime import date
 
-from sqlalchemy import Date, event, exc
+from sqlalchemy import Date, String, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -252,3 +252,40 @@ def _local_day_sqlite(element, compiler, **kw):
 @compiles(local_day, "postgresql")
 def _local_day_postgresql(element, compiler, **kw):
     return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"
+
+
+class day_text(FunctionElement):  # noqa: N801 — used like a SQL function: day_text(day)
+    """A day as its ISO text (`2026-03-01`, `date.isoformat`), whatever the server's date style: SQLite keeps a
+    day as that text already; PostgreSQL formats it."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(day_text, "sqlite")
+def _day_text_sqlite(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(day_text, "postgresql")
+def _day_text_postgresql(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
+
+
+class lines_of(FunctionElement):  # noqa: N801 — used like a SQL aggregate: lines_of(text)
+    """An aggregate: the group's texts (NULLs left out) joined by newlines, in no particular order (the caller
+    sorts them): SQLite's `group_concat` orders only by accident before 3.44, so no order is promised on either
+    engine. NULL when every text is NULL."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(lines_of, "sqlite")
+def _lines_of_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, char(10))"
+
+
+@compiles(lines_of, "postgresql")
+def _lines_of_postgresql(element, compiler, **kw):
+    return f"string_agg({compiler.process(element.clauses, **kw)}, chr(10))"

@@ -21,7 +21,7 @@ credit_cli = AppGroup("credit", help="Credit scores (信用积分): the kept sco
 
 
 @credit_cli.command("rebuild")
-@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
+@click.option("--batch", type=click.IntRange(1, 10_000), default=2000, show_default=True,
               help="Subjects computed and committed at a time.")
 def credit_rebuild(batch):
     """Compute every company's and worker's score for today again, in committed batches."""

@@ -5,8 +5,9 @@ only gathers them, as `scoring.Fact`s, for `scoring.score` to weigh. It reads
 a batch of subjects at a time with a fixed number of statements (eight for
 companies, and a ninth when a staff member's kept verdict no longer holds;
 five for workers — whatever the batch's size or a company's number of
-services and staff), never a statement per record; reviews are counted by
-day and rating in the database.
+services and staff), never a statement per record. A subject's reviews, the
+bulk of every score, come already scored as one `scoring.Rendered`
+(`_review_lines`): grouped by day and rating and joined in the database.
 
 Every `ref` is one the subject already reads elsewhere and nothing personal:
 a USCC, the credit pledge's version, a day and a rating of reviews
@@ -24,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, cast, func, literal, select
 
-from ..clock import local_date
+from ..clock import SHANGHAI, add_months, local_date
 from ..companies.models import Company, Pledge
 from ..complaints import rules as complaint_rules
 from ..complaints.models import Complaint
-from ..database import local_day
+from ..database import day_text, lines_of, local_day
 from ..extensions import db
 from ..sanctions import rules as sanction_rules
 from ..sanctions.models import Sanction
@@ -41,7 +42,7 @@ from ..workers.models import Employment, WorkerRecord
 from . import rules as credit_rules
 from .models import Commendation, ScoreReview
 from .score_models import CreditScore
-from .scoring import Fact
+from .scoring import Fact, Rendered
 
 # The states in which a sanction may be public (`sanctions.rules.is_public`); the window decides the rest.
 _PUBLIC_SANCTION_STATES = ("published", "expired")
@@ -115,9 +116,8 @@ def companies_facts(company_ids: Iterable[int], today: date,
         facts[cid].append(fact)
     for cid, fact in _commendations(ids, today):
         facts[cid].append(fact)
-    since = _since(today, items["review"].months)
-    for cid, fact in _reviews(ServiceReview.company_id, ids, since):
-        facts[cid].append(fact)
+    for cid, lines in _review_lines(ServiceReview.company_id, ids, today, items["review"]):
+        facts[cid].append(lines)
     for cid, fact in _complaints("company", ids, today, items["complaint"].months):
         facts[cid].append(fact)
     for cid, fact in _sanctions("company", ids, today):
@@ -126,20 +126,78 @@ def companies_facts(company_ids: Iterable[int], today: date,
     return facts
 
 
-def _reviews(column, ids: list[int], since: datetime) -> list[tuple[int, Fact]]:
-    """The reviews still shown of these subjects' services (`column`: a review's company_id or worker_id) left
-    since `since`, one fact per subject, day (in Shanghai) and rating: the day's reviews of one rating are worth
-    the same, count from the same day through the same last day, and read as one line ("五星好评 × 3"); its ref is
-    the day and the rating (`2026-03-01:5`). One statement, grouped in the database."""
-    day = local_day(ServiceReview.reviewed_dt)
+def _review_lines(column, ids: list[int], today: date, item: credit_rules.Item) -> list[tuple[int, Rendered]]:
+    """The reviews still shown of these subjects' services (`column`: a review's company_id or worker_id) as
+    `scoring.Rendered` lines: one for each subject with reviews that count today or are still to come. One
+    statement.
+
+    A line is a subject's reviews of one day (in Shanghai) and rating: worth the same, counting from the same day
+    through the same last day, read as one line ("五星好评 × 3"), its ref the day and the rating (`2026-03-01:5`).
+    The database groups the reviews into lines and joins each subject's lines, as `day:rating:count` words, into
+    one text: a busy firm's thousands of lines come as one row, not a row each. Each word is scored once a process
+    (`_review_line`); a subject's words, sorted, are in the scoring's order (by day, then rating). What
+    `scoring.score` makes of the same lines as facts, exactly (tests/credit/test_review_lines.py).
+    """
+    r = ServiceReview
+    day = local_day(r.reviewed_dt)
     # SQLite's planner reads a range of subjects through the plain subject index, visiting the table for every
     # review, and a list through the partial index of shown reviews, from the index alone: a list there.
     among = _among(column, ids, ranges=db.engine.dialect.name != "sqlite")
-    return [(subject, Fact("review", f"{on.isoformat()}:{rating}", on, value=rating, count=n))
-            for subject, on, rating, n in db.session.execute(
-                select(column, day, ServiceReview.rating, func.count())
-                .where(among, ServiceReview.withdrawn_dt.is_(None), ServiceReview.reviewed_dt >= since)
-                .group_by(column, day, ServiceReview.rating))]
+    words = (select(column.label("subject"),
+                    (day_text(day) + literal(":") + cast(r.rating, String) + literal(":")
+                     + cast(func.count(), String)).label("word"))
+             .where(among, r.withdrawn_dt.is_(None), r.reviewed_dt >= _first_moment(today, item.months))
+             .group_by(column, day, r.rating).subquery())
+    out = []
+    for subject, text in db.session.execute(
+            select(words.c.subject, lines_of(words.c.word)).group_by(words.c.subject)):
+        lines, points, until, enters = [], 0, None, None
+        for word in sorted(text.split("\n")):
+            on, line, worth, last = _review_line(item, word)
+            if on > today:
+                if enters is None:
+                    enters = on
+            else:
+                lines.append(line)
+                points += worth
+                if until is None or last < until:
+                    until = last
+        out.append((subject, Rendered(item.kind, ",".join(lines), points, len(lines), until, enters)))
+    return out
+
+
+_LINES: dict[tuple, tuple[date, str, int, date]] = {}
+
+
+def _review_line(item: credit_rules.Item, word: str) -> tuple[date, str, int, date]:
+    """A line of reviews from its word (`2026-03-01:5:3`, its day, rating and count): its day, its component as
+    `services.components_text` writes it, its points and its last day (`clock.add_months`, the item's months).
+    Remembered for the process, by rules item and word: a rebuild's lines share a few thousand words."""
+    key = (id(item), word)
+    made = _LINES.get(key)
+    if made is not None and made[0] is item:
+        return made[1]
+    text, stars, count = word.split(":")
+    on, key_, n = date.fromisoformat(text), stars, int(count)
+    variant = item.variants[key_]
+    last = add_months(on, item.months)
+    worth = variant.points * n
+    line = (f'{{"kind":"{item.kind}","ref":"{text}:{stars}","points":{worth}' + (f',"count":{n}' if n != 1 else "")
+            + f',"until":"{last.isoformat()}","variant":"{key_}"}}')
+    if len(_LINES) > 200_000:
+        _LINES.clear()
+    _LINES[key] = (item, (on, line, worth, last))
+    return on, line, worth, last
+
+
+def _first_moment(today: date, months: int) -> datetime:
+    """The first moment (UTC) of the first day in Shanghai whose reviews still count on `today` for `months`:
+    the earliest day whose last day (`clock.add_months`) is not before today. A month-end clamps (31 January + 1
+    month is 28/29 February), so the day is found by walking from a few days before `today` less the months."""
+    first = add_months(today, -months) - timedelta(days=4)
+    while add_months(first, months) < today:
+        first += timedelta(days=1)
+    return datetime.combine(first, time(0), SHANGHAI).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -172,9 +230,8 @@ def workers_inputs(worker_ids: Iterable[int], today: date, rules: credit_rules.R
     for wid, recs in _records_of(ids).items():
         facts[wid].extend(_record_facts(recs))
         verdicts[wid] = verdict(recs, today)
-    since = _since(today, items["review"].months)
-    for wid, fact in _reviews(ServiceReview.worker_id, ids, since):
-        facts[wid].append(fact)
+    for wid, lines in _review_lines(ServiceReview.worker_id, ids, today, items["review"]):
+        facts[wid].append(lines)
     for wid, fact in _complaints("worker", ids, today, items["complaint"].months):
         facts[wid].append(fact)
     for wid, fact in _sanctions("worker", ids, today):
@@ -194,12 +251,6 @@ def _corrections(kind: str, ids: list[int], today: date, facts: dict[int, list[F
                 r.subject_kind == kind, _among(column, ids), r.state == "answered", r.correction_points.is_not(None),
                 r.answered_on <= today, r.correction_until >= today)):
         facts[sid].append(Fact("correction", ref, on, value=points, until=until))
-
-
-def _since(today: date, months: int) -> datetime:
-    """A moment before which no record dated in Shanghai can count on `today` for `months` (a superset: a month is
-    at most 31 days, and a day more covers the time zone); the scoring decides exactly."""
-    return datetime.combine(today - timedelta(days=31 * months + 1), time(0), UTC)
 
 
 def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:

@@ -109,6 +109,26 @@ class Component(NamedTuple):
     variant: str = ""
 
 
+class Rendered(NamedTuple):
+    """A rated kind's lines of one subject, already scored and written by the database (`inputs._review_lines`):
+    what a rebuild reads in place of a fact a line, because a busy firm's reviews are thousands of lines and
+    Python would otherwise make two objects of each.
+
+    Exactly what `score` makes of the kind's facts, and tested to be (tests/credit/test_review_lines.py): `text`
+    the lines that count today, each as `services.components_text` writes a component, in the scoring's order and
+    joined by ","; `points` their sum; `lines` how many; `counts_until` the earliest last day among them;
+    `enters_on` the earliest day a line not counting yet (dated after today) enters. `group` is the rules' own,
+    set by `score`. A subject's facts hold at most one of a kind, and then no facts of that kind."""
+
+    kind: str
+    text: str
+    points: int
+    lines: int
+    counts_until: date | None
+    enters_on: date | None
+    group: str = ""
+
+
 @dataclass(frozen=True)
 class Score:
     """A subject's score on a day. `points` is the sum of `components`; `grade` is None for a worker.
@@ -122,7 +142,7 @@ class Score:
     points: int
     grade: str | None
     rules_version: str
-    components: tuple[Component, ...]
+    components: tuple[Component | Rendered, ...]
     stands_until: date | None
 
 
@@ -140,9 +160,15 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
     # One pass: check each fact, find its last day once, note when it will enter or leave, and keep what counts
     # today by kind, as (date, ref, fact, last day) to list in that order.
     counting: dict[str, list[tuple]] = {}
+    rendered: dict[str, Rendered] = {}
     ends = []
     for f in facts:
+        if type(f) is Rendered:
+            _take_rendered(book, f, rendered, counting, ends)
+            continue
         kind, ref, on, severity, value, until, count = f
+        if kind in rendered:
+            raise ValueError(f"{kind} {ref}: the {kind} lines were given already scored (Rendered)")
         item = items.get(kind)
         # The usual fact — well formed, and carrying what its kind needs — passes one test of its types; any other
         # is checked in full, which names what is wrong or lets a less usual form pass (a rating as a Decimal).
@@ -173,6 +199,11 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
         for kind in book.kinds_of(group.name):
             rows = counting.get(kind)
             if not rows:
+                done = rendered.get(kind)
+                if done is not None and done.lines:
+                    in_group.append(done._replace(group=group.name))
+                    if items[kind].cap is not None:
+                        in_group += _capped([done], items[kind].cap, items[kind].cap_words, kind, group.name)
                 continue
             item = items[kind]
             if len(rows) > 1:
@@ -206,6 +237,21 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
 
 
 _DAY = timedelta(days=1)
+
+
+def _take_rendered(book: SubjectRules, r: Rendered, rendered: dict, counting: dict, ends: list) -> None:
+    """Note a kind's lines the database scored: refused for a kind that is not a rated item of the subject, a
+    second time, or after facts of the kind; their first last day and first day to come are ends."""
+    item = book.items.get(r.kind)
+    if item is None or item.needs != "rating":
+        raise ValueError(f"only a rated kind's lines come already scored, not {r.kind!r}")
+    if r.kind in rendered or r.kind in counting:
+        raise ValueError(f"the {r.kind} lines come already scored once, and then no {r.kind} facts")
+    rendered[r.kind] = r
+    if r.counts_until is not None:
+        ends.append(r.counts_until)
+    if r.enters_on is not None:
+        ends.append(r.enters_on - _DAY)
 _by_date_and_ref = operator.itemgetter(0, 1)
 _points = operator.attrgetter("points")
 

@@ -3,9 +3,11 @@
 shown, substantiated complaints, published sanctions while public, a worker's passed checks), with public refs."""
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import delete
@@ -15,12 +17,12 @@ from registry.companies import services as companies
 from registry.complaints.services import reference_of as complaint_reference
 from registry.credit import inputs
 from registry.credit.score_models import CreditScore
-from registry.credit.scoring import Fact
+from registry.credit.scoring import Fact, Rendered
 from registry.extensions import db
 from registry.sanctions import services as sanctions
 from tests.conftest import ON_POSTGRES
 from tests.support import complaintutil
-from tests.support.creditutil import add, green_records, hire, review, serve
+from tests.support.creditutil import add, green_records, hire, rendered_from_facts, review, serve
 from tests.support.sanctionutil import record as record_sanction
 
 TODAY = date(2026, 6, 1)
@@ -85,8 +87,11 @@ def test_a_companys_facts(world):
     assert facts["staff_qualified"] == [Fact("staff_qualified", "1/2", TODAY, value=Fraction(1, 2),
                                              until=TODAY + timedelta(days=100))]
     # Reviews of the company's services, counted by day and rating (never a customer's reference).
-    assert sorted(facts["review"], key=lambda f: f.ref) == [
-        Fact("review", f"{TODAY}:2", TODAY, value=2), Fact("review", f"{TODAY}:5", TODAY, value=5)]
+    assert facts["review"] == [rendered_from_facts("company", [
+        Fact("review", f"{TODAY}:2", TODAY, value=2), Fact("review", f"{TODAY}:5", TODAY, value=5)], TODAY)]
+    assert facts["review"][0].text == (
+        '{"kind":"review","ref":"2026-06-01:2","points":0,"until":"2027-06-01","variant":"2"},'
+        '{"kind":"review","ref":"2026-06-01:5","points":1,"until":"2027-06-01","variant":"5"}')
     # Only the substantiated complaint about the company itself (not the one about its worker, not the dismissed).
     assert facts["complaint"] == [Fact("complaint", complaint_reference(world["about_company"]), TODAY)]
     # Only the published sanction, through its window's last day; the unpublished warning is no fact.
@@ -139,7 +144,7 @@ def test_a_workers_facts(world):
                                              TODAY - timedelta(days=25))]
     assert facts["background_passed"] == [Fact("background_passed", f"background:{TODAY - timedelta(days=15)}",
                                                TODAY - timedelta(days=15))]
-    assert facts["review"] == [Fact("review", f"{TODAY}:5", TODAY, value=5)]
+    assert facts["review"] == [rendered_from_facts("worker", [Fact("review", f"{TODAY}:5", TODAY, value=5)], TODAY)]
     assert facts["complaint"] == [Fact("complaint", complaint_reference(world["about_worker"]), TODAY)]
     s = world["on_worker"]
     assert facts["sanction"] == [Fact("sanction", s.ref, TODAY, severity="minor", until=add_months(TODAY, 1))]
@@ -164,12 +169,17 @@ def test_what_no_longer_counts_is_no_fact(factory, clock, world):
 def test_the_facts_hold_nothing_personal(world):
     """Refs are public references and dates; never a name, a phone, an ID number or a log_ref."""
     good = world["good"]
-    every = inputs.company_facts(world["company"].id, TODAY) + inputs.worker_facts(good.id, TODAY)
+    facts = inputs.company_facts(world["company"].id, TODAY) + inputs.worker_facts(good.id, TODAY)
+    # A subject's review lines come written by the database: their refs, and every other word of them, too.
+    every = [f for f in facts if type(f) is Fact] + [
+        SimpleNamespace(ref=line["ref"]) for lines in facts if type(lines) is Rendered
+        for line in json.loads(f"[{lines.text}]")]
+    assert any(type(f) is Rendered for f in facts)
     shapes = re.compile(r"[0-9A-Z]{18}|pledge:v\d+|\d+/\d+|[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}|[0-9a-f]{32}"
                         r"|\d{4}-\d{2}-\d{2}:[1-5]"
                         r"|(identity|health|training|background):\d{4}-\d{2}-\d{2}")
     assert all(shapes.fullmatch(f.ref) for f in every), [f.ref for f in every]
-    refs = " ".join(f.ref for f in every)
+    refs = " ".join(f.ref for f in every) + " ".join(lines.text for lines in facts if type(lines) is Rendered)
     for secret in (good.log_ref, world["company"].log_ref, good.card_no, "张", "13800000001", "13900000001"):
         assert secret not in refs
 
@@ -208,7 +218,7 @@ def test_a_batch_reads_in_a_fixed_number_of_statements(factory, world):
 
 
 def test_reviews_count_by_day_in_shanghai_and_rating(app, factory, clock):
-    """A day's reviews of one rating are one fact of their count; the day is Shanghai's, on either side of its
+    """A day's reviews of one rating are one line of their count; the day is Shanghai's, on either side of its
     midnight (16:00 UTC)."""
     clock.freeze(TODAY)
     company, admin = factory.company()
@@ -218,11 +228,16 @@ def test_reviews_count_by_day_in_shanghai_and_rating(app, factory, clock):
         clock.freeze(late + timedelta(minutes=minutes))
         review(factory, company, admin.account, worker, rating=rating, phone=f"1390000{minutes:04d}")
     tomorrow = TODAY + timedelta(days=1)
-    expected = sorted([Fact("review", f"{TODAY}:5", TODAY, value=5, count=2),
-                       Fact("review", f"{TODAY}:4", TODAY, value=4),
-                       Fact("review", f"{tomorrow}:5", tomorrow, value=5)], key=lambda f: f.ref)
-    for facts in (inputs.company_facts(company.id, tomorrow), inputs.worker_facts(worker.id, tomorrow)):
-        assert sorted(by_kind(facts)["review"], key=lambda f: f.ref) == expected
+    expected = [Fact("review", f"{TODAY}:5", TODAY, value=5, count=2), Fact("review", f"{TODAY}:4", TODAY, value=4),
+                Fact("review", f"{tomorrow}:5", tomorrow, value=5)]
+    for subject, facts in (("company", inputs.company_facts(company.id, tomorrow)),
+                           ("worker", inputs.worker_facts(worker.id, tomorrow))):
+        [lines] = by_kind(facts)["review"]
+        assert lines == rendered_from_facts(subject, expected, tomorrow)
+        assert (lines.lines, [line["count"] for line in json.loads(f"[{lines.text}]") if "count" in line]) == (3, [2])
+    # On the day before, the day after's review is still to come: it counts from its own day.
+    [lines] = by_kind(inputs.worker_facts(worker.id, TODAY))["review"]
+    assert (lines.lines, lines.enters_on) == (2, tomorrow)
 
 
 def test_a_staff_members_verdict_is_kept_and_judged_again_once_it_lapses(world, clock):

@@ -72,3 +72,22 @@ def kept(kind: str, subject_id: int):
 
     db.session.rollback()
     return db.session.get(CreditScore, (kind, subject_id))
+
+
+def rendered_from_facts(subject: str, facts: list, today: date, rules=None):
+    """The review lines of `facts` (review facts only) as the pure scoring makes them, written as the kept row
+    writes them: the `scoring.Rendered` the database's lines must equal (`inputs._review_lines`), or None when no
+    review counts today or is still to come."""
+    from registry.credit import rules as credit_rules
+    from registry.credit import scoring, services
+
+    rules = rules or credit_rules.current()
+    reviews_ = [f for f in facts if f.kind == "review"]
+    score = scoring.score(subject, reviews_, rules, today)
+    lines = tuple(c for c in score.components if c.kind == "review")
+    enters = min((f.on for f in reviews_ if f.on > today), default=None)
+    if not lines and enters is None:
+        return None
+    text = services.components_text(scoring.Score(subject, 0, None, rules.version, lines, None))[1:-1]
+    return scoring.Rendered("review", text, sum(c.points for c in lines), len(lines),
+                            min((c.counts_until for c in lines), default=None), enters)
