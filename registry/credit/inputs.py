@@ -19,6 +19,7 @@ unlogged cache: never a log_ref, a name or an ID number.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -148,46 +149,46 @@ def _review_lines(column, ids: list[int], today: date, item: credit_rules.Item) 
                      + cast(func.count(), String)).label("word"))
              .where(among, r.withdrawn_dt.is_(None), r.reviewed_dt >= _first_moment(today, item.months))
              .group_by(column, day, r.rating).subquery())
+    scored = _scored_words(item)
+    # A word of today or before sorts below this (";" follows ":"); the words after it are still to come.
+    after = today.isoformat() + ";"
     out = []
     for subject, text in db.session.execute(
             select(words.c.subject, lines_of(words.c.word)).group_by(words.c.subject)):
-        lines, points, until, enters = [], 0, None, None
-        for word in sorted(text.split("\n")):
-            on, line, worth, last = _review_line(item, word)
-            if on > today:
-                if enters is None:
-                    enters = on
-            else:
-                lines.append(line)
-                points += worth
-                if until is None or last < until:
-                    until = last
-        out.append((subject, Rendered(item.kind, ",".join(lines), points, len(lines), until, enters)))
+        words_ = text.split("\n")
+        words_.sort()
+        k = bisect_right(words_, after)
+        made = [scored.get(w) or _review_line(item, w, scored) for w in (words_[:k] if k < len(words_) else words_)]
+        enters = date.fromisoformat(words_[k][:10]) if k < len(words_) else None
+        # The lines are by day, so the first one's last day is the earliest (`add_months` never goes back).
+        out.append((subject, Rendered(item.kind, ",".join([m[0] for m in made]), sum([m[1] for m in made]),
+                                      len(made), made[0][2] if made else None, enters)))
     return out
 
 
-_LINES: dict[tuple, tuple[date, str, int, date]] = {}
+_SCORED: dict[int, tuple[credit_rules.Item, dict[str, tuple[str, int, date]]]] = {}
 
 
-def _review_line(item: credit_rules.Item, word: str) -> tuple[date, str, int, date]:
-    """A line of reviews from its word (`2026-03-01:5:3`, its day, rating and count): its day, its component as
-    `services.components_text` writes it, its points and its last day (`clock.add_months`, the item's months).
-    Remembered for the process, by rules item and word: a rebuild's lines share a few thousand words."""
-    key = (id(item), word)
-    made = _LINES.get(key)
-    if made is not None and made[0] is item:
-        return made[1]
-    text, stars, count = word.split(":")
-    on, key_, n = date.fromisoformat(text), stars, int(count)
-    variant = item.variants[key_]
-    last = add_months(on, item.months)
-    worth = variant.points * n
-    line = (f'{{"kind":"{item.kind}","ref":"{text}:{stars}","points":{worth}' + (f',"count":{n}' if n != 1 else "")
-            + f',"until":"{last.isoformat()}","variant":"{key_}"}}')
-    if len(_LINES) > 200_000:
-        _LINES.clear()
-    _LINES[key] = (item, (on, line, worth, last))
-    return on, line, worth, last
+def _scored_words(item: credit_rules.Item) -> dict[str, tuple[str, int, date]]:
+    """The words of a rated item scored so far in this process (`_review_line`), by word."""
+    made = _SCORED.get(id(item))
+    if made is None or made[0] is not item or len(made[1]) > 100_000:
+        made = _SCORED[id(item)] = (item, {})
+    return made[1]
+
+
+def _review_line(item: credit_rules.Item, word: str, scored: dict) -> tuple[str, int, date]:
+    """A line of reviews from its word (`2026-03-01:5:3`, its day, rating and count): its component as
+    `services.components_text` writes it, its points and its last day (`clock.add_months`, the item's months);
+    remembered in `scored`, as a rebuild's lines share a few thousand words."""
+    day, stars, count = word.split(":")
+    n = int(count)
+    last = add_months(date.fromisoformat(day), item.months)
+    worth = item.variants[stars].points * n
+    line = (f'{{"kind":"{item.kind}","ref":"{day}:{stars}","points":{worth}' + (f',"count":{n}' if n != 1 else "")
+            + f',"until":"{last.isoformat()}","variant":"{stars}"}}')
+    scored[word] = made = (line, worth, last)
+    return made
 
 
 def _first_moment(today: date, months: int) -> datetime:
@@ -228,8 +229,9 @@ def workers_inputs(worker_ids: Iterable[int], today: date, rules: credit_rules.R
     if not ids:
         return facts, verdicts
     for wid, recs in _records_of(ids).items():
-        facts[wid].extend(_record_facts(recs))
-        verdicts[wid] = verdict(recs, today)
+        latest = worker_rules.latest_of_each(recs)
+        facts[wid].extend(_record_facts(recs, latest))
+        verdicts[wid] = verdict(recs, today, latest)
     for wid, lines in _review_lines(ServiceReview.worker_id, ids, today, items["review"]):
         facts[wid].append(lines)
     for wid, fact in _complaints("worker", ids, today, items["complaint"].months):
@@ -265,11 +267,11 @@ def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:
     return {wid: worker_rules.current(recs) for wid, recs in rows.items()}
 
 
-def _record_facts(recs: list[worker_rules.Rec]) -> list[Fact]:
+def _record_facts(recs: list[worker_rules.Rec], latest: dict[str, worker_rules.Rec]) -> list[Fact]:
     """A worker's base facts from their current records, judged as the status colour judges them: the identity,
-    health and background check that count are the latest of each (`workers.rules.latest`)."""
+    health and background check that count are the latest of each (`latest`: `workers.rules.latest_of_each` of
+    `recs`)."""
     out = []
-    latest = worker_rules.latest_of_each(recs)
     identity = latest.get("identity")
     if identity is not None and identity.result == "verified":
         out.append(Fact("identity_verified", _record_ref(identity), identity.on_date))
@@ -290,27 +292,27 @@ def _record_ref(rec: worker_rules.Rec) -> str:
     return f"{rec.kind}:{rec.on_date.isoformat()}"
 
 
-def qualified(recs: list[worker_rules.Rec], day: date) -> bool:
-    """Are a staff member's qualifications current on `day`: the records the colour rule asks for green (identity
-    verified, health check passed and valid, insurance in force, background check passed)?"""
-    return worker_rules.card_status(recs, day, employed=True).colour == "green"
+def _policies(recs: list[worker_rules.Rec]) -> list[worker_rules.Rec]:
+    return [r for r in recs if r.kind == "insurance"]
 
 
-def qualified_until(recs: list[worker_rules.Rec], today: date) -> date | None:
-    """The last day a staff member stays as qualified (or not) as on `today`; None when no record's date will
-    change it. Only a record's first day or the day after its valid-until can change it."""
-    return verdict(recs, today).until
-
-
-def verdict(recs: list[worker_rules.Rec], today: date) -> Verdict:
-    """A staff member's qualification on `today` and the last day it stays so."""
-    now = qualified(recs, today)
-    days = {r.valid_until + timedelta(days=1) for r in recs if r.valid_until is not None and r.valid_until >= today}
-    days |= {r.on_date for r in recs if r.on_date is not None and r.on_date > today}
+def verdict(recs: list[worker_rules.Rec], today: date, latest: dict[str, worker_rules.Rec] | None = None) -> Verdict:
+    """A staff member's qualification on `today` and the last day it stays so, from their current records (and
+    their `latest_of_each`, when already found). Only the days the health check that counts or an insurance policy
+    enters or leaves its validity can change it (`workers.rules.qualified`)."""
+    latest = worker_rules.latest_of_each(recs) if latest is None else latest
+    policies = _policies(recs)
+    now = worker_rules.qualified(latest, policies, today)
+    dated = [*policies, latest["health"]] if "health" in latest else policies
+    days = {r.valid_until + _DAY for r in dated if r.valid_until is not None and r.valid_until >= today}
+    days |= {r.on_date for r in dated if r.on_date is not None and r.on_date > today}
     for day in sorted(days):
-        if qualified(recs, day) != now:
-            return Verdict(now, day - timedelta(days=1))
+        if worker_rules.qualified(latest, policies, day) != now:
+            return Verdict(now, day - _DAY)
     return Verdict(now, None)
+
+
+_DAY = timedelta(days=1)
 
 
 def _staff_shares(company_ids: list[int], today: date) -> dict[int, Fact]:

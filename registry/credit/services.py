@@ -225,7 +225,32 @@ def _store(kind: str, computed: dict[int, tuple[scoring.Score, inputs.Verdict | 
             until = None if until is None else day(until)
         rows.append((kind, sid, c["points"], c["grade"], c["rules_version"], components_text(s), stands, at,
                      c["qualified"], until))
-    connection.exec_driver_sql(sql, rows)
+    if dialect.name == "postgresql" and len(rows) >= COPY_MIN:
+        _copy_in(connection, rows)
+    else:
+        connection.exec_driver_sql(sql, rows)
+
+
+# From this many rows a store goes through COPY on PostgreSQL (`_copy_in`): a rebuild's batches, not a change's few.
+COPY_MIN = 200
+_STAGE = "credit_scores_in"
+
+
+def _copy_in(connection, rows: list[tuple]) -> None:
+    """Upsert many rows on PostgreSQL: COPY them into a temporary table of the same columns (the session's own,
+    emptied at every commit), then one INSERT … SELECT … ON CONFLICT from it. The driver's executemany sends and
+    answers a statement a row; COPY streams them, several times faster for a rebuild's thousands."""
+    table = CreditScore.__table__.name
+    names = ", ".join(_COLUMNS)
+    replaced = ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[2:])
+    with connection.connection.driver_connection.cursor() as cur:
+        cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE {table}) ON COMMIT DELETE ROWS")
+        with cur.copy(f"COPY {_STAGE} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGE} "  # noqa: S608 — our own names
+                    f"ON CONFLICT (subject_kind, subject_id) DO UPDATE SET {replaced}")
+        cur.execute(f"TRUNCATE {_STAGE}")
 
 
 _UPSERTS: dict[str, tuple] = {}
