@@ -283,7 +283,8 @@ def fill(app, scale: float, changes: int) -> dict:
 
 def read_rows(day: date) -> int:
     """The SELECTs of `inputs.companies_facts` and `inputs.workers_facts`, over all subjects at once: every row
-    fetched, nothing scored or written; how many rows."""
+    fetched, nothing scored or written; how many rows. Run on the session's connection, as `inputs._read` runs
+    them (no ORM work on each row)."""
     from sqlalchemy import and_, func, select
 
     from registry.companies.models import Company, Pledge
@@ -343,7 +344,7 @@ def read_rows(day: date) -> int:
                    ScoreReview.correction_until >= day))
     rows = 0
     for stmt in statements:
-        for _row in db.session.execute(stmt):
+        for _row in db.session.connection().execute(stmt):
             rows += 1
     db.session.commit()
     return rows

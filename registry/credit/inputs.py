@@ -63,6 +63,14 @@ def _among(column, ids: list[int], *, ranges: bool = True):
     return column.in_(ids)
 
 
+def _read(stmt):
+    """Run a SELECT of columns on the session's connection: its rows as the driver gives them, typed by the
+    columns, without the ORM's work on each row (a rebuild reads millions). The session's pending changes are
+    flushed first, as the session's own `execute` would."""
+    db.session.flush()
+    return db.session.connection().execute(stmt)
+
+
 def company_facts(company_id: int, today: date, rules: credit_rules.Rules | None = None) -> list[Fact]:
     """The facts of one company's score on `today`."""
     return companies_facts([company_id], today, rules)[company_id]
@@ -77,7 +85,7 @@ def _commendations(ids: list[int], today: date) -> list[tuple[int, Fact]]:
     """A regulator's commendations (表彰) of these companies in force on `today` (not revoked, commended on or before
     it, valid through it), each counting through its own last day (`valid_until`); one statement."""
     c = Commendation
-    return [(cid, Fact("commendation", ref, on, until=until)) for cid, ref, on, until in db.session.execute(
+    return [(cid, Fact("commendation", ref, on, until=until)) for cid, ref, on, until in _read(
         select(c.company_id, c.ref, c.commended_on, c.valid_until).where(
             _among(c.company_id, ids), c.revoked_dt.is_(None), c.commended_on <= today, c.valid_until >= today))]
 
@@ -91,7 +99,7 @@ def companies_facts(company_ids: Iterable[int], today: date,
     facts: dict[int, list[Fact]] = {i: [] for i in ids}
     if not ids:
         return facts
-    for cid, uscc, status, decided_dt, created_dt, sectors, model in db.session.execute(
+    for cid, uscc, status, decided_dt, created_dt, sectors, model in _read(
             select(Company.id, Company.uscc, Company.status, Company.decided_dt, Company.created_dt,
                    Company.sectors, Company.business_model).where(_among(Company.id, ids))):
         if status == "verified":
@@ -103,7 +111,7 @@ def companies_facts(company_ids: Iterable[int], today: date,
     # The current pledge is the latest one signed: `pledge_kept` while it is kept. Every pledge found broken, the
     # current one or one signed again since, is a bad record from the day it was found (for the rules' months).
     latest: dict[int, tuple] = {}
-    for cid, pid, version, state, accepted_dt, broken_on in db.session.execute(
+    for cid, pid, version, state, accepted_dt, broken_on in _read(
             select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt, Pledge.broken_on)
             .where(_among(Pledge.company_id, ids))):
         if cid not in latest or pid > latest[cid][0]:
@@ -153,7 +161,7 @@ def _review_lines(column, ids: list[int], today: date, item: credit_rules.Item) 
     # A word of today or before sorts below this (";" follows ":"); the words after it are still to come.
     after = today.isoformat() + ";"
     out = []
-    for subject, text in db.session.execute(
+    for subject, text in _read(
             select(words.c.subject, lines_of(words.c.word)).group_by(words.c.subject)):
         words_ = text.split("\n")
         words_.sort()
@@ -248,7 +256,7 @@ def _corrections(kind: str, ids: list[int], today: date, facts: dict[int, list[F
     statement."""
     r = ScoreReview
     column = r.company_id if kind == "company" else r.worker_id
-    for sid, ref, on, points, until in db.session.execute(
+    for sid, ref, on, points, until in _read(
             select(column, r.ref, r.answered_on, r.correction_points, r.correction_until).where(
                 r.subject_kind == kind, _among(column, ids), r.state == "answered", r.correction_points.is_not(None),
                 r.answered_on <= today, r.correction_until >= today)):
@@ -258,7 +266,7 @@ def _corrections(kind: str, ids: list[int], today: date, facts: dict[int, list[F
 def _records_of(worker_ids: list[int]) -> dict[int, list[worker_rules.Rec]]:
     """Each worker's current records (no later record supersedes them), as the colour rule reads them."""
     rows: dict[int, list[worker_rules.Rec]] = defaultdict(list)
-    for wid, rid, kind, result, on, until, supersedes, passed in db.session.execute(
+    for wid, rid, kind, result, on, until, supersedes, passed in _read(
             select(WorkerRecord.worker_id, WorkerRecord.id, WorkerRecord.kind, WorkerRecord.result,
                    WorkerRecord.on_date, WorkerRecord.valid_until, WorkerRecord.supersedes_id,
                    WorkerRecord.exam_passed)
@@ -328,7 +336,7 @@ def _staff_shares(company_ids: list[int], today: date) -> dict[int, Fact]:
     staff: dict[int, set[int]] = defaultdict(set)
     judged: dict[int, Verdict] = {}
     stale: set[int] = set()
-    for cid, wid, ok, until, computed in db.session.execute(
+    for cid, wid, ok, until, computed in _read(
             select(Employment.company_id, Employment.worker_id, s.qualified, s.qualified_until, s.computed_dt)
             .outerjoin(s, and_(s.subject_kind == "worker", s.subject_id == Employment.worker_id))
             .where(_among(Employment.company_id, company_ids), Employment.active)):
@@ -353,7 +361,7 @@ def _complaints(kind: str, ids: list[int], today: date, months: int):
     """(subject id, fact) for each substantiated complaint about the subjects that may count on `today`."""
     column = Complaint.company_id if kind == "company" else Complaint.worker_id
     since = today - timedelta(days=31 * months + 1)
-    for sid, ref, concluded_on in db.session.execute(
+    for sid, ref, concluded_on in _read(
             select(column, Complaint.ref, Complaint.concluded_on)
             .where(Complaint.subject_kind == kind, _among(column, ids), Complaint.state == complaint_rules.PUBLIC_STATE,
                    Complaint.concluded_on >= since)):
@@ -364,7 +372,7 @@ def _sanctions(kind: str, ids: list[int], today: date):
     """(subject id, fact) for each published sanction of the subjects whose window has not ended by `today`: it
     counts from its decision through its window's last day, exactly while `Sanction.is_public`."""
     column = Sanction.company_id if kind == "company" else Sanction.worker_id
-    for sid, ref, severity, decided, months in db.session.execute(
+    for sid, ref, severity, decided, months in _read(
             select(column, Sanction.ref, Sanction.severity, Sanction.decision_date, Sanction.publish_months)
             .where(Sanction.subject_kind == kind, _among(column, ids), Sanction.state.in_(_PUBLIC_SANCTION_STATES),
                    Sanction.published_dt.is_not(None), Sanction.public_until >= today)):
