@@ -283,8 +283,8 @@ def fill(app, scale: float, changes: int) -> dict:
 
 def read_rows(day: date) -> int:
     """The SELECTs of `inputs.companies_facts` and `inputs.workers_facts`, over all subjects at once: every row
-    fetched, nothing scored or written; how many rows. Run on the session's connection, as `inputs._read` runs
-    them (no ORM work on each row)."""
+    fetched, nothing scored or written; how many rows. Run and fetched on the session's connection, as
+    `inputs._read` runs and fetches them (all rows at once, no ORM work on each)."""
     from sqlalchemy import and_, func, select
 
     from registry.companies.models import Company, Pledge
@@ -294,6 +294,7 @@ def read_rows(day: date) -> int:
     from registry.credit import rules as credit_rules
     from registry.credit.models import Commendation, ScoreReview
     from registry.credit.score_models import CreditScore
+    from registry.credit.services import _collector_paused
     from registry.database import local_day
     from registry.extensions import db
     from registry.sanctions.models import Sanction
@@ -343,9 +344,10 @@ def read_rows(day: date) -> int:
                    ScoreReview.correction_points.is_not(None), ScoreReview.answered_on <= day,
                    ScoreReview.correction_until >= day))
     rows = 0
-    for stmt in statements:
-        for _row in db.session.connection().execute(stmt):
-            rows += 1
+    # As a rebuild's batch runs: with the cyclic collector paused (a list of a million rows would start it often).
+    with _collector_paused():
+        for stmt in statements:
+            rows += len(db.session.connection().execute(stmt).all())
     db.session.commit()
     return rows
 

@@ -63,12 +63,12 @@ def _among(column, ids: list[int], *, ranges: bool = True):
     return column.in_(ids)
 
 
-def _read(stmt):
-    """Run a SELECT of columns on the session's connection: its rows as the driver gives them, typed by the
-    columns, without the ORM's work on each row (a rebuild reads millions). The session's pending changes are
-    flushed first, as the session's own `execute` would."""
+def _read(stmt) -> list:
+    """Run a SELECT of columns on the session's connection and fetch all its rows at once, typed by the columns:
+    without the ORM's work on each row, nor a driver call a row (a rebuild reads a million and a half). The
+    session's pending changes are flushed first, as the session's own `execute` would."""
     db.session.flush()
-    return db.session.connection().execute(stmt)
+    return db.session.connection().execute(stmt).all()
 
 
 def company_facts(company_id: int, today: date, rules: credit_rules.Rules | None = None) -> list[Fact]:
