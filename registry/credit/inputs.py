@@ -166,7 +166,7 @@ def _review_lines(column, ids: list[int], today: date, item: credit_rules.Item) 
         words_ = text.split("\n")
         words_.sort()
         k = bisect_right(words_, after)
-        made = [scored.get(w) or _review_line(item, w, scored) for w in (words_[:k] if k < len(words_) else words_)]
+        made = [scored.get(w) or _review_line(item, w, scored) for w in words_[:k]]
         enters = date.fromisoformat(words_[k][:10]) if k < len(words_) else None
         # The lines are by day, so the first one's last day is the earliest (`add_months` never goes back).
         out.append((subject, Rendered(item.kind, ",".join([m[0] for m in made]), sum([m[1] for m in made]),

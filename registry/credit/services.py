@@ -201,6 +201,8 @@ def _columns(kind: str, sid: int, s: scoring.Score, v: inputs.Verdict | None) ->
 # The columns `_store` writes, in its order; all but the key are replaced when a row is there already.
 _COLUMNS = ("subject_kind", "subject_id", "points", "grade", "rules_version", "components", "stands_until",
             "computed_dt", "qualified", "qualified_until")
+_ON_CONFLICT = ("ON CONFLICT (subject_kind, subject_id) DO UPDATE SET "
+                + ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[2:]))
 
 
 def _store(kind: str, computed: dict[int, tuple[scoring.Score, inputs.Verdict | None]], now) -> None:
@@ -238,18 +240,16 @@ _STAGE = "credit_scores_in"
 
 def _copy_in(connection, rows: list[tuple]) -> None:
     """Upsert many rows on PostgreSQL: COPY them into a temporary table of the same columns (the session's own,
-    emptied at every commit), then one INSERT … SELECT … ON CONFLICT from it. The driver's executemany sends and
-    answers a statement a row; COPY streams them, several times faster for a rebuild's thousands."""
+    emptied at every commit and after each use), then one INSERT … SELECT … ON CONFLICT from it. The driver's
+    executemany sends and answers a statement a row; COPY streams them (a rebuild's store a fifth faster)."""
     table = CreditScore.__table__.name
     names = ", ".join(_COLUMNS)
-    replaced = ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[2:])
     with connection.connection.driver_connection.cursor() as cur:
         cur.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGE} (LIKE {table}) ON COMMIT DELETE ROWS")
         with cur.copy(f"COPY {_STAGE} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGE} "  # noqa: S608 — our own names
-                    f"ON CONFLICT (subject_kind, subject_id) DO UPDATE SET {replaced}")
+        cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {_STAGE} {_ON_CONFLICT}")  # noqa: S608
         cur.execute(f"TRUNCATE {_STAGE}")
 
 
@@ -266,10 +266,8 @@ def _upsert(dialect) -> tuple[str, Callable | None, Callable | None]:
         values = [mark] * len(_COLUMNS)
         if dialect.name == "postgresql":
             values[_COLUMNS.index("components")] = f"{mark}::json"
-        replaced = ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS[2:])
         # Only the table's and this module's own names go into the text; every value is a parameter.
-        sql = (f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join(values)}) "  # noqa: S608
-               f"ON CONFLICT (subject_kind, subject_id) DO UPDATE SET {replaced}")
+        sql = f"INSERT INTO {table.name} ({', '.join(_COLUMNS)}) VALUES ({', '.join(values)}) {_ON_CONFLICT}"  # noqa: S608
         made = _UPSERTS[dialect.name] = (sql, table.c.stands_until.type.bind_processor(dialect),
                                           table.c.computed_dt.type.bind_processor(dialect))
     return made
