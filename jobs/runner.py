@@ -58,11 +58,8 @@ def _run_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner: str
     if not _take_lock(name, owner):
         db.session.rollback()
         return "locked"
-    run = JobRun(name=name, slot=slot, owner=owner, started_dt=clock.now())
-    try:
-        with db.session.begin_nested():
-            db.session.add(run)
-    except IntegrityError:
+    run = _claim_slot(name, slot, owner)
+    if run is None:
         # UNIQUE(name, slot): a process that fired a moment earlier ran this slot.
         db.session.rollback()
         return "slot_taken"
@@ -85,13 +82,11 @@ def _run_long_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner
     The JobRun's UNIQUE(name, slot) keeps a second process out of the slot; a
     run that dies midway stays recorded as started and unfinished.
     """
-    run = JobRun(name=name, slot=slot, owner=owner, started_dt=clock.now())
-    db.session.add(run)
-    try:
-        db.session.commit()
-    except IntegrityError:
+    run = _claim_slot(name, slot, owner)
+    if run is None:
         db.session.rollback()
         return "slot_taken"
+    db.session.commit()
     run_id = run.id
     try:
         job(run)
@@ -103,6 +98,22 @@ def _run_long_in_slot(name: str, slot: int, job: Callable[[JobRun], None], owner
     db.session.execute(update(JobRun).where(JobRun.id == run_id).values(ok=ok, finished_dt=clock.now()))
     db.session.commit()
     return "ran" if ok else "failed"
+
+
+def _claim_slot(name: str, slot: int, owner: str) -> JobRun | None:
+    """Record this process's run of `name` in `slot`, or None when another process recorded it first.
+
+    INSERT … ON CONFLICT DO NOTHING (UNIQUE(name, slot)): losing the race is an answer, not an error — a lost
+    race on PostgreSQL would otherwise write an ERROR line to the server's log each time, which alerting pages on.
+    """
+    values = {"name": name, "slot": slot, "owner": owner, "started_dt": clock.now()}
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    run_id = db.session.scalar(insert(JobRun).values(**values)
+                               .on_conflict_do_nothing(index_elements=["name", "slot"]).returning(JobRun.id))
+    return None if run_id is None else db.session.get(JobRun, run_id)
 
 
 def _take_lock(name: str, owner: str) -> bool:

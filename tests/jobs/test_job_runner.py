@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from jobs.runner import lock_key, run_scheduled, task_worker_tick, work_tasks
 from jobs.schedules import SCHEDULES, Schedule, active_schedules, interval_variable
@@ -179,6 +179,26 @@ def test_work_tasks_drains_the_queue_and_stops(app, caplog):
         worker.join(timeout=10)
     assert not worker.is_alive()
     assert states == ["done"] * 3
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_a_slot_lost_to_another_process_is_no_database_error(app, long):
+    """Losing the race for a slot is an answer, not a failed statement: PostgreSQL writes every failed statement
+    to its log as an ERROR, which alerting pages on."""
+    failed: list = []
+
+    def count(context) -> None:
+        failed.append(context.original_exception)
+
+    schedule = Schedule("test.quiet", _recording([]), ONE_SLOT, long=long)
+    assert run_scheduled(app, schedule, "p1") == "ran"
+    event.listen(db.engine, "handle_error", count)
+    try:
+        assert run_scheduled(app, schedule, "p2") == "slot_taken"
+    finally:
+        event.remove(db.engine, "handle_error", count)
+    assert failed == []
+    assert [r.owner for r in _runs("test.quiet")] == ["p1"]
 
 
 # --- long jobs: the slot is claimed first, and no lock is held while the job runs ----------------
