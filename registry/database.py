@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import sqlite3
 import time
 from datetime import date
 
@@ -289,3 +290,33 @@ def _lines_of_sqlite(element, compiler, **kw):
 @compiles(lines_of, "postgresql")
 def _lines_of_postgresql(element, compiler, **kw):
     return f"string_agg({compiler.process(element.clauses, **kw)}, chr(10))"
+
+
+# SQLSTATE classes that say the server cannot take the work now, not that the statement is wrong: 08 connection
+# exception, 53 insufficient resources (too many connections, out of memory or disk), 57 operator intervention
+# (shutting down, starting up, a statement cancelled by its timeout).
+_OUTAGE_CLASSES = ("08", "53", "57")
+# SQLite's words for the same: another writer held the file past the busy timeout, or the file cannot be used.
+_SQLITE_OUTAGES = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Does `error` say the database cannot be reached or cannot take work for now — an outage, which the client
+    may retry (503 `database_unavailable`) — rather than that a statement is wrong (a bug: 500)?
+
+    A connection the pool found dead, a server that refuses or drops connections (PostgreSQL restarting: no
+    SQLSTATE, or class 08 / 53 / 57), a SQLite file that is locked past the busy timeout or cannot be opened.
+    """
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    if type(orig).__module__.startswith("psycopg"):
+        import psycopg
+
+        state = getattr(orig, "sqlstate", None)
+        return isinstance(orig, psycopg.OperationalError) and (state is None or state[:2] in _OUTAGE_CLASSES)
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).lower().startswith(_SQLITE_OUTAGES)
+    return False

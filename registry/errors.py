@@ -7,7 +7,7 @@ import re
 import time
 import traceback
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -291,6 +291,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        from .database import unavailable
+
+        if unavailable(exc):
+            return _database_unavailable(exc)
         # Nothing about the request's data reaches the log: only the type and where.
         # Frames only: exception messages (a database error, say) can quote the
         # submitted values, and personal data never reaches the log.
@@ -301,3 +305,25 @@ def register(app: Flask) -> None:
         db.session.rollback()
         code, zh, en = _HTTP[500]
         return respond(500, error_body(code, zh, en))
+
+
+# How long a client is asked to wait when the database is out: PostgreSQL restarts in about a second.
+DATABASE_RETRY_SECONDS = 5
+
+
+def _database_unavailable(exc: Exception):
+    """503 `database_unavailable` with Retry-After, for an outage of the database (`database.unavailable`): clients
+    and monitors can tell it from a bug (500), and retry. Nothing was stored: the transaction is gone with its
+    connection, or rolled back here."""
+    from .extensions import db
+
+    log.warning("database unavailable (%s) at %s %s", type(getattr(exc, "orig", exc)).__name__, request.method,
+                request.url_rule)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 — the connection may be gone too; the session is reset with the request
+        db.session.remove()
+    g.retry_after = DATABASE_RETRY_SECONDS  # over a rate limit's own Retry-After (`ratelimits`)
+    return respond(503, error_body("database_unavailable", "数据库暂时无法访问，未保存任何内容，请稍后重试。",
+                                   "The database cannot be reached just now; nothing was stored. Try again shortly."),
+                   [("Retry-After", str(DATABASE_RETRY_SECONDS))])

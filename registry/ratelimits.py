@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.wrappers import Response
 
 from .extensions import limiter
@@ -175,11 +175,15 @@ household_limit = _switchable(limiter.shared_limit(lambda: current_app.config["H
 
 
 def retry_after_only_when_refused(response):
-    """Drop Retry-After from any answer but 429 and 503.
+    """Drop Retry-After from any answer but 429 and 503, and give a 503 its own.
 
     Flask-Limiter's headers put Retry-After on every answer of a limited endpoint, so a 422 on the sign-up
     said "retry in 3600 seconds" — which clients obey. The X-RateLimit-* headers stay: they describe the budget.
+    A 503 that said how long to wait (`g.retry_after`: the database is out) keeps its own figure over the
+    limiter's window.
     """
     if response.status_code not in (429, 503):
         response.headers.pop("Retry-After", None)
+    elif response.status_code == 503 and g.get("retry_after") is not None:
+        response.headers["Retry-After"] = str(g.retry_after)
     return response

@@ -2,15 +2,15 @@
 the same 429 whatever record is asked for, never on the transparency log, off with one setting, and on Redis."""
 from __future__ import annotations
 
-import contextlib
 import secrets
 
 import pytest
 import redis
 
-from registry.extensions import api, db, limiter
+from registry.extensions import db, limiter
 from registry.workers import cardno
 from tests.support.cardworld import green_worker
+from tests.support.freshapp import fresh_app
 
 SMALL = 5
 ADDRESS = {"REMOTE_ADDR": "198.51.100.7"}
@@ -162,31 +162,6 @@ def test_the_log_endpoints_are_never_limited(client, factory, tiny_limits):
 
 
 # --- switched off; stored in Redis ------------------------------------------------------------
-
-@contextlib.contextmanager
-def fresh_app(base_config, **overrides):
-    """A second application built by create_app, with the extensions' shared state put back afterwards.
-
-    The limiter and the API extension are module-level objects that `init_app`
-    reconfigures for the newest app; the session's app gets its own back.
-    """
-    from registry import create_app
-
-    saved_limiter, saved_api = dict(limiter.__dict__), dict(api.__dict__)
-    try:
-        app = create_app({**base_config, **overrides})
-        with app.app_context():
-            try:
-                yield app
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-    finally:
-        limiter.__dict__.clear()
-        limiter.__dict__.update(saved_limiter)
-        api.__dict__.clear()
-        api.__dict__.update(saved_api)
-
 
 def test_ratelimit_enabled_false_turns_the_limits_off(app, factory, base_config):
     company, _ = factory.company()

@@ -1,0 +1,81 @@
+"""A database that cannot be reached, or cannot take work for now, is an outage and not a bug: every endpoint and
+page answers 503 `database_unavailable` with Retry-After (in Chinese and English, nothing stored), so clients and
+monitors can tell it from a 500; a statement that is wrong stays a 500 (`database.unavailable`).
+
+The outages are real: a server that refuses connections, a file that cannot be opened, a statement cancelled by
+its timeout, a SQLite file another writer holds."""
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
+
+from registry.database import unavailable
+from registry.errors import DATABASE_RETRY_SECONDS
+from registry.workers.cardno import new_card_no
+from tests.conftest import ON_POSTGRES
+from tests.support.freshapp import fresh_app
+
+# Nothing listens on port 1; no folder of that name exists.
+UNREACHABLE = ("postgresql+psycopg://postgres@127.0.0.1:1/jiaxin?connect_timeout=2" if ON_POSTGRES
+               else "sqlite:////nonexistent-jiaxin-folder/registry.sqlite3")
+
+
+def the_error(url: str, *statements: str, **options) -> DBAPIError:
+    """The error a real driver raises running `statements` on `url`."""
+    engine = create_engine(url, **options)
+    try:
+        with engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+    except DBAPIError as exc:
+        return exc
+    finally:
+        engine.dispose()
+    raise AssertionError("no error")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/api/v1/red-list", None),
+    ("GET", f"/api/v1/cards/{new_card_no(random.Random(17))}", None),
+    ("POST", "/api/v1/tokens", {"name": "监控"}),
+    ("GET", "/red-list", None),
+])
+def test_an_unreachable_database_answers_503_with_retry_after(base_config, method, path, body):
+    with fresh_app(base_config, SQLALCHEMY_DATABASE_URI=UNREACHABLE) as app:
+        resp = app.test_client().open(path, method=method, json=body,
+                                      headers={"Authorization": "Bearer jx_" + "a" * 40})
+    assert resp.status_code == 503, resp.data[:300]
+    assert resp.headers["Retry-After"] == str(DATABASE_RETRY_SECONDS)
+    if path.startswith("/api/"):
+        error = resp.get_json()["error"]
+        assert error["code"] == "database_unavailable"
+        assert "数据库" in error["message"]["zh"] and "database" in error["message"]["en"]
+    else:
+        assert "数据库暂时无法访问" in resp.get_data(as_text=True)
+
+
+def test_what_is_an_outage_and_what_is_a_bug(base_config):
+    url = base_config["SQLALCHEMY_DATABASE_URI"]
+    assert unavailable(the_error(UNREACHABLE, "SELECT 1"))
+    # A statement that is wrong is a bug, whatever the engine calls it.
+    assert not unavailable(the_error(url, "SELECT * FROM no_such_table_anywhere"))
+    assert not unavailable(ValueError("not a database error"))
+    if ON_POSTGRES:
+        # Cancelled by its timeout (57014): the server is too busy for it now.
+        assert unavailable(the_error(url, "SET statement_timeout = 50", "SELECT pg_sleep(2)"))
+        # A constraint broken: the caller's fault.
+        assert not unavailable(the_error(url, "SELECT 1/0"))
+    else:
+        # Another writer holds the file past the busy timeout.
+        path = url.removeprefix("sqlite:///")
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            assert unavailable(the_error(url, "BEGIN IMMEDIATE", connect_args={"timeout": 0.05}))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
