@@ -232,64 +232,41 @@ def as_date(value) -> date | None:
     return date.fromisoformat(value)
 
 
-class local_day(FunctionElement):  # noqa: N801 — used like a SQL function: local_day(column)
+def _sql_function(name: str, type_, doc: str, *, sqlite: str, postgresql: str) -> type[FunctionElement]:
+    """A SQL function of one argument written per engine: `sqlite` and `postgresql` are its text with `{}` where
+    the argument goes. Used like any SQLAlchemy function: `local_day(ServiceReview.reviewed_dt)`."""
+    made = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "__doc__": doc})
+
+    def written(template: str):
+        return lambda element, compiler, **kw: template.format(compiler.process(element.clauses, **kw))
+
+    compiles(made, "sqlite")(written(sqlite))
+    compiles(made, "postgresql")(written(postgresql))
+    return made
+
+
+local_day = _sql_function(
+    "local_day", Date(),
     """The Asia/Shanghai calendar day of a UTC moment column, in SQL (what `clock.local_date` is in Python), so a
     query can group or compare by the day the registry judges in.
 
     Shanghai has kept UTC+8 without summer time since 1991, and every moment the registry stores is later, so on
     SQLite (moments stored as UTC text) the day is the text's date eight hours on; PostgreSQL converts the
-    timestamptz in the zone itself.
-    """
+    timestamptz in the zone itself.""",
+    sqlite="date({}, '+8 hours')", postgresql="CAST(({}) AT TIME ZONE 'Asia/Shanghai' AS DATE)")
 
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(local_day, "sqlite")
-def _local_day_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
-
-
-@compiles(local_day, "postgresql")
-def _local_day_postgresql(element, compiler, **kw):
-    return f"CAST(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'Asia/Shanghai' AS DATE)"
-
-
-class day_text(FunctionElement):  # noqa: N801 — used like a SQL function: day_text(day)
+day_text = _sql_function(
+    "day_text", String(),
     """A day as its ISO text (`2026-03-01`, `date.isoformat`), whatever the server's date style: SQLite keeps a
-    day as that text already; PostgreSQL formats it."""
+    day as that text already; PostgreSQL formats it.""",
+    sqlite="{}", postgresql="to_char({}, 'YYYY-MM-DD')")
 
-    type = String()
-    inherit_cache = True
-
-
-@compiles(day_text, "sqlite")
-def _day_text_sqlite(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(day_text, "postgresql")
-def _day_text_postgresql(element, compiler, **kw):
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"
-
-
-class lines_of(FunctionElement):  # noqa: N801 — used like a SQL aggregate: lines_of(text)
+lines_of = _sql_function(
+    "lines_of", String(),
     """An aggregate: the group's texts (NULLs left out) joined by newlines, in no particular order (the caller
     sorts them): SQLite's `group_concat` orders only by accident before 3.44, so no order is promised on either
-    engine. NULL when every text is NULL."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(lines_of, "sqlite")
-def _lines_of_sqlite(element, compiler, **kw):
-    return f"group_concat({compiler.process(element.clauses, **kw)}, char(10))"
-
-
-@compiles(lines_of, "postgresql")
-def _lines_of_postgresql(element, compiler, **kw):
-    return f"string_agg({compiler.process(element.clauses, **kw)}, chr(10))"
+    engine. NULL when every text is NULL.""",
+    sqlite="group_concat({}, char(10))", postgresql="string_agg({}, chr(10))")
 
 
 # SQLSTATE classes that say the server cannot take the work now, not that the statement is wrong: 08 connection
