@@ -1,7 +1,8 @@
 """`python -m jobs`: run the schedules and the task queue until SIGTERM or SIGINT.
 
-Settings: REGISTRY_TASK_LEASE_SECONDS (default 120; a task's batches must each
-take less), REGISTRY_TASK_POLL_SECONDS (default 1), the schedule variables in
+Settings: REGISTRY_TASK_LEASE_SECONDS (default 20: a running task's heartbeat
+renews it every quarter; a dead process's task is claimed again once it lapses),
+REGISTRY_TASK_POLL_SECONDS (default 1), the schedule variables in
 jobs.schedules, and the application's own REGISTRY_* variables.
 """
 from __future__ import annotations

@@ -8,12 +8,15 @@ progress) and `run_task` (the task's end commits with its last work).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import and_, case, delete, or_, select, update
 
 from .. import clock
@@ -24,7 +27,13 @@ from .models import JobRun, Task
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-DEFAULT_LEASE_SECONDS = 120
+# A running task's lease: renewed by its holder's heartbeat every quarter of it (`Heartbeat`) and by each batch's
+# commit. When the holder's process dies, the beats stop and another process claims the task once the lease has
+# lapsed: within this plus one poll of the queue (the soak's killed import had waited out a 120 s lease).
+DEFAULT_LEASE_SECONDS = 20
+# A batch that commits nothing for this long is taken as hung: its heartbeat stops, the lease lapses and another
+# process takes the task over (the hung one's commit then finds the lease lost).
+HUNG_AFTER_SECONDS = 900
 # A lease this long expired means its holder is gone, not merely slow to renew.
 RECLAIM_GRACE_SECONDS = 60
 JOB_RUNS_KEPT_DAYS = 7
@@ -78,7 +87,8 @@ def task_handler(kind: str):
 class TaskContext:
     """What a handler sees: its task, arguments, resume point and batch commit."""
 
-    def __init__(self, task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool]):
+    def __init__(self, task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool],
+                 heartbeat: Heartbeat | None = None):
         self.task = task
         # Copied once: reading the expired task after a commit would open a transaction.
         self.task_id = task.id
@@ -87,6 +97,7 @@ class TaskContext:
         self.owner = owner
         self._lease_seconds = lease_seconds
         self._stop_requested = stop_requested
+        self._heartbeat = heartbeat
 
     def commit_batch(self, done: int, total: int | None, cursor: Any, result: Any = None) -> None:
         """Commit this batch's work with the task's progress, cursor and (optional) result."""
@@ -102,6 +113,8 @@ class TaskContext:
             values["result"] = result
         _settle(self.task_id, self.owner, **values)
         self.cursor = cursor
+        if self._heartbeat is not None:
+            self._heartbeat.progressed()
         if self._stop_requested():
             raise TaskInterrupted()
 
@@ -170,6 +183,54 @@ def _take(query, owner: str, lease_seconds: float, now) -> Task | None:
     return task
 
 
+class Heartbeat:
+    """Renews a running task's lease every quarter of it, from a thread of its own on a connection of its own, while
+    its handler runs: a batch may take longer than the lease while its process lives, and a process that dies stops
+    beating, so another claims the task once the lease lapses. It stops by itself when the task is no longer this
+    owner's, and when no batch has committed for `HUNG_AFTER_SECONDS`."""
+
+    def __init__(self, app, task_id: int, owner: str, lease_seconds: float):
+        self._app, self._task_id, self._owner, self._lease_seconds = app, task_id, owner, lease_seconds
+        self._stop = threading.Event()
+        self._last_progress = time.monotonic()
+        self._thread = threading.Thread(target=self._beat, name=f"task-{task_id}-heartbeat", daemon=True)
+
+    def progressed(self) -> None:
+        """A batch committed: the task is alive."""
+        self._last_progress = time.monotonic()
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self._lease_seconds)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._lease_seconds / 4):
+            if time.monotonic() - self._last_progress > HUNG_AFTER_SECONDS:
+                log.warning("task %d: no batch committed for %d s; its lease is left to lapse", self._task_id,
+                            HUNG_AFTER_SECONDS)
+                return
+            try:
+                with self._app.app_context():
+                    if not renew_lease(self._task_id, self._owner, self._lease_seconds):
+                        return  # ended, or another owner holds it: nothing left to keep
+            except Exception as exc:  # noqa: BLE001 — a missed beat (a busy SQLite file, a restart) is retried
+                log.info("task %d: lease not renewed this beat (%s)", self._task_id, type(exc).__name__)
+
+
+def renew_lease(task_id: int, owner: str, lease_seconds: float) -> bool:
+    """Hold a running task's lease `lease_seconds` more from now, if `owner` still holds it; commits. Whether it did."""
+    renewed = db.session.execute(
+        update(Task).where(Task.id == task_id, Task.state == "running", Task.lease_owner == owner)
+        .values(lease_until_dt=clock.now() + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)).rowcount == 1
+    db.session.commit()
+    return renewed
+
+
 def run_task(
     task: Task,
     owner: str,
@@ -177,24 +238,27 @@ def run_task(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     stop_requested: Callable[[], bool] = lambda: False,
 ) -> str:
-    """Run a claimed task's handler and commit its end; return the task's new state, or "lost"."""
+    """Run a claimed task's handler, its lease renewed by a heartbeat meanwhile, and commit its end; return the
+    task's new state, or "lost"."""
     task_id, kind = task.id, task.kind
     try:
-        return _run(task, owner, lease_seconds, stop_requested)
+        with Heartbeat(current_app._get_current_object(), task_id, owner, lease_seconds) as heartbeat:
+            return _run(task, owner, lease_seconds, stop_requested, heartbeat)
     except LeaseLost:
         db.session.rollback()
         log.warning("task %d (%s): lease lost to another owner; stopped here", task_id, kind)
         return "lost"
 
 
-def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool]) -> str:
+def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool],
+         heartbeat: Heartbeat | None = None) -> str:
     task_id, kind, attempts = task.id, task.kind, task.attempts
     handler = _HANDLERS.get(kind)
     if handler is None:
         log.error("task %d: no handler for kind %s", task_id, kind)
         return _end(task_id, owner, "failed", UNKNOWN_KIND.as_error(), kind)
     try:
-        handler(TaskContext(task, owner, lease_seconds, stop_requested))
+        handler(TaskContext(task, owner, lease_seconds, stop_requested, heartbeat))
     except LeaseLost:
         raise
     except TaskInterrupted:

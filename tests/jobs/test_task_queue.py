@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -36,6 +38,16 @@ def _stolen(ctx: TaskContext) -> None:
     db.session.commit()
     enqueue("sample.count", {"n": 1}, actor_ref=ACTOR)  # this batch's work
     ctx.commit_batch(1, 2, 1)
+
+
+@task_handler("test.long_batches")
+def _long_batches(ctx: TaskContext) -> None:
+    """Two batches, each working `sleep` seconds before it writes (holding no transaction meanwhile, so on SQLite
+    too another process may try to claim the task)."""
+    for done in range(ctx.cursor or 0, 2):
+        db.session.commit()
+        time.sleep(ctx.args["sleep"])
+        ctx.commit_batch(done + 1, 2, done + 1, result={"items": list(range(done + 1))})
 
 
 def _enqueue(kind="sample.count", args=None, **kw) -> int:
@@ -139,6 +151,55 @@ def test_an_expired_lease_is_claimed_again(app):
     db.session.commit()
     task = claim_next("w2", 60)
     assert (task.id, task.lease_owner, task.attempts) == (tid, "w2", 2)
+
+
+@pytest.mark.parametrize("beats", [True, False])
+def test_a_batch_longer_than_the_lease_keeps_its_task_while_the_heartbeat_beats(app, beats, monkeypatch):
+    """A live holder's heartbeat renews the lease, so no other process takes the task over during a batch longer
+    than the lease; without the heartbeat (a dead process's) the lease lapses and another process claims it."""
+    if not beats:
+        monkeypatch.setattr(services.Heartbeat, "_beat", lambda self: None)
+    lease = 0.8
+    tid = _enqueue("test.long_batches", {"sleep": 3 * lease})
+    outcome: list = []
+
+    def holder() -> None:
+        with app.app_context():
+            outcome.append(run_task(claim_next("w1", lease), "w1", lease_seconds=lease))
+
+    def another_process() -> None:
+        # As a second jobs process would: its own thread and transaction.
+        with app.app_context():
+            taken = claim_next("w2", 60)
+            outcome.append(None if taken is None else taken.id)
+
+    worker = threading.Thread(target=holder)
+    worker.start()
+    try:
+        time.sleep(2 * lease)  # inside the first batch, the lease twice over
+        other = threading.Thread(target=another_process)
+        other.start()
+        other.join(timeout=30)
+    finally:
+        worker.join(timeout=30)
+    db.session.rollback()
+    task = services.get(tid)
+    if beats:
+        # Nothing to take; the holder finishes both batches.
+        assert outcome == [None, "done"] and (task.state, task.result["items"]) == ("done", [0, 1])
+    else:
+        # Taken over; the holder's next commit finds its lease lost and stores nothing.
+        assert outcome == [tid, "lost"] and (task.state, task.lease_owner) == ("running", "w2")
+
+
+def test_a_heartbeat_stops_when_its_task_is_no_longer_its_owners(app):
+    tid = _enqueue()
+    claim_next("w1", 60)
+    assert services.renew_lease(tid, "w1", 60)
+    assert not services.renew_lease(tid, "someone-else", 60)
+    db.session.execute(update(Task).where(Task.id == tid).values(state="done"))
+    db.session.commit()
+    assert not services.renew_lease(tid, "w1", 60)
 
 
 def test_an_expired_task_out_of_attempts_is_left_to_reclaim(app):
