@@ -198,25 +198,25 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
         in_group: list[Component] = []
         for kind in book.kinds_of(group.name):
             rows = counting.get(kind)
-            if not rows:
-                done = rendered.get(kind)
-                if done is not None and done.lines:
-                    in_group.append(done._replace(group=group.name))
-                    if items[kind].cap is not None:
-                        in_group += _capped([done], items[kind].cap, items[kind].cap_words, kind, group.name)
+            done = rendered.get(kind)
+            if not rows and (done is None or not done.lines):
                 continue
             item = items[kind]
-            if len(rows) > 1:
-                rows.sort(key=_by_date_and_ref)
-            if item.needs == "rating":
-                # The bulk of a score — a review line a day and rating — without a call a line.
-                group_name, by_stars = item.group, _by_stars(item)
-                lines = []
-                for _on, ref, f, last in rows:
-                    points, zh, en, key = by_stars[f.value]
-                    lines.append(Component(kind, ref, group_name, points * f.count, zh, en, last, f.count, key))
+            if done is not None:
+                # The database's lines stand as one component, capped as the lines of facts are.
+                lines = [done._replace(group=group.name)]
             else:
-                lines = [_component(f, item, last) for _on, _ref, f, last in rows]
+                if len(rows) > 1:
+                    rows.sort(key=_by_date_and_ref)
+                if item.needs == "rating":
+                    # A review line a day and rating, given as facts: without a call a line.
+                    group_name, by_stars = item.group, _by_stars(item)
+                    lines = []
+                    for _on, ref, f, last in rows:
+                        points, zh, en, key = by_stars[f.value]
+                        lines.append(Component(kind, ref, group_name, points * f.count, zh, en, last, f.count, key))
+                else:
+                    lines = [_component(f, item, last) for _on, _ref, f, last in rows]
             if group.name == "base" and len(lines) > 1:
                 # Once: the fact worth most; of equals, the latest (max keeps the first it meets).
                 lines = [max(reversed(lines), key=_points)]
@@ -237,6 +237,8 @@ def score(subject: str, facts: Iterable[Fact], rules: Rules, today: date) -> Sco
 
 
 _DAY = timedelta(days=1)
+_by_date_and_ref = operator.itemgetter(0, 1)
+_points = operator.attrgetter("points")
 
 
 def _take_rendered(book: SubjectRules, r: Rendered, rendered: dict, counting: dict, ends: list) -> None:
@@ -252,8 +254,6 @@ def _take_rendered(book: SubjectRules, r: Rendered, rendered: dict, counting: di
         ends.append(r.counts_until)
     if r.enters_on is not None:
         ends.append(r.enters_on - _DAY)
-_by_date_and_ref = operator.itemgetter(0, 1)
-_points = operator.attrgetter("points")
 
 
 _STARS: dict[int, tuple[Item, dict]] = {}

@@ -251,7 +251,7 @@ def run_task(
 
 
 def _run(task: Task, owner: str, lease_seconds: float, stop_requested: Callable[[], bool],
-         heartbeat: Heartbeat | None = None) -> str:
+         heartbeat: Heartbeat) -> str:
     task_id, kind, attempts = task.id, task.kind, task.attempts
     handler = _HANDLERS.get(kind)
     if handler is None:
