@@ -86,7 +86,7 @@ def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
     assert page.status_code == 200 and 'id="consent_code"' in text(page)
     bad = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": "2222-2222"})
     assert bad.status_code == 422 and "consent_code_invalid" in text(bad)
-    before = db.session.execute(select(LogEntry.seq)).scalars().all()
+    before = db.session.execute(select(LogEntry.seq).order_by(LogEntry.seq)).scalars().all()
     shown = post_form(resident, f"/c/{worker.card_no}/detail", {"consent_code": code.lower()})
     assert shown.status_code == 303 and shown.headers["Location"] == f"/c/{worker.card_no}/detail"
     shown = resident.get(f"/c/{worker.card_no}/detail")
@@ -95,7 +95,7 @@ def test_the_resident_opens_the_detailed_view_with_a_consent_code(app, factory):
     assert "欧阳**" in html and "欧阳秀英" not in html and 'id="no-photo"' in html
     assert company.name in html
     db.session.rollback()
-    assert db.session.execute(select(LogEntry.seq)).scalars().all() == before
+    assert db.session.execute(select(LogEntry.seq).order_by(LogEntry.seq)).scalars().all() == before
     assert db.session.execute(select(AccessRecord.purpose).where(AccessRecord.accessor_kind == "resident")) \
         .scalars().all() == ["consent_view"]
     # Used once: the same code again, from another phone, is refused.

@@ -276,7 +276,8 @@ def test_the_subjects_object_on_their_review_pages_and_a_regulator_answers_on_th
                      content_type="multipart/form-data")
     assert resp.status_code == 302 and log_actions()[-1] == "service:objection:file"
     assert "客户当天并未在场。" in text(client.get("/me/reviews"))
-    actors = db.session.execute(select(LogEntry.body).where(LogEntry.subject == w.good.log_ref)).scalars().all()
+    actors = db.session.execute(select(LogEntry.body).where(LogEntry.subject == w.good.log_ref)
+                                .order_by(LogEntry.seq)).scalars().all()
     assert json.loads(actors[-1])["actor"] == self_actor(w.worker, w.good.log_ref)
     assert client.get("/me/reviews").status_code == 200 and app.test_client().get("/me/reviews").status_code == 302
     # A housekeeping regulator follows the worklist to the review, opens the document, accepts and upholds.
