@@ -13,15 +13,17 @@ over the last two years for two years each.
 
     recompute_ratio = a full rebuild ÷ reading the same rows                                   (target ≤ 3)
 
-The rebuild is `registry.credit.services.rebuild(today)`: every worker and then every company scored and stored, in
-committed batches of 2,000 (its default). The baseline reads, in the same run, the rows the rebuild reads: the
-SELECTs that `inputs.workers_inputs` and `inputs.companies_facts` issue — the same columns, joins and conditions
-(the workers' records, the reviews in their window, the substantiated complaints, the published sanctions still in
-their windows, the commendations and the corrections in force, the active employments with their staff's kept
-verdicts) — but over all subjects at once instead of a batch of ids at a time, each row fetched into Python and
-nothing scored or written. The reviews are read at the grain of a score's lines, a row per subject, day and
-rating; the rebuild has the database also join each subject's lines into one text (`inputs._review_lines`), work
-it pays for in its own time. It is read before and after the rebuild and the mean taken (the machine is shared).
+The rebuild is what `flask credit rebuild` runs, `registry.credit.services.rebuild(today, processes=…)`: every worker
+and then every company scored and stored, in committed batches of 2,000 (its default), in the processes it computes in
+by default (`rebuild_processes()`: two on PostgreSQL, side by side; one on SQLite). The baseline reads, in the same
+run, the rows the rebuild reads: the SELECTs that `inputs.workers_inputs` and `inputs.companies_facts` issue — the
+same columns, joins and conditions (the workers' records, the reviews in their window, the substantiated complaints,
+the published sanctions still in their windows, the commendations and the corrections in force, the active employments
+with their staff's kept verdicts) — but over all subjects at once instead of a batch of ids at a time, each row
+fetched into Python and nothing scored or written. The reviews are read at the grain of a score's lines, a row per
+subject, day and rating; the rebuild has the database also join each subject's lines into one text
+(`inputs._review_lines`), work it pays for in its own time. It is read before and after the rebuild and the mean taken
+(the machine is shared).
 
     incremental_p99_ms = over 1,000 changes, from the start of the change to its commit's end  (target ≤ 100)
 
@@ -353,25 +355,27 @@ def read_rows(day: date) -> int:
 
 
 def measure_rebuild(day: date) -> dict:
-    from registry.credit.services import rebuild
+    from registry.credit.services import rebuild, rebuild_processes
 
     start = time.perf_counter()
     rows = read_rows(day)
     read1 = time.perf_counter() - start
     start = time.perf_counter()
-    done = rebuild(day)
+    processes = rebuild_processes()
+    done = rebuild(day, processes=processes)
     rebuild_s = time.perf_counter() - start
     start = time.perf_counter()
     read_rows(day)
     read2 = time.perf_counter() - start
     read_s = (read1 + read2) / 2
-    say(f"rebuild: {done.companies:,} companies and {done.workers:,} workers scored and stored in {rebuild_s:.1f} s")
+    say(f"rebuild: {done.companies:,} companies and {done.workers:,} workers scored and stored in {rebuild_s:.1f} s "
+        f"({processes} process{'es' if processes > 1 else ''})")
     say(f"read:    the same SELECTs over all subjects, {rows:,} rows, in {read1:.2f} s and {read2:.2f} s "
         f"(mean {read_s:.2f} s)")
     say(f"recompute_ratio {rebuild_s / read_s:.2f} (target ≤ 3)")
     return {"recompute_ratio": round(rebuild_s / read_s, 3), "rebuild_s": round(rebuild_s, 2),
             "read_s": round(read_s, 3), "read_rows": rows, "rebuilt_companies": done.companies,
-            "rebuilt_workers": done.workers}
+            "rebuilt_workers": done.workers, "rebuild_processes": processes}
 
 
 # --- the changes -------------------------------------------------------------------------------------------

@@ -89,6 +89,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "CREDIT_RULES_DIR": os.environ.get("REGISTRY_CREDIT_RULES_DIR", ""),
         # Subjects a credit-score recompute batch computes (and commits) at once.
         "CREDIT_RECOMPUTE_BATCH": int(os.environ.get("REGISTRY_CREDIT_RECOMPUTE_BATCH", "2000")),
+        # Processes `flask credit rebuild` computes in; 0: two on PostgreSQL (one where there is one core), one on
+        # SQLite (services.rebuild_processes).
+        "CREDIT_REBUILD_PROCESSES": int(os.environ.get("REGISTRY_CREDIT_REBUILD_PROCESSES", "0")),
         # Working days a regulator has to answer a request for human review of a credit score (PIPL art. 50 asks for
         # a timely answer; 15 is the registry's own default).
         "SCORE_REVIEW_ANSWER_WORKING_DAYS": int(os.environ.get("REGISTRY_SCORE_REVIEW_ANSWER_WORKING_DAYS", "15")),

@@ -23,7 +23,10 @@ credit_cli = AppGroup("credit", help="Credit scores (信用积分): the kept sco
 @credit_cli.command("rebuild")
 @click.option("--batch", type=click.IntRange(1, 10_000), default=2000, show_default=True,
               help="Subjects computed and committed at a time.")
-def credit_rebuild(batch):
+@click.option("--processes", type=click.IntRange(1, 64), default=None,
+              help="Processes computing batches side by side [default: REGISTRY_CREDIT_REBUILD_PROCESSES, else 2 on "
+                   "PostgreSQL and 1 on SQLite].")
+def credit_rebuild(batch, processes):
     """Compute every company's and worker's score for today again, in committed batches."""
     from .. import clock
     from . import services
@@ -34,7 +37,7 @@ def credit_rebuild(batch):
             click.echo(err=True)
 
     today = clock.today()
-    done = services.rebuild(today, batch=batch, progress=progress)
+    done = services.rebuild(today, batch=batch, progress=progress, processes=processes or services.rebuild_processes())
     click.echo(f"rebuilt the scores of {done.companies} companies and {done.workers} workers for "
                f"{today.isoformat()} (rules {adoption.adopted_version()}) / 已重算 {done.companies} 家企业、"
                f"{done.workers} 名从业人员的信用积分")

@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
+import multiprocessing.util
+import os
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from .. import clock
 from ..companies.models import Company
+from ..database import write_intent
 from ..extensions import db
 from ..log.services import lock_head
 from ..workers.models import Worker
@@ -291,9 +296,12 @@ class Rebuilt:
     workers: int
 
 
+_MODELS = (("worker", Worker), ("company", Company))
+
+
 def rebuild(today: date, *, batch: int = REBUILD_BATCH, rules: credit_rules.Rules | None = None,
             progress: Callable[[str, int, int], None] | None = None, start: tuple[str, int] | None = None,
-            commit: Callable[[str, int, int, int], None] | None = None) -> Rebuilt:
+            commit: Callable[[str, int, int, int], None] | None = None, processes: int = 1) -> Rebuilt:
     """Compute every worker's and then every company's score on `today` again (a company's staff share reads its
     staff's verdicts), committing after each batch of `batch`.
 
@@ -301,20 +309,21 @@ def rebuild(today: date, *, batch: int = REBUILD_BATCH, rules: credit_rules.Rule
     `progress(kind, done, total)` is told after each batch. `start` (a kind and the last id done) resumes a stopped
     rebuild after its last committed batch. `commit(kind, done, total, last id)` ends each batch instead of a plain
     commit: a queued task's, which commits the batch with the task's progress and resume point.
+
+    `processes` above 1 (and no `commit`): the batches go to that many processes forked from this one, each
+    computing and committing its own (`_rebuild_forked`); the caller's pending work is committed first.
     """
+    if processes > 1 and commit is None:
+        return _rebuild_forked(today, batch, rules, progress, start, processes)
     counts = {}
-    kinds = ORDER
-    for kind, model in (("worker", Worker), ("company", Company)):
+    for kind, model in _MODELS:
         total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
-        if start is not None and kinds.index(kind) < kinds.index(start[0]):
+        if start is not None and ORDER.index(kind) < ORDER.index(start[0]):
             counts[kind] = total
             continue
-        done, after = 0, 0
-        if start is not None and kind == start[0]:
-            after = start[1]
-            done = db.session.execute(select(func.count()).select_from(model).where(model.id <= after)).scalar_one()
+        done, after = _resumed(kind, model, start)
         while True:
-            lock_head()
+            lock_head(shared=True)
             ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)
                                      .limit(batch)).scalars().all()
             if not ids:
@@ -329,6 +338,96 @@ def rebuild(today: date, *, batch: int = REBUILD_BATCH, rules: credit_rules.Rule
                 progress(kind, done, total)
         counts[kind] = done
     return Rebuilt(companies=counts["company"], workers=counts["worker"])
+
+
+def _resumed(kind: str, model, start: tuple[str, int] | None) -> tuple[int, int]:
+    """Where a rebuild of `kind` begins: how many are done already and the last id done (0, 0 from the start)."""
+    if start is None or kind != start[0]:
+        return 0, 0
+    after = start[1]
+    return db.session.execute(select(func.count()).select_from(model).where(model.id <= after)).scalar_one(), after
+
+
+def rebuild_processes() -> int:
+    """How many processes `flask credit rebuild` computes in: `REGISTRY_CREDIT_REBUILD_PROCESSES`, or when that is
+    0, two on PostgreSQL where there are two cores (batches run side by side under the shared head lock) and one on
+    SQLite (whose write lock a batch holds from its first read: a second process would only wait)."""
+    configured = current_app.config["CREDIT_REBUILD_PROCESSES"]
+    if configured > 0:
+        return configured
+    return min(2, os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
+
+
+def _rebuild_forked(today: date, batch: int, rules: credit_rules.Rules | None,
+                    progress: Callable[[str, int, int], None] | None, start: tuple[str, int] | None,
+                    processes: int) -> Rebuilt:
+    """`rebuild` in `processes` processes forked from this one: every worker's batch, and only then every company's.
+
+    This process reads the ids of each kind, in batches of `batch`, and hands them out; each forked process takes
+    the head's lock shared (`lock_head(shared=True)`: changes wait, other batches do not), computes, stores and
+    commits its batch, and answers how many it did. The rules are read per batch as in one process (an adoption
+    between two batches is seen by the next). A failed batch stops the rebuild with its error; the batches
+    committed before it stay, and a rebuild run again computes them again.
+
+    Forking copies this process, its pool of connections too: it is committed and emptied first, so no
+    connection is shared, and each forked process opens its own."""
+    counts: dict[str, int] = {}
+    plan = []
+    for kind, model in _MODELS:
+        total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        if start is not None and ORDER.index(kind) < ORDER.index(start[0]):
+            counts[kind] = total
+            continue
+        done, after = _resumed(kind, model, start)
+        ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)).scalars().all()
+        plan.append((kind, total, done, [(kind, ids[i:i + batch]) for i in range(0, len(ids), batch)]))
+    db.session.commit()
+    db.engine.dispose()
+    app = current_app._get_current_object()
+    gc.freeze()  # what this process holds stays out of the forked processes' collections (and unwritten)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(processes, _forked_start, (app, today, rules))
+    finally:
+        gc.unfreeze()
+    try:
+        for kind, total, done, jobs in plan:
+            for n in pool.imap_unordered(_forked_batch, jobs):
+                done += n
+                if progress is not None:
+                    progress(kind, done, total)
+            counts[kind] = done
+        pool.close()
+        pool.join()
+    finally:
+        pool.terminate()
+    return Rebuilt(companies=counts["company"], workers=counts["worker"])
+
+
+_forked: tuple[date, credit_rules.Rules | None] | None = None
+
+
+def _forked_start(app, today: date, rules: credit_rules.Rules | None) -> None:
+    """A forked rebuild process begins: the app's context of its own, and its connections closed as it ends."""
+    global _forked
+    app.app_context().push()
+    _forked = (today, rules)
+    multiprocessing.util.Finalize(None, db.engine.dispose, exitpriority=10)
+
+
+def _forked_batch(job: tuple[str, list[int]]) -> int:
+    """One batch in a forked process, its own transaction: on SQLite an IMMEDIATE one (the batch writes, and
+    batches wait their turn on the busy timeout rather than fail upgrading a read lock)."""
+    kind, ids = job
+    today, rules = _forked
+    with write_intent():
+        try:
+            lock_head(shared=True)
+            refresh_many([(kind, i) for i in ids], today=today, rules=rules, batch=len(ids))
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return len(ids)
 
 
 def score_row(subject_kind: str, subject_id: int) -> CreditScore | None:

@@ -59,17 +59,21 @@ def ensure_head() -> None:
         db.session.flush()
 
 
-def lock_head() -> None:
-    """Take the log head's lock now (a batch that reads aggregates before appending their entries)."""
-    _lock_head_size()
+def lock_head(*, shared: bool = False) -> None:
+    """Take the log head's lock now (a batch that reads aggregates before appending their entries).
+
+    `shared`: on PostgreSQL, a lock other shared holders hold at the same time (`FOR SHARE`) and that still
+    excludes every change: a credit rebuild's batches, which append nothing, running side by side. On SQLite the
+    transaction's write lock is the only lock there is (shared or not)."""
+    _lock_head_size(shared=shared)
 
 
-def _lock_head_size() -> int:
+def _lock_head_size(*, shared: bool = False) -> int:
     stmt = select(LogHead.size).where(LogHead.id == 1)
     if db.engine.dialect.name == "postgresql":
         # One writer at a time numbers entries; SQLite's IMMEDIATE transaction
         # already holds the database's write lock.
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(read=shared)
     size = db.session.execute(stmt).scalar_one_or_none()
     if size is None:
         raise RuntimeError("log head row missing; run `flask --app wsgi db upgrade`")

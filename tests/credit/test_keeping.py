@@ -399,9 +399,13 @@ def _history(factory, clock, rng: random.Random, world, steps: int) -> None:
             db.session.commit()
 
 
-# The third rebuild stores every batch through COPY on PostgreSQL (`services._copy_in`), however few its rows.
-@pytest.mark.parametrize(("seed", "copy_min"), [(1, services.COPY_MIN), (2, services.COPY_MIN), (3, 1)])
-def test_a_rebuild_equals_the_scores_kept_change_by_change(factory, clock, world, seed, copy_min, monkeypatch):
+# The third rebuild stores every batch through COPY on PostgreSQL (`services._copy_in`), however few its rows; the
+# second and third compute batches of three in two forked processes side by side.
+@pytest.mark.parametrize(("seed", "copy_min", "processes", "batch"),
+                         [(1, services.COPY_MIN, 1, services.REBUILD_BATCH), (2, services.COPY_MIN, 2, 3),
+                          (3, 1, 2, 3)])
+def test_a_rebuild_equals_the_scores_kept_change_by_change(factory, clock, world, seed, copy_min, processes, batch,
+                                                           monkeypatch):
     monkeypatch.setattr(services, "COPY_MIN", copy_min)
     _history(factory, clock, random.Random(seed), world, steps=40)
     from jobs.housekeeping import refresh_credit_scores
@@ -418,7 +422,7 @@ def test_a_rebuild_equals_the_scores_kept_change_by_change(factory, clock, world
     kept_rows = snapshot()
     db.session.execute(CreditScore.__table__.delete())
     db.session.commit()
-    services.rebuild(shanghai_today())
+    services.rebuild(shanghai_today(), processes=processes, batch=batch)
     assert snapshot() == kept_rows
     assert len(kept_rows) >= 3
 

@@ -3,11 +3,13 @@ committed batches (and `flask credit rebuild` runs it), `refresh_due` moves a sc
 has ended, run by the hourly schedule."""
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import OperationalError
 
 from registry.clock import add_months
 from registry.credit import rules as credit_rules
@@ -97,6 +99,73 @@ def test_rebuild_computes_every_company_and_worker_in_batches(factory, world):
         company.id].points
 
 
+def test_a_rebuild_in_two_processes_computes_every_batch_and_every_worker_before_any_company(factory, world):
+    company, admin, _worker = world
+    hired = [hire(factory, company, admin, seed=seed, today=TODAY) for seed in (2, 3, 4, 5)]
+    factory.company(verified=False)
+    expected = {("worker", w.id): services.compute("worker", [w.id], today=TODAY)[w.id].points for w in hired}
+    forget_all()
+    seen = []
+    done = services.rebuild(TODAY, batch=2, processes=2, progress=lambda kind, n, total: seen.append((kind, n, total)))
+    assert (done.companies, done.workers) == (2, 5)
+    # Batches end in any order within a kind, but every worker's before the first company's (the staff share).
+    assert [kind for kind, _n, _total in seen] == ["worker"] * 3 + ["company"]
+    assert [n for _kind, n, _total in seen][2:] == [5, 2] and seen[-1] == ("company", 2, 2)
+    db.session.rollback()
+    rows = {(r.subject_kind, r.subject_id): r for r in db.session.execute(select(CreditScore)).scalars()}
+    assert len(rows) == 7
+    assert {key: rows[key].points for key in expected} == expected
+    assert rows[("company", company.id)].points == services.compute("company", [company.id], today=TODAY)[
+        company.id].points
+
+
+def test_a_failed_batch_in_a_forked_rebuild_stops_it_with_its_error_and_keeps_the_batches_committed(
+        world, monkeypatch):
+    company, _admin, worker = world
+    forget_all()
+    refresh_many = services.refresh_many
+
+    def companies_fail(subjects, **kw):
+        subjects = list(subjects)
+        if subjects[0][0] == "company":
+            raise ValueError("a company batch failed")
+        return refresh_many(subjects, **kw)
+
+    monkeypatch.setattr(services, "refresh_many", companies_fail)  # the forked processes inherit it
+    with pytest.raises(ValueError, match="a company batch failed"):
+        services.rebuild(TODAY, processes=2)
+    assert kept("worker", worker.id).points == 80 and kept("company", company.id) is None
+
+
+@pytest.mark.postgres
+def test_rebuild_batches_share_the_head_lock_and_changes_still_wait_for_it(app, world):
+    """On PostgreSQL a rebuild's batch takes the log head's lock shared: another batch takes it beside it, and a
+    change (which takes it exclusively) waits for both."""
+    from sqlalchemy import text
+
+    from registry.log.services import lock_head
+
+    holders = []
+    for _ in range(2):
+        ctx = app.app_context()
+        ctx.push()
+        db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        lock_head(shared=True)  # the second would time out if the first excluded it
+        holders.append(ctx)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        db.session.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        with pytest.raises(OperationalError, match="lock timeout"):
+            lock_head()
+        db.session.rollback()
+    finally:
+        ctx.pop()
+        for held in reversed(holders):
+            db.session.rollback()
+            held.pop()
+
+
 def test_the_rebuild_command(runner, world, clock):
     company, _admin, worker = world
     forget_all()
@@ -104,7 +173,19 @@ def test_the_rebuild_command(runner, world, clock):
     assert result.exit_code == 0, result.output
     assert "1 companies and 1 workers" in result.output
     assert kept("company", company.id).points == 70 and kept("worker", worker.id).points == 80
+    forget_all()
+    result = runner.invoke(args=["credit", "rebuild", "--batch", "1", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert kept("company", company.id).points == 70 and kept("worker", worker.id).points == 80
     assert runner.invoke(args=["credit", "rebuild", "--batch", "0"]).exit_code != 0
+    assert runner.invoke(args=["credit", "rebuild", "--processes", "0"]).exit_code != 0
+
+
+def test_a_rebuild_computes_in_two_processes_on_postgresql_and_one_on_sqlite_unless_configured(app, monkeypatch):
+    expected = min(2, os.cpu_count() or 1) if db.engine.dialect.name == "postgresql" else 1
+    assert services.rebuild_processes() == expected
+    monkeypatch.setitem(app.config, "CREDIT_REBUILD_PROCESSES", 3)
+    assert services.rebuild_processes() == 3
 
 
 def test_refresh_due_moves_a_score_the_day_after_a_component_stops_counting(app, factory, clock, world):

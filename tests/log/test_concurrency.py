@@ -221,11 +221,11 @@ def test_a_change_committed_before_the_head_lock_is_in_the_next_digest(app, fact
     a_waits, b_committed = threading.Event(), threading.Event()
     lock_head = log_services._lock_head_size
 
-    def paused_lock():
+    def paused_lock(**kw):
         if threading.current_thread().name == "writer-A" and not a_waits.is_set():
             a_waits.set()
             assert b_committed.wait(30)
-        return lock_head()
+        return lock_head(**kw)
 
     monkeypatch.setattr(log_services, "_lock_head_size", paused_lock)
     errors: list = []
