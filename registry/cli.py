@@ -41,6 +41,7 @@ def register(app: Flask) -> None:
     """Add every command: `demo` and each domain's groups (called once, by the app factory)."""
     # Imported here: the domains' command modules load their models, which the factory has set up by now.
     from .accounts.cli import register_cli as accounts
+    from .backup.cli import register_cli as backup
     from .bulletins.cli import register_cli as bulletins
     from .calendar.cli import register_cli as calendar
     from .credit.cli import register_cli as credit
@@ -52,5 +53,5 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(demo)
     for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar, bulletins,
-                                credit):
+                                credit, backup):
         register_domain_cli(app)

@@ -40,9 +40,10 @@ if [ $want_browser -eq 1 ] && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 # Go and its sumdb packages for the transparency-log interoperability test (tests/go),
-# built in GOPATH mode from /usr/share/gocode: no module proxy is needed.
+# built in GOPATH mode from /usr/share/gocode: no module proxy is needed. pg_dump and
+# pg_restore for the backups of a PostgreSQL registry (tests/backup).
 if [ $want_browser -eq 1 ]; then
-  apt_install golang-go golang-golang-x-mod-dev
+  apt_install golang-go golang-golang-x-mod-dev postgresql-client
 fi
 
 # 3. The virtual environment, reinstalled only when the pins change.

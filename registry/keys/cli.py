@@ -1,5 +1,8 @@
-"""`flask --app wsgi keys …`: create missing keys, rotate one purpose's key, list the keys."""
+"""`flask --app wsgi keys …`: create missing keys, rotate one purpose's key, list the keys, export them under a
+passphrase and import them back."""
 from __future__ import annotations
+
+import os
 
 import click
 from flask import Flask, current_app
@@ -94,6 +97,51 @@ def keys_list():
     for purpose in PURPOSES:
         for key in ring.keys(purpose, fresh=True):
             click.echo(f"{purpose}\t{key.id}\t{key.state}\t{key.created}")
+
+
+def _passphrase(passphrase_file, *, confirm: bool) -> str:
+    """From `--passphrase-file` (its first line), else REGISTRY_KEYS_PASSPHRASE, else asked without echo: never an
+    argument, which the shell's history and the process list would show."""
+    if passphrase_file is not None:
+        return passphrase_file.readline().rstrip("\r\n")
+    if os.environ.get("REGISTRY_KEYS_PASSPHRASE"):
+        return os.environ["REGISTRY_KEYS_PASSPHRASE"]
+    return click.prompt("passphrase / 口令", hide_input=True, confirmation_prompt=confirm, err=True)
+
+
+@keys_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@click.option("--passphrase-file", type=click.File("r"), help="Read the passphrase from this file's first line.")
+def keys_export(file, passphrase_file):
+    """Write every key to FILE, encrypted under a passphrase (scrypt and AES-256-GCM); keep it apart from backups."""
+    from .transfer import TransferError, export_keys
+
+    try:
+        data = export_keys(keyring(), _passphrase(passphrase_file, confirm=True))
+    except TransferError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from None
+    fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"exported the keys of {len(PURPOSES)} purposes to {file} / 已导出密钥", err=True)
+
+
+@keys_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--passphrase-file", type=click.File("r"), help="Read the passphrase from this file's first line.")
+@click.option("--replace", is_flag=True, help="Replace key files that hold other keys (kept beside, renamed).")
+def keys_import(file, passphrase_file, replace):
+    """Read the keys of an export FILE into REGISTRY_KEYS_DIR (nothing is written if anything is wrong)."""
+    from .transfer import TransferError, import_keys
+
+    try:
+        done = import_keys(keyring(), file.read(), _passphrase(passphrase_file, confirm=False), replace=replace)
+    except TransferError as exc:
+        raise click.ClickException(f"{exc.code}: {exc}") from None
+    click.echo(f"imported {', '.join(done.written) or 'nothing'}; already there: {', '.join(done.unchanged) or 'none'}"
+               f" / 已导入密钥", err=True)
+    for path in done.replaced:
+        click.echo(f"kept the replaced file as {path}", err=True)
 
 
 def register_cli(app: Flask) -> None:

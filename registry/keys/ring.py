@@ -134,10 +134,11 @@ class KeyRing:
         keys = self.keys(purpose, fresh=True)
         if keys[0].id == key_id:
             raise ValueError("the current key cannot be retired")
-        self._write(purpose, [Key(k.purpose, k.id, k.material, k.created, "retired") if k.id == key_id else k
+        self.write(purpose, [Key(k.purpose, k.id, k.material, k.created, "retired") if k.id == key_id else k
                               for k in keys])
 
-    def _write(self, purpose: str, keys: list[Key]) -> None:
+    def write(self, purpose: str, keys: list[Key]) -> None:
+        """Write a purpose's file whole (current key first), atomically, readable by this user alone."""
         self.ensure_dir()
         doc = {
             "purpose": purpose,
@@ -171,7 +172,7 @@ class KeyRing:
                   clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"), "current")
         demoted = [Key(k.purpose, k.id, k.material, k.created, "active" if k.state == "current" else k.state)
                    for k in existing]
-        self._write(purpose, [key] + demoted)
+        self.write(purpose, [key] + demoted)
         return key
 
     def ensure_all(self) -> list[str]:

@@ -29,3 +29,28 @@ def fresh_app(base_config, **overrides):
         limiter.__dict__.update(saved_limiter)
         api.__dict__.clear()
         api.__dict__.update(saved_api)
+
+
+@contextlib.contextmanager
+def empty_database(base_url: str, folder):
+    """The URL of a new, empty database of `base_url`'s engine: a SQLite file in `folder`, or a PostgreSQL database
+    on the same server (dropped afterwards)."""
+    import secrets
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(base_url)
+    if base.get_backend_name() == "sqlite":
+        yield f"sqlite:///{folder / f'empty-{secrets.token_hex(4)}.sqlite3'}"
+        return
+    name = f"{base.database}_empty_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
