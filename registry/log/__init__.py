@@ -7,9 +7,11 @@ def register(app):
     from . import api as api_mod
     from . import (
         models,  # noqa: F401  (the tables)
+        tiles_views,
         views,
     )
 
     api.register_blueprint(api_mod.blp)
     api.register_blueprint(api_mod.states_blp)
     app.register_blueprint(views.bp)
+    app.register_blueprint(tiles_views.bp)

@@ -100,6 +100,20 @@ def checkpoint():
         raise click.ClickException(f"checkpoint of size {outcome.size} refused; alarm {outcome.alarm_id} raised")
 
 
+@log_cli.command("export-tiles")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_tiles(directory):
+    """Write the log, as of its latest checkpoint, into DIRECTORY as C2SP tlog-tiles static files for a mirror."""
+    from .mirror import export
+
+    try:
+        done = export(directory, _ring(), current_app.config["LOG_ORIGIN"])
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"tiles of the checkpoint of size {done.size} in {directory}: {done.written} files written, "
+               f"{done.kept} full ones already there", err=True)
+
+
 @log_cli.command("alarms")
 @click.option("--all", "show_all", is_flag=True, help="Acknowledged ones too.")
 @click.option("--ack", "ack", type=int, multiple=True, metavar="ID", help="Acknowledge an alarm.")

@@ -11,7 +11,7 @@ import json
 
 import rfc8785
 
-from ...tlog import merkle, note
+from ...tlog import merkle, note, tiles
 
 
 class RemoteError(Exception):
@@ -157,4 +157,62 @@ def record_entry_problem(rec: dict, digest: str, fields: dict) -> str | None:
         return f"{record_label(rec)}: entry {index} is about another record"
     if fields.get("digest") != digest:
         return f"{record_label(rec)}: canonical state digest differs from entry {index}"
+    return None
+
+
+# --- a static mirror's tiles (c2sp.org/tlog-tiles) ---------------------------------------------
+
+
+def tile_hashes(level: int, n: int, width: int, data: bytes) -> list[bytes]:
+    """The hashes of a fetched tile; RemoteError unless it holds exactly `width` of them."""
+    if len(data) != width * tiles.HASH_SIZE:
+        raise RemoteError(f"{tiles.tile_path(level, n, width)}: {len(data)} bytes, not {width} hashes")
+    return tiles.split_hashes(data)
+
+
+def tiles_problem(levels: list[list[bytes]], cp: note.Checkpoint) -> str | None:
+    """Why a tree's tiles, level by level, are not the tree of checkpoint `cp` (or None): the leaf hashes must give
+    its root, and each higher level's hashes must be the roots of the groups of 256 below them."""
+    leaves = levels[0] if levels else []
+    if len(leaves) != cp.size:
+        return f"tiles: {len(leaves)} leaf hashes for a checkpoint of size {cp.size}"
+    if merkle.root_from_leaves(leaves) != cp.root:
+        return f"tiles: the leaf hashes do not give the root of the checkpoint of size {cp.size}"
+    for level in range(1, len(levels)):
+        below = levels[level - 1]
+        expected = [merkle.root_from_leaves(below[i:i + tiles.WIDTH])
+                    for i in range(0, len(below) - tiles.WIDTH + 1, tiles.WIDTH)]
+        for k, (got, want) in enumerate(zip(levels[level], expected, strict=False)):
+            if got != want:
+                return (f"{tiles.tile_path(level, k // tiles.WIDTH, tiles.widest(level, k // tiles.WIDTH, cp.size))}"
+                        f": hash {k % tiles.WIDTH} is not the root of the 256 hashes below it")
+        if len(levels[level]) != len(expected):
+            return f"tiles: level {level} has {len(levels[level])} hashes, the tree {len(expected)}"
+    return None
+
+
+def seen_problem_in_tiles(last_size: int, last_root: bytes, latest: note.Checkpoint,
+                          leaves: list[bytes]) -> str | None:
+    """`seen_problem` for a mirror, which serves no proofs: the checkpoint seen before must be the root of the
+    first `last_size` leaf hashes of the latest tree's tiles."""
+    if latest.size < last_size:
+        return seen_problem(last_size, last_root, latest, None)
+    if merkle.root_from_leaves(leaves[:last_size]) != last_root:
+        return (f"the mirror's tiles (size {latest.size}) do not contain the checkpoint of size {last_size} seen "
+                f"before: the log forked or was rewritten")
+    return None
+
+
+def bundle_problem(n: int, width: int, data: bytes, leaves: list[bytes]) -> str | None:
+    """Why entry bundle n does not hold the entries of leaf hashes n·256… (or None)."""
+    path = tiles.entries_path(n, width)
+    try:
+        entries = tiles.unbundle(data)
+    except ValueError as exc:
+        return f"{path}: {exc}"
+    if len(entries) != width:
+        return f"{path}: {len(entries)} entries, not {width}"
+    for k, entry in enumerate(entries):
+        if merkle.leaf_hash(entry) != leaves[n * tiles.WIDTH + k]:
+            return f"{path}: entry {n * tiles.WIDTH + k} does not hash to its leaf in the tiles"
     return None

@@ -4,6 +4,13 @@
 checks in .checks: the checkpoint's signature; its consistency with the checkpoints seen before (kept in a
 local state file, written atomically); the listed earlier checkpoints; the inclusion of every (or a sample
 of) entry and the latest receipt; and, with `records`, a company's downloaded canonical states.
+
+A URL that serves `checkpoint` at its root is a tlog-tiles prefix (a static mirror `flask log export-tiles` wrote,
+or a registry's own `/log`): there it fetches the checkpoint, every hash tile of its tree and every (or a sample of)
+entry bundle, recomputes each level and the root from the leaf hashes, checks each entry against its leaf, and
+checks the checkpoint seen before is the root of the leaves it had. A mirror serves no proofs: it needs none, since
+it serves every hash. Its keys come from `--key`, else from its `key` file (trusted on first use: the state file
+keeps them).
 """
 from __future__ import annotations
 
@@ -17,7 +24,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from ...tlog import note
+from ...tlog import note, tiles
 from . import checks
 from .checks import RemoteError, unb64
 from .report import Counted, Report
@@ -34,7 +41,7 @@ def http_fetch(base_url: str, timeout: float = 30) -> Fetch:
                                                            "Accept": "application/json, text/plain"})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 — the operator's URL
-                return resp.status, resp.read()
+                return resp.status or 200, resp.read()  # a file:// URL (a mirror's folder) has no status
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
 
@@ -119,8 +126,14 @@ def verify_remote(base_url: str, state_path: str | os.PathLike, *, all_entries: 
     state_path = Path(state_path)
     try:
         state = load_state(state_path)
-        _verify_remote(fetch, state, state_path, report, all_entries=all_entries, sample=sample,
-                       records=records, pinned_keys=pinned_keys)
+        if _is_tiles_prefix(fetch):
+            if records:
+                raise RemoteError("--record needs a registry's URL: a mirror serves no states")
+            _verify_mirror(fetch, state, state_path, report, all_entries=all_entries, sample=sample,
+                           pinned_keys=pinned_keys)
+        else:
+            _verify_remote(fetch, state, state_path, report, all_entries=all_entries, sample=sample,
+                           records=records, pinned_keys=pinned_keys)
     except RemoteError as exc:
         report.fail(str(exc))
     return report
@@ -128,7 +141,10 @@ def verify_remote(base_url: str, state_path: str | os.PathLike, *, all_entries: 
 
 def _verify_remote(fetch: Fetch, state: dict, state_path: Path, report: Report, *, all_entries: bool, sample: int,
                    records: list[dict] | None, pinned_keys: list[str] | None) -> None:
-    served, known, origin = _check_keys(fetch, state, state_path, report, pinned_keys)
+    served = [line for line in _get(fetch, "/api/v1/log/key").decode("utf-8", "replace").split("\n") if line]
+    if not served:
+        raise RemoteError("GET /api/v1/log/key: no key")
+    known, origin = _check_keys(served, state, state_path, report, pinned_keys)
     signed = _get(fetch, "/api/v1/log/checkpoint").decode("utf-8", "replace")
     try:
         latest = note.open_checkpoint(signed, known, origin)
@@ -147,12 +163,9 @@ def _verify_remote(fetch: Fetch, state: dict, state_path: Path, report: Report, 
     _remember(state, state_path, origin, served, latest, signed)
 
 
-def _check_keys(fetch: Fetch, state: dict, state_path: Path, report: Report,
-                pinned_keys: list[str] | None) -> tuple[list[str], list[note.Verifier], str]:
-    """The served key lines, the keys that verify (served or pinned, plus those seen before), and the origin."""
-    served = [line for line in _get(fetch, "/api/v1/log/key").decode("utf-8", "replace").split("\n") if line]
-    if not served:
-        raise RemoteError("GET /api/v1/log/key: no key")
+def _check_keys(served: list[str], state: dict, state_path: Path, report: Report,
+                pinned_keys: list[str] | None) -> tuple[list[note.Verifier], str]:
+    """The keys that verify (served or pinned, plus those seen before), and the origin."""
     keys, problems = checks.parse_keys(pinned_keys if pinned_keys else served)
     for p in problems:
         report.fail(p)
@@ -168,7 +181,7 @@ def _check_keys(fetch: Fetch, state: dict, state_path: Path, report: Report,
     new_keys = [line for line in served if line not in state["keys"]]
     if state["keys"] and new_keys and not pinned_keys:
         report.note(f"keys: {len(new_keys)} new since last time (a rotation?): {', '.join(new_keys)}")
-    return served, known, origin
+    return known, origin
 
 
 def _check_against_seen(fetch: Fetch, state: dict, state_path: Path, latest: note.Checkpoint, signed: str,
@@ -301,3 +314,83 @@ def _remember(state: dict, state_path: Path, origin: str, served: list[str], lat
         seen.append({"size": latest.size, "root": base64.b64encode(latest.root).decode(), "note": signed})
     state["checkpoints"] = sorted(seen, key=lambda c: c["size"])[-1000:]
     save_state(state_path, state)
+
+
+# --- a tlog-tiles prefix: a static mirror, or a registry's /log ----------------------------------
+
+
+def _is_tiles_prefix(fetch: Fetch) -> bool:
+    """A tlog-tiles prefix serves `checkpoint` at its root; a registry's base URL serves it under /api/v1/log/."""
+    try:
+        status, _body = fetch("/checkpoint")
+    except (OSError, urllib.error.URLError):
+        return False
+    return status == 200
+
+
+def _verify_mirror(fetch: Fetch, state: dict, state_path: Path, report: Report, *, all_entries: bool,
+                   sample: int, pinned_keys: list[str] | None) -> None:
+    try:
+        status, body = fetch("/key")
+    except (OSError, urllib.error.URLError):
+        status, body = 0, b""
+    served = [line for line in body.decode("utf-8", "replace").split("\n") if line] if status == 200 else []
+    if not served and not pinned_keys:
+        raise RemoteError("the mirror serves no `key` file: pass the log's verifier key with --key")
+    known, origin = _check_keys(served or list(pinned_keys), state, state_path, report, pinned_keys)
+    signed = _get(fetch, "/checkpoint").decode("utf-8", "replace")
+    try:
+        latest = note.open_checkpoint(signed, known, origin)
+    except note.NoteError as exc:
+        raise RemoteError(f"checkpoint: signature does not verify ({exc})") from None
+    report.note(f"checkpoint: size {latest.size}, signature verified")
+    levels: list[list[bytes]] = []
+    fetched = 0
+    for level, n, width in tiles.tiles_of(latest.size):
+        if level == len(levels):
+            levels.append([])
+        data = _get(fetch, "/" + tiles.tile_path(level, n, width))
+        levels[level] += checks.tile_hashes(level, n, width, data)
+        fetched += 1
+    problem = checks.tiles_problem(levels, latest)
+    if problem:
+        report.fail(problem)
+        return
+    report.note(f"tiles: {fetched} hash tiles fetched; every level and the root recomputed from the leaf hashes")
+    leaves = levels[0] if levels else []
+    seen = state["checkpoints"]
+    if seen:
+        last = max(seen, key=lambda c: c["size"])
+        problem = checks.seen_problem_in_tiles(last["size"], base64.b64decode(last["root"]), latest, leaves)
+        if problem:
+            report.alarm = True
+            report.fail(f"ALARM: {problem}")
+            state["alarms"] = (state["alarms"] + [{"problem": problem, "seen": last["note"], "served": signed}])[-50:]
+            save_state(state_path, state)
+            return
+        report.note(f"consistent with the checkpoint of size {last['size']} seen before")
+    if latest.size:
+        _check_bundles(fetch, leaves, latest, report, all_entries=all_entries, sample=sample)
+    _remember(state, state_path, origin, served, latest, signed)
+
+
+def _check_bundles(fetch: Fetch, leaves: list[bytes], latest: note.Checkpoint, report: Report, *,
+                   all_entries: bool, sample: int) -> None:
+    """Every entry bundle (or the first, the last and a random sample): each entry hashes to its leaf."""
+    count = (latest.size + tiles.WIDTH - 1) // tiles.WIDTH
+    if all_entries:
+        chosen = list(range(count))
+    else:
+        rng = random.SystemRandom()
+        chosen = sorted({0, count - 1, *rng.sample(range(count), min(sample, count))})
+    bad = Counted(report)
+    for n in chosen:
+        width = tiles.widest(0, n, latest.size)
+        try:
+            problem = checks.bundle_problem(n, width, _get(fetch, "/" + tiles.entries_path(n, width)), leaves)
+        except RemoteError as exc:
+            problem = str(exc)
+        if problem:
+            bad.fail(problem)
+    bad.close("entry bundles")
+    report.note(f"entry bundles: {len(chosen)} of {count} fetched, every entry hashes to its leaf")

@@ -3,6 +3,7 @@
 // implementation of C2SP signed notes and RFC 6962 / RFC 9162 proofs.
 //
 //	verifier BASE_URL
+//	verifier -tiles PREFIX     (a c2sp.org/tlog-tiles mirror: tlog.TileHashReader, see runTiles)
 //	verifier -note VKEY FILE   (note.Open one signed note, e.g. a bulletin manifest; print its text)
 //
 // It fetches /api/v1/log/key (one verifier key a line), verifies the latest checkpoint with
@@ -290,6 +291,187 @@ func run(base string) (int64, error) {
 	return latest.size, nil
 }
 
+// tilePath writes a tile's c2sp.org/tlog-tiles path: tile/<L>/<N>[.p/<W>], N in 3-digit elements,
+// all but the last prefixed with x. (tlog.Tile.Path writes the sumdb layout, with the height in it.)
+func tilePath(t tlog.Tile) string {
+	return "tile/" + strconv.Itoa(t.L) + "/" + indexPath(t.N) + widthSuffix(t.W)
+}
+
+func entriesPath(n int64, w int) string {
+	return "tile/entries/" + indexPath(n) + widthSuffix(w)
+}
+
+func indexPath(n int64) string {
+	s := fmt.Sprintf("%03d", n%1000)
+	for n /= 1000; n > 0; n /= 1000 {
+		s = fmt.Sprintf("x%03d/", n%1000) + s
+	}
+	return s
+}
+
+func widthSuffix(w int) string {
+	if w == 1<<8 {
+		return ""
+	}
+	return fmt.Sprintf(".p/%d", w)
+}
+
+// tileReader fetches tiles of height 8 from a tlog-tiles prefix, for tlog.TileHashReader, and keeps
+// those TileHashReader has checked (SaveTiles) so that each is fetched once.
+type tileReader struct {
+	base  string
+	saved map[string][]byte
+}
+
+func (r *tileReader) Height() int { return 8 }
+
+func (r *tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
+	out := make([][]byte, len(tiles))
+	for i, t := range tiles {
+		if data, ok := r.saved[tilePath(t)]; ok {
+			out[i] = data
+			continue
+		}
+		data, err := get(r.base, "/"+tilePath(t))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = data
+	}
+	return out, nil
+}
+
+func (r *tileReader) SaveTiles(tiles []tlog.Tile, data [][]byte) {
+	for i, t := range tiles {
+		r.saved[tilePath(t)] = data[i]
+	}
+}
+
+// runTiles is `verifier -tiles PREFIX`: the log as a mirror serves it. tlog.TileHashReader reads
+// the hashes through tiles it checks against the signed tree; tlog.TreeHash recomputes the root;
+// every entry of every bundle must hash (tlog.RecordHash) to its leaf; and the entries, hashed into
+// stored hashes of our own, must give the root and every hash of every tile.
+func runTiles(base string) (int64, int, error) {
+	keys, err := get(base, "/key")
+	if err != nil {
+		return 0, 0, err
+	}
+	var list []note.Verifier
+	for _, line := range strings.Split(strings.TrimSpace(string(keys)), "\n") {
+		v, err := note.NewVerifier(line)
+		if err != nil {
+			return 0, 0, fmt.Errorf("note.NewVerifier(%q): %v", line, err)
+		}
+		list = append(list, v)
+	}
+	if len(list) == 0 {
+		return 0, 0, errors.New("no verifier key")
+	}
+	signed, err := get(base, "/checkpoint")
+	if err != nil {
+		return 0, 0, err
+	}
+	cp, err := openCheckpoint(signed, note.VerifierList(list...), list[0].Name())
+	if err != nil {
+		return 0, 0, fmt.Errorf("checkpoint: %v", err)
+	}
+	tree := tlog.Tree{N: cp.size, Hash: cp.root}
+	reader := &tileReader{base, map[string][]byte{}}
+	hashes := tlog.TileHashReader(tree, reader)
+	root, err := tlog.TreeHash(cp.size, hashes)
+	if err != nil {
+		return 0, 0, fmt.Errorf("tlog.TreeHash over the tiles: %v", err)
+	}
+	if root != cp.root {
+		return 0, 0, errors.New("the tiles' root is not the checkpoint's")
+	}
+	// The entries again, into stored hashes of our own (tlog.StoredHashesForRecordHash): the root they
+	// give, and every tile compared hash by hash. TileHashReader does not authenticate a full tile
+	// whose parent tile also holds several of the tree hash's subtrees (its loop over the tiles to
+	// authenticate starts past them by their count, not by the tiles'), so it is not relied on alone.
+	var stored []tlog.Hash
+	own := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			if x < 0 || x >= int64(len(stored)) {
+				return nil, fmt.Errorf("stored hash %d not computed", x)
+			}
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	bundles := 0
+	for n := int64(0); n*256 < cp.size; n++ {
+		w := 256
+		if left := cp.size - n*256; left < 256 {
+			w = int(left)
+		}
+		data, err := get(base, "/"+entriesPath(n, w))
+		if err != nil {
+			return 0, 0, err
+		}
+		indexes := make([]int64, w)
+		for k := range indexes {
+			indexes[k] = tlog.StoredHashIndex(0, n*256+int64(k))
+		}
+		leaves, err := hashes.ReadHashes(indexes)
+		if err != nil {
+			return 0, 0, fmt.Errorf("leaves of bundle %d: %v", n, err)
+		}
+		for k := 0; k < w; k++ {
+			if len(data) < 2 {
+				return 0, 0, fmt.Errorf("%s: ends before entry %d", entriesPath(n, w), k)
+			}
+			size := int(data[0])<<8 | int(data[1])
+			if len(data) < 2+size {
+				return 0, 0, fmt.Errorf("%s: entry %d is cut short", entriesPath(n, w), k)
+			}
+			index := n*256 + int64(k)
+			leaf := tlog.RecordHash(data[2 : 2+size])
+			if leaf != leaves[k] {
+				return 0, 0, fmt.Errorf("entry %d: tlog.RecordHash is not its leaf in the tiles", index)
+			}
+			more, err := tlog.StoredHashesForRecordHash(index, leaf, own)
+			if err != nil {
+				return 0, 0, err
+			}
+			stored = append(stored, more...)
+			data = data[2+size:]
+		}
+		if len(data) != 0 {
+			return 0, 0, fmt.Errorf("%s: bytes after entry %d", entriesPath(n, w), w-1)
+		}
+		bundles++
+	}
+	if root, err := tlog.TreeHash(cp.size, own); err != nil || root != cp.root {
+		return 0, 0, fmt.Errorf("the entries do not give the checkpoint's root (%v)", err)
+	}
+	for L := 0; cp.size>>(8*L) > 0; L++ {
+		count := cp.size >> (8 * L)
+		for n := int64(0); n*256 < count; n++ {
+			w := 256
+			if left := count - n*256; left < 256 {
+				w = int(left)
+			}
+			t := tlog.Tile{H: 8, L: L, N: n, W: w}
+			data, err := get(base, "/"+tilePath(t))
+			if err != nil {
+				return 0, 0, err
+			}
+			if len(data) != w*tlog.HashSize {
+				return 0, 0, fmt.Errorf("%s: %d bytes, not %d hashes", tilePath(t), len(data), w)
+			}
+			for k := 0; k < w; k++ {
+				want := stored[tlog.StoredHashIndex(8*L, n*256+int64(k))]
+				if string(data[k*tlog.HashSize:(k+1)*tlog.HashSize]) != string(want[:]) {
+					return 0, 0, fmt.Errorf("%s: hash %d is not the entries' own", tilePath(t), k)
+				}
+			}
+		}
+	}
+	return cp.size, bundles, nil
+}
+
 // openNote is `verifier -note VKEY FILE`: note.Open one signed note (a bulletin manifest) with one
 // verifier key and print its text.
 func openNote(vkey, path string) error {
@@ -317,8 +499,17 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) == 3 && os.Args[1] == "-tiles" {
+		size, bundles, err := runTiles(strings.TrimRight(os.Args[2], "/"))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("ok %d %d\n", size, bundles)
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: verifier BASE_URL | verifier -note VKEY FILE")
+		fmt.Fprintln(os.Stderr, "usage: verifier BASE_URL | verifier -tiles PREFIX | verifier -note VKEY FILE")
 		os.Exit(2)
 	}
 	size, err := run(strings.TrimRight(os.Args[1], "/"))
