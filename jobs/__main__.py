@@ -2,8 +2,10 @@
 
 Settings: REGISTRY_TASK_LEASE_SECONDS (default 20: a running task's heartbeat
 renews it every quarter; a dead process's task is claimed again once it lapses),
-REGISTRY_TASK_POLL_SECONDS (default 1), the schedule variables in
-jobs.schedules, and the application's own REGISTRY_* variables.
+REGISTRY_TASK_POLL_SECONDS (default 1), REGISTRY_JOBS_HEARTBEAT_SECONDS (default
+10: how often the process records that it is alive, for /readyz and /metrics),
+the schedule variables in jobs.schedules, and the application's own REGISTRY_*
+variables.
 """
 from __future__ import annotations
 
@@ -13,13 +15,16 @@ import secrets
 import signal
 import socket
 import threading
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from registry import create_app
+from registry.tasks.heartbeats import DEFAULT_BEAT_SECONDS
 from registry.tasks.services import DEFAULT_LEASE_SECONDS
 
+from . import heartbeat
 from .runner import run_scheduled, work_tasks
 from .schedules import active_schedules
 
@@ -38,9 +43,15 @@ def main() -> int:
     owner = f"{socket.gethostname()[:64]}:{os.getpid()}:{secrets.token_hex(4)}"
     lease_seconds = float(os.environ.get("REGISTRY_TASK_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
     poll_seconds = float(os.environ.get("REGISTRY_TASK_POLL_SECONDS", 1))
+    beat_seconds = float(os.environ.get("REGISTRY_JOBS_HEARTBEAT_SECONDS", DEFAULT_BEAT_SECONDS))
     schedules = active_schedules()
 
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+    # Not a Schedule: every process beats for itself, where a schedule runs once per slot across processes.
+    # The first beat at once, so a process that just started is seen alive before its first interval.
+    scheduler.add_job(heartbeat.beat, IntervalTrigger(seconds=beat_seconds), next_run_time=datetime.now(UTC),
+                      args=(app, owner, {s.name: s.seconds for s in schedules}), id="jobs.heartbeat",
+                      name="jobs.heartbeat", max_instances=1, coalesce=True)
     for schedule in schedules:
         scheduler.add_job(
             run_scheduled,
@@ -87,6 +98,7 @@ def main() -> int:
             scheduler.shutdown(wait=True)
         if worker.is_alive():
             worker.join()
+        heartbeat.stopped(app, owner)
     log.info("jobs process %s stopped", owner)
     return 0
 

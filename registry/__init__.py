@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import inspect
-import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from .api_util import BEARER
 from .database import configure_engine, read_only_transactions, reset_transactions, write_transactions
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .keys import KeyRing
+from .monitoring import logs as monitoring_logs
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -72,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("TESTING") and app.config["ENV_NAME"] not in {"development", "test"}:
         app.config["SESSION_COOKIE_SECURE"] = True
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    monitoring_logs.configure(app.config["LOG_FORMAT"])
 
     app.extensions["jiaxin_keys"] = KeyRing(app.config["KEYS_DIR"])
 
@@ -94,8 +94,10 @@ def create_app(config: dict | None = None) -> Flask:
     api.spec.components.security_scheme(BEARER, {"type": "http", "scheme": "bearer", "description": (
         "An account's API token, or a worker's self-service session token on /api/v1/self/*.")})
 
-    from . import errors, security, web
+    from . import errors, monitoring, security, web
 
+    # First: its timer must run before any hook that may refuse the request.
+    monitoring.register(app)
     errors.register(app)
     security.register(app)
     web.register(app)

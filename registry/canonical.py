@@ -71,7 +71,7 @@ AGGREGATE_TABLES: dict[str, tuple[str, ...]] = {
 }
 # Tables that hold no business state: the log itself, queues, leases, the outbox.
 UNLOGGED_TABLES = frozenset({
-    "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "outbox",
+    "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "jobs_processes", "outbox",
     # The transparency log's tree, checkpoints and alarms: the log itself.
     "log_hashes", "log_checkpoints", "log_alarms",
     # Reads of personal data (a worker's, a company contact person's): private, never in the public log.

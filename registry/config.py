@@ -116,6 +116,13 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # An account's web session ends after this long unused, and this long after sign-in whatever happens.
         "SESSION_IDLE_MINUTES": int(os.environ.get("REGISTRY_SESSION_IDLE_MINUTES", "30")),
         "SESSION_MAX_HOURS": int(os.environ.get("REGISTRY_SESSION_MAX_HOURS", "12")),
+        # Who may read /metrics: the holder of this bearer token; without one, this machine alone (development) or
+        # nobody (production).
+        "METRICS_TOKEN": os.environ.get("REGISTRY_METRICS_TOKEN", ""),
+        # /readyz fails when no jobs process has recorded its heartbeat for this long; 0: not checked.
+        "READY_JOBS_SECONDS": int(os.environ.get("REGISTRY_READY_JOBS_SECONDS", "60")),
+        # text, or json: one JSON object per log line (registry/monitoring/logs.py).
+        "LOG_FORMAT": os.environ.get("REGISTRY_LOG_FORMAT", "text").strip().lower(),
     }
 
 
@@ -214,6 +221,8 @@ def check_safe(config: dict) -> None:
         problems.append("REGISTRY_SECRET_KEY is missing, a default or shorter than 32 characters")
     if config.get("ARGON2_CHEAP"):
         problems.append("REGISTRY_ARGON2_CHEAP is on")
+    if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
+        problems.append("REGISTRY_METRICS_TOKEN is shorter than 32 characters")
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
         problems.append("REGISTRY_RATELIMIT_STORAGE_URL is memory:// (use redis://)")
     from .cards.qr import origin_of

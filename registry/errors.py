@@ -172,8 +172,12 @@ def error_body(code: str, zh: str, en: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": {"zh": zh, "en": en}, "fields": fields or {}}}
 
 
+# Machine endpoints outside /api/: their errors are JSON whatever the client accepts.
+_JSON_PATHS = ("/healthz", "/readyz", "/metrics", "/log/checkpoint", "/log/key")
+
+
 def wants_json() -> bool:
-    if request.path.startswith(("/api/", "/log/tile/")) or request.path in ("/healthz", "/log/checkpoint", "/log/key"):
+    if request.path.startswith(("/api/", "/log/tile/")) or request.path in _JSON_PATHS:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -1,10 +1,15 @@
-"""GET /healthz: the app answers and so does its database (one SELECT 1)."""
+"""GET /healthz: the app answers and so does its database (one SELECT 1), cheap enough to ask every second.
+GET /readyz: the deployment can do its work — the database answers, the keys can be read, a jobs process beats
+(registry/monitoring/readiness.py)."""
 import swagger_ui_bundle
-from flask import Blueprint, jsonify, send_from_directory
+from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
+from . import clock
 from .errors import ApiError
 from .extensions import db
+from .keys import keyring
+from .monitoring import readiness
 
 bp = Blueprint("health", __name__)
 
@@ -17,6 +22,16 @@ def healthz():
         db.session.rollback()
         raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.") from None
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():
+    checks = readiness.check_all(keyring(), clock.now(), current_app.config["READY_JOBS_SECONDS"])
+    status, body = readiness.answer(checks)
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.get("/api/docs-assets/<path:filename>")

@@ -17,12 +17,19 @@ demo_json=$($FLASK demo --if-empty --logins)
 REGISTRY_RATELIMIT_STORAGE_URL=$(.venv/bin/python scripts/ratelimit_storage.py)
 export REGISTRY_RATELIMIT_STORAGE_URL
 
+# Each gunicorn worker writes its request metrics here and /metrics adds up all of them; emptied at each start,
+# as prometheus_client requires (a dead worker's files would otherwise count again after a restart).
+metrics_dir=${PROMETHEUS_MULTIPROC_DIR:-instance/prometheus}
+rm -rf "$metrics_dir" && mkdir -p -m 0700 "$metrics_dir"
+
 .venv/bin/python -m jobs &
 jobs_pid=$!
 # The access log names the path only: a query string (a listings search by a person's full name) or a referer
 # holding one never reaches a log.
-.venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - \
-  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' --log-level warning wsgi:app &
+# The logger class writes gunicorn's own lines as JSON too when REGISTRY_LOG_FORMAT=json.
+PROMETHEUS_MULTIPROC_DIR=$metrics_dir .venv/bin/gunicorn --workers 2 --bind "$HOST:$PORT" --access-logfile - \
+  --access-logformat '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)s' --log-level warning \
+  --logger-class registry.monitoring.logs.GunicornLogger wsgi:app &
 web_pid=$!
 
 stop() { kill "$web_pid" "$jobs_pid" 2>/dev/null || true; wait "$web_pid" "$jobs_pid" 2>/dev/null || true; }

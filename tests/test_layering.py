@@ -20,6 +20,7 @@ PURE = ["companies/uscc.py", "companies/districts.py", "companies/phones.py", "c
         "trace/textmask.py", "trace/review_rules.py",
         "complaints/rules.py", "sanctions/objection_rules.py", "attachments/rules.py",
         "trace/service_file.py", "credit/rules.py", "credit/scoring.py", "credit/feeds.py", "credit/market_access.py",
+        "monitoring/labels.py",
         *sorted(
             str(p.relative_to(REGISTRY)) for p in (REGISTRY / "imports" / "staff_file").glob("*.py"))]
 IMPURE = ("flask", "sqlalchemy", "werkzeug", "registry.extensions", "registry.database", "registry.errors")

@@ -32,6 +32,7 @@ from .services import entry_mac, log_size, read_hashes
 log = logging.getLogger(__name__)
 
 CHUNK = 2000  # entries re-hashed per query
+REFUSED_KIND = "checkpoint_refused"  # the alarm of a checkpoint the signer refused
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def sign_if_grown(ring: KeyRing, origin: str) -> Outcome:
 
 def _refuse(size: int, prev: LogCheckpoint | None, problems: list[str]) -> Outcome:
     alarm = raise_alarm(
-        "checkpoint_refused", f"checkpoint of size {size} refused: {summary(problems)}",
+        REFUSED_KIND, f"checkpoint of size {size} refused: {summary(problems)}",
         {"size": size, "previous_size": prev.size if prev else 0,
          "previous_checkpoint": prev.id if prev else None, "problems": problems[:MAX_PROBLEMS]})
     return Outcome("refused", size, prev, problems, alarm.id)

@@ -64,7 +64,11 @@ class JobRun(db.Model):
     """One run of a scheduled job; UNIQUE(name, slot) makes each slot run once."""
 
     __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("name", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("name", "slot"),
+        # The metrics count the last hour's runs, and pruning deletes the old ones, by when they started.
+        Index("ix_job_runs_started_dt", "started_dt"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -74,3 +78,19 @@ class JobRun(db.Model):
     started_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=clock.now)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ok: Mapped[bool | None] = mapped_column()
+
+
+class JobsProcess(db.Model):
+    """A jobs process's heartbeat: each one rewrites its row every few seconds, so /readyz and /metrics can tell
+    whether some jobs process is alive (the task leases and job runs say so only while there is work). The
+    schedules it runs, with their intervals, let the web processes judge each job's last run without importing
+    the jobs package."""
+
+    __tablename__ = "jobs_processes"
+
+    # hostname:pid:random, as the process's task leases and job runs name it.
+    owner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    started_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    beat_dt: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+    # {schedule name: interval in seconds}
+    schedules: Mapped[dict[str, int]] = mapped_column(JSON, nullable=False, default=dict)

@@ -35,20 +35,22 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(app, base_config: dict, log_path: Path, *, log_level: str = "debug") -> Iterator[Served]:
+def gunicorn(app, base_config: dict, log_path: Path, *, log_level: str = "debug", workers: int = 1,
+             env: dict | None = None, args: tuple[str, ...] = ()) -> Iterator[Served]:
     """Serve the registry on a free loopback port; every log line (access, gunicorn's, the app's) goes to
     `log_path`. Its public URL is its own address, so the links and QR codes it makes lead back to it.
+    `env` adds to its environment, `args` to gunicorn's arguments.
     The process is stopped on exit, so the whole log has been written when the block ends."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "REGISTRY_DATABASE_URL": base_config["SQLALCHEMY_DATABASE_URI"],
            "REGISTRY_KEYS_DIR": base_config["KEYS_DIR"], "REGISTRY_INSTANCE_PATH": app.instance_path,
            "REGISTRY_ENV": "test", "REGISTRY_SECRET_KEY": base_config["SECRET_KEY"], "REGISTRY_PUBLIC_URL": url,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **(env or {})}
     with open(log_path, "wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}",
-             "--access-logfile", "-", "--error-logfile", "-", "--log-level", log_level, "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+             "--access-logfile", "-", "--error-logfile", "-", "--log-level", log_level, *args, "wsgi:app"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60

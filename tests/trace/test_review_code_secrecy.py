@@ -10,6 +10,8 @@ from tests.support.webutil import login
 
 # Parameters a company's GET may take, filled with what names the company's own things.
 SKIP = {"static"}
+# /readyz answers 503 by design while no jobs process beats, as here (tests/monitoring/test_readyz.py).
+MAY_BE_503 = {"health.readyz"}
 
 
 def fill(rule, values: dict) -> str | None:
@@ -47,7 +49,7 @@ def test_no_company_get_answers_the_review_code(app, client, factory):
         body = resp.get_data()
         for form in forms_of(code):
             assert form.encode() not in body, (path, resp.status_code)
-        assert resp.status_code < 500, path
+        assert resp.status_code < 500 or (resp.status_code == 503 and rule.endpoint in MAY_BE_503), path
         checked.append((path, resp.status_code))
     reached = {p for p, status in checked if status == 200}
     # The walk reached the company's own pages and API, including its reviews and its services' worker.
