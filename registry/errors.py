@@ -286,8 +286,9 @@ def register(app: Flask) -> None:
                 return
             at_fault = nul_fields(request.get_json(silent=True))
         else:
-            at_fault = [key for key, values in request.form.lists()
-                        if "\x00" in key or any("\x00" in v for v in values)]
+            # A part without a name comes as the key None (werkzeug): it names no field, its values are still read.
+            at_fault = [key or "" for key, values in request.form.lists()
+                        if "\x00" in (key or "") or any("\x00" in v for v in values)]
         if at_fault:
             raise ApiError(422, "invalid_input", "输入有误。", "The input is not valid.",
                            {f: {"en": "Must not contain a NUL character.", "zh": "不能包含空字符。"}

@@ -197,6 +197,17 @@ def test_a_nul_in_a_page_form_is_bad_input_not_a_database_error(client):
     assert "不能包含空字符" in resp.get_data(as_text=True)
 
 
+def test_a_form_part_without_a_name_is_no_500(client):
+    """A multipart part with no `name` reaches the NUL check as the key None (the API fuzzer sent one): it is read
+    like any other part, and a NUL in its value is bad input."""
+    parts = (b'--XyZ\r\nContent-Disposition: form-data\r\n\r\n%s\r\n'
+             b'--XyZ\r\nContent-Disposition: form-data; name="login"\r\n\r\nadmin\r\n--XyZ--\r\n')
+    resp = client.post("/api/v1/companies", data=parts % b"null", content_type="multipart/form-data; boundary=XyZ")
+    assert resp.status_code == 422 and "admin" in resp.get_json()["error"]["fields"]  # on to the usual checks
+    resp = client.post("/api/v1/companies", data=parts % b"a\x00b", content_type="multipart/form-data; boundary=XyZ")
+    assert resp.status_code == 422 and set(resp.get_json()["error"]["fields"]) == {""}
+
+
 def test_half_a_utf16_pair_in_a_json_string_is_bad_input_not_a_500(client, factory):
     from tests.support.factory import bearer
     from tests.support.selfutil import employ
