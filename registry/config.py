@@ -54,8 +54,11 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "LOG_ORIGIN": os.environ.get("REGISTRY_LOG_ORIGIN", "jiaxin.example/log"),
         "NOTIFY_BACKEND": os.environ.get("REGISTRY_NOTIFY_BACKEND", "outbox"),
         "ARGON2_CHEAP": _bool("REGISTRY_ARGON2_CHEAP", False),
-        # Rows a staff-import batch stores (and commits) at once.
+        # The most rows an import batch (staff or service records) stores and commits at once.
         "IMPORT_BATCH": int(os.environ.get("REGISTRY_IMPORT_BATCH", "1000")),
+        # Seconds an import's batch may hold the log head's lock (registry/tasks/pacing.py): batches are sized so
+        # that every other change waits about this long at most behind an import.
+        "BULK_LOCK_SECONDS": float(os.environ.get("REGISTRY_BULK_LOCK_SECONDS", "0.1")),
         # Values a key-rotation batch moves (and commits) at once.
         "ROTATION_BATCH": int(os.environ.get("REGISTRY_ROTATION_BATCH", "500")),
         # Worker self-service: code validity, the PIN lock-out, how long a worker stays signed in.

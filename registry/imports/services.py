@@ -12,6 +12,7 @@ the next batch: the batches before stay, nothing after is stored (docs/rules.md,
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
+from ..database import reading_first
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db
 from ..keys import KeyRing
@@ -30,6 +32,7 @@ from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
 from ..models import new_ref
 from ..sanctions import access as market
+from ..tasks import pacing
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
@@ -39,8 +42,8 @@ from . import staff_file
 from .models import ImportFile
 
 TASK_KIND = "staff.import"
-BATCH = 1000
-ANALYZE_EVERY = 10  # batches
+BATCH = 1000  # the most rows a batch may grow to (`pacing.Pacer`: batches are sized by time)
+ANALYZE_EVERY_ROWS = 10_000
 MAX_BYTES = staff_file.MAX_BYTES
 
 
@@ -402,21 +405,38 @@ def _append_report(f: ImportFile, lines: list) -> None:
     f.report_csv = (f.report_csv or late[:head]) + late[head:]
 
 
-def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
-    """Validate every row (once), then store the valid ones batch by batch, resumably."""
-    f = db.session.get(ImportFile, ctx.args["file_id"])
-    company = db.session.get(Company, f.company_id)
-    actor = f.uploaded_by
+def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS) -> None:
+    """Validate every row (once), then store the valid ones batch by batch, resumably.
+
+    A batch holds the log head's lock from its first look-up to its commit, so its size follows the time it takes
+    (`pacing.Pacer`: about `lock_seconds` a batch, at most `batch` rows): a registration or any other change that
+    arrives meanwhile waits for about one small batch, not for a thousand rows. Reading and validating the file
+    hold no lock at all (`reading_first`: on SQLite no write lock)."""
     cursor = ctx.cursor or {"phase": "validate"}
     if cursor.get("refused"):
         return  # stopped by a listing right after committing its end: nothing more to do
     # A resumed import judges rows as of the day it validated them.
     today = date.fromisoformat(cursor["today"]) if "today" in cursor else today
-    content = file_content(ring, f)
-    db.session.expire(f, ["content_enc"])  # the sealed copy is no longer needed in memory
-    if cursor["phase"] == "validate":
-        v = validate_file(ring, content, f.filename, company=company, today=today)
+    v = prepared = None
+    with reading_first():
+        f = db.session.get(ImportFile, ctx.args["file_id"])
+        company = db.session.get(Company, f.company_id)
+        actor = f.uploaded_by
+        content = file_content(ring, f)
+        db.session.expire(f, ["content_enc"])  # the sealed copy is no longer needed in memory
+        if cursor["phase"] == "validate":
+            v = validate_file(ring, content, f.filename, company=company, today=today)
+        else:
+            # Resumed after a restart: convert the stored file's rows again (deterministic, no registry look-ups).
+            table = staff_file.read_table(content, f.filename)
+            rows = dict(table.rows)
+            prepared = {}
+            for row_no in f.valid_rows[cursor["next"]:]:
+                data, _errors = staff_file.convert_row(row_no, rows[row_no], today=today)
+                prepared[row_no] = prepare(data, today)
         content = None  # storing needs the validated rows only
+    if v is not None:
         f.report_csv = staff_file.report_csv(v.errors) if v.errors else None
         stop = bool(v.errors) and not f.keep_good
         f.valid_rows = [] if stop else [p.row for p in v.valid]
@@ -428,21 +448,15 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
         ctx.commit_batch(0, len(f.valid_rows), cursor,
                          result=_result(f, phase="store", rows=v.total, errors=len(v.errors), stored=0))
         prepared = {p.row: p for p in v.valid}
-    else:
-        prepared = None
     wanted = f.valid_rows
-    if prepared is None:
-        # Resumed after a restart: convert the stored file's rows again (deterministic, no registry look-ups).
-        table = staff_file.read_table(content, f.filename)
-        rows = dict(table.rows)
-        prepared = {}
-        for row_no in wanted[cursor["next"]:]:
-            data, _errors = staff_file.convert_row(row_no, rows[row_no], today=today)
-            prepared[row_no] = prepare(data, today)
-    for number, start in enumerate(range(cursor["next"], len(wanted), batch)):
-        if number % ANALYZE_EVERY == 0:
+    pacer = pacing.Pacer(target=lock_seconds, most=batch)
+    start, analyzed = cursor["next"], None
+    while start < len(wanted):
+        if analyzed is None or start - analyzed >= ANALYZE_EVERY_ROWS:
             refresh_statistics()
-        rows = [prepared[r] for r in wanted[start:start + batch]]
+            analyzed = start
+        rows = [prepared[r] for r in wanted[start:start + pacer.size]]
+        began = time.perf_counter()
         try:
             stored = store_batch(ring, company=company, actor=actor, rows=rows)
         except ApiError as refusal:
@@ -469,3 +483,5 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH) -> None:
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
             f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
             pending=cursor["pending"], warnings=cursor["warnings"]))
+        pacer.took(len(rows), time.perf_counter() - began)
+        start = done

@@ -10,4 +10,5 @@ from .services import TASK_KIND, run_import
 @task_handler(TASK_KIND)
 def staff_import(ctx: TaskContext) -> None:
     """Import one uploaded staff file."""
-    run_import(keyring(), ctx, today=today(), batch=current_app.config["IMPORT_BATCH"])
+    run_import(keyring(), ctx, today=today(), batch=current_app.config["IMPORT_BATCH"],
+               lock_seconds=current_app.config["BULK_LOCK_SECONDS"])

@@ -10,7 +10,8 @@ from .imports import TASK_KIND, forget_file, run_import
 @task_handler(TASK_KIND)
 def services_import(ctx: TaskContext) -> None:
     """Import one uploaded service file."""
-    run_import(keyring(), ctx, now=now(), batch=current_app.config["IMPORT_BATCH"])
+    run_import(keyring(), ctx, now=now(), batch=current_app.config["IMPORT_BATCH"],
+               lock_seconds=current_app.config["BULK_LOCK_SECONDS"])
 
 
 # The uploaded file's content goes in the commit that ends its task, done or failed.

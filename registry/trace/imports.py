@@ -20,6 +20,7 @@ moment its validation began (a resumed run judges the rows it has left again).
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -31,6 +32,7 @@ from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
+from ..database import reading_first
 from ..errors import field_error
 from ..extensions import db
 from ..imports import services as staff_imports
@@ -44,6 +46,7 @@ from ..notify import services as notify
 from ..sanctions import access as market
 from ..selfservice import codes
 from ..selfservice.services import code_key
+from ..tasks import pacing
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers.models import Worker
@@ -243,26 +246,41 @@ def _append_report(f: ServiceFile, lines: list) -> None:
     f.report_csv = (f.report_csv or late[:head]) + late[head:]
 
 
-def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int) -> None:
-    """Validate every row (once), then store the good ones batch by batch, resumably."""
-    f = db.session.get(ServiceFile, ctx.args["file_id"])
-    company = db.session.get(Company, f.company_id)
-    actor = f.uploaded_by
+def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS) -> None:
+    """Validate every row (once), then store the good ones batch by batch, resumably; each batch sized to take about
+    `lock_seconds` (`pacing.Pacer`, at most `batch` rows), since its entries hold the log head's lock to its commit
+    and every other change waits meanwhile. Reading and validating the file hold no lock (`reading_first`: on
+    SQLite no write lock)."""
     cursor = ctx.cursor or {"phase": "validate"}
     if cursor["phase"] == "done":
         return
     # A resumed import judges the rows' own cells as of the moment it validated them.
     now = datetime.fromisoformat(cursor["now"]) if "now" in cursor else now
-    content = file_content(ring, f)
-    db.session.expire(f, ["content_enc"])  # the sealed copy is no longer needed in memory
+    v = converted = None
+    with reading_first():
+        f = db.session.get(ServiceFile, ctx.args["file_id"])
+        company = db.session.get(Company, f.company_id)
+        actor = f.uploaded_by
+        content = file_content(ring, f)
+        db.session.expire(f, ["content_enc"])  # the sealed copy is no longer needed in memory
+        if content is not None and cursor["phase"] == "validate":
+            v = validate_file(content, f.filename, company=company, now=now)
+        elif content is not None:
+            # Resumed after a restart: judge the rows left again (their cells as of validation, their workers now).
+            table = staff_file.read_table(content, f.filename, service_file.LAYOUT)
+            left = set(f.valid_rows[cursor["next"]:])
+            rows = [(n, raw) for n, raw in table.rows if n in left]
+            del table
+            converted, _errors = service_file.convert_table(rows, now=now)
+            facts = judge_workers((r.card_no for r in converted), company, clock.now())
     if content is None:
         # A failed import retried by an operator: its file went when it failed.
         _append_report(f, [FILE_GONE])
         ctx.commit_batch(0, 0, {"phase": "done"}, result=_result(f, phase="done", rows=0, errors=1, stored=0))
         return
-    if cursor["phase"] == "validate":
-        v = validate_file(content, f.filename, company=company, now=now)
-        content = None
+    content = None
+    if v is not None:
         f.report_csv = service_file.report_csv(v.errors) if v.errors else None
         stop = bool(v.errors) and not f.keep_good
         f.valid_rows = [] if stop else [r.row for r in v.valid]
@@ -278,14 +296,6 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int) -> None:
         facts = v.facts
         del v
     else:
-        # Resumed after a restart: judge the rows left again (their cells as of validation, their workers now).
-        table = staff_file.read_table(content, f.filename, service_file.LAYOUT)
-        content = None
-        left = set(f.valid_rows[cursor["next"]:])
-        rows = [(n, raw) for n, raw in table.rows if n in left]
-        del table
-        converted, _errors = service_file.convert_table(rows, now=now)
-        facts = judge_workers((r.card_no for r in converted), company, clock.now())
         good, refused = worker_checks(converted, facts)
         if refused:
             # The registry changed while the import was stopped (a card turned red, an employment ended).
@@ -293,11 +303,16 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int) -> None:
             cursor = {**cursor, "errors": cursor["errors"] + len(refused)}
         prepared = {r.row: r for r in good}
     wanted = f.valid_rows
-    for start in range(cursor["next"], len(wanted), batch):
-        rows = [prepared[n] for n in wanted[start:start + batch] if n in prepared]
+    pacer = pacing.Pacer(target=lock_seconds, most=batch)
+    start = cursor["next"]
+    while start < len(wanted):
+        began = time.perf_counter()
+        rows = [prepared[n] for n in wanted[start:start + pacer.size] if n in prepared]
         seqs = store_batch(ring, company=company, actor=actor, rows=rows, facts=facts) if rows else []
-        done = min(start + batch, len(wanted))
+        done = min(start + pacer.size, len(wanted))
         phase = "done" if done == len(wanted) else "store"
         cursor = {**cursor, "phase": phase, "next": done, "stored": cursor["stored"] + len(seqs)}
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
             f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))
+        pacer.took(done - start, time.perf_counter() - began)
+        start = done

@@ -59,3 +59,14 @@ def run_queued_tasks(app) -> int:
     while task_worker_tick(app, "test-worker"):
         ran += 1
     return ran
+
+
+def batch_ends(total: int, most: int, first: int = 50) -> list[int]:
+    """Where an import's batches end when each takes far less than its time target (REGISTRY_BULK_LOCK_SECONDS
+    set high): the pacer starts at `first` rows and doubles up to `most` (registry/tasks/pacing.py)."""
+    ends, at, size = [], 0, min(first, most)
+    while at < total:
+        at = min(total, at + size)
+        ends.append(at)
+        size = min(most, 2 * size)
+    return ends

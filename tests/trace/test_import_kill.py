@@ -25,13 +25,16 @@ from registry.trace.import_models import ServiceFile
 from registry.trace.imports import start_import
 from registry.trace.models import ReviewCode, ServiceRecord
 from tests.support.cardworld import green_worker
+from tests.support.importutil import batch_ends
 from tests.support.jobsutil import jobs_fixture
 from tests.support.serviceimportutil import service_csv, service_rows
 
 jobs = pytest.fixture(jobs_fixture)
 
 ROWS = 6000
-FAST = {"REGISTRY_IMPORT_BATCH": "200", "REGISTRY_TASK_LEASE_SECONDS": "2", "REGISTRY_TASK_POLL_SECONDS": "0.2"}
+# A time target no batch reaches: the batches double from 50 rows to 200 and their ends are known (batch_ends).
+FAST = {"REGISTRY_IMPORT_BATCH": "200", "REGISTRY_BULK_LOCK_SECONDS": "60", "REGISTRY_TASK_LEASE_SECONDS": "2",
+        "REGISTRY_TASK_POLL_SECONDS": "0.2"}
 
 
 def _task(task_id: int) -> Task:
@@ -78,7 +81,7 @@ def test_a_service_import_killed_while_storing_resumes_after_its_last_batch(app,
     stored = killed.progress_done
     assert killed.state == "running" and killed.result["phase"] == "store"
     assert 0 < stored < ROWS, f"killed half-way, not after {stored} of {ROWS} rows: raise ROWS"
-    assert stored % int(FAST["REGISTRY_IMPORT_BATCH"]) == 0 and killed.cursor["next"] == stored
+    assert stored in batch_ends(ROWS, int(FAST["REGISTRY_IMPORT_BATCH"])) and killed.cursor["next"] == stored
     # Exactly the committed batches: no half batch, no service without its code, message and entry.
     assert _count(ServiceRecord) == stored and _count(ReviewCode) == stored
     assert _count(OutboxMessage, OutboxMessage.kind == "review_code") == stored
