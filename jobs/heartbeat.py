@@ -7,6 +7,7 @@ from flask import Flask
 
 from registry import clock
 from registry.extensions import db
+from registry.move.marker import moving
 from registry.tasks import heartbeats
 
 log = logging.getLogger(__name__)
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 def beat(app: Flask, owner: str, schedules: dict[str, int]) -> bool:
     """Record that this process is alive; whether the beat was stored (a database outage only skips a beat)."""
     with app.app_context():
+        if moving():
+            return False  # the database takes no writes while it is moved; /readyz says the jobs are idle
         try:
             heartbeats.beat(owner, clock.now(), schedules)
             db.session.commit()

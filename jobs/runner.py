@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from registry import clock
 from registry.extensions import db
+from registry.move.marker import moving
 from registry.tasks.models import JobLease, JobRun
 from registry.tasks.services import DEFAULT_LEASE_SECONDS, claim_next, run_task
 
@@ -40,10 +41,13 @@ def run_scheduled(app: Flask, schedule: Schedule, owner: str) -> str:
     """Run `schedule`'s job for the current slot unless another process holds or did it.
 
     Returns "ran", "failed" (the job raised: its work is rolled back, the run is
-    recorded with ok=false), "locked", "slot_taken" or "error" (nothing recorded).
+    recorded with ok=false), "locked", "slot_taken", "moving" (the database is being moved: registry/move) or
+    "error" (nothing recorded).
     """
     slot = int(time.time() // schedule.seconds)
     with app.app_context():
+        if moving():
+            return "moving"  # the database is being moved (or was): it takes no writes, so no job runs on it
         try:
             if schedule.long:
                 return _run_long_in_slot(schedule.name, slot, schedule.resolve(), owner)
@@ -163,10 +167,12 @@ def task_worker_tick(
 ) -> bool:
     """Claim and run at most one queued task; return whether there was one."""
     with app.app_context():
+        if moving():
+            return False  # no task starts on a database being moved, and a running one stops at its next batch
         task = claim_next(owner, lease_seconds)
         if task is None:
             return False
-        run_task(task, owner, lease_seconds=lease_seconds, stop_requested=stop_requested)
+        run_task(task, owner, lease_seconds=lease_seconds, stop_requested=lambda: stop_requested() or moving())
         return True
 
 

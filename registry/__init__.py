@@ -99,6 +99,10 @@ def create_app(config: dict | None = None) -> Flask:
     # First: its timer must run before any hook that may refuse the request.
     monitoring.register(app)
     errors.register(app)
+    from .move import marker as move_marker
+
+    # Before any handler reads a token or a session: a write refused now changes nothing.
+    move_marker.register(app)
     security.register(app)
     web.register(app)
     _register_domains(app)

@@ -74,6 +74,8 @@ UNLOGGED_TABLES = frozenset({
     "alembic_version", "log_head", "log_entries", "tasks", "job_leases", "job_runs", "jobs_processes", "outbox",
     # The transparency log's tree, checkpoints and alarms: the log itself.
     "log_hashes", "log_checkpoints", "log_alarms",
+    # `flask db move`'s marker and progress (registry/move): the move's bookkeeping, never copied by it.
+    "db_moves", "db_move_progress",
     # Reads of personal data (a worker's, a company contact person's): private, never in the public log.
     "access_records", "company_contact_reads",
     # Uploaded files awaiting import (sealed); what they register is logged per row.

@@ -48,10 +48,11 @@ def register(app: Flask) -> None:
     from .imports.cli import register_cli as staff_import
     from .keys.cli import register_cli as keys
     from .log.cli import register_cli as log
+    from .move.cli import register_cli as move
     from .notify.cli import register_cli as outbox
     from .tasks.cli import register_cli as tasks
 
     app.cli.add_command(demo)
     for register_domain_cli in (accounts, keys, tasks, staff_import, outbox, log, calendar, bulletins,
-                                credit, backup):
+                                credit, backup, move):
         register_domain_cli(app)

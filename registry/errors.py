@@ -26,13 +26,15 @@ class Msg(str):
 class ApiError(Exception):
     """A refusal with a stable code and a bilingual message."""
 
-    def __init__(self, status: int, code: str, zh: str, en: str, fields: dict | None = None):
+    def __init__(self, status: int, code: str, zh: str, en: str, fields: dict | None = None,
+                 headers: list[tuple[str, str]] | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.zh = zh
         self.en = en
         self.fields = fields or {}
+        self.headers = headers or []  # a 503's Retry-After
 
 
 def field_error(field: str, en: str, zh: str, code: str = "invalid_input", status: int = 422) -> ApiError:
@@ -223,7 +225,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return respond(exc.status, error_body(exc.code, exc.zh, exc.en, exc.fields))
+        for name, value in exc.headers:
+            if name.lower() == "retry-after":
+                g.retry_after = value  # over a rate limit's own window (`ratelimits`)
+        return respond(exc.status, error_body(exc.code, exc.zh, exc.en, exc.fields), exc.headers)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):

@@ -12,6 +12,7 @@ from ..api_util import documents_security
 from ..database import holds_write_lock, write_intent
 from ..errors import ApiError
 from ..extensions import db, login_manager
+from ..move.marker import moving
 from . import sessions
 from .models import Account, AccountSession, ApiToken
 from .services import account_for_token
@@ -51,6 +52,8 @@ def _touch(token: ApiToken) -> None:
     now = clock.now()
     if token.last_used_dt and now - token.last_used_dt < LAST_USED_GRANULARITY:
         return
+    if moving():
+        return  # the database is being moved and takes no writes: a minute's bookkeeping can wait
     if holds_write_lock():
         # A writing request already holds the (SQLite) write lock on its own
         # connection: ride along with its commit instead of waiting on it.
@@ -111,7 +114,7 @@ def _load_user(ref: str):
 
 def _seen(row: AccountSession, now) -> None:
     """Record that the session was used (at most once a minute), which keeps it from idling out."""
-    if now - row.last_seen_dt < sessions.SEEN_GRANULARITY:
+    if now - row.last_seen_dt < sessions.SEEN_GRANULARITY or moving():
         return
     stmt = update(AccountSession).where(AccountSession.id == row.id).values(last_seen_dt=now)
     if holds_write_lock():

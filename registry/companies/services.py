@@ -157,6 +157,9 @@ def note_contact_reads(*, companies: list[Company], account: Account, purpose: s
         raise ValueError(purpose)
     if not companies:
         return
+    from ..move.marker import refuse_if_moving
+
+    refuse_if_moving()  # not shown unrecorded (as `workers.services.note_access`)
     org = account.agency.name_zh if account.agency_id else (account.company.name if account.company_id else None)
     at = clock.now()
     with write_intent(), db.engine.begin() as conn:

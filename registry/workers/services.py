@@ -503,7 +503,10 @@ def note_access(*, worker: Worker, account: Account, purpose: str, fields: str =
     transaction only reads, and the row must exist even if rendering fails.
     """
     from ..database import write_intent
+    from ..move.marker import refuse_if_moving
 
+    # Not shown unrecorded: while the database is being moved it takes no writes, so the read waits too.
+    refuse_if_moving()
     org = account.company.name if account.company_id else (account.agency.name_zh if account.agency_id else None)
     with write_intent(), db.engine.begin() as conn:
         record_access(conn, worker=worker, accessor_ref=account.ref,
