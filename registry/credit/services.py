@@ -23,7 +23,7 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -316,12 +316,10 @@ def rebuild(today: date, *, batch: int = REBUILD_BATCH, rules: credit_rules.Rule
     if processes > 1 and commit is None:
         return _rebuild_forked(today, batch, rules, progress, start, processes)
     counts = {}
-    for kind, model in _MODELS:
-        total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
-        if start is not None and ORDER.index(kind) < ORDER.index(start[0]):
+    for kind, model, total, done, after in _kinds(start):
+        if after is None:
             counts[kind] = total
             continue
-        done, after = _resumed(kind, model, start)
         while True:
             lock_head(shared=True)
             ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)
@@ -340,12 +338,20 @@ def rebuild(today: date, *, batch: int = REBUILD_BATCH, rules: credit_rules.Rule
     return Rebuilt(companies=counts["company"], workers=counts["worker"])
 
 
-def _resumed(kind: str, model, start: tuple[str, int] | None) -> tuple[int, int]:
-    """Where a rebuild of `kind` begins: how many are done already and the last id done (0, 0 from the start)."""
-    if start is None or kind != start[0]:
-        return 0, 0
-    after = start[1]
-    return db.session.execute(select(func.count()).select_from(model).where(model.id <= after)).scalar_one(), after
+def _kinds(start: tuple[str, int] | None) -> Iterator[tuple[str, type, int, int, int | None]]:
+    """Each kind a rebuild goes through, in order, as (kind, model, how many, how many done already, the last id
+    done): a kind a resumed rebuild (`start`) has passed is all done (its last id None); the kind it stopped in
+    resumes after `start`'s id; the others start from 0."""
+    for kind, model in _MODELS:
+        total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
+        if start is not None and ORDER.index(kind) < ORDER.index(start[0]):
+            yield kind, model, total, total, None
+        elif start is not None and kind == start[0]:
+            after = start[1]
+            done = db.session.execute(select(func.count()).select_from(model).where(model.id <= after)).scalar_one()
+            yield kind, model, total, done, after
+        else:
+            yield kind, model, total, 0, 0
 
 
 def rebuild_processes() -> int:
@@ -373,12 +379,10 @@ def _rebuild_forked(today: date, batch: int, rules: credit_rules.Rules | None,
     connection is shared, and each forked process opens its own."""
     counts: dict[str, int] = {}
     plan = []
-    for kind, model in _MODELS:
-        total = db.session.execute(select(func.count()).select_from(model)).scalar_one()
-        if start is not None and ORDER.index(kind) < ORDER.index(start[0]):
+    for kind, model, total, done, after in _kinds(start):
+        if after is None:
             counts[kind] = total
             continue
-        done, after = _resumed(kind, model, start)
         ids = db.session.execute(select(model.id).where(model.id > after).order_by(model.id)).scalars().all()
         plan.append((kind, total, done, [(kind, ids[i:i + batch]) for i in range(0, len(ids), batch)]))
     db.session.commit()

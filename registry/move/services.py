@@ -47,6 +47,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .. import clock
+from ..apps import another_app
 from ..backup.services import inventory
 from ..extensions import db
 from .models import DbMove, DbMoveProgress
@@ -361,25 +362,9 @@ def finish(source_conn: Connection) -> None:
 
 @contextlib.contextmanager
 def app_on(base_config: dict, url: URL) -> Iterator:
-    """This registry's application on another database (for the target's migrations and `log verify`), in its own
-    app context; the extensions' shared state (the limiter, the API document) put back afterwards."""
-    from .. import create_app
-    from ..extensions import api, limiter
-
-    saved_limiter, saved_api = dict(limiter.__dict__), dict(api.__dict__)
-    try:
-        app = create_app({**base_config, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)})
-        with app.app_context():
-            try:
-                yield app
-            finally:
-                db.session.remove()
-                db.engine.dispose()
-    finally:
-        limiter.__dict__.clear()
-        limiter.__dict__.update(saved_limiter)
-        api.__dict__.clear()
-        api.__dict__.update(saved_api)
+    """This registry's application on another database (for the target's migrations and `log verify`)."""
+    with another_app({**base_config, "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)}) as app:
+        yield app
 
 
 def target_engine(url: URL) -> Engine:

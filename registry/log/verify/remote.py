@@ -146,11 +146,7 @@ def _verify_remote(fetch: Fetch, state: dict, state_path: Path, report: Report, 
         raise RemoteError("GET /api/v1/log/key: no key")
     known, origin = _check_keys(served, state, state_path, report, pinned_keys)
     signed = _get(fetch, "/api/v1/log/checkpoint").decode("utf-8", "replace")
-    try:
-        latest = note.open_checkpoint(signed, known, origin)
-    except note.NoteError as exc:
-        raise RemoteError(f"checkpoint: signature does not verify ({exc})") from None
-    report.note(f"checkpoint: size {latest.size}, signature verified")
+    latest = _open_latest(signed, known, origin, report)
 
     if not _check_against_seen(fetch, state, state_path, latest, signed, report):
         return
@@ -161,6 +157,24 @@ def _verify_remote(fetch: Fetch, state: dict, state_path: Path, report: Report, 
     if records:
         _check_records(fetch, records, latest, report)
     _remember(state, state_path, origin, served, latest, signed)
+
+
+def _open_latest(signed: str, known: list[note.Verifier], origin: str, report: Report) -> note.Checkpoint:
+    try:
+        latest = note.open_checkpoint(signed, known, origin)
+    except note.NoteError as exc:
+        raise RemoteError(f"checkpoint: signature does not verify ({exc})") from None
+    report.note(f"checkpoint: size {latest.size}, signature verified")
+    return latest
+
+
+def _raise_alarm(state: dict, state_path: Path, report: Report, problem: str, last: dict, signed: str) -> None:
+    """A checkpoint that cannot follow the one seen before: named in the report and kept in the state file, with
+    both notes, as evidence."""
+    report.alarm = True
+    report.fail(f"ALARM: {problem}")
+    state["alarms"] = (state["alarms"] + [{"problem": problem, "seen": last["note"], "served": signed}])[-50:]
+    save_state(state_path, state)
 
 
 def _check_keys(served: list[str], state: dict, state_path: Path, report: Report,
@@ -194,10 +208,7 @@ def _check_against_seen(fetch: Fetch, state: dict, state_path: Path, latest: not
     proof = _consistency(fetch, last["size"], latest.size) if latest.size > last["size"] else None
     problem = checks.seen_problem(last["size"], base64.b64decode(last["root"]), latest, proof)
     if problem:
-        report.alarm = True
-        report.fail(f"ALARM: {problem}")
-        state["alarms"] = (state["alarms"] + [{"problem": problem, "seen": last["note"], "served": signed}])[-50:]
-        save_state(state_path, state)
+        _raise_alarm(state, state_path, report, problem, last, signed)
         return False
     report.note(f"consistent with the checkpoint of size {last['size']} seen before")
     return True
@@ -339,11 +350,7 @@ def _verify_mirror(fetch: Fetch, state: dict, state_path: Path, report: Report, 
         raise RemoteError("the mirror serves no `key` file: pass the log's verifier key with --key")
     known, origin = _check_keys(served or list(pinned_keys), state, state_path, report, pinned_keys)
     signed = _get(fetch, "/checkpoint").decode("utf-8", "replace")
-    try:
-        latest = note.open_checkpoint(signed, known, origin)
-    except note.NoteError as exc:
-        raise RemoteError(f"checkpoint: signature does not verify ({exc})") from None
-    report.note(f"checkpoint: size {latest.size}, signature verified")
+    latest = _open_latest(signed, known, origin, report)
     levels: list[list[bytes]] = []
     fetched = 0
     for level, n, width in tiles.tiles_of(latest.size):
@@ -363,10 +370,7 @@ def _verify_mirror(fetch: Fetch, state: dict, state_path: Path, report: Report, 
         last = max(seen, key=lambda c: c["size"])
         problem = checks.seen_problem_in_tiles(last["size"], base64.b64decode(last["root"]), latest, leaves)
         if problem:
-            report.alarm = True
-            report.fail(f"ALARM: {problem}")
-            state["alarms"] = (state["alarms"] + [{"problem": problem, "seen": last["note"], "served": signed}])[-50:]
-            save_state(state_path, state)
+            _raise_alarm(state, state_path, report, problem, last, signed)
             return
         report.note(f"consistent with the checkpoint of size {last['size']} seen before")
     if latest.size:

@@ -134,6 +134,20 @@ func consistency(base string, from, to int64) (tlog.TreeProof, error) {
 	return tlog.TreeProof(hashes), err
 }
 
+// storedReader reads the stored hashes computed so far (tlog.StoredHashesForRecordHash appends them).
+func storedReader(stored *[]tlog.Hash) tlog.HashReader {
+	return tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(indexes))
+		for i, x := range indexes {
+			if x < 0 || x >= int64(len(*stored)) {
+				return nil, fmt.Errorf("stored hash %d not computed", x)
+			}
+			out[i] = (*stored)[x]
+		}
+		return out, nil
+	})
+}
+
 func run(base string) (int64, error) {
 	keys, err := get(base, "/api/v1/log/key")
 	if err != nil {
@@ -164,16 +178,7 @@ func run(base string) (int64, error) {
 
 	// Every entry: its leaf hash, and its inclusion proof in the latest tree.
 	var stored []tlog.Hash
-	reader := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			if x < 0 || x >= int64(len(stored)) {
-				return nil, fmt.Errorf("stored hash %d not computed", x)
-			}
-			out[i] = stored[x]
-		}
-		return out, nil
-	})
+	reader := storedReader(&stored)
 	for i := int64(0); i < latest.size; i++ {
 		var entry struct {
 			Index    int64  `json:"index"`
@@ -390,16 +395,7 @@ func runTiles(base string) (int64, int, error) {
 	// whose parent tile also holds several of the tree hash's subtrees (its loop over the tiles to
 	// authenticate starts past them by their count, not by the tiles'), so it is not relied on alone.
 	var stored []tlog.Hash
-	own := tlog.HashReaderFunc(func(indexes []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(indexes))
-		for i, x := range indexes {
-			if x < 0 || x >= int64(len(stored)) {
-				return nil, fmt.Errorf("stored hash %d not computed", x)
-			}
-			out[i] = stored[x]
-		}
-		return out, nil
-	})
+	own := storedReader(&stored)
 	bundles := 0
 	for n := int64(0); n*256 < cp.size; n++ {
 		w := 256
