@@ -113,3 +113,16 @@ def kept_until(made_on: date, *, years: int = 0, days: int = 0) -> date:
     """The last day something made (or whose period starts) on `made_on` is kept."""
     end = made_on + timedelta(days=days) if days else add_years(made_on, years)
     return end - timedelta(days=1)
+
+
+# --- what the worker is told ----------------------------------------------------------------------------------------
+
+def own_retention(employment_ends: list[date | None], registered_on: date, periods: Periods) -> dict:
+    """What the worker's own page says is kept and until when: the name, ID number, phone and photo until the day
+    before their erasure day (None while employed: `worker_years` after the last employment ends), each access
+    record `access_record_years` from the day it was written; the record itself and its log entries for good."""
+    kept_from = worker_kept_from(employment_ends, registered_on)
+    day = worker_erasure_day(kept_from, periods)
+    return {"employed": kept_from is None, "worker_years": periods.worker_years,
+            "personal_until": None if day is None else day - timedelta(days=1),
+            "access_record_years": periods.access_record_years}
