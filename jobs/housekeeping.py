@@ -92,3 +92,27 @@ def prune_customer_messages(_run: JobRun) -> None:
     count = notify.prune_customer_messages(clock.now())
     if count:
         log.info("deleted %d messages to customers older than their keeping time", count)
+
+
+def apply_retention(_run: JobRun) -> None:
+    """Retention (PIPL art. 19, 47; registry/retention/services.py): erase the workers with no employment for
+    RETENTION_WORKER_YEARS (one `worker:erase` entry each), delete staff files after RETENTION_STAFF_FILE_DAYS and
+    access and household query records after their years; committed batches (a long job: it commits its own)."""
+    from flask import current_app
+
+    from registry import clock
+    from registry.keys import keyring
+    from registry.retention import rules
+    from registry.retention import services as retention
+
+    periods = rules.periods_from(current_app.config)
+    problems = rules.check_periods(periods)
+    if problems:
+        log.error("retention: not applied, the periods are wrong: %s", "; ".join(problems))
+        return
+    applied = retention.apply(keyring(), today=clock.today(), now=clock.now(), periods=periods,
+                              batch=current_app.config["RETENTION_BATCH"])
+    log.info("retention: %d workers erased (%s kept by a refusal), %d staff files and %d service files deleted, "
+             "%d access records and %d household query records deleted", applied.erased,
+             sum(applied.passed_by.values()), applied.staff_files, applied.service_files, applied.access_records,
+             applied.household_queries)

@@ -54,6 +54,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("credit.refresh_due", "jobs.housekeeping:refresh_credit_scores", 3600),
     # Messages to customers (review codes) leave the outbox after CUSTOMER_MESSAGE_DAYS (docs/privacy.md).
     Schedule("notify.prune_customer_messages", "jobs.housekeeping:prune_customer_messages", 86400),
+    # Retention (PIPL art. 19, 47): erasures of workers long without employment (logged), deletions of old staff
+    # files, access records and household query records (registry/retention/services.py). Commits its own batches.
+    Schedule("retention.apply", "jobs.housekeeping:apply_retention", 86400, long=True),
     # A full replay at least hourly, so a direct edit of the database raises an alarm within the hour.
     Schedule("log.verify", "jobs.verification:verify_log", 3600, long=True),
 )

@@ -155,6 +155,7 @@ def _register_domains(app: Flask) -> None:
         lookup,
         notify,
         reports,
+        retention,
         sanctions,
         selfservice,
         tasks,
@@ -163,5 +164,5 @@ def _register_domains(app: Flask) -> None:
     )
 
     for module in (accounts, companies, workers, cards, lookup, reports, sanctions, bulletins, selfservice, imports,
-                   trace, complaints, credit, notify, tasks, log):
+                   trace, complaints, credit, notify, tasks, log, retention):
         module.register(app)

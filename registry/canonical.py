@@ -344,6 +344,11 @@ def worker_state_from(worker, employments, records, *, cards=(), photo=None) -> 
         p, ref = photo
         state["photo"] = {"photo": p.photo_state, "content_type": p.content_type, "consent_on": _d(p.consent_on),
                           "company": ref, "uploaded_by": p.uploaded_by, "created": _dt(p.created_dt)}
+    # Erasure appears only once it happened, so every earlier digest stays valid. The state HMACs above stay as
+    # they were (only the ciphertexts and look-up indexes go), so the erased state still commits to the values.
+    erased = getattr(worker, "erased_dt", None)
+    if erased is not None:
+        state["erased"] = {"at": _dt(erased), "basis": worker.erased_basis, "reference": worker.erased_reference}
     return state
 
 

@@ -70,6 +70,14 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "REVIEW_ATTEMPT_LIMIT": os.environ.get("REGISTRY_REVIEW_ATTEMPT_LIMIT", "10 per 15 minutes"),
         # How long the outbox keeps a message to a customer (a review code) before deleting it.
         "CUSTOMER_MESSAGE_DAYS": int(os.environ.get("REGISTRY_CUSTOMER_MESSAGE_DAYS", "30")),
+        # Retention (PIPL art. 19, 47; docs/privacy.md, "Retention and erasure"): a worker with no employment for
+        # this many years has their name, ID number, phone and photo erased; uploaded staff files are deleted after
+        # these days; access records and household query records after these years. Rows a batch deletes at once.
+        "RETENTION_WORKER_YEARS": int(os.environ.get("REGISTRY_RETENTION_WORKER_YEARS", "5")),
+        "RETENTION_STAFF_FILE_DAYS": int(os.environ.get("REGISTRY_RETENTION_STAFF_FILE_DAYS", "30")),
+        "RETENTION_ACCESS_RECORD_YEARS": int(os.environ.get("REGISTRY_RETENTION_ACCESS_RECORD_YEARS", "3")),
+        "RETENTION_HOUSEHOLD_QUERY_YEARS": int(os.environ.get("REGISTRY_RETENTION_HOUSEHOLD_QUERY_YEARS", "3")),
+        "RETENTION_BATCH": int(os.environ.get("REGISTRY_RETENTION_BATCH", "200")),
         "ATTACH_CONFIRM_DAYS": int(os.environ.get("REGISTRY_ATTACH_CONFIRM_DAYS", "7")),
         # The working days a subject noticed of a proposed serious listing has to object (国办发〔2020〕49号).
         "OBJECTION_WORKING_DAYS": int(os.environ.get("REGISTRY_OBJECTION_WORKING_DAYS", "5")),

@@ -74,6 +74,10 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
+        # Deleted and overwritten content is zeroed, not left in free pages: an erased worker's ciphertexts,
+        # indexes and photo, a forgotten upload, a pruned message leave no trace in the file (docs/privacy.md,
+        # "Retention and erasure"). Costs a write of the freed bytes, which deletes are few enough to afford.
+        cur.execute("PRAGMA secure_delete = ON")
         cur.close()
 
     @event.listens_for(engine, "begin")

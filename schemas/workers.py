@@ -112,14 +112,23 @@ class RecordSchema(Schema):
     company_uscc = fields.String()
 
 
+class ErasureSchema(Schema):
+    """When and why a worker's personal data was erased (PIPL art. 47)."""
+
+    at = fields.DateTime()
+    basis = fields.String(metadata={"description": "retention_period, or a lawful request's basis"})
+    reference = fields.String(allow_none=True)
+
+
 class WorkerDetailSchema(Schema):
-    """For the employing company and regulators: personal data opened (and the read recorded)."""
+    """For the employing company and regulators: personal data opened (and the read recorded); null once erased."""
 
     card_no = fields.String()
-    name = fields.String()
+    name = fields.String(allow_none=True)
     name_masked = fields.String()
-    id_number = fields.String()
-    phone = fields.String()
+    id_number = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    erased = fields.Nested(ErasureSchema, allow_none=True)
     id_kind = fields.String()
     status = fields.Nested(StatusSchema)
     employments = fields.List(fields.Nested(EmploymentSchema))

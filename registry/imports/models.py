@@ -24,7 +24,9 @@ class ImportFile(db.Model):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     sha256: Mapped[str] = mapped_column(String(64), nullable=False)
     # Loaded only when read: listing imports must not pull every file into memory.
+    # Empty (b"") once deleted (`deleted_dt`, STAFF_FILE_DAYS after upload), with `valid_rows`: the report stays.
     content_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
+    deleted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     keep_good: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
     # Filled by the validation phase: the data rows to store, and the report (no personal values).

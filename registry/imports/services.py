@@ -139,6 +139,10 @@ def import_report(company_id: int, task_id: int, *, model=ImportFile) -> bytes:
 
 
 def file_content(ring: KeyRing, f: ImportFile) -> bytes:
+    if f.deleted_dt is not None or not f.content_enc:
+        # Deleted after RETENTION_STAFF_FILE_DAYS (registry/retention/services.py): a retry has nothing to read.
+        raise ApiError(410, "file_deleted", "该文件已按保存期限删除，请重新上传。",
+                       "The file was deleted at the end of its retention period: upload it again.")
     return unseal_bytes(ring, f.content_enc, aad("import_files", "content", f.ref))
 
 

@@ -120,8 +120,14 @@ def _prefix(key_id: str, binary: bool):
 
 
 def _not_under(col, key_id: str, binary: bool):
-    """Rows whose value (non-null) is not under `key_id`."""
-    return and_(col.is_not(None), func.substr(col, 1, len(key_id) + 1) != _prefix(key_id, binary))
+    """Rows whose value (non-null, non-empty: an erased worker's is empty) is not under `key_id`."""
+    return and_(col.is_not(None), func.length(col) > 0, func.substr(col, 1, len(key_id) + 1) != _prefix(key_id, binary))
+
+
+def _has_source(model, src: Sealed):
+    """Rows whose sealed source value is still there: an erased worker's is empty, and so has no index to compute
+    (its index columns hold nothing, or a tombstone no key produced)."""
+    return func.length(getattr(model, src.column)) > 0
 
 
 def _index_not_under(col, key_id: str):
@@ -148,7 +154,7 @@ def missing_indexes() -> dict[str, int]:
     out = {}
     for field, columns in index_columns().items():
         n = sum(db.session.execute(select(func.count()).select_from(model).where(
-            getattr(model, column).is_(None))).scalar_one() for model, column, _src in columns)
+            getattr(model, column).is_(None), _has_source(model, src))).scalar_one() for model, column, src in columns)
         if n:
             out[f"index-{field}"] = n
     return out
@@ -172,8 +178,8 @@ def values_left(ring: KeyRing, purpose: str, key_id: str) -> int:
             _not_under(getattr(s.model, s.column), key_id, s.binary))).scalar_one() for s in sealed_columns())
     if purpose.startswith("index-"):
         return sum(db.session.execute(select(func.count()).select_from(model).where(
-            _index_not_under(getattr(model, column), key_id))).scalar_one()
-            for model, column, _src in index_columns()[purpose.removeprefix("index-")])
+            _index_not_under(getattr(model, column), key_id), _has_source(model, src))).scalar_one()
+            for model, column, src in index_columns()[purpose.removeprefix("index-")])
     return 0
 
 
@@ -207,7 +213,8 @@ def _reindex_batch(ring: KeyRing, what: tuple[str, int], key_id: str, after_id: 
     col = getattr(model, column)
     rows = db.session.execute(
         select(model.id, getattr(model, src.ref_attr), getattr(model, src.column), col)
-        .where(model.id > after_id, _index_not_under(col, key_id)).order_by(model.id).limit(batch)).all()
+        .where(model.id > after_id, _index_not_under(col, key_id), _has_source(model, src))
+        .order_by(model.id).limit(batch)).all()
     if not rows:
         return 0, -1
     params = [{"b_id": row_id, "b_old": old_idx,

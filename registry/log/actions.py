@@ -29,6 +29,9 @@ class Action(str, Enum):  # noqa: UP042 — str(action) and format() stay as the
     WORKER_RECORD_ADD = "worker:record:add"
     WORKER_RECORD_CORRECT = "worker:record:correct"
     WORKER_PHOTO_SET = "worker:photo:set"
+    # The worker's name, ID number, phone and photo erased (PIPL art. 47): by `system` when the retention period
+    # ended, or by a regulator's or operator's account on a lawful request (registry/retention/erasure.py).
+    WORKER_ERASE = "worker:erase"
     CARD_ISSUE = "card:issue"
     REPORT_FILE = "report:file"
     REPORT_CLOSE = "report:close"

@@ -234,6 +234,9 @@ def issue_activation_code(ring: KeyRing, *, actor: Account, worker: Worker, now:
     """
     if not may_view(actor, worker):
         raise not_found("worker", "从业人员")
+    from ..retention.erasure import require_not_erased
+
+    require_not_erased(worker)  # no phone to send the code to
     login = _login_row(worker, create=True)
     login.generation += 1
     login.pin_hash = None

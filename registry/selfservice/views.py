@@ -223,7 +223,18 @@ def me():
                            notices=[sanction_views.notice_view(ring, s)
                                     for s in sanctions.notices_for(worker_id=worker.id)],
                            notifications=subject_notices.for_subject(worker_id=worker.id),
-                           credit=score_reviews.subject_page(ring, "worker", worker.id, local_date(clock.now())))
+                           credit=score_reviews.subject_page(ring, "worker", worker.id, local_date(clock.now())),
+                           retention=_retention(worker))
+
+
+def _retention(worker) -> dict:
+    """What is kept and until when (registry/retention/rules.py `own_retention`)."""
+    from flask import current_app
+
+    from ..retention import rules
+
+    return rules.own_retention([e.end_date for e in worker.employments if e.held or e.open],
+                               local_date(worker.created_dt), rules.periods_from(current_app.config))
 
 
 @bp.post("/me/consent-codes")

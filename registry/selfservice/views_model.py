@@ -118,7 +118,7 @@ def own_state(ring: KeyRing, worker: Worker) -> dict:
 
 def photo_data_uri(ring: KeyRing, worker: Worker) -> str | None:
     photo = _photo(worker)
-    if photo is None or photo.content_type not in PHOTO_TYPES:
+    if photo is None or photo.content_type not in PHOTO_TYPES or worker.erased_dt is not None:
         return None
     data = unseal_bytes(ring, photo.photo_enc, aad("worker_photos", "photo", photo.ref))
     return f"data:{photo.content_type};base64,{base64.b64encode(data).decode('ascii')}"

@@ -31,9 +31,11 @@ class Worker(LoggedAggregate, db.Model):
     # `<key id>:<hmac>` of the full name (`crypto.name_key`): found by exact full name; many people share one.
     # Empty only for a worker registered before it existed, until `flask keys backfill` (or `keys init`) fills it.
     name_index: Mapped[str | None] = mapped_column(String(80), index=True)
+    # Empty once erased (`erased_dt`), as are `name_enc` and `phone_enc`.
     id_number_enc: Mapped[str] = mapped_column(Text, nullable=False)
     id_number_state: Mapped[str] = mapped_column(String(64), nullable=False)
-    # `<key id>:<hmac>`: one person, one worker (unique); look-ups try every active key.
+    # `<key id>:<hmac>`: one person, one worker (unique); look-ups try every active key. Once erased, a random
+    # `erased:<hex>` that matches no look-up (unique and NOT NULL both hold).
     id_number_idx: Mapped[str] = mapped_column(String(80), unique=True, nullable=False)
     phone_enc: Mapped[str] = mapped_column(Text, nullable=False)
     phone_state: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -46,6 +48,12 @@ class Worker(LoggedAggregate, db.Model):
     # record, so the public cannot link the records); entries on the worker's own record use
     # `services.OWN_RECORD_ACTOR`. A unique index, not a constraint: SQLite adds it in place.
     actor_ref: Mapped[str] = mapped_column(String(32), nullable=False, default=new_ref, index=True, unique=True)
+    # Erasure (PIPL art. 47; registry/retention/erasure.py): when the name, ID number, phone and photo were erased,
+    # why (`retention.rules.ERASURE_BASES`), and a lawful request's reference (a case or document number). The
+    # sealed columns are then empty (`ERASED`), the look-up indexes gone, the state HMACs kept.
+    erased_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_basis: Mapped[str | None] = mapped_column(String(32))
+    erased_reference: Mapped[str | None] = mapped_column(String(100))
 
     employments: Mapped[list[Employment]] = relationship(back_populates="worker", order_by="Employment.id")
     records: Mapped[list[WorkerRecord]] = relationship(back_populates="worker", order_by="WorkerRecord.id")
@@ -179,6 +187,7 @@ class WorkerPhoto(db.Model):
     # AES-GCM associated data binds the sealed photo to this ref (new for every upload).
     ref: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_ref)
     content_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    # Empty (b"") once the worker is erased; the state HMAC and the row stay.
     photo_enc: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, deferred=True)
     # HMAC under the state key of the photo's SHA-256 (hex), as the canonical state holds it.
     photo_state: Mapped[str] = mapped_column(String(64), nullable=False)

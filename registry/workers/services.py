@@ -476,6 +476,9 @@ def may_view(account: Account, worker: Worker) -> bool:
 
 
 def open_personal_data(ring: KeyRing, worker: Worker) -> dict:
+    """The worker's name, ID number and phone in clear; all three None once erased (nothing is left to open)."""
+    if worker.erased_dt is not None:
+        return {"name": None, "id_number": None, "phone": None}
     return {
         "name": unseal(ring, worker.name_enc, aad("workers", "name", worker.ref)),
         "id_number": unseal(ring, worker.id_number_enc, aad("workers", "id_number", worker.ref)),

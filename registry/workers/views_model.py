@@ -48,4 +48,7 @@ def detail(ring, worker, today: date) -> dict:
             "kind": e.kind, "start_date": e.start_date, "end_date": e.end_date, "social_insurance": e.social_insurance,
         } for e in worker.employments if e.held],
         "records": records_view(worker),
+        # Once the name, ID number and phone were erased (then None above): when and why.
+        "erased": None if worker.erased_dt is None else {
+            "at": worker.erased_dt, "basis": worker.erased_basis, "reference": worker.erased_reference},
     }

@@ -130,6 +130,16 @@ class World:
             engagement=workers.Engagement("elderly_care", "labour_contract", self.today, True))
         db.session.commit()
         self.uncarded_card_no = uncarded.worker.card_no
+        # A former worker of company A, employed no longer: a lawful request may erase them.
+        former = workers.register_worker(
+            factory.ring, account=self.accounts["a_admin"], company=self.company_a, today=self.today,
+            person=workers.Person("刘淑珍", self.new_id(), "13600009012"),
+            engagement=workers.Engagement("cleaner", "labour_contract", self.today, True)).worker
+        db.session.commit()
+        workers.end_employment(factory.ring, account=self.accounts["a_admin"], company=self.company_a,
+                               worker=former, end_date=self.today, today=self.today)
+        db.session.commit()
+        self.former_card_no = former.card_no
         self._card_print_task_id = None
         # Sanctions by the housekeeping agency in each state an operation acts on (see _sanctions).
         self.sanction_refs = self._sanctions(factory)
@@ -982,6 +992,11 @@ OPS = [
        frozenset({"reg_hk", "regadmin_hk", "reg_market"}),
        lambda w: {"note": "经核查，表彰已计入。", "correction_points": 5, "correction_until": None},
        "score_review:answer"),
+    # Erasure on a lawful request (PIPL art. 47): operators, and regulators who oversee the worker (a former worker:
+    # market supervision only).
+    Op("POST", "/api/v1/workers/{card_no}/erasure", lambda w: f"/api/v1/workers/{w.former_card_no}/erasure",
+       frozenset({"operator", "reg_market"}),
+       lambda w: {"basis": "subject_request", "reference": "成市监删〔2027〕1号"}, "worker:erase"),
     # A resident at the door: anyone with a consent code the worker gave.
     Op("POST", "/api/v1/cards/{card_no}/detail", lambda w: f"/api/v1/cards/{w.card_no}/detail", EVERYONE,
        lambda w: {"consent_code": w.consent_code()}, logged=False),

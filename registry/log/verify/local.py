@@ -220,6 +220,9 @@ def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
     from ...keys.crypto import aad, state_hmac, unseal
 
     out = []
+    erased = kind == "worker" and getattr(row, "erased_dt", None) is not None
+    if erased:
+        return _erased_problems(row)
     for column, table, aad_column, state_column, label, ref_attr in SEALED[kind]:
         sealed, state = getattr(row, column), getattr(row, state_column)
         if sealed is None and state is None:
@@ -237,12 +240,31 @@ def _sealed_problems(ring: KeyRing, kind: str, row) -> list[str]:
     return out
 
 
-def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, str]]:
+def _erased_problems(worker) -> list[str]:
+    """An erased worker (registry/retention/erasure.py): no sealed value and no look-up index left, every state HMAC
+    kept (the canonical state, which holds them and the erasure, is checked against the log like any other)."""
+    from ...retention.erasure import ERASED, ERASED_INDEX_PREFIX
+
+    out = []
+    for column, _table, _aad_column, state_column, label, _ref_attr in SEALED["worker"]:
+        if getattr(worker, column) != ERASED:
+            out.append(f"erased, but {label} is still sealed in the row")
+        if not getattr(worker, state_column):
+            out.append(f"erased, but {label} lost its state HMAC")
+    if (worker.name_index is not None or worker.phone_idx != ERASED
+            or not worker.id_number_idx.startswith(ERASED_INDEX_PREFIX)):
+        out.append("erased, but a look-up index of its personal data is still in the row")
+    return out
+
+
+def _photo_problems(ring: KeyRing, workers: dict[int, str], erased: frozenset[int] = frozenset()
+                    ) -> list[tuple[str, str]]:
     """(worker log_ref, problem) for each photo of these workers (id → log_ref) that does not open or match.
 
     A photo sits in its own row (a dependent of the worker): it must open under the associated data naming
     that row's ref, and the SHA-256 of what opens must match the state HMAC the worker's canonical state holds.
-    Photos are read a few at a time: they are the largest values the registry keeps.
+    Photos are read a few at a time: they are the largest values the registry keeps. An erased worker's photo
+    (`erased`: their ids) must be empty, its state HMAC kept.
     """
     from cryptography.exceptions import InvalidTag
 
@@ -255,6 +277,14 @@ def _photo_problems(ring: KeyRing, workers: dict[int, str]) -> list[tuple[str, s
         .order_by(p.worker_id).execution_options(yield_per=20))
     out = []
     for worker_id, ref, sealed, state in rows:
+        if worker_id in erased or not sealed:
+            if worker_id not in erased:
+                out.append((workers[worker_id], "photo is empty, but the worker is not erased"))
+            elif sealed:
+                out.append((workers[worker_id], "erased, but the photo is still sealed in its row"))
+            elif not state:
+                out.append((workers[worker_id], "erased, but the photo lost its state HMAC"))
+            continue
         try:
             data = unseal_bytes(ring, bytes(sealed), aad("worker_photos", "photo", ref))
         except (InvalidTag, ValueError, LookupError, UnicodeDecodeError):
@@ -321,7 +351,7 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
 
     records = Counted(report)
     seen: set[str] = set()
-    count = 0
+    count = erased = 0
     for kind, model in canonical.aggregate_roots():
         ids = db.session.execute(select(model.id).order_by(model.id)).scalars().all()
         for start in range(0, len(ids), 500):
@@ -391,11 +421,16 @@ def replay(ring: KeyRing, latest: dict[str, tuple[int, str]], report: Report, *,
                     for p in integrity_problems(ring, rec, origin):
                         records.fail(f"bulletin {ref}: {p}", (kind, ref))
             if kind == "worker":
-                for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}):
+                erased_ids = frozenset(rec.id for rec in batch if rec.erased_dt is not None)
+                erased += len(erased_ids)
+                for ref, p in _photo_problems(ring, {rec.id: rec.log_ref for rec in batch}, erased_ids):
                     records.fail(f"worker {ref}: {p}", ("worker", ref))
     for subject, (seq, _digest) in sorted(latest.items(), key=lambda kv: kv[1][0]):
         if subject not in seen:
             records.fail(f"subject {subject}: no record (latest entry {seq})", ("subject", subject))
     records.close("records")
     report.note(f"replay: {count} records' canonical states recomputed")
+    if erased:
+        # Not a failure: their canonical states (erasure included) matched the log; only the values are gone.
+        report.note(f"replay: {erased} workers erased (name, ID number, phone and photo deleted; state HMACs kept)")
     return count
