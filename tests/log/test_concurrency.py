@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import traceback
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +14,13 @@ from registry.log.models import LogCheckpoint, LogHash
 from registry.log.services import Change, append_entries
 from registry.log.verify import Report, check_checkpoints, check_tree, open_checkpoints
 from registry.tlog import merkle
-from tests.support.logutil import ORIGIN, leaves, sign, small_world
+from tests.support.logutil import ORIGIN, leaves, many_writers, sign, small_world
 
+
+@pytest.fixture
+def writers_at_once(app):
+    with many_writers():
+        yield
 
 def _writer(app, ring, rounds: int, errors: list):
     from registry.database import write_intent
@@ -31,7 +37,7 @@ def _writer(app, ring, rounds: int, errors: list):
                     db.session.commit()
             db.session.remove()
     except Exception as exc:  # noqa: BLE001 — reported by the test
-        errors.append(repr(exc))
+        errors.append(f"{exc!r}\n{traceback.format_exc()}")
 
 
 def _signer(app, ring, stop: threading.Event, outcomes: list, errors: list, every: float = 0.0):
@@ -43,10 +49,10 @@ def _signer(app, ring, stop: threading.Event, outcomes: list, errors: list, ever
             outcomes.append(sign(ring).status)
             db.session.remove()
     except Exception as exc:  # noqa: BLE001
-        errors.append(repr(exc))
+        errors.append(f"{exc!r}\n{traceback.format_exc()}")
 
 
-def test_concurrent_appends_and_signing(app, factory):
+def test_concurrent_appends_and_signing(app, factory, writers_at_once):
     ring = factory.ring
     errors: list = []
     outcomes: list = []
@@ -126,10 +132,10 @@ def _service_writer(app, ring, w: int, account_id: int, company_id: int, worker_
                 done.append(w)
             db.session.remove()
     except Exception as exc:  # noqa: BLE001 — reported by the test
-        errors.append(f"writer {w}: {exc!r}")
+        errors.append(f"writer {w}: {exc!r}\n{traceback.format_exc()}")
 
 
-def test_eight_writers_times_two_hundred_service_changes(app, factory):
+def test_eight_writers_times_two_hundred_service_changes(app, factory, writers_at_once):
     from registry.clock import now as utcnow
     from registry.clock import today
     from registry.log.models import LogEntry, LogHead

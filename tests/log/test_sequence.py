@@ -6,6 +6,7 @@ import hmac
 import json
 import threading
 import time
+import traceback
 
 import pytest
 from sqlalchemy import select, text
@@ -14,7 +15,13 @@ from registry import canonical
 from registry.extensions import db
 from registry.log.models import LogEntry, LogHead
 from registry.log.services import entry_mac
+from tests.support.logutil import many_writers
 
+
+@pytest.fixture
+def writers_at_once(app):
+    with many_writers():
+        yield
 
 def _issue_tokens(app, account_id, count, fail_every, errors):
     from registry.accounts import services
@@ -33,10 +40,10 @@ def _issue_tokens(app, account_id, count, fail_every, errors):
                     db.session.commit()
             db.session.remove()
     except Exception as exc:  # noqa: BLE001 — reported by the test
-        errors.append(repr(exc))
+        errors.append(f"{exc!r}\n{traceback.format_exc()}")
 
 
-def test_seq_has_no_gaps_under_concurrent_writers(app, factory):
+def test_seq_has_no_gaps_under_concurrent_writers(app, factory, writers_at_once):
     companies = [factory.company(verified=False)[1].account.id for _ in range(4)]
     db.session.commit()
     start = db.session.get(LogHead, 1).size
