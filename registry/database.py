@@ -80,9 +80,19 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         cur.execute("PRAGMA secure_delete = ON")
         cur.close()
 
+    from .writers_first import announced, is_bulk, sidecar
+
+    waiting_file = sidecar(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql(f"BEGIN {_begin_mode.get()}")
+        mode = _begin_mode.get()
+        if mode == "IMMEDIATE" and waiting_file and not is_bulk():
+            # A change waiting for the write lock says so: bulk work lets it go first (registry/writers_first.py).
+            with announced(waiting_file):
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.services import Engagement, seal_identity
+from ..writers_first import let_writers_first
 from . import staff_file
 from .models import ImportFile
 
@@ -460,6 +461,7 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
             refresh_statistics()
             analyzed = start
         rows = [prepared[r] for r in wanted[start:start + pacer.size]]
+        let_writers_first(db.engine)
         began = time.perf_counter()
         try:
             stored = store_batch(ring, company=company, actor=actor, rows=rows)

@@ -51,6 +51,7 @@ from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers.models import Worker
 from ..workers.services import active_employment, status_of
+from ..writers_first import let_writers_first
 from . import household, rules, service_file
 from .import_models import ServiceFile
 from .models import REFERENCE_CHARS, ReviewCode, ServiceRecord
@@ -306,6 +307,7 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
     pacer = pacing.Pacer(target=lock_seconds, most=batch)
     start = cursor["next"]
     while start < len(wanted):
+        let_writers_first(db.engine)
         began = time.perf_counter()
         rows = [prepared[n] for n in wanted[start:start + pacer.size] if n in prepared]
         seqs = store_batch(ring, company=company, actor=actor, rows=rows, facts=facts) if rows else []
