@@ -304,7 +304,7 @@ def register(app: Flask) -> None:
         from .database import unavailable
 
         if unavailable(exc):
-            return _database_unavailable(exc)
+            return database_unavailable(exc)
         # Nothing about the request's data reaches the log: only the type and where.
         # Frames only: exception messages (a database error, say) can quote the
         # submitted values, and personal data never reaches the log.
@@ -321,10 +321,11 @@ def register(app: Flask) -> None:
 DATABASE_RETRY_SECONDS = 5
 
 
-def _database_unavailable(exc: Exception):
+def database_unavailable(exc: Exception):
     """503 `database_unavailable` with Retry-After, for an outage of the database (`database.unavailable`): clients
     and monitors can tell it from a bug (500), and retry. Nothing was stored: the transaction is gone with its
-    connection, or rolled back here."""
+    connection, or rolled back here. Also /healthz's answer when its SELECT 1 fails, so a load balancer and a
+    client read one outage the same way."""
     from .extensions import db
 
     log.warning("database unavailable (%s) at %s %s", type(getattr(exc, "orig", exc)).__name__, request.method,

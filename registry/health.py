@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, jsonify, send_from_directory
 from sqlalchemy import text
 
 from . import clock
-from .errors import ApiError
+from .errors import database_unavailable
 from .extensions import db
 from .keys import keyring
 from .monitoring import readiness
@@ -18,9 +18,9 @@ bp = Blueprint("health", __name__)
 def healthz():
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 — any failure means "not healthy"
-        db.session.rollback()
-        raise ApiError(503, "database_unavailable", "数据库无响应。", "The database does not answer.") from None
+    except Exception as exc:  # noqa: BLE001 — any failure means "not healthy"
+        # The outage handler's answer, Retry-After included: the same outage reads the same everywhere.
+        return database_unavailable(exc)
     return jsonify({"status": "ok"})
 
 

@@ -415,9 +415,9 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
     """Validate every row (once), then store the valid ones batch by batch, resumably.
 
     A batch holds the log head's lock from its first look-up to its commit, so its size follows the time it takes
-    (`pacing.Pacer`: about `lock_seconds` a batch, at most `batch` rows): a registration or any other change that
-    arrives meanwhile waits for about one small batch, not for a thousand rows. Reading and validating the file
-    hold no lock at all (`reading_first`: on SQLite no write lock)."""
+    (`pacing.Pacer`: about `lock_seconds` a batch, at most `batch` rows and at least its floor of 20): a
+    registration or any other change that arrives meanwhile waits for about one small batch, not for a thousand
+    rows. Reading and validating the file hold no lock at all (`reading_first`: on SQLite no write lock)."""
     cursor = ctx.cursor or {"phase": "validate"}
     if cursor.get("refused"):
         return  # stopped by a listing right after committing its end: nothing more to do

@@ -33,7 +33,8 @@ def keys_init():
 @keys_cli.command("backfill")
 @click.option("--queue", is_flag=True, help="Leave the work to the jobs process instead of running it here.")
 def keys_backfill(queue):
-    """Write the blind indexes rows lack (the names of workers registered before the name index existed)."""
+    """Write the blind indexes rows lack (the names of workers registered before the name index existed, the
+    recipients of outbox messages stored before theirs)."""
     _backfill(queue)
 
 

@@ -98,12 +98,16 @@ def sealed_columns() -> list[Sealed]:
 
 def index_columns() -> dict[str, list[tuple[type, str, Sealed]]]:
     """field → every (model, index column, the sealed column it is computed from) indexed under its key."""
+    from ..notify.models import OutboxMessage
     from ..sanctions.models import SanctionPerson
     from ..workers.models import Worker
 
     return {
         "id_number": [(Worker, "id_number_idx", Sealed(Worker, "id_number_enc", "workers", "id_number", "ref"))],
-        "phone": [(Worker, "phone_idx", Sealed(Worker, "phone_enc", "workers", "phone", "ref"))],
+        # An outbox message's recipient: how a worker's erasure finds the messages to their phone.
+        "phone": [(Worker, "phone_idx", Sealed(Worker, "phone_enc", "workers", "phone", "ref")),
+                  (OutboxMessage, "recipient_idx",
+                   Sealed(OutboxMessage, "recipient_enc", "outbox", "recipient", "ref"))],
         # A person a sanction names is found by full name like a worker.
         "name": [(Worker, "name_index", Sealed(Worker, "name_enc", "workers", "name", "ref")),
                  (SanctionPerson, "name_idx", Sealed(SanctionPerson, "name_enc", "sanction_persons", "name", "ref"))],
@@ -150,7 +154,8 @@ def start_rotation(ring: KeyRing, purpose: str, *, actor: str):
 
 
 def missing_indexes() -> dict[str, int]:
-    """Per index purpose, how many rows have no blind index yet (only `index-name` can: it came after workers)."""
+    """Per index purpose, how many rows have no blind index yet: workers registered before the name index (0015),
+    outbox messages stored before the recipient index (0039)."""
     out = {}
     for field, columns in index_columns().items():
         n = sum(db.session.execute(select(func.count()).select_from(model).where(

@@ -1,5 +1,5 @@
 """What the registry's state says at scrape time: the task queue, the log's checkpoints and alarms, the scheduled
-jobs and the jobs processes' heartbeat.
+jobs, the jobs processes' heartbeat, and whether a database move holds the registry read-only.
 
 `read` asks the database a dozen small questions, each answered from an index (a scrape comes every 15 s or so,
 from every Prometheus that watches); `families` turns the answers into metric families (pure). Labels are states,
@@ -18,6 +18,7 @@ from ..extensions import db
 from ..log.checkpoints import REFUSED_KIND
 from ..log.findings import KINDS as FINDING_KINDS
 from ..log.models import LogAlarm, LogCheckpoint, LogHead
+from ..move.models import DbMove
 from ..tasks.heartbeats import pulse
 from ..tasks.models import JobRun, Task
 
@@ -45,6 +46,8 @@ class Snapshot:
     schedules: dict[str, tuple[int, float | None]]
     heartbeat_age: float | None
     processes: int
+    # A `db move` marker stands: every write answers 503 `registry_moving` (reads go on).
+    read_only: bool
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:
@@ -70,6 +73,8 @@ def read(now: datetime, alive_seconds: float) -> Snapshot:
     beats = pulse(now - timedelta(seconds=alive_seconds))
     runs = _recent_runs(now - RUNS_WINDOW)
     last = _last_runs(list(beats.schedules))
+    # Any row of the marker's table, by its primary key (registry/move/marker.py).
+    moving = s.scalar(select(DbMove.id).limit(1)) is not None
     return Snapshot(
         tasks=tasks,
         oldest_queued_age=_age(now, oldest) or 0.0,
@@ -81,6 +86,7 @@ def read(now: datetime, alive_seconds: float) -> Snapshot:
         schedules={name: (int(seconds), _age(now, last.get(name))) for name, seconds in beats.schedules.items()},
         heartbeat_age=_age(now, beats.newest),
         processes=beats.alive,
+        read_only=moving,
     )
 
 
@@ -155,5 +161,8 @@ def families(snapshot: Snapshot | None) -> list:
     heartbeat.add_metric([], _seconds(snapshot.heartbeat_age))
     processes = GaugeMetricFamily("jiaxin_jobs_processes", "Jobs processes whose heartbeat is recent.")
     processes.add_metric([], snapshot.processes)
+    read_only = GaugeMetricFamily("jiaxin_registry_read_only",
+                                  "1 while a database move's marker stands and writes answer 503 registry_moving.")
+    read_only.add_metric([], 1 if snapshot.read_only else 0)
     return [up, tasks, oldest, entries, signed, unsigned, checkpoint_age, alarms, runs, last, interval, heartbeat,
-            processes]
+            processes, read_only]

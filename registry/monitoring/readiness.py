@@ -1,5 +1,6 @@
 """/readyz: is this deployment ready to serve and to do its work? The database answers, the keys can be read, and
-a jobs process has beaten recently.
+a jobs process has beaten recently. It also says whether the registry takes writes (`check_writes`), which never
+fails it.
 
 Each check returns a `Check` (data: its name, whether it passed, a stable code and messages in both languages);
 `answer` makes the response body of them. A check's details name purposes, counts and ages, never a key or a
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from ..errors import error_body
 from ..extensions import db
 from ..keys import PURPOSES, KeyRing
+from ..move import marker
 from ..tasks.heartbeats import pulse
 
 
@@ -81,9 +83,27 @@ def check_jobs(now: datetime, stale_seconds: float, database_ok: bool) -> Check:
     return Check("jobs", True, details=details)
 
 
+def check_writes(database_ok: bool) -> Check:
+    """Whether this process takes writes: not while a `db move` marker stands (`move.marker`, as this process last
+    read it), when every write answers 503 `registry_moving`.
+
+    Reported, and never failing: a read-only registry still answers every read (card look-ups at the door, the
+    public pages, the log), and every process reads the same marker, so failing here would take every instance out
+    of a load balancer at once and turn a read-only window into an outage. `read_only` is None when the database
+    does not answer (the `database` check fails then)."""
+    if not database_ok:
+        return Check("writes", True, details={"read_only": None})
+    found = marker.current(db.engine)
+    if found is None:
+        return Check("writes", True, details={"read_only": False})
+    refusal = marker.refusal()
+    return Check("writes", True, details={"read_only": True, "reason": refusal.code, "move": found.state,
+                                          "message": {"zh": refusal.zh, "en": refusal.en}})
+
+
 def check_all(ring: KeyRing, now: datetime, jobs_stale_seconds: float) -> list[Check]:
     database = check_database()
-    return [database, check_keys(ring), check_jobs(now, jobs_stale_seconds, database.ok)]
+    return [database, check_keys(ring), check_jobs(now, jobs_stale_seconds, database.ok), check_writes(database.ok)]
 
 
 def answer(checks: list[Check]) -> tuple[int, dict]:

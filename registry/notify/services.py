@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert, select
 from .. import clock
 from ..extensions import db
 from ..keys import KeyRing
-from ..keys.crypto import aad, seal, unseal
+from ..keys.crypto import aad, blind_index, blind_index_candidates, seal, unseal
 from ..masking import mask_phone
 from ..models import new_ref
 from .models import OutboxMessage
@@ -43,6 +43,8 @@ class OutboxBackend:
 
     A customer's phone is stored masked (138****5678): the outbox is where a
     developer reads a customer's code, and the registry keeps no customer phone.
+    Each row also keeps its recipient's blind index (`index-phone`), so a
+    worker's erasure finds the messages to their phone (`forget_messages_to`).
     """
 
     def send_many(self, ring: KeyRing, messages: list[Message]) -> None:
@@ -52,6 +54,7 @@ class OutboxBackend:
             recipient = mask_phone(m.recipient) if m.kind in CUSTOMER_KINDS else m.recipient
             rows.append({"ref": ref, "kind": m.kind, "created_dt": clock.now(),
                          "recipient_enc": seal(ring, recipient, aad("outbox", "recipient", ref)),
+                         "recipient_idx": blind_index(ring, "phone", recipient),
                          "text_enc": seal(ring, m.text, aad("outbox", "text", ref))})
         if rows:
             # Core, batched: a service file sends one message per row.
@@ -81,6 +84,25 @@ def read_outbox(ring: KeyRing, limit: int = 100) -> list[dict]:
         "recipient": unseal(ring, m.recipient_enc, aad("outbox", "recipient", m.ref)),
         "text": unseal(ring, m.text_enc, aad("outbox", "text", m.ref)),
     } for m in rows]
+
+
+def forget_messages_to(ring: KeyRing, phone: str) -> int:
+    """Delete every outbox message to `phone` (E.164, as stored for a worker), in the caller's transaction; how many.
+
+    For a worker's erasure: the recipient is the phone being erased, and a code's text names the card, so a message
+    kept would say whose the erased phone was. Deleted, not emptied: a message without its recipient and text
+    records nothing. Found by the recipient's blind index under every key in use (a rotation may be half done);
+    a message stored before the index existed (migration 0039, until `keys backfill`) is opened to compare.
+    """
+    gone = db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.recipient_idx.in_(blind_index_candidates(ring, "phone", phone)))).rowcount or 0
+    unindexed = db.session.execute(select(OutboxMessage.id, OutboxMessage.ref, OutboxMessage.recipient_enc).where(
+        OutboxMessage.recipient_idx.is_(None), OutboxMessage.kind.not_in(sorted(CUSTOMER_KINDS))))
+    ids = [row_id for row_id, ref, sealed in unindexed
+           if unseal(ring, sealed, aad("outbox", "recipient", ref)) == phone]
+    if ids:
+        gone += db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids))).rowcount or 0
+    return gone
 
 
 def customer_message_days() -> int:

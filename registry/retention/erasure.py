@@ -1,6 +1,7 @@
 """Erasing a worker's personal data (PIPL art. 47): one service, one log entry.
 
 `erase_worker` empties the sealed name, ID number, phone and photo, drops every look-up index computed from them,
+deletes the outbox's messages to the phone (`notify.forget_messages_to`: their recipient is the erased phone),
 records when, why and on what reference, and writes one `worker:erase` entry — in the caller's transaction, which
 it never commits. The state HMACs stay: every earlier digest still verifies, and the new entry's digest covers the
 erased state (`canonical.worker_state_from`'s `erased`). The public views never opened a sealed value (they show
@@ -20,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from ..errors import ApiError, field_error
 from ..extensions import db
 from ..keys import KeyRing
+from ..keys.crypto import aad, unseal
 from ..log.actions import Action
 from ..log.services import Recorded, record_change
 from ..workers.models import Worker, WorkerPhoto
@@ -92,6 +94,7 @@ def erase_worker(ring: KeyRing, *, worker: Worker, actor: str, basis: str, refer
                  today: date) -> Recorded:
     """Erase the worker's name, ID number, phone and photo; record one `worker:erase` entry by `actor` (`system`
     for the retention job, the account's ref for a lawful request). Refuses (409) what `erasure_refusal` names."""
+    from ..notify.services import forget_messages_to
     from ..selfservice.models import WorkerCode, WorkerLogin, WorkerSession
 
     if basis not in rules.ERASURE_BASES:
@@ -99,6 +102,9 @@ def erase_worker(ring: KeyRing, *, worker: Worker, actor: str, basis: str, refer
     refusal = erasure_refusal(worker, today)
     if refusal is not None:
         raise refusal
+    # The messages sent to the phone go with it: the development outbox keeps each one sealed with its recipient
+    # (and a code's text names the card), so a message kept would say whose the erased phone was.
+    forget_messages_to(ring, unseal(ring, worker.phone_enc, aad("workers", "phone", worker.ref)))
     worker.name_enc = worker.id_number_enc = worker.phone_enc = ERASED
     worker.name_index = None
     worker.phone_idx = ERASED

@@ -308,8 +308,11 @@ def subject_phone(ring: KeyRing, sanction: Sanction) -> str | None:
 
 
 def phone_of(ring: KeyRing, subject) -> str | None:
-    """A worker's phone or a company's contact mobile in E.164 form, or None (a company's landline)."""
+    """A worker's phone or a company's contact mobile in E.164 form, or None (a company's landline, an erased
+    worker: no phone is left to text, and nothing is sent)."""
     if isinstance(subject, Worker):
+        if subject.erased_dt is not None:
+            return None
         return e164_mobile(unseal(ring, subject.phone_enc, aad("workers", "phone", subject.ref)))
     return e164_mobile(unseal(ring, subject.contact_phone_enc, aad("companies", "contact_phone", subject.log_ref)))
 

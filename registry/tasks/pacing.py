@@ -11,12 +11,25 @@ the rows or the load: the pacer measures each batch and sizes the next from its 
 - The next is the rate just measured times `target`, at most twice the last (a fast batch may have been luck) and
   within [`least`, `most`]; a slow batch shrinks the next at once.
 - `most` is the operator's batch setting (`REGISTRY_IMPORT_BATCH`): the largest a batch may grow.
+- `least` is 20 rows unless the caller says otherwise (or `most`, when the operator set that lower).
+
+Why a floor. A batch's time is a fixed cost (its commit and fsync, the wait for the lock) plus its rows' cost. When
+the fixed cost alone passes the target (a slow disk's fsync, a lock held by a long change) every batch misses it
+whatever its size, so the rate measured shrinks each next batch, and with a floor of one row it stayed at one row
+for good: a few rows a second, hours for a large file, and no shorter wait for anyone, since a waiting change sits
+behind the fixed cost either way. At about 1 ms a row (the 1,000-row batch above), 20 rows add some 20 ms to that
+wait and store 20 times as many rows per commit. A model of fixed plus per-row cost could size such batches better,
+but it needs batches of different sizes to tell the two costs apart, and the lock waits inside each batch's time
+vary more from batch to batch than its rows do, so its estimates wobble and can come out negative; the floor
+measures nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 DEFAULT_TARGET_SECONDS = 0.1
+# The smallest batch unless the caller asks for less (see "Why a floor" above).
+DEFAULT_LEAST = 20
 
 
 @dataclass
@@ -24,12 +37,15 @@ class Pacer:
     target: float = DEFAULT_TARGET_SECONDS
     most: int = 1000
     first: int = 50
-    least: int = 1
+    # None: DEFAULT_LEAST, or `most` when that is smaller (an operator's small batch setting is still obeyed).
+    least: int | None = None
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
         if self.target <= 0:
             raise ValueError(f"a batch's time must be positive: {self.target}")
+        if self.least is None:
+            self.least = min(DEFAULT_LEAST, self.most)
         if not 1 <= self.least <= self.most:
             raise ValueError(f"batch sizes need 1 <= least <= most: {self.least}, {self.most}")
         self.size = max(self.least, min(self.first, self.most))

@@ -250,9 +250,9 @@ def _append_report(f: ServiceFile, lines: list) -> None:
 def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
                lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS) -> None:
     """Validate every row (once), then store the good ones batch by batch, resumably; each batch sized to take about
-    `lock_seconds` (`pacing.Pacer`, at most `batch` rows), since its entries hold the log head's lock to its commit
-    and every other change waits meanwhile. Reading and validating the file hold no lock (`reading_first`: on
-    SQLite no write lock)."""
+    `lock_seconds` (`pacing.Pacer`, at most `batch` rows, at least 20), since its entries hold the log head's lock
+    to its commit and every other change waits meanwhile. Reading and validating the file hold no lock
+    (`reading_first`: on SQLite no write lock)."""
     cursor = ctx.cursor or {"phase": "validate"}
     if cursor["phase"] == "done":
         return

@@ -19,6 +19,7 @@ from ..errors import ApiError, Msg, field_error, not_found
 from ..extensions import db
 from ..keys import keyring
 from ..ratelimits import attempt_limit, failed_attempt, send_limit
+from ..retention.requests import may_erase
 from ..sanctions import access as market
 from ..selfservice.services import Refusal
 from ..trace import views as trace_pages
@@ -252,11 +253,13 @@ def _detail_page(user, worker, status: int = 200, *, failed: tuple[str, object] 
                 extra = [*(extra or []), *(e for f in form for e in f.errors)]
         grouped = {kind: [r for r in view["records"] if r["kind"] == kind] for kind in RECORD_KINDS}
         latest = trace_pages.latest_services(user, worker)
+        # The way to a lawful request's erasure, for whoever the erasure page itself lets in; none once erased.
+        erasable = worker.erased_dt is None and may_erase(user, worker)
         html = render_template("web/workers/detail.html", view=view, user=user, employer=employer, grouped=grouped,
                                slots=slots, end_form=end_form, to_void=to_void, failed_key=failed_key, error=error,
                                extra=extra or [], opened=opened,
                                card_section=card_section(worker) if employer is not None else None,
-                               services=latest)
+                               services=latest, erasable=erasable)
     return html, status
 
 

@@ -4,6 +4,7 @@ the batches fall."""
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from registry.clock import today as shanghai_today
 from registry.extensions import db
 from registry.log.models import LogEntry
+from registry.tasks.pacing import DEFAULT_LEAST
 from registry.workers.models import Worker
 from tests.support.factory import bearer
 from tests.support.importutil import batch_ends, csv_bytes, person_rows
@@ -20,7 +22,7 @@ ROWS = 120
 
 @pytest.mark.parametrize(("lock_seconds", "batches"), [
     (60.0, len(batch_ends(ROWS, 1000))),  # never reached: 50 rows, then the remaining 70
-    (1e-9, 1 + (ROWS - 50)),  # always passed: after the first 50, one row a batch
+    (1e-9, 1 + math.ceil((ROWS - 50) / DEFAULT_LEAST)),  # always passed: after the first 50, the floor's 20 a batch
 ])
 def test_the_time_a_batch_may_hold_the_lock_sizes_the_batches(app, client, factory, monkeypatch, lock_seconds,
                                                                 batches):

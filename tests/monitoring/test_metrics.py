@@ -24,7 +24,7 @@ SERIES = ("jiaxin_http_request_duration_seconds", "jiaxin_database_up", "jiaxin_
           "jiaxin_task_oldest_queued_age_seconds", "jiaxin_log_entries", "jiaxin_log_checkpoint_size",
           "jiaxin_log_unsigned_entries", "jiaxin_log_checkpoint_age_seconds", "jiaxin_log_alarms_open",
           "jiaxin_job_runs_last_hour", "jiaxin_job_last_run_age_seconds", "jiaxin_job_interval_seconds",
-          "jiaxin_jobs_heartbeat_age_seconds", "jiaxin_jobs_processes")
+          "jiaxin_jobs_heartbeat_age_seconds", "jiaxin_jobs_processes", "jiaxin_registry_read_only")
 
 
 def scrape(client, **kw) -> tuple[dict, str]:

@@ -1,7 +1,7 @@
 """GET /readyz: 200 with each check's result when the database answers, the keys can be read and a jobs process
 beats; otherwise 503 `not_ready` naming each failing check, in Chinese and English. The failures are real: a
 database nothing listens for, a key folder that is not there or lacks a file, a heartbeat that stopped, a real
-jobs process stopped."""
+jobs process stopped. A database move's marker is reported (and counted in /metrics) without failing readiness."""
 from __future__ import annotations
 
 import shutil
@@ -45,6 +45,7 @@ def test_ready_when_all_three_hold(app, client):
     assert body["status"] == "ready"
     assert body["checks"]["database"] == {"ok": True}
     assert body["checks"]["keys"] == {"ok": True}
+    assert body["checks"]["writes"] == {"ok": True, "read_only": False}
     assert body["checks"]["jobs"]["ok"] is True and body["checks"]["jobs"]["processes"] == 1
     assert 4 <= body["checks"]["jobs"]["heartbeat_age_seconds"] <= 60
 
@@ -92,6 +93,52 @@ def test_an_unreachable_database_is_not_ready(base_config):
         body = not_ready(other.test_client().get("/readyz"), "database", "jobs")
     assert body["checks"]["database"]["code"] == "database_unavailable"
     assert body["checks"]["jobs"]["code"] == "jobs_unknown"
+    # Whether writes are taken is not known either; that alone fails nothing.
+    assert body["checks"]["writes"] == {"ok": True, "read_only": None}
+
+
+@pytest.fixture
+def moving(app):
+    """A `db move` marker set as the move sets it, and removed (and forgotten by this process) afterwards."""
+    from sqlalchemy.engine import make_url
+
+    from registry.move import marker
+    from registry.move import services as move
+
+    move.set_marker(db.engine, make_url("postgresql+psycopg://postgres@127.0.0.1:5432/jiaxin_next"))
+    marker.forget()
+    yield
+    db.session.rollback()
+    move.abandon(db.engine)
+    marker.forget()
+
+
+def test_a_database_move_is_reported_read_only_but_stays_ready(app, client, moving):
+    """Every process reads the same marker: failing readiness for it would take every instance out of a load
+    balancer at once, while reads (the card check at the door among them) still work."""
+    from tests.monitoring.test_metrics import scrape, value
+
+    beat()
+    assert client.post("/api/v1/tokens", json={"name": "x"}).json["error"]["code"] == "registry_moving"
+    assert client.get("/api/v1/red-list").status_code == 200
+    resp = client.get("/readyz")
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["status"] == "ready"
+    writes = body["checks"]["writes"]
+    assert (writes["ok"], writes["read_only"], writes["reason"], writes["move"]) == (
+        True, True, "registry_moving", "moving")
+    assert "迁移" in writes["message"]["zh"] and "moving" in writes["message"]["en"]
+    assert "code" not in writes  # a code in a check names why it failed
+    samples, _ = scrape(client)
+    assert value(samples, "jiaxin_registry_read_only") == 1
+
+
+def test_no_move_no_read_only(app, client):
+    from tests.monitoring.test_metrics import scrape, value
+
+    samples, _ = scrape(client)
+    assert value(samples, "jiaxin_registry_read_only") == 0
 
 
 def test_a_real_jobs_process_makes_it_ready_and_its_stop_takes_that_back(app, client, jobs):

@@ -1,5 +1,6 @@
 """Erasing a worker (PIPL art. 47): `log verify` still passes and says so, the public views do not change, and the
-database file keeps no trace of the erased values; real tampering of an erased or a live row is still found."""
+database file keeps no trace of the erased values, the outbox's messages to the phone included; real tampering of
+an erased or a live row is still found."""
 from __future__ import annotations
 
 import io
@@ -14,6 +15,7 @@ from registry import canonical
 from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.log.verify import verify_local
+from registry.notify.models import OutboxMessage
 from registry.retention import erasure
 from registry.retention.rules import RETENTION_BASIS
 from registry.workers.models import Worker, WorkerPhoto
@@ -35,8 +37,11 @@ def _png() -> bytes:
 
 @pytest.fixture
 def world(app, factory, clock):
-    """A worker with a card and a photo whose only employment has ended; a live worker beside them."""
+    """A worker with a card, a photo and a text message in the outbox whose only employment has ended; a live worker
+    with a message of their own beside them."""
+    from registry import clock as registry_clock
     from registry.cards.services import issue_card
+    from registry.selfservice import services as selfservice
     from registry.workers import idnumber, services
     from registry.workers.photos import set_photo
 
@@ -61,6 +66,10 @@ def world(app, factory, clock):
     issue_card(factory.ring, account=acc, company=company, worker=gone, today=START)
     db.session.commit()
     set_photo(factory.ring, account=acc, company=company, worker=gone, data=_png(), consent_on=START, today=START)
+    db.session.commit()
+    # A text message to each phone (the development outbox keeps it sealed, with the card number in its text).
+    for worker in (gone, live):
+        selfservice.issue_activation_code(factory.ring, actor=acc, worker=worker, now=registry_clock.now())
     db.session.commit()
     services.end_employment(factory.ring, account=acc, company=company, worker=gone, end_date=START, today=START)
     db.session.commit()
@@ -93,13 +102,20 @@ def public_views(client, world) -> dict:
     return out
 
 
+def messages_to(phone_idx: str) -> list[OutboxMessage]:
+    return list(db.session.execute(select(OutboxMessage).where(OutboxMessage.recipient_idx == phone_idx)).scalars())
+
+
 def sealed_values(worker_id: int) -> dict:
-    """The erased worker's ciphertexts, index values and sealed photo, as stored."""
+    """The erased worker's ciphertexts, index values and sealed photo, and the sealed recipient and text of the
+    message to their phone, as stored."""
     w = db.session.get(Worker, worker_id)
     photo = db.session.execute(select(WorkerPhoto.photo_enc).where(WorkerPhoto.worker_id == worker_id)).scalar_one()
+    [message] = messages_to(w.phone_idx)
     return {"name_enc": w.name_enc, "id_number_enc": w.id_number_enc, "phone_enc": w.phone_enc,
             "name_index": w.name_index, "id_number_idx": w.id_number_idx, "phone_idx": w.phone_idx,
-            "photo_enc": bytes(photo)}
+            "photo_enc": bytes(photo), "message_recipient_enc": message.recipient_enc,
+            "message_text_enc": message.text_enc}
 
 
 def needles(values: dict) -> list[bytes]:
@@ -126,7 +142,7 @@ def database_bytes(app) -> bytes:
 def test_erasure_leaves_log_verify_passing_public_views_unchanged_and_no_trace_in_the_database(
         app, client, factory, world):
     before_views = public_views(client, world)
-    gone_id = world["gone"].id
+    gone_id, live_id = world["gone"].id, world["live"].id
     old = sealed_values(gone_id)
     old_entries = db.session.execute(select(LogEntry.seq, LogEntry.body).order_by(LogEntry.seq)).all()
     if not ON_POSTGRES:
@@ -155,6 +171,9 @@ def test_erasure_leaves_log_verify_passing_public_views_unchanged_and_no_trace_i
     assert w.id_number_idx.startswith("erased:")
     assert db.session.execute(select(WorkerPhoto.photo_enc).where(WorkerPhoto.worker_id == gone_id)).scalar_one() \
         in (b"", memoryview(b""))
+    # The message to the erased phone is gone; the live worker's stays.
+    assert messages_to(old["phone_idx"]) == []
+    assert len(messages_to(db.session.get(Worker, live_id).phone_idx)) == 1
 
     assert public_views(client, world) == before_views
 
@@ -268,6 +287,35 @@ def test_rotation_and_backfill_pass_erased_workers_by(app, factory, world):
         db.session.commit()
         assert ctx.result["left"] == 0, purpose
     assert verify(factory).ok
+
+
+def test_a_message_stored_before_the_recipient_index_is_still_found_and_backfill_indexes_the_rest(
+        app, factory, world):
+    """Messages stored before migration 0039 have no recipient index until `keys backfill`: erasure opens them."""
+    from registry.keys import rotation
+    from registry.keys.crypto import aad, unseal
+
+    sql("UPDATE outbox SET recipient_idx = NULL")
+    assert rotation.missing_indexes() == {"index-phone": 2}
+    erase(factory, db.session.get(Worker, world["gone"].id))
+    [left] = db.session.execute(select(OutboxMessage)).scalars()
+    assert unseal(factory.ring, left.recipient_enc, aad("outbox", "recipient", left.ref)) == "+8613712345678"
+    assert rotation.missing_indexes() == {"index-phone": 1}
+    ctx = _Ctx({"purpose": "index-phone", "key_id": factory.ring.current("index-phone").id, "backfill": True})
+    rotation.run_rotation(factory.ring, ctx)
+    assert rotation.missing_indexes() == {}
+    assert messages_to(db.session.get(Worker, world["live"].id).phone_idx)[0].id == left.id
+
+
+def test_nothing_is_texted_to_an_erased_worker(app, factory, world):
+    """A step taken later on a record that names them (a score review answered, a sanction's repair) finds no
+    phone, and sends nothing (the text of an erased phone cannot be opened)."""
+    from registry.sanctions.services import phone_of
+
+    gone = db.session.get(Worker, world["gone"].id)
+    assert phone_of(factory.ring, gone) == "+86" + PHONE
+    erase(factory, gone)
+    assert phone_of(factory.ring, db.session.get(Worker, world["gone"].id)) is None
 
 
 class _Ctx:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from registry.tasks.pacing import Pacer
+from registry.tasks.pacing import DEFAULT_LEAST, Pacer
 
 
 def test_the_first_batch_is_small_and_within_the_bounds():
@@ -19,7 +19,7 @@ def test_the_next_batch_takes_the_rows_the_last_rate_fits_in_the_target():
     p = Pacer(target=0.1, most=1000)
     assert p.took(50, 0.05) == 100  # 1,000 rows a second: 100 in a tenth
     assert p.took(100, 0.05) == 200  # 2,000 a second would fit 200: at most twice the last
-    assert p.took(200, 1.0) == 20  # a slow batch (a busy database) shrinks the next at once
+    assert p.took(200, 2.0) == 20  # 100 a second would fit 10, but never below the floor
     assert p.took(20, 0.01) == 40
 
 
@@ -29,13 +29,41 @@ def test_a_fast_database_grows_the_batch_to_its_most_and_no_further():
     assert sizes == [100, 200, 400, 800, 1000, 1000, 1000, 1000, 1000, 1000]
 
 
+def batch_seconds(rows: int, fixed: float, per_row: float = 0.001) -> float:
+    """A batch's time: the commit, its fsync and the wait for the lock, then its rows."""
+    return fixed + per_row * rows
+
+
+def test_a_fixed_cost_beyond_the_target_keeps_batches_at_the_floor_not_at_one_row():
+    """A commit that alone takes longer than the target (a slow fsync, a lock held by a long change) used to shrink
+    every batch to one row for good: a few rows a second."""
+    one_row = Pacer(target=0.1, least=1)
+    floored = Pacer(target=0.1)
+    for p in (one_row, floored):
+        for _ in range(20):
+            p.took(p.size, batch_seconds(p.size, fixed=0.15))
+    assert one_row.size == 1 and floored.size == DEFAULT_LEAST == 20
+    # Over 100 rows a second instead of under 7.
+    assert DEFAULT_LEAST / batch_seconds(DEFAULT_LEAST, fixed=0.15) > 100 and 1 / batch_seconds(1, fixed=0.15) < 7
+    # The fixed cost back under the target, the batches grow again to what fits in it (90 rows: 10 + 90 ms).
+    assert [floored.took(floored.size, batch_seconds(floored.size, fixed=0.01)) for _ in range(4)] == [40, 80, 88, 89]
+
+
+def test_the_floor_gives_way_to_a_smaller_batch_setting():
+    assert (Pacer(most=5).least, Pacer(most=5).size) == (5, 5)
+    p = Pacer(most=2)
+    assert p.took(2, 30.0) == 2 and p.took(2, 0.0001) == 2
+
+
 def test_a_slow_row_still_makes_progress():
     p = Pacer(target=0.1, most=1000)
-    assert p.took(50, 30.0) == 1  # one row a batch, never none
-    assert p.took(0, 0.0) == 1  # an empty batch tells nothing
+    assert p.took(50, 30.0) == DEFAULT_LEAST  # a busy database: the floor, never none
+    assert p.took(0, 0.0) == DEFAULT_LEAST  # an empty batch tells nothing
+    assert Pacer(target=0.1, least=1).took(50, 30.0) == 1  # a caller may ask for single rows
 
 
-@pytest.mark.parametrize(("target", "least", "most"), [(0, 1, 10), (-1, 1, 10), (0.1, 0, 10), (0.1, 11, 10)])
+@pytest.mark.parametrize(("target", "least", "most"), [(0, 1, 10), (-1, 1, 10), (0.1, 0, 10), (0.1, 11, 10),
+                                                        (0.1, None, 0)])
 def test_bounds_that_make_no_sense_are_refused(target, least, most):
     with pytest.raises(ValueError):
         Pacer(target=target, least=least, most=most)
@@ -46,8 +74,9 @@ def test_bounds_that_make_no_sense_are_refused(target, least, most):
        st.integers(min_value=1, max_value=5000), st.floats(min_value=0.001, max_value=5))
 def test_the_size_always_stays_within_its_bounds_and_grows_at_most_twofold(steps, most, target):
     p = Pacer(target=target, most=most)
+    assert p.least == min(DEFAULT_LEAST, most)
     for rows, seconds in steps:
         before = p.size
         after = p.took(rows, seconds)
-        assert 1 <= after <= most
-        assert after <= 2 * before or after == 1
+        assert p.least <= after <= most
+        assert after <= 2 * before

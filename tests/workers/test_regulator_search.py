@@ -157,3 +157,44 @@ def worker_id_number(factory, worker) -> str:
     from registry.workers.services import open_personal_data
 
     return open_personal_data(factory.ring, worker)["id_number"]
+
+
+def test_the_page_links_to_the_erasure_only_for_whoever_may_erase(app, factory):
+    """The regulator's worker page offers the lawful-request erasure (retention/views.py) to a regulator who
+    oversees the worker (`retention.requests.may_erase`), and to nobody else: not to another sector's regulator who
+    opened the worker for a sanction case, not to the employer, and not once the worker is erased."""
+    from registry.clock import now, today
+    from registry.retention import erasure
+    from registry.workers import services as workers
+    from registry.workers.models import Worker
+
+    worker, admin = hired(factory)
+    card_no, worker_id = worker.card_no, worker.id
+    erase_page = f"/admin/workers/{card_no}/erase"
+
+    def opened(client, purpose):
+        resp = post_form(client, "/regulator/workers", {"card_no": card_no, "purpose": purpose},
+                         page="/regulator/workers")
+        assert resp.status_code == 200 and card_no in text(resp)
+        return text(resp)
+
+    sector, _token, _ = regulator(app, factory)  # housekeeping: oversees the housekeeping company's worker
+    assert erase_page in opened(sector, "verification")
+    assert sector.get(erase_page).status_code == 200  # the link leads where the account may go
+    other, _token, _ = regulator(app, factory, "property")  # reaches the worker for a sanction case only
+    assert erase_page not in opened(other, "sanction_case")
+    assert other.get(erase_page).status_code == 404
+    employer = app.test_client()
+    assert login(employer, admin.account.login, admin.password).status_code == 302
+    page = employer.get(f"/workers/{card_no}")
+    assert page.status_code == 200 and "陈秀英" in text(page) and erase_page not in text(page)
+
+    workers.end_employment(factory.ring, account=admin.account, company=admin.account.company, worker=worker,
+                           end_date=today(), today=today())
+    db.session.commit()
+    market, _token, _ = regulator(app, factory, "market")  # oversees everyone, employed or not
+    assert erase_page in opened(market, "verification")
+    erasure.erase_worker(factory.ring, worker=db.session.get(Worker, worker_id), actor="system",
+                         basis="retention_period", reference=None, now=now(), today=today())
+    db.session.commit()
+    assert erase_page not in opened(market, "verification")
