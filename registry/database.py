@@ -320,11 +320,14 @@ def unavailable(error: BaseException) -> bool:
     A connection the pool found dead, a server that refuses or drops connections (PostgreSQL restarting: no
     SQLSTATE, or class 08 / 53 / 57), a SQLite file that is locked past the busy timeout or cannot be opened.
     """
-    if not isinstance(error, exc.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    orig = error.orig
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        orig = error.orig
+    else:
+        # The driver's own error, unwrapped: the hot read paths run on its cursor (`Prepared`). A soak's restart
+        # of PostgreSQL answered a card look-up with a 500 for an `AdminShutdown` raised there.
+        orig = error
     if type(orig).__module__.startswith("psycopg"):
         import psycopg
 
