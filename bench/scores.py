@@ -287,7 +287,7 @@ def read_rows(day: date) -> int:
     """The SELECTs of `inputs.companies_facts` and `inputs.workers_facts`, over all subjects at once: every row
     fetched, nothing scored or written; how many rows. Run and fetched on the session's connection, as
     `inputs._read` runs and fetches them (all rows at once, no ORM work on each)."""
-    from sqlalchemy import and_, func, select
+    from sqlalchemy import String, and_, case, cast, distinct, func, or_, select
 
     from registry.companies.models import Company, Pledge
     from registry.complaints import rules as complaint_rules
@@ -297,7 +297,7 @@ def read_rows(day: date) -> int:
     from registry.credit.models import Commendation, ScoreReview
     from registry.credit.score_models import CreditScore
     from registry.credit.services import _collector_paused
-    from registry.database import local_day
+    from registry.database import lines_of, local_day
     from registry.extensions import db
     from registry.sanctions.models import Sanction
     from registry.trace.models import ServiceReview
@@ -306,14 +306,20 @@ def read_rows(day: date) -> int:
     rules = credit_rules.current()
     c, w = rules.company.items, rules.worker.items
     score = CreditScore
+    holds = and_(score.qualified.is_not(None), local_day(score.computed_dt) <= day,
+                 or_(score.qualified_until.is_(None), score.qualified_until >= day))
     statements = [
         select(Company.id, Company.uscc, Company.status, Company.decided_dt, Company.created_dt, Company.sectors,
                Company.business_model),
         select(Pledge.company_id, Pledge.id, Pledge.version, Pledge.state, Pledge.accepted_dt, Pledge.broken_on),
-        # The staff share: each staff member's verdict, kept with their score.
-        select(Employment.company_id, Employment.worker_id, score.qualified, score.qualified_until, score.computed_dt)
+        # The staff share: the verdicts kept with the staff's scores, counted a company a row, with the ids of the
+        # staff whose verdict must be judged again.
+        select(Employment.company_id, func.count(distinct(Employment.worker_id)),
+               func.count(distinct(case((and_(holds, score.qualified.is_(True)), Employment.worker_id)))),
+               func.min(case((holds, score.qualified_until))),
+               lines_of(case((holds, None), else_=cast(Employment.worker_id, String))))
         .outerjoin(score, and_(score.subject_kind == "worker", score.subject_id == Employment.worker_id))
-        .where(Employment.active),
+        .where(Employment.active).group_by(Employment.company_id),
         select(Commendation.company_id, Commendation.ref, Commendation.commended_on, Commendation.valid_until).where(
             Commendation.revoked_dt.is_(None), Commendation.commended_on <= day, Commendation.valid_until >= day),
         # The workers' records, read once (by the workers' scores).

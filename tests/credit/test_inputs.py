@@ -206,8 +206,8 @@ def test_a_batch_reads_in_a_fixed_number_of_statements(factory, world):
         db.session.rollback()
         return count_statements(lambda: fn(ids, TODAY)) - (0 if ON_POSTGRES else 1)
 
-    # Companies, pledges, staff with their kept verdicts, commendations, reviews, complaints, sanctions,
-    # corrections.
+    # Companies, pledges, the staff's kept verdicts counted (with who must be judged again), commendations,
+    # reviews, complaints, sanctions, corrections.
     assert counted(inputs.companies_facts, companies_ids[:1]) == counted(inputs.companies_facts, companies_ids) == 8
     # A staff member whose verdict is not kept: one more, for the records of all such staff at once.
     db.session.execute(delete(CreditScore).where(CreditScore.subject_kind == "worker"))
@@ -250,6 +250,13 @@ def test_a_staff_members_verdict_is_kept_and_judged_again_once_it_lapses(world, 
     after = TODAY + timedelta(days=101)
     assert by_kind(inputs.company_facts(company.id, after))["staff_qualified"] == [
         Fact("staff_qualified", "0/2", after, value=Fraction(0))]
+    share = [Fact("staff_qualified", "1/2", TODAY, value=Fraction(1, 2), until=TODAY + timedelta(days=100))]
+    # Kept and judged verdicts mixed: the counted kept ones and the judged ones add up, either way round.
+    half = world["half"]
+    for unkept in (good, half):
+        db.session.execute(delete(CreditScore).where(CreditScore.subject_kind == "worker",
+                                                     CreditScore.subject_id == unkept.id))
+        assert by_kind(inputs.company_facts(company.id, TODAY))["staff_qualified"] == share
+        db.session.rollback()
     db.session.execute(delete(CreditScore).where(CreditScore.subject_kind == "worker"))
-    assert by_kind(inputs.company_facts(company.id, TODAY))["staff_qualified"] == [
-        Fact("staff_qualified", "1/2", TODAY, value=Fraction(1, 2), until=TODAY + timedelta(days=100))]
+    assert by_kind(inputs.company_facts(company.id, TODAY))["staff_qualified"] == share
