@@ -411,7 +411,7 @@ def _append_report(f: ImportFile, lines: list) -> None:
 
 
 def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
-               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS) -> None:
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE) -> None:
     """Validate every row (once), then store the valid ones batch by batch, resumably.
 
     A batch holds the log head's lock from its first look-up to its commit, so its size follows the time it takes
@@ -454,7 +454,7 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
                          result=_result(f, phase="store", rows=v.total, errors=len(v.errors), stored=0))
         prepared = {p.row: p for p in v.valid}
     wanted = f.valid_rows
-    pacer = pacing.Pacer(target=lock_seconds, most=batch)
+    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share)
     start, analyzed = cursor["next"], None
     while start < len(wanted):
         if analyzed is None or start - analyzed >= ANALYZE_EVERY_ROWS:
@@ -489,5 +489,8 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
             f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
             pending=cursor["pending"], warnings=cursor["warnings"]))
-        pacer.took(len(rows), time.perf_counter() - began)
+        took = time.perf_counter() - began
+        pacer.took(len(rows), took)
         start = done
+        if start < len(wanted):
+            time.sleep(pacer.rest(took))  # the lock (and the processors) free for others a while

@@ -12,6 +12,15 @@ the rows or the load: the pacer measures each batch and sizes the next from its 
   within [`least`, `most`]; a slow batch shrinks the next at once.
 - `most` is the operator's batch setting (`REGISTRY_IMPORT_BATCH`): the largest a batch may grow.
 - `least` is 20 rows unless the caller says otherwise (or `most`, when the operator set that lower).
+- After each batch the work rests (`rest`) for as long as the batch took, times `1/share - 1`: with the default
+  share of one half the batches hold the lock half the time (`REGISTRY_BULK_SHARE`).
+
+Why rest. A batch that begins the moment the last one committed keeps the lock busy all the time: every write that
+arrives waits for the rest of a batch, queues behind the writes that came before it, and shares the processors
+with the import's work. A soak on two cores measured registrations at p50 55 ms and p99 90 ms with no import, and
+p50 185 ms, p99 over 400 ms while one ran back to back. Resting as long as each batch took halves what the import
+takes of the lock and of the processors, and doubles its time: an import is a queued task its uploader polls, a
+registration is someone at a counter.
 
 Why a floor. A batch's time is a fixed cost (its commit and fsync, the wait for the lock) plus its rows' cost. When
 the fixed cost alone passes the target (a slow disk's fsync, a lock held by a long change) every batch misses it
@@ -28,6 +37,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 DEFAULT_TARGET_SECONDS = 0.1
+# The share of its time bulk work may hold the lock: it rests after each batch for as long as the batch took.
+DEFAULT_SHARE = 0.5
 # The smallest batch unless the caller asks for less (see "Why a floor" above).
 DEFAULT_LEAST = 20
 
@@ -39,11 +50,15 @@ class Pacer:
     first: int = 50
     # None: DEFAULT_LEAST, or `most` when that is smaller (an operator's small batch setting is still obeyed).
     least: int | None = None
+    # The share of the time the batches may hold the lock (0 < share <= 1; 1: no rest between batches).
+    share: float = DEFAULT_SHARE
     size: int = field(init=False)
 
     def __post_init__(self) -> None:
         if self.target <= 0:
             raise ValueError(f"a batch's time must be positive: {self.target}")
+        if not 0 < self.share <= 1:
+            raise ValueError(f"bulk work's share of the time must be in (0, 1]: {self.share}")
         if self.least is None:
             self.least = min(DEFAULT_LEAST, self.most)
         if not 1 <= self.least <= self.most:
@@ -57,3 +72,8 @@ class Pacer:
         wanted = int(rows / max(seconds, 1e-6) * self.target)
         self.size = max(self.least, min(self.most, wanted, 2 * self.size))
         return self.size
+
+    def rest(self, seconds: float) -> float:
+        """A batch took `seconds`: how long to rest before the next, so the batches hold the lock `share` of the
+        time."""
+        return max(0.0, seconds) * (1 / self.share - 1)

@@ -248,7 +248,7 @@ def _append_report(f: ServiceFile, lines: list) -> None:
 
 
 def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
-               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS) -> None:
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE) -> None:
     """Validate every row (once), then store the good ones batch by batch, resumably; each batch sized to take about
     `lock_seconds` (`pacing.Pacer`, at most `batch` rows, at least 20), since its entries hold the log head's lock
     to its commit and every other change waits meanwhile. Reading and validating the file hold no lock
@@ -304,7 +304,7 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
             cursor = {**cursor, "errors": cursor["errors"] + len(refused)}
         prepared = {r.row: r for r in good}
     wanted = f.valid_rows
-    pacer = pacing.Pacer(target=lock_seconds, most=batch)
+    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share)
     start = cursor["next"]
     while start < len(wanted):
         let_writers_first(db.engine)
@@ -316,5 +316,8 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
         cursor = {**cursor, "phase": phase, "next": done, "stored": cursor["stored"] + len(seqs)}
         ctx.commit_batch(done, len(wanted), cursor, result=_result(
             f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))
-        pacer.took(done - start, time.perf_counter() - began)
+        took = time.perf_counter() - began
+        pacer.took(done - start, took)
         start = done
+        if start < len(wanted):
+            time.sleep(pacer.rest(took))  # the lock (and the processors) free for others a while

@@ -62,6 +62,19 @@ def test_a_slow_row_still_makes_progress():
     assert Pacer(target=0.1, least=1).took(50, 30.0) == 1  # a caller may ask for single rows
 
 
+def test_between_batches_the_work_rests_so_it_holds_the_lock_its_share_of_the_time():
+    assert Pacer().rest(0.1) == pytest.approx(0.1)  # half the time, by default
+    assert Pacer(share=0.25).rest(0.1) == pytest.approx(0.3)  # a quarter: rest three times the batch
+    assert Pacer(share=1).rest(0.1) == 0  # all of it: no rest
+    assert Pacer().rest(-1) == 0  # a clock that stepped back: no rest, never a negative sleep
+
+
+@pytest.mark.parametrize("share", [0, -0.5, 1.5])
+def test_a_share_that_makes_no_sense_is_refused(share):
+    with pytest.raises(ValueError):
+        Pacer(share=share)
+
+
 @pytest.mark.parametrize(("target", "least", "most"), [(0, 1, 10), (-1, 1, 10), (0.1, 0, 10), (0.1, 11, 10),
                                                         (0.1, None, 0)])
 def test_bounds_that_make_no_sense_are_refused(target, least, most):
