@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench._benchdb import ROOT, SECRET_KEY, database_url, drop_database, make_app
-from bench._serve import free_port, gunicorn_bin, say
+from bench._serve import TICK, _busy_ticks, free_port, gunicorn_bin, say
 
 DB_NAME = "jiaxin_soak"
 GUNICORN_WORKERS = 4
@@ -693,6 +693,7 @@ def run(args, work: Path) -> None:
         say(f"traffic for {args.seconds} s: {args.quiet} s quiet, then the big import ({args.big_import} rows) and "
             f"{len(small_at)} small ones; faults: jobs SIGKILL, gunicorn worker SIGKILL"
             + (", PostgreSQL restart" if args.db == "postgresql" else ""))
+        busy_before = _busy_ticks()
         for t in threads:
             t.start()
         deadline = book.began + args.seconds
@@ -742,6 +743,8 @@ def run(args, work: Path) -> None:
                 faults.notes.append("gunicorn's master died")
                 break
         book.stop.set()
+        busy_after = _busy_ticks()
+        busy_cores = (busy_after[0] - busy_before[0]) / TICK / book.now()
         for t in threads + planners:
             t.join(timeout=120)
         say(f"[{book.now():6.1f} s] traffic stopped; waiting for the imports to finish")
@@ -798,6 +801,8 @@ def run(args, work: Path) -> None:
         "restart_s": round(faults.restart[1] - faults.restart[0], 2) if faults.restart else None,
         "pg_errors": pg_errors,
         "writes_during_import": figs["writes_during_import"],
+        "busy_cores": round(busy_cores, 2),
+        "cores": os.cpu_count(),
         "seconds": args.seconds,
         "db": args.db,
     }))
