@@ -12,7 +12,6 @@ the next batch: the batches before stay, nothing after is stored (docs/rules.md,
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -32,13 +31,12 @@ from ..log.actions import Action
 from ..log.services import Change, append_entries, lock_head
 from ..models import new_ref
 from ..sanctions import access as market
-from ..tasks import pacing
+from ..tasks import bulk, pacing
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers import cardno, idnumber, rules
 from ..workers.models import Employment, Worker, WorkerRecord
 from ..workers.services import Engagement, seal_identity
-from ..writers_first import let_writers_first
 from . import staff_file
 from .models import ImportFile
 
@@ -461,36 +459,34 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
             refresh_statistics()
             analyzed = start
         rows = [prepared[r] for r in wanted[start:start + pacer.size]]
-        let_writers_first(db.engine)
-        began = time.perf_counter()
-        try:
-            stored = store_batch(ring, company=company, actor=actor, rows=rows)
-        except ApiError as refusal:
-            if refusal.code != "company_listed":
-                raise
-            # A serious listing of the company took effect while the import ran: this batch and every later one
-            # store nothing; the batches committed before it stay. The task ends, its report says why.
-            db.session.rollback()
-            _append_report(f, [company_listed_line(cursor.get("stored", 0))])
-            cursor = {**cursor, "phase": "done", "refused": refusal.code}
-            ctx.commit_batch(start, len(wanted), cursor, result=_result(
-                f, phase="done", rows=cursor["rows"], errors=cursor["errors"], stored=cursor.get("stored", 0),
-                pending=cursor.get("pending", 0), warnings=cursor.get("warnings", 0), refused=refusal))
-            return
-        if stored.conflicts or stored.pending or stored.warnings:
-            # Appended to the report, committed with the batch.
-            _append_report(f, [*stored.conflicts, *stored.pending, *stored.warnings])
-        done = start + len(rows)
-        phase = "done" if done == len(wanted) else "store"
-        cursor = {**cursor, "phase": phase, "next": done, "errors": cursor["errors"] + len(stored.conflicts),
-                  "stored": cursor.get("stored", 0) + len(stored.seqs),
-                  "pending": cursor.get("pending", 0) + len(stored.pending),
-                  "warnings": cursor.get("warnings", 0) + len({e.row for e in stored.warnings})}
-        ctx.commit_batch(done, len(wanted), cursor, result=_result(
-            f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
-            pending=cursor["pending"], warnings=cursor["warnings"]))
-        took = time.perf_counter() - began
-        pacer.took(len(rows), took)
-        start = done
-        if start < len(wanted):
-            time.sleep(pacer.rest(took))  # the lock (and the processors) free for others a while
+        with bulk.paced_batch(db.engine, pacer) as paced:
+            paced.rows = len(rows)
+            try:
+                stored = store_batch(ring, company=company, actor=actor, rows=rows)
+            except ApiError as refusal:
+                if refusal.code != "company_listed":
+                    raise
+                # A serious listing of the company took effect while the import ran: this batch and every later
+                # one store nothing; the batches committed before it stay. The task ends, its report says why.
+                db.session.rollback()
+                _append_report(f, [company_listed_line(cursor.get("stored", 0))])
+                cursor = {**cursor, "phase": "done", "refused": refusal.code}
+                ctx.commit_batch(start, len(wanted), cursor, result=_result(
+                    f, phase="done", rows=cursor["rows"], errors=cursor["errors"], stored=cursor.get("stored", 0),
+                    pending=cursor.get("pending", 0), warnings=cursor.get("warnings", 0), refused=refusal))
+                paced.last = True
+                return
+            if stored.conflicts or stored.pending or stored.warnings:
+                # Appended to the report, committed with the batch.
+                _append_report(f, [*stored.conflicts, *stored.pending, *stored.warnings])
+            done = start + len(rows)
+            phase = "done" if done == len(wanted) else "store"
+            cursor = {**cursor, "phase": phase, "next": done, "errors": cursor["errors"] + len(stored.conflicts),
+                      "stored": cursor.get("stored", 0) + len(stored.seqs),
+                      "pending": cursor.get("pending", 0) + len(stored.pending),
+                      "warnings": cursor.get("warnings", 0) + len({e.row for e in stored.warnings})}
+            ctx.commit_batch(done, len(wanted), cursor, result=_result(
+                f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"],
+                pending=cursor["pending"], warnings=cursor["warnings"]))
+            start = done
+            paced.last = done == len(wanted)

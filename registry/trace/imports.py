@@ -20,7 +20,6 @@ moment its validation began (a resumed run judges the rows it has left again).
 from __future__ import annotations
 
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -46,12 +45,11 @@ from ..notify import services as notify
 from ..sanctions import access as market
 from ..selfservice import codes
 from ..selfservice.services import code_key
-from ..tasks import pacing
+from ..tasks import bulk, pacing
 from ..tasks.models import Task
 from ..tasks.services import enqueue
 from ..workers.models import Worker
 from ..workers.services import active_employment, status_of
-from ..writers_first import let_writers_first
 from . import household, rules, service_file
 from .import_models import ServiceFile
 from .models import REFERENCE_CHARS, ReviewCode, ServiceRecord
@@ -307,17 +305,13 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
     pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share)
     start = cursor["next"]
     while start < len(wanted):
-        let_writers_first(db.engine)
-        began = time.perf_counter()
-        rows = [prepared[n] for n in wanted[start:start + pacer.size] if n in prepared]
-        seqs = store_batch(ring, company=company, actor=actor, rows=rows, facts=facts) if rows else []
-        done = min(start + pacer.size, len(wanted))
-        phase = "done" if done == len(wanted) else "store"
-        cursor = {**cursor, "phase": phase, "next": done, "stored": cursor["stored"] + len(seqs)}
-        ctx.commit_batch(done, len(wanted), cursor, result=_result(
-            f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))
-        took = time.perf_counter() - began
-        pacer.took(done - start, took)
-        start = done
-        if start < len(wanted):
-            time.sleep(pacer.rest(took))  # the lock (and the processors) free for others a while
+        with bulk.paced_batch(db.engine, pacer) as paced:
+            rows = [prepared[n] for n in wanted[start:start + pacer.size] if n in prepared]
+            seqs = store_batch(ring, company=company, actor=actor, rows=rows, facts=facts) if rows else []
+            done = min(start + pacer.size, len(wanted))
+            phase = "done" if done == len(wanted) else "store"
+            cursor = {**cursor, "phase": phase, "next": done, "stored": cursor["stored"] + len(seqs)}
+            ctx.commit_batch(done, len(wanted), cursor, result=_result(
+                f, phase=phase, rows=cursor["rows"], errors=cursor["errors"], stored=cursor["stored"]))
+            paced.rows, paced.last = done - start, done == len(wanted)
+            start = done

@@ -1,0 +1,65 @@
+"""One batch of bulk work at a time across processes, its rest included (registry/tasks/bulk.py), on the test's
+own engine: SQLite's `flock` or PostgreSQL's advisory lock."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from registry.extensions import db
+from registry.tasks.bulk import bulk_turn, paced_batch
+from registry.tasks.pacing import Pacer
+
+
+def _hold_turn(engine, seconds: float, holding: threading.Event, spans: list) -> None:
+    with bulk_turn(engine):
+        began = time.monotonic()
+        holding.set()
+        time.sleep(seconds)
+        spans.append((began, time.monotonic()))
+
+
+def test_two_imports_take_turns(app):
+    engine = db.engine
+    holding, spans = threading.Event(), []
+    first = threading.Thread(target=_hold_turn, args=(engine, 0.3, holding, spans))
+    first.start()
+    assert holding.wait(10)
+    with bulk_turn(engine):
+        mine = time.monotonic()
+    first.join(10)
+    [(_began, ended)] = spans
+    assert mine >= ended  # the second waited for the first batch and its rest to end
+
+
+def test_a_batch_that_fails_gives_up_its_turn(app):
+    engine = db.engine
+    with pytest.raises(RuntimeError), bulk_turn(engine):
+        raise RuntimeError("the batch failed")
+    done = threading.Event()
+
+    def other():
+        with bulk_turn(engine):
+            done.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    assert done.wait(5)
+    t.join(5)
+
+
+def test_a_batch_rests_its_share_after_it_unless_it_was_the_last(app):
+    pacer = Pacer(target=0.1, most=1000, share=0.5)
+    began = time.monotonic()
+    with paced_batch(db.engine, pacer) as batch:
+        time.sleep(0.1)
+        batch.rows = 50
+    rested = time.monotonic() - began
+    assert 0.2 <= rested < 1.0  # the batch's 0.1 s, then as long again
+    assert 40 <= pacer.size <= 50  # its time sized the next (the rest not counted): 50 rows took the target
+    began = time.monotonic()
+    with paced_batch(db.engine, pacer) as batch:
+        time.sleep(0.1)
+        batch.rows, batch.last = 100, True
+    assert time.monotonic() - began < 0.19  # nothing follows the last batch: no rest
