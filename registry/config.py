@@ -58,7 +58,7 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         "IMPORT_BATCH": int(os.environ.get("REGISTRY_IMPORT_BATCH", "1000")),
         # Seconds an import's batch may hold the log head's lock (registry/tasks/pacing.py): batches are sized so
         # that every other change waits about this long at most behind an import.
-        "BULK_LOCK_SECONDS": float(os.environ.get("REGISTRY_BULK_LOCK_SECONDS", "0.1")),
+        "BULK_LOCK_SECONDS": float(os.environ.get("REGISTRY_BULK_LOCK_SECONDS", "0.05")),
         # The share of its time bulk work may hold the log head's lock: it rests as long as each batch took
         # (0.5); 1 never rests (tasks/pacing.py).
         "BULK_SHARE": float(os.environ.get("REGISTRY_BULK_SHARE", "0.5")),

@@ -36,13 +36,14 @@ _bulk: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_work", defaul
 _local = threading.local()
 
 
-def sidecar(engine: Engine) -> str | None:
-    """The file writers announce themselves on, for a SQLite database in a file; None otherwise."""
+def sidecar(engine: Engine, suffix: str = "-writers") -> str | None:
+    """The file beside a SQLite database in a file that writers announce themselves on (or another `suffix`'s);
+    None for any other database."""
     url = engine.url
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or \
             url.query.get("mode") == "memory":
         return None
-    return os.path.abspath(url.database) + "-writers"
+    return os.path.abspath(url.database) + suffix
 
 
 def _descriptor(path: str) -> int:

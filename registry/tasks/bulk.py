@@ -48,11 +48,11 @@ def bulk_turn(engine: Engine):
         finally:
             conn.close()
         return
-    path = sidecar(engine)
+    path = sidecar(engine, "-bulk")
     if path is None:
         yield
         return
-    with open(path.removesuffix("-writers") + "-bulk", "a") as fh:
+    with open(path, "a") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
