@@ -5,6 +5,7 @@ the repository root (`python -m bench.log`), so `registry` and `tests.support` i
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -41,3 +42,21 @@ def make_app(url: str, work: Path, **config):
 
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "KEYS_DIR": str(work / "keys"), "ENV_NAME": "development",
                        "SECRET_KEY": SECRET_KEY, **config})
+
+
+@contextlib.contextmanager
+def migrated(url: str, work: Path, **config):
+    """The registry on `url` with its schema, keys and log head made, inside its app context."""
+    from flask_migrate import upgrade
+
+    from registry.extensions import db
+    from registry.keys import keyring
+    from registry.log.services import ensure_head
+
+    app = make_app(url, work, **config)
+    with app.app_context():
+        keyring().ensure_all()
+        upgrade()
+        ensure_head()
+        db.session.commit()
+        yield app

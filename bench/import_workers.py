@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._benchdb import ROOT, database_url, make_app
+from bench._benchdb import ROOT, database_url, make_app, migrated
 
 
 def backend_pid(db) -> int | None:
@@ -113,20 +113,13 @@ def writer(url: str, work: Path) -> None:
 
 def child_import(url: str, work: Path, rows: int) -> None:
     """Run in the child: set up, import the generated file, print timings as JSON."""
-    from flask_migrate import upgrade
 
     from registry.extensions import db
     from registry.imports.services import start_import
     from registry.keys import keyring
-    from registry.log.services import ensure_head
     from registry.tasks.services import claim, run_task
 
-    app = make_app(url, work)
-    with app.app_context():
-        keyring().ensure_all()
-        upgrade()
-        ensure_head()
-        db.session.commit()
+    with migrated(url, work) as app:
         from tests.support.factory import Factory
 
         factory = Factory(app)

@@ -50,20 +50,11 @@ def make_app(url: str, work: Path):
 @contextmanager
 def fresh(engine: str, work: Path, name: str):
     """An app on a fresh, migrated database with its keys and log head; dropped afterwards."""
-    from flask_migrate import upgrade
-
     from registry.extensions import db
-    from registry.keys import keyring
-    from registry.log.services import ensure_head
 
     url = database_url(engine, work, name)
-    app = make_app(url, work)
     try:
-        with app.app_context():
-            keyring().ensure_all()
-            upgrade()
-            ensure_head()
-            db.session.commit()
+        with benchdb.migrated(url, work, LOG_ORIGIN=ORIGIN) as app:
             yield app
             db.session.remove()
             db.engine.dispose()

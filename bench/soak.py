@@ -49,7 +49,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench._benchdb import ROOT, SECRET_KEY, database_url, drop_database, make_app
+from bench._benchdb import ROOT, SECRET_KEY, database_url, drop_database, make_app, migrated
 from bench._serve import TICK, _busy_ticks, free_port, gunicorn_bin, say
 
 DB_NAME = "jiaxin_soak"
@@ -427,24 +427,17 @@ class Cast:
 def set_up(url: str, work: Path, importers: int, seed_rows: list[dict]) -> Cast:
     """Migrate, keys, companies with tokens, a regulator, a few hundred workers, and last month's bulletin."""
     from flask import current_app
-    from flask_migrate import upgrade
 
     from bench.bulletin import last_month
     from registry.bulletins import generate
     from registry.extensions import db
     from registry.imports.services import start_import
     from registry.keys import keyring
-    from registry.log.services import ensure_head
     from registry.workers.models import Worker
     from tests.support.factory import Factory
     from tests.support.importutil import csv_bytes, run_queued_tasks
 
-    app = make_app(url, work)
-    with app.app_context():
-        keyring().ensure_all()
-        upgrade()
-        ensure_head()
-        db.session.commit()
+    with migrated(url, work) as app:
         factory = Factory(app)
         registering = []
         for _ in range(2):

@@ -44,7 +44,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench._benchdb import ROOT, database_url, drop_database, make_app
+from bench._benchdb import ROOT, database_url, drop_database, make_app, migrated
 from bench._serve import (
     WRK_SCRIPT,
     Server,
@@ -76,21 +76,14 @@ HOUSEHOLD_SCRIPT = WRK_SCRIPT.replace(
 
 def child_setup(url: str, work: Path, workers: int) -> None:
     """In a child: migrate, create a verified company and its employed workers; print their card numbers."""
-    from flask_migrate import upgrade
 
     from registry.clock import today
     from registry.extensions import db
     from registry.keys import keyring
-    from registry.log.services import ensure_head
     from registry.workers import idnumber
     from registry.workers import services as staff
 
-    app = make_app(url, work)
-    with app.app_context():
-        keyring().ensure_all()
-        upgrade()
-        ensure_head()
-        db.session.commit()
+    with migrated(url, work) as app:
         from tests.support.factory import Factory
 
         factory = Factory(app)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from ..extensions import db
 from ..writers_first import let_writers_first, sidecar
 from .pacing import Pacer
 
@@ -60,6 +61,21 @@ def bulk_turn(engine: Engine):
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def _end_transaction() -> None:
+    """End the session's transaction (a read's, here) without expiring what it loaded. A jobs process begins its
+    transactions IMMEDIATE on SQLite, so one open while it waits for the turn held the write lock that the turn's
+    holder needed for its batch: both waited out the busy timeout (the 10-minute SQLite soak: three writes answered
+    503 after 30 s, and an import's batch failed)."""
+    session = db.session()
+    if not session.in_transaction():
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @dataclass
 class Batch:
     """What the caller tells of its batch: the rows it covered, and whether it was the last."""
@@ -72,6 +88,7 @@ class Batch:
 def paced_batch(engine: Engine, pacer: Pacer):
     """One batch: in its turn, after any waiting change; its time then sizes the next (`pacer.took`) and, unless it
     was the last, the rest after it, still in its turn. The block sets `rows` and `last` on what it is given."""
+    _end_transaction()
     with bulk_turn(engine):
         let_writers_first(engine)
         batch = Batch()

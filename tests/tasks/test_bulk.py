@@ -63,3 +63,45 @@ def test_a_batch_rests_its_share_after_it_unless_it_was_the_last(app):
         time.sleep(0.1)
         batch.rows, batch.last = 100, True
     assert time.monotonic() - began < 0.19  # nothing follows the last batch: no rest
+
+
+def test_waiting_for_the_turn_holds_no_write_lock(app):
+    """An import that waits for its turn holds no transaction: on SQLite a jobs process's transactions begin
+    IMMEDIATE, and one left open by a read while waiting kept the turn's holder from its batch's write lock."""
+    from sqlalchemy import text
+
+    engine = db.engine
+    holding, waiting, wrote = threading.Event(), threading.Event(), []
+
+    def holder():
+        with app.app_context(), bulk_turn(engine):
+            holding.set()
+            waiting.wait(5)
+            time.sleep(0.3)  # the other is waiting for the turn by now
+            raw = engine.raw_connection()  # the batch's write, waiting 2 s at most on SQLite
+            try:
+                cur = raw.cursor()
+                if engine.dialect.name == "sqlite":
+                    cur.execute("PRAGMA busy_timeout = 2000")
+                    cur.execute("BEGIN IMMEDIATE")
+                cur.execute("UPDATE log_head SET size = size")
+                cur.execute("COMMIT") if engine.dialect.name == "sqlite" else raw.commit()
+                wrote.append(True)
+            finally:
+                raw.close()
+
+    def other_import():
+        with app.app_context():
+            db.session.execute(text("SELECT count(*) FROM log_head"))  # a read after the last commit (IMMEDIATE)
+            waiting.set()
+            with paced_batch(engine, Pacer()) as batch:
+                batch.last = True
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holding.wait(5)
+    second = threading.Thread(target=other_import)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert wrote == [True]
