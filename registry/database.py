@@ -172,6 +172,17 @@ def reads_first(view):
     return wrapper
 
 
+def end_transaction_keeping_loaded(session) -> None:
+    """Commit the session's transaction (a read's) without expiring what it loaded."""
+    if not session.in_transaction():
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 @contextlib.contextmanager
 def writing_now():
     """In a `reads_first` view: end the read transaction (committing anything it holds, expiring nothing) and go
@@ -184,12 +195,7 @@ def writing_now():
         return
     # What the read transaction loaded (the account, say) stays loaded: it only read, and reloading would put
     # those reads inside the lock.
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
+    end_transaction_keeping_loaded(db.session())
     token = _begin_mode.set("IMMEDIATE")
     try:
         yield

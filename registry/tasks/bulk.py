@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from ..database import end_transaction_keeping_loaded
 from ..extensions import db
 from ..writers_first import let_writers_first, sidecar
 from .pacing import Pacer
@@ -66,14 +67,7 @@ def _end_transaction() -> None:
     transactions IMMEDIATE on SQLite, so one open while it waits for the turn held the write lock that the turn's
     holder needed for its batch: both waited out the busy timeout (the 10-minute SQLite soak: three writes answered
     503 after 30 s, and an import's batch failed)."""
-    session = db.session()
-    if not session.in_transaction():
-        return
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
+    end_transaction_keeping_loaded(db.session())
 
 
 @dataclass
