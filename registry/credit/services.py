@@ -23,7 +23,7 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -116,14 +116,16 @@ def compute(subject_kind: str, subject_ids: Iterable[int], *, today: date,
     return {sid: score for sid, (score, _verdict) in _computed(subject_kind, subject_ids, today, rules).items()}
 
 
-def _computed(subject_kind: str, subject_ids: Iterable[int], today: date, rules: credit_rules.Rules | None
+def _computed(subject_kind: str, subject_ids: Iterable[int], today: date, rules: credit_rules.Rules | None,
+              carried: Mapping[int, Collection[int]] | None = None
               ) -> dict[int, tuple[scoring.Score, inputs.Verdict | None]]:
-    """Each subject's score on `today`, with a worker's qualification verdict (None for a company)."""
+    """Each subject's score on `today`, with a worker's qualification verdict (None for a company). `carried`:
+    companies whose staff share is their kept tally plus these new staff (`inputs._staff_shares`)."""
     if subject_kind not in SUBJECT_KINDS:
         raise ValueError(f"a credit score is for a company or a worker, not {subject_kind!r}")
     rules = rules or adoption.adopted_rules()
     if subject_kind == "company":
-        facts, verdicts = inputs.companies_facts(subject_ids, today, rules), {}
+        facts, verdicts = inputs.companies_facts(subject_ids, today, rules, carried=carried), {}
     else:
         facts, verdicts = inputs.workers_inputs(subject_ids, today, rules)
     return {sid: (scoring.score(subject_kind, f, rules, today), verdicts.get(sid)) for sid, f in facts.items()}
@@ -136,11 +138,13 @@ def refresh(subject_kind: str, subject_id: int, *, today: date,
 
 
 def refresh_many(subjects: Iterable[tuple[str, int]], *, today: date, rules: credit_rules.Rules | None = None,
-                 batch: int = BATCH) -> dict[tuple[str, int], scoring.Score]:
+                 batch: int = BATCH, carried: Mapping[int, Collection[int]] | None = None
+                 ) -> dict[tuple[str, int], scoring.Score]:
     """Compute and store the scores of `subjects` ((kind, id) pairs), `batch` at a time. Never commits.
 
     A subject that no longer exists (an id of no row) is computed from no facts like any other: callers pass
-    ids they read from the database.
+    ids they read from the database. `carried` (company id -> workers): companies whose staff changed in the
+    caller's transaction only by these workers joining, new (`keeping.staff_joined`).
     """
     by_kind: dict[str, list[int]] = {k: [] for k in SUBJECT_KINDS}
     for kind, sid in subjects:
@@ -156,7 +160,7 @@ def refresh_many(subjects: Iterable[tuple[str, int]], *, today: date, rules: cre
         ids = sorted(set(by_kind[kind]))
         for start in range(0, len(ids), batch):
             with _collector_paused():
-                computed = _computed(kind, ids[start:start + batch], today, rules)
+                computed = _computed(kind, ids[start:start + batch], today, rules, carried)
                 _store(kind, computed, now)
             done.update({(kind, sid): score for sid, (score, _verdict) in computed.items()})
     return done

@@ -22,6 +22,7 @@ from .. import canonical, clock
 from ..accounts.models import Account
 from ..companies.access import require_member, require_verified
 from ..companies.models import Company
+from ..credit import keeping
 from ..database import reading_first
 from ..errors import ApiError, field_error, not_found
 from ..extensions import db
@@ -370,7 +371,10 @@ def store_batch(ring: KeyRing, *, company: Company, actor: str, rows: list[Prepa
     if record_rows:
         db.session.execute(insert(WorkerRecord.__table__), record_rows)
     # The entries name the aggregates this batch changed: the credit scores they feed follow in the batch's
-    # commit (credit/keeping.py), as after any record_change.
+    # commit (credit/keeping.py), as after any record_change. The company's staff changed only by its new workers
+    # (an attachment waits for the worker): its share counts them onto its kept tally.
+    keeping.staff_joined(company.id, joined=(worker_ids[p.number] for p in new_rows),
+                         unmoved=(w.id for w in existing.values()))
     return Stored(append_entries(ring, changes), conflicts, notices, warning_lines)
 
 
