@@ -247,7 +247,9 @@ class NotifySanctionArgs(Schema):
                                     metadata={"description": "Working days to object (default: the registry's, 5)."})
     delivery_method = fields.String(load_default=None, allow_none=True,
                                     validate=validate.OneOf(list(DELIVERY_METHODS)),
-                                    metadata={"description": "sms (default: sent now to the mobile on record), "
+                                    metadata={"description": "sms (default: sent now to the mobile on record; "
+                                                             "422 for a company's landline, and `worker_erased` "
+                                                             "for a worker whose phone was erased), "
                                                              "phone_call, post or in_person."})
     delivered_on = fields.Date(load_default=None, allow_none=True,
                                metadata={"description": "When it was delivered (required unless sms)."})

@@ -117,8 +117,9 @@ class SanctionNotify(MethodView):
         """Notice the subject of a proposed serious listing (the issuing agency): reasons, basis, rights, window.
 
         By default a text message goes to the mobile on record, delivered today;
-        where there is none (a company's landline) say how (`delivery_method`)
-        and when (`delivered_on`) it was delivered.
+        where there is none (a company's landline; a worker whose phone was
+        erased, 422 `worker_erased` for a text message) say how
+        (`delivery_method`) and when (`delivered_on`) it was delivered.
         """
         return step_answer(services.notify_sanction, ref, **args)
 

@@ -69,6 +69,11 @@ def _problems_error(problems) -> ApiError:
                     {p.field: {"en": p.en, "zh": p.zh} for p in problems})
 
 
+# A notice by text message to a worker whose phone was erased: its own code when it is the only problem.
+_WORKER_ERASED = ("worker_erased", "该人员的个人信息已依法删除，无法以短信告知。",
+                  "The worker's personal data was erased: the notice cannot go by text message.")
+
+
 def _missing(field: str) -> rules.Problem:
     return rules.Problem(field, "required", "Required.", "必填。")
 
@@ -302,8 +307,13 @@ def publication_deadline(sanction: Sanction, *, using: calendar.Schedule | None 
     return calendar.working_day_after(sanction.decision_date, PUBLISH_WITHIN_WORKING_DAYS, using=using)
 
 
+def subject_erased(sanction: Sanction) -> bool:
+    """Is the subject a worker whose name, ID number, phone and photo were erased (registry/retention)?"""
+    return sanction.subject_kind == "worker" and sanction.worker.erased_dt is not None
+
+
 def subject_phone(ring: KeyRing, sanction: Sanction) -> str | None:
-    """The subject's mobile number on record in E.164 form, or None (a company's landline)."""
+    """The subject's mobile number on record in E.164 form, or None (a company's landline, an erased worker)."""
     return phone_of(ring, sanction.worker if sanction.subject_kind == "worker" else sanction.company)
 
 
@@ -336,8 +346,11 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
 
     The notice is shown in the company portal or the worker's self-service at
     once. By default it is also sent by text message to the mobile phone on
-    record, delivered today; where there is none (a company's landline) the
-    regulator says how and when it was delivered.
+    record, delivered today; where there is none (a company's landline, a
+    worker whose phone was erased) the regulator says how and when it was
+    delivered: a text message to an erased worker is refused (422
+    `worker_erased` on `delivery_method`), since recording it would start the
+    objection window on a delivery that never happened.
     """
     require_issuer(regulator, sanction)
     lock_sanction(sanction)
@@ -354,6 +367,13 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
     if method not in rules.DELIVERY_METHODS:
         problems.append(rules.Problem("delivery_method", "invalid", "Choose sms, phone_call, post or in_person.",
                                       "请选择送达方式。"))
+    elif method == "sms" and phone is None and subject_erased(sanction):
+        problems.append(rules.Problem(
+            "delivery_method", _WORKER_ERASED[0],
+            "The worker's personal data, their phone included, was erased: no text message can reach them. Say "
+            "how the notice was delivered (phone call, post or in person) and when.",
+            "该人员的个人信息（含手机号）已依法删除，无法发送短信：请选择实际送达方式（电话告知、邮寄或当面送达）"
+            "并填写送达日期。"))
     elif method == "sms" and phone is None:
         problems.append(rules.Problem(
             "delivery_method", "landline",
@@ -370,7 +390,10 @@ def notify_sanction(ring: KeyRing, *, regulator: Account, sanction: Sanction, to
         problems.append(rules.Problem("delivered_on", "too_early", "The notice cannot predate the proposal.",
                                       "送达日期不能早于拟列入记录的日期。"))
     if problems:
-        raise _problems_error(problems)
+        error = _problems_error(problems)
+        if [p.code for p in problems] == [_WORKER_ERASED[0]]:
+            error.code, error.zh, error.en = _WORKER_ERASED
+        raise error
     notice = SanctionNotice(ref=new_ref(), objection_days=days, delivery_method=method, delivered_on=delivered_on,
                             notified_by=regulator.ref, notified_dt=clock.now())
     notice.reasons_enc = seal(ring, why, aad("sanction_notices", "reasons", notice.ref))

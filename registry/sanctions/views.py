@@ -173,10 +173,15 @@ def new():
 
 # --- one sanction -----------------------------------------------------------------------------
 
-def _landline(ring, sanction) -> bool:
-    """Has the subject no mobile phone on record (a company's landline)? Then no text message can carry the
-    notice. Workers register with a mobile number, so theirs is not opened here."""
-    return sanction.subject_kind == "company" and sanctions.subject_phone(ring, sanction) is None
+def _no_mobile(ring, sanction) -> str | None:
+    """Why the subject has no mobile phone on record, if they have none: `landline` (a company's) or `erased` (a
+    worker whose phone was erased). Then no text message can carry the notice. Workers register with a mobile
+    number, so a live worker's is not opened here."""
+    if sanctions.subject_erased(sanction):
+        return "erased"
+    if sanction.subject_kind == "company" and sanctions.subject_phone(ring, sanction) is None:
+        return "landline"
+    return None
 
 
 def _steps(regulator, sanction, today) -> dict:
@@ -207,10 +212,10 @@ def _sanction_page(regulator, sanction, status: int = 200, *, failed: tuple | No
     today = clock.today()
     view = views_model.regulator_view(ring, sanction, today)
     issuer = regulator.agency_id == sanction.agency_id
+    no_mobile = _no_mobile(ring, sanction) if issuer and sanction.state == "proposed" else None
     forms = {
         "notify": NotifyForm(formdata=None, objection_days=str(sanctions.objection_days_default()),
-                             delivery_method=None if (issuer and sanction.state == "proposed"
-                                                      and _landline(ring, sanction)) else "sms"),
+                             delivery_method=None if no_mobile else "sms"),
         "decide": DecideForm(formdata=None),
         "approve": StepForm(formdata=None),
         "publish": StepForm(formdata=None),
@@ -231,7 +236,7 @@ def _sanction_page(regulator, sanction, status: int = 200, *, failed: tuple | No
         repair_rules=repair_rules, authority_labels={k: t(*v) for k, v in repair_rules.AUTHORITIES.items()},
         steps=_steps(regulator, sanction, today) if issuer else {}, forms=forms,
         failed=failed[0] if failed else None, error=error, extra=extra or [],
-        landline=issuer and sanction.state == "proposed" and _landline(ring, sanction),
+        no_mobile=no_mobile,
         logins=worklist.logins_of(refs), corrected_fields=CORRECTED_FIELDS,
         overdue=bool(deadline) and sanction.state in ("decided", "approved") and today > deadline["day"],
         objections=[objections.view(ring, o, today) for o in sanction.objections],

@@ -11,7 +11,7 @@ from registry.extensions import db
 from registry.log.models import LogEntry
 from registry.workers.models import AccessRecord
 from tests.support.selfutil import PIN, employ, last_activation_code, send_code
-from tests.support.webutil import csrf_from, login, post_form, session_of, text
+from tests.support.webutil import csrf_from, login, post_form, regulator_client, session_of, text
 
 CODE_ON_PAGE = re.compile(r'id="consent-code" data-code="([0-9A-Z]{8})"')
 
@@ -44,6 +44,43 @@ def test_the_employer_sends_a_code_from_the_detail_page_and_never_sees_it(app, f
     login(c2, other_admin.account.login, other_admin.password)
     token = csrf_from(text(c2.get("/company/workers")))
     assert c2.post(f"/workers/{worker.card_no}/activation-code", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_regulators_page_offers_no_activation_code_once_the_worker_is_erased(app, factory):
+    """An erased worker has no phone: the detailed page a regulator opens says the personal data was erased instead
+    of offering a button the registry would refuse (410 `worker_erased`)."""
+    from registry import clock
+    from registry.retention import erasure
+    from registry.workers import services as workers
+    from registry.workers.models import Worker
+
+    company, admin = factory.company()
+    worker = employ(factory, company, admin.account)
+    card_no, worker_id = worker.card_no, worker.id
+    workers.end_employment(factory.ring, account=admin.account, company=company, worker=worker,
+                           end_date=clock.today(), today=clock.today())
+    db.session.commit()
+    c = regulator_client(app, factory.agency_user(factory.agency("market")))
+
+    def opened() -> str:
+        resp = post_form(c, "/regulator/workers", {"card_no": card_no, "purpose": "verification"},
+                         page="/regulator/workers")
+        assert resp.status_code == 200 and card_no in text(resp)
+        return text(resp)
+
+    button = f'action="/workers/{card_no}/activation-code"'
+    before = opened()
+    assert 'id="send-activation-code"' in before and button in before and 'id="self-service-erased"' not in before
+    erasure.erase_worker(factory.ring, worker=db.session.get(Worker, worker_id), actor="system",
+                         basis="retention_period", reference=None, now=clock.now(), today=clock.today())
+    db.session.commit()
+    after = opened()
+    assert 'id="send-activation-code"' not in after and button not in after
+    note = after.split('id="self-service-erased"')[1].split("</p>")[0]
+    assert "已依法删除" in note and "激活码" in note
+    # The request itself is still refused, as before.
+    refused = c.post(f"/workers/{card_no}/activation-code", data={"csrf_token": csrf_from(after)})
+    assert refused.status_code == 410
 
 
 def test_activation_page_then_the_workers_own_page(app, factory):
