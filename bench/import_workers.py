@@ -11,7 +11,7 @@ While the import stores its batches, a third process makes interactive writes, a
 request would: ten a second, each issuing an API token (one logged change, through the service, committed), and
 times each from its start to its commit's end: `write_p99_during_import_ms` (issue #17 asks ≤ 250). Every change
 takes the log head's lock, which an import's batch holds from its first look-up to its commit; batches are sized
-to hold it about `REGISTRY_BULK_LOCK_SECONDS` (0.1 s, registry/tasks/pacing.py).
+to hold it about `REGISTRY_BULK_LOCK_SECONDS` (0.05 s, registry/tasks/pacing.py), resting as long after each.
 
     .venv/bin/python -m bench.import_workers [--db sqlite|postgresql] [--rows 100000]
 """
