@@ -165,6 +165,8 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
     require_member(account, company)
     require_verified(company)
     market.require_company_not_listed(company, today)
+    from ..credit import keeping  # credit reads workers' models and services: imported on use
+
     checked = check_person(person, today)
     refuse_first(checked.problems)
     refuse_first(check_engagement(engagement, checked.id.birth_date, today))
@@ -197,17 +199,22 @@ def register_worker(ring: KeyRing, *, account: Account, company: Company, person
         worker.employments.append(employment)
         attach.start_pending(ring, account=account, company=company, worker=worker, employment=employment,
                              today=today, now=clock.now())
-        return Registered(worker, False, record_change(ring, actor=account.ref,
-                                                       action=Action.WORKER_EMPLOY_PENDING, aggregate=worker),
-                          employment, market.warnings(listings))
+        recorded = record_change(ring, actor=account.ref, action=Action.WORKER_EMPLOY_PENDING, aggregate=worker)
+        # Awaiting confirmation, the worker is not on the company's staff yet (a lapsed attachment ended here was
+        # not either): its share stands as kept.
+        keeping.staff_joined(company.id, joined=(), unmoved=(worker.id,))
+        return Registered(worker, False, recorded, employment, market.warnings(listings))
     ref = new_ref()
     worker = Worker(ref=ref, log_ref=new_ref(), salt=new_ref(), actor_ref=new_ref(), card_no=cardno.new_card_no(),
                     id_kind=idr.kind, registered_by=company.log_ref,
                     **seal_identity(ring, ref, name=name, id_number=idr.number, phone=phone))
     worker.employments.append(employment)
     db.session.add(worker)
-    return Registered(worker, True, record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER,
-                                                  aggregate=worker), employment)
+    recorded = record_change(ring, actor=account.ref, action=Action.WORKER_REGISTER, aggregate=worker)
+    db.session.flush()
+    # New to the registry: the company's share is its kept tally plus this worker (credit/keeping.py).
+    keeping.staff_joined(company.id, joined=(worker.id,))
+    return Registered(worker, True, recorded, employment)
 
 
 def register_with_retry(ring, **kwargs) -> Registered:

@@ -280,7 +280,8 @@ def _store_batch(factory, company, rows) -> None:
 def _set_kept_tally(company_id: int, ref: str, **row) -> None:
     """Write a kept company row's staff share line (and any other column) by hand, as no change would."""
     score = kept("company", company_id)
-    score.components = [dict(c, ref=ref) if c["kind"] == "staff_qualified" else c for c in score.components]
+    lines = [c for c in score.components if c["kind"] != "staff_qualified"]
+    score.components = [*lines, {"kind": "staff_qualified", "ref": ref, "points": 0}]
     for name, value in row.items():
         setattr(score, name, value)
     db.session.commit()
@@ -346,6 +347,35 @@ def test_an_import_batch_with_another_change_to_the_staff_counts_them_whole(fact
                            worker=db.session.merge(worker), end_date=TODAY, today=TODAY)
     db.session.commit()
     assert kinds(current("company", company.id))["staff_qualified"][0]["ref"] == "0/2"
+
+
+def _register(factory, company, admin, seed: int, *, person=None):
+    from registry.workers import idnumber
+
+    rng = random.Random(seed)
+    person = person or workers.Person("李秀英", idnumber.generate(rng, birth=date(1985, 3, 9)), f"137{seed:08d}")
+    reg = workers.register_worker(
+        factory.ring, account=admin, company=db.session.merge(company), today=TODAY, person=person,
+        engagement=workers.Engagement("cleaner", "labour_contract", TODAY - timedelta(days=3), True))
+    db.session.commit()
+    return reg, person
+
+
+def test_a_registration_counts_its_new_worker_onto_the_kept_share_and_an_attachment_moves_none(factory, world):
+    """A single registration of someone new is the same case as an import's batch; an attachment awaits the
+    worker's confirmation and moves no share of the company it is for — but the worker's own employer's share is
+    counted whole."""
+    company, admin = world["company"], world["admin"]
+    _set_kept_tally(company.id, "7/9")
+    reg, person = _register(factory, company, admin, seed=41)
+    assert reg.created
+    assert kinds(kept("company", company.id))["staff_qualified"][0]["ref"] == "7/10"
+    other, other_admin = factory.company()
+    _set_kept_tally(other.id, "3/3")  # it has no staff: counted whole, it would have no share line
+    _register(factory, other, other_admin.account, seed=42, person=person)
+    assert kinds(kept("company", other.id))["staff_qualified"][0]["ref"] == "3/3"
+    # The worker's employer was counted whole: the tally set by hand is gone.
+    assert kinds(current("company", company.id))["staff_qualified"][0]["ref"] == "1/2"
 
 
 def test_a_rolled_back_change_moves_no_score(factory, world):
