@@ -7,14 +7,16 @@ the same final rows into the same tables with SQLAlchemy Core executemany in
 batches of 1,000, values precomputed. Both run against a fresh database of the
 chosen engine. The last line is one flat JSON object.
 
-While the import stores its batches, a third process makes interactive writes, as a company's admin at a counter
-would: ten a second, each registering a new person for another company (one logged change and the scores it feeds,
-through the service, committed), and times each from its start to its commit's end:
-`write_p99_during_import_ms` (issue #17 asks ≤ 250). Every change
-takes the log head's lock, which an import's batch holds from its first look-up to its commit; batches are sized
-to hold it about `REGISTRY_BULK_LOCK_SECONDS` (0.05 s, registry/tasks/pacing.py), resting as long after each.
+The import above runs alone, as issue #4 measures it: nobody else writes, so it goes at speed
+(registry/tasks/pacing.py, "Only while others write"). Then a second import, of `--busy-rows` (20,000) rows into
+a fresh database, runs while a third process makes interactive writes, as a company's admin at a counter would:
+ten a second, each registering a new person for another company (one logged change and the scores it feeds,
+through the service, committed), each timed from its start to its commit's end: `write_p99_during_import_ms`
+(issue #17 asks ≤ 250). Every change takes the log head's lock, which an import's batch holds from its first
+look-up to its commit; while others write, batches are sized to hold it about `REGISTRY_BULK_LOCK_SECONDS` (0.05
+s) and rest as long after each.
 
-    .venv/bin/python -m bench.import_workers [--db sqlite|postgresql] [--rows 100000]
+    .venv/bin/python -m bench.import_workers [--db sqlite|postgresql] [--rows 100000] [--busy-rows 20000]
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._benchdb import ROOT, database_url, make_app, migrated
+from bench._benchdb import ROOT, database_url, drop_database, make_app, migrated
 
 
 def backend_pid(db) -> int | None:
@@ -131,8 +133,9 @@ def writer(url: str, work: Path) -> None:
     print(json.dumps({"ms": latencies, "failed": failures}))
 
 
-def child_import(url: str, work: Path, rows: int) -> None:
-    """Run in the child: set up, import the generated file, print timings as JSON."""
+def child_import(url: str, work: Path, rows: int, *, writes: bool) -> None:
+    """Run in the child: set up, import the generated file (with the writer process writing meanwhile, when
+    `writes`), print timings as JSON."""
 
     from registry.extensions import db
     from registry.imports.services import start_import
@@ -151,19 +154,23 @@ def child_import(url: str, work: Path, rows: int) -> None:
         db.session.commit()
         del content
         task = claim(task_id, "bench", 3600)
-        (work / "writer-account").write_text(str(factory.company()[1].account.id))
-        db.session.commit()
-        writes = subprocess.Popen([sys.executable, "-m", "bench.import_workers", "--writer", url, str(work)],
-                                  cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        writer_process = None
+        if writes:
+            (work / "writer-account").write_text(str(factory.company()[1].account.id))
+            db.session.commit()
+            writer_process = subprocess.Popen([sys.executable, "-m", "bench.import_workers", "--writer", url,
+                                               str(work)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
         with BackendMemory(backend_pid(db)) as backend:
             start = time.perf_counter()
             (work / "go").touch()
             state = run_task(task, "bench", lease_seconds=3600)
             seconds = time.perf_counter() - start
         (work / "stop").touch()
-        latencies = json.loads(writes.communicate(timeout=120)[0].strip().splitlines()[-1])
-        if writes.returncode:
-            raise SystemExit(f"the writer process failed (exit {writes.returncode})")
+        latencies = {"ms": [], "failed": []}
+        if writer_process is not None:
+            latencies = json.loads(writer_process.communicate(timeout=120)[0].strip().splitlines()[-1])
+            if writer_process.returncode:
+                raise SystemExit(f"the writer process failed (exit {writer_process.returncode})")
         from registry.tasks.models import Task
 
         result = db.session.get(Task, task_id).result
@@ -216,14 +223,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--busy-rows", type=int, default=20_000,
+                        help="rows of the second import, the one interactive writes are timed during")
     parser.add_argument("--child", nargs=2, metavar=("URL", "WORK"), help=argparse.SUPPRESS)
+    parser.add_argument("--busy", nargs=2, metavar=("URL", "WORK"), help=argparse.SUPPRESS)
     parser.add_argument("--writer", nargs=2, metavar=("URL", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.writer:
         writer(args.writer[0], Path(args.writer[1]))
         return
-    if args.child:
-        child_import(args.child[0], Path(args.child[1]), args.rows)
+    if args.child or args.busy:
+        url, folder = args.child or args.busy
+        child_import(url, Path(folder), args.rows, writes=bool(args.busy))
         return
     with tempfile.TemporaryDirectory(prefix="jiaxin-bench-") as tmp:
         work = Path(tmp)
@@ -233,27 +244,42 @@ def main() -> None:
         from tests.support.importutil import csv_bytes, person_rows
 
         (work / "staff.csv").write_bytes(csv_bytes(person_rows(args.rows, today=today(), seed=2026)))
-        out = subprocess.run([sys.executable, "-m", "bench.import_workers", "--rows", str(args.rows), "--child",
-                              import_url, str(work)], cwd=ROOT, check=False, capture_output=True, text=True)
-        if out.returncode:
-            print(out.stderr[-4000:], file=sys.stderr)
-            raise SystemExit(f"the import process failed (exit {out.returncode})")
-        child = json.loads(out.stdout.strip().splitlines()[-1])
-        assert child["state"] == "done" and child["stored"] == args.rows, child
+        busy = work / "busy"
+        busy.mkdir()
+        (busy / "staff.csv").write_bytes(csv_bytes(person_rows(args.busy_rows, today=today(), seed=2027)))
+
+        def run_child(flag: str, url: str, folder: Path, rows: int) -> dict:
+            out = subprocess.run([sys.executable, "-m", "bench.import_workers", "--rows", str(rows), flag, url,
+                                  str(folder)], cwd=ROOT, check=False, capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr[-4000:], file=sys.stderr)
+                raise SystemExit(f"the import process failed (exit {out.returncode})")
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            assert result["state"] == "done" and result["stored"] == rows, result
+            return result
+
+        # The import alone (issue #4's figures), then its floor, then an import with writes (issue #17's).
+        child = run_child("--child", import_url, work, args.rows)
         floor_url = database_url(args.db, work, "jiaxin_bench_floor")
         f = floor(floor_url, work, import_url, args.rows)
+        drop_database(args.db, "jiaxin_bench_floor")
+        drop_database(args.db, "jiaxin_bench_import")
+        busy_url = database_url(args.db, busy, "jiaxin_bench_busy")
+        during = run_child("--busy", busy_url, busy, args.busy_rows)
+        drop_database(args.db, "jiaxin_bench_busy")
         import_rate = args.rows / child["seconds"]
         print(f"import: {args.rows} rows in {child['seconds']:.1f} s = {import_rate:,.0f} rows/s "
               f"(peak RSS {child['rss_mb']:.0f} MB + database backend {child['backend_mb']:.0f} MB)")
         print(f"floor:  {args.rows} rows in {f['seconds']:.1f} s = {f['rate']:,.0f} rows/s "
               "(Core executemany, 1,000 a batch)")
-        writes = sorted(child["writes"]["ms"])
-        failed = child["writes"]["failed"]
+        writes = sorted(during["writes"]["ms"])
+        failed = during["writes"]["failed"]
 
         def pct(p: int) -> float | None:
             return round(writes[min(len(writes) - 1, int(len(writes) * p / 100))], 1) if writes else None
 
-        print(f"writes during the import: {len(writes)}, p50 {pct(50)} ms, p99 {pct(99)} ms, "
+        print(f"writes during an import of {args.busy_rows} rows ({args.busy_rows / during['seconds']:,.0f} rows/s): "
+              f"{len(writes)}, p50 {pct(50)} ms, p99 {pct(99)} ms, "
               f"failed {len(failed)} ({', '.join(sorted(set(failed))) or 'none'})")
         print(json.dumps({
             "import_rows_per_s": round(import_rate, 1),
@@ -265,6 +291,7 @@ def main() -> None:
             "writes_during_import": len(writes),
             "writes_failed_during_import": len(failed),
             "rows": args.rows,
+            "busy_rows": args.busy_rows,
             "db": args.db,
         }))
 

@@ -62,6 +62,9 @@ def from_environment(instance_path: str | os.PathLike) -> dict:
         # The share of its time bulk work may hold the log head's lock: it rests as long as each batch took
         # (0.5); 1 never rests (tasks/pacing.py).
         "BULK_SHARE": float(os.environ.get("REGISTRY_BULK_SHARE", "0.5")),
+        # While nobody else writes, the seconds an import's batch may hold the lock instead, and it does not rest
+        # (tasks/pacing.py, "Only while others write"); set it to BULK_LOCK_SECONDS to pace imports always.
+        "BULK_QUIET_SECONDS": float(os.environ.get("REGISTRY_BULK_QUIET_SECONDS", "0.25")),
         # Values a key-rotation batch moves (and commits) at once.
         "ROTATION_BATCH": int(os.environ.get("REGISTRY_ROTATION_BATCH", "500")),
         # Worker self-service: code validity, the PIN lock-out, how long a worker stays signed in.

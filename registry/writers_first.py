@@ -102,6 +102,8 @@ def let_writers_first(engine: Engine, *, longest: float = LONGEST_WAIT_SECONDS) 
     path = sidecar(engine)
     if path is None:
         return 0.0
+    if not writers_waiting(path):
+        return 0.0
     began = time.monotonic()
     while writers_waiting(path):
         waited = time.monotonic() - began

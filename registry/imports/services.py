@@ -413,7 +413,8 @@ def _append_report(f: ImportFile, lines: list) -> None:
 
 
 def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
-               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE) -> None:
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE,
+               quiet_seconds: float = pacing.QUIET_TARGET_SECONDS) -> None:
     """Validate every row (once), then store the valid ones batch by batch, resumably.
 
     A batch holds the log head's lock from its first look-up to its commit, so its size follows the time it takes
@@ -456,7 +457,7 @@ def run_import(ring: KeyRing, ctx, *, today: date, batch: int = BATCH,
                          result=_result(f, phase="store", rows=v.total, errors=len(v.errors), stored=0))
         prepared = {p.row: p for p in v.valid}
     wanted = f.valid_rows
-    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share)
+    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share, quiet_target=quiet_seconds)
     start, analyzed = cursor["next"], None
     while start < len(wanted):
         if analyzed is None or start - analyzed >= ANALYZE_EVERY_ROWS:

@@ -14,4 +14,5 @@ def staff_import(ctx: TaskContext) -> None:
     # Bulk work: a change waiting for the write lock goes before its next batch (registry/writers_first.py).
     with bulk_work():
         run_import(keyring(), ctx, today=today(), batch=current_app.config["IMPORT_BATCH"],
-                   lock_seconds=current_app.config["BULK_LOCK_SECONDS"], share=current_app.config["BULK_SHARE"])
+                   lock_seconds=current_app.config["BULK_LOCK_SECONDS"], share=current_app.config["BULK_SHARE"],
+                   quiet_seconds=current_app.config["BULK_QUIET_SECONDS"])

@@ -28,6 +28,9 @@ ANONYMOUS_ACTOR = "anonymous"
 # `Session.info` key: the log_refs of the aggregates whose entries the session's open transaction appended, each
 # with its aggregate's class where the change named it (`record_change`), else None (the bulk paths).
 _LOGGED = "log.subjects"
+# The seq span (first, end) of the entries the session appended last: bulk work sees from it whether other changes
+# committed between two of its batches (`tasks.bulk.paced_batch`). Kept across commits.
+LAST_APPENDED = "log.last_appended"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ def append_entries(ring: KeyRing, changes: list[Change]) -> list[int]:
                      "action": c.action.value, "subject": c.subject, "created_dt": now})
     # Core inserts: the ORM's bulk path costs more per row than the database does.
     db.session.execute(insert(LogEntry.__table__), rows)
+    db.session.info[LAST_APPENDED] = (first, first + len(rows))
     logged = db.session.info.setdefault(_LOGGED, {})
     for c in changes:
         logged.setdefault(c.subject, None)

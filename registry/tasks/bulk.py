@@ -9,7 +9,9 @@ then rested.
   session advisory lock (its waiters queue, so the imports alternate batch by batch), on SQLite an exclusive `flock`
   on `<database>-bulk`; a process that dies lets go of either.
 - **After any waiting change** (`writers_first.let_writers_first`, SQLite).
-- **Timed and rested** (`pacing.Pacer`): the batch's time sizes the next batch and sets the rest after it.
+- **Timed and rested** (`pacing.Pacer`): the batch's time sizes the next batch and sets the rest after it — while
+  others write: a batch whose entries do not follow the last one's (another change committed between them), or
+  one that let a waiting writer go first, keeps the work pacing itself (`Pacer.observed`); calm, it goes at speed.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from ..database import end_transaction_keeping_loaded
 from ..extensions import db
+from ..log.services import LAST_APPENDED
 from ..writers_first import let_writers_first, sidecar
 from .pacing import Pacer
 
@@ -84,11 +87,18 @@ def paced_batch(engine: Engine, pacer: Pacer):
     was the last, the rest after it, still in its turn. The block sets `rows` and `last` on what it is given."""
     _end_transaction()
     with bulk_turn(engine):
-        let_writers_first(engine)
+        waited = let_writers_first(engine)
         batch = Batch()
+        db.session.info.pop(LAST_APPENDED, None)
         began = time.perf_counter()
         yield batch
         took = time.perf_counter() - began
-        pacer.took(batch.rows, took)
+        span = db.session.info.pop(LAST_APPENDED, None)
+        others = waited > 0 or (span is not None and pacer.seen_end is not None and span[0] > pacer.seen_end)
+        if span is not None:
+            pacer.seen_end = span[1]
+        now = time.monotonic()
+        pacer.observed(others, now)
+        pacer.took(batch.rows, took, now)
         if not batch.last:
-            time.sleep(pacer.rest(took))  # the lock (and the processors) free for others a while
+            time.sleep(pacer.rest(took, now))  # the lock (and the processors) free for others a while

@@ -14,7 +14,8 @@ def services_import(ctx: TaskContext) -> None:
     # Bulk work: a change waiting for the write lock goes before its next batch (registry/writers_first.py).
     with bulk_work():
         run_import(keyring(), ctx, now=now(), batch=current_app.config["IMPORT_BATCH"],
-                   lock_seconds=current_app.config["BULK_LOCK_SECONDS"], share=current_app.config["BULK_SHARE"])
+                   lock_seconds=current_app.config["BULK_LOCK_SECONDS"], share=current_app.config["BULK_SHARE"],
+                   quiet_seconds=current_app.config["BULK_QUIET_SECONDS"])
 
 
 # The uploaded file's content goes in the commit that ends its task, done or failed.

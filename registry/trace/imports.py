@@ -246,7 +246,8 @@ def _append_report(f: ServiceFile, lines: list) -> None:
 
 
 def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
-               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE) -> None:
+               lock_seconds: float = pacing.DEFAULT_TARGET_SECONDS, share: float = pacing.DEFAULT_SHARE,
+               quiet_seconds: float = pacing.QUIET_TARGET_SECONDS) -> None:
     """Validate every row (once), then store the good ones batch by batch, resumably; each batch sized to take about
     `lock_seconds` (`pacing.Pacer`, at most `batch` rows, at least 20), since its entries hold the log head's lock
     to its commit and every other change waits meanwhile. Reading and validating the file hold no lock
@@ -302,7 +303,7 @@ def run_import(ring: KeyRing, ctx, *, now: datetime, batch: int,
             cursor = {**cursor, "errors": cursor["errors"] + len(refused)}
         prepared = {r.row: r for r in good}
     wanted = f.valid_rows
-    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share)
+    pacer = pacing.Pacer(target=lock_seconds, most=batch, share=share, quiet_target=quiet_seconds)
     start = cursor["next"]
     while start < len(wanted):
         with bulk.paced_batch(db.engine, pacer) as paced:

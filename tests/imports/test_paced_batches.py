@@ -29,6 +29,7 @@ def test_the_time_a_batch_may_hold_the_lock_sizes_the_batches(app, client, facto
     from jobs.runner import task_worker_tick
 
     monkeypatch.setitem(app.config, "BULK_LOCK_SECONDS", lock_seconds)
+    monkeypatch.setitem(app.config, "BULK_QUIET_SECONDS", lock_seconds)  # the same whether others write or not
     company, admin = factory.company()
     rows = person_rows(ROWS, today=shanghai_today())
     resp = client.post(f"/api/v1/companies/{company.uscc}/imports", headers=bearer(factory.token(admin.account)),
@@ -78,3 +79,45 @@ def test_reading_and_validating_a_file_hold_no_write_lock(app, client, factory, 
     assert seen == ["committed"]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Worker)) == 5
+
+
+def test_an_import_nobody_writes_beside_goes_at_speed_and_one_others_write_beside_paces_itself(
+        app, client, factory, monkeypatch):
+    """The same import, with a lock target no batch can meet: alone, its batches are sized by the quiet target
+    (here: any size) and grow; with another change committed between each two of its batches, they stay at the
+    floor (tasks/pacing.py, "Only while others write")."""
+    from jobs.runner import task_worker_tick
+    from registry.log.actions import Action
+    from registry.log.services import Change, append_entries
+
+    monkeypatch.setitem(app.config, "BULK_LOCK_SECONDS", 1e-9)
+    monkeypatch.setitem(app.config, "BULK_QUIET_SECONDS", 60.0)
+    monkeypatch.setitem(app.config, "BULK_SHARE", 1.0)  # no rest: the test's time
+    company, admin = factory.company()
+    token = factory.token(admin.account)
+
+    def run(seed: int, others_write: bool) -> int:
+        rows = person_rows(300, today=shanghai_today(), seed=seed)
+        resp = client.post(f"/api/v1/companies/{company.uscc}/imports", headers=bearer(token),
+                           data={"file": (io.BytesIO(csv_bytes(rows)), "staff.csv")},
+                           content_type="multipart/form-data")
+        assert resp.status_code == 202, resp.get_json()
+        commits = []
+
+        def between_batches():
+            commits.append(1)
+            if others_write:  # another change, on its own connection's session, as another request's would
+                from registry.keys import keyring
+
+                with app.app_context():
+                    append_entries(keyring(), [Change("system", Action.COMPANY_UPDATE, "e" * 32, "d" * 64)])
+                    db.session.commit()
+            return False
+
+        db.session.rollback()
+        assert task_worker_tick(app, "test-worker", stop_requested=between_batches)
+        return len(commits) - 1  # the stored batches
+
+    assert run(1, others_write=False) == 3  # 50 rows, 100 (at most twice the last), the other 150
+    # 50 rows, then 100 (the change after the first batch is seen once the second is stored), then the floor's 20.
+    assert run(2, others_write=True) == 2 + math.ceil(150 / DEFAULT_LEAST)

@@ -51,6 +51,7 @@ def test_a_batch_that_fails_gives_up_its_turn(app):
 
 def test_a_batch_rests_its_share_after_it_unless_it_was_the_last(app):
     pacer = Pacer(target=0.1, most=1000, share=0.5)
+    pacer.observed(True, time.monotonic())  # others write: it paces itself
     began = time.monotonic()
     with paced_batch(db.engine, pacer) as batch:
         time.sleep(0.1)
@@ -105,3 +106,38 @@ def test_waiting_for_the_turn_holds_no_write_lock(app):
     first.join(20)
     second.join(20)
     assert wrote == [True]
+
+
+def _append(app, subject: str) -> None:
+    from registry.keys import keyring
+    from registry.log.actions import Action
+    from registry.log.services import Change, append_entries
+
+    append_entries(keyring(), [Change("system", Action.COMPANY_UPDATE, subject * 32, "d" * 64)])
+
+
+def test_a_change_committed_between_two_batches_keeps_the_work_paced(app):
+    """The work paces itself while others write: it sees them in the log, whose entries no longer follow its own."""
+    pacer = Pacer(target=0.05, most=1000, share=1, calm=60)
+    for _ in range(2):  # its own batches, one after the other: nobody else wrote, calm
+        with paced_batch(db.engine, pacer) as batch:
+            _append(app, "a")
+            db.session.commit()
+            batch.rows = 1
+    calm_from = pacer.busy_until
+    assert not pacer.busy(time.monotonic())
+    _append(app, "b")  # another change
+    db.session.commit()
+    time.sleep(0.01)
+    with paced_batch(db.engine, pacer) as batch:
+        _append(app, "a")
+        db.session.commit()
+        batch.rows = 1
+    assert pacer.busy_until > calm_from and pacer.busy(time.monotonic())  # busy, for a minute from now
+    calm_from = pacer.busy_until
+    time.sleep(0.01)
+    with paced_batch(db.engine, pacer) as batch:
+        _append(app, "a")
+        db.session.commit()
+        batch.rows = 1
+    assert pacer.busy_until == calm_from  # nobody else wrote: the calm clock runs on

@@ -93,3 +93,24 @@ def test_the_size_always_stays_within_its_bounds_and_grows_at_most_twofold(steps
         after = p.took(rows, seconds)
         assert p.least <= after <= most
         assert after <= 2 * before
+
+
+def test_the_work_paces_itself_until_its_first_batch_and_while_others_write_then_goes_at_speed():
+    p = Pacer(target=0.05, most=1000, quiet_target=0.25, calm=10)
+    assert p.busy(0.0) and p.rest(0.05, now=0.0) == pytest.approx(0.05)  # nothing seen yet: paced
+    p.observed(False, now=0.0)  # nobody else wrote: calm at once
+    assert not p.busy(0.0)
+    assert p.rest(0.05, now=10.0) == 0  # calm: no rest
+    assert p.took(50, 0.05, now=10.0) == 100  # sized for a quarter of a second, at most twice the last
+    assert [p.took(p.size, p.size / 1000, now=10.0) for _ in range(2)] == [200, 250]
+    # Another change committed between two batches: busy again for `calm` seconds, the next batch small at once.
+    p.observed(True, now=20.0)
+    assert p.busy(29.9) and not p.busy(30.0)
+    assert p.took(250, 0.25, now=20.0) == 50
+    assert p.rest(0.05, now=20.0) == pytest.approx(0.05)
+
+
+def test_without_a_clock_the_pacer_paces_as_when_busy():
+    p = Pacer(target=0.05)
+    p.observed(False, now=0.0)
+    assert p.took(50, 0.05) == 50 and p.rest(0.05) == pytest.approx(0.05)
