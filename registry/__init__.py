@@ -11,7 +11,13 @@ from flask import Flask, request
 from . import clock
 from . import config as config_mod
 from .api_util import BEARER
-from .database import configure_engine, read_only_transactions, reset_transactions, write_transactions
+from .database import (
+    configure_engine,
+    end_request_transaction,
+    read_only_transactions,
+    reset_transactions,
+    write_transactions,
+)
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from .keys import KeyRing
 from .monitoring import logs as monitoring_logs
@@ -117,10 +123,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.teardown_request
     def _end_request(_exc):
-        db.session.rollback()
-        token = request.environ.pop("jiaxin.txn", None)
-        if token is not None:
-            reset_transactions(token)
+        try:
+            end_request_transaction(db.session)
+        finally:
+            token = request.environ.pop("jiaxin.txn", None)
+            if token is not None:
+                reset_transactions(token)
 
     from .cli import register as register_cli
 

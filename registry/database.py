@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import logging
 import sqlite3
 import time
 from datetime import date
@@ -18,6 +19,8 @@ from sqlalchemy import Date, String, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+log = logging.getLogger(__name__)
 
 # A pooled connection idle this long is pinged before use; a busy one is not.
 IDLE_PING_SECONDS = 10.0
@@ -317,6 +320,20 @@ lines_of = _sql_function(
 _OUTAGE_CLASSES = ("08", "53", "57")
 # SQLite's words for the same: another writer held the file past the busy timeout, or the file cannot be used.
 _SQLITE_OUTAGES = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def end_request_transaction(session) -> None:
+    """Roll back what a request left open. A database that went away meanwhile (a restart ending the connection)
+    fails the rollback too; the request has answered already, so its answer stands and the dead connection is let
+    go (`session.close`; the pool drops it), not turned into a 500 (a soak's restart of PostgreSQL, issue #17)."""
+    try:
+        session.rollback()
+    except exc.DBAPIError as error:
+        if not unavailable(error):
+            raise
+        log.warning("database unavailable at the end of a request (%s): its connection is dropped",
+                    type(error.orig).__name__)
+        session.close()
 
 
 def unavailable(error: BaseException) -> bool:

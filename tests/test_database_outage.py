@@ -145,3 +145,34 @@ def test_a_card_look_up_on_a_connection_the_server_ended_answers_503(base_config
         assert resp.headers["Retry-After"] == str(DATABASE_RETRY_SECONDS)
         # The dead connection was dropped: the next look-up answers as before.
         assert client.get(f"/api/v1/cards/{card}").status_code == 404
+
+
+@pytest.mark.usefixtures("app")  # the tables
+def test_a_request_whose_connection_the_server_ends_before_its_end_keeps_its_answer(base_config):
+    """A restart of PostgreSQL that ends the connection after the view answered but before the request's end rolls
+    back failed that rollback, and the request answered 500 instead of its answer (a soak, issue #17). SQLite has
+    no server to end a connection: there the same request simply answers."""
+    from flask import jsonify
+
+    from registry.extensions import db
+
+    options = {"pool_pre_ping": False, "connect_args": {"application_name": "jx-teardown-test"}} if ON_POSTGRES else {}
+    with fresh_app(base_config, SQLALCHEMY_ENGINE_OPTIONS=options) as app:
+        @app.get("/test-only/read-then-lose-the-connection")
+        def read_then_lose_the_connection():
+            workers = db.session.execute(text("SELECT count(*) FROM workers")).scalar()  # a transaction is open
+            if ON_POSTGRES:
+                import psycopg
+
+                dsn = base_config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+                with psycopg.connect(dsn, autocommit=True) as admin:
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE application_name = 'jx-teardown-test'")
+            return jsonify(workers=workers)
+
+        client = app.test_client()
+        resp = client.get("/test-only/read-then-lose-the-connection")
+        assert resp.status_code == 200, resp.data[:300]
+        assert resp.get_json() == {"workers": 0}
+        # The dead connection was let go: the next request answers as before.
+        assert client.get("/test-only/read-then-lose-the-connection").status_code == 200
